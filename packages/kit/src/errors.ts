@@ -6,6 +6,7 @@
  */
 
 export type ErrorCode =
+  | 'bad-request'
   | 'validation'
   | 'not-found'
   | 'conflict'

@@ -1,1 +1,3 @@
-export {};
+import { usersService } from './service.js';
+
+await usersService.main();

@@ -1,0 +1,27 @@
+/**
+ * OpenAPI 3.1 generated from the same TypeBox schemas that validate requests,
+ * served at `/openapi.json`, with interactive docs at `/docs`.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+
+export interface OpenApiInfo {
+  title: string;
+  version: string;
+  description?: string;
+}
+
+export async function registerOpenApi(app: FastifyInstance, info: OpenApiInfo): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info,
+      components: {
+        schemas: {},
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } as Record<string, unknown> });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

@@ -1,0 +1,65 @@
+/**
+ * The Fastify factory every service and the gateway use: TypeBox validation,
+ * problem+json errors, request ids and context, an ECS access line per
+ * request, JSON-only bodies with a size limit, and health endpoints.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { runWithContext } from '../context.js';
+import { registerAccessLog } from './access-log.js';
+import { classifyError, PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
+import { typeboxValidatorCompiler } from './validation.js';
+
+export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface HttpServerOptions {
+  logger: Logger;
+  bodyLimitBytes?: number;
+  keepAliveTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export function createHttpServer(options: HttpServerOptions): HttpApp {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    requestIdHeader: false,
+    genReqId: requestIdFrom,
+    requestIdLogLabel: 'http.request.id',
+    bodyLimit: options.bodyLimitBytes ?? 1_048_576,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 72_000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
+
+  app.setValidatorCompiler(typeboxValidatorCompiler);
+  // JSON only: anything else is a 415, rather than a string the handler never expected.
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    runWithContext({ requestId: request.id }, done);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const classified = classifyError(error);
+    const problem = toProblem(classified, request.url, request.id);
+    if (classified.unexpected) {
+      request.log.error({ err: error, http: { request: { id: request.id } } }, `Unexpected error handling ${request.method} ${request.url.split('?')[0]}`);
+    }
+    if (problem.status === 413 || problem.status === 400) reply.header('connection', reply.raw.headersSent ? undefined : 'close');
+    return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const problem = toProblem({ code: 'not-found', detail: `No route for ${request.method} ${request.url.split('?')[0]}`, extensions: {}, unexpected: false }, request.url, request.id);
+    return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(problem);
+  });
+
+  registerAccessLog(app as unknown as FastifyInstance);
+  return app;
+}

@@ -1,0 +1,68 @@
+/**
+ * TypeBox validation errors as one readable problem per offending field, for
+ * both config files and HTTP requests. Duplicates that a union or an
+ * `additionalProperties: false` produce are folded into one line.
+ */
+import type { TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { Settings } from 'typebox/system';
+
+// TypeBox stops after 8 errors by default; a caller fixing a request or a file wants them all.
+Settings.Set({ maxErrors: 100 });
+
+export interface SchemaProblem {
+  /** Property path from the root, e.g. ['database', 'pool', 'max']. */
+  path: string[];
+  rule: string;
+  message: string;
+}
+
+interface RawError {
+  keyword: string;
+  instancePath: string;
+  params: object;
+  message: string;
+}
+
+export function schemaProblems(errors: RawError[]): SchemaProblem[] {
+  const unionPaths = new Set(errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.instancePath));
+  const problems: SchemaProblem[] = [];
+  for (const error of errors) {
+    const path = error.instancePath.split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    if (error.keyword === 'boolean') continue; // repeated below as additionalProperties
+    if (unionPaths.has(error.instancePath) && error.keyword !== 'anyOf' && error.keyword !== 'oneOf') continue;
+    switch (error.keyword) {
+      case 'additionalProperties':
+        for (const name of (error.params as { additionalProperties: string[] }).additionalProperties) problems.push({ path: [...path, name], rule: 'unknown-field', message: 'is not a known field' });
+        break;
+      case 'required':
+        for (const name of (error.params as { requiredProperties: string[] }).requiredProperties) problems.push({ path: [...path, name], rule: 'required', message: 'is required' });
+        break;
+      case 'enum':
+        problems.push({ path, rule: 'enum', message: `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}` });
+        break;
+      case 'anyOf':
+      case 'oneOf':
+        problems.push({ path, rule: error.keyword, message: 'does not match any of the allowed forms' });
+        break;
+      default:
+        problems.push({ path, rule: error.keyword, message: error.message });
+    }
+  }
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path.join('.')}|${p.rule}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Compiles once and returns a checker that yields problems (empty when valid). */
+export function compileChecker(schema: TSchema): { check(value: unknown): boolean; problems(value: unknown): SchemaProblem[] } {
+  const validator = Compile(schema);
+  return {
+    check: (value) => validator.Check(value),
+    problems: (value) => schemaProblems(validator.Errors(value)),
+  };
+}

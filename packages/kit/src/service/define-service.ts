@@ -1,0 +1,152 @@
+/**
+ * `defineService`: one declaration per service. Start order is
+ * config → logger → database → migrations → setup → servers → ready;
+ * shutdown runs the same steps backwards within a bounded time.
+ */
+import type { Static, TObject } from 'typebox';
+import type { BaseProperties } from '../config/base-schema.js';
+import { loadConfig } from '../config/load.js';
+import { createDatabase, migrate, redactDsn } from '../data/index.js';
+import { registerHealthRoutes, type HealthCheck } from '../http/health.js';
+import { registerOpenApi } from '../http/openapi.js';
+import { createHttpServer, type HttpApp } from '../http/server.js';
+import { createLogger } from '../observability/logger.js';
+import { runMain } from './main.js';
+import type { DatabaseSettings, RunningService, ServiceContext, ServiceDatabase, ServiceDefinition, StartOptions } from './types.js';
+
+export interface Service<C, Deps> {
+  readonly name: string;
+  start(options?: StartOptions): Promise<RunningService<C, Deps>>;
+  /** Runs as a process: start, print where it listens, stop on SIGTERM/SIGINT, exit. */
+  main(): Promise<void>;
+  /** Applies pending migrations and exits: the `migrate` command. */
+  migrate(options?: StartOptions): Promise<{ applied: string[] }>;
+}
+
+export function defineService<S extends TObject<BaseProperties>, Deps = undefined>(definition: ServiceDefinition<S, Deps>): Service<Static<S>, Deps> {
+  const service: Service<Static<S>, Deps> = {
+    name: definition.name,
+    start: (options = {}) => startService(definition, options),
+    main: () => runMain(service),
+    migrate: (options = {}) => migrateOnly(definition, options),
+  };
+  return service;
+}
+
+async function migrateOnly<S extends TObject<BaseProperties>, Deps>(definition: ServiceDefinition<S, Deps>, options: StartOptions): Promise<{ applied: string[] }> {
+  if (definition.database === undefined) return { applied: [] };
+  const settings = databaseSettings(definition, loadServiceConfig(definition, options).value);
+  const database = createDatabase({ dsn: settings.dsn, pool: settings.pool, sqlite: { busyTimeoutMs: settings.sqliteBusyTimeoutMs } });
+  try {
+    return await migrate(database, definition.database.migrations);
+  } finally {
+    await database.close();
+  }
+}
+
+function loadServiceConfig<S extends TObject<BaseProperties>, Deps>(definition: ServiceDefinition<S, Deps>, options: StartOptions) {
+  return loadConfig({
+    service: definition.name,
+    schema: definition.config,
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.configDir === undefined ? {} : { dir: options.configDir }),
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+  });
+}
+
+function databaseSettings<S extends TObject<BaseProperties>, Deps>(definition: ServiceDefinition<S, Deps>, config: Static<S>): DatabaseSettings {
+  const settings = (config as unknown as { database?: DatabaseSettings }).database;
+  if (settings === undefined) throw new Error(`${definition.name} declares a database but its config schema has no "database" key`);
+  return settings;
+}
+
+async function startService<S extends TObject<BaseProperties>, Deps>(definition: ServiceDefinition<S, Deps>, options: StartOptions): Promise<RunningService<Static<S>, Deps>> {
+  const loaded = loadServiceConfig(definition, options);
+  const config = loaded.value;
+  const logger = createLogger({
+    service: definition.name,
+    environment: loaded.namespace,
+    level: config.log.level,
+    ...(definition.version === undefined ? {} : { version: definition.version }),
+    ...(config.log.pretty === undefined ? {} : { pretty: config.log.pretty }),
+    ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
+  });
+  logger.info({ event: { action: 'config-loaded' }, labels: { namespace: loaded.namespace }, file: { path: loaded.sources.join(', ') || '(defaults)' } }, 'configuration loaded');
+
+  let database: ServiceDatabase | undefined;
+  const cleanups: Array<() => Promise<void>> = [];
+  try {
+    if (definition.database !== undefined) {
+      const settings = databaseSettings(definition, config);
+      database = createDatabase({
+        dsn: settings.dsn,
+        pool: settings.pool,
+        sqlite: { busyTimeoutMs: settings.sqliteBusyTimeoutMs },
+      });
+      const opened = database;
+      cleanups.unshift(() => opened.close());
+      const { applied } = await migrate(database, definition.database.migrations);
+      logger.info({ event: { action: 'migrated' }, database: { dsn: redactDsn(settings.dsn), dialect: database.dialect }, migrations: applied }, applied.length > 0 ? `applied ${applied.length} migration(s)` : 'database schema up to date');
+    }
+
+    const context: ServiceContext<Static<S>> = { name: definition.name, namespace: loaded.namespace, config, logger, database };
+    const deps = (definition.setup === undefined ? undefined : await definition.setup(context)) as Deps;
+    if (definition.close !== undefined) {
+      const close = definition.close;
+      cleanups.unshift(() => close(deps));
+    }
+
+    let ready = false;
+    let http: HttpApp | undefined;
+    let httpUrl: string | undefined;
+    if (definition.http !== undefined) {
+      http = createHttpServer({ logger, bodyLimitBytes: config.http.bodyLimitBytes, keepAliveTimeoutMs: config.http.keepAliveTimeoutMs, requestTimeoutMs: config.http.requestTimeoutMs });
+      const checks = (): Record<string, HealthCheck> => ({
+        ...(database === undefined ? {} : { database: () => (database as ServiceDatabase).ping() }),
+        ...(definition.checks === undefined ? {} : definition.checks(deps)),
+      });
+      registerHealthRoutes(http as never, { checks, isReady: () => ready });
+      await registerOpenApi(http as never, { title: `${definition.name} API`, version: definition.version ?? '0.0.0', ...(definition.description === undefined ? {} : { description: definition.description }) });
+      await definition.http(http, deps, context);
+      await http.listen({ host: config.http.host, port: config.http.port });
+      const address = http.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
+      httpUrl = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
+    }
+
+    ready = true;
+    logger.info({ event: { action: 'started' }, url: { full: httpUrl } }, `${definition.name} ready${httpUrl === undefined ? '' : ` on ${httpUrl}`}`);
+
+    let stopping: Promise<void> | undefined;
+    const stop = (reason = 'stop requested'): Promise<void> => {
+      stopping ??= (async () => {
+        ready = false;
+        logger.info({ event: { action: 'stopping', reason } }, `${definition.name} shutting down: ${reason}`);
+        if (http !== undefined) await closeWithin(http, config.shutdown.timeoutMs, logger);
+        for (const cleanup of cleanups) await cleanup().catch((error: unknown) => logger.error({ err: error }, 'error while closing'));
+        logger.info({ event: { action: 'stopped' } }, `${definition.name} stopped`);
+        logger.flush();
+      })();
+      return stopping;
+    };
+    return { context, deps, http, httpUrl, stop };
+  } catch (error) {
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+    logger.flush();
+    throw error;
+  }
+}
+
+/** Stops accepting, lets in-flight requests finish, and cuts what is left at the deadline. */
+async function closeWithin(http: HttpApp, timeoutMs: number, logger: { warn: (o: object, m: string) => void }): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  const outcome = await Promise.race([http.close().then(() => 'closed' as const), deadline]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    logger.warn({ event: { action: 'drain-timeout' } }, `in-flight requests still running after ${timeoutMs} ms; closing their connections`);
+    http.server.closeAllConnections();
+  }
+}

@@ -1,0 +1,3 @@
+export { defineService, type Service } from './define-service.js';
+export { runMain, isMain, EXIT_CODES } from './main.js';
+export type { ServiceDefinition, ServiceContext, RunningService, StartOptions, ServiceDatabase } from './types.js';

@@ -1,0 +1,56 @@
+import type { Static, TObject } from 'typebox';
+import type { DestinationStream, Logger } from 'pino';
+import type { Database, Migration } from '../data/index.js';
+import type { HealthCheck } from '../http/health.js';
+import type { HttpApp } from '../http/server.js';
+import type { BaseProperties } from '../config/base-schema.js';
+import type { DatabaseConfig } from '../config/base-schema.js';
+
+/** Database handle as the kit opens it; a store narrows it with `db.withTables<T>()`. */
+export type ServiceDatabase = Database<{}>;
+
+export interface ServiceContext<C> {
+  name: string;
+  namespace: string;
+  config: C;
+  logger: Logger;
+  /** Present when the definition declares `database`. */
+  database: ServiceDatabase | undefined;
+}
+
+export interface ServiceDefinition<S extends TObject<BaseProperties>, Deps> {
+  name: string;
+  version?: string;
+  description?: string;
+  config: S;
+  /** Opens `config.database` and runs these migrations before the servers start. */
+  database?: { migrations: Migration[] };
+  /** Builds the domain (stores, clients) once the database is ready. */
+  setup?: (context: ServiceContext<Static<S>>) => Deps | Promise<Deps>;
+  /** Registers REST routes. */
+  http?: (app: HttpApp, deps: Deps, context: ServiceContext<Static<S>>) => void | Promise<void>;
+  /** Extra readiness checks besides the database ping. */
+  checks?: (deps: Deps) => Record<string, HealthCheck>;
+  /** Releases what `setup` opened; runs after servers stop, before the database closes. */
+  close?: (deps: Deps) => Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string | undefined>;
+  configDir?: string;
+  namespace?: string;
+  /** Log destination (tests read lines back); stdout by default. */
+  logDestination?: DestinationStream;
+}
+
+export interface RunningService<C, Deps> {
+  readonly context: ServiceContext<C>;
+  readonly deps: Deps;
+  /** Base URL of the HTTP listener, e.g. http://127.0.0.1:8081. */
+  readonly httpUrl: string | undefined;
+  readonly http: HttpApp | undefined;
+  /** Graceful stop: not ready → stop accepting → drain (bounded) → close pools. Idempotent. */
+  stop(reason?: string): Promise<void>;
+}
+
+export type DatabaseSettings = Static<typeof DatabaseConfig>;

@@ -1,0 +1,133 @@
+/**
+ * The users domain: rules about users, with no HTTP and no SQL. Both the REST
+ * routes and the gRPC service call these methods.
+ */
+import { createHash } from 'node:crypto';
+import { ConflictError, NotFoundError, PreconditionFailedError, UnprocessableError, ValidationError, uuidv7 } from '@flotilla/kit';
+import { EMAIL_MAX, NAME_MAX } from './schemas.js';
+import type { UserRecord, UserStore } from './store.js';
+
+export interface UserFields {
+  name: string;
+  email: string;
+}
+
+export interface Page {
+  items: UserRecord[];
+  nextCursor: string | null;
+}
+
+export interface IdempotencyOptions {
+  key: string;
+  /** What the key was first used with; a different request under the same key is refused. */
+  fingerprint: string;
+}
+
+export interface UsersDomainOptions {
+  idempotencyTtlMs: number;
+}
+
+export class UsersDomain {
+  constructor(
+    private readonly store: UserStore,
+    private readonly options: UsersDomainOptions,
+  ) {}
+
+  async create(fields: UserFields, idempotency?: IdempotencyOptions): Promise<{ user: UserRecord; replayed: boolean }> {
+    const clean = normalise(fields);
+    const now = new Date();
+    const record: UserRecord = { id: uuidv7(now.getTime()), ...clean, createdAt: now, updatedAt: now, version: 1 };
+    if (idempotency === undefined) {
+      await this.store.insert(record);
+      return { user: record, replayed: false };
+    }
+    const outcome = await this.store.insertIdempotently(record, { scope: 'users.create', key: idempotency.key, fingerprint: idempotency.fingerprint, ttlMs: this.options.idempotencyTtlMs });
+    switch (outcome.state) {
+      case 'created':
+        return { user: record, replayed: false };
+      case 'replay':
+        return { user: outcome.user, replayed: true };
+      case 'mismatch':
+        throw new UnprocessableError('This Idempotency-Key was already used with a different request body', { reason: 'idempotency-key-reused' });
+      case 'in-progress':
+        throw new ConflictError('A request with this Idempotency-Key is still being processed; retry later', { reason: 'idempotency-key-in-progress' });
+    }
+  }
+
+  async get(id: string): Promise<UserRecord> {
+    const user = await this.store.findById(id);
+    if (user === undefined) throw notFound(id);
+    return user;
+  }
+
+  async getMany(ids: string[]): Promise<UserRecord[]> {
+    return this.store.findByIds(ids);
+  }
+
+  async list(query: { limit: number; cursor?: string | undefined; email?: string | undefined }): Promise<Page> {
+    const afterId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const rows = await this.store.list({ limit: query.limit + 1, afterId, email: query.email?.trim().toLowerCase() });
+    const items = rows.slice(0, query.limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.id) : null };
+  }
+
+  /** Full replace. `expectedVersion` comes from If-Match; undefined means "whatever is current". */
+  async replace(id: string, fields: UserFields, expectedVersion?: number): Promise<UserRecord> {
+    const clean = normalise(fields);
+    const current = await this.get(id);
+    if (expectedVersion !== undefined && expectedVersion !== current.version) throw stale(id, current.version);
+    const next: UserRecord = { ...current, ...clean, updatedAt: new Date(), version: current.version + 1 };
+    if (await this.store.update(next, current.version)) return next;
+    // Someone changed or deleted it between our read and write.
+    const now = await this.store.findById(id);
+    if (now === undefined) throw notFound(id);
+    throw stale(id, now.version);
+  }
+
+  async remove(id: string, expectedVersion?: number): Promise<void> {
+    const current = await this.get(id);
+    if (expectedVersion !== undefined && expectedVersion !== current.version) throw stale(id, current.version);
+    if (await this.store.delete(id, expectedVersion)) return;
+    const now = await this.store.findById(id);
+    if (now === undefined) throw notFound(id);
+    throw stale(id, now.version);
+  }
+}
+
+/** A stable digest of a create request, to detect an Idempotency-Key reused for another body. */
+export function fingerprint(fields: UserFields): string {
+  return createHash('sha256').update(JSON.stringify([fields.name, fields.email])).digest('base64url');
+}
+
+function normalise(fields: UserFields): UserFields {
+  const name = fields.name.trim();
+  const email = fields.email.trim();
+  const violations = [];
+  if (name.length < 1 || name.length > NAME_MAX) violations.push({ field: 'body.name', rule: 'length', message: `must be 1–${NAME_MAX} characters after trimming` });
+  if (email.length > EMAIL_MAX) violations.push({ field: 'body.email', rule: 'maxLength', message: `must be at most ${EMAIL_MAX} characters` });
+  if (violations.length > 0) throw new ValidationError(violations);
+  return { name, email };
+}
+
+function notFound(id: string): NotFoundError {
+  return new NotFoundError(`User ${id} does not exist`);
+}
+
+function stale(id: string, version: number): PreconditionFailedError {
+  return new PreconditionFailedError(`User ${id} has changed (current version ${version}); read it again and retry`);
+}
+
+function encodeCursor(id: string): string {
+  return Buffer.from(JSON.stringify({ after: id })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
+    if (typeof parsed.after === 'string' && /^[0-9a-f-]{36}$/i.test(parsed.after)) return parsed.after.toLowerCase();
+  } catch {
+    // fall through to the validation error
+  }
+  throw new ValidationError([{ field: 'query.cursor', rule: 'cursor', message: 'is not a cursor this API issued' }]);
+}

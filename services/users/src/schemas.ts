@@ -1,0 +1,60 @@
+/** Wire schemas: they validate requests, type the handlers and document the API. */
+import Type, { type Static } from 'typebox';
+import { UUID_PATTERN } from '@flotilla/kit/ids';
+
+export const NAME_MAX = 100;
+export const EMAIL_MAX = 254;
+
+export const UserId = Type.String({ pattern: UUID_PATTERN, description: 'UUIDv7', examples: ['01936f0e-8c3a-7cc4-9a52-3f1e2d4b5a69'] });
+
+export const User = Type.Object(
+  {
+    id: UserId,
+    name: Type.String(),
+    email: Type.String({ format: 'email' }),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+    version: Type.Integer({ minimum: 1, description: 'Incremented on every change; also the ETag' }),
+  },
+  { $id: 'User', additionalProperties: false },
+);
+export type User = Static<typeof User>;
+
+/** Body of POST and PUT. Unknown fields are rejected (400), not silently dropped. */
+export const UserInput = Type.Object(
+  {
+    // Trimmed length is checked by the domain; the schema bounds what we read at all.
+    name: Type.String({ minLength: 1, maxLength: 1000, description: `1–${NAME_MAX} characters after trimming` }),
+    email: Type.String({ format: 'email', maxLength: EMAIL_MAX }),
+  },
+  { additionalProperties: false },
+);
+export type UserInput = Static<typeof UserInput>;
+
+export const ListQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Opaque; from the previous page\'s nextCursor' })),
+    email: Type.Optional(Type.String({ minLength: 1, maxLength: EMAIL_MAX, description: 'Exact match, case-insensitive' })),
+  },
+  { additionalProperties: false },
+);
+export type ListQuery = Static<typeof ListQuery>;
+
+export const UserPage = Type.Object(
+  {
+    items: Type.Array(User),
+    nextCursor: Type.Union([Type.String(), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+
+export const IdParams = Type.Object({ id: UserId }, { additionalProperties: false });
+
+export const MutationHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ maxLength: 200, description: 'ETag from a previous read; a stale one gives 412' })),
+});
+
+export const CreateHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$', description: 'Replays the first response for the same key and body' })),
+});
