@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { runWithContext } from '../context.js';
 import { registerAccessLog } from './access-log.js';
@@ -25,10 +25,10 @@ export interface HttpServerOptions {
 export function createHttpServer(options: HttpServerOptions): HttpApp {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Our own ECS access line replaces Fastify's two per-request lines.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'http.request.id' }),
     requestIdHeader: false,
     genReqId: requestIdFrom,
-    requestIdLogLabel: 'http.request.id',
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 72_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,

@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Thin launcher so `npx flotilla` runs the compiled CLI.
+import '../dist/main.js';

@@ -1,0 +1,12 @@
+/** What `flotilla dev` runs: one entry per process, in start order. */
+export interface ProcessSpec {
+  name: string;
+  /** Compiled entry point, relative to the repository root. */
+  entry: string;
+  /** Where it answers `/readyz` once started (from config/dev). */
+  url: string;
+}
+
+export const DEV_PROCESSES: ProcessSpec[] = [
+  { name: 'users', entry: 'services/users/dist/main.js', url: 'http://127.0.0.1:8081' },
+];
