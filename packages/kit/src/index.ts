@@ -5,3 +5,4 @@ export * from './config/index.js';
 export * from './http/index.js';
 export * from './service/index.js';
 export { createLogger, type Logger, type LoggerSettings } from './observability/logger.js';
+export { compileChecker, schemaProblems, type SchemaProblem } from './schema-errors.js';

@@ -2,6 +2,9 @@
 import { defineService } from '@flotilla/kit';
 import { UsersConfig } from './config.js';
 import { UsersDomain } from './domain.js';
+import { descriptorSet } from '@flotilla/contracts/descriptor-set';
+import { UserServiceService } from '@flotilla/contracts/users';
+import { userServiceImplementation } from './grpc.js';
 import { registerUserRoutes } from './http.js';
 import { migrations } from './migrations/index.js';
 import { UserStore } from './store.js';
@@ -14,4 +17,8 @@ export const usersService = defineService({
   database: { migrations },
   setup: ({ config, database }) => new UsersDomain(new UserStore(database!), { idempotencyTtlMs: config.idempotency.ttlMs }),
   http: (app, users) => registerUserRoutes(app, users),
+  grpc: {
+    services: (users) => [{ definition: UserServiceService, implementation: userServiceImplementation(users) }],
+    descriptorSet,
+  },
 });

@@ -6,6 +6,7 @@ import { captureLogs, type CapturedLogs } from '../../../packages/kit/test/suppo
 
 export interface UsersUnderTest {
   base: string;
+  grpcAddress: string;
   logs: CapturedLogs;
   database: TestDatabase;
   stop(): Promise<void>;
@@ -21,12 +22,14 @@ export async function startUsers(dialect: DialectName, extraEnv: Record<string, 
     env: {
       FLOTILLA_USERS__DATABASE__DSN: database.dsn,
       FLOTILLA_USERS__HTTP__PORT: '0',
+      FLOTILLA_USERS__GRPC__PORT: '0',
       FLOTILLA_USERS__HTTP__BODY_LIMIT_BYTES: '16384',
       ...extraEnv,
     },
   });
   return {
     base: running.httpUrl as string,
+    grpcAddress: running.grpcAddress as string,
     logs,
     database,
     stop: async () => {

@@ -43,6 +43,14 @@ export const DatabaseConfig = Type.Object(
   strict,
 );
 
+export const GrpcConfig = Type.Object(
+  {
+    host: Type.String({ default: '0.0.0.0', minLength: 1 }),
+    port: Type.Integer({ default: 9090, minimum: 0, maximum: 65535 }),
+  },
+  { ...strict, default: {} },
+);
+
 export const ShutdownConfig = Type.Object(
   { timeoutMs: Type.Integer({ default: 10_000, minimum: 0 }) },
   { ...strict, default: {} },

@@ -12,7 +12,9 @@ import { registerOpenApi } from '../http/openapi.js';
 import { createHttpServer, type HttpApp } from '../http/server.js';
 import { createLogger } from '../observability/logger.js';
 import { runMain } from './main.js';
-import type { DatabaseSettings, RunningService, ServiceContext, ServiceDatabase, ServiceDefinition, StartOptions } from './types.js';
+import { createGrpcServer, type GrpcServer } from '../grpc/server.js';
+import { closeAll as closeGrpcChannels } from '../grpc/client.js';
+import type { DatabaseSettings, GrpcSettings, RunningService, ServiceContext, ServiceDatabase, ServiceDefinition, StartOptions } from './types.js';
 
 export interface Service<C, Deps> {
   readonly name: string;
@@ -114,22 +116,40 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
       httpUrl = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
     }
 
+    let grpc: GrpcServer | undefined;
+    let grpcAddress: string | undefined;
+    if (definition.grpc !== undefined) {
+      const settings = (config as unknown as { grpc?: GrpcSettings }).grpc;
+      if (settings === undefined) throw new Error(`${definition.name} serves gRPC but its config schema has no "grpc" key`);
+      const { services, descriptorSet } = definition.grpc;
+      grpc = createGrpcServer({ logger, services: services(deps, context), health: () => ready, ...(descriptorSet === undefined ? {} : { descriptorSet }) });
+      const port = await grpc.listen(settings.host, settings.port);
+      grpcAddress = `${settings.host === '0.0.0.0' ? '127.0.0.1' : settings.host}:${port}`;
+    }
+
     ready = true;
-    logger.info({ event: { action: 'started' }, url: { full: httpUrl } }, `${definition.name} ready${httpUrl === undefined ? '' : ` on ${httpUrl}`}`);
+    grpc?.refreshHealth();
+    const where = [httpUrl, grpcAddress === undefined ? undefined : `grpc://${grpcAddress}`].filter((w) => w !== undefined).join(' and ');
+    logger.info({ event: { action: 'started' }, url: { full: httpUrl }, labels: { grpc: grpcAddress } }, `${definition.name} ready${where === '' ? '' : ` on ${where}`}`);
 
     let stopping: Promise<void> | undefined;
     const stop = (reason = 'stop requested'): Promise<void> => {
       stopping ??= (async () => {
         ready = false;
         logger.info({ event: { action: 'stopping', reason } }, `${definition.name} shutting down: ${reason}`);
-        if (http !== undefined) await closeWithin(http, config.shutdown.timeoutMs, logger);
+        grpc?.refreshHealth();
+        await Promise.all([
+          http === undefined ? undefined : closeWithin(http, config.shutdown.timeoutMs, logger),
+          grpc?.shutdown(config.shutdown.timeoutMs),
+        ]);
+        closeGrpcChannels();
         for (const cleanup of cleanups) await cleanup().catch((error: unknown) => logger.error({ err: error }, 'error while closing'));
         logger.info({ event: { action: 'stopped' } }, `${definition.name} stopped`);
         logger.flush();
       })();
       return stopping;
     };
-    return { context, deps, http, httpUrl, stop };
+    return { context, deps, http, httpUrl, grpcAddress, stop };
   } catch (error) {
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
     logger.flush();

@@ -3,8 +3,9 @@ import type { DestinationStream, Logger } from 'pino';
 import type { Database, Migration } from '../data/index.js';
 import type { HealthCheck } from '../http/health.js';
 import type { HttpApp } from '../http/server.js';
+import type { GrpcServiceRegistration } from '../grpc/server.js';
 import type { BaseProperties } from '../config/base-schema.js';
-import type { DatabaseConfig } from '../config/base-schema.js';
+import type { DatabaseConfig, GrpcConfig } from '../config/base-schema.js';
 
 /** Database handle as the kit opens it; a store narrows it with `db.withTables<T>()`. */
 export type ServiceDatabase = Database<{}>;
@@ -29,6 +30,12 @@ export interface ServiceDefinition<S extends TObject<BaseProperties>, Deps> {
   setup?: (context: ServiceContext<Static<S>>) => Deps | Promise<Deps>;
   /** Registers REST routes. */
   http?: (app: HttpApp, deps: Deps, context: ServiceContext<Static<S>>) => void | Promise<void>;
+  /** gRPC services served on `config.grpc` beside HTTP; health follows readiness. */
+  grpc?: {
+    services: (deps: Deps, context: ServiceContext<Static<S>>) => GrpcServiceRegistration[];
+    /** Binary FileDescriptorSet of the served protos; enables server reflection. */
+    descriptorSet?: Uint8Array;
+  };
   /** Extra readiness checks besides the database ping. */
   checks?: (deps: Deps) => Record<string, HealthCheck>;
   /** Releases what `setup` opened; runs after servers stop, before the database closes. */
@@ -49,8 +56,11 @@ export interface RunningService<C, Deps> {
   /** Base URL of the HTTP listener, e.g. http://127.0.0.1:8081. */
   readonly httpUrl: string | undefined;
   readonly http: HttpApp | undefined;
+  /** host:port of the gRPC listener, when the service serves gRPC. */
+  readonly grpcAddress: string | undefined;
   /** Graceful stop: not ready → stop accepting → drain (bounded) → close pools. Idempotent. */
   stop(reason?: string): Promise<void>;
 }
 
 export type DatabaseSettings = Static<typeof DatabaseConfig>;
+export type GrpcSettings = Static<typeof GrpcConfig>;
