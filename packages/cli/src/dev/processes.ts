@@ -8,5 +8,6 @@ export interface ProcessSpec {
 }
 
 export const DEV_PROCESSES: ProcessSpec[] = [
+  { name: 'greeter', entry: 'services/greeter/dist/main.js', url: 'http://127.0.0.1:8083' },
   { name: 'users', entry: 'services/users/dist/main.js', url: 'http://127.0.0.1:8081' },
 ];

@@ -1,0 +1,12 @@
+/** The greeting rule, shared by REST and gRPC: no transport, no storage. */
+import { ValidationError } from '@flotilla/kit';
+
+export const NAME_MAX = 100;
+
+export function greet(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0 || trimmed.length > NAME_MAX) {
+    throw new ValidationError([{ field: 'name', rule: 'length', message: `must be 1–${NAME_MAX} characters after trimming` }]);
+  }
+  return `Hello, ${trimmed}!`;
+}

@@ -1,0 +1,13 @@
+/** REST: GET /hello/:name. */
+import { problemResponses, type HttpApp } from '@flotilla/kit';
+import Type from 'typebox';
+import { greet, NAME_MAX } from './domain.js';
+
+const Params = Type.Object({ name: Type.String({ minLength: 1, maxLength: NAME_MAX * 4 }) }, { additionalProperties: false });
+const Greeting = Type.Object({ message: Type.String() }, { additionalProperties: false });
+
+export function registerGreeterRoutes(app: HttpApp): void {
+  app.get('/hello/:name', {
+    schema: { tags: ['greeter'], summary: 'Say hello', params: Params, response: { 200: Greeting, ...problemResponses(400) } },
+  }, async (request) => ({ message: greet(request.params.name) }));
+}

@@ -1,0 +1,3 @@
+import { greeterService } from './service.js';
+
+await greeterService.main();
