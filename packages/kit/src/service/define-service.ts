@@ -163,7 +163,11 @@ async function closeWithin(http: HttpApp, timeoutMs: number, logger: { warn: (o:
   const deadline = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), timeoutMs);
   });
+  // Keep-alive connections that finish their last response after close() began
+  // would otherwise linger until their idle timeout: sweep them as they go idle.
+  const sweeper = setInterval(() => http.server.closeIdleConnections(), 50);
   const outcome = await Promise.race([http.close().then(() => 'closed' as const), deadline]);
+  clearInterval(sweeper);
   clearTimeout(timer);
   if (outcome === 'timeout') {
     logger.warn({ event: { action: 'drain-timeout' } }, `in-flight requests still running after ${timeoutMs} ms; closing their connections`);
