@@ -1,0 +1,90 @@
+// Reconciles one Microservice: applies its owned objects where they are missing or have
+// drifted (server-side apply, field manager flotilla-operator), removes the HPA when
+// autoscaling is turned off, and writes status (conditions + observedGeneration) through
+// the status subresource. Deletion is left to the garbage collector via ownerReferences.
+import type { Logger } from 'pino';
+import type { KubeClient } from '../runtime/client.js';
+import type { Controller, ReconcileRequest, Reconciler } from '../runtime/controller.js';
+import { isNotFound, KubeApiError } from '../runtime/errors.js';
+import type { EventRecorder } from '../runtime/events.js';
+import { controllerOf, objectKey, type KubeObject } from '../runtime/objects.js';
+import { Resources } from '../runtime/resources.js';
+import { MicroserviceResource } from './crd.js';
+import { hasDrifted } from './drift.js';
+import { renderAll } from './render.js';
+import { computeStatus, statusChanged } from './status.js';
+import type { Microservice } from './types.js';
+
+export interface MicroserviceReconcilerDeps {
+  client: KubeClient;
+  controller: Controller;
+  events: EventRecorder;
+  log: Logger;
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof KubeApiError) return error.reason && error.reason !== 'Unknown' ? error.reason : `HTTP${error.status}`;
+  return 'InternalError';
+}
+
+export class MicroserviceReconciler implements Reconciler {
+  constructor(private readonly deps: MicroserviceReconcilerDeps) {}
+
+  private cached(kind: string, key: string): KubeObject | undefined {
+    return this.deps.controller.owned.get(kind)?.cache.get(key);
+  }
+
+  async reconcile(request: ReconcileRequest): Promise<void> {
+    const { client, controller, events } = this.deps;
+    const ms = controller.primary.cache.get(request.key) as Microservice | undefined;
+    // Gone or going: the garbage collector deletes what it owned.
+    if (!ms || ms.metadata.deletionTimestamp) return;
+
+    const changes: string[] = [];
+    let deployment: KubeObject | undefined;
+    let failure: unknown;
+    try {
+      // The owned objects do not depend on each other: apply them concurrently.
+      const results = await Promise.allSettled(renderAll(ms).map(async (desired) => {
+        const live = this.cached(desired.type.kind, objectKey(desired.object));
+        if (!hasDrifted(desired.object, live as Record<string, unknown> | undefined)) return { kind: desired.type.kind, object: live };
+        const applied = await client.apply(desired.type, desired.object);
+        changes.push(`${live ? 'updated' : 'created'} ${desired.type.kind}`);
+        return { kind: desired.type.kind, object: applied };
+      }));
+      for (const result of results) {
+        if (result.status === 'rejected') throw result.reason;
+        if (result.value.kind === 'Deployment') deployment = result.value.object;
+      }
+      if (!ms.spec.autoscaling) await this.removeAutoscaler(ms, changes);
+    } catch (error) {
+      failure = error;
+    }
+
+    const message = failure instanceof Error ? failure.message : String(failure);
+    const status = computeStatus({ ms, deployment, error: failure === undefined ? undefined : { reason: reasonOf(failure), message } });
+    if (statusChanged(ms.status, status)) {
+      await client.patch(MicroserviceResource, ms.metadata.namespace, ms.metadata.name!, { status }, 'merge', 'status');
+    }
+    if (failure !== undefined) {
+      events.record(ms, 'Warning', 'ReconcileError', message);
+      throw failure;
+    }
+    if (changes.length > 0) {
+      // The spec did not change since the last success, so someone else changed our objects.
+      const repaired = ms.status?.observedGeneration === ms.metadata.generation;
+      events.record(ms, 'Normal', repaired ? 'DriftRepaired' : 'Reconciled', changes.join(', '));
+    }
+  }
+
+  private async removeAutoscaler(ms: Microservice, changes: string[]): Promise<void> {
+    const hpa = this.cached('HorizontalPodAutoscaler', objectKey(ms));
+    if (!hpa || controllerOf(hpa)?.uid !== ms.metadata.uid) return;
+    try {
+      await this.deps.client.delete(Resources.HorizontalPodAutoscaler, ms.metadata.namespace, ms.metadata.name!);
+      changes.push('deleted HorizontalPodAutoscaler');
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+}

@@ -1,0 +1,152 @@
+// The desired owned objects of a Microservice: pure functions of its spec, applied with
+// server-side apply. Fields we do not set stay with whoever owns them (e.g. the HPA owns
+// Deployment replicas when autoscaling is on, so we leave replicas out then).
+import { createHash } from 'node:crypto';
+import type { KubeObject } from '../runtime/objects.js';
+import { controllerReference } from '../runtime/owners.js';
+import { apiVersionOf, Resources, type ResourceType } from '../runtime/resources.js';
+import type { Microservice } from './types.js';
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'flotilla-operator';
+export const MICROSERVICE_LABEL = 'flotilla.dev/microservice';
+export const CONFIG_HASH_ANNOTATION = 'flotilla.dev/config-hash';
+
+export interface DesiredObject {
+  type: ResourceType;
+  object: KubeObject & Record<string, unknown>;
+}
+
+function meta(ms: Microservice, type: ResourceType, name: string) {
+  return {
+    apiVersion: apiVersionOf(type),
+    kind: type.kind,
+    metadata: {
+      name,
+      namespace: ms.metadata.namespace,
+      labels: { 'app.kubernetes.io/name': ms.metadata.name!, [MANAGED_BY_LABEL]: MANAGED_BY, [MICROSERVICE_LABEL]: ms.metadata.name! },
+      ownerReferences: [controllerReference(ms)],
+    },
+  };
+}
+
+export function configMapName(ms: Microservice): string {
+  return `${ms.metadata.name}-config`;
+}
+
+function configData(ms: Microservice): Record<string, string> {
+  return { FLOTILLA_ENV: ms.spec.config?.namespace ?? 'dev', ...(ms.spec.config?.inline ?? {}) };
+}
+
+function ports(ms: Microservice): { name: string; port: number }[] {
+  const p = ms.spec.ports ?? {};
+  const out = [{ name: 'http', port: p.http ?? 8080 }];
+  if (p.grpc) out.push({ name: 'grpc', port: p.grpc });
+  if (p.metrics) out.push({ name: 'metrics', port: p.metrics });
+  return out;
+}
+
+function probe(path: string, spec: { initialDelaySeconds?: number; periodSeconds?: number; failureThreshold?: number } | undefined) {
+  return {
+    httpGet: { path, port: 'http' },
+    initialDelaySeconds: spec?.initialDelaySeconds ?? 0,
+    periodSeconds: spec?.periodSeconds ?? 10,
+    failureThreshold: spec?.failureThreshold ?? 3,
+  };
+}
+
+function resources(ms: Microservice): Record<string, Record<string, string>> | undefined {
+  const r = ms.spec.resources;
+  if (!r) return undefined;
+  const out: Record<string, Record<string, string>> = {};
+  if (r.requests && Object.keys(r.requests).length) out.requests = { ...r.requests } as Record<string, string>;
+  if (r.limits && Object.keys(r.limits).length) out.limits = { ...r.limits } as Record<string, string>;
+  return Object.keys(out).length ? out : undefined;
+}
+
+export function renderConfigMap(ms: Microservice): DesiredObject {
+  return { type: Resources.ConfigMap, object: { ...meta(ms, Resources.ConfigMap, configMapName(ms)), data: configData(ms) } };
+}
+
+export function renderDeployment(ms: Microservice): DesiredObject {
+  const name = ms.metadata.name!;
+  const selector = { [MICROSERVICE_LABEL]: name };
+  const configHash = createHash('sha256').update(JSON.stringify(configData(ms))).digest('hex').slice(0, 16);
+  const rollout = ms.spec.rollout ?? {};
+  const strategy = rollout.strategy === 'Recreate'
+    ? { type: 'Recreate' }
+    : { type: 'RollingUpdate', rollingUpdate: { maxSurge: rollout.maxSurge ?? '25%', maxUnavailable: rollout.maxUnavailable ?? '25%' } };
+  const envFrom: Record<string, unknown>[] = [{ configMapRef: { name: configMapName(ms) } }];
+  if (ms.spec.config?.configMapRef) envFrom.push({ configMapRef: { name: ms.spec.config.configMapRef.name } });
+  const container: Record<string, unknown> = {
+    name: 'app',
+    image: ms.spec.image,
+    ports: ports(ms).map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
+    envFrom,
+    livenessProbe: probe(ms.spec.probes?.liveness?.path ?? '/healthz', ms.spec.probes?.liveness),
+    readinessProbe: probe(ms.spec.probes?.readiness?.path ?? '/readyz', ms.spec.probes?.readiness),
+  };
+  // Empty lists are dropped by the API server; leaving them out keeps the drift check exact.
+  if (ms.spec.env?.length) container.env = ms.spec.env.map((e) => ({ name: e.name, value: e.value }));
+  const res = resources(ms);
+  if (res) container.resources = res;
+  const spec: Record<string, unknown> = {
+    selector: { matchLabels: selector },
+    strategy,
+    template: {
+      metadata: { labels: { ...selector, 'app.kubernetes.io/name': name }, annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
+      spec: { containers: [container] },
+    },
+  };
+  if (!ms.spec.autoscaling) spec.replicas = ms.spec.replicas ?? 1;
+  return { type: Resources.Deployment, object: { ...meta(ms, Resources.Deployment, name), spec } };
+}
+
+export function renderService(ms: Microservice): DesiredObject {
+  return {
+    type: Resources.Service,
+    object: {
+      ...meta(ms, Resources.Service, ms.metadata.name!),
+      spec: {
+        type: 'ClusterIP',
+        selector: { [MICROSERVICE_LABEL]: ms.metadata.name! },
+        ports: ports(ms).map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: 'TCP' })),
+      },
+    },
+  };
+}
+
+export function renderPodDisruptionBudget(ms: Microservice): DesiredObject {
+  return {
+    type: Resources.PodDisruptionBudget,
+    object: {
+      ...meta(ms, Resources.PodDisruptionBudget, ms.metadata.name!),
+      spec: { maxUnavailable: 1, selector: { matchLabels: { [MICROSERVICE_LABEL]: ms.metadata.name! } } },
+    },
+  };
+}
+
+export function renderAutoscaler(ms: Microservice): DesiredObject | undefined {
+  const a = ms.spec.autoscaling;
+  if (!a) return undefined;
+  return {
+    type: Resources.HorizontalPodAutoscaler,
+    object: {
+      ...meta(ms, Resources.HorizontalPodAutoscaler, ms.metadata.name!),
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: ms.metadata.name! },
+        minReplicas: a.minReplicas ?? 1,
+        maxReplicas: a.maxReplicas,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.targetCPUUtilizationPercentage ?? 80 } } }],
+      },
+    },
+  };
+}
+
+/** Everything the Microservice should own right now (the HPA only when autoscaling). */
+export function renderAll(ms: Microservice): DesiredObject[] {
+  const out = [renderConfigMap(ms), renderDeployment(ms), renderService(ms), renderPodDisruptionBudget(ms)];
+  const hpa = renderAutoscaler(ms);
+  if (hpa) out.push(hpa);
+  return out;
+}

@@ -1,0 +1,125 @@
+// The operator process: one Microservice controller, leader election on a Lease, and the
+// /healthz /readyz /metrics endpoint. Every replica keeps its caches warm; only the leader
+// runs workers. Losing the lease stops the workers and calls onLostLeadership (the
+// command exits, as controller-runtime does, so a fresh process rejoins cleanly).
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import { KubeClient } from './runtime/client.js';
+import type { ClusterConnection } from './runtime/connection.js';
+import { Controller } from './runtime/controller.js';
+import { EventRecorder } from './runtime/events.js';
+import { startHealthServer } from './runtime/health-server.js';
+import { LeaderElector } from './runtime/leader-election.js';
+import { createOperatorMetrics, type OperatorMetrics } from './runtime/metrics.js';
+import { Resources } from './runtime/resources.js';
+import { MicroserviceResource } from './microservice/crd.js';
+import { MicroserviceReconciler } from './microservice/reconciler.js';
+import { MANAGED_BY, MANAGED_BY_LABEL } from './microservice/render.js';
+
+export interface OperatorOptions {
+  connection: ClusterConnection;
+  log: Logger;
+  /** watch one namespace only (default: all) */
+  namespace?: string;
+  workers?: number;
+  /** where the leader Lease lives */
+  leaseNamespace: string;
+  leaseName?: string;
+  identity?: string;
+  /** 0 = any free port; undefined = no health server */
+  healthPort?: number;
+  healthHost?: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  /** called after the workers stopped because the lease was lost (the command exits here) */
+  onLostLeadership?: () => void;
+}
+
+export interface RunningOperator {
+  identity: string;
+  metrics: OperatorMetrics;
+  controller: Controller;
+  healthPort?: number;
+  isLeader(): boolean;
+  ready(): { ok: boolean; detail: Record<string, boolean> };
+  /** Stops workers and watches and releases the lease. */
+  stop(): Promise<void>;
+}
+
+export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
+  const identity = options.identity ?? `${hostname()}_${randomUUID().slice(0, 8)}`;
+  const log = options.log.child({ 'process.instance': identity });
+  const client = new KubeClient(options.connection);
+  const metrics = createOperatorMetrics({ defaultMetrics: true });
+  const owned = { labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}`, namespace: options.namespace };
+  const controller = new Controller({
+    name: 'microservice',
+    client,
+    forType: MicroserviceResource,
+    forOptions: { namespace: options.namespace },
+    owns: [Resources.ConfigMap, Resources.Deployment, Resources.Service, Resources.PodDisruptionBudget, Resources.HorizontalPodAutoscaler]
+      .map((type) => ({ type, informerOptions: owned })),
+    workers: options.workers ?? 4,
+    metrics,
+    log,
+  });
+  const events = new EventRecorder(client, 'flotilla-operator', identity, log);
+  const reconciler = new MicroserviceReconciler({ client, controller, events, log });
+  const elector = new LeaderElector({
+    client, log, identity,
+    namespace: options.leaseNamespace,
+    name: options.leaseName ?? 'flotilla-operator',
+    leaseDurationMs: options.leaseDurationMs,
+    renewDeadlineMs: options.renewDeadlineMs,
+    retryPeriodMs: options.retryPeriodMs,
+    masterStatus: metrics.leaderElectionMasterStatus,
+  });
+  metrics.leaderElectionMasterStatus.set({ name: options.leaseName ?? 'flotilla-operator' }, 0);
+
+  const ready = () => {
+    const detail: Record<string, boolean> = {};
+    for (const informer of controller.informers()) detail[`informer:${informer.type.plural}`] = informer.healthy();
+    return { ok: Object.values(detail).every(Boolean), detail };
+  };
+
+  controller.startInformers();
+  let server: Server | undefined;
+  let healthPort: number | undefined;
+  if (options.healthPort !== undefined) {
+    ({ server, port: healthPort } = await startHealthServer({ ready, registry: metrics.registry }, options.healthPort, options.healthHost));
+  }
+
+  const abort = new AbortController();
+  // Campaign, lead, and on losing the lease stop the workers and campaign again (the
+  // command exits instead, through onLostLeadership, as controller-runtime does).
+  const leading = (async () => {
+    while (!abort.signal.aborted) {
+      if (!(await elector.acquire(abort.signal))) return;
+      await controller.startWorkers(reconciler);
+      const outcome = await elector.holdLeadership(abort.signal);
+      if (outcome !== 'lost') return;
+      await controller.stopWorkers();
+      options.onLostLeadership?.();
+    }
+  })().catch((error: unknown) => log.error({ err: error }, 'leader loop failed'));
+
+  return {
+    identity,
+    metrics,
+    controller,
+    healthPort,
+    isLeader: () => elector.isLeader(),
+    ready,
+    async stop() {
+      abort.abort();
+      await leading;
+      await controller.stop();
+      await elector.release();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,177 @@
+// A controller: informers for the primary type and the types it owns, a rate-limited work
+// queue of primary keys, and N workers calling the reconciler. Level-triggered: the
+// reconciler gets a key, never an event, and reads the current state from the caches.
+import type { Logger } from 'pino';
+import type { KubeClient } from './client.js';
+import { Informer, type InformerOptions } from './informer.js';
+import type { OperatorMetrics } from './metrics.js';
+import { objectKey, splitKey, type KubeObject } from './objects.js';
+import { ownerKey } from './owners.js';
+import { generationChanged, type UpdatePredicate } from './predicates.js';
+import { defaultControllerRateLimiter } from './rate-limiter.js';
+import type { ResourceType } from './resources.js';
+import { WorkQueue } from './workqueue.js';
+
+export interface ReconcileRequest {
+  key: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface ReconcileResult {
+  /** reconcile again after this many ms (a success: failure history is cleared) */
+  requeueAfterMs?: number;
+  /** reconcile again soon, rate-limited */
+  requeue?: boolean;
+}
+
+export interface Reconciler {
+  reconcile(request: ReconcileRequest, signal: AbortSignal): Promise<ReconcileResult | void>;
+}
+
+export interface OwnedType {
+  type: ResourceType;
+  informerOptions?: InformerOptions<KubeObject>;
+}
+
+export interface ControllerOptions {
+  name: string;
+  client: KubeClient;
+  forType: ResourceType;
+  forOptions?: InformerOptions<KubeObject>;
+  owns?: OwnedType[];
+  workers?: number;
+  metrics: OperatorMetrics;
+  log: Logger;
+  /** update filter for the primary type (default: generation changed) */
+  updatePredicate?: UpdatePredicate;
+}
+
+export class Controller {
+  readonly name: string;
+  readonly queue: WorkQueue;
+  readonly primary: Informer<KubeObject>;
+  readonly owned = new Map<string, Informer<KubeObject>>();
+  private reconciler: Reconciler | undefined;
+  private readonly abort = new AbortController();
+  private workers: Promise<void>[] = [];
+  private active = false;
+  private readonly log: Logger;
+
+  constructor(private readonly options: ControllerOptions) {
+    this.name = options.name;
+    this.log = options.log.child({ controller: options.name });
+    this.queue = new WorkQueue(options.name, defaultControllerRateLimiter(), options.metrics.workqueue);
+    this.primary = new Informer(options.client, options.forType, this.log, options.forOptions);
+    const predicate = options.updatePredicate ?? generationChanged;
+    this.primary.addHandler({
+      onAdd: (obj) => this.queue.add(objectKey(obj)),
+      onUpdate: (oldObj, newObj) => { if (predicate(oldObj, newObj)) this.queue.add(objectKey(newObj)); },
+      onDelete: (obj) => this.queue.add(objectKey(obj)),
+    });
+    const group = options.forType.group;
+    for (const { type, informerOptions } of options.owns ?? []) {
+      const informer = new Informer<KubeObject>(options.client, type, this.log, informerOptions);
+      const enqueueOwner = (obj: KubeObject) => {
+        const key = ownerKey(obj, group, options.forType.kind);
+        if (key) this.queue.add(key);
+      };
+      informer.addHandler({ onAdd: enqueueOwner, onUpdate: (_old, obj) => enqueueOwner(obj), onDelete: enqueueOwner });
+      this.owned.set(type.kind, informer);
+    }
+  }
+
+  informers(): Informer<KubeObject>[] {
+    return [this.primary, ...this.owned.values()];
+  }
+
+  /** Starts the informers (a standby replica runs these too, to take over warm). */
+  startInformers(): void {
+    for (const informer of this.informers()) informer.start();
+  }
+
+  async waitForCacheSync(signal?: AbortSignal): Promise<boolean> {
+    const results = await Promise.all(this.informers().map((informer) => informer.waitForSync(signal)));
+    return results.every(Boolean);
+  }
+
+  synced(): boolean {
+    return this.informers().every((informer) => informer.hasSynced());
+  }
+
+  healthy(): boolean {
+    return this.informers().every((informer) => informer.healthy());
+  }
+
+  /** Starts the workers once the caches are synced (only on the leader). */
+  async startWorkers(reconciler: Reconciler): Promise<void> {
+    this.reconciler = reconciler;
+    const count = this.options.workers ?? 1;
+    this.options.metrics.controller.maxConcurrentReconciles.set({ controller: this.name }, count);
+    this.options.metrics.controller.activeWorkers.set({ controller: this.name }, 0);
+    if (!(await this.waitForCacheSync(this.abort.signal))) return;
+    this.active = true;
+    for (let i = 0; i < count; i++) this.workers.push(this.work());
+  }
+
+  /**
+   * Stops handing out work (leadership lost) and waits for in-flight reconciles. The
+   * informers keep running and the queue keeps collecting keys for the next term.
+   */
+  async stopWorkers(): Promise<void> {
+    this.active = false;
+    this.queue.releaseWaiters();
+    await Promise.all(this.workers);
+    this.workers = [];
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.active = false;
+    this.queue.shutDown();
+    await Promise.all(this.workers);
+    await Promise.all(this.informers().map((informer) => informer.stop()));
+  }
+
+  private async work(): Promise<void> {
+    const { controller } = this.options.metrics;
+    const labels = { controller: this.name };
+    while (this.active) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      if (!this.active) {
+        // Woken after leadership ended: hand the key back for the next leader term.
+        this.queue.done(key);
+        this.queue.add(key);
+        return;
+      }
+      controller.activeWorkers.inc(labels);
+      const started = process.hrtime.bigint();
+      let result: string;
+      try {
+        const outcome = await this.reconciler!.reconcile({ key, ...splitKey(key) }, this.abort.signal);
+        if (outcome?.requeueAfterMs !== undefined) {
+          this.queue.forget(key);
+          this.queue.addAfter(key, outcome.requeueAfterMs);
+          result = 'requeue_after';
+        } else if (outcome?.requeue) {
+          this.queue.addRateLimited(key);
+          result = 'requeue';
+        } else {
+          this.queue.forget(key);
+          result = 'success';
+        }
+      } catch (error) {
+        result = 'error';
+        controller.reconcileErrors.inc(labels);
+        this.log.warn({ err: error, key, retries: this.queue.retries(key) }, 'reconcile failed; will retry');
+        this.queue.addRateLimited(key);
+      } finally {
+        this.queue.done(key);
+        controller.activeWorkers.dec(labels);
+      }
+      controller.reconcileTotal.inc({ controller: this.name, result });
+      controller.reconcileTime.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+}

@@ -1,0 +1,162 @@
+// List-then-watch loop that keeps a sink in step with the API server.
+//
+// LIST is paginated (limit 500). WATCH starts from the list's resourceVersion with
+// bookmarks, a jittered server timeout and a client idle timeout, and resumes from the
+// last resourceVersion seen. 410 Gone (compacted history) triggers a relist, which the
+// sink diffs into its cache. resourceVersions are opaque strings. Errors back off.
+import type { Logger } from 'pino';
+import { Backoff, jitter, sleep } from './backoff.js';
+import type { KubeClient, Query } from './client.js';
+import { isGone, isStatus, KubeApiError } from './errors.js';
+import type { KubeObject, ObjectList } from './objects.js';
+import { collectionPath, type ResourceType } from './resources.js';
+
+export interface ReflectorSink<T extends KubeObject> {
+  /** A complete, consistent list replaces what the sink holds. */
+  replace(items: T[], resourceVersion: string): void;
+  added(obj: T): void;
+  modified(obj: T): void;
+  deleted(obj: T): void;
+}
+
+export interface ReflectorOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  pageSize?: number;
+  /** the server-side watch timeout is jittered in [min, 2*min) seconds */
+  minWatchTimeoutSeconds?: number;
+  /** abort a watch that delivered nothing (not even a bookmark) for this long */
+  idleTimeoutMs?: number;
+  backoff?: Backoff;
+}
+
+export interface ReflectorHealth {
+  synced: boolean;
+  watching: boolean;
+  lastError?: string;
+  /** ms since epoch of the last successful list or watch event */
+  lastContact: number;
+  /** completed LISTs: 1 after the first sync, +1 per relist (e.g. after 410 Gone) */
+  lists: number;
+}
+
+export class Reflector<T extends KubeObject> {
+  private readonly abort = new AbortController();
+  private running: Promise<void> | undefined;
+  private lastResourceVersion = '';
+  private readonly health: ReflectorHealth = { synced: false, watching: false, lastContact: 0, lists: 0 };
+  private readonly backoff: Backoff;
+  private readonly selectors: Query;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly type: ResourceType,
+    private readonly sink: ReflectorSink<T>,
+    private readonly log: Logger,
+    private readonly options: ReflectorOptions = {},
+  ) {
+    this.backoff = options.backoff ?? new Backoff();
+    this.selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
+  }
+
+  get resourceVersion(): string {
+    return this.lastResourceVersion;
+  }
+
+  status(): ReflectorHealth {
+    return { ...this.health };
+  }
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    const signal = this.abort.signal;
+    let needList = true;
+    while (!signal.aborted) {
+      try {
+        if (needList) {
+          await this.list(signal);
+          needList = false;
+        }
+        const delivered = await this.watchOnce(signal);
+        // A watch that ends at once without delivering anything is a failure in disguise
+        // (e.g. a server shutting down): back off instead of spinning.
+        if (delivered === 0 && !signal.aborted) await sleep(this.backoff.next(), signal);
+      } catch (error) {
+        this.health.watching = false;
+        if (signal.aborted) break;
+        if (isGone(error)) {
+          this.log.info({ event: { action: 'relist' }, resource: this.type.plural }, 'resourceVersion expired (410 Gone); relisting');
+          needList = true;
+          continue;
+        }
+        this.health.lastError = error instanceof Error ? error.message : String(error);
+        const delay = this.backoff.next();
+        this.log.warn({ err: error, resource: this.type.plural, retryInMs: Math.round(delay) }, 'list/watch failed');
+        await sleep(delay, signal);
+      }
+    }
+    this.health.watching = false;
+  }
+
+  private async list(signal: AbortSignal): Promise<void> {
+    const items: T[] = [];
+    let continueToken: string | undefined;
+    let resourceVersion = '';
+    do {
+      const page: ObjectList<T> = await this.client.request('GET', collectionPath(this.type, this.options.namespace), {
+        query: { ...this.selectors, limit: this.options.pageSize ?? 500, continue: continueToken },
+        signal,
+        timeoutMs: 60_000,
+      });
+      // Lists do not carry apiVersion/kind per item; restore them so handlers see whole objects.
+      for (const item of page.items) items.push({ ...item, apiVersion: page.apiVersion, kind: this.type.kind });
+      continueToken = page.metadata.continue || undefined;
+      resourceVersion = page.metadata.resourceVersion ?? '';
+    } while (continueToken);
+    this.sink.replace(items, resourceVersion);
+    this.lastResourceVersion = resourceVersion;
+    this.health.synced = true;
+    this.health.lists += 1;
+    this.health.lastContact = Date.now();
+  }
+
+  /** Runs one watch until the server closes it; returns how many events arrived. */
+  private async watchOnce(signal: AbortSignal): Promise<number> {
+    let delivered = 0;
+    const minTimeout = this.options.minWatchTimeoutSeconds ?? 300;
+    const stream = this.client.watch(collectionPath(this.type, this.options.namespace), {
+      ...this.selectors,
+      resourceVersion: this.lastResourceVersion,
+      allowWatchBookmarks: true,
+      timeoutSeconds: jitter(minTimeout),
+    }, { signal, idleTimeoutMs: this.options.idleTimeoutMs ?? 300_000 });
+    this.health.watching = true;
+    for await (const event of stream) {
+      delivered += 1;
+      this.health.lastContact = Date.now();
+      if (event.type === 'ERROR') {
+        const status = isStatus(event.object) ? event.object : undefined;
+        throw new KubeApiError(status?.code ?? 500, status?.reason ?? 'Unknown', status?.message ?? 'watch error');
+      }
+      const obj = event.object as T;
+      if (event.type !== 'BOOKMARK') {
+        if (event.type === 'ADDED') this.sink.added(obj);
+        else if (event.type === 'MODIFIED') this.sink.modified(obj);
+        else if (event.type === 'DELETED') this.sink.deleted(obj);
+      }
+      if (obj.metadata?.resourceVersion) this.lastResourceVersion = obj.metadata.resourceVersion;
+      this.backoff.reset();
+    }
+    this.health.watching = false;
+    return delivered;
+  }
+}

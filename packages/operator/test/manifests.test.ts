@@ -1,0 +1,81 @@
+// The deploy/kubernetes manifests: `kubectl apply --dry-run=server` accepts the CRDs, RBAC,
+// the operator Deployment and the example CRs; and the operator, acting as its service
+// account under exactly that RBAC, can do its whole job.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, test } from 'node:test';
+import type { KubeClient } from '../src/runtime/client.js';
+import { loadKubeconfig } from '../src/runtime/connection.js';
+import type { Lease } from '../src/runtime/leader-election.js';
+import type { KubeObject } from '../src/runtime/objects.js';
+import { Resources } from '../src/runtime/resources.js';
+import { MicroserviceResource } from '../src/microservice/crd.js';
+import type { Microservice } from '../src/microservice/types.js';
+import { startOperator, type RunningOperator } from '../src/operator.js';
+import { clientFor, createNamespace, deleteNamespace, getOrUndefined, installCrd, kubeconfigOrSkip, testLogger, waitUntil } from './support/kube.js';
+
+const run = promisify(execFile);
+const deploy = fileURLToPath(new URL('../../../deploy/kubernetes/', import.meta.url));
+let client: KubeClient | undefined;
+let operator: RunningOperator | undefined;
+let namespace = '';
+after(async () => {
+  await operator?.stop();
+  if (client && namespace) await deleteNamespace(client, namespace);
+  await client?.close();
+});
+
+const kubectl = (kubeconfig: string, ...args: string[]) => run('kubectl', ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 8 << 20 });
+
+test('kubectl apply --dry-run=server accepts the CRDs, RBAC, operator Deployment and examples', async (t) => {
+  const kubeconfig = kubeconfigOrSkip(t);
+  if (!kubeconfig) return;
+  client = clientFor(kubeconfig);
+  await kubectl(kubeconfig, 'apply', '-f', `${deploy}operator/namespace.yaml`);
+  for (const path of ['crds', 'operator']) {
+    const { stdout } = await kubectl(kubeconfig, 'apply', '--dry-run=server', '-f', `${deploy}${path}`);
+    assert.match(stdout, /\(server dry run\)/);
+  }
+  await installCrd(client);
+  const { stdout } = await kubectl(kubeconfig, 'apply', '--dry-run=server', '-f', `${deploy}examples`);
+  assert.match(stdout, /microservice\.flotilla\.dev\/greeter .*\(server dry run\)/);
+  assert.match(stdout, /microservice\.flotilla\.dev\/users .*\(server dry run\)/);
+  const { stdout: printed } = await kubectl(kubeconfig, 'get', 'msvc', '-A');
+  assert.ok(typeof printed === 'string', 'the short name resolves');
+});
+
+test('the operator works with only the RBAC in deploy/kubernetes/operator/rbac.yaml', async (t) => {
+  const kubeconfig = kubeconfigOrSkip(t);
+  if (!kubeconfig) return;
+  client ??= clientFor(kubeconfig);
+  await kubectl(kubeconfig, 'apply', '-f', `${deploy}operator/namespace.yaml`, '-f', `${deploy}operator/rbac.yaml`);
+  await installCrd(client);
+  namespace = await createNamespace(client, 'rbac');
+  const sa = 'system:serviceaccount:flotilla-system:flotilla-operator';
+  operator = await startOperator({
+    connection: { ...loadKubeconfig(kubeconfig), impersonate: { user: sa, groups: ['system:serviceaccounts', 'system:serviceaccounts:flotilla-system', 'system:authenticated'] } },
+    log: testLogger(),
+    namespace,
+    leaseNamespace: 'flotilla-system',
+    leaseName: `flotilla-operator-${namespace}`,
+  });
+  await waitUntil('leadership under the service account', () => operator!.isLeader(), 30_000);
+  await client.create(MicroserviceResource, {
+    apiVersion: 'flotilla.dev/v1alpha1', kind: 'Microservice', metadata: { name: 'svc', namespace },
+    spec: { image: 'x:1', autoscaling: { maxReplicas: 3 } },
+  } as Microservice);
+  await waitUntil('the HPA and status', async () => {
+    const ms = await client!.get<Microservice>(MicroserviceResource, namespace, 'svc');
+    return ms.status?.observedGeneration === ms.metadata.generation && !!(await getOrUndefined(() => client!.get(Resources.HorizontalPodAutoscaler, namespace, 'svc')));
+  });
+  await client.patch(MicroserviceResource, namespace, 'svc', { spec: { autoscaling: null } });
+  await waitUntil('the HPA to be deleted', async () => !(await getOrUndefined(() => client!.get(Resources.HorizontalPodAutoscaler, namespace, 'svc'))));
+  const events = await client.list<KubeObject & { reason: string }>(Resources.Event, namespace);
+  assert.ok(events.items.some((e) => e.reason === 'Reconciled'), 'events can be recorded');
+  const lease = await client.get<Lease>(Resources.Lease, 'flotilla-system', `flotilla-operator-${namespace}`);
+  assert.equal(lease.spec?.holderIdentity, operator.identity);
+  const errors = await operator.metrics.registry.getSingleMetric('controller_runtime_reconcile_errors_total')?.get();
+  assert.equal(errors?.values.reduce((sum, v) => sum + v.value, 0) ?? 0, 0, 'no reconcile failed (no 403)');
+});

@@ -1,0 +1,67 @@
+// A real Kubernetes control plane for tests: etcd (from ./etcd.ts), kube-apiserver and
+// kube-controller-manager built from the k8s.io/kubernetes Go module (scripts/k8s).
+//
+// env for tests:
+//   FLOTILLA_TEST_KUBECONFIG    admin kubeconfig (client certificate, system:masters)
+//   FLOTILLA_TEST_KUBE_DIR      the control plane's directory (logs, pki)
+//   FLOTILLA_TEST_KUBE_BIN_DIR  where kube-apiserver / kube-controller-manager are (for private control planes)
+//   FLOTILLA_TEST_KUBE_ETCD_ENDPOINT  etcd client URL (e.g. to compact it)
+// Tests that restart the apiserver start a private control plane with startKubeControlPlane().
+import type { AptNeeds, RunningServer, ServerContext, TestServer } from './types.js';
+import { findOnPath } from './lib/paths.js';
+import { startEtcd } from './etcd.js';
+import {
+  buildKubernetes,
+  startControlPlane,
+  type ControlPlane,
+  type EtcdStarter,
+} from '../k8s/control-plane.js';
+
+export type { ControlPlane } from '../k8s/control-plane.js';
+export { binariesCached, buildKubernetes, kubernetesVersion } from '../k8s/control-plane.js';
+
+const etcdStarter: EtcdStarter = async (dir, log) => {
+  const etcd = await startEtcd({ dir, log });
+  return { endpoint: etcd.endpoint, stop: () => etcd.stop() };
+};
+
+export interface KubeControlPlaneOptions {
+  dir: string;
+  log?: (message: string) => void;
+  /** extra kube-apiserver flags */
+  apiserverFlags?: string[];
+}
+
+/** Starts a private control plane (its own etcd) in `dir`; stop() it when done. */
+export async function startKubeControlPlane(options: KubeControlPlaneOptions): Promise<ControlPlane> {
+  const log = options.log ?? ((m: string) => process.stderr.write(`[kube] ${m}\n`));
+  return await startControlPlane({
+    dir: options.dir,
+    log,
+    startEtcd: etcdStarter,
+    binDir: process.env.FLOTILLA_TEST_KUBE_BIN_DIR || undefined,
+    apiserverFlags: options.apiserverFlags,
+  });
+}
+
+export function controlPlaneEnv(plane: ControlPlane): Record<string, string> {
+  return {
+    FLOTILLA_TEST_KUBECONFIG: plane.kubeconfig,
+    FLOTILLA_TEST_KUBE_DIR: plane.dir,
+    FLOTILLA_TEST_KUBE_BIN_DIR: plane.binDir,
+    FLOTILLA_TEST_KUBE_ETCD_ENDPOINT: plane.etcdEndpoint,
+  };
+}
+
+export const kube: TestServer & AptNeeds = {
+  name: 'kube',
+  // openssl makes the PKI; Go (for the build) comes with the machine.
+  missingAptPackages: () => (findOnPath('openssl') ? [] : ['openssl']),
+  async install(log) {
+    await buildKubernetes(log);
+  },
+  async start(ctx: ServerContext): Promise<RunningServer> {
+    const plane = await startKubeControlPlane({ dir: ctx.dir, log: ctx.log });
+    return { env: controlPlaneEnv(plane), stop: () => plane.stop() };
+  },
+};
