@@ -10,4 +10,5 @@ export interface ProcessSpec {
 export const DEV_PROCESSES: ProcessSpec[] = [
   { name: 'greeter', entry: 'services/greeter/dist/main.js', url: 'http://127.0.0.1:8083' },
   { name: 'users', entry: 'services/users/dist/main.js', url: 'http://127.0.0.1:8081' },
+  { name: 'orders', entry: 'services/orders/dist/main.js', url: 'http://127.0.0.1:8082' },
 ];

@@ -1,0 +1,3 @@
+import { ordersService } from './service.js';
+
+await ordersService.main();

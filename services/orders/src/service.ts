@@ -1,0 +1,35 @@
+/** The orders service declaration: what it needs and how its parts connect. */
+import { defineService } from '@flotilla/kit';
+import { descriptorSet } from '@flotilla/contracts/descriptor-set';
+import { OrderServiceService } from '@flotilla/contracts/orders';
+import { OrdersConfig } from './config.js';
+import { OrdersDomain } from './domain.js';
+import { orderServiceImplementation } from './grpc.js';
+import { registerOrderRoutes } from './http.js';
+import { migrations } from './migrations/index.js';
+import { OrderStore } from './store.js';
+import { GrpcUserDirectory } from './users-client.js';
+
+interface OrdersDeps {
+  orders: OrdersDomain;
+  users: GrpcUserDirectory;
+}
+
+export const ordersService = defineService({
+  name: 'orders',
+  version: '0.1.0',
+  description: 'Orders: place (checking the user over gRPC), read, list, pay, ship and cancel, with optimistic concurrency and idempotent creates.',
+  config: OrdersConfig,
+  database: { migrations },
+  setup: ({ config, database, logger }): OrdersDeps => {
+    const users = new GrpcUserDirectory(config.dependencies.users, logger);
+    return { users, orders: new OrdersDomain(new OrderStore(database!), users, { idempotencyTtlMs: config.idempotency.ttlMs }) };
+  },
+  // No readiness check on users: orders keeps serving reads and answers 503 on create while users is down.
+  http: (app, { orders }) => registerOrderRoutes(app, orders),
+  grpc: {
+    services: ({ orders }) => [{ definition: OrderServiceService, implementation: orderServiceImplementation(orders) }],
+    descriptorSet,
+  },
+  close: async ({ users }) => users.close(),
+});

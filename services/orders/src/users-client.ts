@@ -1,0 +1,65 @@
+/**
+ * The users service as the orders domain sees it: "does this user exist?",
+ * asked over gRPC with a deadline. Failures become the errors the domain
+ * promises (see UserDirectory): unknown user → 422, users down or too slow →
+ * 503, the caller's own deadline gone → DEADLINE_EXCEEDED / 504.
+ */
+import { currentContext, DeadlineExceededError, FlotillaError, NotFoundError, UnprocessableError, ValidationError } from '@flotilla/kit';
+import { ChannelPool, createGrpcClient, type GrpcClient } from '@flotilla/kit/grpc';
+import { UserServiceClient } from '@flotilla/contracts/users';
+import type { Logger } from 'pino';
+import type { UserDirectory } from './domain.js';
+
+export interface UsersClientSettings {
+  grpcAddress: string;
+  timeoutMs: number;
+}
+
+export class GrpcUserDirectory implements UserDirectory {
+  /**
+   * A pool of its own rather than the kit's default one: the channel lives
+   * exactly as long as this service (closed by `close()`), whatever other
+   * services in the same process do with theirs.
+   */
+  private readonly pool = new ChannelPool({ channelOptions: { 'grpc.max_reconnect_backoff_ms': 5_000 } });
+  private readonly client: GrpcClient<UserServiceClient>;
+
+  constructor(private readonly settings: UsersClientSettings, logger?: Logger) {
+    this.client = createGrpcClient(UserServiceClient, 'users', {
+      resolve: () => settings.grpcAddress,
+      pool: this.pool,
+      ...(logger === undefined ? {} : { logger }),
+    });
+  }
+
+  async assertExists(userId: string): Promise<void> {
+    const ownDeadline = Date.now() + this.settings.timeoutMs;
+    const callerDeadline = currentContext()?.deadline;
+    try {
+      await this.client.getUser({ id: userId }, { deadline: ownDeadline });
+    } catch (error) {
+      throw this.translate(error, userId, callerDeadline !== undefined && callerDeadline <= ownDeadline);
+    }
+  }
+
+  close(): void {
+    this.pool.closeAll();
+  }
+
+  private translate(error: unknown, userId: string, callerDeadlineFirst: boolean): FlotillaError {
+    // Users refusing the id as malformed means the same to our client as "no such user".
+    if (error instanceof NotFoundError || error instanceof ValidationError) {
+      return new UnprocessableError(`User ${userId} does not exist`, { reason: 'unknown-user', userId });
+    }
+    if (error instanceof DeadlineExceededError) {
+      // The caller's deadline bounded the call: that is theirs to hear about.
+      if (callerDeadlineFirst) return new DeadlineExceededError('The deadline passed while checking the user', { cause: error });
+      return dependencyUnavailable(`The users service did not answer within ${this.settings.timeoutMs} ms; try again later`, 'users-timeout', error);
+    }
+    return dependencyUnavailable('The users service is unavailable; try again later', 'users-unavailable', error);
+  }
+}
+
+function dependencyUnavailable(message: string, reason: string, cause: unknown): FlotillaError {
+  return new FlotillaError('unavailable', message, { cause, details: { reason, dependency: 'users' } });
+}
