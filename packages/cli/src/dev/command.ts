@@ -1,6 +1,7 @@
 /** `flotilla dev`: run the whole system locally on embedded defaults. */
 import { join } from 'node:path';
-import { DEV_PROCESSES } from './processes.js';
+import { loadDemoData } from './demo-data.js';
+import { DEV_PROCESSES, type ProcessSpec } from './processes.js';
 import { Supervisor } from './supervisor.js';
 import { waitReady } from './wait-ready.js';
 
@@ -32,11 +33,25 @@ export async function runDev(root: string): Promise<void> {
   const notReady = await waitReady(DEV_PROCESSES.map((p) => p.url), 30_000);
   if (interrupted) return;
   if (notReady.length > 0) log(`not ready after 30 s: ${notReady.join(', ')} (still trying; see the logs above)`);
-  printBanner();
+  let userId: string | undefined;
+  try {
+    const demo = await loadDemoData(urlOf('users'), urlOf('orders'));
+    if (demo.loaded) log(`loaded demo data: ${demo.userIds.length} users and their orders`);
+    userId = demo.userIds[0];
+  } catch (error) {
+    log(`demo data not loaded: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  printBanner(userId);
 }
 
-function printBanner(): void {
-  const users = DEV_PROCESSES.find((p) => p.name === 'users')?.url ?? 'http://127.0.0.1:8081';
+function urlOf(name: string): string {
+  return (DEV_PROCESSES.find((p) => p.name === name) as ProcessSpec).url;
+}
+
+function printBanner(userId: string | undefined): void {
+  const entry = DEV_PROCESSES.find((p) => p.name === 'gateway')?.url;
+  const api = entry === undefined ? urlOf('users') : `${entry}/api`;
+  const id = userId ?? '<user-id>';
   process.stdout.write(
     [
       '',
@@ -44,8 +59,9 @@ function printBanner(): void {
       ...DEV_PROCESSES.map((p) => `  ${p.name.padEnd(8)} ${p.url}   (docs ${p.url}/docs, health ${p.url}/readyz)`),
       '',
       'Try:',
-      `  curl -s -X POST ${users}/users -H 'content-type: application/json' -d '{"name":"Ada","email":"ada@example.com"}'`,
-      `  curl -s ${users}/users`,
+      `  curl -s ${api}/users`,
+      `  curl -s -X POST ${api}/users -H 'content-type: application/json' -d '{"name":"Edsger","email":"edsger@example.com"}'`,
+      ...(entry === undefined ? [] : [`  curl -s ${api}/users/${id}/profile        # user + orders, fetched in parallel`, `  curl -s ${api}/hello/world`]),
       '',
       'Ctrl-C stops everything.',
       '',
