@@ -74,7 +74,7 @@ export class UnprocessableError extends FlotillaError {
 }
 
 export class UnavailableError extends FlotillaError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
     super('unavailable', message, options);
   }
 }

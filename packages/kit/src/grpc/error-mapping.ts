@@ -164,7 +164,7 @@ function errorFor(
     case 'unprocessable':
       return new UnprocessableError(message, details);
     case 'unavailable':
-      return new UnavailableError(message);
+      return new UnavailableError(message, details === undefined ? undefined : { details });
     case 'deadline-exceeded':
       return message === '' ? new DeadlineExceededError() : new DeadlineExceededError(message);
     default:
