@@ -8,13 +8,16 @@
  *   const { user } = await users.getUser({ id });          // rejects with NotFoundError, ...
  *   for await (const { user } of users.listUsers({})) ...  // server streaming
  *
- * The resolver runs once, when the client is made; a discovery layer can
- * later supply a resolver backed by the registry.
+ * The resolver runs once, when the client is made. It returns either a fixed
+ * "host:port" or a GrpcTargetPicker (e.g. `discoveryResolver` from
+ * @flotilla/kit/discovery): the picker then chooses an instance per call and
+ * hears how the call went, so the balancer can steer and eject.
  */
 import {
   Channel,
   credentials as grpcCredentials,
   Metadata,
+  status as GrpcStatus,
   type CallOptions,
   type ChannelCredentials,
   type ChannelOptions,
@@ -29,6 +32,8 @@ import {
 import type { Logger } from 'pino';
 import { createOutboundInterceptor } from './client-interceptors.js';
 import { toFlotillaError } from './error-mapping.js';
+import { createClientTelemetryInterceptor } from '../observability/grpc-telemetry.js';
+import { currentTelemetry, type ServiceTelemetry } from '../observability/telemetry.js';
 
 /** One channel (one HTTP/2 connection set) per target, shared by every client of that target. */
 export class ChannelPool {
@@ -99,11 +104,35 @@ export type PromiseClient<C> = {
 };
 
 export type GrpcClient<C> = PromiseClient<C> & {
-  /** The generated callback-style client (same channel and interceptors; errors are raw ServiceErrors). Do not close it: the channel is shared. */
+  /**
+   * The generated callback-style client (same channel and interceptors; errors are raw ServiceErrors). Do not close it: the channel is shared.
+   * With a picker, each read picks an instance without reporting back to the balancer.
+   */
   readonly raw: C;
-  /** The target the service name resolved to. */
+  /** The target the service name resolved to (with a picker: `discovery:///<service>`). */
   readonly target: string;
 };
+
+/** One call's instance, from a GrpcTargetPicker; `done` is called once when the call ends. */
+export interface GrpcTargetLease {
+  target: string;
+  done(outcome: { ok: boolean; latencyMs?: number }): void;
+}
+
+/** Chooses a target per call (service discovery + balancing). `pick` throws (e.g. UnavailableError) when none is available. */
+export interface GrpcTargetPicker {
+  pick(): GrpcTargetLease;
+  /** Awaited before each call until it settles (first instance listing loaded, or given up). */
+  ready?: Promise<void>;
+}
+
+/** Codes that say something about the instance rather than the request: they count as failures for the balancer. */
+const INSTANCE_FAILURE_CODES: ReadonlySet<number> = new Set([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.INTERNAL, GrpcStatus.UNKNOWN, GrpcStatus.DATA_LOSS]);
+
+function outcomeOf(error: unknown): { ok: boolean } {
+  const code = (error as { code?: unknown } | null)?.code;
+  return { ok: error === null || error === undefined || typeof code !== 'number' || !INSTANCE_FAILURE_CODES.has(code) };
+}
 
 /** What ts-proto generates for `outputServices=grpc-js`, e.g. `UserServiceClient`. */
 export interface GeneratedClientConstructor<C extends Client> {
@@ -112,8 +141,8 @@ export interface GeneratedClientConstructor<C extends Client> {
 }
 
 export interface GrpcClientOptions {
-  /** Service name -> "host:port". A static map today; the discovery layer supplies one later. */
-  resolve: (serviceName: string) => string;
+  /** Service name -> "host:port" (static), or a picker that chooses an instance per call (discovery). */
+  resolve: (serviceName: string) => string | GrpcTargetPicker;
   pool?: ChannelPool;
   /** Deadline for calls that set none (the caller's deadline still applies). */
   defaultTimeoutMs?: number;
@@ -121,6 +150,12 @@ export interface GrpcClientOptions {
   logger?: Logger;
   /** Extra interceptors, run after the kit's. */
   interceptors?: Interceptor[];
+  /**
+   * Client metrics, spans with `traceparent` injection and the upstream's anomaly detector.
+   * Default: the telemetry of the service being set up (clients made in `setup`), else of the
+   * last service started in this process; `null` turns it off.
+   */
+  telemetry?: ServiceTelemetry | null;
 }
 
 function callOptionsFrom(options: GrpcCallOptions): Partial<CallOptions> {
@@ -132,12 +167,17 @@ function callOptionsFrom(options: GrpcCallOptions): Partial<CallOptions> {
 type RawUnary = (request: unknown, metadata: Metadata, options: Partial<CallOptions>, callback: (error: ServiceError | null, response: unknown) => void) => ClientUnaryCall;
 type RawServerStreaming = (request: unknown, metadata: Metadata, options: Partial<CallOptions>) => ClientReadableStream<unknown>;
 
-function unaryMethod(raw: Client, name: string): UnaryMethod<unknown, unknown> {
-  const method = (raw as unknown as Record<string, RawUnary>)[name] as RawUnary;
-  return (request, options = {}) =>
-    new Promise((resolve, reject) => {
+/** The raw client for one call, and how to report the call's end to whoever picked its target. */
+type RawForCall = () => { raw: Client; done: (error: unknown) => void } | Promise<{ raw: Client; done: (error: unknown) => void }>;
+
+function unaryMethod(rawForCall: RawForCall, name: string): UnaryMethod<unknown, unknown> {
+  return async (request, options = {}) => {
+    const { raw, done } = await rawForCall();
+    const method = (raw as unknown as Record<string, RawUnary>)[name] as RawUnary;
+    return new Promise((resolve, reject) => {
       const call = method.call(raw, request, options.metadata ?? new Metadata(), callOptionsFrom(options), (error, response) => {
         options.signal?.removeEventListener('abort', cancel);
+        done(error);
         if (error !== null) reject(toFlotillaError(error));
         else resolve(response);
       });
@@ -145,16 +185,19 @@ function unaryMethod(raw: Client, name: string): UnaryMethod<unknown, unknown> {
       if (options.signal?.aborted === true) call.cancel();
       else options.signal?.addEventListener('abort', cancel, { once: true });
     });
+  };
 }
 
-function serverStreamingMethod(raw: Client, name: string): ServerStreamingMethod<unknown, unknown> {
-  const method = (raw as unknown as Record<string, RawServerStreaming>)[name] as RawServerStreaming;
+function serverStreamingMethod(rawForCall: RawForCall, name: string): ServerStreamingMethod<unknown, unknown> {
   return (request, options = {}) => ({
     async *[Symbol.asyncIterator]() {
+      const { raw, done } = await rawForCall();
+      const method = (raw as unknown as Record<string, RawServerStreaming>)[name] as RawServerStreaming;
       const stream = method.call(raw, request, options.metadata ?? new Metadata(), callOptionsFrom(options));
       let ended = false;
-      stream.on('status', () => {
+      stream.on('status', (status: { code: number }) => {
         ended = true;
+        done(status.code === GrpcStatus.OK ? null : status);
       });
       const cancel = (): void => stream.cancel();
       if (options.signal?.aborted === true) stream.cancel();
@@ -165,7 +208,10 @@ function serverStreamingMethod(raw: Client, name: string): ServerStreamingMethod
         throw toFlotillaError(error);
       } finally {
         options.signal?.removeEventListener('abort', cancel);
-        if (!ended) stream.cancel(); // the consumer stopped early: tell the server
+        if (!ended) {
+          stream.cancel(); // the consumer stopped early: tell the server
+          done(null);
+        }
       }
     },
   });
@@ -176,22 +222,62 @@ export function createGrpcClient<C extends Client>(
   serviceName: string,
   options: GrpcClientOptions,
 ): GrpcClient<C> {
-  const target = options.resolve(serviceName);
+  const resolved = options.resolve(serviceName);
   const pool = options.pool ?? defaultChannelPool;
-  const raw = new ClientConstructor(target, grpcCredentials.createInsecure(), {
-    channelOverride: pool.get(target),
-    interceptors: [
-      createOutboundInterceptor({
-        ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }),
-        ...(options.logger === undefined ? {} : { logger: options.logger }),
-      }),
-      ...(options.interceptors ?? []),
-    ],
-  });
-  const client: Record<string, unknown> = { raw, target };
+  const interceptors = [
+    createOutboundInterceptor({
+      ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    }),
+    ...(options.interceptors ?? []),
+  ];
+  const telemetry = options.telemetry === null ? undefined : (options.telemetry ?? currentTelemetry());
+  // One generated client per target (its channel comes from the shared pool).
+  const raws = new Map<string, C>();
+  const rawFor = (target: string): C => {
+    let raw = raws.get(target);
+    if (raw === undefined) {
+      // Telemetry outermost, so calls the deadline interceptor ends at once are measured too.
+      const all = telemetry === undefined ? interceptors : [createClientTelemetryInterceptor(telemetry, target, serviceName), ...interceptors];
+      raw = new ClientConstructor(target, grpcCredentials.createInsecure(), { channelOverride: pool.get(target), interceptors: all });
+      raws.set(target, raw);
+    }
+    return raw;
+  };
+  let rawForCall: RawForCall;
+  let client: Record<string, unknown>;
+  if (typeof resolved === 'string') {
+    const fixed = { raw: rawFor(resolved), done: () => undefined };
+    rawForCall = () => fixed;
+    client = { raw: fixed.raw, target: resolved };
+  } else {
+    const picker = resolved;
+    let ready = picker.ready;
+    void ready?.then(() => (ready = undefined)); // settled: later calls skip the await
+    rawForCall = async () => {
+      if (ready !== undefined) await ready;
+      const lease = picker.pick();
+      let reported = false;
+      const done = (error: unknown): void => {
+        if (reported) return; // a stream ended early reports once, not again on its CANCELLED status
+        reported = true;
+        lease.done(outcomeOf(error));
+      };
+      return { raw: rawFor(lease.target), done };
+    };
+    client = { target: `discovery:///${serviceName}` };
+    Object.defineProperty(client, 'raw', {
+      enumerable: true,
+      get: () => {
+        const lease = picker.pick();
+        lease.done({ ok: true, latencyMs: 0 });
+        return rawFor(lease.target);
+      },
+    });
+  }
   for (const [name, method] of Object.entries(ClientConstructor.service)) {
     if (method.requestStream) continue; // client and bidi streaming: use `raw`
-    client[name] = method.responseStream ? serverStreamingMethod(raw, name) : unaryMethod(raw, name);
+    client[name] = method.responseStream ? serverStreamingMethod(rawForCall, name) : unaryMethod(rawForCall, name);
   }
   return client as GrpcClient<C>;
 }

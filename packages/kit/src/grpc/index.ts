@@ -9,6 +9,8 @@ export {
   type GrpcClient,
   type GrpcClientOptions,
   type GrpcCallOptions,
+  type GrpcTargetPicker,
+  type GrpcTargetLease,
   type GeneratedClientConstructor,
   type PromiseClient,
   type UnaryMethod,

@@ -10,6 +10,8 @@ import { HEALTH_SERVICE_NAME, HealthReporter, healthServiceDefinition } from './
 import { addReflection } from './reflection.js';
 import { createCallLogInterceptor, splitPath } from './server-interceptor.js';
 import { wrapService } from './server-handlers.js';
+import { createServerTelemetryInterceptor } from '../observability/grpc-telemetry.js';
+import type { ServiceTelemetry } from '../observability/telemetry.js';
 
 export interface GrpcServiceRegistration {
   /** A generated service definition, e.g. `GreeterServiceService` from '@flotilla/contracts/greeter'. */
@@ -32,6 +34,8 @@ export interface GrpcServerOptions {
   descriptorSet?: Uint8Array;
   /** Passed to grpc-js (message size limits, keepalive, ...). */
   serverOptions?: ServerOptions;
+  /** Metrics, a server span per call (continuing the caller's traceparent) and anomaly detection. */
+  telemetry?: ServiceTelemetry;
 }
 
 export interface ShutdownResult {
@@ -63,10 +67,12 @@ function serviceNameOf(definition: ServiceDefinition): string {
 
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const { logger } = options;
+  const quietPrefixes = [`/${HEALTH_SERVICE_NAME}/`, '/grpc.reflection.'];
   const server = new Server({
     ...options.serverOptions,
     interceptors: [
-      createCallLogInterceptor(logger, { quietPrefixes: [`/${HEALTH_SERVICE_NAME}/`, '/grpc.reflection.'] }),
+      ...(options.telemetry === undefined ? [] : [createServerTelemetryInterceptor(options.telemetry, { quietPrefixes })]),
+      createCallLogInterceptor(logger, { quietPrefixes }),
       ...(options.serverOptions?.interceptors ?? []),
     ],
   });
