@@ -2,7 +2,7 @@
  * createDatabase(): one DSN in, a Kysely instance plus the lifecycle a service
  * needs (ping for readiness, pool stats for metrics, close on shutdown).
  */
-import { Kysely, sql, type Transaction } from 'kysely';
+import { Kysely, sql, type LogConfig, type Transaction } from 'kysely';
 import { UnavailableError } from '../errors.js';
 import { parseDsn, redactDsn, type Dialect } from './dsn.js';
 import { createMysql } from './mysql.js';
@@ -19,6 +19,8 @@ export interface DatabaseOptions {
     /** How long a writer waits for another process's lock before SQLITE_BUSY. Default 5 000. */
     busyTimeoutMs?: number;
   };
+  /** Kysely's query log hook (every query with its duration); the kit's telemetry records metrics and spans with it. */
+  log?: LogConfig;
 }
 
 export interface Database<DB> {
@@ -41,6 +43,7 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
   const parsed = parseDsn(options.dsn);
   const redactedDsn = redactDsn(options.dsn);
   const pool = resolvePoolOptions(options.pool);
+  const log = options.log === undefined ? {} : { log: options.log };
   let db: Kysely<DB>;
   let stats: () => PoolStats;
 
@@ -53,7 +56,7 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
         throw new UnavailableError(`Database ${redactedDsn} cannot be opened: ${describe(error)}`, { cause: error });
       }
       const dialect = new FlotillaSqliteDialect(raw);
-      db = new Kysely<DB>({ dialect });
+      db = new Kysely<DB>({ dialect, ...log });
       stats = () => {
         const { open, inUse, waiting } = dialect.usage;
         return open ? { total: 1, idle: 1 - inUse, waiting } : { total: 0, idle: 0, waiting: 0 };
@@ -62,14 +65,14 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
     }
     case 'postgres': {
       const parts = createPostgres(parsed.connectionString, pool);
-      db = new Kysely<DB>({ dialect: parts.dialect });
+      db = new Kysely<DB>({ dialect: parts.dialect, ...log });
       stats = parts.stats;
       break;
     }
     case 'mysql': {
       const { dialect: _dialect, ...target } = parsed;
       const parts = createMysql(target, pool);
-      db = new Kysely<DB>({ dialect: parts.dialect });
+      db = new Kysely<DB>({ dialect: parts.dialect, ...log });
       stats = parts.stats;
       break;
     }

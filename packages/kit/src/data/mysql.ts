@@ -1,5 +1,6 @@
 /** MySQL / MariaDB through a mysql2 pool, configured for the kit's value conventions. */
-import mysql from 'mysql2';
+import { createRequire } from 'node:module';
+import type mysql from 'mysql2';
 import { CompiledQuery, MysqlDialect, type MysqlPool } from 'kysely';
 import { UnavailableError } from '../errors.js';
 import type { PoolStats, ResolvedPoolOptions } from './pool.js';
@@ -24,8 +25,12 @@ interface MysqlPoolInternals {
   _connectionQueue?: { length: number };
 }
 
+// Loaded on first use so that a SQLite service never pays for the mysql2 driver at start.
+const requireDriver = createRequire(import.meta.url);
+
 export function createMysql(target: MysqlTarget, pool: ResolvedPoolOptions): MysqlParts {
-  const mysqlPool = mysql.createPool({
+  const driver = requireDriver('mysql2') as typeof mysql;
+  const mysqlPool = driver.createPool({
     ...target,
     charset: 'utf8mb4',
     connectionLimit: pool.max,

@@ -1,5 +1,6 @@
 /** PostgreSQL through a pg Pool, configured for the kit's value conventions. */
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { PostgresDialect } from 'kysely';
 import type { PoolStats, ResolvedPoolOptions } from './pool.js';
 
@@ -14,10 +15,15 @@ function parseInt8(text: string): number | string {
   return Number.isSafeInteger(value) ? value : text;
 }
 
-const types: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
-};
+// Loaded on first use so that a SQLite service never pays for the pg driver at start.
+const requireDriver = createRequire(import.meta.url);
+
+function typesFor(driver: typeof pg): pg.CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID && format !== 'binary' ? parseInt8 : driver.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+  };
+}
 
 export interface PostgresParts {
   dialect: PostgresDialect;
@@ -25,7 +31,9 @@ export interface PostgresParts {
 }
 
 export function createPostgres(connectionString: string, pool: ResolvedPoolOptions): PostgresParts {
-  const pgPool = new pg.Pool({
+  const driver = requireDriver('pg') as typeof pg;
+  const types = typesFor(driver);
+  const pgPool = new driver.Pool({
     connectionString,
     max: pool.max,
     min: pool.min,

@@ -135,19 +135,32 @@ function bindable(value: unknown): unknown {
   return value;
 }
 
+/** Prepared statements kept per SQL text: preparing dominates a point lookup otherwise. */
+const STATEMENT_CACHE_SIZE = 256;
+const DDL = /^\s*(create|alter|drop)\b/i;
+
 class NeutralSqliteDatabase implements SqliteDatabase {
   readonly #raw: BetterSqlite3.Database;
+  readonly #statements = new Map<string, NeutralSqliteStatement>();
 
   constructor(raw: BetterSqlite3.Database) {
     this.#raw = raw;
   }
 
   close(): void {
+    this.#statements.clear();
     this.#raw.close();
   }
 
   prepare(sqlText: string): SqliteStatement {
-    return new NeutralSqliteStatement(this.#raw.prepare(sqlText));
+    const cached = this.#statements.get(sqlText);
+    if (cached !== undefined) return cached;
+    // A schema change can change a cached statement's result columns.
+    if (DDL.test(sqlText)) this.#statements.clear();
+    const statement = new NeutralSqliteStatement(this.#raw.prepare(sqlText));
+    if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.delete(this.#statements.keys().next().value as string);
+    this.#statements.set(sqlText, statement);
+    return statement;
   }
 }
 
@@ -179,7 +192,14 @@ class NeutralSqliteStatement implements SqliteStatement {
     }
   }
 
+  #converter: ((row: Record<string, unknown>) => Record<string, unknown>) | undefined | null = null;
+
   #rowConverter(): ((row: Record<string, unknown>) => Record<string, unknown>) | undefined {
+    if (this.#converter === null) this.#converter = this.#buildRowConverter();
+    return this.#converter;
+  }
+
+  #buildRowConverter(): ((row: Record<string, unknown>) => Record<string, unknown>) | undefined {
     const conversions: Array<[string, Converter]> = [];
     for (const column of this.#stmt.columns()) {
       const converter = converterFor(column.type);

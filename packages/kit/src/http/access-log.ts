@@ -4,10 +4,13 @@
  * field stays low-cardinality for dashboards.
  */
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 
 export function registerAccessLog(app: FastifyInstance): void {
   app.addHook('onResponse', async (request, reply) => {
     const status = reply.statusCode;
+    // Build nothing when the line would be dropped (access lines are info, failures error).
+    if (!(request.log as unknown as Logger).isLevelEnabled(status >= 500 ? 'error' : 'info')) return;
     const route = request.routeOptions.url ?? '(unmatched)';
     const path = request.url.split('?')[0] ?? request.url;
     const length = reply.getHeader('content-length');

@@ -15,7 +15,10 @@ const PART_NAMES: Record<string, string> = { body: 'body', querystring: 'query',
 export const typeboxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const checker = compileChecker(schema);
   const part = PART_NAMES[httpPart ?? 'body'] ?? 'body';
+  const hasDefaults = JSON.stringify(schema).includes('"default"');
   return (input: unknown) => {
+    // Fast path: already valid and nothing to fill in (the common case for path params).
+    if (!hasDefaults && checker.check(input)) return { value: input };
     const withDefaults = Value.Default(schema, part === 'body' ? input : Value.Clone(input));
     const value = part === 'body' ? withDefaults : Value.Convert(schema, withDefaults);
     if (checker.check(value)) return { value };
