@@ -2,7 +2,9 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { registerConfigCommands } from './config/command.js';
 import { runDev } from './dev/command.js';
+import { registerRegistryCommands } from './registry/command.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -12,5 +14,8 @@ program
   .command('dev')
   .description('Run every service locally on embedded defaults (SQLite under .flotilla/, config from config/dev)')
   .action(() => runDev(root));
+
+registerConfigCommands(program);
+registerRegistryCommands(program);
 
 await program.parseAsync();

@@ -1,0 +1,75 @@
+/**
+ * What `registry ls` needs from discovery, kept small so the command does not
+ * depend on the registry's internals. The real source is
+ * `@flotilla/kit/discovery` (createRegistry), loaded at run time: the import
+ * is by name so the CLI builds even where discovery is not exported yet.
+ */
+import { UnavailableError } from '@flotilla/kit/errors';
+
+export interface RegistryInstance {
+  id: string;
+  service: string;
+  address: string;
+  ports: { http?: number; grpc?: number };
+  version: string;
+  region: string;
+  zone: string;
+  weight: number;
+  health: string;
+  metadata: Record<string, string>;
+}
+
+export interface RegistryLister {
+  services(): Promise<string[]>;
+  list(service: string): Promise<RegistryInstance[]>;
+  close(): Promise<void>;
+}
+
+export interface RegistrySourceOptions {
+  backend: 'local' | 'etcd';
+  namespace: string;
+  dir?: string;
+  etcdEndpoints: string;
+  etcdPrefix: string;
+}
+
+interface DiscoveryModule {
+  createRegistry(settings: object, options: { namespace?: string }): RegistryLister;
+}
+
+// '/index' resolves through the kit's "./*" export today; a "./discovery" entry would shorten it.
+const DISCOVERY_MODULE: string = '@flotilla/kit/discovery/index';
+
+export async function openRegistry(options: RegistrySourceOptions): Promise<RegistryLister> {
+  let discovery: DiscoveryModule;
+  try {
+    discovery = (await import(DISCOVERY_MODULE)) as DiscoveryModule;
+  } catch (error) {
+    throw new UnavailableError(`service discovery is not available in this build (${DISCOVERY_MODULE}: ${(error as Error).message})`, { cause: error });
+  }
+  const settings = {
+    backend: options.backend,
+    region: 'local',
+    zone: 'local',
+    local: { ...(options.dir === undefined ? {} : { dir: options.dir }), ttlMs: 5000, heartbeatMs: 1000 },
+    etcd: { endpoints: options.etcdEndpoints, prefix: options.etcdPrefix, ttlSeconds: 10 },
+  };
+  const registry = discovery.createRegistry(settings, { namespace: options.namespace });
+  const where = options.backend === 'etcd' ? `etcd at ${options.etcdEndpoints}` : 'the local registry';
+  return {
+    services: () => unreachableAsUnavailable(where, () => registry.services()),
+    list: (service) => unreachableAsUnavailable(where, () => registry.list(service)),
+    close: () => registry.close(),
+  };
+}
+
+/** gRPC UNAVAILABLE / DEADLINE_EXCEEDED (14 / 4) and refused connections mean "backend down": exit 5, not a crash. */
+async function unreachableAsUnavailable<T>(where: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 14 || code === 4 || code === 'ECONNREFUSED') throw new UnavailableError(`${where} is unavailable: ${(error as Error).message}`, { cause: error });
+    throw error;
+  }
+}

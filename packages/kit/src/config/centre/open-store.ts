@@ -1,0 +1,55 @@
+/**
+ * Picking a store from settings or the environment. The centre cannot be
+ * configured through itself, so services read its location from variables:
+ *
+ *   FLOTILLA_CONFIG_BACKEND         file (default) | etcd
+ *   FLOTILLA_CONFIG_ETCD_ENDPOINTS  http://127.0.0.1:2379[,http://…]
+ *   FLOTILLA_CONFIG_ETCD_PREFIX     /flotilla/config (default)
+ *   FLOTILLA_CONFIG_DIR, FLOTILLA_HOME   folders of the file backend
+ */
+import { ValidationError } from '../../errors.js';
+import { createEtcdConfigStore } from './etcd-store.js';
+import { FileConfigStore } from './file-store.js';
+import type { ConfigBackend, ConfigStore } from './types.js';
+
+export interface ConfigStoreSettings {
+  backend?: ConfigBackend;
+  etcdEndpoints?: string[];
+  etcdPrefix?: string;
+  configDir?: string;
+  home?: string;
+  env?: Record<string, string | undefined>;
+  /** File backend: watcher poll interval (ms). */
+  pollIntervalMs?: number;
+}
+
+export function resolveBackend(settings: ConfigStoreSettings): ConfigBackend {
+  const env = settings.env ?? process.env;
+  const backend = settings.backend ?? env.FLOTILLA_CONFIG_BACKEND ?? 'file';
+  if (backend !== 'file' && backend !== 'etcd') {
+    throw new ValidationError([{ field: 'FLOTILLA_CONFIG_BACKEND', rule: 'enum', message: `config backend must be "file" or "etcd", got "${backend}"` }], `unknown config backend "${backend}"`);
+  }
+  return backend;
+}
+
+export async function openConfigStore(settings: ConfigStoreSettings = {}): Promise<ConfigStore> {
+  const env = settings.env ?? process.env;
+  if (resolveBackend(settings) === 'file') {
+    return new FileConfigStore({
+      env,
+      ...(settings.configDir === undefined ? {} : { configDir: settings.configDir }),
+      ...(settings.home === undefined ? {} : { home: settings.home }),
+      ...(settings.pollIntervalMs === undefined ? {} : { pollIntervalMs: settings.pollIntervalMs }),
+    });
+  }
+  const endpoints = settings.etcdEndpoints ?? splitEndpoints(env.FLOTILLA_CONFIG_ETCD_ENDPOINTS);
+  if (endpoints.length === 0) {
+    throw new ValidationError([{ field: 'FLOTILLA_CONFIG_ETCD_ENDPOINTS', rule: 'required', message: 'the etcd config backend needs endpoints (FLOTILLA_CONFIG_ETCD_ENDPOINTS or --etcd)' }], 'no etcd endpoints');
+  }
+  const prefix = settings.etcdPrefix ?? env.FLOTILLA_CONFIG_ETCD_PREFIX;
+  return createEtcdConfigStore({ endpoints, env, ...(prefix === undefined ? {} : { prefix }) });
+}
+
+export function splitEndpoints(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+}

@@ -1,0 +1,65 @@
+/**
+ * attachConfigReload: what defineService does with a config centre session
+ * once the logger exists — every service gets `log.level` live, its schema
+ * published for tools, and a status object for an admin endpoint.
+ */
+import type { TSchema } from 'typebox';
+import type { ConfigCentreSession } from './session.js';
+import { schemaToJson } from './schema-json.js';
+import type { ConfigReloadStatus, ReloadLogger } from './watcher.js';
+import { SHARED_DOCUMENT } from './types.js';
+
+/** The admin route that serves `ConfigReloadStatus`. */
+export const CONFIG_STATUS_PATH = '/admin/config';
+
+export interface LevelSettable extends ReloadLogger {
+  level: string;
+}
+
+export interface ConfigReload {
+  /** See ConfigWatcher.onChange. */
+  onChange(path: string, listener: (value: unknown, previous: unknown) => void): () => void;
+  status(): ConfigReloadStatus;
+  close(): Promise<void>;
+}
+
+export interface AttachConfigReloadOptions<S extends TSchema> {
+  centre: ConfigCentreSession<S>;
+  logger: LevelSettable;
+  /** Publish the schema so `flotilla config set` can validate; default true. */
+  publishSchema?: boolean;
+}
+
+export async function attachConfigReload<S extends TSchema>(options: AttachConfigReloadOptions<S>): Promise<ConfigReload> {
+  const { centre, logger } = options;
+  const { watcher, store, namespace } = centre;
+  const service = watcher.status().service;
+  watcher.setLogger(logger);
+  watcher.onChange('log.level', (value) => {
+    if (typeof value === 'string') logger.level = value;
+  });
+  if (options.publishSchema !== false) await publish(centre, service, logger);
+  centre.start();
+  return {
+    onChange: (path, listener) => watcher.onChange(path, listener),
+    status: () => watcher.status(),
+    close: () => centre.close(),
+  };
+
+  async function publish(session: ConfigCentreSession<S>, name: string, log: ReloadLogger): Promise<void> {
+    try {
+      // Only where this service is configured through the centre: a test run
+      // with no config folder leaves no trace.
+      const [own, shared] = await Promise.all([store.current(namespace, name), store.current(namespace, SHARED_DOCUMENT)]);
+      if (own === undefined && shared === undefined) return;
+      await store.publishSchema(namespace, name, schemaToJson(session.watcher.schema));
+    } catch (error) {
+      log.warn({ event: { action: 'config-schema-publish-failed' }, error: { message: (error as Error).message } }, `could not publish the config schema to ${store.location}: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** Serves the reload status at CONFIG_STATUS_PATH on a Fastify-like app. */
+export function registerConfigStatusRoute(app: { get(path: string, handler: () => unknown): unknown }, reload: Pick<ConfigReload, 'status'>): void {
+  app.get(CONFIG_STATUS_PATH, () => reload.status());
+}
