@@ -11,4 +11,5 @@ export const DEV_PROCESSES: ProcessSpec[] = [
   { name: 'greeter', entry: 'services/greeter/dist/bundle.mjs', url: 'http://127.0.0.1:8083' },
   { name: 'users', entry: 'services/users/dist/bundle.mjs', url: 'http://127.0.0.1:8081' },
   { name: 'orders', entry: 'services/orders/dist/bundle.mjs', url: 'http://127.0.0.1:8082' },
+  { name: 'gateway', entry: 'packages/gateway/dist/bundle.mjs', url: 'http://127.0.0.1:8080' },
 ];

@@ -4,6 +4,7 @@
  * keys so a typo in YAML or an env name is reported instead of ignored.
  */
 import Type, { type TProperties, type TObject } from 'typebox';
+import { AnomalyConfig, MetricsConfig, TracingConfig } from '../observability/config.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -60,6 +61,9 @@ const baseProperties = {
   http: HttpConfig,
   log: LogConfig,
   shutdown: ShutdownConfig,
+  metrics: MetricsConfig,
+  tracing: TracingConfig,
+  anomaly: AnomalyConfig,
 };
 
 export type BaseProperties = typeof baseProperties;

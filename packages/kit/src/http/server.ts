@@ -9,6 +9,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import { runWithContext } from '../context.js';
 import { registerAccessLog } from './access-log.js';
+import { registerHttpTelemetry } from '../observability/http-telemetry.js';
+import type { ServiceTelemetry } from '../observability/telemetry.js';
 import { classifyError, PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 import { typeboxValidatorCompiler } from './validation.js';
@@ -20,6 +22,8 @@ export interface HttpServerOptions {
   bodyLimitBytes?: number;
   keepAliveTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** RED metrics, a server span per request and anomaly detection (defineService passes its own). */
+  telemetry?: ServiceTelemetry;
 }
 
 export function createHttpServer(options: HttpServerOptions): HttpApp {
@@ -39,6 +43,8 @@ export function createHttpServer(options: HttpServerOptions): HttpApp {
   app.setValidatorCompiler(typeboxValidatorCompiler);
   // JSON only: anything else is a 415, rather than a string the handler never expected.
   app.removeContentTypeParser('text/plain');
+  // Before the request-context hook, so the span is active for everything after it.
+  if (options.telemetry !== undefined) registerHttpTelemetry(app as unknown as FastifyInstance, options.telemetry);
 
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);

@@ -6,6 +6,7 @@
 import { ecsFormat } from '@elastic/ecs-pino-format';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { redactUrlPassword } from '../config/secrets.js';
+import { correlationMixin } from './log-correlation.js';
 
 export type { Logger } from 'pino';
 
@@ -19,6 +20,8 @@ export interface LoggerSettings {
   pretty?: boolean;
   /** Where lines go; defaults to stdout. Tests pass a stream to read them back. */
   destination?: DestinationStream;
+  /** Stamp lines with trace.id / span.id / transaction.id / http.request.id from the request being served (default true). */
+  correlate?: boolean;
 }
 
 const HEADER_SECRETS = ['authorization', 'cookie', 'set-cookie', 'proxy-authorization', 'x-api-key'];
@@ -52,6 +55,7 @@ export function createLogger(settings: LoggerSettings): Logger {
     }),
     level: settings.level ?? 'info',
     redact: { paths: REDACT_PATHS, censor },
+    ...(settings.correlate === false ? {} : { mixin: correlationMixin as NonNullable<LoggerOptions['mixin']> }),
   };
   if (settings.destination !== undefined) return pino(options, settings.destination);
   const pretty = settings.pretty ?? process.stdout.isTTY === true;

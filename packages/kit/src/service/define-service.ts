@@ -5,12 +5,14 @@
  */
 import type { Static, TObject } from 'typebox';
 import type { BaseProperties } from '../config/base-schema.js';
-import { loadConfig } from '../config/load.js';
+import { attachConfigReload, registerConfigStatusRoute, startConfigCentre } from '../config/centre/index.js';
 import { createDatabase, migrate, redactDsn } from '../data/index.js';
 import { registerHealthRoutes, type HealthCheck } from '../http/health.js';
 import { registerOpenApi } from '../http/openapi.js';
 import { createHttpServer, type HttpApp } from '../http/server.js';
 import { createLogger } from '../observability/logger.js';
+import { createServiceTelemetry, withTelemetry } from '../observability/telemetry.js';
+import { registerAnomaliesRoute, registerMetricsRoute } from '../observability/http-telemetry.js';
 import { runMain } from './main.js';
 import { createGrpcServer, type GrpcServer } from '../grpc/server.js';
 import { closeAll as closeGrpcChannels } from '../grpc/client.js';
@@ -37,7 +39,9 @@ export function defineService<S extends TObject<BaseProperties>, Deps = undefine
 
 async function migrateOnly<S extends TObject<BaseProperties>, Deps>(definition: ServiceDefinition<S, Deps>, options: StartOptions): Promise<{ applied: string[] }> {
   if (definition.database === undefined) return { applied: [] };
-  const settings = databaseSettings(definition, loadServiceConfig(definition, options).value);
+  const centre = await startConfigCentre({ service: definition.name, schema: definition.config, watch: false, ...centreOptions(options) });
+  await centre.close();
+  const settings = databaseSettings(definition, centre.value);
   const database = createDatabase({ dsn: settings.dsn, pool: settings.pool, sqlite: { busyTimeoutMs: settings.sqliteBusyTimeoutMs } });
   try {
     return await migrate(database, definition.database.migrations);
@@ -46,14 +50,12 @@ async function migrateOnly<S extends TObject<BaseProperties>, Deps>(definition: 
   }
 }
 
-function loadServiceConfig<S extends TObject<BaseProperties>, Deps>(definition: ServiceDefinition<S, Deps>, options: StartOptions) {
-  return loadConfig({
-    service: definition.name,
-    schema: definition.config,
+function centreOptions(options: StartOptions) {
+  return {
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.configDir === undefined ? {} : { dir: options.configDir }),
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-  });
+  };
 }
 
 function databaseSettings<S extends TObject<BaseProperties>, Deps>(definition: ServiceDefinition<S, Deps>, config: Static<S>): DatabaseSettings {
@@ -63,7 +65,8 @@ function databaseSettings<S extends TObject<BaseProperties>, Deps>(definition: S
 }
 
 async function startService<S extends TObject<BaseProperties>, Deps>(definition: ServiceDefinition<S, Deps>, options: StartOptions): Promise<RunningService<Static<S>, Deps>> {
-  const loaded = loadServiceConfig(definition, options);
+  // Config centre (file or etcd, by FLOTILLA_CONFIG_BACKEND): first load, then live changes.
+  const loaded = await startConfigCentre({ service: definition.name, schema: definition.config, ...centreOptions(options) });
   const config = loaded.value;
   const logger = createLogger({
     service: definition.name,
@@ -74,9 +77,17 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
   logger.info({ event: { action: 'config-loaded' }, labels: { namespace: loaded.namespace }, file: { path: loaded.sources.join(', ') || '(defaults)' } }, 'configuration loaded');
+  const reload = await attachConfigReload({ centre: loaded, logger });
 
   let database: ServiceDatabase | undefined;
   const cleanups: Array<() => Promise<void>> = [];
+  cleanups.push(() => reload.close());
+  const telemetry = await createServiceTelemetry({
+    identity: { service: definition.name, version: definition.version ?? '0.0.0', namespace: loaded.namespace },
+    settings: { metrics: config.metrics, tracing: config.tracing, anomaly: config.anomaly },
+    logger,
+  });
+  cleanups.push(() => telemetry.shutdown()); // last: spans of the shutdown itself are flushed too
   try {
     if (definition.database !== undefined) {
       const settings = databaseSettings(definition, config);
@@ -84,15 +95,18 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
         dsn: settings.dsn,
         pool: settings.pool,
         sqlite: { busyTimeoutMs: settings.sqliteBusyTimeoutMs },
+        log: telemetry.databaseLogger(settings.dsn),
       });
       const opened = database;
+      telemetry.watchDatabasePool(() => opened.poolStats());
       cleanups.unshift(() => opened.close());
       const { applied } = await migrate(database, definition.database.migrations);
       logger.info({ event: { action: 'migrated' }, database: { dsn: redactDsn(settings.dsn), dialect: database.dialect }, migrations: applied }, applied.length > 0 ? `applied ${applied.length} migration(s)` : 'database schema up to date');
     }
 
-    const context: ServiceContext<Static<S>> = { name: definition.name, namespace: loaded.namespace, config, logger, database };
-    const deps = (definition.setup === undefined ? undefined : await definition.setup(context)) as Deps;
+    const context: ServiceContext<Static<S>> = { name: definition.name, namespace: loaded.namespace, config, logger, database, telemetry, reload };
+    const setup = definition.setup;
+    const deps = (setup === undefined ? undefined : await withTelemetry(telemetry, () => setup(context))) as Deps;
     if (definition.close !== undefined) {
       const close = definition.close;
       cleanups.unshift(() => close(deps));
@@ -102,12 +116,15 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
     let http: HttpApp | undefined;
     let httpUrl: string | undefined;
     if (definition.http !== undefined) {
-      http = createHttpServer({ logger, bodyLimitBytes: config.http.bodyLimitBytes, keepAliveTimeoutMs: config.http.keepAliveTimeoutMs, requestTimeoutMs: config.http.requestTimeoutMs });
+      http = createHttpServer({ logger, bodyLimitBytes: config.http.bodyLimitBytes, keepAliveTimeoutMs: config.http.keepAliveTimeoutMs, requestTimeoutMs: config.http.requestTimeoutMs, telemetry });
       const checks = (): Record<string, HealthCheck> => ({
         ...(database === undefined ? {} : { database: () => (database as ServiceDatabase).ping() }),
         ...(definition.checks === undefined ? {} : definition.checks(deps)),
       });
       registerHealthRoutes(http as never, { checks, isReady: () => ready });
+      registerConfigStatusRoute(http as never, reload);
+      registerMetricsRoute(http as never, telemetry);
+      registerAnomaliesRoute(http as never, telemetry);
       await registerOpenApi(http as never, { title: `${definition.name} API`, version: definition.version ?? '0.0.0', ...(definition.description === undefined ? {} : { description: definition.description }) });
       await definition.http(http, deps, context);
       await http.listen({ host: config.http.host, port: config.http.port });
@@ -122,7 +139,7 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
       const settings = (config as unknown as { grpc?: GrpcSettings }).grpc;
       if (settings === undefined) throw new Error(`${definition.name} serves gRPC but its config schema has no "grpc" key`);
       const { services, descriptorSet } = definition.grpc;
-      grpc = createGrpcServer({ logger, services: services(deps, context), health: () => ready, ...(descriptorSet === undefined ? {} : { descriptorSet }) });
+      grpc = createGrpcServer({ logger, services: services(deps, context), health: () => ready, telemetry, ...(descriptorSet === undefined ? {} : { descriptorSet }) });
       const port = await grpc.listen(settings.host, settings.port);
       grpcAddress = `${settings.host === '0.0.0.0' ? '127.0.0.1' : settings.host}:${port}`;
     }

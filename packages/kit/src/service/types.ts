@@ -5,6 +5,8 @@ import type { HealthCheck } from '../http/health.js';
 import type { HttpApp } from '../http/server.js';
 import type { GrpcServiceRegistration } from '../grpc/server.js';
 import type { BaseProperties } from '../config/base-schema.js';
+import type { ServiceTelemetry } from '../observability/telemetry.js';
+import type { ConfigReload } from '../config/centre/reload.js';
 import type { DatabaseConfig, GrpcConfig } from '../config/base-schema.js';
 
 /** Database handle as the kit opens it; a store narrows it with `db.withTables<T>()`. */
@@ -17,6 +19,10 @@ export interface ServiceContext<C> {
   logger: Logger;
   /** Present when the definition declares `database`. */
   database: ServiceDatabase | undefined;
+  /** Metrics registry (create your own metrics here), tracer and anomaly monitor of this service. */
+  telemetry: ServiceTelemetry;
+  /** Live config changes from the config centre: `reload.onChange('some.key', (value) => …)`; status at /admin/config. */
+  reload: ConfigReload;
 }
 
 export interface ServiceDefinition<S extends TObject<BaseProperties>, Deps> {

@@ -1,0 +1,112 @@
+/**
+ * Parallel fan-out (the seed's `parallelCall`): every part of an aggregation
+ * is requested at once, each with its own timeout, and the answers merged
+ * into one JSON object keyed by part name. Latency is the slowest part, not
+ * the sum. A missing optional part makes the answer partial; a missing
+ * required part decides the status on its own (and stops waiting for the rest).
+ */
+import type { Dispatcher } from 'undici';
+import type { GatewayProblem } from '../proxy/problem.js';
+import type { MatchResult } from '../routes/pattern.js';
+import type { AggregationPart, AggregationRoute } from '../routes/table.js';
+import type { UpstreamResolver } from '../upstream/resolver.js';
+
+export type PartOutcome =
+  | { ok: true; value: unknown }
+  | { ok: false; reason: 'no-instance' | 'unreachable' | 'timeout' | 'status' | 'invalid-body'; detail: string; status?: number; body?: unknown };
+
+export interface AggregationDeps {
+  resolver: UpstreamResolver;
+  pool(origin: string): Dispatcher;
+}
+
+export type AggregationResult =
+  | { ok: true; body: Record<string, unknown>; partial: string[]; failures: Record<string, PartOutcome> }
+  | { ok: false; part: string; problem: GatewayProblem; upstreamStatus?: number; upstreamBody?: unknown; failures: Record<string, PartOutcome> };
+
+class PartTimeout extends Error {}
+
+/** `headers` are sent to every part (request id, forwarding info, the client's end-to-end headers). */
+export async function runAggregation(route: AggregationRoute, match: MatchResult, headers: string[], deps: AggregationDeps, clientSignal: AbortSignal): Promise<AggregationResult> {
+  const controllers = route.parts.map(() => new AbortController());
+  const abortAll = (): void => controllers.forEach((c) => c.abort(new Error('aggregation finished or client went away')));
+  clientSignal.addEventListener('abort', abortAll, { once: true });
+
+  const outcomes: Array<PartOutcome | undefined> = route.parts.map(() => undefined);
+  try {
+    const firstRequiredFailure = await new Promise<number | undefined>((resolve) => {
+      let pending = route.parts.length;
+      route.parts.forEach((part, index) => {
+        void callPart(part, match, headers, deps, controllers[index] as AbortController).then((outcome) => {
+          outcomes[index] = outcome;
+          if (!outcome.ok && part.required) resolve(index);
+          if (--pending === 0) resolve(undefined);
+        });
+      });
+    });
+
+    const failures: Record<string, PartOutcome> = {};
+    route.parts.forEach((part, index) => {
+      const outcome = outcomes[index];
+      if (outcome !== undefined && !outcome.ok) failures[part.name] = outcome;
+    });
+
+    if (firstRequiredFailure !== undefined) {
+      const part = route.parts[firstRequiredFailure] as AggregationPart;
+      const outcome = outcomes[firstRequiredFailure] as Extract<PartOutcome, { ok: false }>;
+      return { ok: false, part: part.name, problem: requiredPartProblem(part, outcome), ...(outcome.status === undefined ? {} : { upstreamStatus: outcome.status, upstreamBody: outcome.body }), failures };
+    }
+
+    const body: Record<string, unknown> = {};
+    const partial: string[] = [];
+    route.parts.forEach((part, index) => {
+      const outcome = outcomes[index] as PartOutcome;
+      if (outcome.ok) body[part.name] = outcome.value;
+      else partial.push(part.name);
+    });
+    if (partial.length > 0) body.partial = partial;
+    return { ok: true, body, partial, failures };
+  } finally {
+    clientSignal.removeEventListener('abort', abortAll);
+    abortAll();
+  }
+}
+
+async function callPart(part: AggregationPart, match: MatchResult, headers: string[], deps: AggregationDeps, controller: AbortController): Promise<PartOutcome> {
+  const origin = deps.resolver.pick(part.upstream);
+  if (origin === undefined) return { ok: false, reason: 'no-instance', detail: `upstream ${part.upstream} has no instance` };
+  const timer = setTimeout(() => controller.abort(new PartTimeout()), part.timeoutMs);
+  try {
+    const response = await deps.pool(origin).request({ path: part.template.render(match.params, match.rest), method: 'GET', headers, signal: controller.signal });
+    const text = await response.body.text();
+    let value: unknown;
+    try {
+      value = text === '' ? null : JSON.parse(text);
+    } catch {
+      if (response.statusCode < 300) return { ok: false, reason: 'invalid-body', detail: `${part.upstream} answered with a body that is not JSON` };
+      value = undefined;
+    }
+    if (response.statusCode >= 200 && response.statusCode < 300) return { ok: true, value };
+    return { ok: false, reason: 'status', status: response.statusCode, body: value, detail: `${part.upstream} answered ${response.statusCode}` };
+  } catch (error) {
+    if (controller.signal.reason instanceof PartTimeout) return { ok: false, reason: 'timeout', detail: `${part.upstream} did not answer within ${part.timeoutMs} ms` };
+    const code = (error as { code?: unknown }).code;
+    return { ok: false, reason: 'unreachable', detail: `${part.upstream} could not be reached${typeof code === 'string' ? ` (${code})` : ''}` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A required part's failure as the aggregation's own answer: 4xx passes through, the rest is 502/504. */
+function requiredPartProblem(part: AggregationPart, outcome: Extract<PartOutcome, { ok: false }>): GatewayProblem {
+  const extensions = { part: part.name, upstream: part.upstream };
+  switch (outcome.reason) {
+    case 'timeout':
+      return { code: 'deadline-exceeded', detail: `Required part "${part.name}": ${outcome.detail}`, extensions };
+    case 'status':
+      if (outcome.status === 404) return { code: 'not-found', detail: `Required part "${part.name}": ${outcome.detail}`, extensions };
+      return { code: 'bad-gateway', detail: `Required part "${part.name}": ${outcome.detail}`, extensions };
+    default:
+      return { code: 'bad-gateway', detail: `Required part "${part.name}": ${outcome.detail}`, extensions };
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The gateway's config (`config/<ns>/gateway.yaml`): the shared keys plus
+ * upstreams, proxy tuning, routes, aggregations and the merged OpenAPI.
+ * Structure is checked here with TypeBox; cross-references (a route naming an
+ * unknown upstream, a template using a parameter its path does not capture)
+ * are checked when the route table is compiled (`routes/table.ts`).
+ */
+import { serviceConfig } from '@flotilla/kit/config';
+import Type, { type Static } from 'typebox';
+
+const strict = { additionalProperties: false } as const;
+
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+const Name = Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$', description: 'lower-case letters, digits and dashes' });
+const PathPattern = Type.String({ pattern: '^/', minLength: 1, description: 'segments, `:name` captures one, `*` matches one, a final `**` matches the rest' });
+const Template = Type.String({ pattern: '^/', minLength: 1, description: 'upstream path; `{name}` inserts a captured segment, `{**}` the rest' });
+const Timeout = Type.Integer({ minimum: 1, maximum: 3_600_000 });
+
+export const UpstreamSpec = Type.Object(
+  { instances: Type.Array(Type.String({ pattern: '^https?://[^/?#]+$', description: 'origin, e.g. http://127.0.0.1:8081' }), { description: 'empty: every request answers 502' }) },
+  strict,
+);
+
+export const RouteSpec = Type.Object(
+  {
+    name: Type.Optional(Name),
+    path: PathPattern,
+    upstream: Name,
+    methods: Type.Optional(Type.Array(Type.Enum([...HTTP_METHODS]), { minItems: 1 })),
+    stripPrefix: Type.Optional(Type.String({ pattern: '^/.*[^/]$', description: 'removed from the front of the path, e.g. /api' })),
+    rewrite: Type.Optional(Template),
+    timeoutMs: Type.Optional(Timeout),
+  },
+  strict,
+);
+
+export const AggregationPartSpec = Type.Object(
+  {
+    upstream: Name,
+    path: Template,
+    required: Type.Optional(Type.Boolean({ description: 'a required part failing fails the whole answer; default false' })),
+    timeoutMs: Type.Optional(Timeout),
+  },
+  strict,
+);
+
+export const AggregationSpec = Type.Object(
+  {
+    name: Name,
+    path: PathPattern,
+    timeoutMs: Type.Optional(Timeout),
+    parts: Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,62}$' }), AggregationPartSpec, { minProperties: 1 }),
+  },
+  strict,
+);
+
+export const ProxySettings = Type.Object(
+  {
+    defaultTimeoutMs: Type.Integer({ default: 30_000, minimum: 1, description: 'time an upstream may take to start its response, unless a route says otherwise' }),
+    bodyTimeoutMs: Type.Integer({ default: 60_000, minimum: 0, description: 'longest pause between two body chunks from an upstream; 0 disables' }),
+    connectTimeoutMs: Type.Integer({ default: 5_000, minimum: 1 }),
+    connectionsPerInstance: Type.Integer({ default: 256, minimum: 1 }),
+    keepAliveTimeoutMs: Type.Integer({ default: 30_000, minimum: 1, description: 'how long an idle upstream connection is kept' }),
+    accessLog: Type.Boolean({ default: true, description: 'one ECS access line per proxied request' }),
+  },
+  { ...strict, default: {} },
+);
+
+export const OpenApiSettings = Type.Object(
+  {
+    title: Type.String({ default: 'Flotilla public API' }),
+    cacheTtlMs: Type.Integer({ default: 30_000, minimum: 0 }),
+    fetchTimeoutMs: Type.Integer({ default: 2_000, minimum: 1 }),
+  },
+  { ...strict, default: {} },
+);
+
+export const ReloadSettings = Type.Object(
+  {
+    watch: Type.Boolean({ default: true, description: 'reload routes, aggregations and upstreams when the file changes' }),
+    debounceMs: Type.Integer({ default: 150, minimum: 0 }),
+  },
+  { ...strict, default: {} },
+);
+
+export const GatewayConfig = serviceConfig({
+  upstreams: Type.Record(Name, UpstreamSpec, { default: {} }),
+  proxy: ProxySettings,
+  routes: Type.Array(RouteSpec, { default: [] }),
+  aggregations: Type.Array(AggregationSpec, { default: [] }),
+  openapi: OpenApiSettings,
+  reload: ReloadSettings,
+});
+
+export type GatewaySettings = Static<typeof GatewayConfig>;
+export type RouteSettings = Static<typeof RouteSpec>;
+export type AggregationSettings = Static<typeof AggregationSpec>;
+export type UpstreamSettings = Static<typeof UpstreamSpec>;
+export type ProxyOptions = Static<typeof ProxySettings>;

@@ -1,0 +1,150 @@
+/**
+ * The request path for routed traffic, below Fastify: look the path up in
+ * the current route table, then proxy it or run its aggregation. Anything the
+ * table does not route goes on to Fastify (health, OpenAPI, docs, 404).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { runAggregation, type AggregationResult } from './aggregate/run.js';
+import type { AccessLog } from './proxy/access-log.js';
+import { ProxyExchange, type ExchangeTarget } from './proxy/exchange.js';
+import { upstreamRequestHeaders } from './proxy/headers.js';
+import { sendProblem } from './proxy/problem.js';
+import type { MatchResult } from './routes/pattern.js';
+import type { AggregationRoute, ProxyRoute, RouteTable } from './routes/table.js';
+import type { UpstreamResolver } from './upstream/resolver.js';
+
+/** What one request sees from start to end, even if a reload swaps the table meanwhile. */
+export interface RoutingSnapshot {
+  readonly table: RouteTable;
+  readonly resolver: UpstreamResolver;
+}
+
+export interface DispatchContext {
+  snapshot(): RoutingSnapshot;
+  pool(origin: string): Dispatcher;
+  readonly accessLog: AccessLog;
+  /** True once shutdown began: new routed requests get 503 and a closed connection. */
+  closing(): boolean;
+}
+
+/** Returns false when the request is not routed, for the caller to hand on. */
+export function dispatchRouted(context: DispatchContext, req: IncomingMessage, res: ServerResponse): boolean {
+  const url = req.url as string;
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  const snapshot = context.snapshot();
+  const method = req.method as string;
+  const found = snapshot.table.lookup(method, path);
+  if (found.found === 'none') return false;
+
+  const proto = (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
+  const outgoing = upstreamRequestHeaders(req, proto);
+  const requestId = outgoing.requestId;
+  if (context.closing()) {
+    sendProblem(res, { code: 'unavailable', detail: 'The gateway is shutting down' }, url, requestId, true);
+    return true;
+  }
+  if (hasDotSegment(path)) {
+    sendProblem(res, { code: 'bad-request', detail: 'The path contains "." or ".." segments' }, url, requestId, outgoing.hasBody);
+    return true;
+  }
+  if (found.found === 'method-not-allowed') {
+    sendProblem(res, { code: 'method-not-allowed', detail: `${method} is not routed for ${path}`, headers: ['allow', found.allow.join(', ')] }, url, requestId, outgoing.hasBody);
+    return true;
+  }
+
+  const route = found.route;
+  if (route.kind === 'aggregation') {
+    void aggregate(context, snapshot, route, found.match, req, res, outgoing.headers, requestId);
+    return true;
+  }
+  proxy(context, snapshot, route, found.match, req, res, path, query === -1 ? '' : url.slice(query), outgoing.headers, outgoing.hasBody, requestId);
+  return true;
+}
+
+function proxy(context: DispatchContext, snapshot: RoutingSnapshot, route: ProxyRoute, match: MatchResult, req: IncomingMessage, res: ServerResponse, path: string, search: string, headers: string[], hasBody: boolean, requestId: string): void {
+  const origin = snapshot.resolver.pick(route.upstream);
+  if (origin === undefined) {
+    const target = { routeName: route.name, upstream: route.upstream };
+    sendProblem(res, { code: 'bad-gateway', detail: `Upstream ${route.upstream} has no available instance`, extensions: { upstream: route.upstream } }, req.url as string, requestId, hasBody);
+    context.accessLog.failure(req, requestId, target, new Error('no instance'), `no instance of ${route.upstream}`, 502, 0);
+    return;
+  }
+  const target: ExchangeTarget = { routeName: route.name, upstream: route.upstream, origin, timeoutMs: route.timeoutMs, publicLocation: route.publicLocation };
+  const exchange = new ProxyExchange(req, res, requestId, target, context.accessLog);
+  const options: Dispatcher.DispatchOptions = {
+    path: route.upstreamPath(path, match) + search,
+    method: req.method as Dispatcher.HttpMethod,
+    headers,
+    body: hasBody ? req : null,
+    headersTimeout: route.timeoutMs,
+  };
+  try {
+    context.pool(origin).dispatch(options, exchange);
+  } catch (error) {
+    exchange.onError(error as Error);
+  }
+}
+
+/** Headers the parts should not inherit from the client's request. */
+const NOT_FOR_PARTS = new Set(['content-length', 'content-type', 'accept', 'accept-encoding', 'if-none-match', 'if-modified-since', 'range']);
+
+async function aggregate(context: DispatchContext, snapshot: RoutingSnapshot, route: AggregationRoute, match: MatchResult, req: IncomingMessage, res: ServerResponse, headers: string[], requestId: string): Promise<void> {
+  const started = performance.now();
+  const partHeaders: string[] = ['accept', 'application/json'];
+  for (let i = 0; i < headers.length; i += 2) {
+    if (!NOT_FOR_PARTS.has((headers[i] as string).toLowerCase())) partHeaders.push(headers[i] as string, headers[i + 1] as string);
+  }
+  const clientGone = new AbortController();
+  const onClose = (): void => {
+    if (!res.writableFinished) clientGone.abort();
+  };
+  res.on('close', onClose);
+  const target = { routeName: route.name, upstream: route.parts.map((p) => p.upstream).join(',') };
+
+  let result: AggregationResult;
+  try {
+    result = await runAggregation(route, match, partHeaders, { resolver: snapshot.resolver, pool: (origin) => context.pool(origin) }, clientGone.signal);
+  } catch (error) {
+    sendProblem(res, { code: 'internal', detail: 'An unexpected error occurred' }, req.url as string, requestId);
+    context.accessLog.failure(req, requestId, target, error, `aggregation ${route.name} failed unexpectedly`, 500, performance.now() - started);
+    return;
+  } finally {
+    res.off('close', onClose);
+  }
+  for (const [part, outcome] of Object.entries(result.failures)) {
+    if (!outcome.ok) context.accessLog.failure(req, requestId, { routeName: route.name, upstream: route.parts.find((p) => p.name === part)?.upstream ?? part }, new Error(outcome.detail), `aggregation ${route.name}: part ${part} missing (${outcome.reason})`);
+  }
+  if (clientGone.signal.aborted || res.destroyed) return;
+
+  if (result.ok) {
+    sendJson(res, req.method === 'HEAD', 200, JSON.stringify(result.body), 'application/json', requestId, result.partial.length > 0 ? ['x-flotilla-partial', result.partial.join(',')] : []);
+  } else if (result.upstreamStatus !== undefined && result.upstreamStatus >= 400 && result.upstreamStatus < 500 && isObject(result.upstreamBody)) {
+    // The required part's own client error (its problem document) is the answer, located at the public URL.
+    const body = { ...result.upstreamBody, instance: req.url, requestId, part: result.part };
+    sendJson(res, req.method === 'HEAD', result.upstreamStatus, JSON.stringify(body), 'application/problem+json', requestId, []);
+  } else {
+    sendProblem(res, result.problem, req.url as string, requestId);
+  }
+  context.accessLog.write(req, res.statusCode, requestId, target, performance.now() - started);
+}
+
+function sendJson(res: ServerResponse, head: boolean, status: number, body: string, type: string, requestId: string, extra: string[]): void {
+  res.writeHead(status, ['content-type', type, 'content-length', String(Buffer.byteLength(body)), 'x-request-id', requestId, 'cache-control', 'no-store', ...extra]);
+  res.end(head ? undefined : body);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** `.`/`..` segments (also percent-encoded) would let a path escape its route's prefix upstream. */
+function hasDotSegment(path: string): boolean {
+  if (!path.includes('/.') && !path.includes('%2')) return false;
+  for (const segment of path.split('/')) {
+    const decoded = segment.replace(/%2e/gi, '.');
+    if (decoded === '.' || decoded === '..') return true;
+  }
+  return false;
+}

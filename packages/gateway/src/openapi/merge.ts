@@ -1,0 +1,142 @@
+/**
+ * The public API document: each upstream's OpenAPI paths re-keyed by the
+ * public path a route serves them under (only operations the gateway really
+ * routes there), components namespaced per upstream (`users.User`) with
+ * their `$ref`s rewritten, plus one operation per aggregation built from
+ * its parts' response schemas.
+ */
+import type { AggregationRoute, ProxyRoute, RouteTable } from '../routes/table.js';
+
+export type OpenApiDocument = Record<string, unknown> & { paths?: Record<string, Record<string, unknown>>; components?: Record<string, Record<string, unknown>> };
+
+export interface MergeInput {
+  title: string;
+  version: string;
+  table: RouteTable;
+  /** Upstream name → its document (only the ones that answered). */
+  documents: ReadonlyMap<string, OpenApiDocument>;
+  /** Upstreams routed to whose document could not be fetched. */
+  unavailable: readonly string[];
+}
+
+const OPERATION_KEYS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+export const UNAVAILABLE_EXTENSION = 'x-flotilla-unavailable-upstreams';
+
+export function mergeOpenApi(input: MergeInput): OpenApiDocument {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const components: Record<string, Record<string, unknown>> = {};
+
+  for (const [upstream, document] of input.documents) {
+    const refs = refRewriter(upstream);
+    for (const [kind, entries] of Object.entries(document.components ?? {})) {
+      if (entries === null || typeof entries !== 'object') continue;
+      for (const [name, value] of Object.entries(entries)) (components[kind] ??= {})[`${upstream}.${name}`] = refs(value);
+    }
+    const routes = input.table.routes.filter((r): r is ProxyRoute => r.kind === 'proxy' && r.upstream === upstream);
+    for (const [upstreamPath, item] of Object.entries(document.paths ?? {})) {
+      for (const method of OPERATION_KEYS) {
+        const operation = (item as Record<string, unknown>)[method];
+        if (operation === undefined) continue;
+        const publicPath = servedAt(input.table, routes, method.toUpperCase(), upstreamPath);
+        if (publicPath === undefined) continue;
+        const target = (paths[publicPath] ??= {});
+        for (const shared of ['parameters', 'summary', 'description'] as const) {
+          const value = (item as Record<string, unknown>)[shared];
+          if (value !== undefined && target[shared] === undefined) target[shared] = refs(value);
+        }
+        target[method] = publicOperation(refs(operation) as Record<string, unknown>, upstream);
+      }
+    }
+  }
+
+  for (const route of input.table.routes) {
+    if (route.kind === 'aggregation') paths[toOpenApiPath(route.pattern.source)] = { get: aggregationOperation(route, input.documents) };
+  }
+
+  return {
+    openapi: '3.1.0',
+    info: { title: input.title, version: input.version, description: 'The public API as routed by the Flotilla gateway: each service under its public prefix, plus aggregations.' },
+    paths,
+    components,
+    ...(input.unavailable.length > 0 ? { [UNAVAILABLE_EXTENSION]: [...input.unavailable] } : {}),
+  };
+}
+
+/** The public path under which the gateway serves `method upstreamPath`, if any route does. */
+function servedAt(table: RouteTable, routes: readonly ProxyRoute[], method: string, upstreamPath: string): string | undefined {
+  for (const route of routes) {
+    if (route.methods !== undefined && !route.methods.has(method)) continue;
+    const publicPath = route.publicPath(upstreamPath);
+    if (publicPath === undefined) continue;
+    // Another route or an aggregation may win for this public path.
+    const found = table.lookup(method, publicPath.replace(/\{[^}/]+\}/g, 'x'));
+    if (found.found === 'route' && found.route === route) return publicPath;
+  }
+  return undefined;
+}
+
+function publicOperation(operation: Record<string, unknown>, upstream: string): Record<string, unknown> {
+  const result: Record<string, unknown> = { ...operation };
+  if (typeof operation.operationId === 'string') result.operationId = `${upstream}.${operation.operationId}`;
+  if (!Array.isArray(operation.tags) || operation.tags.length === 0) result.tags = [upstream];
+  return result;
+}
+
+/** Deep copy with `#/components/<kind>/<name>` refs pointing at the namespaced names. */
+function refRewriter(upstream: string): (value: unknown) => unknown {
+  const rewrite = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(rewrite);
+    if (value === null || typeof value !== 'object') return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) {
+      out[key] = key === '$ref' && typeof child === 'string' ? child.replace(/^#\/components\/([^/]+)\/(.+)$/, `#/components/$1/${upstream}.$2`) : rewrite(child);
+    }
+    return out;
+  };
+  return rewrite;
+}
+
+function toOpenApiPath(pattern: string): string {
+  return pattern.replace(/\/:([A-Za-z_][A-Za-z0-9_]*)/g, '/{$1}').replace(/\/\*\*$/, '/{rest}').replace(/\/\*(?=\/|$)/g, '/{segment}');
+}
+
+function aggregationOperation(route: AggregationRoute, documents: ReadonlyMap<string, OpenApiDocument>): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  const required: string[] = [];
+  const optional: string[] = [];
+  for (const part of route.parts) {
+    properties[part.name] = partSchema(part.upstream, part.template.source, documents) ?? {};
+    (part.required ? required : optional).push(part.name);
+  }
+  if (optional.length > 0) properties.partial = { type: 'array', items: { enum: optional }, description: 'Optional parts that failed or timed out; absent when the answer is complete' };
+  const problem = { 'application/problem+json': { schema: { type: 'object' } } };
+  return {
+    operationId: `gateway.${route.name}`,
+    tags: ['aggregations'],
+    summary: `Aggregation ${route.name}: ${route.parts.map((p) => `${p.name} (${p.upstream}${p.required ? ', required' : ''})`).join(', ')}, called in parallel`,
+    parameters: route.pattern.paramNames.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+    responses: {
+      '200': {
+        description: 'Every required part answered. When an optional part did not, `partial` names it and the `x-flotilla-partial` header is set.',
+        headers: optional.length > 0 ? { 'x-flotilla-partial': { schema: { type: 'string' }, description: 'comma-separated names of missing optional parts' } } : {},
+        content: { 'application/json': { schema: { type: 'object', properties, required } } },
+      },
+      '404': { description: 'A required part answered 404', content: problem },
+      '502': { description: 'A required part failed or has no instance', content: problem },
+      '504': { description: 'A required part timed out', content: problem },
+    },
+  };
+}
+
+/** The 200 JSON schema of the upstream operation a part calls, with refs namespaced. */
+function partSchema(upstream: string, template: string, documents: ReadonlyMap<string, OpenApiDocument>): unknown {
+  const document = documents.get(upstream);
+  if (document === undefined) return undefined;
+  const shape = (path: string): string => path.replace(/\{[^}]*\}/g, '{}');
+  const wanted = shape(template.split('?')[0] as string);
+  const entry = Object.entries(document.paths ?? {}).find(([path]) => shape(path) === wanted);
+  const get = (entry?.[1] as { get?: { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> } } | undefined)?.get;
+  const schema = get?.responses?.['200']?.content?.['application/json']?.schema;
+  return schema === undefined ? undefined : refRewriter(upstream)(schema);
+}

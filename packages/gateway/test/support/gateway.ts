@@ -1,0 +1,46 @@
+/** The gateway in-process on a free port, configured from a YAML string in a temporary config folder. */
+import { mkdtempSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gatewayService } from '../../src/service.js';
+import { captureLogs, type CapturedLogs } from '../../../kit/test/support/log-capture.js';
+
+export interface GatewayUnderTest {
+  url: string;
+  logs: CapturedLogs;
+  /** Replaces gateway.yaml the way deploy tools do: write a temp file, rename over. */
+  writeConfig(yaml: string): void;
+  stop(): Promise<void>;
+}
+
+export const NAMESPACE = 'test';
+
+/** Listener and quick reload settings every test config starts with. */
+export const BASE_YAML = `http: { host: 127.0.0.1, port: 0 }
+log: { level: info }
+reload: { debounceMs: 30 }
+`;
+
+export function writeAtomically(file: string, text: string): void {
+  const temp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  writeFileSync(temp, text);
+  renameSync(temp, file);
+}
+
+export async function startGateway(yaml: string): Promise<GatewayUnderTest> {
+  const dir = mkdtempSync(join(tmpdir(), 'flotilla-gateway-test-'));
+  mkdirSync(join(dir, NAMESPACE));
+  const file = join(dir, NAMESPACE, 'gateway.yaml');
+  writeFileSync(file, BASE_YAML + yaml);
+  const logs = captureLogs();
+  const running = await gatewayService.start({ configDir: dir, namespace: NAMESPACE, env: {}, logDestination: logs.stream });
+  return {
+    url: running.httpUrl as string,
+    logs,
+    writeConfig: (text) => writeAtomically(file, BASE_YAML + text),
+    stop: async () => {
+      await running.stop('test finished');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * AnomalyDetector: one per key (a route, an RPC method, an upstream). It
+ * keeps the last `windowMs` of traffic as `windowMs / stepMs` buckets; at each
+ * step (`roll(now)`) it computes the window's p99 latency and error ratio and
+ * compares each with a baseline: the median and MAD of its own past window
+ * values. The threshold is
+ *     median + max(madThreshold · 1.4826 · MAD, minimum shift)
+ * (the floor keeps a very steady signal from alarming on a tiny change), and
+ * a window deviates when it is above the threshold beyond sampling noise (a
+ * binomial test, see p99Above / ratioAbove), so small windows where a few
+ * slow requests happen to cluster do not pass for a shift. A deviation lasting `sustainMs` raises an anomaly; its absence for
+ * `recoverMs` clears it. Values enter the baseline only while their signal is
+ * normal, so an ongoing anomaly is never learned as the new normal.
+ * Pure: no clock, no timers — the caller passes `now`.
+ */
+import type { AnomalySettings } from '../config.js';
+import { bucketOf, countAbove, quantileOf, SKETCH_BUCKETS } from './latency-sketch.js';
+import { MAD_TO_SIGMA, median, medianAbsoluteDeviation } from './robust.js';
+
+/** One-sided confidence (in standard errors) that a window really is above its threshold. */
+const CONFIDENCE_Z = 3;
+
+/**
+ * Is the window's p99 above `threshold`, beyond sampling noise? p99 > T exactly
+ * when more than 1 % of requests are slower than T; with N requests the share
+ * above T must beat 1 % by z standard errors of a binomial proportion. A few
+ * slow requests clustering in a small window then cannot pass for a shift.
+ */
+export function p99Above(counts: Uint32Array, total: number, threshold: number): boolean {
+  const share = countAbove(counts, threshold) / total;
+  return share > 0.01 + CONFIDENCE_Z * Math.sqrt((0.01 * 0.99) / total);
+}
+
+/** Is the error ratio above `threshold`, beyond binomial noise at that ratio? */
+export function ratioAbove(errors: number, total: number, threshold: number): boolean {
+  const p = Math.min(Math.max(threshold, 0.001), 0.999);
+  return errors / total > threshold + CONFIDENCE_Z * Math.sqrt((p * (1 - p)) / total);
+}
+
+export type AnomalyKind = 'latency' | 'errors';
+export const ANOMALY_KINDS: readonly AnomalyKind[] = ['latency', 'errors'];
+
+export type DetectorSettings = Omit<AnomalySettings, 'enabled'>;
+
+type Phase = 'normal' | 'pending' | 'active' | 'recovering';
+
+export interface SignalState {
+  kind: AnomalyKind;
+  phase: Phase;
+  /** True while raised (phases active and recovering). */
+  active: boolean;
+  /** When the current phase began (epoch ms). */
+  since: number | undefined;
+  /** Latest window value: p99 in ms, or the error ratio 0..1. NaN before any judged window. */
+  value: number;
+  baseline: number;
+  /** The value above which the signal deviates; NaN until the baseline is trusted. */
+  threshold: number;
+}
+
+export interface AnomalyTransition {
+  kind: AnomalyKind;
+  key: string;
+  change: 'raised' | 'cleared';
+  at: number;
+  state: SignalState;
+}
+
+export interface WindowStats {
+  requests: number;
+  errors: number;
+  p99Ms: number;
+}
+
+class Signal {
+  readonly history: number[] = [];
+  phase: Phase = 'normal';
+  /** Start of the phase; for active/recovering, the raise time. */
+  since: number | undefined;
+  recoveringSince: number | undefined;
+  value = Number.NaN;
+  baseline = Number.NaN;
+  threshold = Number.NaN;
+
+  constructor(
+    readonly kind: AnomalyKind,
+    private readonly minimumShift: number,
+    private readonly settings: DetectorSettings,
+  ) {}
+
+  /** Judges one window value; returns the change it caused, if any. */
+  judge(value: number, now: number, exceeds: (threshold: number) => boolean): 'raised' | 'cleared' | undefined {
+    const { madThreshold, minBaseline, sustainMs, recoverMs, baselineSize } = this.settings;
+    this.value = value;
+    let deviating = false;
+    if (this.history.length >= minBaseline) {
+      this.baseline = median(this.history);
+      const spread = MAD_TO_SIGMA * medianAbsoluteDeviation(this.history, this.baseline);
+      this.threshold = this.baseline + Math.max(madThreshold * spread, this.minimumShift);
+      deviating = exceeds(this.threshold);
+    }
+    let change: 'raised' | 'cleared' | undefined;
+    switch (this.phase) {
+      case 'normal':
+        if (deviating) this.moveTo('pending', now);
+        break;
+      case 'pending':
+        if (!deviating) this.moveTo('normal', now);
+        break;
+      case 'active':
+        if (!deviating) {
+          this.phase = 'recovering';
+          this.recoveringSince = now;
+        }
+        break;
+      case 'recovering':
+        if (deviating) this.phase = 'active'; // still raised; `since` keeps the raise time
+        break;
+    }
+    if (this.phase === 'pending' && now - (this.since as number) >= sustainMs) {
+      this.moveTo('active', now);
+      change = 'raised';
+    } else if (this.phase === 'recovering' && now - (this.recoveringSince as number) >= recoverMs) {
+      this.moveTo('normal', now);
+      change = 'cleared';
+    }
+    if (this.phase === 'normal' && !deviating) {
+      this.history.push(value);
+      if (this.history.length > baselineSize) this.history.shift();
+    }
+    return change;
+  }
+
+  private moveTo(phase: 'normal' | 'pending' | 'active', now: number): void {
+    this.phase = phase;
+    this.since = now;
+    this.recoveringSince = undefined;
+  }
+
+  state(): SignalState {
+    return {
+      kind: this.kind,
+      phase: this.phase,
+      active: this.phase === 'active' || this.phase === 'recovering',
+      since: this.since,
+      value: this.value,
+      baseline: this.baseline,
+      threshold: this.threshold,
+    };
+  }
+}
+
+interface StepCounts {
+  counts: Uint32Array;
+  requests: number;
+  errors: number;
+}
+
+export class AnomalyDetector {
+  private readonly slots: StepCounts[];
+  private readonly windowCounts = new Uint32Array(SKETCH_BUCKETS);
+  private windowRequests = 0;
+  private windowErrors = 0;
+  private next = 0;
+  private rolls = 0;
+  private current: StepCounts = { counts: new Uint32Array(SKETCH_BUCKETS), requests: 0, errors: 0 };
+  private readonly signals: Record<AnomalyKind, Signal>;
+
+  constructor(
+    readonly key: string,
+    private readonly settings: DetectorSettings,
+  ) {
+    const size = Math.max(1, Math.round(settings.windowMs / settings.stepMs));
+    this.slots = Array.from({ length: size }, () => ({ counts: new Uint32Array(SKETCH_BUCKETS), requests: 0, errors: 0 }));
+    this.signals = {
+      latency: new Signal('latency', settings.minLatencyShiftMs, settings),
+      errors: new Signal('errors', settings.minErrorRateShift, settings),
+    };
+  }
+
+  /** Counts one finished request or call. The hot path: one logarithm and three increments. */
+  record(durationMs: number, failed: boolean): void {
+    const current = this.current;
+    (current.counts[bucketOf(durationMs)] as number)++;
+    current.requests++;
+    if (failed) current.errors++;
+  }
+
+  /** Closes the current step into the window, judges the window, and returns what was raised or cleared. */
+  roll(now: number): AnomalyTransition[] {
+    const closed = this.current;
+    const evicted = this.slots[this.next] as StepCounts;
+    for (let i = 0; i < SKETCH_BUCKETS; i++) {
+      (this.windowCounts[i] as number) += (closed.counts[i] as number) - (evicted.counts[i] as number);
+    }
+    this.windowRequests += closed.requests - evicted.requests;
+    this.windowErrors += closed.errors - evicted.errors;
+    this.slots[this.next] = closed;
+    this.next = (this.next + 1) % this.slots.length;
+    evicted.counts.fill(0);
+    evicted.requests = 0;
+    evicted.errors = 0;
+    this.current = evicted; // reuse the evicted buffers for the new step
+    if (this.rolls < this.slots.length) this.rolls++;
+
+    // A window not yet full holds too few samples for a p99 worth judging or learning.
+    if (this.rolls < this.slots.length || this.windowRequests < this.settings.minRequests) return [];
+    const stats = this.window();
+    const transitions: AnomalyTransition[] = [];
+    for (const kind of ANOMALY_KINDS) {
+      const signal = this.signals[kind];
+      const change =
+        kind === 'latency'
+          ? signal.judge(stats.p99Ms, now, (threshold) => p99Above(this.windowCounts, stats.requests, threshold))
+          : signal.judge(stats.errors / stats.requests, now, (threshold) => ratioAbove(stats.errors, stats.requests, threshold));
+      if (change !== undefined) transitions.push({ kind, key: this.key, change, at: now, state: signal.state() });
+    }
+    return transitions;
+  }
+
+  /** Requests, errors and p99 over the closed steps of the window. */
+  window(): WindowStats {
+    return { requests: this.windowRequests, errors: this.windowErrors, p99Ms: quantileOf(this.windowCounts, this.windowRequests, 0.99) };
+  }
+
+  state(kind: AnomalyKind): SignalState {
+    return this.signals[kind].state();
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * HTTP server telemetry as Fastify hooks: RED metrics, a SERVER span per
+ * request (made the active span for hooks and handler, so logs, gRPC calls,
+ * undici calls and queries made while serving it are its children), and the
+ * anomaly detector of the route. Plus the `/metrics` and `/admin/anomalies`
+ * endpoints, hidden from the OpenAPI document.
+ *
+ * Hot path: one small state object per request; label children, route
+ * series and detectors are cached per route template.
+ */
+import type { IncomingMessage } from 'node:http';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { methodLabel, UNMATCHED_ROUTE, type RouteSeries } from './metrics/http-server.js';
+import type { AnomalyDetector } from './anomaly/detector.js';
+import type { ServiceTelemetry } from './telemetry.js';
+import { SERVICE_SPAN_SCOPE, type ServiceSpanScope } from './tracing/scope.js';
+
+export const ANOMALIES_PATH = '/admin/anomalies';
+/** Probes and scrapes: measured, but neither traced nor watched for anomalies. */
+const INFRASTRUCTURE_ROUTES = new Set(['/healthz', '/readyz', ANOMALIES_PATH]);
+
+const kTelemetry = Symbol('flotilla.telemetry');
+
+/** Status recorded when the client went away before the response (nginx's convention; no response was sent). */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/** @internal A route template's cached series and detectors. */
+export interface RouteEntry {
+  series: RouteSeries | undefined;
+  detectors: Map<string, Pick<AnomalyDetector, 'record'>>;
+  infrastructure: boolean;
+}
+
+/**
+ * One request being served: created by `HttpServerTelemetry.start`, ended
+ * once by `end(status)`. Methods live on the prototype: no closures per request.
+ */
+export class HttpRequestTelemetry {
+  /** The SERVER span, when the request is traced. */
+  span: Span | undefined;
+  /** The context with the span active (undefined when not traced). */
+  context: Context | undefined;
+  private done = false;
+
+  constructor(
+    private readonly owner: HttpServerTelemetry,
+    private readonly entry: RouteEntry,
+    readonly method: string,
+    readonly route: string,
+    private readonly active: { dec(): void } | undefined,
+    private readonly startedAt: number,
+  ) {}
+
+  /** Runs `fn` with the request's span as the active span (so logs, queries and calls made in it are its children). */
+  run<T>(fn: () => T): T {
+    return this.context === undefined ? fn() : context.with(this.context, fn);
+  }
+
+  /** Records duration, status, anomaly sample and ends the span; later calls are ignored. */
+  end(status: number): void {
+    if (this.done) return;
+    this.done = true;
+    const ms = performance.now() - this.startedAt;
+    this.entry.series?.observe(this.method, status, ms / 1000);
+    this.active?.dec();
+    if (!this.entry.infrastructure) this.owner.detectorFor(this.entry, this.method, this.route)?.record(ms, status >= 500);
+    const span = this.span;
+    if (span === undefined) return;
+    if (status === CLIENT_CLOSED_REQUEST) span.setAttribute('error.type', 'client_closed_request');
+    else span.setAttribute('http.response.status_code', status);
+    if (status >= 500) {
+      if (status !== CLIENT_CLOSED_REQUEST) span.setAttribute('error.type', String(status));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    span.end();
+  }
+}
+
+/**
+ * The HTTP server side of a service's telemetry, independent of Fastify so
+ * that a request path below Fastify (the gateway's proxy) records the same
+ * metrics, spans and anomaly samples:
+ *
+ *   const request = httpServerTelemetry(telemetry).start(req, '/api/users/**');
+ *   request.run(() => proxy(req, res));
+ *   res.once('close', () => request.end(res.writableFinished ? res.statusCode : 499));
+ */
+export class HttpServerTelemetry {
+  private readonly routes = new Map<string, RouteEntry>();
+  private readonly metricsPath: string;
+
+  constructor(private readonly telemetry: ServiceTelemetry) {
+    this.metricsPath = telemetry.settings.metrics.path;
+  }
+
+  /**
+   * Starts a request. `route` is the route template that matched (never the
+   * raw path), or undefined for no match. The request's `traceparent` is
+   * continued; `clientAddress` defaults to the socket's peer.
+   */
+  start(request: IncomingMessage, route: string | undefined, clientAddress?: string): HttpRequestTelemetry {
+    const method = request.method ?? 'GET';
+    const template = route ?? UNMATCHED_ROUTE;
+    const entry = this.entryFor(template);
+    const { httpServer, tracing } = this.telemetry;
+    let active: { inc(): void; dec(): void } | undefined;
+    if (httpServer !== undefined) {
+      active = httpServer.activeFor(method);
+      active.inc();
+    }
+    const state = new HttpRequestTelemetry(this, entry, method, template, active, performance.now());
+    if (tracing === undefined || entry.infrastructure) return state;
+    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+    const label = methodLabel(method);
+    const span = tracing.tracer.startSpan(route === undefined ? label : `${label} ${route}`, { kind: SpanKind.SERVER }, parent);
+    // Attributes only for spans that are kept (the ratio sampler does not read them).
+    if (span.isRecording()) span.setAttributes(requestAttributes(request, label, route, clientAddress ?? request.socket.remoteAddress));
+    const spanScope: ServiceSpanScope = { service: this.telemetry.identity.service, provider: tracing.provider, tracer: tracing.tracer, transactionId: span.spanContext().spanId };
+    state.span = span;
+    state.context = trace.setSpan(parent, span).setValue(SERVICE_SPAN_SCOPE, spanScope);
+    return state;
+  }
+
+  /** @internal the route's detector for a method (cached). */
+  detectorFor(entry: RouteEntry, method: string, route: string): Pick<AnomalyDetector, 'record'> | undefined {
+    const anomalies = this.telemetry.anomalies;
+    if (anomalies === undefined) return undefined;
+    let detector = entry.detectors.get(method);
+    if (detector === undefined) {
+      detector = anomalies.detector(`http ${methodLabel(method)} ${route}`);
+      entry.detectors.set(method, detector);
+    }
+    return detector;
+  }
+
+  private entryFor(route: string): RouteEntry {
+    let entry = this.routes.get(route);
+    if (entry === undefined) {
+      entry = { series: this.telemetry.httpServer?.route(route), detectors: new Map(), infrastructure: route === this.metricsPath || INFRASTRUCTURE_ROUTES.has(route) };
+      this.routes.set(route, entry);
+    }
+    return entry;
+  }
+}
+
+const perService = new WeakMap<ServiceTelemetry, HttpServerTelemetry>();
+
+/** The (one) HttpServerTelemetry of a service. */
+export function httpServerTelemetry(telemetry: ServiceTelemetry): HttpServerTelemetry {
+  let http = perService.get(telemetry);
+  if (http === undefined) {
+    http = new HttpServerTelemetry(telemetry);
+    perService.set(telemetry, http);
+  }
+  return http;
+}
+
+type Instrumented = FastifyRequest & { [kTelemetry]: HttpRequestTelemetry | null };
+
+/** The Fastify hooks: start in onRequest (the span active for every later hook and the handler), end on response or abort. */
+export function registerHttpTelemetry(app: FastifyInstance, telemetry: ServiceTelemetry): void {
+  const http = httpServerTelemetry(telemetry);
+  app.decorateRequest(kTelemetry as unknown as string, null);
+
+  app.addHook('onRequest', (request, _reply, done) => {
+    const state = http.start(request.raw, request.routeOptions.url, request.ip);
+    (request as Instrumented)[kTelemetry] = state;
+    if (state.context === undefined) done();
+    else context.with(state.context, done);
+  });
+
+  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    (request as Instrumented)[kTelemetry]?.end(reply.statusCode);
+    done();
+  });
+
+  app.addHook('onRequestAbort', (request: FastifyRequest, done: () => void) => {
+    (request as Instrumented)[kTelemetry]?.end(CLIENT_CLOSED_REQUEST);
+    done();
+  });
+}
+
+function requestAttributes(request: IncomingMessage, method: string, route: string | undefined, clientAddress: string | undefined): Record<string, string | number> {
+  const host = request.headers.host ?? '';
+  const colon = host.lastIndexOf(':');
+  const hasPort = colon > 0 && !host.endsWith(']');
+  const url = request.url ?? '/';
+  const query = url.indexOf('?');
+  const attributes: Record<string, string | number> = {
+    'http.request.method': method,
+    'url.path': query === -1 ? url : url.slice(0, query),
+    'url.scheme': 'http',
+    'server.address': hasPort ? host.slice(0, colon) : host,
+    'network.protocol.version': request.httpVersion,
+  };
+  if (hasPort) attributes['server.port'] = Number(host.slice(colon + 1));
+  if (clientAddress !== undefined) attributes['client.address'] = clientAddress;
+  if (route !== undefined) attributes['http.route'] = route;
+  const agent = request.headers['user-agent'];
+  if (agent !== undefined) attributes['user_agent.original'] = agent;
+  return attributes;
+}
+
+/** `GET <metrics.path>`: the service's registry in the Prometheus text format. Never shed, never traced. */
+export function registerMetricsRoute(app: FastifyInstance, telemetry: ServiceTelemetry): void {
+  if (!telemetry.settings.metrics.enabled) return;
+  const registry = telemetry.metrics;
+  app.get(telemetry.settings.metrics.path, { schema: { hide: true }, config: { shed: false } }, async (_request, reply) => {
+    const body = await registry.metrics();
+    return reply.type(registry.contentType).send(body);
+  });
+}
+
+/** `GET /admin/anomalies`: the anomalies raised now, for the CLI and operators. */
+export function registerAnomaliesRoute(app: FastifyInstance, telemetry: ServiceTelemetry): void {
+  const anomalies = telemetry.anomalies;
+  if (anomalies === undefined) return;
+  app.get(ANOMALIES_PATH, { schema: { hide: true } }, async () => ({ service: telemetry.identity.service, anomalies: anomalies.active() }));
+}

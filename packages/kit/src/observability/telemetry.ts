@@ -1,0 +1,126 @@
+/**
+ * ServiceTelemetry: everything observability one service owns — its metrics
+ * registry and standard instruments, its tracer provider (when tracing is
+ * on), its anomaly monitor — built from the `metrics`, `tracing` and
+ * `anomaly` config sections. `defineService` creates one per service and
+ * hands it to the HTTP server, the gRPC server, gRPC clients made during
+ * `setup` and the database; other parts (gateway, breakers, rate limits)
+ * take `telemetry.metrics` to register their own metrics.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Logger } from 'pino';
+import type { LogEvent } from 'kysely';
+import type { PoolStats } from '../data/pool.js';
+import { AnomalyMonitor } from './anomaly/monitor.js';
+import type { AnomalySettings, MetricsSettings, TracingSettings } from './config.js';
+import { databaseQueryLogger, databaseTarget, dbSystemName } from './database-telemetry.js';
+import { DatabaseMetrics } from './metrics/database.js';
+import { HttpServerMetrics } from './metrics/http-server.js';
+import { MetricsRegistry } from './metrics/registry.js';
+import { RpcClientMetrics, RpcServerMetrics } from './metrics/rpc.js';
+import { registerRuntimeMetrics, registerServiceInfo, type ServiceIdentity } from './metrics/runtime.js';
+import { createServiceTracing, type ServiceTracing } from './tracing/provider.js';
+
+export interface TelemetrySettings {
+  metrics: MetricsSettings;
+  tracing: TracingSettings;
+  anomaly: AnomalySettings;
+}
+
+export interface ServiceTelemetry {
+  readonly identity: ServiceIdentity;
+  readonly settings: TelemetrySettings;
+  /** The service's registry: create metrics here (get-or-create by name). */
+  readonly metrics: MetricsRegistry;
+  /** Standard instruments; undefined when `metrics.enabled` is false. */
+  readonly httpServer: HttpServerMetrics | undefined;
+  readonly rpcServer: RpcServerMetrics | undefined;
+  readonly rpcClient: RpcClientMetrics | undefined;
+  /** Undefined when `tracing.enabled` is false. */
+  readonly tracing: ServiceTracing | undefined;
+  /** Undefined when `anomaly.enabled` is false. */
+  readonly anomalies: AnomalyMonitor | undefined;
+  /** The Kysely `log` hook recording query durations and spans for the database at `dsn`. */
+  databaseLogger(dsn: string): (event: LogEvent) => void;
+  /** Pool gauges read from the database at scrape time. */
+  watchDatabasePool(stats: () => PoolStats): void;
+  /** Stops the anomaly timer and flushes pending spans. */
+  shutdown(): Promise<void>;
+}
+
+export interface CreateTelemetryOptions {
+  identity: ServiceIdentity;
+  settings: TelemetrySettings;
+  logger?: Logger;
+}
+
+const scope = new AsyncLocalStorage<ServiceTelemetry>();
+const started: ServiceTelemetry[] = [];
+
+/** Builds a service's telemetry. The OpenTelemetry SDK is imported only when tracing is on. */
+export async function createServiceTelemetry({ identity, settings, logger }: CreateTelemetryOptions): Promise<ServiceTelemetry> {
+  const metrics = new MetricsRegistry();
+  const on = settings.metrics.enabled;
+  if (on) {
+    if (settings.metrics.runtime) registerRuntimeMetrics(metrics);
+    registerServiceInfo(metrics, identity);
+  }
+  const tracing = settings.tracing.enabled ? await createServiceTracing(settings.tracing, identity) : undefined;
+  const anomalies = settings.anomaly.enabled ? AnomalyMonitor.fromSettings(settings.anomaly, metrics, logger) : undefined;
+  anomalies?.start();
+  let database: DatabaseMetrics | undefined;
+
+  const telemetry: ServiceTelemetry = {
+    identity,
+    settings,
+    metrics,
+    httpServer: on ? new HttpServerMetrics(metrics) : undefined,
+    rpcServer: on ? new RpcServerMetrics(metrics) : undefined,
+    rpcClient: on ? new RpcClientMetrics(metrics) : undefined,
+    tracing,
+    anomalies,
+    databaseLogger(dsn) {
+      const { dialect, server } = databaseTarget(dsn);
+      if (on) database ??= new DatabaseMetrics(metrics, dbSystemName(dialect));
+      return databaseQueryLogger({ dialect, ...(database === undefined ? {} : { metrics: database }), ...(tracing === undefined ? {} : { tracing }), ...(server === undefined ? {} : { server }) });
+    },
+    watchDatabasePool(stats) {
+      if (!on) return;
+      DatabaseMetrics.watchPool(metrics, stats);
+    },
+    async shutdown() {
+      anomalies?.stop();
+      const index = started.indexOf(telemetry);
+      if (index >= 0) started.splice(index, 1);
+      await tracing?.shutdown();
+    },
+  };
+  started.push(telemetry);
+  return telemetry;
+}
+
+let setups = 0;
+
+/**
+ * Runs `fn` (sync or async) with `telemetry` as the current one; defineService
+ * wraps `setup` in it. Once no setup is running the storage is disabled
+ * again: an enabled AsyncLocalStorage costs a little on every async resource
+ * the process creates, and this one is only needed while services set up.
+ */
+export async function withTelemetry<T>(telemetry: ServiceTelemetry, fn: () => T | Promise<T>): Promise<T> {
+  setups++;
+  try {
+    return await scope.run(telemetry, fn);
+  } finally {
+    if (--setups === 0) scope.disable();
+  }
+}
+
+/**
+ * The telemetry of the service being set up, else of the most recently
+ * started service in this process (one per process outside tests), else
+ * undefined. gRPC clients pick theirs up this way when created.
+ */
+export function currentTelemetry(): ServiceTelemetry | undefined {
+  return scope.getStore() ?? started[started.length - 1];
+}

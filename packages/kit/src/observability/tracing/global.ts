@@ -1,0 +1,95 @@
+/**
+ * Process-wide OpenTelemetry plumbing, installed once, the first time a
+ * service starts with tracing on:
+ *  - the AsyncLocalStorage context manager (the active span follows awaits);
+ *  - W3C `traceparent`/`tracestate` and `baggage` propagation;
+ *  - a global tracer provider that hands each span to the provider of the
+ *    service whose request is active (several services may share a process
+ *    in tests), else to the most recently started one;
+ *  - the undici instrumentation (outbound `fetch`/undici calls, e.g. the
+ *    gateway's proxy): it listens on diagnostics_channel, so unlike the
+ *    require-hook instrumentations it needs no preload and works under ESM.
+ */
+import {
+  context as otelContext,
+  INVALID_SPAN_CONTEXT,
+  propagation,
+  trace,
+  type Context,
+  type Span,
+  type SpanOptions,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
+import { serviceSpanScope } from './scope.js';
+
+const live: TracerProvider[] = [];
+let installed: Promise<void> | undefined;
+
+function providerFor(active: Context): TracerProvider | undefined {
+  const scope = serviceSpanScope(active);
+  if (scope !== undefined) return scope.provider;
+  return live[live.length - 1];
+}
+
+/** A tracer that decides per span which service provider creates it. */
+class RoutingTracer implements Tracer {
+  constructor(
+    private readonly name: string,
+    private readonly version: string | undefined,
+  ) {}
+
+  startSpan(name: string, options?: SpanOptions, context: Context = otelContext.active()): Span {
+    const provider = providerFor(context);
+    if (provider === undefined) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+    return provider.getTracer(this.name, this.version).startSpan(name, options, context);
+  }
+
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, ...rest: unknown[]): ReturnType<F> {
+    const fn = rest[rest.length - 1] as F;
+    const options = (rest.length >= 2 ? rest[0] : undefined) as SpanOptions | undefined;
+    const parent = (rest.length >= 3 ? rest[1] : undefined) as Context | undefined;
+    const context = parent ?? otelContext.active();
+    const span = this.startSpan(name, options, context);
+    return otelContext.with(trace.setSpan(context, span), fn as (span: Span) => ReturnType<F>, undefined, span);
+  }
+}
+
+const routingProvider: TracerProvider = {
+  getTracer: (name, version) => new RoutingTracer(name, version),
+};
+
+/** Installs the process-wide parts (idempotent; the SDK packages are imported here, on demand). */
+export function installTracingGlobals(): Promise<void> {
+  installed ??= install();
+  return installed;
+}
+
+async function install(): Promise<void> {
+  const [{ AsyncLocalStorageContextManager }, { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator }, { registerInstrumentations }, { UndiciInstrumentation }] = await Promise.all([
+    import('@opentelemetry/context-async-hooks'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/instrumentation'),
+    import('@opentelemetry/instrumentation-undici'),
+  ]);
+  otelContext.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
+  trace.setGlobalTracerProvider(routingProvider);
+  registerInstrumentations({
+    tracerProvider: routingProvider,
+    instrumentations: [
+      // Only calls made while serving something: no stray root traces from background work.
+      new UndiciInstrumentation({ requireParentforSpans: true }),
+    ],
+  });
+}
+
+/** Makes a service's provider the fallback for spans made outside any request. */
+export function addLiveProvider(provider: TracerProvider): void {
+  live.push(provider);
+}
+
+export function removeLiveProvider(provider: TracerProvider): void {
+  const index = live.lastIndexOf(provider);
+  if (index >= 0) live.splice(index, 1);
+}
