@@ -1,5 +1,5 @@
 /** REST routes for orders: schemas in, domain calls, HTTP semantics (ETag, Location, Idempotency-Key, If-Match) out. */
-import { problemResponses, PreconditionFailedError, type HttpApp } from '@flotilla/kit';
+import { expectedVersion, problemResponses, versionEtag, type HttpApp } from '@flotilla/kit';
 import type { OrdersDomain, Transition } from './domain.js';
 import { CreateHeaders, IdParams, ListQuery, MutationHeaders, Order, OrderInput, OrderPage } from './schemas.js';
 import type { OrderRecord } from './store.js';
@@ -70,16 +70,6 @@ export function toWire(order: OrderRecord): Order {
 }
 
 function etagOf(order: OrderRecord): string {
-  return `"${order.version}"`;
+  return versionEtag(order.version);
 }
 
-/**
- * If-Match → the version the client saw. `*` or no header: any current version.
- * Strong comparison only (RFC 9110 §13.1.1): a weak or unparseable tag never matches.
- */
-function expectedVersion(ifMatch: string | undefined): number | undefined {
-  if (ifMatch === undefined || ifMatch.trim() === '*') return undefined;
-  const versions = ifMatch.split(',').map((tag) => /^\s*"(\d{1,15})"\s*$/.exec(tag)?.[1]).filter((v): v is string => v !== undefined);
-  if (versions.length !== 1) throw new PreconditionFailedError('If-Match must be exactly one strong ETag from a previous response');
-  return Number(versions[0]);
-}

@@ -4,3 +4,4 @@ export { registerOpenApi, type OpenApiInfo } from './openapi.js';
 export { PROBLEM_CONTENT_TYPE, PROBLEM_BASE_URI, problemType, statusOf, type Problem } from './problem.js';
 export { REQUEST_ID_HEADER } from './request-id.js';
 export { ProblemSchema, problemResponses } from './schemas.js';
+export { versionEtag, expectedVersion } from './etag.js';
