@@ -7,7 +7,7 @@ import { test } from 'node:test';
 
 const fixture = join(import.meta.dirname, 'fixtures', 'slow-service.ts');
 
-interface Started { child: ChildProcess; url: string; stdout: () => string; stderr: () => string; exited: Promise<number | null> }
+interface Started { child: ChildProcess; url: string; stdout: () => string; stderr: () => string; exited: Promise<number | null>; logged: (text: string) => Promise<void> }
 
 async function startFixture(env: Record<string, string> = {}): Promise<Started> {
   const child = spawn(process.execPath, ['--conditions=@flotilla/source', '--import', 'tsx', fixture], {
@@ -26,13 +26,23 @@ async function startFixture(env: Record<string, string> = {}): Promise<Started> 
     });
     void exited.then((code) => reject(new Error(`exited ${code} before ready: ${err}`)));
   });
-  return { child, url, stdout: () => out, stderr: () => err, exited };
+  const logged = (text: string): Promise<void> =>
+    new Promise((resolve) => {
+      if (out.includes(text)) return resolve();
+      const listener = (): void => {
+        if (!out.includes(text)) return;
+        child.stdout?.off('data', listener);
+        resolve();
+      };
+      child.stdout?.on('data', listener);
+    });
+  return { child, url, stdout: () => out, stderr: () => err, exited, logged };
 }
 
 test('SIGTERM drains in-flight requests, refuses new ones, and exits 0', async () => {
   const svc = await startFixture();
   const inFlight = fetch(`${svc.url}/slow?ms=800`);
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  await svc.logged('sleeping');
   svc.child.kill('SIGTERM');
   const response = await inFlight;
   assert.equal(response.status, 200);
@@ -42,13 +52,13 @@ test('SIGTERM drains in-flight requests, refuses new ones, and exits 0', async (
   const lines = svc.stdout().trim().split('\n').map((l) => JSON.parse(l) as { message: string });
   const messages = lines.map((l) => l.message);
   assert.ok(messages.some((m) => m.includes('shutting down: received SIGTERM')));
-  assert.equal(messages[messages.length - 1], 'slow stopped');
+  assert.equal(messages[messages.length - 1], 'slow stopped', svc.stdout());
 });
 
 test('the drain is bounded by shutdown.timeoutMs', async () => {
   const svc = await startFixture({ FLOTILLA_SLOW__SHUTDOWN__TIMEOUT_MS: '300' });
   const inFlight = fetch(`${svc.url}/slow?ms=30000`).then((r) => r.status, () => 'cut');
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  await svc.logged('sleeping');
   svc.child.kill('SIGTERM');
   assert.equal(await svc.exited, 0);
   assert.equal(await inFlight, 'cut');
@@ -58,7 +68,7 @@ test('the drain is bounded by shutdown.timeoutMs', async () => {
 test('a second signal exits at once', async () => {
   const svc = await startFixture();
   const inFlight = fetch(`${svc.url}/slow?ms=30000`).catch(() => 'cut');
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  await svc.logged('sleeping');
   svc.child.kill('SIGTERM');
   await new Promise((resolve) => setTimeout(resolve, 100));
   svc.child.kill('SIGINT');

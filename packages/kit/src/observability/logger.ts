@@ -64,3 +64,27 @@ export function createLogger(settings: LoggerSettings): Logger {
   }
   return pino(options);
 }
+
+interface AsyncDestination {
+  _writing?: boolean;
+  once(event: 'drain', listener: () => void): unknown;
+}
+
+/**
+ * Resolves once every line logged so far has reached the file descriptor.
+ * pino's own flush() returns at once for stdout, and the exit-time flushSync
+ * writes what is buffered ahead of a write still in flight, reordering the
+ * last lines (an access line landing after "stopped").
+ */
+export function drainLogger(logger: Logger, timeoutMs = 2000): Promise<void> {
+  const stream = (logger as unknown as Record<symbol, AsyncDestination | undefined>)[pino.symbols.streamSym];
+  logger.flush();
+  if (stream?._writing !== true) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    stream.once('drain', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

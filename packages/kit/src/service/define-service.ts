@@ -10,7 +10,7 @@ import { createDatabase, migrate, redactDsn } from '../data/index.js';
 import { registerHealthRoutes, type HealthCheck } from '../http/health.js';
 import { registerOpenApi } from '../http/openapi.js';
 import { createHttpServer, type HttpApp } from '../http/server.js';
-import { createLogger } from '../observability/logger.js';
+import { createLogger, drainLogger } from '../observability/logger.js';
 import { createServiceTelemetry, withTelemetry } from '../observability/telemetry.js';
 import { registerAnomaliesRoute, registerMetricsRoute } from '../observability/http-telemetry.js';
 import { runMain } from './main.js';
@@ -162,7 +162,7 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
         closeGrpcChannels();
         for (const cleanup of cleanups) await cleanup().catch((error: unknown) => logger.error({ err: error }, 'error while closing'));
         logger.info({ event: { action: 'stopped' } }, `${definition.name} stopped`);
-        logger.flush();
+        await drainLogger(logger);
       })();
       return stopping;
     };
