@@ -57,9 +57,14 @@ export function grpcCodeFor(error: FlotillaError): Status {
       return Status.FAILED_PRECONDITION;
     case 'payload-too-large':
     case 'rate-limited':
+    case 'overloaded':
       return Status.RESOURCE_EXHAUSTED;
     case 'unavailable':
+    case 'bad-gateway':
+    case 'circuit-open':
       return Status.UNAVAILABLE;
+    case 'method-not-allowed':
+      return Status.UNIMPLEMENTED;
     case 'deadline-exceeded':
       return Status.DEADLINE_EXCEEDED;
     case 'unauthenticated':

@@ -15,6 +15,7 @@ const KINDS: Record<ErrorCode, { status: number; title: string }> = {
   unauthenticated: { status: 401, title: 'Authentication required' },
   forbidden: { status: 403, title: 'Forbidden' },
   'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },
   'precondition-failed': { status: 412, title: 'Precondition failed' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
@@ -22,7 +23,10 @@ const KINDS: Record<ErrorCode, { status: number; title: string }> = {
   unprocessable: { status: 422, title: 'Unprocessable content' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Internal server error' },
+  'bad-gateway': { status: 502, title: 'Bad gateway' },
   unavailable: { status: 503, title: 'Service unavailable' },
+  overloaded: { status: 503, title: 'Overloaded, try again later' },
+  'circuit-open': { status: 503, title: 'Upstream circuit open' },
   'deadline-exceeded': { status: 504, title: 'Deadline exceeded' },
 };
 
