@@ -2,6 +2,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { registerAuthCommands } from './auth/command.js';
 import { registerConfigCommands } from './config/command.js';
 import { runDev } from './dev/command.js';
 import { registerRegistryCommands } from './registry/command.js';
@@ -17,5 +18,6 @@ program
 
 registerConfigCommands(program);
 registerRegistryCommands(program);
+registerAuthCommands(program);
 
 await program.parseAsync();

@@ -1,0 +1,112 @@
+/**
+ * The identity the gateway verified, handed to a service as
+ * `x-flotilla-identity: v1.<payload>.<HMAC-SHA256>`. The payload carries the
+ * subject, roles and method, a short expiry, and the request it was minted
+ * for (HTTP method, request-target as sent upstream, request id), so a header
+ * seen in one request cannot be replayed against another path or verb.
+ *
+ * Why an HMAC header rather than mTLS: mTLS proves which *workload* is
+ * calling, not which *user* it calls for, and needs a CA and certificate
+ * rotation in every deployment (a laptop `npm start` included). The identity
+ * has to travel in the request anyway; signing it makes it trustworthy.
+ * Trade-off: every holder of the secret (the gateway and the services that
+ * verify) can mint identities, so the secret is a mesh-internal credential —
+ * keep it out of anything client-facing and rotate it with `previousSecret`.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { AuthMethod, Identity } from './identity.js';
+import { decodeJsonObject } from './jws.js';
+
+export const IDENTITY_HEADER = 'x-flotilla-identity';
+const VERSION = 'v1';
+const MAX_HEADER_LENGTH = 8_192;
+
+/** The request the identity is minted for, as the upstream service will see it. */
+export interface IdentityBinding {
+  /** HTTP method (`GET`…); `POST` for gRPC. */
+  method: string;
+  /** The request-target exactly as sent: path and query (`/users/7?expand=orders`), or `/pkg.Service/Method` for gRPC. */
+  target: string;
+  /** `x-request-id` of that request, when it has one. */
+  requestId?: string | undefined;
+}
+
+export interface SignIdentityOptions extends IdentityBinding {
+  ttlSeconds?: number;
+  /** Names of claims to carry along (e.g. `['email']`); none by default, to keep the header small. */
+  claims?: readonly string[];
+  /** Milliseconds since the epoch; defaults to now. */
+  now?: number;
+}
+
+export interface VerifyIdentityOptions {
+  clockSkewSeconds?: number;
+  now?: number;
+}
+
+export type IdentityHeaderRejection = 'malformed' | 'bad-signature' | 'expired' | 'wrong-request';
+export type IdentityHeaderResult = { ok: true; identity: Identity } | { ok: false; reason: IdentityHeaderRejection };
+
+interface Payload {
+  sub: string;
+  roles: string[];
+  m: AuthMethod;
+  iat: number;
+  exp: number;
+  mth: string;
+  tgt: string;
+  rid?: string;
+  cl?: Record<string, unknown>;
+}
+
+export function signIdentity(identity: Identity, secret: string, options: SignIdentityOptions): string {
+  const iat = Math.floor((options.now ?? Date.now()) / 1000);
+  const payload: Payload = { sub: identity.subject, roles: [...identity.roles], m: identity.method, iat, exp: iat + (options.ttlSeconds ?? 30), mth: options.method.toUpperCase(), tgt: options.target };
+  if (options.requestId !== undefined) payload.rid = options.requestId;
+  if (options.claims !== undefined && options.claims.length > 0) {
+    const picked: Record<string, unknown> = {};
+    for (const name of options.claims) if (identity.claims[name] !== undefined) picked[name] = identity.claims[name];
+    payload.cl = picked;
+  }
+  const body = `${VERSION}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  return `${body}.${mac(secret, body).toString('base64url')}`;
+}
+
+/** Checks signature (any of `secrets`), expiry and binding; never throws. */
+export function verifyIdentityHeader(value: string, secrets: readonly string[], binding: IdentityBinding, options: VerifyIdentityOptions = {}): IdentityHeaderResult {
+  if (value.length > MAX_HEADER_LENGTH) return { ok: false, reason: 'malformed' };
+  const parts = value.split('.');
+  if (parts.length !== 3 || parts[0] !== VERSION) return { ok: false, reason: 'malformed' };
+  const body = `${parts[0]}.${parts[1]}`;
+  const signature = Buffer.from(parts[2] as string, 'base64url');
+  const valid = secrets.some((secret) => {
+    const expected = mac(secret, body);
+    return signature.length === expected.length && timingSafeEqual(signature, expected);
+  });
+  if (!valid) return { ok: false, reason: 'bad-signature' };
+
+  const payload = decodeJsonObject(parts[1] as string);
+  if (payload === undefined || !isPayload(payload)) return { ok: false, reason: 'malformed' };
+  const now = (options.now ?? Date.now()) / 1000;
+  const skew = options.clockSkewSeconds ?? 5;
+  if (now >= payload.exp + skew || now + skew < payload.iat) return { ok: false, reason: 'expired' };
+  if (payload.mth !== binding.method.toUpperCase() || payload.tgt !== binding.target) return { ok: false, reason: 'wrong-request' };
+  if (payload.rid !== undefined && payload.rid !== binding.requestId) return { ok: false, reason: 'wrong-request' };
+  return { ok: true, identity: { subject: payload.sub, roles: payload.roles, method: payload.m, claims: payload.cl ?? {} } };
+}
+
+function mac(secret: string, body: string): Buffer {
+  return createHmac('sha256', secret).update(body).digest();
+}
+
+function isPayload(p: Record<string, unknown>): p is Record<string, unknown> & Payload {
+  return (
+    typeof p.sub === 'string' &&
+    Array.isArray(p.roles) && p.roles.every((r) => typeof r === 'string') &&
+    (p.m === 'jwt' || p.m === 'apiKey') &&
+    typeof p.iat === 'number' && typeof p.exp === 'number' &&
+    typeof p.mth === 'string' && typeof p.tgt === 'string' &&
+    (p.rid === undefined || typeof p.rid === 'string') &&
+    (p.cl === undefined || (p.cl !== null && typeof p.cl === 'object' && !Array.isArray(p.cl)))
+  );
+}
