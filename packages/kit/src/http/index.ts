@@ -5,3 +5,4 @@ export { PROBLEM_CONTENT_TYPE, PROBLEM_BASE_URI, problemType, statusOf, type Pro
 export { REQUEST_ID_HEADER } from './request-id.js';
 export { ProblemSchema, problemResponses } from './schemas.js';
 export { versionEtag, expectedVersion } from './etag.js';
+export * from './auth/index.js';
