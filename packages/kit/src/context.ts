@@ -5,6 +5,7 @@
  * function signature.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { Deadline } from './resilience/deadline.js';
 
 export interface RequestContext {
   /** Correlates logs and responses across hops (`x-request-id`, gRPC metadata). */
@@ -42,4 +43,21 @@ export function currentContext(): RequestContext | undefined {
 export function remainingMs(now = Date.now()): number | undefined {
   const deadline = storage.getStore()?.deadline;
   return deadline === undefined ? undefined : Math.max(0, deadline - now);
+}
+
+// One Deadline per context, so its signal's timer is made at most once per request.
+const deadlines = new WeakMap<RequestContext, Deadline>();
+
+/** The deadline of `context` as a Deadline (remaining(), signal, toHeader()); undefined when it has none. */
+export function deadlineOf(context: RequestContext): Deadline | undefined {
+  if (context.deadline === undefined) return undefined;
+  let deadline = deadlines.get(context);
+  if (deadline === undefined) deadlines.set(context, (deadline = Deadline.at(context.deadline)));
+  return deadline;
+}
+
+/** The current request's deadline, for a handler or an outbound call; undefined outside a request or without one. */
+export function currentDeadline(): Deadline | undefined {
+  const context = storage.getStore();
+  return context === undefined ? undefined : deadlineOf(context);
 }

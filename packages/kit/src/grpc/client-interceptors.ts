@@ -92,7 +92,11 @@ export function createOutboundInterceptor(options: OutboundInterceptorOptions = 
 
     const next = nextCall(deadline === undefined ? callOptions : { ...callOptions, deadline });
     let call: InterceptingCall | undefined;
-    const onAbort = (): void => call?.cancelWithStatus(Status.CANCELLED, 'The calling request was cancelled');
+    const onAbort = (): void => {
+      // The caller's signal also fires at its deadline: report that as DEADLINE_EXCEEDED, not as a cancellation.
+      const pastDeadline = (context?.signal?.reason as { code?: unknown } | undefined)?.code === 'deadline-exceeded';
+      call?.cancelWithStatus(pastDeadline ? Status.DEADLINE_EXCEEDED : Status.CANCELLED, pastDeadline ? "The caller's deadline passed" : 'The calling request was cancelled');
+    };
     call = new InterceptingCall(next, {
       start(metadata, listener, start) {
         const [incoming] = metadata.get(REQUEST_ID_METADATA_KEY);

@@ -17,6 +17,7 @@ export {
   type ServerStreamingMethod,
 } from './client.js';
 export { createOutboundInterceptor, type OutboundInterceptorOptions } from './client-interceptors.js';
+export { createGuardedGrpcClient, guardGrpcClient, type GuardOptions, type GrpcMethodName } from './guarded-client.js';
 export { createCallLogInterceptor, type CallLogOptions } from './server-interceptor.js';
 export {
   toGrpcStatus,

@@ -1,0 +1,150 @@
+/**
+ * Bulkhead: at most `maxConcurrent` calls to an upstream at once, and at most
+ * `maxQueue` more waiting for a slot; beyond that a call fails at once with
+ * `overloaded` (503 / RESOURCE_EXHAUSTED), so a slow upstream cannot take
+ * every socket and every request of the caller with it. A queued call leaves
+ * the queue as soon as its signal fires or its deadline passes.
+ *
+ * Written here rather than taken from cockatiel: its bulkhead keeps an
+ * aborted call queued until a slot frees, and its limits cannot change on a
+ * config reload.
+ */
+import type { Logger } from 'pino';
+import { FlotillaError } from '../errors.js';
+import type { MetricsRegistry } from '../observability/metrics/registry.js';
+import { bulkheadInstruments, type BulkheadInstruments } from './metrics.js';
+import { executionContext, type ExecuteOptions, type ExecutionContext, type Operation, type Policy } from './policy.js';
+
+export interface BulkheadSettings {
+  /** Default 64. */
+  maxConcurrent: number;
+  /** Calls allowed to wait for a slot; 0 = fail as soon as all slots are taken. Default 64. */
+  maxQueue: number;
+}
+
+export const BULKHEAD_DEFAULTS: BulkheadSettings = { maxConcurrent: 64, maxQueue: 64 };
+
+export interface BulkheadStatus extends BulkheadSettings {
+  inFlight: number;
+  queued: number;
+  rejections: number;
+}
+
+export interface BulkheadOptions extends Partial<BulkheadSettings> {
+  upstream: string;
+  metrics?: MetricsRegistry | undefined;
+  logger?: Logger | undefined;
+}
+
+/** Node's timers overflow past this; a deadline further away is never reached while queued. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+interface Waiter {
+  admit(): void;
+}
+
+export class Bulkhead implements Policy {
+  readonly upstream: string;
+  #settings: BulkheadSettings;
+  #inFlight = 0;
+  #rejections = 0;
+  readonly #queue: Waiter[] = [];
+  readonly #logger: Logger | undefined;
+  readonly #instruments: BulkheadInstruments | undefined;
+
+  constructor(options: BulkheadOptions) {
+    this.upstream = options.upstream;
+    this.#settings = { maxConcurrent: options.maxConcurrent ?? BULKHEAD_DEFAULTS.maxConcurrent, maxQueue: options.maxQueue ?? BULKHEAD_DEFAULTS.maxQueue };
+    this.#logger = options.logger;
+    this.#instruments = options.metrics === undefined ? undefined : bulkheadInstruments(options.metrics);
+    this.#publish();
+  }
+
+  /** New limits; running calls finish, and freed or added slots admit queued ones. */
+  configure(settings: Partial<BulkheadSettings>): void {
+    this.#settings = { maxConcurrent: settings.maxConcurrent ?? this.#settings.maxConcurrent, maxQueue: settings.maxQueue ?? this.#settings.maxQueue };
+    this.#drain();
+  }
+
+  status(): BulkheadStatus {
+    return { ...this.#settings, inFlight: this.#inFlight, queued: this.#queue.length, rejections: this.#rejections };
+  }
+
+  async execute<T>(fn: Operation<T>, options?: ExecuteOptions<T>): Promise<T> {
+    const context = executionContext(options);
+    if (this.#inFlight >= this.#settings.maxConcurrent || this.#queue.length > 0) {
+      if (this.#queue.length >= this.#settings.maxQueue) throw this.#reject();
+      await this.#wait(context);
+    } else {
+      this.#inFlight++;
+      this.#publish();
+    }
+    try {
+      return await fn(context);
+    } finally {
+      this.#inFlight--;
+      this.#drain();
+    }
+  }
+
+  /** Resolves once a slot is handed over (already counted in #inFlight). */
+  #wait(context: ExecutionContext): Promise<void> {
+    if (context.signal.aborted) return Promise.reject(context.signal.reason);
+    const remaining = context.deadline.remaining();
+    const deadlineError = (): Error => context.deadline.error(`Deadline exceeded while queued for ${this.upstream}`);
+    if (remaining <= 0) return Promise.reject(deadlineError());
+    return new Promise<void>((resolve, reject) => {
+      const leave = (error: unknown): void => {
+        cleanUp();
+        const index = this.#queue.indexOf(waiter);
+        if (index >= 0) this.#queue.splice(index, 1);
+        this.#publish();
+        reject(error);
+      };
+      const onAbort = (): void => leave(context.signal.reason);
+      // A timer of its own (not the deadline's unref'd signal): a queued call keeps the process up until it is served or given up.
+      const timer = remaining <= MAX_TIMER_MS ? setTimeout(() => leave(deadlineError()), remaining) : undefined;
+      const cleanUp = (): void => {
+        clearTimeout(timer);
+        context.signal.removeEventListener('abort', onAbort);
+      };
+      const waiter: Waiter = {
+        admit: () => {
+          cleanUp();
+          resolve();
+        },
+      };
+      context.signal.addEventListener('abort', onAbort, { once: true });
+      this.#queue.push(waiter);
+      this.#publish();
+    });
+  }
+
+  #drain(): void {
+    while (this.#inFlight < this.#settings.maxConcurrent && this.#queue.length > 0) {
+      this.#inFlight++;
+      (this.#queue.shift() as Waiter).admit();
+    }
+    this.#publish();
+  }
+
+  #reject(): FlotillaError {
+    this.#rejections++;
+    this.#instruments?.rejections.inc({ upstream: this.upstream });
+    const { maxConcurrent, maxQueue } = this.#settings;
+    this.#logger?.debug({ upstream: this.upstream, bulkhead: { inFlight: this.#inFlight, queued: this.#queue.length } }, `bulkhead for ${this.upstream} full`);
+    return new FlotillaError('overloaded', `Too many concurrent calls to ${this.upstream}: ${maxConcurrent} running and ${maxQueue} queued`, {
+      details: { upstream: this.upstream, maxConcurrent, maxQueue },
+    });
+  }
+
+  #publish(): void {
+    this.#instruments?.inFlight.set({ upstream: this.upstream }, this.#inFlight);
+    this.#instruments?.queued.set({ upstream: this.upstream }, this.#queue.length);
+  }
+
+  dispose(): void {
+    this.#instruments?.inFlight.remove({ upstream: this.upstream });
+    this.#instruments?.queued.remove({ upstream: this.upstream });
+  }
+}

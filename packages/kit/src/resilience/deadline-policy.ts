@@ -1,0 +1,77 @@
+/**
+ * DeadlinePolicy: runs a call under the earliest of the caller's deadline and
+ * this policy's timeout. No time left: fails at once without calling. The
+ * function gets a signal that fires at the deadline; if it ignores it, its
+ * work is abandoned anyway and the caller gets `deadline-exceeded` on time.
+ */
+import { eitherSignal, systemClock, type Clock } from './clock.js';
+import { Deadline } from './deadline.js';
+import { deriveContext, executionContext, type ExecuteOptions, type Operation, type Policy } from './policy.js';
+
+/** Node's timers overflow past this (about 24.8 days): such a deadline is never reached in practice. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface DeadlinePolicyOptions {
+  /** Cap for each call; the caller's deadline still wins when it is earlier. */
+  timeoutMs?: number | undefined;
+  /** Named in the error message ("… calling users"). */
+  upstream?: string | undefined;
+  clock?: Clock;
+}
+
+export class DeadlinePolicy implements Policy {
+  #timeoutMs: number | undefined;
+  readonly #upstream: string | undefined;
+  readonly #clock: Clock;
+
+  constructor(options: DeadlinePolicyOptions = {}) {
+    this.#timeoutMs = options.timeoutMs;
+    this.#upstream = options.upstream;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  get timeoutMs(): number | undefined {
+    return this.#timeoutMs;
+  }
+
+  configure(options: { timeoutMs?: number | undefined }): void {
+    this.#timeoutMs = options.timeoutMs;
+  }
+
+  execute<T>(fn: Operation<T>, options?: ExecuteOptions<T>): Promise<T> {
+    const context = executionContext(options);
+    const deadline = this.#timeoutMs === undefined ? context.deadline : context.deadline.earliest(Deadline.after(this.#timeoutMs, this.#clock));
+    const message = this.#upstream === undefined ? 'The deadline was exceeded' : `The deadline was exceeded calling ${this.#upstream}`;
+    if (deadline.expired()) return Promise.reject(deadline.error(message));
+    if (context.signal.aborted) return Promise.reject(context.signal.reason);
+    if (!deadline.bounded) return fn(context);
+
+    // A timer of its own, cleared when the call settles: no timer outlives the call, and
+    // while the call runs the process stays up to answer it.
+    const expiry = new AbortController();
+    const signal = eitherSignal(context.signal, expiry.signal);
+    return new Promise<T>((resolve, reject) => {
+      const ms = deadline.remaining();
+      const timer = ms <= MAX_TIMER_MS ? setTimeout(() => expiry.abort(deadline.error(message)), ms) : undefined;
+      const settle = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const onAbort = (): void => {
+        settle();
+        reject(expiry.signal.aborted ? expiry.signal.reason : signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      fn(deriveContext(context, { signal, deadline })).then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settle();
+          reject(error);
+        },
+      );
+    });
+  }
+}
