@@ -2,14 +2,21 @@
  * The request path for routed traffic, below Fastify: look the path up in
  * the current route table, then proxy it or run its aggregation. Anything the
  * table does not route goes on to Fastify (health, OpenAPI, docs, 404).
+ *
+ * Every routed request is measured here as the kit's Fastify hooks would:
+ * `telemetry.requests.start(req, <route pattern>)` (RED metrics by route
+ * template, SERVER span continuing `traceparent`, the route's anomaly
+ * detector), ended once with the status the client got.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CLIENT_CLOSED_REQUEST, type HttpRequestTelemetry } from '@flotilla/kit/observability';
 import type { Dispatcher } from 'undici';
 import { runAggregation, type AggregationResult } from './aggregate/run.js';
 import type { AccessLog } from './proxy/access-log.js';
 import { ProxyExchange, type ExchangeTarget } from './proxy/exchange.js';
 import { upstreamRequestHeaders } from './proxy/headers.js';
 import { sendProblem } from './proxy/problem.js';
+import type { GatewayTelemetry } from './proxy/telemetry.js';
 import type { MatchResult } from './routes/pattern.js';
 import type { AggregationRoute, ProxyRoute, RouteTable } from './routes/table.js';
 import type { UpstreamResolver } from './upstream/resolver.js';
@@ -24,6 +31,7 @@ export interface DispatchContext {
   snapshot(): RoutingSnapshot;
   pool(origin: string): Dispatcher;
   readonly accessLog: AccessLog;
+  readonly telemetry: GatewayTelemetry;
   /** True once shutdown began: new routed requests get 503 and a closed connection. */
   closing(): boolean;
 }
@@ -38,43 +46,64 @@ export function dispatchRouted(context: DispatchContext, req: IncomingMessage, r
   const found = snapshot.table.lookup(method, path);
   if (found.found === 'none') return false;
 
+  // The route's pattern is the metrics' and span's route template (never the raw path).
+  const template = found.found === 'route' ? found.route.pattern.source : matchingPattern(snapshot.table, path);
+  const request = context.telemetry.requests.start(req, template);
   const proto = (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
-  const outgoing = upstreamRequestHeaders(req, proto);
+  const outgoing = upstreamRequestHeaders(req, proto, request.context !== undefined);
   const requestId = outgoing.requestId;
   if (context.closing()) {
     sendProblem(res, { code: 'unavailable', detail: 'The gateway is shutting down' }, url, requestId, true);
+    request.end(sentStatus(res));
     return true;
   }
   if (hasDotSegment(path)) {
     sendProblem(res, { code: 'bad-request', detail: 'The path contains "." or ".." segments' }, url, requestId, outgoing.hasBody);
+    request.end(sentStatus(res));
     return true;
   }
   if (found.found === 'method-not-allowed') {
     sendProblem(res, { code: 'method-not-allowed', detail: `${method} is not routed for ${path}`, headers: ['allow', found.allow.join(', ')] }, url, requestId, outgoing.hasBody);
+    request.end(sentStatus(res));
     return true;
   }
 
   const route = found.route;
   if (route.kind === 'aggregation') {
-    void aggregate(context, snapshot, route, found.match, req, res, outgoing.headers, requestId);
+    void aggregate(context, snapshot, route, found.match, req, res, outgoing.headers, requestId, request);
     return true;
   }
-  proxy(context, snapshot, route, found.match, req, res, path, query === -1 ? '' : url.slice(query), outgoing.headers, outgoing.hasBody, requestId);
+  proxy(context, snapshot, route, found.match, req, res, path, query === -1 ? '' : url.slice(query), outgoing.headers, outgoing.hasBody, requestId, request);
   return true;
 }
 
-function proxy(context: DispatchContext, snapshot: RoutingSnapshot, route: ProxyRoute, match: MatchResult, req: IncomingMessage, res: ServerResponse, path: string, search: string, headers: string[], hasBody: boolean, requestId: string): void {
-  const origin = snapshot.resolver.pick(route.upstream);
-  if (origin === undefined) {
+/** The status the client got; none (its connection was gone before an answer) is recorded as 499. */
+function sentStatus(res: ServerResponse): number {
+  return res.headersSent ? res.statusCode : CLIENT_CLOSED_REQUEST;
+}
+
+/** For a 405 (no route allows the method): the pattern of the most specific route the path matched. */
+function matchingPattern(table: RouteTable, path: string): string | undefined {
+  return table.routes.find((route) => route.pattern.match(path) !== undefined)?.pattern.source;
+}
+
+function proxy(context: DispatchContext, snapshot: RoutingSnapshot, route: ProxyRoute, match: MatchResult, req: IncomingMessage, res: ServerResponse, path: string, search: string, headers: string[], hasBody: boolean, requestId: string, request: HttpRequestTelemetry): void {
+  const picked = snapshot.resolver.pick(route.upstream);
+  if (picked === undefined) {
     const target = { routeName: route.name, upstream: route.upstream };
     sendProblem(res, { code: 'bad-gateway', detail: `Upstream ${route.upstream} has no available instance`, extensions: { upstream: route.upstream } }, req.url as string, requestId, hasBody);
-    context.accessLog.failure(req, requestId, target, new Error('no instance'), `no instance of ${route.upstream}`, 502, 0);
+    request.end(sentStatus(res));
+    context.accessLog.failure(req, requestId, target, new Error('no instance'), `no instance of ${route.upstream}`, request, 502, 0);
     return;
   }
+  const upstreamPath = route.upstreamPath(path, match) + search;
+  // The call reports to the balancer (picked.done) when it ends.
+  const call = context.telemetry.upstreams.start(request, route.upstream, picked, req.method as string, upstreamPath, headers);
+  const origin = picked.origin;
   const target: ExchangeTarget = { routeName: route.name, upstream: route.upstream, origin, timeoutMs: route.timeoutMs, publicLocation: route.publicLocation };
-  const exchange = new ProxyExchange(req, res, requestId, target, context.accessLog);
+  const exchange = new ProxyExchange(req, res, requestId, target, context.accessLog, request, call);
   const options: Dispatcher.DispatchOptions = {
-    path: route.upstreamPath(path, match) + search,
+    path: upstreamPath,
     method: req.method as Dispatcher.HttpMethod,
     headers,
     body: hasBody ? req : null,
@@ -90,7 +119,7 @@ function proxy(context: DispatchContext, snapshot: RoutingSnapshot, route: Proxy
 /** Headers the parts should not inherit from the client's request. */
 const NOT_FOR_PARTS = new Set(['content-length', 'content-type', 'accept', 'accept-encoding', 'if-none-match', 'if-modified-since', 'range']);
 
-async function aggregate(context: DispatchContext, snapshot: RoutingSnapshot, route: AggregationRoute, match: MatchResult, req: IncomingMessage, res: ServerResponse, headers: string[], requestId: string): Promise<void> {
+async function aggregate(context: DispatchContext, snapshot: RoutingSnapshot, route: AggregationRoute, match: MatchResult, req: IncomingMessage, res: ServerResponse, headers: string[], requestId: string, request: HttpRequestTelemetry): Promise<void> {
   const started = performance.now();
   const partHeaders: string[] = ['accept', 'application/json'];
   for (let i = 0; i < headers.length; i += 2) {
@@ -105,18 +134,22 @@ async function aggregate(context: DispatchContext, snapshot: RoutingSnapshot, ro
 
   let result: AggregationResult;
   try {
-    result = await runAggregation(route, match, partHeaders, { resolver: snapshot.resolver, pool: (origin) => context.pool(origin) }, clientGone.signal);
+    result = await runAggregation(route, match, partHeaders, { resolver: snapshot.resolver, pool: (origin) => context.pool(origin), upstreams: context.telemetry.upstreams, request }, clientGone.signal);
   } catch (error) {
     sendProblem(res, { code: 'internal', detail: 'An unexpected error occurred' }, req.url as string, requestId);
-    context.accessLog.failure(req, requestId, target, error, `aggregation ${route.name} failed unexpectedly`, 500, performance.now() - started);
+    request.end(sentStatus(res));
+    context.accessLog.failure(req, requestId, target, error, `aggregation ${route.name} failed unexpectedly`, request, 500, performance.now() - started);
     return;
   } finally {
     res.off('close', onClose);
   }
   for (const [part, outcome] of Object.entries(result.failures)) {
-    if (!outcome.ok) context.accessLog.failure(req, requestId, { routeName: route.name, upstream: route.parts.find((p) => p.name === part)?.upstream ?? part }, new Error(outcome.detail), `aggregation ${route.name}: part ${part} missing (${outcome.reason})`);
+    if (!outcome.ok) context.accessLog.failure(req, requestId, { routeName: route.name, upstream: route.parts.find((p) => p.name === part)?.upstream ?? part }, new Error(outcome.detail), `aggregation ${route.name}: part ${part} missing (${outcome.reason})`, request);
   }
-  if (clientGone.signal.aborted || res.destroyed) return;
+  if (clientGone.signal.aborted || res.destroyed) {
+    request.end(CLIENT_CLOSED_REQUEST);
+    return;
+  }
 
   if (result.ok) {
     sendJson(res, req.method === 'HEAD', 200, JSON.stringify(result.body), 'application/json', requestId, result.partial.length > 0 ? ['x-flotilla-partial', result.partial.join(',')] : []);
@@ -127,7 +160,8 @@ async function aggregate(context: DispatchContext, snapshot: RoutingSnapshot, ro
   } else {
     sendProblem(res, result.problem, req.url as string, requestId);
   }
-  context.accessLog.write(req, res.statusCode, requestId, target, performance.now() - started);
+  request.end(sentStatus(res));
+  context.accessLog.write(req, res.statusCode, requestId, target, performance.now() - started, request);
 }
 
 function sendJson(res: ServerResponse, head: boolean, status: number, body: string, type: string, requestId: string, extra: string[]): void {

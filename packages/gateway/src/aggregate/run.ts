@@ -5,8 +5,10 @@
  * the sum. A missing optional part makes the answer partial; a missing
  * required part decides the status on its own (and stops waiting for the rest).
  */
+import type { HttpRequestTelemetry } from '@flotilla/kit/observability';
 import type { Dispatcher } from 'undici';
 import type { GatewayProblem } from '../proxy/problem.js';
+import { upstreamErrorType, type UpstreamTelemetry } from '../proxy/upstream-telemetry.js';
 import type { MatchResult } from '../routes/pattern.js';
 import type { AggregationPart, AggregationRoute } from '../routes/table.js';
 import type { UpstreamResolver } from '../upstream/resolver.js';
@@ -18,6 +20,9 @@ export type PartOutcome =
 export interface AggregationDeps {
   resolver: UpstreamResolver;
   pool(origin: string): Dispatcher;
+  upstreams: UpstreamTelemetry;
+  /** The aggregation's server request: each part is a client call under its span, all of them side by side. */
+  request: HttpRequestTelemetry;
 }
 
 export type AggregationResult =
@@ -73,12 +78,19 @@ export async function runAggregation(route: AggregationRoute, match: MatchResult
 }
 
 async function callPart(part: AggregationPart, match: MatchResult, headers: string[], deps: AggregationDeps, controller: AbortController): Promise<PartOutcome> {
-  const origin = deps.resolver.pick(part.upstream);
-  if (origin === undefined) return { ok: false, reason: 'no-instance', detail: `upstream ${part.upstream} has no instance` };
+  const picked = deps.resolver.pick(part.upstream);
+  if (picked === undefined) return { ok: false, reason: 'no-instance', detail: `upstream ${part.upstream} has no instance` };
+  const path = part.template.render(match.params, match.rest);
+  // A traced part carries its own client span's context: the shared headers are copied before it is added.
+  const sent = deps.request.context === undefined ? headers : headers.slice();
+  // The call reports to the balancer (picked.done) when it ends.
+  const call = deps.upstreams.start(deps.request, part.upstream, picked, 'GET', path, sent, part.template.source);
   const timer = setTimeout(() => controller.abort(new PartTimeout()), part.timeoutMs);
   try {
-    const response = await deps.pool(origin).request({ path: part.template.render(match.params, match.rest), method: 'GET', headers, signal: controller.signal });
+    const response = await deps.pool(picked.origin).request({ path, method: 'GET', headers: sent, signal: controller.signal });
+    call.respond(response.statusCode);
     const text = await response.body.text();
+    call.finish();
     let value: unknown;
     try {
       value = text === '' ? null : JSON.parse(text);
@@ -89,7 +101,13 @@ async function callPart(part: AggregationPart, match: MatchResult, headers: stri
     if (response.statusCode >= 200 && response.statusCode < 300) return { ok: true, value };
     return { ok: false, reason: 'status', status: response.statusCode, body: value, detail: `${part.upstream} answered ${response.statusCode}` };
   } catch (error) {
-    if (controller.signal.reason instanceof PartTimeout) return { ok: false, reason: 'timeout', detail: `${part.upstream} did not answer within ${part.timeoutMs} ms` };
+    if (controller.signal.reason instanceof PartTimeout) {
+      call.fail('timeout', true);
+      return { ok: false, reason: 'timeout', detail: `${part.upstream} did not answer within ${part.timeoutMs} ms` };
+    }
+    // Aborted otherwise: the answer was decided without this part, or the client went away.
+    if (controller.signal.aborted) call.fail('cancelled', false);
+    else call.fail(upstreamErrorType(error), true);
     const code = (error as { code?: unknown }).code;
     return { ok: false, reason: 'unreachable', detail: `${part.upstream} could not be reached${typeof code === 'string' ? ` (${code})` : ''}` };
   } finally {

@@ -7,12 +7,20 @@
  * It implements undici's raw handler interface (onConnect/onHeaders/onData/
  * onComplete/onError) rather than `request()`, which would add a Readable,
  * a parsed header object and promises per request.
+ *
+ * Every way a request ends (complete, upstream error, client gone) passes
+ * through here once: that is where the upstream call (client span, client
+ * metrics) and then the server request (RED metrics, server span) end, and
+ * the access line is written.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { CLIENT_CLOSED_REQUEST, type HttpRequestTelemetry } from '@flotilla/kit/observability';
 import type { Dispatcher } from 'undici';
 import type { AccessLog } from './access-log.js';
 import { downstreamResponseHeaders } from './headers.js';
 import { sendProblem, type GatewayProblem } from './problem.js';
+import { upstreamErrorType, type UpstreamCall } from './upstream-telemetry.js';
 
 const kExchange = Symbol('flotilla.gateway.exchange');
 type TrackedResponse = ServerResponse & { [kExchange]?: ProxyExchange };
@@ -36,7 +44,11 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private readonly requestId: string;
   private readonly target: ExchangeTarget;
   private readonly log: AccessLog;
+  private readonly request: HttpRequestTelemetry;
+  private readonly call: UpstreamCall;
   private readonly started: number;
+  /** Read now: Node detaches the socket from a request with a body once the response has ended. */
+  private readonly clientAddress: string | undefined;
   private state = PENDING;
   private clientGone = false;
   private abortUpstream: ((error?: Error) => void) | undefined;
@@ -46,13 +58,16 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   /** From the upstream's Content-Length; -1 when it streams without one. */
   contentLength = -1;
 
-  constructor(req: IncomingMessage, res: ServerResponse, requestId: string, target: ExchangeTarget, log: AccessLog) {
+  constructor(req: IncomingMessage, res: ServerResponse, requestId: string, target: ExchangeTarget, log: AccessLog, request: HttpRequestTelemetry, call: UpstreamCall) {
     this.req = req;
     this.res = res;
     this.requestId = requestId;
     this.target = target;
     this.log = log;
+    this.request = request;
+    this.call = call;
     this.started = log.enabled ? performance.now() : 0;
+    this.clientAddress = req.socket.remoteAddress;
     (res as TrackedResponse)[kExchange] = this;
     res.on('close', onResponseClose);
   }
@@ -66,9 +81,11 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return true; // informational: Node answers the client's 100-continue itself
     this.state = STREAMING;
     this.resumeUpstream = resume;
+    this.call.respond(statusCode);
     try {
       this.res.writeHead(statusCode, downstreamResponseHeaders(rawHeaders, this.requestId, this, this.target.publicLocation));
     } catch (error) {
+      this.call.fail('invalid_response', true);
       this.fail({ code: 'bad-gateway', detail: `Upstream ${this.target.upstream} sent a header that cannot be relayed` }, error);
       this.abortUpstream?.(error as Error);
       return false;
@@ -94,7 +111,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   onComplete(): void {
     this.state = DONE;
     if (!this.bodyEnded) this.res.end();
-    if (this.log.enabled) this.log.write(this.req, this.res.statusCode, this.requestId, this.target, performance.now() - this.started);
+    this.call.finish();
+    const status = this.res.statusCode;
+    this.request.end(status);
+    if (this.log.enabled) this.log.write(this.req, status, this.requestId, this.target, performance.now() - this.started, this.request, this.clientAddress);
   }
 
   onError(error: Error): void {
@@ -102,13 +122,20 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     const wasStreaming = this.state === STREAMING;
     this.state = DONE;
     if (this.clientGone) {
-      this.log.write(this.req, 499, this.requestId, this.target, performance.now() - this.started);
+      this.call.fail('cancelled', false);
+      this.request.end(CLIENT_CLOSED_REQUEST);
+      this.log.write(this.req, CLIENT_CLOSED_REQUEST, this.requestId, this.target, performance.now() - this.started, this.request, this.clientAddress);
       return;
     }
+    const errorType = upstreamErrorType(error);
+    this.call.fail(errorType, true);
     if (wasStreaming) {
       // Headers are out: cutting the connection is the only way to tell the client the body is incomplete.
-      this.log.failure(this.req, this.requestId, this.target, error, 'upstream failed mid-response');
+      this.log.failure(this.req, this.requestId, this.target, error, 'upstream failed mid-response', this.request);
       this.res.destroy();
+      // The status already sent is what the metrics show; the span says the answer was cut.
+      this.request.span?.setAttribute('error.type', errorType).setStatus({ code: SpanStatusCode.ERROR });
+      this.request.end(this.res.statusCode);
       return;
     }
     this.fail(upstreamProblem(error, this.target), error);
@@ -130,7 +157,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     // An unread request body must not be taken for the next request on this connection.
     const bodyUnread = !this.req.complete;
     sendProblem(this.res, problem, this.req.url ?? '', this.requestId, bodyUnread);
-    this.log.failure(this.req, this.requestId, this.target, error, problem.detail, this.res.statusCode, performance.now() - this.started);
+    // No headers left when the client's connection was already gone.
+    const status = this.res.headersSent ? this.res.statusCode : CLIENT_CLOSED_REQUEST;
+    this.request.end(status);
+    this.log.failure(this.req, this.requestId, this.target, error, problem.detail, this.request, status, performance.now() - this.started, this.clientAddress);
   }
 }
 

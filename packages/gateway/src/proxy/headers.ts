@@ -23,9 +23,13 @@ export interface UpstreamRequestHeaders {
 /**
  * `proto` is how the client reached the gateway. Incoming `X-Forwarded-For`
  * and `Forwarded` are extended (the chain is kept); `X-Forwarded-Proto/Host`
- * are replaced with what this hop saw.
+ * are replaced with what this hop saw. With `ownTraceContext` the incoming
+ * `traceparent`/`tracestate`/`baggage` stay here: the gateway traces and
+ * injects its own (its client span, continuing the caller's trace);
+ * without it (tracing off) they pass through, so the trace skips this hop
+ * instead of breaking.
  */
-export function upstreamRequestHeaders(req: IncomingMessage, proto: string): UpstreamRequestHeaders {
+export function upstreamRequestHeaders(req: IncomingMessage, proto: string, ownTraceContext = false): UpstreamRequestHeaders {
   const raw = req.rawHeaders;
   const headers: string[] = [];
   let requestId: string | undefined;
@@ -60,6 +64,11 @@ export function upstreamRequestHeaders(req: IncomingMessage, proto: string): Ups
         break;
       case 'transfer-encoding':
         hasBody = true;
+        break;
+      case 'traceparent':
+      case 'tracestate':
+      case 'baggage':
+        if (!ownTraceContext) headers.push(name, value);
         break;
       case 'x-forwarded-proto':
       case 'x-forwarded-host':

@@ -97,14 +97,15 @@ function publicMessage(code: ErrorCode, error: unknown): string {
 }
 
 export function toProblem(classified: ClassifiedError, instance: string, requestId: string): Problem {
-  const kind = KINDS[classified.code];
-  return {
-    type: problemType(classified.code),
-    title: kind.title,
-    status: kind.status,
-    detail: classified.detail,
-    instance,
-    requestId,
-    ...classified.extensions,
-  };
+  return problemBody(classified.code, classified.detail, instance, requestId, classified.extensions);
+}
+
+/**
+ * The problem document of one error code, for code that answers outside
+ * Fastify's error handler (the gateway writes to the raw Node response).
+ * Extensions (client-safe extra members) follow the standard ones.
+ */
+export function problemBody(code: ErrorCode, detail: string, instance: string, requestId: string, extensions?: Record<string, unknown>): Problem {
+  const kind = KINDS[code];
+  return { type: problemType(code), title: kind.title, status: kind.status, detail, instance, requestId, ...extensions };
 }

@@ -17,6 +17,7 @@ const PROMETHEUS_DIR = join(DEPLOY_DIR, 'prometheus');
 /** Metrics the kit exports today, and those named for the governance issue (breakers, rate limits). */
 const KNOWN_METRICS = [
   /^http_server_(request_duration_seconds_(bucket|count|sum)|active_requests)$/,
+  /^http_client_request_duration_seconds_(bucket|count|sum)$/, // the gateway's upstream calls
   /^rpc_(server|client)_duration_seconds_(bucket|count|sum)$/,
   /^db_client_(operation_duration_seconds_(bucket|count|sum)|connection_count|connection_pending_requests)$/,
   /^flotilla_(service_info|anomaly_active|breaker_state|rate_limit_decisions_total)$/,

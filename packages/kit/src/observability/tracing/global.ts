@@ -79,7 +79,9 @@ async function install(): Promise<void> {
     tracerProvider: routingProvider,
     instrumentations: [
       // Only calls made while serving something: no stray root traces from background work.
-      new UndiciInstrumentation({ requireParentforSpans: true }),
+      // Without a parent the instrumentation would still parse the URL and headers and track a
+      // no-op span per request; the hook skips all that (the gateway's proxy makes its own spans).
+      new UndiciInstrumentation({ requireParentforSpans: true, ignoreRequestHook: () => trace.getSpan(otelContext.active()) === undefined }),
     ],
   });
 }

@@ -1,0 +1,152 @@
+/**
+ * A small Flotilla system as real processes — users, orders, the gateway —
+ * started from the same main.ts files `npm start` runs (from source through
+ * tsx, so no bundle build is needed), with the repository's `config/dev`
+ * files, on free loopback ports. Services are configured the way an operator
+ * would: environment overrides for single keys (ports, database files,
+ * tracing); the gateway gets a copy of `config/dev/gateway.yaml` whose
+ * upstream instances point at the chosen ports. State (SQLite, the local
+ * registry, config history) lives in a temporary FLOTILLA_HOME.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+
+export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..', '..');
+const DEV_CONFIG = join(REPO_ROOT, 'config', 'dev');
+
+const ENTRIES = {
+  users: join(REPO_ROOT, 'services', 'users', 'src', 'main.ts'),
+  orders: join(REPO_ROOT, 'services', 'orders', 'src', 'main.ts'),
+  gateway: join(REPO_ROOT, 'packages', 'gateway', 'src', 'main.ts'),
+} as const;
+
+export type SystemService = keyof typeof ENTRIES;
+
+export interface SystemProcess {
+  name: SystemService;
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** host:port of the HTTP listener (a Prometheus target). */
+  target: string;
+  /** Every stdout line that parsed as JSON (the ECS log lines), so far. */
+  lines(): Array<Record<string, unknown>>;
+  output(): string;
+  /** SIGTERM, and wait for the exit. */
+  stop(): Promise<void>;
+  /** SIGKILL: the process is gone at once, as in a crash. */
+  kill(): Promise<void>;
+}
+
+export interface RunningSystem {
+  users: SystemProcess;
+  orders: SystemProcess;
+  gateway: SystemProcess;
+  stop(): Promise<void>;
+}
+
+/** A port free right now (bound, then released). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Keys every process gets on top of config/dev, e.g. tracing (`TRACING__ENABLED: 'true'`); prefixed per service. */
+export type PerServiceKeys = Record<string, string>;
+
+export async function startSystem(options: { keys?: PerServiceKeys } = {}): Promise<RunningSystem> {
+  const home = mkdtempSync(join(tmpdir(), 'flotilla-system-'));
+  const [usersHttp, usersGrpc, ordersHttp, ordersGrpc, gatewayHttp] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const origin = (port: number): string => `http://127.0.0.1:${port}`;
+
+  // The gateway's dev file, its upstreams pointed at this system's ports (routes and aggregations as shipped).
+  const gatewayConfig = join(home, 'gateway-config');
+  mkdirSync(join(gatewayConfig, 'dev'), { recursive: true });
+  if (existsSync(join(DEV_CONFIG, 'shared.yaml'))) copyFileSync(join(DEV_CONFIG, 'shared.yaml'), join(gatewayConfig, 'dev', 'shared.yaml'));
+  const gatewayYaml = parse(readFileSync(join(DEV_CONFIG, 'gateway.yaml'), 'utf8')) as { http: { port: number }; upstreams: Record<string, { instances?: string[] }> };
+  gatewayYaml.http.port = gatewayHttp;
+  gatewayYaml.upstreams.users = { ...gatewayYaml.upstreams.users, instances: [origin(usersHttp)] };
+  gatewayYaml.upstreams.orders = { ...gatewayYaml.upstreams.orders, instances: [origin(ordersHttp)] };
+  writeFileSync(join(gatewayConfig, 'dev', 'gateway.yaml'), stringify(gatewayYaml));
+
+  const keys = (service: string, own: Record<string, string>): Record<string, string> => {
+    const prefix = `FLOTILLA_${service.toUpperCase()}__`;
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries({ ...options.keys, ...own })) env[prefix + key] = value;
+    return env;
+  };
+  const started = await Promise.allSettled([
+    launch('users', usersHttp, home, join(REPO_ROOT, 'config'), keys('users', { HTTP__PORT: String(usersHttp), GRPC__PORT: String(usersGrpc) })),
+    launch('orders', ordersHttp, home, join(REPO_ROOT, 'config'), keys('orders', { HTTP__PORT: String(ordersHttp), GRPC__PORT: String(ordersGrpc), DEPENDENCIES__USERS__GRPC_ADDRESS: `127.0.0.1:${usersGrpc}` })),
+    launch('gateway', gatewayHttp, home, gatewayConfig, keys('gateway', {})),
+  ]);
+  const processes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(processes.map((p) => p.stop()));
+    rmSync(home, { recursive: true, force: true });
+  };
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed !== undefined) {
+    await stopAll();
+    throw failed.reason;
+  }
+  const [users, orders, gateway] = processes as [SystemProcess, SystemProcess, SystemProcess];
+  return { users, orders, gateway, stop: stopAll };
+}
+
+async function launch(name: SystemService, port: number, home: string, configDir: string, env: Record<string, string>): Promise<SystemProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--conditions=@flotilla/source', '--import', 'tsx', ENTRIES[name]], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH, FLOTILLA_ENV: 'dev', FLOTILLA_CONFIG_DIR: configDir, FLOTILLA_HOME: home, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const lines: Array<Record<string, unknown>> = [];
+  let partial = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) {
+      if (!line.startsWith('{')) continue;
+      try {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // not a log line
+      }
+    }
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = once(child, 'exit').then(() => undefined);
+  const url = `http://127.0.0.1:${port}`;
+  const end = async (signal: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  const process_: SystemProcess = { name, url, target: `127.0.0.1:${port}`, lines: () => lines, output: () => output, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
+
+  // Ready when /readyz answers 200 (bounded; a process that exits fails at once).
+  const deadline = Date.now() + 60_000;
+  let gone = false;
+  void exited.then(() => (gone = true));
+  for (;;) {
+    if (gone) throw new Error(`${name} exited before it was ready:\n${output}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) return process_;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await end('SIGKILL');
+      throw new Error(`${name} not ready within 60 s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
