@@ -102,33 +102,47 @@ http {
 }
 
 /** The gateway with one route, `/api/**` → the upstream with `/api` stripped. */
-export async function startGateway(opts: { cpus: string | undefined; workDir: string; upstreams: Record<string, string>; accessLog: boolean; extraYaml?: string; nodeArgs?: string[] }): Promise<Running> {
+export interface GatewayOptions {
+  cpus: string | undefined;
+  workDir: string;
+  upstreams: Record<string, string>;
+  accessLog: boolean;
+  /** Names the config dir and log file, so several gateways can share a work dir. Default `gateway`. */
+  name?: string;
+  /** More keys of the `api` route, e.g. `auth: { roles: [user] }`. */
+  routeYaml?: string;
+  /** Top-level config sections (auth, rateLimit, resilience, shedding…). */
+  extraYaml?: string;
+  nodeArgs?: string[];
+}
+
+export async function startGateway(opts: GatewayOptions): Promise<Running> {
   const port = await freePort();
-  const configDir = join(opts.workDir, 'gateway-config');
+  const name = opts.name ?? 'gateway';
+  const configDir = join(opts.workDir, `${name}-config`);
   mkdirSync(join(configDir, 'bench'), { recursive: true });
-  const upstreams = Object.entries(opts.upstreams).map(([name, url]) => `  ${name}: { instances: ['${url}'] }`).join('\n');
+  const upstreams = Object.entries(opts.upstreams).map(([upstream, url]) => `  ${upstream}: { instances: ['${url}'] }`).join('\n');
   const first = Object.keys(opts.upstreams)[0];
   writeFileSync(
     join(configDir, 'bench', 'gateway.yaml'),
     `http: { host: 127.0.0.1, port: ${port} }
 log: { level: info }
-reload: { watch: false }
 proxy: { accessLog: ${opts.accessLog} }
 upstreams:
 ${upstreams}
 routes:
-  - { name: api, path: /api/**, upstream: ${first}, stripPrefix: /api }
+  - { name: api, path: /api/**, upstream: ${first}, stripPrefix: /api${opts.routeYaml === undefined ? '' : `, ${opts.routeYaml}`} }
 ${opts.extraYaml ?? ''}
 `,
   );
   const child = spawnChild({
-    name: 'gateway',
+    name,
     command: process.execPath,
     args: [...SOURCE_ARGS, ...(opts.nodeArgs ?? []), GATEWAY_MAIN],
     cwd: opts.workDir,
-    env: { ...cleanEnv(), NODE_ENV: 'production', FLOTILLA_CONFIG_DIR: configDir, FLOTILLA_ENV: 'bench' },
+    env: { ...cleanEnv(), NODE_ENV: 'production', FLOTILLA_CONFIG_DIR: configDir, FLOTILLA_ENV: 'bench', FLOTILLA_CONFIG_RELOAD: 'off' },
     cpus: opts.cpus,
-    outputFile: join(opts.workDir, 'gateway.log'),
+    outputFile: join(opts.workDir, `${name}.log`),
   });
   return ready(child, `http://127.0.0.1:${port}`, '/readyz');
 }

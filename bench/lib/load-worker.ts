@@ -18,7 +18,7 @@ function requestsFor(): RequestSpec[] {
     if (ids.length === 0) throw new Error('get load needs at least one id');
     let next = 0;
     // Rotate over the seeded ids so every request reads a real row (no cache hits on one key).
-    return [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `${pathPrefix}${ids[next++ % ids.length]}` }) }];
+    return [{ method: 'GET', headers: { ...spec.headers }, setupRequest: (req) => ({ ...req, path: `${pathPrefix}${ids[next++ % ids.length]}` }) }];
   }
   const { path, emailPrefix } = spec.kind;
   let next = 0;
@@ -27,7 +27,7 @@ function requestsFor(): RequestSpec[] {
   const prefix = `${emailPrefix}-${process.pid}`;
   return [{
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...spec.headers, 'content-type': 'application/json' },
     setupRequest: (req) => {
       const n = next++;
       return { ...req, path, body: JSON.stringify({ name: `Load User ${n}`, email: `${prefix}-${n}@example.com` }) };

@@ -21,6 +21,8 @@ export interface LoadSpec {
   pipelining: number;
   warmupSeconds: number;
   durationSeconds: number;
+  /** Sent with every request (e.g. `authorization`). */
+  headers?: Record<string, string>;
 }
 
 export interface LoadResult {

@@ -17,13 +17,14 @@ export function freePort(): Promise<number> {
 
 export interface HttpAnswer {
   status: number;
+  headers: Record<string, string | string[] | undefined>;
   body: string;
 }
 
 /** One request on a fresh connection (no agent pooling, so polling never reuses a dead socket). */
-export function httpRequest(url: string, options: { method?: string; body?: string; timeoutMs?: number } = {}): Promise<HttpAnswer> {
+export function httpRequest(url: string, options: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { connection: 'close' };
+    const headers: Record<string, string> = { ...options.headers, connection: 'close' };
     if (options.body !== undefined) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = String(Buffer.byteLength(options.body));
@@ -31,7 +32,7 @@ export function httpRequest(url: string, options: { method?: string; body?: stri
     const req = request(url, { method: options.method ?? 'GET', headers, agent: false, timeout: options.timeoutMs ?? 5_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));

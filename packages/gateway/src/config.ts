@@ -7,6 +7,7 @@
  */
 import { serviceConfig } from '@flotilla/kit/config';
 import Type, { type Static } from 'typebox';
+import { GatewayPolicyFields, RoutePolicyFields } from './policies/settings.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -18,8 +19,14 @@ const Template = Type.String({ pattern: '^/', minLength: 1, description: 'upstre
 const Timeout = Type.Integer({ minimum: 1, maximum: 3_600_000 });
 
 export const UpstreamSpec = Type.Object(
-  { instances: Type.Array(Type.String({ pattern: '^https?://[^/?#]+$', description: 'origin, e.g. http://127.0.0.1:8081' }), { description: 'empty: every request answers 502' }) },
-  strict,
+  {
+    instances: Type.Optional(
+      Type.Array(Type.String({ pattern: '^https?://[^/?#]+$', description: 'origin, e.g. http://127.0.0.1:8081' }), {
+        description: 'static instances instead of discovery; empty: every request answers 502',
+      }),
+    ),
+  },
+  { ...strict, description: 'without `instances` the service is found through discovery (its registered `http` port)' },
 );
 
 export const RouteSpec = Type.Object(
@@ -31,6 +38,7 @@ export const RouteSpec = Type.Object(
     stripPrefix: Type.Optional(Type.String({ pattern: '^/.*[^/]$', description: 'removed from the front of the path, e.g. /api' })),
     rewrite: Type.Optional(Template),
     timeoutMs: Type.Optional(Timeout),
+    ...RoutePolicyFields,
   },
   strict,
 );
@@ -50,6 +58,7 @@ export const AggregationSpec = Type.Object(
     name: Name,
     path: PathPattern,
     timeoutMs: Type.Optional(Timeout),
+    ...RoutePolicyFields,
     parts: Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,62}$' }), AggregationPartSpec, { minProperties: 1 }),
   },
   strict,
@@ -76,10 +85,19 @@ export const OpenApiSettings = Type.Object(
   { ...strict, default: {} },
 );
 
-export const ReloadSettings = Type.Object(
+export const BalancingSettings = Type.Object(
   {
-    watch: Type.Boolean({ default: true, description: 'reload routes, aggregations and upstreams when the file changes' }),
-    debounceMs: Type.Integer({ default: 150, minimum: 0 }),
+    strategy: Type.Enum(['p2c', 'round-robin'], { default: 'p2c', description: 'p2c: two random choices, cheaper by EWMA latency x in-flight; round-robin: smooth weighted' }),
+    ejection: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        consecutiveFailures: Type.Integer({ default: 5, minimum: 1, description: 'failures in a row (connect error, timeout, 502/503/504) that eject an instance' }),
+        baseEjectionMs: Type.Integer({ default: 1_000, minimum: 1, description: 'first ejection; doubles with each ejection in a row' }),
+        maxEjectionMs: Type.Integer({ default: 30_000, minimum: 1 }),
+      },
+      { ...strict, default: {} },
+    ),
+    waitForInstancesMs: Type.Integer({ default: 2_000, minimum: 0, description: 'at start, how long to wait for the first listing of each discovered upstream' }),
   },
   { ...strict, default: {} },
 );
@@ -90,7 +108,8 @@ export const GatewayConfig = serviceConfig({
   routes: Type.Array(RouteSpec, { default: [] }),
   aggregations: Type.Array(AggregationSpec, { default: [] }),
   openapi: OpenApiSettings,
-  reload: ReloadSettings,
+  balancing: BalancingSettings,
+  ...GatewayPolicyFields,
 });
 
 export type GatewaySettings = Static<typeof GatewayConfig>;
@@ -98,3 +117,4 @@ export type RouteSettings = Static<typeof RouteSpec>;
 export type AggregationSettings = Static<typeof AggregationSpec>;
 export type UpstreamSettings = Static<typeof UpstreamSpec>;
 export type ProxyOptions = Static<typeof ProxySettings>;
+export type BalancingOptions = Static<typeof BalancingSettings>;

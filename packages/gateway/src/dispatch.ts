@@ -9,13 +9,18 @@
  * detector), ended once with the status the client got.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IDENTITY_HEADER, type Identity } from '@flotilla/kit/http';
 import { CLIENT_CLOSED_REQUEST, type HttpRequestTelemetry } from '@flotilla/kit/observability';
+import { Deadline } from '@flotilla/kit/resilience';
 import type { Dispatcher } from 'undici';
 import { runAggregation, type AggregationResult } from './aggregate/run.js';
 import type { AccessLog } from './proxy/access-log.js';
-import { ProxyExchange, type ExchangeTarget } from './proxy/exchange.js';
+import { ProxyExchange } from './proxy/exchange.js';
 import { upstreamRequestHeaders } from './proxy/headers.js';
-import { sendProblem } from './proxy/problem.js';
+import { guardedProxy } from './proxy/guarded-proxy.js';
+import { sendProblem, type GatewayProblem } from './proxy/problem.js';
+import { admit, type Admission } from './policies/admission.js';
+import type { GatewayPolicies } from './policies/gateway-policies.js';
 import type { GatewayTelemetry } from './proxy/telemetry.js';
 import type { MatchResult } from './routes/pattern.js';
 import type { AggregationRoute, ProxyRoute, RouteTable } from './routes/table.js';
@@ -32,6 +37,8 @@ export interface DispatchContext {
   pool(origin: string): Dispatcher;
   readonly accessLog: AccessLog;
   readonly telemetry: GatewayTelemetry;
+  /** Auth, rate limits, upstream guards and shedding (hot-reloaded in place). */
+  readonly policies: GatewayPolicies;
   /** True once shutdown began: new routed requests get 503 and a closed connection. */
   closing(): boolean;
 }
@@ -88,32 +95,65 @@ function matchingPattern(table: RouteTable, path: string): string | undefined {
 }
 
 function proxy(context: DispatchContext, snapshot: RoutingSnapshot, route: ProxyRoute, match: MatchResult, req: IncomingMessage, res: ServerResponse, path: string, search: string, headers: string[], hasBody: boolean, requestId: string, request: HttpRequestTelemetry): void {
-  const picked = snapshot.resolver.pick(route.upstream);
-  if (picked === undefined) {
-    const target = { routeName: route.name, upstream: route.upstream };
-    sendProblem(res, { code: 'bad-gateway', detail: `Upstream ${route.upstream} has no available instance`, extensions: { upstream: route.upstream } }, req.url as string, requestId, hasBody);
-    request.end(sentStatus(res));
-    context.accessLog.failure(req, requestId, target, new Error('no instance'), `no instance of ${route.upstream}`, request, 502, 0);
-    return;
-  }
-  const upstreamPath = route.upstreamPath(path, match) + search;
-  // The call reports to the balancer (picked.done) when it ends.
-  const call = context.telemetry.upstreams.start(request, route.upstream, picked, req.method as string, upstreamPath, headers);
-  const origin = picked.origin;
-  const target: ExchangeTarget = { routeName: route.name, upstream: route.upstream, origin, timeoutMs: route.timeoutMs, publicLocation: route.publicLocation };
-  const exchange = new ProxyExchange(req, res, requestId, target, context.accessLog, request, call);
-  const options: Dispatcher.DispatchOptions = {
-    path: upstreamPath,
-    method: req.method as Dispatcher.HttpMethod,
-    headers,
-    body: hasBody ? req : null,
-    headersTimeout: route.timeoutMs,
+  const target = { routeName: route.name, upstream: route.upstream };
+  // An admitted request's RateLimit headers go on every answer, refusals included.
+  let admitted: string[] = [];
+  const refuse = (problem: GatewayProblem, error: unknown, message = problem.detail): void => {
+    sendProblem(res, admitted.length === 0 ? problem : { ...problem, headers: [...(problem.headers ?? []), ...admitted] }, req.url as string, requestId, hasBody);
+    const status = sentStatus(res);
+    request.end(status);
+    context.accessLog.failure(req, requestId, target, error, message, request, status, 0);
   };
-  try {
-    context.pool(origin).dispatch(options, exchange);
-  } catch (error) {
-    exchange.onError(error as Error);
-  }
+  const proceed = (admission: Admission): void => {
+    if (!admission.ok) return refuse(admission.problem, new Error(admission.problem.code));
+    admitted = admission.responseHeaders;
+    let deadline: Deadline;
+    try {
+      deadline = Deadline.fromRequest(req.headers, { routeTimeoutMs: route.timeoutMs });
+    } catch (error) {
+      return refuse({ code: 'bad-request', detail: (error as Error).message }, error);
+    }
+    const upstreamPath = route.upstreamPath(path, match) + search;
+    if (admission.identity !== null) forwardIdentity(context.policies, admission.identity, req.method as string, upstreamPath, requestId, headers);
+    const timeoutMs = Math.min(route.timeoutMs, Math.max(1, Math.floor(deadline.remaining())));
+    const guarded = { routeName: route.name, upstream: route.upstream, timeoutMs, publicLocation: route.publicLocation };
+    if (context.policies.guarded(route.upstream)) {
+      guardedProxy(
+        { guards: context.policies.guards, resolver: snapshot.resolver, pool: (origin) => context.pool(origin), upstreams: context.telemetry.upstreams, accessLog: context.accessLog },
+        {
+          req, res, requestId, request, target: guarded, path: upstreamPath, headers, hasBody, deadline, extraHeaders: admission.responseHeaders,
+          refuse: (problem, error) => refuse(problem, error, `${route.upstream}: ${problem.detail}`),
+          abandoned: () => {
+            request.end(CLIENT_CLOSED_REQUEST);
+            context.accessLog.write(req, CLIENT_CLOSED_REQUEST, requestId, target, 0, request);
+          },
+        },
+      );
+      return;
+    }
+    const picked = snapshot.resolver.pick(route.upstream);
+    if (picked === undefined) return refuse({ code: 'bad-gateway', detail: `Upstream ${route.upstream} has no available instance`, extensions: { upstream: route.upstream } }, new Error('no instance'), `no instance of ${route.upstream}`);
+    if (deadline.bounded) headers.push('x-request-timeout', String(timeoutMs));
+    // The call reports to the balancer (picked.done) when it ends.
+    const call = context.telemetry.upstreams.start(request, route.upstream, picked, req.method as string, upstreamPath, headers);
+    const exchange = new ProxyExchange(req, res, requestId, { ...guarded, origin: picked.origin }, context.accessLog, request, call);
+    if (admission.responseHeaders.length > 0) exchange.extraHeaders = admission.responseHeaders;
+    const options: Dispatcher.DispatchOptions = { path: upstreamPath, method: req.method as Dispatcher.HttpMethod, headers, body: hasBody ? req : null, headersTimeout: timeoutMs };
+    try {
+      context.pool(picked.origin).dispatch(options, exchange);
+    } catch (error) {
+      exchange.onError(error as Error);
+    }
+  };
+  const admission = admit(context.policies, route.policy, req, res, path);
+  if (admission instanceof Promise) admission.then(proceed, (error: unknown) => refuse({ code: 'internal', detail: 'An unexpected error occurred' }, error, 'admission failed unexpectedly'));
+  else proceed(admission);
+}
+
+/** The verified caller, for the upstream to trust (signed, bound to this request), when an identity secret is configured. */
+function forwardIdentity(policies: GatewayPolicies, identity: Identity, method: string, target: string, requestId: string, headers: string[]): void {
+  if (policies.authenticator.settings.identityHeader === undefined) return;
+  headers.push(IDENTITY_HEADER, policies.authenticator.signIdentityHeader(identity, { method, target, requestId }));
 }
 
 /** Headers the parts should not inherit from the client's request. */
@@ -121,6 +161,23 @@ const NOT_FOR_PARTS = new Set(['content-length', 'content-type', 'accept', 'acce
 
 async function aggregate(context: DispatchContext, snapshot: RoutingSnapshot, route: AggregationRoute, match: MatchResult, req: IncomingMessage, res: ServerResponse, headers: string[], requestId: string, request: HttpRequestTelemetry): Promise<void> {
   const started = performance.now();
+  const target = { routeName: route.name, upstream: route.parts.map((p) => p.upstream).join(',') };
+  let admission = admit(context.policies, route.policy, req, res, req.url?.split('?')[0] ?? '/');
+  if (admission instanceof Promise) admission = await admission;
+  let deadline: Deadline | undefined;
+  try {
+    deadline = Deadline.fromRequest(req.headers);
+  } catch (error) {
+    admission = { ok: false, problem: { code: 'bad-request', detail: (error as Error).message } };
+  }
+  if (!admission.ok) {
+    sendProblem(res, admission.problem, req.url as string, requestId);
+    request.end(sentStatus(res));
+    context.accessLog.failure(req, requestId, target, new Error(admission.problem.code), admission.problem.detail, request, res.statusCode, performance.now() - started);
+    return;
+  }
+  const identity = admission.identity;
+  const responseHeaders = admission.responseHeaders;
   const partHeaders: string[] = ['accept', 'application/json'];
   for (let i = 0; i < headers.length; i += 2) {
     if (!NOT_FOR_PARTS.has((headers[i] as string).toLowerCase())) partHeaders.push(headers[i] as string, headers[i + 1] as string);
@@ -130,11 +187,27 @@ async function aggregate(context: DispatchContext, snapshot: RoutingSnapshot, ro
     if (!res.writableFinished) clientGone.abort();
   };
   res.on('close', onClose);
-  const target = { routeName: route.name, upstream: route.parts.map((p) => p.upstream).join(',') };
 
+  const policies = context.policies;
+  const guarded = route.parts.some((part) => policies.guarded(part.upstream));
   let result: AggregationResult;
   try {
-    result = await runAggregation(route, match, partHeaders, { resolver: snapshot.resolver, pool: (origin) => context.pool(origin), upstreams: context.telemetry.upstreams, request }, clientGone.signal);
+    result = await runAggregation(
+      route,
+      match,
+      partHeaders,
+      {
+        resolver: snapshot.resolver,
+        pool: (origin) => context.pool(origin),
+        upstreams: context.telemetry.upstreams,
+        request,
+        guards: guarded ? policies.guards : undefined,
+        deadline,
+        clientHeaders: req.headers,
+        partHeaders: identity === null || policies.authenticator.settings.identityHeader === undefined ? undefined : (path) => [IDENTITY_HEADER, policies.authenticator.signIdentityHeader(identity, { method: 'GET', target: path, requestId })],
+      },
+      clientGone.signal,
+    );
   } catch (error) {
     sendProblem(res, { code: 'internal', detail: 'An unexpected error occurred' }, req.url as string, requestId);
     request.end(sentStatus(res));
@@ -152,7 +225,7 @@ async function aggregate(context: DispatchContext, snapshot: RoutingSnapshot, ro
   }
 
   if (result.ok) {
-    sendJson(res, req.method === 'HEAD', 200, JSON.stringify(result.body), 'application/json', requestId, result.partial.length > 0 ? ['x-flotilla-partial', result.partial.join(',')] : []);
+    sendJson(res, req.method === 'HEAD', 200, JSON.stringify(result.body), 'application/json', requestId, result.partial.length > 0 ? ['x-flotilla-partial', result.partial.join(','), ...responseHeaders] : responseHeaders);
   } else if (result.upstreamStatus !== undefined && result.upstreamStatus >= 400 && result.upstreamStatus < 500 && isObject(result.upstreamBody)) {
     // The required part's own client error (its problem document) is the answer, located at the public URL.
     const body = { ...result.upstreamBody, instance: req.url, requestId, part: result.part };

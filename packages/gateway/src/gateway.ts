@@ -1,7 +1,8 @@
 /**
  * The gateway: owns the current routing snapshot (route table + resolver),
- * the upstream pools, the merged OpenAPI and the config watch, and sits in
- * front of the kit's Fastify app on the same listener.
+ * the upstream pools and the merged OpenAPI, follows live config changes from
+ * the config centre, and sits in front of the kit's Fastify app on the same
+ * listener.
  *
  * Routed traffic is handled on Node's raw `request` event before Fastify sees
  * it: Fastify's request/reply objects, hooks and serialisation cost more per
@@ -9,62 +10,81 @@
  * (health, `/openapi.json`, `/docs`, unrouted 404s) is plain Fastify.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join, resolve } from 'node:path';
-import { loadConfig, ConfigError } from '@flotilla/kit/config';
+import type { ConfigReload } from '@flotilla/kit/config';
+import type { Registry } from '@flotilla/kit/discovery';
 import type { HttpApp } from '@flotilla/kit/http';
 import type { Logger } from '@flotilla/kit';
-import { GatewayConfig, type GatewaySettings } from './config.js';
+import type { ServiceTelemetry } from '@flotilla/kit/observability';
+import type { GatewaySettings } from './config.js';
 import { dispatchRouted, type DispatchContext, type RoutingSnapshot } from './dispatch.js';
 import { PublishedOpenApi } from './openapi/published.js';
 import { AccessLog } from './proxy/access-log.js';
+import { GatewayTelemetry } from './proxy/telemetry.js';
 import { compileRouteTable } from './routes/table.js';
-import { watchConfigFiles, type ConfigWatch } from './routes/watch.js';
+import { BalancedUpstreamResolver } from './upstream/balanced-resolver.js';
+import { registerAdminRoutes } from './policies/admin.js';
+import { GatewayPolicies, policyProblems } from './policies/gateway-policies.js';
+import { ConfigError } from '@flotilla/kit/config';
+import { loadShedderOf } from '@flotilla/kit/resilience';
 import { UpstreamPools } from './upstream/pools.js';
-import { staticResolver, type ResolverFactory } from './upstream/resolver.js';
-
-/** Where the config came from, so a reload reads the same layers again. */
-export interface ConfigSource {
-  dir: string;
-  namespace: string;
-  env: Record<string, string | undefined>;
-}
 
 export interface GatewayOptions {
   settings: GatewaySettings;
   logger: Logger;
-  source: ConfigSource;
+  /** The config namespace (for logs). */
+  namespace: string;
   version: string;
-  resolverFactory?: ResolverFactory;
+  /** The service's telemetry (`context.telemetry`): the routed path records its metrics, spans and anomaly samples there. */
+  telemetry: ServiceTelemetry;
+  /** Live changes from the config centre (the service's `context.reload`); without it the routes never change. */
+  reload?: ConfigReload<GatewaySettings>;
+  /** Where upstreams without static `instances` are found, and where this gateway runs; without it only static upstreams resolve. */
+  discovery?: { registry: Registry; locality: { region: string; zone: string } };
 }
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** Settings a reload cannot apply to a running process. */
-const RESTART_ONLY = ['http', 'log', 'shutdown', 'openapi', 'reload'] as const;
+/** Keys the gateway applies live; the config centre reports any other change as waiting for a restart. */
+const LIVE_KEYS = ['routes', 'aggregations', 'upstreams', 'proxy.defaultTimeoutMs', 'balancing', 'auth', 'rateLimit', 'resilience', 'admin'] as const;
+
+/** Names the config in problems and logs. */
+const SOURCE = 'gateway config';
 
 export class Gateway implements DispatchContext {
   readonly accessLog: AccessLog;
+  readonly telemetry: GatewayTelemetry;
   readonly openapi: PublishedOpenApi;
+  readonly policies: GatewayPolicies;
   readonly #pools: UpstreamPools;
   readonly #logger: Logger;
-  readonly #source: ConfigSource;
-  readonly #startSettings: GatewaySettings;
-  readonly #resolverFactory: ResolverFactory;
+  readonly #resolver: BalancedUpstreamResolver;
+  #balancing: string;
   #snapshot: RoutingSnapshot;
   #closing = false;
-  #watch: ConfigWatch | undefined;
+  #unsubscribes: Array<() => void> = [];
+  #applyScheduled = false;
   #fallback: RequestListener | undefined;
 
   constructor(options: GatewayOptions) {
     const { settings, logger } = options;
     this.#logger = logger;
-    this.#source = options.source;
-    this.#startSettings = settings;
-    this.#resolverFactory = options.resolverFactory ?? staticResolver;
-    const table = compileRouteTable(settings, 1, this.#fileName());
-    this.#snapshot = { table, resolver: this.#resolverFactory(table.upstreams) };
+    const table = compileRouteTable(settings, 1, SOURCE);
     this.#pools = new UpstreamPools(settings.proxy);
-    this.accessLog = new AccessLog(logger, settings.proxy.accessLog, { service: 'gateway', version: options.version, environment: options.source.namespace });
+    this.#resolver = new BalancedUpstreamResolver({
+      ...(options.discovery === undefined ? {} : { registry: options.discovery.registry }),
+      locality: options.discovery?.locality ?? { region: 'local', zone: 'local' },
+      balancing: settings.balancing,
+    });
+    this.#balancing = JSON.stringify(settings.balancing);
+    this.#resolver.configure(settings.upstreams);
+    // Instances come and go without reloads: drop the pools of those that left.
+    this.#unsubscribes.push(this.#resolver.onInstancesChanged(() => this.#pools.retainOnly(this.#resolver.allOrigins())));
+    this.#snapshot = { table, resolver: this.#resolver };
+    this.accessLog = new AccessLog(logger, settings.proxy.accessLog, { service: 'gateway', version: options.version, environment: options.namespace });
+    this.telemetry = new GatewayTelemetry(options.telemetry);
+    const problems = policyProblems(settings);
+    if (problems.length > 0) throw new ConfigError('gateway', SOURCE, problems);
+    this.policies = new GatewayPolicies(settings, { namespace: options.namespace, telemetry: options.telemetry, logger });
     this.openapi = new PublishedOpenApi({
       title: settings.openapi.title,
       version: options.version,
@@ -73,16 +93,18 @@ export class Gateway implements DispatchContext {
       current: () => this.#snapshot,
       pool: (origin) => this.#pools.get(origin),
     });
-    if (settings.reload.watch) {
-      this.#watch = watchConfigFiles({
-        dir: join(this.#source.dir, this.#source.namespace),
-        files: ['gateway.yaml', 'shared.yaml'],
-        debounceMs: settings.reload.debounceMs,
-        onChange: () => this.reload(),
-        onError: (error) => logger.warn({ event: { action: 'config-watch-failed' }, err: error }, 'cannot watch the gateway config; routes will not hot-reload'),
-      });
-    }
+    if (options.reload !== undefined) this.#follow(options.reload);
     this.#logSummary('routes loaded', table.version);
+  }
+
+  /** Resolves once every discovered upstream has its first listing, or after `timeoutMs`. */
+  ready(timeoutMs: number): Promise<void> {
+    return this.#resolver.ready(timeoutMs);
+  }
+
+  /** The resolver behind every pick (balancer statistics for tools and tests). */
+  get resolver(): BalancedUpstreamResolver {
+    return this.#resolver;
   }
 
   snapshot(): RoutingSnapshot {
@@ -106,6 +128,9 @@ export class Gateway implements DispatchContext {
     this.#fallback = fastify;
     server.removeAllListeners('request');
     server.on('request', this.#onRequest);
+    // The kit's shedder: one in-flight count for Fastify's requests and the routed ones.
+    this.policies.shedder = loadShedderOf(app);
+    registerAdminRoutes(app, this.policies);
 
     app.addHook('preClose', (done) => {
       this.#closing = true;
@@ -125,46 +150,67 @@ export class Gateway implements DispatchContext {
   };
 
   /**
-   * Re-reads the config layers. A valid file swaps in a new table in one
-   * assignment (requests in flight keep theirs); an invalid one is logged
-   * with every problem and the current table stays.
+   * Applies routing settings the config centre already validated (schema, and
+   * the route table through `validate`): a new table is swapped in with one
+   * assignment, so requests in flight keep theirs.
    */
-  reload(): boolean {
+  apply(settings: GatewaySettings): boolean {
     const current = this.#snapshot.table;
-    let settings: GatewaySettings;
     let table;
     try {
-      settings = loadConfig({ service: 'gateway', schema: GatewayConfig, dir: this.#source.dir, namespace: this.#source.namespace, env: this.#source.env }).value;
-      table = compileRouteTable(settings, current.version + 1, this.#fileName());
+      table = compileRouteTable(settings, current.version + 1, SOURCE);
     } catch (error) {
-      const problems = error instanceof ConfigError ? error.problems : [];
       this.#logger.error(
-        { event: { action: 'routes-reload-rejected', outcome: 'failure' }, error: { message: (error as Error).message, type: (error as Error).name }, labels: { routes_version: current.version }, problems },
-        `gateway config rejected, keeping routes version ${current.version}: ${(error as Error).message}`,
+        { event: { action: 'routes-reload-rejected', outcome: 'failure' }, error: { message: (error as Error).message, type: (error as Error).name }, labels: { routes_version: current.version } },
+        `gateway routes rejected, keeping version ${current.version}: ${(error as Error).message}`,
       );
       return false;
     }
-    this.#snapshot = { table, resolver: this.#resolverFactory(table.upstreams) };
-    this.#pools.retainOnly(new Set(Object.values(table.upstreams).flat()));
-    this.openapi.invalidate();
-    const ignored = RESTART_ONLY.filter((key) => JSON.stringify(settings[key]) !== JSON.stringify(this.#startSettings[key]));
-    const proxyChanged = JSON.stringify({ ...settings.proxy, defaultTimeoutMs: 0 }) !== JSON.stringify({ ...this.#startSettings.proxy, defaultTimeoutMs: 0 });
-    if (ignored.length > 0 || proxyChanged) {
-      const keys = [...ignored, ...(proxyChanged ? ['proxy'] : [])];
-      this.#logger.warn({ event: { action: 'config-restart-required' }, labels: { keys: keys.join(',') } }, `changes to ${keys.join(', ')} take effect on restart`);
+    const balancing = JSON.stringify(settings.balancing);
+    if (balancing !== this.#balancing) {
+      this.#balancing = balancing;
+      this.#resolver.setBalancing(settings.balancing);
     }
+    this.#resolver.configure(settings.upstreams);
+    this.#snapshot = { table, resolver: this.#resolver };
+    this.#pools.retainOnly(this.#resolver.allOrigins());
+    this.openapi.invalidate();
     this.#logSummary('routes reloaded', table.version);
+    this.policies.update(settings).catch((error: unknown) => {
+      this.#logger.error({ event: { action: 'policies-reload-rejected', outcome: 'failure' }, error: { message: (error as Error).message, type: (error as Error).name } }, `gateway policies rejected, keeping the previous ones: ${(error as Error).message}`);
+    });
     return true;
+  }
+
+  /** Follows the config centre: a change the route table cannot compile is rejected before anything applies. */
+  #follow(reload: ConfigReload<GatewaySettings>): void {
+    this.#unsubscribes.push(
+      reload.validate((candidate) => {
+        compileRouteTable(candidate, 0, SOURCE);
+        const problems = policyProblems(candidate);
+        if (problems.length > 0) throw new ConfigError('gateway', SOURCE, problems);
+      }),
+    );
+    for (const key of LIVE_KEYS) {
+      this.#unsubscribes.push(
+        reload.onChange(key, () => {
+          // One change may touch several keys: apply the whole new config once.
+          if (this.#applyScheduled) return;
+          this.#applyScheduled = true;
+          queueMicrotask(() => {
+            this.#applyScheduled = false;
+            if (!this.#closing) this.apply(reload.current());
+          });
+        }),
+      );
+    }
   }
 
   async close(): Promise<void> {
     this.#closing = true;
-    this.#watch?.close();
-    await this.#pools.close();
-  }
-
-  #fileName(): string {
-    return resolve(this.#source.dir, this.#source.namespace, 'gateway.yaml');
+    for (const unsubscribe of this.#unsubscribes.splice(0)) unsubscribe();
+    this.#resolver.close();
+    await Promise.all([this.#pools.close(), this.policies.close()]);
   }
 
   #logSummary(message: string, version: number): void {

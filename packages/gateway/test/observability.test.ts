@@ -102,6 +102,9 @@ upstreams:
 routes:
   - { name: users, path: /api/users/**, upstream: users, stripPrefix: /api, methods: [GET, POST] }
   - { name: gone, path: /api/gone/**, upstream: gone, stripPrefix: /api }
+# One attempt per request: these tests count spans and series per call (retries have their own tests).
+resilience:
+  defaults: { retry: { enabled: false } }
 aggregations:
   - name: profile
     path: /api/users/:id/profile

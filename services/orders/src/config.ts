@@ -1,12 +1,13 @@
-/** The orders service's config: the shared keys plus its database, idempotency window and the users dependency. */
+/** The orders service's config: the shared keys plus its database, idempotency window, the users dependency and its guards. */
 import { DatabaseConfig, GrpcConfig, serviceConfig } from '@flotilla/kit/config';
+import { ResilienceSettings } from '@flotilla/kit/resilience';
 import Type from 'typebox';
 
 const strict = { additionalProperties: false } as const;
 
 export const UsersDependencyConfig = Type.Object(
   {
-    grpcAddress: Type.String({ minLength: 1, default: '127.0.0.1:9081', description: 'host:port of the users gRPC service' }),
+    grpcAddress: Type.Optional(Type.String({ minLength: 1, description: 'host:port of the users gRPC service; unset: users is found through discovery, an instance per call' })),
     timeoutMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 1_000, description: 'Deadline of one user lookup (the caller\'s own deadline still caps it)' }),
   },
   { ...strict, default: {} },
@@ -20,4 +21,6 @@ export const OrdersConfig = serviceConfig({
     { ...strict, default: {} },
   ),
   dependencies: Type.Object({ users: UsersDependencyConfig }, { ...strict, default: {} }),
+  /** Guards on outbound calls (upstream `users`): retries within a budget, breaker, bulkhead, faults; hot-reloaded. */
+  resilience: ResilienceSettings,
 });

@@ -1,4 +1,5 @@
 /** The orders service declaration: what it needs and how its parts connect. */
+import { UpstreamGuards } from '@flotilla/kit/resilience';
 import { defineService } from '@flotilla/kit';
 import { descriptorSet } from '@flotilla/contracts/descriptor-set';
 import { OrderServiceService } from '@flotilla/contracts/orders';
@@ -21,8 +22,10 @@ export const ordersService = defineService({
   description: 'Orders: place (checking the user over gRPC), read, list, pay, ship and cancel, with optimistic concurrency and idempotent creates.',
   config: OrdersConfig,
   database: { migrations },
-  setup: ({ config, database, logger }): OrdersDeps => {
-    const users = new GrpcUserDirectory(config.dependencies.users, logger);
+  setup: ({ config, database, logger, discovery, namespace, telemetry, reload }): OrdersDeps => {
+    const guards = new UpstreamGuards(config.resilience, { namespace, metrics: telemetry, logger });
+    reload.onChange('resilience', () => guards.update(reload.current().resilience));
+    const users = new GrpcUserDirectory(config.dependencies.users, discovery.grpc, guards.get('users'), logger);
     return { users, orders: new OrdersDomain(new OrderStore(database!), users, { idempotencyTtlMs: config.idempotency.ttlMs }) };
   },
   // No readiness check on users: orders keeps serving reads and answers 503 on create while users is down.

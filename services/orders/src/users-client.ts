@@ -1,19 +1,26 @@
 /**
  * The users service as the orders domain sees it: "does this user exist?",
- * asked over gRPC with a deadline. Failures become the errors the domain
+ * asked over gRPC with a deadline, on an instance found through discovery
+ * (picked per call: P2C, same zone first, failing instances ejected) unless
+ * config names a fixed `grpcAddress`. Failures become the errors the domain
  * promises (see UserDirectory): unknown user → 422, users down or too slow →
  * 503, the caller's own deadline gone → DEADLINE_EXCEEDED / 504.
  */
 import { currentContext, DeadlineExceededError, FlotillaError, NotFoundError, UnprocessableError, ValidationError } from '@flotilla/kit';
-import { ChannelPool, createGrpcClient, type GrpcClient } from '@flotilla/kit/grpc';
+import { ChannelPool, createGuardedGrpcClient, type GrpcClient, type GrpcTargetPicker } from '@flotilla/kit/grpc';
+import type { Policy } from '@flotilla/kit/resilience';
 import { UserServiceClient } from '@flotilla/contracts/users';
 import type { Logger } from 'pino';
 import type { UserDirectory } from './domain.js';
 
 export interface UsersClientSettings {
-  grpcAddress: string;
+  /** Fixed `host:port`; when unset, `discover` finds the instances. */
+  grpcAddress?: string;
   timeoutMs: number;
 }
+
+/** Finds instances of a service per call (the service's `context.discovery.grpc`). */
+export type UsersDiscovery = (serviceName: string) => GrpcTargetPicker;
 
 export class GrpcUserDirectory implements UserDirectory {
   /**
@@ -24,9 +31,13 @@ export class GrpcUserDirectory implements UserDirectory {
   private readonly pool = new ChannelPool({ channelOptions: { 'grpc.max_reconnect_backoff_ms': 5_000 } });
   private readonly client: GrpcClient<UserServiceClient>;
 
-  constructor(private readonly settings: UsersClientSettings, logger?: Logger) {
-    this.client = createGrpcClient(UserServiceClient, 'users', {
-      resolve: () => settings.grpcAddress,
+  /** `guard`: the `users` upstream's policies (breaker, retries with budget, bulkhead, faults); GetUser is a read, so it may be retried. */
+  constructor(private readonly settings: UsersClientSettings, discover: UsersDiscovery, guard: Policy, logger?: Logger) {
+    const fixed = settings.grpcAddress;
+    this.client = createGuardedGrpcClient(UserServiceClient, 'users', {
+      guard,
+      idempotent: ['getUser', 'batchGetUsers'],
+      resolve: fixed === undefined ? discover : () => fixed,
       pool: this.pool,
       ...(logger === undefined ? {} : { logger }),
     });

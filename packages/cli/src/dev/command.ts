@@ -62,6 +62,7 @@ function printBanner(userId: string | undefined): void {
       `  curl -s ${api}/users`,
       `  curl -s -X POST ${api}/users -H 'content-type: application/json' -d '{"name":"Edsger","email":"edsger@example.com"}'`,
       ...(entry === undefined ? [] : [`  curl -s ${api}/users/${id}/profile        # user + orders, fetched in parallel`, `  curl -s ${api}/hello/world`]),
+      '  npx flotilla registry ls                 # the instances registered in discovery',
       '',
       'Ctrl-C stops everything.',
       '',

@@ -5,7 +5,9 @@
  * the sum. A missing optional part makes the answer partial; a missing
  * required part decides the status on its own (and stops waiting for the rest).
  */
+import { FlotillaError } from '@flotilla/kit';
 import type { HttpRequestTelemetry } from '@flotilla/kit/observability';
+import type { Deadline, HeaderBag, UpstreamGuards } from '@flotilla/kit/resilience';
 import type { Dispatcher } from 'undici';
 import type { GatewayProblem } from '../proxy/problem.js';
 import { upstreamErrorType, type UpstreamTelemetry } from '../proxy/upstream-telemetry.js';
@@ -15,7 +17,7 @@ import type { UpstreamResolver } from '../upstream/resolver.js';
 
 export type PartOutcome =
   | { ok: true; value: unknown }
-  | { ok: false; reason: 'no-instance' | 'unreachable' | 'timeout' | 'status' | 'invalid-body'; detail: string; status?: number; body?: unknown };
+  | { ok: false; reason: 'no-instance' | 'unreachable' | 'timeout' | 'status' | 'invalid-body' | 'rejected'; detail: string; status?: number; body?: unknown };
 
 export interface AggregationDeps {
   resolver: UpstreamResolver;
@@ -23,6 +25,14 @@ export interface AggregationDeps {
   upstreams: UpstreamTelemetry;
   /** The aggregation's server request: each part is a client call under its span, all of them side by side. */
   request: HttpRequestTelemetry;
+  /** When set, each part runs under its upstream's guard (breaker, bulkhead, retries, faults). */
+  guards?: UpstreamGuards | undefined;
+  /** The aggregation's deadline; each part's own timeout is capped by it. */
+  deadline?: Deadline | undefined;
+  /** Headers one part's request needs besides the shared ones (the signed identity, bound to its path). */
+  partHeaders?: ((path: string) => string[]) | undefined;
+  /** The client's headers, for on-demand faults (`x-flotilla-fault`). */
+  clientHeaders?: HeaderBag | undefined;
 }
 
 export type AggregationResult =
@@ -42,7 +52,7 @@ export async function runAggregation(route: AggregationRoute, match: MatchResult
     const firstRequiredFailure = await new Promise<number | undefined>((resolve) => {
       let pending = route.parts.length;
       route.parts.forEach((part, index) => {
-        void callPart(part, match, headers, deps, controllers[index] as AbortController).then((outcome) => {
+        void guardedPart(part, match, headers, deps, controllers[index] as AbortController).then((outcome) => {
           outcomes[index] = outcome;
           if (!outcome.ok && part.required) resolve(index);
           if (--pending === 0) resolve(undefined);
@@ -77,15 +87,40 @@ export async function runAggregation(route: AggregationRoute, match: MatchResult
   }
 }
 
-async function callPart(part: AggregationPart, match: MatchResult, headers: string[], deps: AggregationDeps, controller: AbortController): Promise<PartOutcome> {
+const UNANSWERED: ReadonlySet<string> = new Set(['unreachable', 'timeout', 'no-instance']);
+
+/** A part under its upstream's guard: a breaker rejection or a full bulkhead makes it a missing part (a partial answer), not an error. */
+async function guardedPart(part: AggregationPart, match: MatchResult, headers: string[], deps: AggregationDeps, controller: AbortController): Promise<PartOutcome> {
+  const guards = deps.guards;
+  if (guards === undefined) return callPart(part, match, headers, deps, controller, part.timeoutMs);
+  try {
+    return await guards.execute(part.upstream, (ctx) => callPart(part, match, headers, deps, controller, Math.min(part.timeoutMs, Math.max(1, Math.floor(ctx.deadline.remaining())))), {
+      signal: controller.signal,
+      deadline: deps.deadline,
+      idempotent: true,
+      fault: deps.clientHeaders === undefined ? undefined : guards.faultFromHeaders(deps.clientHeaders),
+      failureOf: (outcome) => (outcome.ok ? undefined : UNANSWERED.has(outcome.reason) || (outcome.status !== undefined && outcome.status >= 502 && outcome.status <= 504) ? new FlotillaError('unavailable', outcome.detail) : undefined),
+    });
+  } catch (error) {
+    if (error instanceof FlotillaError) return { ok: false, reason: error.code === 'deadline-exceeded' ? 'timeout' : 'rejected', detail: `${part.upstream}: ${error.message}` };
+    return { ok: false, reason: 'unreachable', detail: `${part.upstream} could not be reached` };
+  }
+}
+
+async function callPart(part: AggregationPart, match: MatchResult, headers: string[], deps: AggregationDeps, parent: AbortController, timeoutMs: number): Promise<PartOutcome> {
   const picked = deps.resolver.pick(part.upstream);
   if (picked === undefined) return { ok: false, reason: 'no-instance', detail: `upstream ${part.upstream} has no instance` };
   const path = part.template.render(match.params, match.rest);
-  // A traced part carries its own client span's context: the shared headers are copied before it is added.
-  const sent = deps.request.context === undefined ? headers : headers.slice();
+  // Each part gets its own copy: its client span's context, identity and remaining time differ.
+  const sent = [...headers, ...(deps.partHeaders?.(path) ?? []), 'x-request-timeout', String(timeoutMs)];
   // The call reports to the balancer (picked.done) when it ends.
   const call = deps.upstreams.start(deps.request, part.upstream, picked, 'GET', path, sent, part.template.source);
-  const timer = setTimeout(() => controller.abort(new PartTimeout()), part.timeoutMs);
+  // One controller per attempt: a timed-out attempt must not cancel the retry after it.
+  const controller = new AbortController();
+  const onParentAbort = (): void => controller.abort(parent.signal.reason);
+  if (parent.signal.aborted) onParentAbort();
+  else parent.signal.addEventListener('abort', onParentAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(new PartTimeout()), timeoutMs);
   try {
     const response = await deps.pool(picked.origin).request({ path, method: 'GET', headers: sent, signal: controller.signal });
     call.respond(response.statusCode);
@@ -103,7 +138,7 @@ async function callPart(part: AggregationPart, match: MatchResult, headers: stri
   } catch (error) {
     if (controller.signal.reason instanceof PartTimeout) {
       call.fail('timeout', true);
-      return { ok: false, reason: 'timeout', detail: `${part.upstream} did not answer within ${part.timeoutMs} ms` };
+      return { ok: false, reason: 'timeout', detail: `${part.upstream} did not answer within ${timeoutMs} ms` };
     }
     // Aborted otherwise: the answer was decided without this part, or the client went away.
     if (controller.signal.aborted) call.fail('cancelled', false);
@@ -112,6 +147,7 @@ async function callPart(part: AggregationPart, match: MatchResult, headers: stri
     return { ok: false, reason: 'unreachable', detail: `${part.upstream} could not be reached${typeof code === 'string' ? ` (${code})` : ''}` };
   } finally {
     clearTimeout(timer);
+    parent.signal.removeEventListener('abort', onParentAbort);
   }
 }
 

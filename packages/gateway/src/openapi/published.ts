@@ -6,7 +6,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { RouteTable } from '../routes/table.js';
-import type { UpstreamResolver } from '../upstream/resolver.js';
+import { statusCountsAsFailure, type UpstreamResolver } from '../upstream/resolver.js';
 import { mergeOpenApi, type OpenApiDocument } from './merge.js';
 
 export interface PublishedOpenApiOptions {
@@ -65,10 +65,11 @@ export class PublishedOpenApi {
   }
 
   async #fetch(resolver: UpstreamResolver, upstream: string): Promise<OpenApiDocument | undefined> {
-    const origin = resolver.pick(upstream);
-    if (origin === undefined) return undefined;
+    const picked = resolver.pick(upstream);
+    if (picked === undefined) return undefined;
     try {
-      const response = await this.#options.pool(origin).request({ path: '/openapi.json', method: 'GET', headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.#options.fetchTimeoutMs) });
+      const response = await this.#options.pool(picked.origin).request({ path: '/openapi.json', method: 'GET', headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.#options.fetchTimeoutMs) });
+      picked.done({ ok: !statusCountsAsFailure(response.statusCode) });
       if (response.statusCode !== 200) {
         await response.body.dump();
         return undefined;
@@ -76,6 +77,7 @@ export class PublishedOpenApi {
       const document = (await response.body.json()) as unknown;
       return document !== null && typeof document === 'object' && typeof (document as { paths?: unknown }).paths === 'object' ? (document as OpenApiDocument) : undefined;
     } catch {
+      picked.done({ ok: false }); // no-op when the answer already counted (a body that failed to parse)
       return undefined;
     }
   }

@@ -38,6 +38,17 @@ export interface ExchangeTarget {
   publicLocation(location: string): string;
 }
 
+/**
+ * Set for an attempt run under an upstream guard: the exchange holds the
+ * upstream's response at its headers (the upstream socket paused) and lets
+ * the guard decide — `forward()` it to the client, or `discard()` it and try
+ * again. Failures before the headers reject instead of answering the client.
+ */
+export interface HoldCallbacks {
+  held(exchange: ProxyExchange): void;
+  failed(error: Error): void;
+}
+
 export class ProxyExchange implements Dispatcher.DispatchHandler {
   private readonly req: IncomingMessage;
   private readonly res: TrackedResponse;
@@ -54,11 +65,18 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private abortUpstream: ((error?: Error) => void) | undefined;
   private resumeUpstream: (() => void) | undefined;
   private drainHooked = false;
+  private cancelled: Error | undefined;
   private bodyEnded = false;
   /** From the upstream's Content-Length; -1 when it streams without one. */
   contentLength = -1;
+  /** Headers added to the client's answer (RateLimit…), as a flat array. */
+  extraHeaders: string[] | undefined;
+  private hold: HoldCallbacks | undefined;
+  private heldHeaders: Buffer[] | undefined;
+  /** The upstream status once its headers arrived (0 before). */
+  status = 0;
 
-  constructor(req: IncomingMessage, res: ServerResponse, requestId: string, target: ExchangeTarget, log: AccessLog, request: HttpRequestTelemetry, call: UpstreamCall) {
+  constructor(req: IncomingMessage, res: ServerResponse, requestId: string, target: ExchangeTarget, log: AccessLog, request: HttpRequestTelemetry, call: UpstreamCall, hold?: HoldCallbacks) {
     this.req = req;
     this.res = res;
     this.requestId = requestId;
@@ -68,6 +86,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.call = call;
     this.started = log.enabled ? performance.now() : 0;
     this.clientAddress = req.socket.remoteAddress;
+    this.hold = hold;
     (res as TrackedResponse)[kExchange] = this;
     res.on('close', onResponseClose);
   }
@@ -75,15 +94,54 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   onConnect(abort: (error?: Error) => void): void {
     this.abortUpstream = abort;
     if (this.clientGone) abort(new Error('client went away'));
+    else if (this.cancelled !== undefined) abort(this.cancelled);
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true; // informational: Node answers the client's 100-continue itself
-    this.state = STREAMING;
     this.resumeUpstream = resume;
+    this.status = statusCode;
     this.call.respond(statusCode);
+    const hold = this.hold;
+    if (hold !== undefined) {
+      this.hold = undefined;
+      this.heldHeaders = rawHeaders;
+      hold.held(this);
+      return false; // paused until forward() or discard()
+    }
+    return this.writeHeaders(rawHeaders);
+  }
+
+  /** Sends the held response on to the client. */
+  forward(): void {
+    if (this.state === DONE || this.heldHeaders === undefined) return;
+    const rawHeaders = this.heldHeaders;
+    this.heldHeaders = undefined;
+    if (this.writeHeaders(rawHeaders)) this.resumeUpstream?.();
+  }
+
+  /** Drops the held response (another attempt follows); the call counts as answered with its status. */
+  discard(): void {
+    if (this.state === DONE) return;
+    this.state = DONE;
+    this.heldHeaders = undefined;
+    this.call.finish();
+    this.abortUpstream?.(new Error('response discarded for a retry'));
+  }
+
+  /** Stops an attempt before its headers (the guard's deadline passed). */
+  cancel(reason: Error): void {
+    if (this.state !== PENDING || this.cancelled !== undefined) return;
+    this.cancelled = reason;
+    this.abortUpstream?.(reason);
+  }
+
+  private writeHeaders(rawHeaders: Buffer[]): boolean {
+    this.state = STREAMING;
     try {
-      this.res.writeHead(statusCode, downstreamResponseHeaders(rawHeaders, this.requestId, this, this.target.publicLocation));
+      const headers = downstreamResponseHeaders(rawHeaders, this.requestId, this, this.target.publicLocation);
+      if (this.extraHeaders !== undefined) headers.push(...this.extraHeaders);
+      this.res.writeHead(this.status, headers);
     } catch (error) {
       this.call.fail('invalid_response', true);
       this.fail({ code: 'bad-gateway', detail: `Upstream ${this.target.upstream} sent a header that cannot be relayed` }, error);
@@ -123,11 +181,27 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.state = DONE;
     if (this.clientGone) {
       this.call.fail('cancelled', false);
+      const hold = this.hold;
+      if (hold !== undefined) {
+        // Under a guard, which records the 499 (also when the client leaves between attempts).
+        this.hold = undefined;
+        hold.failed(error);
+        return;
+      }
       this.request.end(CLIENT_CLOSED_REQUEST);
       this.log.write(this.req, CLIENT_CLOSED_REQUEST, this.requestId, this.target, performance.now() - this.started, this.request, this.clientAddress);
       return;
     }
     const errorType = upstreamErrorType(error);
+    const hold = this.hold;
+    if (hold !== undefined) {
+      // Under a guard: the guard decides (retry, or the problem the client gets).
+      this.hold = undefined;
+      if (this.cancelled === undefined) this.call.fail(errorType, true);
+      else this.call.fail('cancelled', false);
+      hold.failed(this.cancelled ?? error);
+      return;
+    }
     this.call.fail(errorType, true);
     if (wasStreaming) {
       // Headers are out: cutting the connection is the only way to tell the client the body is incomplete.

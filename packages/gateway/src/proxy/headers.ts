@@ -80,6 +80,11 @@ export function upstreamRequestHeaders(req: IncomingMessage, proto: string, ownT
       case 'trailer':
       case 'upgrade':
       case 'expect': // Node has already answered 100-continue; undici refuses to send it
+      // The gateway sets these itself: a client must not forge an identity, pick its
+      // own shedding priority, or stretch the deadline the route allows.
+      case 'x-flotilla-identity':
+      case 'x-flotilla-priority':
+      case 'x-request-timeout':
         break;
       default:
         headers.push(name, value);

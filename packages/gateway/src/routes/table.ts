@@ -4,6 +4,7 @@
  * A table is immutable; a reload builds a new one and swaps the reference,
  * so a request keeps the table it started with.
  */
+import type { RoutePolicy } from '../policies/settings.js';
 import { ConfigError, type ConfigProblem } from '@flotilla/kit/config';
 import type { AggregationSettings, GatewaySettings, RouteSettings } from '../config.js';
 import { compilePattern, compileTemplate, PatternError, type CompiledPattern, type CompiledTemplate, type MatchResult } from './pattern.js';
@@ -11,6 +12,7 @@ import { compilePattern, compileTemplate, PatternError, type CompiledPattern, ty
 export interface ProxyRoute {
   readonly kind: 'proxy';
   readonly name: string;
+  readonly policy: RoutePolicy;
   readonly pattern: CompiledPattern;
   /** Undefined: every method. */
   readonly methods: ReadonlySet<string> | undefined;
@@ -35,6 +37,7 @@ export interface AggregationPart {
 export interface AggregationRoute {
   readonly kind: 'aggregation';
   readonly name: string;
+  readonly policy: RoutePolicy;
   readonly pattern: CompiledPattern;
   readonly parts: readonly AggregationPart[];
 }
@@ -52,12 +55,10 @@ export class RouteTable {
   /** Bumped per reload; logged so a request can be tied to the table that served it. */
   readonly version: number;
   readonly routes: readonly GatewayRoute[];
-  readonly upstreams: Readonly<Record<string, readonly string[]>>;
 
-  constructor(version: number, routes: GatewayRoute[], upstreams: Record<string, readonly string[]>) {
+  constructor(version: number, routes: GatewayRoute[]) {
     this.version = version;
     this.routes = routes;
-    this.upstreams = upstreams;
   }
 
   lookup(method: string, path: string): Lookup {
@@ -81,7 +82,8 @@ export class RouteTable {
 export function compileRouteTable(settings: Pick<GatewaySettings, 'routes' | 'aggregations' | 'upstreams' | 'proxy'>, version: number, source: string): RouteTable {
   const problems: ConfigProblem[] = [];
   const upstreams: Record<string, readonly string[]> = {};
-  for (const [name, spec] of Object.entries(settings.upstreams)) upstreams[name] = [...spec.instances];
+  // Routes may only name declared upstreams (static or discovered: the resolver tells them apart).
+  for (const [name, spec] of Object.entries(settings.upstreams)) upstreams[name] = [...(spec.instances ?? [])];
 
   const compiled: Array<{ route: GatewayRoute; order: number }> = [];
   const names = new Set<string>();
@@ -106,7 +108,7 @@ export function compileRouteTable(settings: Pick<GatewaySettings, 'routes' | 'ag
 
   if (problems.length > 0) throw new ConfigError('gateway', source, problems);
   compiled.sort((a, b) => specificity(a.route.pattern) - specificity(b.route.pattern) || a.order - b.order);
-  return new RouteTable(version, compiled.map((c) => c.route), upstreams);
+  return new RouteTable(version, compiled.map((c) => c.route));
 }
 
 /** Lower sorts first: patterns without `**`, then more literal segments, then more segments. */
@@ -178,6 +180,7 @@ function compileProxyRoute(spec: RouteSettings, name: string, key: string, upstr
   return {
     kind: 'proxy',
     name,
+    policy: routePolicy(name, spec),
     pattern: compiledPattern,
     methods: spec.methods === undefined ? undefined : new Set(spec.methods),
     upstream: spec.upstream,
@@ -224,5 +227,9 @@ function compileAggregation(spec: AggregationSettings, key: string, upstreams: R
     parts.push({ name: partName, upstream: part.upstream, template: compiledTemplate, required: part.required ?? false, timeoutMs: part.timeoutMs ?? spec.timeoutMs ?? defaultTimeoutMs });
   }
   if (compiledPattern === undefined) return undefined;
-  return { kind: 'aggregation', name: spec.name, pattern: compiledPattern, parts };
+  return { kind: 'aggregation', name: spec.name, policy: routePolicy(spec.name, spec), pattern: compiledPattern, parts };
+}
+
+function routePolicy(name: string, spec: { auth?: RoutePolicy['auth']; rateLimit?: string | false; priority?: RoutePolicy['priority'] }): RoutePolicy {
+  return { name, auth: spec.auth, rateLimit: spec.rateLimit, priority: spec.priority ?? 'low' };
 }

@@ -21,7 +21,7 @@ export async function startChildGateway(yaml: string): Promise<ChildGateway> {
   mkdirSync(join(dir, NAMESPACE));
   writeFileSync(join(dir, NAMESPACE, 'gateway.yaml'), BASE_YAML + yaml);
   const child = spawn(process.execPath, ['--conditions=@flotilla/source', '--import', import.meta.resolve('tsx'), MAIN], {
-    env: { PATH: process.env.PATH, FLOTILLA_CONFIG_DIR: dir, FLOTILLA_ENV: NAMESPACE },
+    env: { PATH: process.env.PATH, FLOTILLA_CONFIG_DIR: dir, FLOTILLA_ENV: NAMESPACE, FLOTILLA_HOME: join(dir, 'home') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

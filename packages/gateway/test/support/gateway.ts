@@ -15,10 +15,9 @@ export interface GatewayUnderTest {
 
 export const NAMESPACE = 'test';
 
-/** Listener and quick reload settings every test config starts with. */
+/** Listener settings every test config starts with. */
 export const BASE_YAML = `http: { host: 127.0.0.1, port: 0 }
 log: { level: info }
-reload: { debounceMs: 30 }
 `;
 
 export function writeAtomically(file: string, text: string): void {
@@ -33,7 +32,8 @@ export async function startGateway(yaml: string): Promise<GatewayUnderTest> {
   const file = join(dir, NAMESPACE, 'gateway.yaml');
   writeFileSync(file, BASE_YAML + yaml);
   const logs = captureLogs();
-  const running = await gatewayService.start({ configDir: dir, namespace: NAMESPACE, env: {}, logDestination: logs.stream });
+  // Config history and the local registry live in the temporary folder too.
+  const running = await gatewayService.start({ configDir: dir, namespace: NAMESPACE, env: { FLOTILLA_HOME: join(dir, 'home') }, logDestination: logs.stream });
   return {
     url: running.httpUrl as string,
     logs,

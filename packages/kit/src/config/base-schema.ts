@@ -5,6 +5,8 @@
  */
 import Type, { type TProperties, type TObject } from 'typebox';
 import { AnomalyConfig, MetricsConfig, TracingConfig } from '../observability/config.js';
+import { DiscoveryConfig } from '../discovery/config.js';
+import { SheddingConfig } from '../resilience/shedding/settings.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -64,6 +66,8 @@ const baseProperties = {
   metrics: MetricsConfig,
   tracing: TracingConfig,
   anomaly: AnomalyConfig,
+  discovery: DiscoveryConfig,
+  shedding: SheddingConfig,
 };
 
 export type BaseProperties = typeof baseProperties;

@@ -9,8 +9,10 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import { runWithContext } from '../context.js';
 import { registerAccessLog } from './access-log.js';
+import { incomingRequestContext } from '../resilience/request-deadline.js';
 import { registerHttpTelemetry } from '../observability/http-telemetry.js';
 import type { ServiceTelemetry } from '../observability/telemetry.js';
+import { registerLoadShedding, type LoadSheddingOptions } from '../resilience/shedding/fastify.js';
 import { classifyError, PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 import { typeboxValidatorCompiler } from './validation.js';
@@ -24,6 +26,8 @@ export interface HttpServerOptions {
   requestTimeoutMs?: number;
   /** RED metrics, a server span per request and anomaly detection (defineService passes its own). */
   telemetry?: ServiceTelemetry;
+  /** Load shedding (resilience/shedding); defineService passes the `shedding` config section. */
+  shedding?: LoadSheddingOptions;
 }
 
 export function createHttpServer(options: HttpServerOptions): HttpApp {
@@ -48,8 +52,11 @@ export function createHttpServer(options: HttpServerOptions): HttpApp {
 
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
-    runWithContext({ requestId: request.id }, done);
+    // The client's x-request-timeout / grpc-timeout becomes the request's deadline (a malformed one: 400).
+    runWithContext(incomingRequestContext(request.id, request.headers), done);
   });
+  // After telemetry and request ids, so a shed 503 is counted, logged and carries its request id.
+  if (options.shedding !== undefined) registerLoadShedding(app as unknown as FastifyInstance, { ...options.shedding, logger: options.logger, metrics: options.telemetry?.metrics });
 
   app.setErrorHandler((error, request, reply) => {
     const classified = classifyError(error);

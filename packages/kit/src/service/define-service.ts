@@ -16,6 +16,7 @@ import { registerAnomaliesRoute, registerMetricsRoute } from '../observability/h
 import { runMain } from './main.js';
 import { createGrpcServer, type GrpcServer } from '../grpc/server.js';
 import { closeAll as closeGrpcChannels } from '../grpc/client.js';
+import { openServiceDiscovery } from './discovery.js';
 import type { DatabaseSettings, GrpcSettings, RunningService, ServiceContext, ServiceDatabase, ServiceDefinition, StartOptions } from './types.js';
 
 export interface Service<C, Deps> {
@@ -88,6 +89,8 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
     logger,
   });
   cleanups.push(() => telemetry.shutdown()); // last: spans of the shutdown itself are flushed too
+  const discovery = openServiceDiscovery({ service: definition.name, version: definition.version ?? '0.0.0', namespace: loaded.namespace, settings: config.discovery, env: options.env ?? process.env, logger });
+  cleanups.unshift(() => discovery.close());
   try {
     if (definition.database !== undefined) {
       const settings = databaseSettings(definition, config);
@@ -104,7 +107,7 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
       logger.info({ event: { action: 'migrated' }, database: { dsn: redactDsn(settings.dsn), dialect: database.dialect }, migrations: applied }, applied.length > 0 ? `applied ${applied.length} migration(s)` : 'database schema up to date');
     }
 
-    const context: ServiceContext<Static<S>> = { name: definition.name, namespace: loaded.namespace, config, logger, database, telemetry, reload };
+    const context: ServiceContext<Static<S>> = { name: definition.name, namespace: loaded.namespace, config, logger, database, telemetry, reload, discovery: discovery.discovery };
     const setup = definition.setup;
     const deps = (setup === undefined ? undefined : await withTelemetry(telemetry, () => setup(context))) as Deps;
     if (definition.close !== undefined) {
@@ -115,8 +118,9 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
     let ready = false;
     let http: HttpApp | undefined;
     let httpUrl: string | undefined;
+    let httpPort: number | undefined;
     if (definition.http !== undefined) {
-      http = createHttpServer({ logger, bodyLimitBytes: config.http.bodyLimitBytes, keepAliveTimeoutMs: config.http.keepAliveTimeoutMs, requestTimeoutMs: config.http.requestTimeoutMs, telemetry });
+      http = createHttpServer({ logger, bodyLimitBytes: config.http.bodyLimitBytes, keepAliveTimeoutMs: config.http.keepAliveTimeoutMs, requestTimeoutMs: config.http.requestTimeoutMs, telemetry, shedding: { settings: config.shedding, subscribe: (listener) => reload.onChange('shedding', listener) } });
       const checks = (): Record<string, HealthCheck> => ({
         ...(database === undefined ? {} : { database: () => (database as ServiceDatabase).ping() }),
         ...(definition.checks === undefined ? {} : definition.checks(deps)),
@@ -130,28 +134,41 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
       await http.listen({ host: config.http.host, port: config.http.port });
       const address = http.server.address();
       const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
+      httpPort = port;
       httpUrl = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
     }
 
     let grpc: GrpcServer | undefined;
     let grpcAddress: string | undefined;
+    let grpcListener: { host: string; port: number } | undefined;
     if (definition.grpc !== undefined) {
       const settings = (config as unknown as { grpc?: GrpcSettings }).grpc;
       if (settings === undefined) throw new Error(`${definition.name} serves gRPC but its config schema has no "grpc" key`);
       const { services, descriptorSet } = definition.grpc;
       grpc = createGrpcServer({ logger, services: services(deps, context), health: () => ready, telemetry, ...(descriptorSet === undefined ? {} : { descriptorSet }) });
       const port = await grpc.listen(settings.host, settings.port);
+      grpcListener = { host: settings.host, port };
       grpcAddress = `${settings.host === '0.0.0.0' ? '127.0.0.1' : settings.host}:${port}`;
     }
 
     ready = true;
     grpc?.refreshHealth();
+    // Listeners up and ready: now peers may find this instance (exactly once).
+    await discovery.register(
+      {
+        ports: { ...(httpPort === undefined ? {} : { http: httpPort }), ...(grpcListener === undefined ? {} : { grpc: grpcListener.port }) },
+        hosts: [...(httpPort === undefined ? [] : [config.http.host]), ...(grpcListener === undefined ? [] : [grpcListener.host])],
+      },
+      reload,
+    );
     const where = [httpUrl, grpcAddress === undefined ? undefined : `grpc://${grpcAddress}`].filter((w) => w !== undefined).join(' and ');
     logger.info({ event: { action: 'started' }, url: { full: httpUrl }, labels: { grpc: grpcAddress } }, `${definition.name} ready${where === '' ? '' : ` on ${where}`}`);
 
     let stopping: Promise<void> | undefined;
     const stop = (reason = 'stop requested'): Promise<void> => {
       stopping ??= (async () => {
+        // Out of the registry first, so callers stop picking this instance before it drains.
+        await discovery.deregister(Math.min(2_000, config.shutdown.timeoutMs));
         ready = false;
         logger.info({ event: { action: 'stopping', reason } }, `${definition.name} shutting down: ${reason}`);
         grpc?.refreshHealth();

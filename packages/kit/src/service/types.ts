@@ -8,6 +8,7 @@ import type { BaseProperties } from '../config/base-schema.js';
 import type { ServiceTelemetry } from '../observability/telemetry.js';
 import type { ConfigReload } from '../config/centre/reload.js';
 import type { DatabaseConfig, GrpcConfig } from '../config/base-schema.js';
+import type { ServiceDiscovery } from './discovery.js';
 
 /** Database handle as the kit opens it; a store narrows it with `db.withTables<T>()`. */
 export type ServiceDatabase = Database<{}>;
@@ -22,7 +23,9 @@ export interface ServiceContext<C> {
   /** Metrics registry (create your own metrics here), tracer and anomaly monitor of this service. */
   telemetry: ServiceTelemetry;
   /** Live config changes from the config centre: `reload.onChange('some.key', (value) => …)`; status at /admin/config. */
-  reload: ConfigReload;
+  reload: ConfigReload<C>;
+  /** The registry (from `config.discovery`) and shared balancers for calling peers: `discovery.grpc`, `discovery.http`. */
+  discovery: ServiceDiscovery;
 }
 
 export interface ServiceDefinition<S extends TObject<BaseProperties>, Deps> {

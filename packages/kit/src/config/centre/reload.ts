@@ -3,7 +3,7 @@
  * once the logger exists — every service gets `log.level` live, its schema
  * published for tools, and a status object for an admin endpoint.
  */
-import type { TSchema } from 'typebox';
+import type { Static, TSchema } from 'typebox';
 import type { ConfigCentreSession } from './session.js';
 import { schemaToJson } from './schema-json.js';
 import type { ConfigReloadStatus, ReloadLogger } from './watcher.js';
@@ -16,9 +16,13 @@ export interface LevelSettable extends ReloadLogger {
   level: string;
 }
 
-export interface ConfigReload {
+export interface ConfigReload<C = unknown> {
   /** See ConfigWatcher.onChange. */
   onChange(path: string, listener: (value: unknown, previous: unknown) => void): () => void;
+  /** See ConfigWatcher.validate: a check beyond the schema; a throw rejects the change (nothing applied). */
+  validate(validator: (candidate: C) => void): () => void;
+  /** The config in force now (boot values for keys waiting for a restart). */
+  current(): C;
   status(): ConfigReloadStatus;
   close(): Promise<void>;
 }
@@ -30,7 +34,7 @@ export interface AttachConfigReloadOptions<S extends TSchema> {
   publishSchema?: boolean;
 }
 
-export async function attachConfigReload<S extends TSchema>(options: AttachConfigReloadOptions<S>): Promise<ConfigReload> {
+export async function attachConfigReload<S extends TSchema>(options: AttachConfigReloadOptions<S>): Promise<ConfigReload<Static<S>>> {
   const { centre, logger } = options;
   const { watcher, store, namespace } = centre;
   const service = watcher.status().service;
@@ -42,6 +46,8 @@ export async function attachConfigReload<S extends TSchema>(options: AttachConfi
   centre.start();
   return {
     onChange: (path, listener) => watcher.onChange(path, listener),
+    validate: (validator) => watcher.validate(validator),
+    current: () => watcher.config,
     status: () => watcher.status(),
     close: () => centre.close(),
   };

@@ -63,6 +63,8 @@ export interface ConfigWatcherOptions<S extends TSchema> {
 }
 
 type Listener = (value: unknown, previous: unknown) => void;
+/** Checks a candidate config beyond its schema (e.g. cross-references); throws to reject the change. */
+export type ConfigValidator<C> = (candidate: C) => void;
 
 export class ConfigWatcher<S extends TSchema> {
   private readonly options: ConfigWatcherOptions<S>;
@@ -71,6 +73,7 @@ export class ConfigWatcher<S extends TSchema> {
   private applied: Static<S>;
   private documents: { shared: CurrentDocument | undefined; own: CurrentDocument | undefined };
   private readonly listeners: Array<{ path: string; listener: Listener }> = [];
+  private readonly validators: Array<ConfigValidator<Static<S>>> = [];
   private logger: ReloadLogger | undefined;
   private readonly state: ConfigReloadStatus;
 
@@ -118,6 +121,18 @@ export class ConfigWatcher<S extends TSchema> {
     };
   }
 
+  /**
+   * Adds a check every change must pass besides the schema, run on the config
+   * that would be in force; a throw rejects the change like a schema error.
+   */
+  validate(validator: ConfigValidator<Static<S>>): () => void {
+    this.validators.push(validator);
+    return () => {
+      const index = this.validators.indexOf(validator);
+      if (index >= 0) this.validators.splice(index, 1);
+    };
+  }
+
   status(): ConfigReloadStatus {
     return { ...this.state, pendingRestart: [...this.state.pendingRestart], rejected: this.state.rejected === null ? null : { ...this.state.rejected } };
   }
@@ -137,9 +152,14 @@ export class ConfigWatcher<S extends TSchema> {
     this.state.watchError = null;
     const documents = { ...this.documents, [which]: next };
 
-    let desired: Static<S>;
+    let pending: string[];
+    let effective: unknown;
     try {
-      desired = buildServiceConfig(this.options.service, this.options.schema, this.layers(documents), this.options.env);
+      const desired = buildServiceConfig(this.options.service, this.options.schema, this.layers(documents), this.options.env);
+      pending = keyPathChanges(this.boot, desired).map((c) => c.path).filter((path) => this.needsRestart(path));
+      effective = desired;
+      for (const path of pending) effective = withValueAt(effective, path, getAtPath(this.boot, path));
+      for (const validator of this.validators) validator(effective as Static<S>);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.state.rejections++;
@@ -151,9 +171,6 @@ export class ConfigWatcher<S extends TSchema> {
       return 'rejected';
     }
 
-    const pending = keyPathChanges(this.boot, desired).map((c) => c.path).filter((path) => this.needsRestart(path));
-    let effective: unknown = desired;
-    for (const path of pending) effective = withValueAt(effective, path, getAtPath(this.boot, path));
     const live = keyPathChanges(this.applied, effective);
     const previous = this.applied;
     this.applied = effective as Static<S>;

@@ -1,0 +1,123 @@
+/**
+ * Proxying under an upstream guard (deadline → bulkhead → breaker → retry
+ * with budget → fault): each attempt is a `ProxyExchange` that holds the
+ * upstream's answer at its headers, so a 502/503/504 or a refused connection
+ * can be retried on another instance before the client has seen anything.
+ * Only requests without a body are retried (a streamed body cannot be sent
+ * twice), and only idempotent ones (GET, HEAD, PUT, DELETE, OPTIONS, or an
+ * `Idempotency-Key`).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FlotillaError } from '@flotilla/kit';
+import type { HttpRequestTelemetry } from '@flotilla/kit/observability';
+import { isIdempotentHttp, type Deadline, type ExecutionContext, type UpstreamGuards } from '@flotilla/kit/resilience';
+import type { Dispatcher } from 'undici';
+import type { UpstreamResolver } from '../upstream/resolver.js';
+import { statusCountsAsFailure } from '../upstream/resolver.js';
+import type { AccessLog } from './access-log.js';
+import { ProxyExchange, upstreamProblem, type ExchangeTarget } from './exchange.js';
+import type { GatewayProblem } from './problem.js';
+import type { UpstreamTelemetry } from './upstream-telemetry.js';
+
+export interface GuardedProxyDeps {
+  guards: UpstreamGuards;
+  resolver: UpstreamResolver;
+  pool(origin: string): Dispatcher;
+  upstreams: UpstreamTelemetry;
+  accessLog: AccessLog;
+}
+
+export interface GuardedRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  requestId: string;
+  request: HttpRequestTelemetry;
+  /** Everything but the origin, which each attempt picks. */
+  target: Omit<ExchangeTarget, 'origin'>;
+  path: string;
+  headers: string[];
+  hasBody: boolean;
+  deadline: Deadline;
+  extraHeaders: string[];
+  /** Sends the refusal the client gets when no attempt produced an answer. */
+  refuse(problem: GatewayProblem, error: unknown): void;
+  /** The client left before any answer: record it (499). */
+  abandoned(): void;
+}
+
+export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
+  const clientGone = new AbortController();
+  const onClose = (): void => {
+    if (!r.res.writableFinished) clientGone.abort(new Error('client went away'));
+  };
+  r.res.once('close', onClose);
+  const method = r.req.method as string;
+  let current: ProxyExchange | undefined;
+
+  const attempt = (ctx: ExecutionContext): Promise<ProxyExchange> => {
+    current?.discard();
+    current = undefined;
+    const picked = deps.resolver.pick(r.target.upstream);
+    if (picked === undefined) return Promise.reject(new FlotillaError('bad-gateway', `Upstream ${r.target.upstream} has no available instance`, { details: { upstream: r.target.upstream } }));
+    const remaining = Math.max(1, Math.floor(ctx.deadline.remaining()));
+    const headers = [...r.headers, 'x-request-timeout', String(remaining)];
+    const call = deps.upstreams.start(r.request, r.target.upstream, picked, method, r.path, headers);
+    const timeoutMs = Math.min(r.target.timeoutMs, remaining);
+    return new Promise<ProxyExchange>((resolve, reject) => {
+      const settle = (): void => ctx.signal.removeEventListener('abort', onAbort);
+      const exchange = new ProxyExchange(r.req, r.res, r.requestId, { ...r.target, origin: picked.origin, timeoutMs }, deps.accessLog, r.request, call, {
+        held: (held) => {
+          settle();
+          resolve(held);
+        },
+        failed: (error) => {
+          settle();
+          reject(error);
+        },
+      });
+      const onAbort = (): void => exchange.cancel(ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('attempt cancelled'));
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      exchange.extraHeaders = r.extraHeaders;
+      current = exchange;
+      const options: Dispatcher.DispatchOptions = { path: r.path, method: method as Dispatcher.HttpMethod, headers, body: r.hasBody ? r.req : null, headersTimeout: timeoutMs };
+      try {
+        deps.pool(picked.origin).dispatch(options, exchange);
+      } catch (error) {
+        exchange.onError(error as Error);
+      }
+    });
+  };
+
+  deps.guards
+    .execute(r.target.upstream, attempt, {
+      signal: clientGone.signal,
+      deadline: r.deadline,
+      idempotent: !r.hasBody && isIdempotentHttp(method, r.req.headers),
+      fault: deps.guards.faultFromHeaders(r.req.headers),
+      failureOf: (exchange) => (statusCountsAsFailure(exchange.status) ? new FlotillaError('unavailable', `Upstream ${r.target.upstream} answered ${exchange.status}`) : undefined),
+    })
+    .then(
+      (exchange) => {
+        r.res.off('close', onClose);
+        exchange.forward();
+      },
+      (error: unknown) => {
+        r.res.off('close', onClose);
+        current?.discard();
+        if (clientGone.signal.aborted) return r.abandoned();
+        r.refuse(problemFor(error, r.target), error);
+      },
+    );
+}
+
+/** What the client is told when the guard gave up. */
+export function problemFor(error: unknown, target: Omit<ExchangeTarget, 'origin'>): GatewayProblem {
+  if (error instanceof FlotillaError && error.code === 'deadline-exceeded') {
+    return { code: 'deadline-exceeded', detail: `Upstream ${target.upstream} did not answer within ${target.timeoutMs} ms`, extensions: { upstream: target.upstream } };
+  }
+  if (error instanceof FlotillaError) {
+    const retryAfter = error.code === 'circuit-open' || error.code === 'overloaded' ? ['retry-after', '1'] : undefined;
+    return { code: error.code, detail: error.message, extensions: { upstream: target.upstream, ...error.details }, ...(retryAfter === undefined ? {} : { headers: retryAfter }) };
+  }
+  return upstreamProblem(error, { ...target, origin: '' });
+}
