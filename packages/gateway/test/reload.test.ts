@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { startGateway, type GatewayUnderTest } from './support/gateway.js';
+import { ADMIN_HEADERS, startGateway, TEST_ADMIN_YAML, type GatewayUnderTest } from './support/gateway.js';
 import { eventually, json, send, startUpstream, type Upstream } from './support/http.js';
 
 describe('gateway route hot reload', () => {
@@ -20,14 +20,14 @@ describe('gateway route hot reload', () => {
 upstreams:
   blue: { instances: ['${blue.url}'] }
   green: { instances: ['${green.url}'] }
-routes:
+${TEST_ADMIN_YAML}routes:
   - { path: /api/colour/**, upstream: ${target}, stripPrefix: /api }
 ${extra}`;
 
   const colour = async (): Promise<string> => (await send(`${gateway.url}/api/colour/now`)).json<{ colour: string }>().colour;
   const rejections = (): Array<Record<string, unknown>> => gateway.logs.lines.filter((l) => (l.event as { action?: string } | undefined)?.action === 'config-rejected');
   const reasonOf = (line: Record<string, unknown>): string => (line.event as { reason: string }).reason;
-  const status = async (): Promise<{ rejections: number; rejected: { reason: string } | null }> => send(`${gateway.url}/admin/config`).then((a) => a.json());
+  const status = async (): Promise<{ rejections: number; rejected: { reason: string } | null }> => send(`${gateway.url}/admin/config`, { headers: ADMIN_HEADERS }).then((a) => a.json());
 
   before(async () => {
     blue = await startUpstream((req, res) => {

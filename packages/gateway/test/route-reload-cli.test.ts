@@ -12,6 +12,7 @@ import { gatewayService } from '../src/service.js';
 import { captureLogs } from '../../kit/test/support/log-capture.js';
 import { centreFlags, runCli, testBackends } from '../../cli/test/support/cli.js';
 import { eventually, json, send, startUpstream, type Upstream } from './support/http.js';
+import { ADMIN_HEADERS, TEST_ADMIN_YAML } from './support/gateway.js';
 
 interface Status {
   appliedVersion: number | null;
@@ -27,13 +28,13 @@ for (const backend of testBackends()) {
     let stop: () => Promise<void>;
     let url: string;
 
-    const routes = (extra: string): string => `upstreams:
+    const routes = (extra: string): string => `${TEST_ADMIN_YAML}upstreams:
   blue: { instances: ['${blue.url}'] }
   green: { instances: ['${green.url}'] }
 routes:
   - { name: blue, path: /api/blue/**, upstream: blue, stripPrefix: /api/blue }
 ${extra}`;
-    const status = async (): Promise<Status> => (await send(`${url}/admin/config`)).json<Status>();
+    const status = async (): Promise<Status> => (await send(`${url}/admin/config`, { headers: ADMIN_HEADERS })).json<Status>();
 
     before(async () => {
       blue = await startUpstream((_req, res) => json(res, 200, { colour: 'blue' }));

@@ -67,5 +67,6 @@ export function registerConfigCommands(program: Command): void {
     .description("Show a running service's reload status: applied/rejected versions, keys pending restart")
     .requiredOption('--url <url>', "the service's HTTP base URL, e.g. http://127.0.0.1:8083")
     .option('--json', 'print machine-readable JSON')
+    .addHelpText('after', '\nThe gateway\'s /admin endpoints need an admin credential: set $FLOTILLA_API_KEY (sent as x-api-key) or $FLOTILLA_TOKEN (a bearer token).')
     .action(action(statusCommand));
 }

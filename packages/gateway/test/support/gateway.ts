@@ -1,4 +1,5 @@
 /** The gateway in-process on a free port, configured from a YAML string in a temporary config folder. */
+import { hashApiKey } from '@flotilla/kit/http';
 import { mkdtempSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,14 @@ export const NAMESPACE = 'test';
 export const BASE_YAML = `http: { host: 127.0.0.1, port: 0 }
 log: { level: info }
 `;
+
+/** The gateway's /admin endpoints need an admin credential: tests that read them put this key in their config. */
+export const TEST_ADMIN_KEY = 'flk_test_admin_key_for_gateway_tests_only';
+export const TEST_ADMIN_YAML = `auth:
+  apiKeys:
+    - { id: test-admin, hash: '${hashApiKey(TEST_ADMIN_KEY)}', roles: [admin] }
+`;
+export const ADMIN_HEADERS = { 'x-api-key': TEST_ADMIN_KEY };
 
 export function writeAtomically(file: string, text: string): void {
   const temp = `${file}.tmp-${process.pid}-${Date.now()}`;
