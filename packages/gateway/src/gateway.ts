@@ -82,7 +82,7 @@ export class Gateway implements DispatchContext {
     this.#snapshot = { table, resolver: this.#resolver };
     this.accessLog = new AccessLog(logger, settings.proxy.accessLog, { service: 'gateway', version: options.version, environment: options.namespace });
     this.telemetry = new GatewayTelemetry(options.telemetry);
-    const problems = policyProblems(settings);
+    const problems = policyProblems(settings, options.namespace);
     if (problems.length > 0) throw new ConfigError('gateway', SOURCE, problems);
     this.policies = new GatewayPolicies(settings, { namespace: options.namespace, telemetry: options.telemetry, logger });
     this.openapi = new PublishedOpenApi({
@@ -187,7 +187,7 @@ export class Gateway implements DispatchContext {
     this.#unsubscribes.push(
       reload.validate((candidate) => {
         compileRouteTable(candidate, 0, SOURCE);
-        const problems = policyProblems(candidate);
+        const problems = policyProblems(candidate, this.policies.guards.namespace);
         if (problems.length > 0) throw new ConfigError('gateway', SOURCE, problems);
       }),
     );

@@ -4,11 +4,12 @@
  * once at start; `update()` applies a reloaded config in place, so breaker
  * windows, retry budgets and buckets survive a reload.
  */
+import { FlotillaError } from '@flotilla/kit';
 import { ConfigError, type ConfigProblem } from '@flotilla/kit/config';
 import { Authenticator, authSettingsProblems, type AuthSettings } from '@flotilla/kit/http';
 import type { Logger } from '@flotilla/kit/observability';
 import type { ServiceTelemetry } from '@flotilla/kit/observability';
-import { createRateLimiter, parseResilienceSettings, rateLimitSettingsProblems, UpstreamGuards, type LoadShedder, type RateLimiter, type RateLimitSettings, type ResilienceSettings } from '@flotilla/kit/resilience';
+import { createRateLimiter, rateLimitSettingsProblems, UpstreamGuards, type LoadShedder, type RateLimiter, type RateLimitSettings, type ResilienceSettings } from '@flotilla/kit/resilience';
 import type { AdminSettings } from './settings.js';
 
 export interface GatewayPolicySettings {
@@ -29,7 +30,7 @@ export class GatewayPolicies {
   constructor(settings: GatewayPolicySettings, options: { namespace: string; telemetry: ServiceTelemetry; logger: Logger }) {
     this.authenticator = new Authenticator(settings.auth, { logger: options.logger });
     this.limiter = createRateLimiter({ settings: settings.rateLimit, metrics: options.telemetry.metrics, logger: options.logger });
-    this.guards = new UpstreamGuards(settings.resilience, { namespace: options.namespace, metrics: options.telemetry, logger: options.logger });
+    this.guards = new UpstreamGuards(gatewayResilience(settings.resilience), { namespace: options.namespace, metrics: options.telemetry, logger: options.logger });
     this.#admin = settings.admin;
   }
 
@@ -45,9 +46,9 @@ export class GatewayPolicies {
 
   /** Applies reloaded settings; throws ConfigError (changing nothing) when one part is invalid. */
   async update(settings: GatewayPolicySettings): Promise<void> {
-    const problems = policyProblems(settings);
+    const problems = policyProblems(settings, this.guards.namespace);
     if (problems.length > 0) throw new ConfigError('gateway', 'reloaded policies', problems);
-    this.guards.update(settings.resilience);
+    this.guards.update(gatewayResilience(settings.resilience));
     this.authenticator.update(settings.auth);
     await this.limiter.update(settings.rateLimit);
     this.#admin = settings.admin;
@@ -58,14 +59,45 @@ export class GatewayPolicies {
   }
 }
 
-/** Checks the schema cannot express (an HS256 without a secret, a route naming no policy…), before anything is applied. */
-export function policyProblems(settings: GatewayPolicySettings): ConfigProblem[] {
+/**
+ * Checks the schema cannot express (an HS256 without a secret, a route naming
+ * no policy, faults switched on in `prod`…), before anything is applied, so
+ * the config centre reports such a change as rejected instead of applied.
+ */
+export function policyProblems(settings: GatewayPolicySettings, namespace: string): ConfigProblem[] {
   const problems = [...authSettingsProblems(settings.auth).map((p) => ({ ...p, key: `auth.${p.key}` })), ...rateLimitSettingsProblems(settings.rateLimit).map((p) => ({ ...p, key: `rateLimit.${p.key}` }))];
   try {
-    parseResilienceSettings(settings.resilience);
+    // Built only to validate: the same checks the live guards make on update, including the namespace's fault rules.
+    new UpstreamGuards(gatewayResilience(settings.resilience), { namespace });
   } catch (error) {
     if (error instanceof ConfigError) problems.push(...error.problems.map((p) => ({ ...p, key: `resilience.${p.key}` })));
+    else if (error instanceof FlotillaError && error.code === 'validation') problems.push(...refusedFaultKeys(error).map((key) => ({ key, value: valueAt(settings, key), rule: error.message })));
     else throw error;
   }
   return problems;
+}
+
+/** The keys a fault refusal names (`details.keys`), or the faults section when it names none. */
+function refusedFaultKeys(error: FlotillaError): string[] {
+  const keys = error.details?.keys;
+  return Array.isArray(keys) && keys.every((key) => typeof key === 'string') ? keys : ['resilience.faults'];
+}
+
+function valueAt(root: unknown, path: string): unknown {
+  let value = root;
+  for (const part of path.split('.')) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+  return value;
+}
+
+/** The longest route timeout the config allows. */
+const NO_CAP_MS = 3_600_000;
+
+/**
+ * In the gateway the route's `timeoutMs` (time until the upstream starts
+ * answering, which for an upload includes sending the body) is what bounds a
+ * call; the kit's default per-upstream cap (meant for service-to-service
+ * calls) would cut long uploads. It applies only where the config sets one.
+ */
+function gatewayResilience(settings: ResilienceSettings): ResilienceSettings {
+  return { ...settings, defaults: { timeoutMs: NO_CAP_MS, ...settings.defaults } };
 }

@@ -10,7 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FlotillaError } from '@flotilla/kit';
 import type { HttpRequestTelemetry } from '@flotilla/kit/observability';
-import { isIdempotentHttp, type Deadline, type ExecutionContext, type UpstreamGuards } from '@flotilla/kit/resilience';
+import { isIdempotentHttp, type Deadline, type ExecutionContext, type FaultSpec, type UpstreamGuards } from '@flotilla/kit/resilience';
 import type { Dispatcher } from 'undici';
 import type { UpstreamResolver } from '../upstream/resolver.js';
 import { statusCountsAsFailure } from '../upstream/resolver.js';
@@ -46,6 +46,14 @@ export interface GuardedRequest {
 }
 
 export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
+  // A malformed `x-flotilla-fault` is the client's mistake (400); thrown from here it would take the process down.
+  let fault: FaultSpec | undefined;
+  try {
+    fault = deps.guards.faultFromHeaders(r.req.headers);
+  } catch (error) {
+    r.refuse(problemFor(error, r.target), error);
+    return;
+  }
   const clientGone = new AbortController();
   const onClose = (): void => {
     if (!r.res.writableFinished) clientGone.abort(new Error('client went away'));
@@ -93,7 +101,7 @@ export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
       signal: clientGone.signal,
       deadline: r.deadline,
       idempotent: !r.hasBody && isIdempotentHttp(method, r.req.headers),
-      fault: deps.guards.faultFromHeaders(r.req.headers),
+      fault,
       failureOf: (exchange) => (statusCountsAsFailure(exchange.status) ? new FlotillaError('unavailable', `Upstream ${r.target.upstream} answered ${exchange.status}`) : undefined),
     })
     .then(

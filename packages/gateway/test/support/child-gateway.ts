@@ -16,12 +16,22 @@ export interface ChildGateway {
   stop(): Promise<number | null>;
 }
 
-export async function startChildGateway(yaml: string): Promise<ChildGateway> {
-  const dir = mkdtempSync(join(tmpdir(), 'flotilla-gateway-child-'));
-  mkdirSync(join(dir, NAMESPACE));
-  writeFileSync(join(dir, NAMESPACE, 'gateway.yaml'), BASE_YAML + yaml);
+export interface ChildGatewayOptions {
+  /** FLOTILLA_ENV of the process; default the tests' namespace. */
+  namespace?: string;
+  /** A config centre's folders (e.g. the file backend the CLI writes to) instead of a private temporary one; left in place on stop. */
+  configDir?: string;
+  home?: string;
+}
+
+/** Writes `<configDir>/<namespace>/gateway.yaml` (BASE_YAML + yaml) and starts the gateway on it. */
+export async function startChildGateway(yaml: string, options: ChildGatewayOptions = {}): Promise<ChildGateway> {
+  const namespace = options.namespace ?? NAMESPACE;
+  const dir = options.configDir ?? mkdtempSync(join(tmpdir(), 'flotilla-gateway-child-'));
+  mkdirSync(join(dir, namespace), { recursive: true });
+  writeFileSync(join(dir, namespace, 'gateway.yaml'), BASE_YAML + yaml);
   const child = spawn(process.execPath, ['--conditions=@flotilla/source', '--import', import.meta.resolve('tsx'), MAIN], {
-    env: { PATH: process.env.PATH, FLOTILLA_CONFIG_DIR: dir, FLOTILLA_ENV: NAMESPACE, FLOTILLA_HOME: join(dir, 'home') },
+    env: { PATH: process.env.PATH, FLOTILLA_CONFIG_DIR: dir, FLOTILLA_ENV: namespace, FLOTILLA_HOME: options.home ?? join(dir, 'home') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -51,7 +61,7 @@ export async function startChildGateway(yaml: string): Promise<ChildGateway> {
     stop: async () => {
       child.kill('SIGTERM');
       const code = await exited;
-      rmSync(dir, { recursive: true, force: true });
+      if (options.configDir === undefined) rmSync(dir, { recursive: true, force: true });
       return code;
     },
   };
