@@ -7,6 +7,7 @@ import Type, { type TProperties, type TObject } from 'typebox';
 import { AnomalyConfig, MetricsConfig, TracingConfig } from '../observability/config.js';
 import { DiscoveryConfig } from '../discovery/config.js';
 import { SheddingConfig } from '../resilience/shedding/settings.js';
+import { AuthSettings } from '../http/auth/settings.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -68,6 +69,8 @@ const baseProperties = {
   anomaly: AnomalyConfig,
   discovery: DiscoveryConfig,
   shedding: SheddingConfig,
+  /** Credentials a service accepts on routes with `config: { auth }`, and the gateway's signed identity (`identityHeader`). */
+  auth: AuthSettings,
 };
 
 export type BaseProperties = typeof baseProperties;

@@ -9,6 +9,10 @@ import { attachConfigReload, registerConfigStatusRoute, startConfigCentre } from
 import { createDatabase, migrate, redactDsn } from '../data/index.js';
 import { registerHealthRoutes, type HealthCheck } from '../http/health.js';
 import { registerOpenApi } from '../http/openapi.js';
+import { Authenticator } from '../http/auth/authenticator.js';
+import { authSettingsProblems } from '../http/auth/compile-settings.js';
+import { ConfigError } from '../config/problems.js';
+import { registerAuth } from '../http/auth/fastify.js';
 import { createHttpServer, type HttpApp } from '../http/server.js';
 import { createLogger, drainLogger } from '../observability/logger.js';
 import { createServiceTelemetry, withTelemetry } from '../observability/telemetry.js';
@@ -129,6 +133,17 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
       registerConfigStatusRoute(http as never, reload);
       registerMetricsRoute(http as never, telemetry);
       registerAnomaliesRoute(http as never, telemetry);
+      // Routes that declare `config: { auth }` are checked; the gateway's signed identity is trusted when it verifies.
+      const authenticator = new Authenticator(config.auth, { logger });
+      const unsubscribeAuth = [
+        reload.validate((candidate) => {
+          const problems = authSettingsProblems(candidate.auth);
+          if (problems.length > 0) throw new ConfigError(definition.name, 'auth', problems.map((p) => ({ ...p, key: `auth.${p.key}` })));
+        }),
+        reload.onChange('auth', () => authenticator.update(reload.current().auth)),
+      ];
+      cleanups.push(async () => unsubscribeAuth.forEach((unsubscribe) => unsubscribe()));
+      registerAuth(http, { authenticator, trustIdentityHeader: true });
       await registerOpenApi(http as never, { title: `${definition.name} API`, version: definition.version ?? '0.0.0', ...(definition.description === undefined ? {} : { description: definition.description }) });
       await definition.http(http, deps, context);
       await http.listen({ host: config.http.host, port: config.http.port });

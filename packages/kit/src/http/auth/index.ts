@@ -17,7 +17,7 @@ export {
   RouteAuth,
   StaticJwtKey,
   JWT_ALGORITHMS,
-  parseAuthSettings,
   type JwtAlgorithm,
   type RouteAuthRule,
 } from './settings.js';
+export { parseAuthSettings } from './parse-settings.js';

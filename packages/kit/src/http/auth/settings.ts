@@ -6,8 +6,6 @@
  * as hashes, which are safe to show.
  */
 import Type, { type Static } from 'typebox';
-import Value from 'typebox/value';
-import { parseAgainstSchema } from '../../config/load.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -130,7 +128,3 @@ export interface RouteAuthRule {
   roles?: readonly string[];
 }
 
-/** Defaults applied and shape checked, for callers holding raw input (tests, tools); throws ConfigError. */
-export function parseAuthSettings(input: unknown, source = 'auth settings'): AuthSettings {
-  return parseAgainstSchema('auth', source, AuthSettings, Value.Clone(input));
-}
