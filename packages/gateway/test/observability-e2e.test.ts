@@ -266,7 +266,8 @@ describe('observability end to end: gateway → orders → users (gRPC) → SQLi
         const until = Date.now() + 180_000;
         while (!firing && Date.now() < until) {
           const answer = await fetch(`${system.gateway.url}/api/users/${user.id}`);
-          assert.equal(answer.status, 502);
+          // 502 while calls still reach the dead instance; 503 circuit-open once the breaker stops them.
+          assert.ok(answer.status === 502 || answer.status === 503, `status ${answer.status}`);
           await answer.arrayBuffer();
           await sleep(200);
         }

@@ -72,6 +72,8 @@ describe('a real Prometheus scraping a running service with the shipped config',
     local.static_configs = [{ targets: [target], labels: { service: 'users', namespace: 'test' } }];
     writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
     prometheus = await startPrometheus({ configFile: join(dir, 'prometheus.yml'), dir });
+    // Traffic only once Prometheus has scraped the target: a rate needs samples taken while it flows.
+    await eventually(prometheus, 'up{job="flotilla-local"}', (r) => r.length === 1 && r[0]?.value[1] === '1');
 
     const base = service.httpUrl as string;
     const created = await fetch(`${base}/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'a1', name: 'one' }) });
