@@ -5,6 +5,8 @@
  * proxy process spends per request (utime+stime from /proc over the measured
  * window, divided by the 2xx responses): it does not depend on which side was
  * the bottleneck. Rounds alternate the targets; medians are reported.
+ * The gateway runs with its governance off (policies.ts measures that cost),
+ * so this stays the plain proxy hop the recorded figures describe.
  *
  *   npx tsc -b packages/gateway && node --import tsx bench/gateway/overhead.ts [--rounds 3] [--duration 10] [--connections 32] [--logs both|on|off] [--no-pin]
  */
@@ -15,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { installCleanup, killAllChildren } from '../lib/children.js';
 import { runLoad, type MeasuredLoad } from '../lib/load.js';
 import { fixed, median, renderTable } from '../lib/table.js';
+import { POLICIES_OFF } from './policy-configs.js';
 import { REPO_ROOT, startGateway, startNaiveProxy, startNginx, startUpstream, type Running } from './servers.js';
 
 const { values: args } = parseArgs({
@@ -56,7 +59,7 @@ try {
   const naiveProxy = await startNaiveProxy({ cpus: SERVER_CPU, workDir, upstream: upstream.url });
   for (const accessLog of logModes) {
     const nginx = await startNginx({ cpus: SERVER_CPU, workDir, upstream: upstream.url, accessLog });
-    const gateway = await startGateway({ cpus: SERVER_CPU, workDir, upstreams: { tiny: upstream.url }, accessLog });
+    const gateway = await startGateway({ cpus: SERVER_CPU, workDir, upstreams: { tiny: upstream.url }, accessLog, extraYaml: POLICIES_OFF.extraYaml });
     const suffix = accessLog ? 'access log on' : 'access log off';
     const nginxRow: Row = { name: `nginx, ${suffix}`, runs: [] };
     const gatewayRow: Row = { name: `gateway, ${suffix}`, runs: [] };

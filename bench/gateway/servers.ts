@@ -114,6 +114,8 @@ export interface GatewayOptions {
   /** Top-level config sections (auth, rateLimit, resilience, shedding…). */
   extraYaml?: string;
   nodeArgs?: string[];
+  /** A built gateway (e.g. from bundleGateway()) run by plain node; default: src/main.ts through tsx. */
+  main?: string;
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Running> {
@@ -138,7 +140,7 @@ ${opts.extraYaml ?? ''}
   const child = spawnChild({
     name,
     command: process.execPath,
-    args: [...SOURCE_ARGS, ...(opts.nodeArgs ?? []), GATEWAY_MAIN],
+    args: opts.main === undefined ? [...SOURCE_ARGS, ...(opts.nodeArgs ?? []), GATEWAY_MAIN] : [...(opts.nodeArgs ?? []), opts.main],
     cwd: opts.workDir,
     env: { ...cleanEnv(), NODE_ENV: 'production', FLOTILLA_CONFIG_DIR: configDir, FLOTILLA_ENV: 'bench', FLOTILLA_CONFIG_RELOAD: 'off' },
     cpus: opts.cpus,
