@@ -2,6 +2,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { registerAnomalyCommands } from './anomalies/command.js';
 import { registerAuthCommands } from './auth/command.js';
 import { registerConfigCommands } from './config/command.js';
 import { runDev } from './dev/command.js';
@@ -19,5 +20,6 @@ program
 registerConfigCommands(program);
 registerRegistryCommands(program);
 registerAuthCommands(program);
+registerAnomalyCommands(program);
 
 await program.parseAsync();

@@ -1,16 +1,10 @@
 /** `config status --url`: what a running service applied, rejected, and waits to restart for. */
 import { UnavailableError } from '@flotilla/kit/errors';
 import { CONFIG_STATUS_PATH, type ConfigReloadStatus } from '@flotilla/kit/config';
+import { adminCredential } from '../admin-credential.js';
 import { UsageError } from '../exit-codes.js';
 import { formatTable, printJson, printLines } from '../output.js';
 
-/** Read from the environment, never from an argument (shell history keeps those). */
-function adminCredential(): Record<string, string> {
-  const key = process.env.FLOTILLA_API_KEY;
-  if (key !== undefined && key !== '') return { 'x-api-key': key };
-  const token = process.env.FLOTILLA_TOKEN;
-  return token !== undefined && token !== '' ? { authorization: `Bearer ${token}` } : {};
-}
 
 export async function statusCommand(options: { url: string; json?: boolean }): Promise<void> {
   const url = new URL(CONFIG_STATUS_PATH, options.url).href;
