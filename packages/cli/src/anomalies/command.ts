@@ -4,10 +4,9 @@
  * baseline), from its `/admin/anomalies`.
  */
 import type { Command } from 'commander';
-import { UnavailableError } from '@flotilla/kit/errors';
 import { ANOMALIES_PATH, type ActiveAnomaly } from '@flotilla/kit/observability';
-import { adminCredential } from '../admin-credential.js';
-import { action, UsageError } from '../exit-codes.js';
+import { getAdminJson } from '../admin-json.js';
+import { action } from '../exit-codes.js';
 import { formatTable, printJson, printLines } from '../output.js';
 
 interface AnomaliesAnswer {
@@ -24,16 +23,7 @@ export function registerAnomalyCommands(program: Command): void {
     .addHelpText('after', '\nThe gateway\'s /admin endpoints need an admin credential: $FLOTILLA_API_KEY or $FLOTILLA_TOKEN.\nExample:\n  FLOTILLA_API_KEY=flk_dev_admin_key_for_local_use_only flotilla anomalies --url http://127.0.0.1:8080')
     .action(
       action(async (options: { url: string; json?: boolean }) => {
-        const url = new URL(ANOMALIES_PATH, options.url).href;
-        let response: Response;
-        try {
-          response = await fetch(url, { signal: AbortSignal.timeout(5_000), headers: adminCredential() });
-        } catch (error) {
-          throw new UnavailableError(`cannot reach ${url}: ${(error as Error).message}`, { cause: error });
-        }
-        if (response.status === 401 || response.status === 403) throw new UsageError(`${url} answered ${response.status}: set FLOTILLA_API_KEY (or FLOTILLA_TOKEN) to an admin credential`);
-        if (!response.ok) throw new UnavailableError(`${url} answered ${response.status}`);
-        const answer = (await response.json()) as AnomaliesAnswer;
+        const answer = await getAdminJson<AnomaliesAnswer>(options.url, ANOMALIES_PATH);
         if (options.json) return printJson(answer);
         if (answer.anomalies.length === 0) return printLines([`${answer.service}: no active anomalies`]);
         const rows = answer.anomalies.map((a) => [a.kind, a.key, a.since, round(a.value), round(a.baseline), round(a.threshold)]);

@@ -1,22 +1,10 @@
 /** `config status --url`: what a running service applied, rejected, and waits to restart for. */
-import { UnavailableError } from '@flotilla/kit/errors';
 import { CONFIG_STATUS_PATH, type ConfigReloadStatus } from '@flotilla/kit/config';
-import { adminCredential } from '../admin-credential.js';
-import { UsageError } from '../exit-codes.js';
+import { getAdminJson } from '../admin-json.js';
 import { formatTable, printJson, printLines } from '../output.js';
 
-
 export async function statusCommand(options: { url: string; json?: boolean }): Promise<void> {
-  const url = new URL(CONFIG_STATUS_PATH, options.url).href;
-  let response: Response;
-  try {
-    response = await fetch(url, { signal: AbortSignal.timeout(5_000), headers: adminCredential() });
-  } catch (error) {
-    throw new UnavailableError(`cannot reach ${url}: ${(error as Error).message}`, { cause: error });
-  }
-  if (response.status === 401 || response.status === 403) throw new UsageError(`${url} answered ${response.status}: set FLOTILLA_API_KEY (or FLOTILLA_TOKEN) to an admin credential`);
-  if (!response.ok) throw new UnavailableError(`${url} answered ${response.status}`);
-  const status = (await response.json()) as ConfigReloadStatus;
+  const status = await getAdminJson<ConfigReloadStatus>(options.url, CONFIG_STATUS_PATH);
   if (options.json) return printJson(status);
   const rows: string[][] = [
     ['service', `${status.namespace}/${status.service} (${status.backend})`],

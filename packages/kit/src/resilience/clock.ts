@@ -18,13 +18,6 @@ export const systemRandom: RandomSource = Math.random;
 /** An AbortSignal that never fires, shared (a stand-in for "no signal"). */
 export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
 
-/** Both signals as one; avoids AbortSignal.any when one of them can never fire. */
-export function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
-  if (a === NEVER_ABORTED || a === b) return b;
-  if (b === NEVER_ABORTED) return a;
-  return AbortSignal.any([a, b]);
-}
-
 /**
  * Waits `ms`, or rejects with the signal's reason as soon as one of `signals`
  * fires.

@@ -4,7 +4,7 @@
  * function gets a signal that fires at the deadline; if it ignores it, its
  * work is abandoned anyway and the caller gets `deadline-exceeded` on time.
  */
-import { eitherSignal, systemClock, type Clock } from './clock.js';
+import { NEVER_ABORTED, systemClock, type Clock } from './clock.js';
 import { Deadline } from './deadline.js';
 import { deriveContext, executionContext, type ExecuteOptions, type Operation, type Policy } from './policy.js';
 
@@ -46,22 +46,28 @@ export class DeadlinePolicy implements Policy {
     if (context.signal.aborted) return Promise.reject(context.signal.reason);
     if (!deadline.bounded) return fn(context);
 
-    // A timer of its own, cleared when the call settles: no timer outlives the call, and
-    // while the call runs the process stays up to answer it.
-    const expiry = new AbortController();
-    const signal = eitherSignal(context.signal, expiry.signal);
+    // One controller fired by the timer or by the caller's signal (forwarded), rather than
+    // AbortSignal.any per call, which costs several times more on the proxy's hot path.
+    // The timer is cleared when the call settles: no timer outlives the call, and while
+    // the call runs the process stays up to answer it.
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const caller = context.signal;
+    const forward = (): void => controller.abort(caller.reason);
     return new Promise<T>((resolve, reject) => {
       const ms = deadline.remaining();
-      const timer = ms <= MAX_TIMER_MS ? setTimeout(() => expiry.abort(deadline.error(message)), ms) : undefined;
+      const timer = ms <= MAX_TIMER_MS ? setTimeout(() => controller.abort(deadline.error(message)), ms) : undefined;
       const settle = (): void => {
         clearTimeout(timer);
+        caller.removeEventListener('abort', forward);
         signal.removeEventListener('abort', onAbort);
       };
       const onAbort = (): void => {
         settle();
-        reject(expiry.signal.aborted ? expiry.signal.reason : signal.reason);
+        reject(signal.reason);
       };
       signal.addEventListener('abort', onAbort, { once: true });
+      if (caller !== NEVER_ABORTED) caller.addEventListener('abort', forward, { once: true });
       fn(deriveContext(context, { signal, deadline })).then(
         (value) => {
           settle();

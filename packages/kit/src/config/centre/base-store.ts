@@ -1,7 +1,7 @@
 /** diff and rollback, written once on top of each backend's get and set. */
 import { NotFoundError } from '../../errors.js';
 import { keyPathChanges, parseConfigText } from './document.js';
-import { checkName, checkVersion } from './names.js';
+import { checkName, checkVersion, defaultAuthor } from './names.js';
 import { unifiedDiff } from './text-diff.js';
 import type { ConfigDiff, ConfigDocument, ConfigStore, RollbackOptions, SetOptions } from './types.js';
 
@@ -55,4 +55,18 @@ function pickWrite(options: { author?: string; message?: string }): { author?: s
 
 export function notFound(namespace: string, service: string, version?: number): NotFoundError {
   return new NotFoundError(version === undefined ? `no config document ${namespace}/${service}` : `${namespace}/${service} has no version ${version}`);
+}
+
+/** The version a write stores on top of `head`: one shape for every backend. */
+export function nextDocument(namespace: string, service: string, head: number, text: string, options: InternalSetOptions, env: Record<string, string | undefined>): ConfigDocument {
+  return {
+    namespace,
+    service,
+    version: head + 1,
+    time: new Date().toISOString(),
+    author: options.author ?? defaultAuthor(env),
+    message: options.message ?? '',
+    ...(options.rollbackOf === undefined ? {} : { rollbackOf: options.rollbackOf }),
+    text,
+  };
 }

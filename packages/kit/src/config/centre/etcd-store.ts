@@ -11,9 +11,9 @@
  */
 import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
 import { UnavailableError } from '../../errors.js';
-import { BaseConfigStore, notFound, type InternalSetOptions } from './base-store.js';
+import { BaseConfigStore, nextDocument, notFound, type InternalSetOptions } from './base-store.js';
 import { ConfigConflictError } from './errors.js';
-import { checkName, checkVersion, defaultAuthor, padVersion } from './names.js';
+import { checkName, checkVersion, padVersion } from './names.js';
 import type { ConfigChange, ConfigDocument, ConfigStore, ConfigSubscription, ConfigVersionInfo, CurrentDocument } from './types.js';
 
 export interface EtcdConfigStoreOptions {
@@ -93,16 +93,7 @@ export class EtcdConfigStore extends BaseConfigStore implements ConfigStore {
     const current = kvs[0];
     const head = current === undefined ? 0 : (JSON.parse(current.value.toString('utf8')) as ConfigDocument).version;
     if (head !== options.expectedVersion) throw new ConfigConflictError(namespace, service, options.expectedVersion, head);
-    const document: ConfigDocument = {
-      namespace,
-      service,
-      version: head + 1,
-      time: new Date().toISOString(),
-      author: options.author ?? defaultAuthor(this.env),
-      message: options.message ?? '',
-      ...(options.rollbackOf === undefined ? {} : { rollbackOf: options.rollbackOf }),
-      text,
-    };
+    const document = nextDocument(namespace, service, head, text, options, this.env);
     const json = JSON.stringify(document);
     const result = await this.call(() =>
       this.client

@@ -10,11 +10,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
-import { BaseConfigStore, notFound, type InternalSetOptions } from './base-store.js';
+import { BaseConfigStore, nextDocument, notFound, type InternalSetOptions } from './base-store.js';
 import { ConfigConflictError } from './errors.js';
 import { watchFile } from './file-watch.js';
 import { withFileLock } from './file-lock.js';
-import { checkName, checkVersion, defaultAuthor, padVersion } from './names.js';
+import { checkName, checkVersion, padVersion } from './names.js';
 import type { ConfigChange, ConfigDocument, ConfigStore, ConfigSubscription, ConfigVersionInfo, CurrentDocument } from './types.js';
 
 export interface FileConfigStoreOptions {
@@ -94,16 +94,7 @@ export class FileConfigStore extends BaseConfigStore implements ConfigStore {
     return this.locked(namespace, service, () => {
       const head = this.adoptOutsideEdit(namespace, service);
       if (head !== options.expectedVersion) throw new ConfigConflictError(namespace, service, options.expectedVersion, head);
-      const document: ConfigDocument = {
-        namespace,
-        service,
-        version: head + 1,
-        time: new Date().toISOString(),
-        author: options.author ?? defaultAuthor(this.env),
-        message: options.message ?? '',
-        ...(options.rollbackOf === undefined ? {} : { rollbackOf: options.rollbackOf }),
-        text,
-      };
+      const document = nextDocument(namespace, service, head, text, options, this.env);
       // History first: a crash before the working copy is replaced leaves an
       // "outside edit" that the next call records, so nothing is lost.
       writeFileAtomic(this.versionFile(namespace, service, document.version), `${JSON.stringify(document, null, 2)}\n`);
