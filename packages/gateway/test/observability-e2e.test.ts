@@ -15,17 +15,14 @@
  *     node --conditions=@flotilla/source --import tsx --test packages/gateway/test/observability-e2e.test.ts
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test, type TestContext } from 'node:test';
-import { parse, stringify } from 'yaml';
-import { startPrometheus, type RunningPrometheus } from '../../../scripts/test-services/prometheus.js';
+import type { RunningPrometheus } from '../../../scripts/test-services/prometheus.js';
+import { startShippedPrometheus } from '../../kit/test/observability/support/shipped-prometheus.js';
 import { SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../kit/test/observability/support/otlp-receiver.js';
-import { REPO_ROOT, startSystem, type RunningSystem, type SystemProcess } from './support/system.js';
+import { startSystem, type RunningSystem, type SystemProcess } from './support/system.js';
 
-const PROMETHEUS_DIR = join(REPO_ROOT, 'deploy', 'observability', 'prometheus');
 
 function randomHex(bytes: number): string {
   return Buffer.from(Array.from({ length: bytes }, () => Math.floor(Math.random() * 256))).toString('hex');
@@ -195,25 +192,15 @@ describe('observability end to end: gateway → orders → users (gRPC) → SQLi
         return;
       }
       // The shipped file and rule files; only the static targets (this system's ports) and the intervals change.
-      workDir = mkdtempSync(join(tmpdir(), 'flotilla-prometheus-e2e-'));
-      cpSync(join(PROMETHEUS_DIR, 'rules'), join(workDir, 'rules'), { recursive: true });
-      const config = parse(readFileSync(join(PROMETHEUS_DIR, 'prometheus.yml'), 'utf8')) as {
-        global: Record<string, string>;
-        scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[]; labels: Record<string, string> }> }>;
-      };
-      config.global.scrape_interval = '1s';
-      config.global.scrape_timeout = '1s';
-      config.global.evaluation_interval = '1s';
-      const local = config.scrape_configs.find((c) => c.job_name === 'flotilla-local');
-      assert.ok(local, 'the shipped config has the flotilla-local job');
       const running: Record<string, SystemProcess> = { gateway: system.gateway, users: system.users, orders: system.orders };
-      local.static_configs = local.static_configs.flatMap((group) => {
-        const process = running[group.labels.service ?? ''];
-        return process === undefined ? [] : [{ ...group, targets: [process.target] }];
-      });
-      assert.equal(local.static_configs.length, 3, 'the shipped targets name gateway, users and orders');
-      writeFileSync(join(workDir, 'prometheus.yml'), stringify(config));
-      prometheus = await startPrometheus({ configFile: join(workDir, 'prometheus.yml'), dir: workDir });
+      const started = await startShippedPrometheus((shipped) =>
+        shipped.flatMap((group) => {
+          const process = running[group.labels.service ?? ''];
+          return process === undefined ? [] : [{ ...group, targets: [process.target] }];
+        }),
+      );
+      ({ prometheus, dir: workDir } = started);
+      assert.equal(started.groups.length, 3, 'the shipped targets name gateway, users and orders');
       await eventually('up{job="flotilla-local"} == 1', (r) => r.length === 3);
 
       // Traffic through the gateway (proxied reads, a 404, aggregations) until the last test stops it; bounded.

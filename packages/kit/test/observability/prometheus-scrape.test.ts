@@ -6,14 +6,13 @@
  * the instance-down alert becomes pending.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { parse, stringify } from 'yaml';
 import type { RunningService } from '@flotilla/kit';
-import { startPrometheus, type RunningPrometheus } from '../../../../scripts/test-services/prometheus.js';
+import type { RunningPrometheus } from '../../../../scripts/test-services/prometheus.js';
+import { startShippedPrometheus } from './support/shipped-prometheus.js';
 import { captureLogs } from '../support/log-capture.js';
 import { catalogOptions, defineCatalog } from './fixtures/catalog.js';
 import { DEPLOY_DIR } from './support/tools.js';
@@ -58,20 +57,7 @@ describe('a real Prometheus scraping a running service with the shipped config',
     const target = new URL(service.httpUrl as string).host;
 
     // The shipped config, its static targets pointed at the running service, scraped every second.
-    const dir = mkdtempSync(join(tmpdir(), 'flotilla-prometheus-'));
-    cpSync(join(DEPLOY_DIR, 'prometheus', 'rules'), join(dir, 'rules'), { recursive: true });
-    const config = parse(readFileSync(join(DEPLOY_DIR, 'prometheus', 'prometheus.yml'), 'utf8')) as {
-      global: Record<string, string>;
-      scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[]; labels: Record<string, string> }> }>;
-    };
-    config.global.scrape_interval = '1s';
-    config.global.scrape_timeout = '1s';
-    config.global.evaluation_interval = '1s';
-    const local = config.scrape_configs.find((c) => c.job_name === 'flotilla-local');
-    assert.ok(local, 'the shipped config has the flotilla-local job');
-    local.static_configs = [{ targets: [target], labels: { service: 'users', namespace: 'test' } }];
-    writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
-    prometheus = await startPrometheus({ configFile: join(dir, 'prometheus.yml'), dir });
+    ({ prometheus } = await startShippedPrometheus(() => [{ targets: [target], labels: { service: 'users', namespace: 'test' } }]));
     // Traffic only once Prometheus has scraped the target: a rate needs samples taken while it flows.
     await eventually(prometheus, 'up{job="flotilla-local"}', (r) => r.length === 1 && r[0]?.value[1] === '1');
 
