@@ -29,6 +29,23 @@ export interface ReceivedSpan {
 
 export const SPAN_KIND = { internal: 1, server: 2, client: 3 } as const;
 
+/**
+ * Whether `child` lies within `parent` in time. The OpenTelemetry JS SDK
+ * anchors each span's start to `Date.now()` (whole milliseconds) and adds a
+ * monotonic duration, so two spans' clocks can disagree by up to 1 ms: that
+ * much slack is allowed, no more.
+ */
+export function liesWithin(child: ReceivedSpan, parent: ReceivedSpan): boolean {
+  return child.startNs + CLOCK_SLACK_NS >= parent.startNs && child.endNs <= parent.endNs + CLOCK_SLACK_NS;
+}
+
+/** Whether two spans overlap in time, within the same 1 ms of clock slack. */
+export function overlap(a: ReceivedSpan, b: ReceivedSpan): boolean {
+  return a.startNs < b.endNs + CLOCK_SLACK_NS && b.startNs < a.endNs + CLOCK_SLACK_NS;
+}
+
+const CLOCK_SLACK_NS = 1_000_000n;
+
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 /** Calls `onField(fieldNo, wireType, reader)` for each field of the message in `bytes`; unread fields are skipped. */
