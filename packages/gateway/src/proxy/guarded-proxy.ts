@@ -10,7 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FlotillaError } from '@flotilla/kit';
 import type { HttpRequestTelemetry } from '@flotilla/kit/observability';
-import { isIdempotentHttp, type Deadline, type ExecutionContext, type FaultSpec, type UpstreamGuards } from '@flotilla/kit/resilience';
+import { Cancellation, isIdempotentHttp, type Deadline, type ExecutionContext, type FaultSpec, type UpstreamGuards } from '@flotilla/kit/resilience';
 import type { Dispatcher } from 'undici';
 import type { UpstreamResolver } from '../upstream/resolver.js';
 import { statusCountsAsFailure } from '../upstream/resolver.js';
@@ -54,7 +54,7 @@ export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
     r.refuse(problemFor(error, r.target), error);
     return;
   }
-  const clientGone = new AbortController();
+  const clientGone = Cancellation.create();
   const onClose = (): void => {
     if (!r.res.writableFinished) clientGone.abort(new Error('client went away'));
   };
@@ -72,7 +72,8 @@ export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
     const call = deps.upstreams.start(r.request, r.target.upstream, picked, method, r.path, headers);
     const timeoutMs = Math.min(r.target.timeoutMs, remaining);
     return new Promise<ProxyExchange>((resolve, reject) => {
-      const settle = (): void => ctx.signal.removeEventListener('abort', onAbort);
+      // Assigned below, before the dispatch that can call back.
+      let settle: () => void;
       const exchange = new ProxyExchange(r.req, r.res, r.requestId, { ...r.target, origin: picked.origin, timeoutMs }, deps.accessLog, r.request, call, {
         held: (held) => {
           settle();
@@ -83,8 +84,7 @@ export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
           reject(error);
         },
       });
-      const onAbort = (): void => exchange.cancel(ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('attempt cancelled'));
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      settle = ctx.cancellation.onAbort((reason) => exchange.cancel(reason instanceof Error ? reason : new Error('attempt cancelled')));
       exchange.extraHeaders = r.extraHeaders;
       current = exchange;
       const options: Dispatcher.DispatchOptions = { path: r.path, method: method as Dispatcher.HttpMethod, headers, body: r.hasBody ? r.req : null, headersTimeout: timeoutMs };
@@ -98,7 +98,7 @@ export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
 
   deps.guards
     .execute(r.target.upstream, attempt, {
-      signal: clientGone.signal,
+      cancellation: clientGone,
       deadline: r.deadline,
       idempotent: !r.hasBody && isIdempotentHttp(method, r.req.headers),
       fault,
@@ -112,7 +112,7 @@ export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
       (error: unknown) => {
         r.res.off('close', onClose);
         current?.discard();
-        if (clientGone.signal.aborted) return r.abandoned();
+        if (clientGone.aborted) return r.abandoned();
         r.refuse(problemFor(error, r.target), error);
       },
     );

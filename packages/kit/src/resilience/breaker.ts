@@ -174,18 +174,21 @@ export class AdaptiveBreaker implements Policy {
       return value;
     } catch (error) {
       // A call its caller gave up on says nothing about the upstream.
-      if (!(context.signal.aborted && !context.deadline.expired())) this.#record(!this.#isFailure(error));
+      if (!(context.cancellation.aborted && !context.deadline.expired())) this.#record(!this.#isFailure(error));
       throw error;
     }
   }
 
   /** Re-evaluates p and the state at the current time (emitting a change if there is one). */
   refresh(): BreakerState {
-    const { requests, accepts } = this.#counts.totals();
+    const requests = this.#counts.count('requests');
     const { k, minRequests, openAt } = this.#settings;
-    this.#probability = requests < minRequests ? 0 : Math.max(0, (requests - k * accepts) / (requests + 1));
-    const state: BreakerState = this.#probability === 0 ? 'closed' : this.#probability >= openAt ? 'open' : 'throttling';
-    this.#instruments?.probability.set({ upstream: this.upstream }, this.#probability);
+    const probability = requests < minRequests ? 0 : Math.max(0, (requests - k * this.#counts.count('accepts')) / (requests + 1));
+    if (probability !== this.#probability) {
+      this.#probability = probability;
+      this.#instruments?.probability.set({ upstream: this.upstream }, probability);
+    }
+    const state: BreakerState = probability === 0 ? 'closed' : probability >= openAt ? 'open' : 'throttling';
     if (state !== this.#state) this.#transition(state);
     return state;
   }

@@ -39,6 +39,9 @@ export interface BulkheadOptions extends Partial<BulkheadSettings> {
 /** Node's timers overflow past this; a deadline further away is never reached while queued. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** The bulkheads registered on each MetricsRegistry, published when it is scraped. */
+const bulkheadsByRegistry = new WeakMap<MetricsRegistry, Set<Bulkhead>>();
+
 interface Waiter {
   admit(): void;
 }
@@ -51,13 +54,24 @@ export class Bulkhead implements Policy {
   readonly #queue: Waiter[] = [];
   readonly #logger: Logger | undefined;
   readonly #instruments: BulkheadInstruments | undefined;
+  readonly #registry: MetricsRegistry | undefined;
 
   constructor(options: BulkheadOptions) {
     this.upstream = options.upstream;
     this.#settings = { maxConcurrent: options.maxConcurrent ?? BULKHEAD_DEFAULTS.maxConcurrent, maxQueue: options.maxQueue ?? BULKHEAD_DEFAULTS.maxQueue };
     this.#logger = options.logger;
-    this.#instruments = options.metrics === undefined ? undefined : bulkheadInstruments(options.metrics);
-    this.#publish();
+    const registry = options.metrics;
+    if (registry !== undefined) {
+      let bulkheads = bulkheadsByRegistry.get(registry);
+      if (bulkheads === undefined) bulkheadsByRegistry.set(registry, (bulkheads = new Set()));
+      bulkheads.add(this);
+      this.#registry = registry;
+      // Read at scrape time: setting two labelled gauges on every call's entry and exit cost more than the bulkhead itself.
+      this.#instruments = bulkheadInstruments(registry, () => {
+        for (const bulkhead of bulkheadsByRegistry.get(registry) ?? []) bulkhead.#publish();
+      });
+      this.#publish();
+    }
   }
 
   /** New limits; running calls finish, and freed or added slots admit queued ones. */
@@ -77,7 +91,6 @@ export class Bulkhead implements Policy {
       await this.#wait(context);
     } else {
       this.#inFlight++;
-      this.#publish();
     }
     try {
       return await fn(context);
@@ -89,7 +102,8 @@ export class Bulkhead implements Policy {
 
   /** Resolves once a slot is handed over (already counted in #inFlight). */
   #wait(context: ExecutionContext): Promise<void> {
-    if (context.signal.aborted) return Promise.reject(context.signal.reason);
+    const cancellation = context.cancellation;
+    if (cancellation.aborted) return Promise.reject(cancellation.reason);
     const remaining = context.deadline.remaining();
     const deadlineError = (): Error => context.deadline.error(`Deadline exceeded while queued for ${this.upstream}`);
     if (remaining <= 0) return Promise.reject(deadlineError());
@@ -98,15 +112,14 @@ export class Bulkhead implements Policy {
         cleanUp();
         const index = this.#queue.indexOf(waiter);
         if (index >= 0) this.#queue.splice(index, 1);
-        this.#publish();
         reject(error);
       };
-      const onAbort = (): void => leave(context.signal.reason);
       // A timer of its own (not the deadline's unref'd signal): a queued call keeps the process up until it is served or given up.
       const timer = remaining <= MAX_TIMER_MS ? setTimeout(() => leave(deadlineError()), remaining) : undefined;
+      const stopWatching = cancellation.onAbort(leave);
       const cleanUp = (): void => {
         clearTimeout(timer);
-        context.signal.removeEventListener('abort', onAbort);
+        stopWatching();
       };
       const waiter: Waiter = {
         admit: () => {
@@ -114,9 +127,7 @@ export class Bulkhead implements Policy {
           resolve();
         },
       };
-      context.signal.addEventListener('abort', onAbort, { once: true });
       this.#queue.push(waiter);
-      this.#publish();
     });
   }
 
@@ -125,7 +136,6 @@ export class Bulkhead implements Policy {
       this.#inFlight++;
       (this.#queue.shift() as Waiter).admit();
     }
-    this.#publish();
   }
 
   #reject(): FlotillaError {
@@ -144,6 +154,7 @@ export class Bulkhead implements Policy {
   }
 
   dispose(): void {
+    if (this.#registry !== undefined) bulkheadsByRegistry.get(this.#registry)?.delete(this);
     this.#instruments?.inFlight.remove({ upstream: this.upstream });
     this.#instruments?.queued.remove({ upstream: this.upstream });
   }

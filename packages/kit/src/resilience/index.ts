@@ -3,7 +3,8 @@ export { Deadline, REQUEST_TIMEOUT_HEADER, GRPC_TIMEOUT_HEADER, parseRequestTime
 export { currentDeadline, deadlineOf } from '../context.js';
 export { incomingRequestContext } from './request-deadline.js';
 export { systemClock, systemRandom, sleep, type Clock, type RandomSource } from './clock.js';
-export { executionContext, deriveContext, type Policy, type Operation, type ExecutionContext, type ExecuteOptions } from './policy.js';
+export { Cancellation } from './cancellation.js';
+export { executionContext, deriveContext, type ContextChanges, type Policy, type Operation, type ExecutionContext, type ExecuteOptions } from './policy.js';
 export { wrap, noopPolicy } from './wrap.js';
 export { fromCockatiel } from './cockatiel.js';
 export { DeadlinePolicy, type DeadlinePolicyOptions } from './deadline-policy.js';

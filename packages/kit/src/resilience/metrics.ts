@@ -47,9 +47,10 @@ export interface BulkheadInstruments {
   rejections: Counter<'upstream'>;
 }
 
-export function bulkheadInstruments(registry: MetricsRegistry): BulkheadInstruments {
+/** `collect` publishes the current figures: it runs when the registry is scraped. */
+export function bulkheadInstruments(registry: MetricsRegistry, collect?: () => void): BulkheadInstruments {
   return {
-    inFlight: registry.gauge({ name: 'flotilla_bulkhead_in_flight', help: 'Calls running through the bulkhead', labelNames: ['upstream'] }),
+    inFlight: registry.gauge({ name: 'flotilla_bulkhead_in_flight', help: 'Calls running through the bulkhead', labelNames: ['upstream'], ...(collect === undefined ? {} : { collect }) }),
     queued: registry.gauge({ name: 'flotilla_bulkhead_queued', help: 'Calls waiting for a bulkhead slot', labelNames: ['upstream'] }),
     rejections: registry.counter({ name: 'flotilla_bulkhead_rejections_total', help: 'Calls rejected because the bulkhead and its queue were full', labelNames: ['upstream'] }),
   };

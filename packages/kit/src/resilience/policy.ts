@@ -6,13 +6,15 @@
  */
 import { currentContext, currentDeadline } from '../context.js';
 import type { FlotillaError } from '../errors.js';
-import { NEVER_ABORTED } from './clock.js';
+import { Cancellation } from './cancellation.js';
 import { Deadline } from './deadline.js';
 import type { FaultSpec } from './fault/fault-spec.js';
 
 /** What a policy hands to the function it runs. */
 export interface ExecutionContext {
   /** Stop when this fires: the caller went away or (inside a DeadlinePolicy) the deadline passed. */
+  readonly cancellation: Cancellation;
+  /** The same as an AbortSignal, for APIs that take one (fetch, gRPC); made on first use. */
   readonly signal: AbortSignal;
   readonly deadline: Deadline;
   /** 1 for the first try, 2 for the first retry…: pick another instance when it is above 1. */
@@ -29,7 +31,9 @@ export interface ExecutionContext {
 
 /** What a caller may pass to `execute`; anything left out comes from the request context or a default. */
 export interface ExecuteOptions<T = unknown> {
+  /** The caller's signal; or `cancellation`, which is cheaper when the caller makes its own. */
   signal?: AbortSignal | undefined;
+  cancellation?: Cancellation | undefined;
   /** Default: the request context's deadline (currentDeadline()), else none. */
   deadline?: Deadline | undefined;
   idempotent?: boolean | undefined;
@@ -45,31 +49,56 @@ export interface Policy {
   execute<T>(fn: Operation<T>, options?: ExecuteOptions<T>): Promise<T>;
 }
 
-// Contexts built here are complete: a policy handed one by an outer policy uses it as is.
-const complete = new WeakSet<object>();
+/** A complete context: a policy handed one by an outer policy uses it as is. */
+class Execution implements ExecutionContext {
+  constructor(
+    readonly cancellation: Cancellation,
+    readonly deadline: Deadline,
+    readonly attempt: number,
+    readonly idempotent: boolean,
+    readonly failureOf: ((result: unknown) => unknown) | undefined,
+    readonly fault: FaultSpec | undefined,
+    readonly fallback: ((error: FlotillaError) => unknown) | undefined,
+  ) {}
 
-/** Fills what the caller left out: signal and deadline from the request context, first attempt, not idempotent. */
-export function executionContext<T>(options: ExecuteOptions<T> | undefined): ExecutionContext {
-  if (options !== undefined && complete.has(options)) return options as ExecutionContext;
-  const request = options?.signal === undefined ? currentContext() : undefined;
-  const context: ExecutionContext = {
-    signal: options?.signal ?? request?.signal ?? NEVER_ABORTED,
-    deadline: options?.deadline ?? currentDeadline() ?? Deadline.NONE,
-    attempt: options?.attempt ?? 1,
-    idempotent: options?.idempotent ?? false,
-    failureOf: options?.failureOf as ExecutionContext['failureOf'],
-    fault: options?.fault,
-    fallback: options?.fallback as ExecutionContext['fallback'],
-  };
-  complete.add(context);
-  return context;
+  get signal(): AbortSignal {
+    return this.cancellation.signal;
+  }
 }
 
-/** `base` with some fields changed (e.g. a combined signal, the next attempt), complete for the next policy. */
-export function deriveContext(base: ExecutionContext, changes: Partial<ExecutionContext>): ExecutionContext {
-  const next = { ...base, ...changes };
-  complete.add(next);
-  return next;
+/** Fills what the caller left out: cancellation and deadline from the request context, first attempt, not idempotent. */
+export function executionContext<T>(options: ExecuteOptions<T> | undefined): ExecutionContext {
+  if (options instanceof Execution) return options;
+  let cancellation = options?.cancellation;
+  if (cancellation === undefined) {
+    const signal = options?.signal ?? currentContext()?.signal;
+    cancellation = signal === undefined ? Cancellation.NEVER : Cancellation.fromSignal(signal);
+  }
+  return new Execution(
+    cancellation,
+    options?.deadline ?? currentDeadline() ?? Deadline.NONE,
+    options?.attempt ?? 1,
+    options?.idempotent ?? false,
+    options?.failureOf as ExecutionContext['failureOf'],
+    options?.fault,
+    options?.fallback as ExecutionContext['fallback'],
+  );
+}
+
+export type ContextChanges = Partial<Omit<ExecutionContext, 'signal'>> & { signal?: AbortSignal };
+
+/** `base` with some fields changed (e.g. its own cancellation, the next attempt), complete for the next policy. */
+export function deriveContext(base: ExecutionContext, changes: ContextChanges): ExecutionContext {
+  const cancellation = changes.cancellation ?? (changes.signal === undefined ? base.cancellation : Cancellation.fromSignal(changes.signal));
+  return new Execution(
+    cancellation,
+    changes.deadline ?? base.deadline,
+    changes.attempt ?? base.attempt,
+    changes.idempotent ?? base.idempotent,
+    'failureOf' in changes ? changes.failureOf : base.failureOf,
+    'fault' in changes ? changes.fault : base.fault,
+    'fallback' in changes ? changes.fallback : base.fallback,
+  );
 }
 
 /** A complete context as the options of an inner policy's `execute`. */

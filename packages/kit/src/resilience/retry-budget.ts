@@ -66,8 +66,7 @@ export class RetryBudget {
 
   /** Grants one retry and counts it, or refuses (false) when the budget is spent. */
   tryAcquire(): boolean {
-    const { requests, retries } = this.#counts.totals();
-    if (retries + 1 > this.#allowance(requests)) return false;
+    if (this.#counts.count('retries') + 1 > this.#allowance(this.#counts.count('requests'))) return false;
     this.#counts.add('retries');
     return true;
   }

@@ -131,7 +131,7 @@ export class RetryPolicy implements Policy {
   #stopReason(failure: unknown, next: number, delayMs: number, context: ExecutionContext): RetryStop | undefined {
     if (!this.#retryable(failure)) return 'not-retryable';
     if (next > this.#settings.maxAttempts) return 'attempts';
-    if (context.signal.aborted) return 'cancelled';
+    if (context.cancellation.aborted) return 'cancelled';
     if (context.deadline.remaining() < delayMs + this.#settings.minAttemptMs) return 'deadline';
     // Last, so a retry refused for another reason spends nothing.
     if (this.#budget !== undefined && !this.#budget.tryAcquire()) return 'budget';

@@ -2,7 +2,8 @@
  * SlidingCounts: a few counters over a sliding time window, kept in a ring of
  * buckets (window / buckets ms each). Old buckets are cleared as time moves
  * on, so the totals always cover the last `windowMs` (give or take the
- * bucket being filled). O(buckets) to read, O(1) to add; no timers.
+ * bucket being filled). Running sums: O(1) to add and to read (amortised
+ * over the buckets that expire); no timers.
  */
 import type { Clock } from './clock.js';
 
@@ -15,6 +16,10 @@ export class SlidingCounts<K extends string> {
   /** Per bucket: which bucket number (time / bucketMs) it holds, and its counts. */
   readonly #epochs: number[];
   readonly #counts: number[][];
+  /** Running sums over the buckets in the window, kept as buckets expire, so reading costs no loop. */
+  readonly #sums: number[];
+  /** The newest bucket number seen; buckets up to it have been expired. */
+  #current = Number.NEGATIVE_INFINITY;
 
   constructor(keys: readonly K[], options: { windowMs: number; buckets: number; clock: Clock }) {
     if (!(options.windowMs > 0) || !Number.isInteger(options.buckets) || options.buckets < 1) {
@@ -27,31 +32,50 @@ export class SlidingCounts<K extends string> {
     this.#clock = options.clock;
     this.#epochs = new Array<number>(options.buckets).fill(Number.NEGATIVE_INFINITY);
     this.#counts = Array.from({ length: options.buckets }, () => new Array<number>(keys.length).fill(0));
+    this.#sums = new Array<number>(keys.length).fill(0);
   }
 
   add(key: K, n = 1): void {
-    const epoch = Math.floor(this.#clock.now() / this.bucketMs);
+    const epoch = this.#advance();
     const slot = this.#slot(epoch);
     const counts = this.#counts[slot] as number[];
-    if (this.#epochs[slot] !== epoch) {
-      this.#epochs[slot] = epoch;
-      counts.fill(0);
-    }
     const index = this.#keys.indexOf(key);
     counts[index] = (counts[index] as number) + n;
+    this.#sums[index] = (this.#sums[index] as number) + n;
+  }
+
+  /** One counter summed over the window. */
+  count(key: K): number {
+    this.#advance();
+    return this.#sums[this.#keys.indexOf(key)] as number;
   }
 
   /** Every counter summed over the window. */
   totals(): Record<K, number> {
+    this.#advance();
+    return Object.fromEntries(this.#keys.map((key, i) => [key, this.#sums[i]])) as Record<K, number>;
+  }
+
+  /** Moves the window to now: buckets that fell out of it leave the sums and are reused. */
+  #advance(): number {
     const epoch = Math.floor(this.#clock.now() / this.bucketMs);
-    const oldest = epoch - this.#epochs.length + 1;
-    const sums = new Array<number>(this.#keys.length).fill(0);
-    this.#epochs.forEach((bucketEpoch, slot) => {
-      if (bucketEpoch < oldest || bucketEpoch > epoch) return;
+    if (epoch === this.#current) return epoch;
+    if (epoch < this.#current) return this.#current; // a clock stepping back: keep counting in the newest bucket
+    // Every bucket number from the one after #current to epoch now starts empty (at most one lap of the ring).
+    const first = Math.max(this.#current + 1, epoch - this.buckets + 1);
+    for (let e = first; e <= epoch; e++) {
+      const slot = this.#slot(e);
       const counts = this.#counts[slot] as number[];
-      for (let i = 0; i < sums.length; i++) sums[i] = (sums[i] as number) + (counts[i] as number);
-    });
-    return Object.fromEntries(this.#keys.map((key, i) => [key, sums[i]])) as Record<K, number>;
+      if (this.#epochs[slot] !== Number.NEGATIVE_INFINITY) {
+        for (let i = 0; i < counts.length; i++) {
+          this.#sums[i] = (this.#sums[i] as number) - (counts[i] as number);
+          counts[i] = 0;
+        }
+      }
+      this.#epochs[slot] = e;
+    }
+    this.#current = epoch;
+    return epoch;
   }
 
   #slot(epoch: number): number {
