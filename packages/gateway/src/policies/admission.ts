@@ -47,9 +47,10 @@ async function admitAsync(policies: GatewayPolicies, route: RoutePolicy, req: In
   }
   if (limit === undefined) return { ok: true, identity, responseHeaders: [] };
   const key = rateLimitKey(limit.keyBy, { ip: req.socket.remoteAddress, headers: req.headers }, identity === null ? undefined : { subject: identity.subject, ...(identity.method === 'apiKey' ? { apiKeyId: identity.subject } : {}) });
-  const decision = await policies.limiter.check(route.name, key, limit.name);
+  // In-process buckets answer at once; only a shared store (Redis) needs the await.
+  const decision = policies.limiter.checkNow(route.name, key, limit.name) ?? (await policies.limiter.check(route.name, key, limit.name));
   const headers: string[] = [];
-  for (const [name, value] of Object.entries(decision.headers)) headers.push(name, value);
+  for (const name in decision.headers) headers.push(name, decision.headers[name] as string);
   if (!decision.allowed) {
     return { ok: false, problem: { code: 'rate-limited', detail: `Rate limit "${decision.policy ?? limit.name}" exceeded; retry in ${decision.retryAfterSeconds} s`, extensions: { policy: decision.policy, retryAfter: decision.retryAfterSeconds }, headers } };
   }

@@ -47,6 +47,12 @@ export interface ExchangeTarget {
 export interface HoldCallbacks {
   held(exchange: ProxyExchange): void;
   failed(error: Error): void;
+  /**
+   * Whether an answer with this status is held for the guard to judge (one
+   * it may retry). Any other goes to the client at once and `held` is still
+   * called: the guard records it, with no pause and resume of the upstream.
+   */
+  holds(status: number): boolean;
 }
 
 export class ProxyExchange implements Dispatcher.DispatchHandler {
@@ -67,6 +73,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private drainHooked = false;
   private cancelled: Error | undefined;
   private bodyEnded = false;
+  private answered = false;
   /** From the upstream's Content-Length; -1 when it streams without one. */
   contentLength = -1;
   /** Headers added to the client's answer (RateLimit…), as a flat array. */
@@ -105,11 +112,21 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     const hold = this.hold;
     if (hold !== undefined) {
       this.hold = undefined;
-      this.heldHeaders = rawHeaders;
+      if (hold.holds(statusCode)) {
+        this.heldHeaders = rawHeaders;
+        hold.held(this);
+        return false; // paused until forward() or discard()
+      }
+      const flowing = this.writeHeaders(rawHeaders);
       hold.held(this);
-      return false; // paused until forward() or discard()
+      return flowing;
     }
     return this.writeHeaders(rawHeaders);
+  }
+
+  /** True once this exchange answers the client itself (the response is on its way, or its failure was sent). */
+  get answering(): boolean {
+    return this.answered;
   }
 
   /** Sends the held response on to the client. */
@@ -138,6 +155,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   private writeHeaders(rawHeaders: Buffer[]): boolean {
     this.state = STREAMING;
+    this.answered = true;
     try {
       const headers = downstreamResponseHeaders(rawHeaders, this.requestId, this, this.target.publicLocation);
       if (this.extraHeaders !== undefined) headers.push(...this.extraHeaders);

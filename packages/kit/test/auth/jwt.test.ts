@@ -195,3 +195,37 @@ describe('401 versus 403', () => {
     assert.match(result.wwwAuthenticate ?? '', /error="invalid_request"/);
   });
 });
+
+describe('JWT: a token verified once is remembered, never past what it allows', () => {
+  function clocked(): { auth: Authenticator; now: { ms: number } } {
+    const now = { ms: Date.now() };
+    const settings = parseAuthSettings({ jwt: { issuer: 'https://issuer.test', audience: 'flotilla', algorithms: ['HS256'], secret: SECRET, clockSkewSeconds: 0 } });
+    return { auth: new Authenticator(settings, { clock: () => now.ms }), now };
+  }
+
+  test('the same token is accepted again until its expiry, then refused as expired', async () => {
+    const { auth, now } = clocked();
+    const exp = Math.floor(now.ms / 1000) + 30;
+    const token = hsToken(goodClaims({ exp }));
+    assert.equal(accepted(await auth.authenticate(bearer(token))).subject, 'ada');
+    assert.equal(accepted(await auth.authenticate(bearer(token))).subject, 'ada');
+    now.ms = exp * 1000;
+    refused(await auth.authenticate(bearer(token)), 'The access token expired');
+  });
+
+  test('new settings forget what the old ones accepted', async () => {
+    const { auth } = clocked();
+    const token = hsToken();
+    accepted(await auth.authenticate(bearer(token)));
+    auth.update(parseAuthSettings({ jwt: { issuer: 'https://issuer.test', audience: 'flotilla', algorithms: ['HS256'], secret: 'another-secret-of-at-least-32-bytes!!' } }));
+    refused(await auth.authenticate(bearer(token)), 'The token signature is invalid');
+  });
+
+  test('a token that differs only in its signature is checked on its own', async () => {
+    const { auth } = clocked();
+    const token = hsToken();
+    accepted(await auth.authenticate(bearer(token)));
+    const last = token.at(-2) === 'A' ? 'B' : 'A';
+    refused(await auth.authenticate(bearer(`${token.slice(0, -2)}${last}${token.at(-1)}`)), 'The token signature is invalid');
+  });
+});

@@ -8,6 +8,7 @@
  * `update(settings)` swaps everything at once (hot reload); a request keeps
  * the settings it started with.
  */
+import type { KeyObject } from 'node:crypto';
 import { FlotillaError } from '../../errors.js';
 import { REQUEST_ID_HEADER } from '../request-id.js';
 import { bearerChallenge } from './challenge.js';
@@ -116,7 +117,7 @@ export class Authenticator {
   signIdentityHeader(identity: Identity, binding: IdentityBinding & { claims?: readonly string[] }): string {
     const settings = this.state.settings.identityHeader;
     if (settings === undefined) throw new FlotillaError('internal', 'auth.identityHeader is not configured, so no identity can be forwarded');
-    return signIdentity(identity, settings.secret, { ...binding, ttlSeconds: settings.ttlSeconds, now: this.clock() });
+    return signIdentity(identity, this.state.identityKeys[0] as KeyObject, { ...binding, ttlSeconds: settings.ttlSeconds, now: this.clock() });
   }
 
   /**
@@ -127,10 +128,10 @@ export class Authenticator {
   readIdentityHeader(headers: HeaderBag, binding: Omit<IdentityBinding, 'requestId'>): Identity | null {
     const state = this.state;
     const value = headers[IDENTITY_HEADER];
-    if (value === undefined || state.identitySecrets.length === 0) return null;
+    if (value === undefined || state.identityKeys.length === 0) return null;
     if (typeof value !== 'string') return this.ignoredIdentity('repeated');
     const requestId = headers[REQUEST_ID_HEADER];
-    const result = verifyIdentityHeader(value, state.identitySecrets, { ...binding, requestId: typeof requestId === 'string' ? requestId : undefined }, {
+    const result = verifyIdentityHeader(value, state.identityKeys, { ...binding, requestId: typeof requestId === 'string' ? requestId : undefined }, {
       now: this.clock(),
       clockSkewSeconds: state.settings.identityHeader?.clockSkewSeconds,
     });
@@ -159,8 +160,15 @@ export class Authenticator {
       const description = 'Bearer tokens are not accepted here';
       return { problem: new FlotillaError('unauthenticated', description), wwwAuthenticate: bearerChallenge(realm, { code: 'invalid_token', description }) };
     }
+    const skew = state.jwt.settings.clockSkewSeconds;
+    const keySet = state.jwt.jwks;
+    const known = state.verifiedTokens.get(token, this.clock(), skew, keySet);
+    if (known !== undefined) return { identity: known };
     const result = await verifyJwt(token, state.jwt, this.clock);
-    if (result.ok) return { identity: result.identity };
+    if (result.ok) {
+      state.verifiedTokens.add(token, result.identity, this.clock(), keySet);
+      return { identity: result.identity };
+    }
     if (result.reason === 'keys-unavailable') {
       // Not the client's fault: a 401 would only make it fetch a new token that fails the same way.
       return { problem: new FlotillaError('unavailable', 'The token signing keys cannot be fetched right now'), wwwAuthenticate: undefined };

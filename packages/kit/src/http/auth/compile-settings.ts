@@ -3,6 +3,7 @@
  * ids are unique…) and turned into ready-to-use verifiers. Either the whole
  * thing compiles or a ConfigError lists every problem and nothing changes.
  */
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { ConfigError, type ConfigProblem } from '../../config/problems.js';
 import { ApiKeyVerifier } from './api-keys.js';
 import { missingCredentialsChallenge } from './challenge.js';
@@ -11,14 +12,17 @@ import { algorithmFor, importJwk, importPem, type VerificationKey } from './jwt-
 import type { JwtVerifierConfig } from './jwt-verifier.js';
 import type { AuthLogger } from './logger.js';
 import type { AuthSettings, JwtSettings } from './settings.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 export interface CompiledAuth {
   settings: AuthSettings;
   missingChallenge: string;
   jwt: JwtVerifierConfig | undefined;
   apiKeys: ApiKeyVerifier;
-  /** Identity-header secrets, the signing one first; empty when not configured. */
-  identitySecrets: readonly string[];
+  /** Identity-header secrets as HMAC keys, the signing one first; empty when not configured. */
+  identityKeys: readonly KeyObject[];
+  /** Bearer tokens verified under these settings. */
+  verifiedTokens: VerifiedTokens;
 }
 
 export interface CompileDependencies {
@@ -35,6 +39,7 @@ export function compileAuthSettings(settings: AuthSettings, previous: CompiledAu
   const { problems, keys } = check(settings);
   if (problems.length > 0) throw new ConfigError('auth', 'auth settings', problems);
   const jwt = settings.jwt;
+  const identitySecrets = settings.identityHeader === undefined ? [] : [settings.identityHeader.secret, settings.identityHeader.previousSecret].filter((s): s is string => s !== undefined);
   return {
     settings,
     missingChallenge: missingCredentialsChallenge(settings.realm, { bearer: jwt !== undefined, apiKey: settings.apiKeys.length > 0 }),
@@ -47,7 +52,8 @@ export function compileAuthSettings(settings: AuthSettings, previous: CompiledAu
       jwks: jwt.jwks === undefined ? undefined : reuseOrCreateJwks(jwt, previous, deps),
     },
     apiKeys: new ApiKeyVerifier(settings.apiKeys),
-    identitySecrets: settings.identityHeader === undefined ? [] : [settings.identityHeader.secret, settings.identityHeader.previousSecret].filter((s): s is string => s !== undefined),
+    identityKeys: identitySecrets.map((secret) => createSecretKey(Buffer.from(secret, 'utf8'))),
+    verifiedTokens: new VerifiedTokens(),
   };
 }
 

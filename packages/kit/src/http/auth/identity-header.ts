@@ -13,7 +13,7 @@
  * verify) can mint identities, so the secret is a mesh-internal credential —
  * keep it out of anything client-facing and rotate it with `previousSecret`.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { AuthMethod, Identity } from './identity.js';
 import { decodeJsonObject } from './jws.js';
 
@@ -59,21 +59,41 @@ interface Payload {
   cl?: Record<string, unknown>;
 }
 
-export function signIdentity(identity: Identity, secret: string, options: SignIdentityOptions): string {
+/** An HMAC secret: the string from config, or the same imported once as a KeyObject (cheaper per call). */
+export type IdentitySecret = string | KeyObject;
+
+export function signIdentity(identity: Identity, secret: IdentitySecret, options: SignIdentityOptions): string {
   const iat = Math.floor((options.now ?? Date.now()) / 1000);
-  const payload: Payload = { sub: identity.subject, roles: [...identity.roles], m: identity.method, iat, exp: iat + (options.ttlSeconds ?? 30), mth: options.method.toUpperCase(), tgt: options.target };
-  if (options.requestId !== undefined) payload.rid = options.requestId;
-  if (options.claims !== undefined && options.claims.length > 0) {
-    const picked: Record<string, unknown> = {};
-    for (const name of options.claims) if (identity.claims[name] !== undefined) picked[name] = identity.claims[name];
-    payload.cl = picked;
-  }
-  const body = `${VERSION}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  const exp = iat + (options.ttlSeconds ?? 30);
+  const rid = options.requestId === undefined ? '' : `,"rid":${JSON.stringify(options.requestId)}`;
+  const json = `${identityPart(identity, options.claims)},"iat":${iat},"exp":${exp},"mth":${JSON.stringify(options.method.toUpperCase())},"tgt":${JSON.stringify(options.target)}${rid}}`;
+  const body = `${VERSION}.${Buffer.from(json).toString('base64url')}`;
   return `${body}.${mac(secret, body).toString('base64url')}`;
 }
 
+/** The identity's own fields, serialised once per identity object (a cached token's identity is reused across requests). */
+const identityParts = new WeakMap<Identity, string>();
+
+/** `{"sub":…,"roles":…,"m":…[,"cl":…]` without the closing brace. */
+function identityPart(identity: Identity, claims: readonly string[] | undefined): string {
+  const carriesClaims = claims !== undefined && claims.length > 0;
+  if (!carriesClaims) {
+    const cached = identityParts.get(identity);
+    if (cached !== undefined) return cached;
+  }
+  const part: Pick<Payload, 'sub' | 'roles' | 'm' | 'cl'> = { sub: identity.subject, roles: [...identity.roles], m: identity.method };
+  if (carriesClaims) {
+    const picked: Record<string, unknown> = {};
+    for (const name of claims) if (identity.claims[name] !== undefined) picked[name] = identity.claims[name];
+    part.cl = picked;
+  }
+  const json = JSON.stringify(part).slice(0, -1);
+  if (!carriesClaims) identityParts.set(identity, json);
+  return json;
+}
+
 /** Checks signature (any of `secrets`), expiry and binding; never throws. */
-export function verifyIdentityHeader(value: string, secrets: readonly string[], binding: IdentityBinding, options: VerifyIdentityOptions = {}): IdentityHeaderResult {
+export function verifyIdentityHeader(value: string, secrets: readonly IdentitySecret[], binding: IdentityBinding, options: VerifyIdentityOptions = {}): IdentityHeaderResult {
   if (value.length > MAX_HEADER_LENGTH) return { ok: false, reason: 'malformed' };
   const parts = value.split('.');
   if (parts.length !== 3 || parts[0] !== VERSION) return { ok: false, reason: 'malformed' };
@@ -95,7 +115,7 @@ export function verifyIdentityHeader(value: string, secrets: readonly string[], 
   return { ok: true, identity: { subject: payload.sub, roles: payload.roles, method: payload.m, claims: payload.cl ?? {} } };
 }
 
-function mac(secret: string, body: string): Buffer {
+function mac(secret: IdentitySecret, body: string): Buffer {
   return createHmac('sha256', secret).update(body).digest();
 }
 

@@ -31,6 +31,7 @@ export class JwksCache {
   private inFlight: Promise<void> | undefined;
   private fetches = 0;
   private failures = 0;
+  private keySetVersion = 0;
 
   constructor(
     readonly settings: JwksSettings,
@@ -57,6 +58,16 @@ export class JwksCache {
       found = this.matching(kid);
     }
     return found;
+  }
+
+  /** Changes whenever a fetch replaces the key set (tokens verified before may no longer verify). */
+  get version(): number {
+    return this.keySetVersion;
+  }
+
+  /** Until when (ms since the epoch) the cached keys count as fresh. */
+  get freshUntil(): number {
+    return this.expiresAt;
   }
 
   stats(): JwksStats {
@@ -93,6 +104,7 @@ export class JwksCache {
       if (text.length > MAX_JWKS_BYTES) throw new Error('response too large');
       const keys = this.parse(JSON.parse(text) as unknown);
       this.keys = keys;
+      this.keySetVersion++;
       this.loaded = true;
       this.expiresAt = this.clock() + this.lifetimeSeconds(response.headers.get('cache-control')) * 1000;
       this.logger?.debug({ event: { action: 'jwks-fetched' }, url: { full: where }, labels: { keys: keys.length } }, `JWKS ${where}: ${keys.length} usable key(s)`);

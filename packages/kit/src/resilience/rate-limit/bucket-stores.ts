@@ -56,6 +56,12 @@ export class BucketStores {
     this.#redis = openRedis(settings);
   }
 
+  /** The answer right away when no shared store is configured (in-process buckets); undefined when `take` must ask Redis. */
+  takeNow(key: string, shape: BucketShape): StoreAnswer | undefined {
+    if (this.#redis !== undefined) return undefined;
+    return { kind: 'bucket', result: this.#local.take(key, shape), source: 'local' };
+  }
+
   async take(key: string, shape: BucketShape): Promise<StoreAnswer> {
     const redis = this.#redis;
     if (redis === undefined) return { kind: 'bucket', result: this.#local.take(key, shape), source: 'local' };

@@ -5,7 +5,7 @@
  * with `update()`; a decision in flight finishes with the settings it began with.
  */
 import type { MetricsRegistry } from '../../observability/metrics/registry.js';
-import { BucketStores, type BucketSource, type BucketStoresStatus, type RateLimitLogger } from './bucket-stores.js';
+import { BucketStores, type BucketSource, type BucketStoresStatus, type RateLimitLogger, type StoreAnswer } from './bucket-stores.js';
 import { limitHeaderValue, policyHeaderValue, RATE_LIMIT_HEADER, RATE_LIMIT_POLICY_HEADER, RETRY_AFTER_HEADER, secondsCeil, sfString } from './headers.js';
 import { RateLimitMetrics } from './metrics.js';
 import { parseRateLimitSettings, type RateLimitKeyBy, type RateLimitSettings } from './settings.js';
@@ -94,7 +94,22 @@ export class RateLimiter {
   async check(route: string, key: string, policy?: string): Promise<RateLimitDecision> {
     const compiled = this.#resolve(route, policy);
     if (compiled === undefined) return unlimited(route);
-    const answer = await this.#stores.take(`${compiled.info.name}:${route}:${key}`, compiled.shape);
+    return this.#decided(route, compiled, await this.#stores.take(bucketKey(compiled, route, key), compiled.shape));
+  }
+
+  /**
+   * `check` without a promise when no shared store is involved (the route is
+   * not limited, or buckets are in-process); undefined means "call `check`".
+   * For hot paths that would otherwise await a value that is already there.
+   */
+  checkNow(route: string, key: string, policy?: string): RateLimitDecision | undefined {
+    const compiled = this.#resolve(route, policy);
+    if (compiled === undefined) return unlimited(route);
+    const answer = this.#stores.takeNow(bucketKey(compiled, route, key), compiled.shape);
+    return answer === undefined ? undefined : this.#decided(route, compiled, answer);
+  }
+
+  #decided(route: string, compiled: CompiledPolicy, answer: StoreAnswer): RateLimitDecision {
     const decision = toDecision(route, compiled, answer);
     this.#metrics?.decision(route, decision.allowed ? 'allowed' : 'limited');
     return decision;
@@ -159,26 +174,36 @@ function compile(settings: RateLimitSettings): Compiled {
   return { settings, policies };
 }
 
-function toDecision(route: string, compiled: CompiledPolicy, answer: Awaited<ReturnType<BucketStores['take']>>): RateLimitDecision {
+function bucketKey(compiled: CompiledPolicy, route: string, key: string): string {
+  return `${compiled.info.name}:${route}:${key}`;
+}
+
+// Object literals with every field, no spreads: this runs once per limited request.
+function toDecision(route: string, compiled: CompiledPolicy, answer: StoreAnswer): RateLimitDecision {
+  const policy = compiled.info.name;
   const limit = compiled.shape.capacity;
-  const base = { route, policy: compiled.info.name, limit, windowSeconds: compiled.windowSeconds };
+  const windowSeconds = compiled.windowSeconds;
   if (answer.kind === 'unavailable') {
+    if (answer.verdict === 'allow') {
+      return { allowed: true, route, policy, limit, windowSeconds, remaining: limit, resetSeconds: 0, retryAfterSeconds: 0, store: 'unavailable', headers: { [RATE_LIMIT_POLICY_HEADER]: compiled.policyHeader } };
+    }
     const retryAfterSeconds = secondsCeil(answer.retryAfterMs);
-    if (answer.verdict === 'allow') return { ...base, allowed: true, remaining: limit, resetSeconds: 0, retryAfterSeconds: 0, store: 'unavailable', headers: { [RATE_LIMIT_POLICY_HEADER]: compiled.policyHeader } };
     return {
-      ...base, allowed: false, remaining: 0, resetSeconds: retryAfterSeconds, retryAfterSeconds, store: 'unavailable',
+      allowed: false, route, policy, limit, windowSeconds, remaining: 0, resetSeconds: retryAfterSeconds, retryAfterSeconds, store: 'unavailable',
       headers: { [RATE_LIMIT_POLICY_HEADER]: compiled.policyHeader, [RATE_LIMIT_HEADER]: limitHeaderValue(compiled.quotedName, 0, retryAfterSeconds), [RETRY_AFTER_HEADER]: String(retryAfterSeconds) },
     };
   }
   const { result, source } = answer;
   const resetSeconds = secondsCeil(result.resetMs);
+  const limitHeader = limitHeaderValue(compiled.quotedName, result.remaining, resetSeconds);
+  if (result.allowed) {
+    return { allowed: true, route, policy, limit, windowSeconds, remaining: result.remaining, resetSeconds, retryAfterSeconds: 0, store: source, headers: { [RATE_LIMIT_POLICY_HEADER]: compiled.policyHeader, [RATE_LIMIT_HEADER]: limitHeader } };
+  }
   const retryAfterSeconds = secondsCeil(result.retryAfterMs);
-  const headers: Record<string, string> = {
-    [RATE_LIMIT_POLICY_HEADER]: compiled.policyHeader,
-    [RATE_LIMIT_HEADER]: limitHeaderValue(compiled.quotedName, result.remaining, resetSeconds),
+  return {
+    allowed: false, route, policy, limit, windowSeconds, remaining: result.remaining, resetSeconds, retryAfterSeconds, store: source,
+    headers: { [RATE_LIMIT_POLICY_HEADER]: compiled.policyHeader, [RATE_LIMIT_HEADER]: limitHeader, [RETRY_AFTER_HEADER]: String(retryAfterSeconds) },
   };
-  if (!result.allowed) headers[RETRY_AFTER_HEADER] = String(retryAfterSeconds);
-  return { ...base, allowed: result.allowed, remaining: result.remaining, resetSeconds, retryAfterSeconds, store: source, headers };
 }
 
 function unlimited(route: string): RateLimitDecision {
