@@ -11,12 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { canPin, installCleanup, spawnChild, type Child } from '../lib/children.js';
 import { runLoad, type MeasuredLoad } from '../lib/load.js';
 import { freePort, waitFor200 } from '../lib/net.js';
 import { fixed, median, renderTable } from '../lib/table.js';
 import { REPO_ROOT, USERS_MAIN, seedUsers } from '../users/servers.js';
+import { startSink } from './sink.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,24 +40,6 @@ const children: Child[] = [];
 installCleanup(async () => {
   await Promise.all(children.map((c) => c.stop(2_000)));
 });
-
-async function startSink(): Promise<{ child: Child; endpoint: string; totals: () => Promise<{ requests: number; bytes: number }> }> {
-  const child = spawnChild({ name: 'otlp sink', command: process.execPath, args: [fileURLToPath(new URL('./sink.mjs', import.meta.url))], cwd: workDir, env: process.env, pipeStdout: true });
-  children.push(child);
-  const lines: string[] = [];
-  child.process.stdout?.setEncoding('utf8');
-  child.process.stdout?.on('data', (chunk: string) => lines.push(...chunk.split('\n').filter(Boolean)));
-  while (lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
-  const { port } = JSON.parse(lines[0] as string) as { port: number };
-  return {
-    child,
-    endpoint: `http://127.0.0.1:${port}/v1/traces`,
-    totals: async () => {
-      await child.stop();
-      return JSON.parse(lines[lines.length - 1] as string) as { requests: number; bytes: number };
-    },
-  };
-}
 
 async function startUsers(name: string, tracingEndpoint: string | undefined): Promise<{ child: Child; url: string }> {
   const port = await freePort();
@@ -84,7 +66,8 @@ async function startUsers(name: string, tracingEndpoint: string | undefined): Pr
   return { child, url };
 }
 
-const sink = await startSink();
+const sink = await startSink({ workDir, cpus: undefined });
+children.push(sink.child);
 const off = await startUsers('tracing-off', undefined);
 const on = await startUsers('tracing-on', sink.endpoint);
 log(`users ready: tracing off ${off.url}, tracing on ${on.url} → ${sink.endpoint}`);
@@ -132,7 +115,7 @@ for (let round = 0; round < rounds; round++) {
 }
 
 await Promise.all([off.child.stop(), on.child.stop()]);
-const exported = await sink.totals();
+const exported = await sink.stop();
 const row = (mode: 'off' | 'on'): string[] => {
   const rs = results[mode];
   return [
@@ -148,7 +131,7 @@ process.stdout.write(
   `\nGET /users/:id on SQLite, ${rounds} rounds × ${args.duration} s (median), ${args.connections} connections; server ${SERVER_CPUS === undefined ? 'unpinned' : `pinned to CPU ${SERVER_CPUS}`}, load ${LOAD_CPUS === undefined ? 'unpinned' : `pinned to CPU ${LOAD_CPUS}`}; log level warn\n\n` +
     renderTable(['users service', 'CPU µs/request', 'req/s', 'p99 ms', 'server CPU %'], [row('off'), row('on')]) +
     `\n\nCPU per request, tracing on / off: ${ratio.toFixed(2)}× (target ≤ 1.25×)\n` +
-    `sink received ${exported.requests} OTLP export requests, ${(exported.bytes / 1_048_576).toFixed(1)} MiB\n`,
+    `sink received ${exported.spans} spans in ${exported.requests} OTLP export requests, ${(exported.bytes / 1_048_576).toFixed(1)} MiB\n`,
 );
 rmSync(workDir, { recursive: true, force: true });
 process.exit(0);

@@ -36,12 +36,20 @@ export class FlotillaError extends Error {
   readonly code: ErrorCode;
   /** Extra, client-safe members for the problem document. */
   readonly details: Record<string, unknown> | undefined;
+  /**
+   * The exact HTTP status / gRPC code to answer with instead of the kind's
+   * usual one, for an error that names its own (an injected fault abort).
+   */
+  readonly httpStatus: number | undefined;
+  readonly grpcCode: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown>; httpStatus?: number; grpcCode?: number }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.details = options?.details;
+    this.httpStatus = options?.httpStatus;
+    this.grpcCode = options?.grpcCode;
   }
 }
 

@@ -94,7 +94,7 @@ async function guardedPart(part: AggregationPart, match: MatchResult, headers: s
   const guards = deps.guards;
   if (guards === undefined) return callPart(part, match, headers, deps, controller, part.timeoutMs);
   try {
-    return await guards.execute(part.upstream, (ctx) => callPart(part, match, headers, deps, controller, Math.min(part.timeoutMs, Math.max(1, Math.floor(ctx.deadline.remaining())))), {
+    return await guards.execute(part.upstream, (ctx) => callPart(part, match, headers, deps, controller, Math.min(part.timeoutMs, Math.max(1, Math.floor(ctx.deadline.remaining()))), ctx.faultDelayMs), {
       signal: controller.signal,
       deadline: deps.deadline,
       idempotent: true,
@@ -107,7 +107,7 @@ async function guardedPart(part: AggregationPart, match: MatchResult, headers: s
   }
 }
 
-async function callPart(part: AggregationPart, match: MatchResult, headers: string[], deps: AggregationDeps, parent: AbortController, timeoutMs: number): Promise<PartOutcome> {
+async function callPart(part: AggregationPart, match: MatchResult, headers: string[], deps: AggregationDeps, parent: AbortController, timeoutMs: number, faultDelayMs = 0): Promise<PartOutcome> {
   const picked = deps.resolver.pick(part.upstream);
   if (picked === undefined) return { ok: false, reason: 'no-instance', detail: `upstream ${part.upstream} has no instance` };
   const path = part.template.render(match.params, match.rest);
@@ -115,6 +115,7 @@ async function callPart(part: AggregationPart, match: MatchResult, headers: stri
   const sent = [...headers, ...(deps.partHeaders?.(path) ?? []), 'x-request-timeout', String(timeoutMs)];
   // The call reports to the balancer (picked.done) when it ends.
   const call = deps.upstreams.start(deps.request, part.upstream, picked, 'GET', path, sent, part.template.source);
+  call.countFaultDelay(faultDelayMs);
   // One controller per attempt: a timed-out attempt must not cancel the retry after it.
   const controller = new AbortController();
   const onParentAbort = (): void => controller.abort(parent.signal.reason);

@@ -70,6 +70,7 @@ export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
     const remaining = Math.max(1, Math.floor(ctx.deadline.remaining()));
     const headers = [...r.headers, 'x-request-timeout', String(remaining)];
     const call = deps.upstreams.start(r.request, r.target.upstream, picked, method, r.path, headers);
+    call.countFaultDelay(ctx.faultDelayMs);
     const timeoutMs = Math.min(r.target.timeoutMs, remaining);
     return new Promise<ProxyExchange>((resolve, reject) => {
       // Assigned below, before the dispatch that can call back.
@@ -83,6 +84,7 @@ export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
           settle();
           reject(error);
         },
+        holds: statusCountsAsFailure,
       });
       settle = ctx.cancellation.onAbort((reason) => exchange.cancel(reason instanceof Error ? reason : new Error('attempt cancelled')));
       exchange.extraHeaders = r.extraHeaders;
@@ -111,6 +113,8 @@ export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
       },
       (error: unknown) => {
         r.res.off('close', onClose);
+        // An answer already on its way to the client (the guard gave up a moment after it arrived) is left to finish.
+        if (current?.answering === true) return;
         current?.discard();
         if (clientGone.aborted) return r.abandoned();
         r.refuse(problemFor(error, r.target), error);
@@ -120,12 +124,12 @@ export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
 
 /** What the client is told when the guard gave up. */
 export function problemFor(error: unknown, target: Omit<ExchangeTarget, 'origin'>): GatewayProblem {
-  if (error instanceof FlotillaError && error.code === 'deadline-exceeded') {
+  if (error instanceof FlotillaError && error.code === 'deadline-exceeded' && error.httpStatus === undefined) {
     return { code: 'deadline-exceeded', detail: `Upstream ${target.upstream} did not answer within ${target.timeoutMs} ms`, extensions: { upstream: target.upstream } };
   }
   if (error instanceof FlotillaError) {
     const retryAfter = error.code === 'circuit-open' || error.code === 'overloaded' ? ['retry-after', '1'] : undefined;
-    return { code: error.code, detail: error.message, extensions: { upstream: target.upstream, ...error.details }, ...(retryAfter === undefined ? {} : { headers: retryAfter }) };
+    return { code: error.code, detail: error.message, extensions: { upstream: target.upstream, ...error.details }, status: error.httpStatus, ...(retryAfter === undefined ? {} : { headers: retryAfter }) };
   }
   return upstreamProblem(error, { ...target, origin: '' });
 }

@@ -13,6 +13,8 @@ export interface GatewayProblem {
   extensions?: Record<string, unknown>;
   /** Extra response headers as a flat [name, value, …] array (e.g. `allow`). */
   headers?: string[];
+  /** The exact status to answer with (an injected fault's), instead of the code's. */
+  status?: number | undefined;
 }
 
 /** Writes the problem unless headers already left; then the only honest signal left is cutting the connection. */
@@ -22,10 +24,11 @@ export function sendProblem(res: ServerResponse, problem: GatewayProblem, instan
     return;
   }
   if (res.destroyed) return;
-  const body = JSON.stringify(problemBody(problem.code, problem.detail, instance, requestId, problem.extensions));
+  const status = problem.status ?? statusOf(problem.code);
+  const body = JSON.stringify(problemBody(problem.code, problem.detail, instance, requestId, problem.extensions, status));
   const headers = ['content-type', PROBLEM_CONTENT_TYPE, 'content-length', String(Buffer.byteLength(body)), 'x-request-id', requestId, 'cache-control', 'no-store'];
   if (closeConnection) headers.push('connection', 'close');
   if (problem.headers !== undefined) headers.push(...problem.headers);
-  res.writeHead(statusOf(problem.code), headers);
+  res.writeHead(status, headers);
   res.end(body);
 }

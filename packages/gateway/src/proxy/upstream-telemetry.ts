@@ -8,7 +8,11 @@
  *    (`traceparent`, `tracestate`, `baggage`);
  *  - `http_client_request_duration_seconds` per upstream instance;
  *  - the upstream's anomaly detector (`upstream <name>`), fed with calls the
- *    upstream answered or failed, not with calls the gateway cancelled;
+ *    upstream answered or failed, not with calls the gateway cancelled; an
+ *    injected fault delay before the call counts as the upstream's latency
+ *    there (`countFaultDelay`) — the fault simulates a slow upstream — but
+ *    not in the instance's duration metric, span or balancer report: the
+ *    instance was picked after the delay and did not cause it;
  *  - the balancer's report: the pick's `done()` (latency, and whether the
  *    instance failed), so the one place a call ends feeds all of them.
  *
@@ -80,13 +84,18 @@ export class UpstreamTelemetry {
    */
   start(parent: HttpRequestTelemetry, upstream: string, picked: PickedUpstream, method: string, path: string, headers: string[], template?: string): UpstreamCall {
     const target = this.targetFor(upstream, picked.origin);
+    const startedAt = performance.now();
     let span: Span | undefined;
     const parentContext = parent.context;
     if (this.tracer !== undefined && parentContext !== undefined) {
       if (parent.span?.isRecording() === true) {
         const label = methodLabel(method) === '_OTHER' ? 'HTTP' : method;
-        span = this.tracer.startSpan(template === undefined ? label : `${label} ${template}`, { kind: SpanKind.CLIENT }, parentContext);
-        span.setAttributes({ 'http.request.method': methodLabel(method), 'server.address': target.host, 'url.full': target.origin + path, 'peer.service': upstream });
+        span = this.tracer.startSpan(template === undefined ? label : `${label} ${template}`, { kind: SpanKind.CLIENT, startTime: startedAt }, parentContext);
+        // One by one: no attribute object per call.
+        span.setAttribute('http.request.method', methodLabel(method));
+        span.setAttribute('server.address', target.host);
+        span.setAttribute('url.full', target.origin + path);
+        span.setAttribute('peer.service', upstream);
         if (target.port !== undefined) span.setAttribute('server.port', target.port);
         if (template !== undefined) span.setAttribute('url.template', template);
         propagation.inject(trace.setSpan(parentContext, span), headers, HEADER_ARRAY_SETTER);
@@ -95,7 +104,7 @@ export class UpstreamTelemetry {
         propagation.inject(parentContext, headers, HEADER_ARRAY_SETTER);
       }
     }
-    return new UpstreamCall(target, picked, method, span, performance.now());
+    return new UpstreamCall(target, picked, method, span, startedAt);
   }
 
   private targetFor(upstream: string, origin: string): UpstreamTarget {
@@ -131,6 +140,7 @@ export class UpstreamCall {
   /** The response status, once headers arrived (0 before). */
   private status = 0;
   private done = false;
+  private faultDelayMs = 0;
 
   constructor(
     private readonly target: UpstreamTarget,
@@ -139,6 +149,11 @@ export class UpstreamCall {
     readonly span: Span | undefined,
     private readonly startedAt: number,
   ) {}
+
+  /** A fault policy held this call back `ms` before it started: the upstream's detector counts it. */
+  countFaultDelay(ms: number): void {
+    this.faultDelayMs = ms;
+  }
 
   /** The upstream's response headers arrived. */
   respond(status: number): void {
@@ -149,11 +164,12 @@ export class UpstreamCall {
   finish(): void {
     if (this.done) return;
     this.done = true;
-    const ms = performance.now() - this.startedAt;
+    const now = performance.now();
+    const ms = now - this.startedAt;
     const status = this.status;
     this.picked.done({ ok: !statusCountsAsFailure(status), latencyMs: ms });
     this.target.series?.observe(this.method, status, ms / 1000);
-    this.target.detector?.record(ms, status >= 500);
+    this.target.detector?.record(ms + this.faultDelayMs, status >= 500);
     const span = this.span;
     if (span === undefined) return;
     span.setAttribute('http.response.status_code', status);
@@ -162,7 +178,7 @@ export class UpstreamCall {
       span.setAttribute('error.type', String(status));
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
-    span.end();
+    span.end(now);
   }
 
   /**
@@ -173,16 +189,17 @@ export class UpstreamCall {
   fail(errorType: string, upstreamFault: boolean): void {
     if (this.done) return;
     this.done = true;
-    const ms = performance.now() - this.startedAt;
+    const now = performance.now();
+    const ms = now - this.startedAt;
     // Cancelled by the gateway: released, not held against the instance.
     this.picked.done({ ok: !upstreamFault, latencyMs: ms });
     this.target.series?.observe(this.method, errorType, ms / 1000);
-    if (upstreamFault) this.target.detector?.record(ms, true);
+    if (upstreamFault) this.target.detector?.record(ms + this.faultDelayMs, true);
     const span = this.span;
     if (span === undefined) return;
     if (this.status !== 0) span.setAttribute('http.response.status_code', this.status);
     span.setAttribute('error.type', errorType);
     if (upstreamFault) span.setStatus({ code: SpanStatusCode.ERROR });
-    span.end();
+    span.end(now);
   }
 }

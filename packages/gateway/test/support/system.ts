@@ -33,6 +33,8 @@ export interface SystemProcess {
   url: string;
   /** host:port of the HTTP listener (a Prometheus target). */
   target: string;
+  /** host:port of the gRPC listener (users and orders). */
+  grpcTarget?: string;
   /** Every stdout line that parsed as JSON (the ECS log lines), so far. */
   lines(): Array<Record<string, unknown>>;
   output(): string;
@@ -61,7 +63,15 @@ export async function freePort(): Promise<number> {
 /** Keys every process gets on top of config/dev, e.g. tracing (`TRACING__ENABLED: 'true'`); prefixed per service. */
 export type PerServiceKeys = Record<string, string>;
 
-export async function startSystem(options: { keys?: PerServiceKeys } = {}): Promise<RunningSystem> {
+export interface SystemOptions {
+  keys?: PerServiceKeys;
+  /** Keys for one service only (on top of `keys`), e.g. orders' `RESILIENCE__…`. */
+  serviceKeys?: Partial<Record<SystemService, PerServiceKeys>>;
+  /** The address orders dials for users' gRPC, given users' own (e.g. a relay in front of it). */
+  ordersDialsUsers?: (usersGrpc: string) => string | Promise<string>;
+}
+
+export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
   const home = mkdtempSync(join(tmpdir(), 'flotilla-system-'));
   const [usersHttp, usersGrpc, ordersHttp, ordersGrpc, gatewayHttp] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const origin = (port: number): string => `http://127.0.0.1:${port}`;
@@ -76,15 +86,17 @@ export async function startSystem(options: { keys?: PerServiceKeys } = {}): Prom
   gatewayYaml.upstreams.orders = { ...gatewayYaml.upstreams.orders, instances: [origin(ordersHttp)] };
   writeFileSync(join(gatewayConfig, 'dev', 'gateway.yaml'), stringify(gatewayYaml));
 
-  const keys = (service: string, own: Record<string, string>): Record<string, string> => {
+  const keys = (service: SystemService, own: Record<string, string>): Record<string, string> => {
     const prefix = `FLOTILLA_${service.toUpperCase()}__`;
     const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries({ ...options.keys, ...own })) env[prefix + key] = value;
+    for (const [key, value] of Object.entries({ ...options.keys, ...options.serviceKeys?.[service], ...own })) env[prefix + key] = value;
     return env;
   };
+  const usersGrpcTarget = `127.0.0.1:${usersGrpc}`;
+  const ordersUsersAddress = options.ordersDialsUsers === undefined ? usersGrpcTarget : await options.ordersDialsUsers(usersGrpcTarget);
   const started = await Promise.allSettled([
-    launch('users', usersHttp, home, join(REPO_ROOT, 'config'), keys('users', { HTTP__PORT: String(usersHttp), GRPC__PORT: String(usersGrpc) })),
-    launch('orders', ordersHttp, home, join(REPO_ROOT, 'config'), keys('orders', { HTTP__PORT: String(ordersHttp), GRPC__PORT: String(ordersGrpc), DEPENDENCIES__USERS__GRPC_ADDRESS: `127.0.0.1:${usersGrpc}` })),
+    launch('users', usersHttp, home, join(REPO_ROOT, 'config'), keys('users', { HTTP__PORT: String(usersHttp), GRPC__PORT: String(usersGrpc) }), usersGrpcTarget),
+    launch('orders', ordersHttp, home, join(REPO_ROOT, 'config'), keys('orders', { HTTP__PORT: String(ordersHttp), GRPC__PORT: String(ordersGrpc), DEPENDENCIES__USERS__GRPC_ADDRESS: ordersUsersAddress }), `127.0.0.1:${ordersGrpc}`),
     launch('gateway', gatewayHttp, home, gatewayConfig, keys('gateway', {})),
   ]);
   const processes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
@@ -101,7 +113,7 @@ export async function startSystem(options: { keys?: PerServiceKeys } = {}): Prom
   return { users, orders, gateway, stop: stopAll };
 }
 
-async function launch(name: SystemService, port: number, home: string, configDir: string, env: Record<string, string>): Promise<SystemProcess> {
+async function launch(name: SystemService, port: number, home: string, configDir: string, env: Record<string, string>, grpcTarget?: string): Promise<SystemProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--conditions=@flotilla/source', '--import', 'tsx', ENTRIES[name]], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH, FLOTILLA_ENV: 'dev', FLOTILLA_CONFIG_DIR: configDir, FLOTILLA_HOME: home, ...env },
@@ -130,7 +142,7 @@ async function launch(name: SystemService, port: number, home: string, configDir
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
   };
-  const process_: SystemProcess = { name, url, target: `127.0.0.1:${port}`, lines: () => lines, output: () => output, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
+  const process_: SystemProcess = { name, url, target: `127.0.0.1:${port}`, ...(grpcTarget === undefined ? {} : { grpcTarget }), lines: () => lines, output: () => output, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
 
   // Ready when /readyz answers 200 (bounded; a process that exits fails at once).
   const deadline = Date.now() + 60_000;

@@ -41,8 +41,9 @@ export interface GrpcErrorStatus {
   expected: boolean;
 }
 
-/** The gRPC status code for a FlotillaError code. */
+/** The gRPC status code for a FlotillaError: the one it names (an injected fault's), else its kind's. */
 export function grpcCodeFor(error: FlotillaError): Status {
+  if (error.grpcCode !== undefined) return error.grpcCode as Status;
   switch (error.code) {
     case 'validation':
     case 'bad-request':
@@ -80,7 +81,8 @@ export function grpcCodeFor(error: FlotillaError): Status {
 export function toGrpcStatus(error: unknown): GrpcErrorStatus {
   if (error instanceof FlotillaError) {
     const code = grpcCodeFor(error);
-    if (code === Status.INTERNAL) return internalStatus();
+    // A code the error names itself is deliberate (an injected fault): sent as is, message included.
+    if (code === Status.INTERNAL && error.grpcCode === undefined) return internalStatus();
     const details: StatusDetails = { code, message: error.message, errorInfo: errorInfoFor(error) };
     if (error instanceof ValidationError && error.violations.length > 0) {
       details.fieldViolations = error.violations.map((v) => ({ field: v.field, description: v.message, reason: v.rule }));

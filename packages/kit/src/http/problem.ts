@@ -68,13 +68,16 @@ export interface ClassifiedError {
   extensions: Record<string, unknown>;
   /** True when the error is a bug or outage the client cannot act on. */
   unexpected: boolean;
+  /** The exact status the error asks for (FlotillaError.httpStatus), instead of its kind's. */
+  status?: number | undefined;
 }
 
 export function classifyError(error: unknown): ClassifiedError {
   if (error instanceof ValidationError) return { code: 'validation', detail: error.message, extensions: { errors: error.violations }, unexpected: false };
   if (error instanceof FlotillaError) {
-    const unexpected = error.code === 'internal';
-    return { code: error.code, detail: unexpected ? 'An unexpected error occurred' : error.message, extensions: unexpected ? {} : (error.details ?? {}), unexpected };
+    // An error naming its own status (an injected fault) is deliberate, even as a 5xx.
+    const unexpected = error.code === 'internal' && error.httpStatus === undefined;
+    return { code: error.code, detail: unexpected ? 'An unexpected error occurred' : error.message, extensions: unexpected ? {} : (error.details ?? {}), unexpected, status: error.httpStatus };
   }
   const fastifyCode = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : '';
   const mapped = FASTIFY_CODES[fastifyCode];
@@ -97,15 +100,16 @@ function publicMessage(code: ErrorCode, error: unknown): string {
 }
 
 export function toProblem(classified: ClassifiedError, instance: string, requestId: string): Problem {
-  return problemBody(classified.code, classified.detail, instance, requestId, classified.extensions);
+  return problemBody(classified.code, classified.detail, instance, requestId, classified.extensions, classified.status);
 }
 
 /**
  * The problem document of one error code, for code that answers outside
  * Fastify's error handler (the gateway writes to the raw Node response).
- * Extensions (client-safe extra members) follow the standard ones.
+ * Extensions (client-safe extra members) follow the standard ones; `status`
+ * overrides the kind's (the `type` stays the kind's).
  */
-export function problemBody(code: ErrorCode, detail: string, instance: string, requestId: string, extensions?: Record<string, unknown>): Problem {
+export function problemBody(code: ErrorCode, detail: string, instance: string, requestId: string, extensions?: Record<string, unknown>, status?: number): Problem {
   const kind = KINDS[code];
-  return { type: problemType(code), title: kind.title, status: kind.status, detail, instance, requestId, ...extensions };
+  return { type: problemType(code), title: kind.title, detail, instance, requestId, ...extensions, status: status ?? kind.status };
 }

@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { runWithContext } from '../context.js';
+import { FlotillaError } from '../errors.js';
 import { registerAccessLog } from './access-log.js';
 import { incomingRequestContext } from '../resilience/request-deadline.js';
 import { registerHttpTelemetry } from '../observability/http-telemetry.js';
@@ -52,8 +53,13 @@ export function createHttpServer(options: HttpServerOptions): HttpApp {
 
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
-    // The client's x-request-timeout / grpc-timeout becomes the request's deadline (a malformed one: 400).
-    runWithContext(incomingRequestContext(request.id, request.headers), done);
+    // The client's x-request-timeout / grpc-timeout becomes the request's deadline (a malformed one: 400);
+    // the context's signal also fires if the client leaves before the answer, so the work stops.
+    const clientGone = new AbortController();
+    reply.raw.once('close', function (this: ServerResponse) {
+      if (!this.writableFinished) clientGone.abort(new FlotillaError('unavailable', 'The client went away before the answer'));
+    });
+    runWithContext(incomingRequestContext(request.id, request.headers, { clientGone: clientGone.signal }), done);
   });
   // After telemetry and request ids, so a shed 503 is counted, logged and carries its request id.
   if (options.shedding !== undefined) registerLoadShedding(app as unknown as FastifyInstance, { ...options.shedding, logger: options.logger, metrics: options.telemetry?.metrics });

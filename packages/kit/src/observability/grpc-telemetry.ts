@@ -18,6 +18,7 @@ import type { ServiceTelemetry } from './telemetry.js';
 import { SERVICE_SPAN_SCOPE, serviceSpanScope, type ServiceSpanScope } from './tracing/scope.js';
 import type { RpcMethodSeries } from './metrics/rpc.js';
 import type { AnomalyDetector } from './anomaly/detector.js';
+import { budgetFromDeadline, DEADLINE_BUDGET_ATTRIBUTE } from './deadline-budget.js';
 
 /** Codes that mean the server failed (the semantic conventions' list for server spans). */
 const SERVER_FAULTS = new Set<number>([Status.UNKNOWN, Status.DEADLINE_EXCEEDED, Status.UNIMPLEMENTED, Status.INTERNAL, Status.UNAVAILABLE, Status.DATA_LOSS]);
@@ -60,7 +61,7 @@ export function createServerTelemetryInterceptor(telemetry: ServiceTelemetry, op
     if (entry === undefined) {
       const { service, method } = splitPath(path);
       const quiet = quietPrefixes.some((prefix) => path.startsWith(prefix));
-      entry = { service, method, series: rpcServer?.method(service, method), detector: quiet ? undefined : anomalies?.detector(`grpc ${service}/${method}`) };
+      entry = { service, method, series: rpcServer?.method(service, method), detector: quiet ? undefined : anomalies.detector(`grpc ${service}/${method}`) };
       methods.set(path, entry);
     }
     return entry;
@@ -99,7 +100,11 @@ export function createServerTelemetryInterceptor(telemetry: ServiceTelemetry, op
             if (traced && tracing !== undefined) {
               const parent = propagation.extract(ROOT_CONTEXT, metadata, metadataGetter);
               span = tracing.tracer.startSpan(`${entry.service}/${entry.method}`, { kind: SpanKind.SERVER }, parent);
-              if (span.isRecording()) span.setAttributes({ 'rpc.system': 'grpc', 'rpc.service': entry.service, 'rpc.method': entry.method });
+              if (span.isRecording()) {
+                span.setAttributes({ 'rpc.system': 'grpc', 'rpc.service': entry.service, 'rpc.method': entry.method });
+                const budget = budgetFromDeadline(call.getDeadline());
+                if (budget !== undefined) span.setAttribute(DEADLINE_BUDGET_ATTRIBUTE, budget);
+              }
               const spanScope: ServiceSpanScope = { service: telemetry.identity.service, provider: tracing.provider, tracer: tracing.tracer, transactionId: span.spanContext().spanId };
               active = trace.setSpan(parent, span).setValue(SERVICE_SPAN_SCOPE, spanScope);
             }
@@ -127,7 +132,7 @@ export function createServerTelemetryInterceptor(telemetry: ServiceTelemetry, op
  */
 export function createClientTelemetryInterceptor(telemetry: ServiceTelemetry, target: string, upstream: string): Interceptor {
   const { rpcClient, tracing, anomalies } = telemetry;
-  const detector = anomalies?.detector(`upstream ${upstream}`);
+  const detector = anomalies.detector(`upstream ${upstream}`);
   const colon = target.lastIndexOf(':');
   const serverAttributes = colon > 0 ? { 'server.address': target.slice(0, colon).replace(/^\[|\]$/g, ''), 'server.port': Number(target.slice(colon + 1)) } : { 'server.address': target };
   const methods = new Map<string, { service: string; method: string; series: RpcMethodSeries | undefined }>();

@@ -8,13 +8,15 @@
  * Hot path: one small state object per request; label children, route
  * series and detectors are cached per route template.
  */
-import type { IncomingMessage } from 'node:http';
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { methodLabel, UNMATCHED_ROUTE, type RouteSeries } from './metrics/http-server.js';
 import type { AnomalyDetector } from './anomaly/detector.js';
 import type { ServiceTelemetry } from './telemetry.js';
+import { LINKED_ROOT } from './tracing/linked-context.js';
 import { SERVICE_SPAN_SCOPE, type ServiceSpanScope } from './tracing/scope.js';
+import { budgetFromHeaders, DEADLINE_BUDGET_ATTRIBUTE } from './deadline-budget.js';
 
 export const ANOMALIES_PATH = '/admin/anomalies';
 /** Probes and scrapes: measured, but neither traced nor watched for anomalies. */
@@ -29,6 +31,8 @@ export const CLIENT_CLOSED_REQUEST = 499;
 export interface RouteEntry {
   series: RouteSeries | undefined;
   detectors: Map<string, Pick<AnomalyDetector, 'record'>>;
+  /** SERVER span names by method label (`GET /users/:id`), made once. */
+  spanNames: Map<string, string>;
   infrastructure: boolean;
 }
 
@@ -61,7 +65,8 @@ export class HttpRequestTelemetry {
   end(status: number): void {
     if (this.done) return;
     this.done = true;
-    const ms = performance.now() - this.startedAt;
+    const now = performance.now();
+    const ms = now - this.startedAt;
     this.entry.series?.observe(this.method, status, ms / 1000);
     this.active?.dec();
     if (!this.entry.infrastructure) this.owner.detectorFor(this.entry, this.method, this.route)?.record(ms, status >= 500);
@@ -73,7 +78,8 @@ export class HttpRequestTelemetry {
       if (status !== CLIENT_CLOSED_REQUEST) span.setAttribute('error.type', String(status));
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
-    span.end();
+    // The same clock reading as the metrics' duration (a performance.now() value, as the API allows).
+    span.end(now);
   }
 }
 
@@ -109,13 +115,21 @@ export class HttpServerTelemetry {
       active = httpServer.activeFor(method);
       active.inc();
     }
-    const state = new HttpRequestTelemetry(this, entry, method, template, active, performance.now());
+    const startedAt = performance.now();
+    const state = new HttpRequestTelemetry(this, entry, method, template, active, startedAt);
     if (tracing === undefined || entry.infrastructure) return state;
-    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+    // A linked context: the request's few context derivations each cost one small object.
+    const parent = propagation.extract(LINKED_ROOT, request.headers);
     const label = methodLabel(method);
-    const span = tracing.tracer.startSpan(route === undefined ? label : `${label} ${route}`, { kind: SpanKind.SERVER }, parent);
+    let name = entry.spanNames.get(label);
+    if (name === undefined) entry.spanNames.set(label, (name = route === undefined ? label : `${label} ${route}`));
+    const span = tracing.tracer.startSpan(name, { kind: SpanKind.SERVER, startTime: startedAt }, parent);
     // Attributes only for spans that are kept (the ratio sampler does not read them).
-    if (span.isRecording()) span.setAttributes(requestAttributes(request, label, route, clientAddress ?? request.socket.remoteAddress));
+    if (span.isRecording()) {
+      setRequestAttributes(span, request, label, route, clientAddress ?? request.socket.remoteAddress);
+      const budget = budgetFromHeaders(request.headers);
+      if (budget !== undefined) span.setAttribute(DEADLINE_BUDGET_ATTRIBUTE, budget);
+    }
     const spanScope: ServiceSpanScope = { service: this.telemetry.identity.service, provider: tracing.provider, tracer: tracing.tracer, transactionId: span.spanContext().spanId };
     state.span = span;
     state.context = trace.setSpan(parent, span).setValue(SERVICE_SPAN_SCOPE, spanScope);
@@ -125,7 +139,6 @@ export class HttpServerTelemetry {
   /** @internal the route's detector for a method (cached). */
   detectorFor(entry: RouteEntry, method: string, route: string): Pick<AnomalyDetector, 'record'> | undefined {
     const anomalies = this.telemetry.anomalies;
-    if (anomalies === undefined) return undefined;
     let detector = entry.detectors.get(method);
     if (detector === undefined) {
       detector = anomalies.detector(`http ${methodLabel(method)} ${route}`);
@@ -137,7 +150,7 @@ export class HttpServerTelemetry {
   private entryFor(route: string): RouteEntry {
     let entry = this.routes.get(route);
     if (entry === undefined) {
-      entry = { series: this.telemetry.httpServer?.route(route), detectors: new Map(), infrastructure: route === this.metricsPath || INFRASTRUCTURE_ROUTES.has(route) };
+      entry = { series: this.telemetry.httpServer?.route(route), detectors: new Map(), spanNames: new Map(), infrastructure: route === this.metricsPath || INFRASTRUCTURE_ROUTES.has(route) };
       this.routes.set(route, entry);
     }
     return entry;
@@ -157,15 +170,25 @@ export function httpServerTelemetry(telemetry: ServiceTelemetry): HttpServerTele
 }
 
 type Instrumented = FastifyRequest & { [kTelemetry]: HttpRequestTelemetry | null };
+type AnsweredResponse = ServerResponse & { [kTelemetry]?: HttpRequestTelemetry };
+
+/** Shared `close` listener (no closure per request); a no-op when the response was sent (already ended). */
+function endUnanswered(this: AnsweredResponse): void {
+  if (!this.writableFinished) this[kTelemetry]?.end(CLIENT_CLOSED_REQUEST);
+}
 
 /** The Fastify hooks: start in onRequest (the span active for every later hook and the handler), end on response or abort. */
 export function registerHttpTelemetry(app: FastifyInstance, telemetry: ServiceTelemetry): void {
   const http = httpServerTelemetry(telemetry);
   app.decorateRequest(kTelemetry as unknown as string, null);
 
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const state = http.start(request.raw, request.routeOptions.url, request.ip);
     (request as Instrumented)[kTelemetry] = state;
+    // A client gone after sending its whole request (e.g. a caller whose deadline passed first) fires
+    // neither onResponse nor onRequestAbort: the closed response ends the request (499) instead.
+    (reply.raw as AnsweredResponse)[kTelemetry] = state;
+    reply.raw.once('close', endUnanswered);
     if (state.context === undefined) done();
     else context.with(state.context, done);
   });
@@ -181,25 +204,23 @@ export function registerHttpTelemetry(app: FastifyInstance, telemetry: ServiceTe
   });
 }
 
-function requestAttributes(request: IncomingMessage, method: string, route: string | undefined, clientAddress: string | undefined): Record<string, string | number> {
+/** The SERVER span's request attributes, set one by one (no intermediate object on the hot path). */
+function setRequestAttributes(span: Span, request: IncomingMessage, method: string, route: string | undefined, clientAddress: string | undefined): void {
   const host = request.headers.host ?? '';
   const colon = host.lastIndexOf(':');
   const hasPort = colon > 0 && !host.endsWith(']');
   const url = request.url ?? '/';
   const query = url.indexOf('?');
-  const attributes: Record<string, string | number> = {
-    'http.request.method': method,
-    'url.path': query === -1 ? url : url.slice(0, query),
-    'url.scheme': 'http',
-    'server.address': hasPort ? host.slice(0, colon) : host,
-    'network.protocol.version': request.httpVersion,
-  };
-  if (hasPort) attributes['server.port'] = Number(host.slice(colon + 1));
-  if (clientAddress !== undefined) attributes['client.address'] = clientAddress;
-  if (route !== undefined) attributes['http.route'] = route;
+  span.setAttribute('http.request.method', method);
+  span.setAttribute('url.path', query === -1 ? url : url.slice(0, query));
+  span.setAttribute('url.scheme', 'http');
+  span.setAttribute('server.address', hasPort ? host.slice(0, colon) : host);
+  span.setAttribute('network.protocol.version', request.httpVersion);
+  if (hasPort) span.setAttribute('server.port', Number(host.slice(colon + 1)));
+  if (clientAddress !== undefined) span.setAttribute('client.address', clientAddress);
+  if (route !== undefined) span.setAttribute('http.route', route);
   const agent = request.headers['user-agent'];
-  if (agent !== undefined) attributes['user_agent.original'] = agent;
-  return attributes;
+  if (agent !== undefined) span.setAttribute('user_agent.original', agent);
 }
 
 /** `GET <metrics.path>`: the service's registry in the Prometheus text format. Never shed, never traced. */
@@ -215,6 +236,5 @@ export function registerMetricsRoute(app: FastifyInstance, telemetry: ServiceTel
 /** `GET /admin/anomalies`: the anomalies raised now, for the CLI and operators. */
 export function registerAnomaliesRoute(app: FastifyInstance, telemetry: ServiceTelemetry): void {
   const anomalies = telemetry.anomalies;
-  if (anomalies === undefined) return;
   app.get(ANOMALIES_PATH, { schema: { hide: true } }, async () => ({ service: telemetry.identity.service, anomalies: anomalies.active() }));
 }

@@ -13,4 +13,5 @@ export { createServerTelemetryInterceptor, createClientTelemetryInterceptor, typ
 export { databaseQueryLogger, describeQuery, dbSystemName, type DatabaseTelemetryOptions } from './database-telemetry.js';
 export { createServiceTracing, KIT_TRACER_NAME, type ServiceTracing } from './tracing/provider.js';
 export { SERVICE_SPAN_SCOPE, serviceSpanScope, type ServiceSpanScope } from './tracing/scope.js';
+export { keepTracingContextSynchronous } from './tracing/global.js';
 export * from './anomaly/index.js';

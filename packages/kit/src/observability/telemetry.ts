@@ -29,6 +29,7 @@ export interface TelemetrySettings {
 
 export interface ServiceTelemetry {
   readonly identity: ServiceIdentity;
+  /** As at start; `anomalies.settings` follows live changes of `anomaly`. */
   readonly settings: TelemetrySettings;
   /** The service's registry: create metrics here (get-or-create by name). */
   readonly metrics: MetricsRegistry;
@@ -38,8 +39,8 @@ export interface ServiceTelemetry {
   readonly rpcClient: RpcClientMetrics | undefined;
   /** Undefined when `tracing.enabled` is false. */
   readonly tracing: ServiceTracing | undefined;
-  /** Undefined when `anomaly.enabled` is false. */
-  readonly anomalies: AnomalyMonitor | undefined;
+  /** Always present; `anomaly.enabled` turns detection on and off (live, with the rest of the section, under defineService). */
+  readonly anomalies: AnomalyMonitor;
   /** The Kysely `log` hook recording query durations and spans for the database at `dsn`. */
   databaseLogger(dsn: string): (event: LogEvent) => void;
   /** Pool gauges read from the database at scrape time. */
@@ -66,8 +67,8 @@ export async function createServiceTelemetry({ identity, settings, logger }: Cre
     registerServiceInfo(metrics, identity);
   }
   const tracing = settings.tracing.enabled ? await createServiceTracing(settings.tracing, identity) : undefined;
-  const anomalies = settings.anomaly.enabled ? AnomalyMonitor.fromSettings(settings.anomaly, metrics, logger) : undefined;
-  anomalies?.start();
+  const anomalies = AnomalyMonitor.fromSettings(settings.anomaly, metrics, logger);
+  anomalies.start();
   let database: DatabaseMetrics | undefined;
 
   const telemetry: ServiceTelemetry = {
@@ -89,7 +90,7 @@ export async function createServiceTelemetry({ identity, settings, logger }: Cre
       DatabaseMetrics.watchPool(metrics, stats);
     },
     async shutdown() {
-      anomalies?.stop();
+      anomalies.stop();
       const index = started.indexOf(telemetry);
       if (index >= 0) started.splice(index, 1);
       await tracing?.shutdown();

@@ -27,6 +27,8 @@ export interface ExecutionContext {
   readonly fault: FaultSpec | undefined;
   /** Answers instead of failing when a breaker rejects the call (partial results). */
   readonly fallback: ((error: FlotillaError) => unknown) | undefined;
+  /** How long FaultPolicy delayed this attempt before running it (0: not delayed); the upstream's anomaly detector counts it. */
+  readonly faultDelayMs: number;
 }
 
 /** What a caller may pass to `execute`; anything left out comes from the request context or a default. */
@@ -59,6 +61,7 @@ class Execution implements ExecutionContext {
     readonly failureOf: ((result: unknown) => unknown) | undefined,
     readonly fault: FaultSpec | undefined,
     readonly fallback: ((error: FlotillaError) => unknown) | undefined,
+    readonly faultDelayMs = 0,
   ) {}
 
   get signal(): AbortSignal {
@@ -98,6 +101,7 @@ export function deriveContext(base: ExecutionContext, changes: ContextChanges): 
     'failureOf' in changes ? changes.failureOf : base.failureOf,
     'fault' in changes ? changes.fault : base.fault,
     'fallback' in changes ? changes.fallback : base.fallback,
+    changes.faultDelayMs ?? base.faultDelayMs,
   );
 }
 

@@ -17,6 +17,7 @@ import { createHttpServer, type HttpApp } from '../http/server.js';
 import { createLogger, drainLogger } from '../observability/logger.js';
 import { createServiceTelemetry, withTelemetry } from '../observability/telemetry.js';
 import { registerAnomaliesRoute, registerMetricsRoute } from '../observability/http-telemetry.js';
+import { followAnomalyConfig } from '../observability/anomaly/follow-config.js';
 import { runMain } from './main.js';
 import { createGrpcServer, type GrpcServer } from '../grpc/server.js';
 import { closeAll as closeGrpcChannels } from '../grpc/client.js';
@@ -96,6 +97,9 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
   const discovery = openServiceDiscovery({ service: definition.name, version: definition.version ?? '0.0.0', namespace: loaded.namespace, settings: config.discovery, env: options.env ?? process.env, logger });
   cleanups.unshift(() => discovery.close());
   try {
+    // The `anomaly` section is live: every detector (routes, methods, upstreams) takes a valid change at once.
+    const unfollowAnomaly = followAnomalyConfig(definition.name, reload, telemetry.anomalies);
+    cleanups.unshift(async () => unfollowAnomaly());
     if (definition.database !== undefined) {
       const settings = databaseSettings(definition, config);
       database = createDatabase({

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DeadlineExceededError, FlotillaError } from '@flotilla/kit';
-import { Deadline, DeadlinePolicy, FaultPolicy, faultFromHeaders, faultInjectionAllowed, parseFaultHeader, wrap } from '@flotilla/kit/resilience';
+import { ConfigError } from '@flotilla/kit/config';
+import { Deadline, DeadlinePolicy, FaultPolicy, faultError, faultFromHeaders, faultInjectionAllowed, parseFaultHeader, parseResilienceSettings, wrap } from '@flotilla/kit/resilience';
 import { sequence } from './support.js';
 
 const answer = async (): Promise<string> => 'answer';
@@ -77,6 +78,16 @@ describe('FaultPolicy', () => {
     await assert.rejects(policy.execute(answer), (error: unknown) => error instanceof FlotillaError && error.code === 'deadline-exceeded' && error.details?.['grpcCode'] === 4);
   });
 
+  test('rules given directly are checked: a bad abort is a ConfigError and the previous rules stay', async () => {
+    const isBadAbort = (fragment: RegExp) => (error: unknown) => error instanceof ConfigError && error.code === 'validation' && fragment.test(error.message);
+    assert.throws(() => new FaultPolicy({ upstream: 'users', rules: { abort: { status: 302, percent: 100 } } }), isBadAbort(/fault\.abort .*HTTP error status 400-599, not 302/));
+    assert.throws(() => new FaultPolicy({ upstream: 'users', rules: { abort: { percent: 100 } } }), isBadAbort(/exactly one of status \(HTTP\) or grpcCode/));
+    const policy = new FaultPolicy({ upstream: 'users', rules: { abort: { status: 503, percent: 100 } } });
+    assert.throws(() => policy.configure({ rules: { abort: { status: 600, percent: 100 } } }), isBadAbort(/not 600/));
+    assert.throws(() => policy.configure({ rules: { abort: { grpcCode: 0, percent: 100 } } }), isBadAbort(/gRPC error code 1-16, not 0/));
+    assert.deepEqual(policy.rules, { abort: { status: 503, percent: 100 } });
+  });
+
   test('a fault carried by the call (the header) applies once, even with no rules', async () => {
     const policy = new FaultPolicy({ upstream: 'users' });
     await assert.rejects(policy.execute(answer, { fault: { abort: { status: 502 } } }), (error: unknown) => error instanceof FlotillaError && error.code === 'bad-gateway');
@@ -103,5 +114,88 @@ describe('FaultPolicy', () => {
     );
     assert.equal(reached, false, 'the call behind the delay never ran');
     await assert.rejects(policy.execute(answer, { fault: { delayMs: 60_000 }, deadline: Deadline.after(20) }), DeadlineExceededError);
+  });
+});
+
+describe('faultError: one abort, read the same way by either transport', () => {
+  const read = (error: FlotillaError) => ({ kind: error.code, httpStatus: error.httpStatus, grpcCode: error.grpcCode });
+
+  test('an HTTP status is answered exactly; its kind and gRPC code follow the table', () => {
+    const cases: Array<[status: number, kind: string, grpcCode: number]> = [
+      [400, 'bad-request', 3],
+      [404, 'not-found', 5],
+      [409, 'conflict', 6],
+      [418, 'bad-request', 3],
+      [429, 'rate-limited', 8],
+      [499, 'bad-request', 1],
+      [500, 'internal', 13],
+      [501, 'internal', 12],
+      [502, 'bad-gateway', 14],
+      [503, 'unavailable', 14],
+      [504, 'deadline-exceeded', 4],
+      [507, 'internal', 13],
+    ];
+    for (const [status, kind, grpcCode] of cases) {
+      const error = faultError({ status }, 'test');
+      assert.deepEqual(read(error), { kind, httpStatus: status, grpcCode }, `abort ${status}`);
+      assert.deepEqual(error.details, { fault: 'abort', status });
+      assert.match(error.message, new RegExp(`Injected fault: abort with ${status} \\(test\\)`));
+    }
+  });
+
+  test('a gRPC code is answered exactly; its HTTP status is google.rpc.Code\'s', () => {
+    const cases: Array<[grpcCode: number, kind: string, httpStatus: number]> = [
+      [1, 'unavailable', 499],
+      [2, 'internal', 500],
+      [4, 'deadline-exceeded', 504],
+      [8, 'rate-limited', 429],
+      [9, 'precondition-failed', 400],
+      [10, 'conflict', 409],
+      [12, 'method-not-allowed', 501],
+      [14, 'unavailable', 503],
+      [15, 'internal', 500],
+      [16, 'unauthenticated', 401],
+    ];
+    for (const [grpcCode, kind, httpStatus] of cases) {
+      const error = faultError({ grpcCode }, 'test');
+      assert.deepEqual(read(error), { kind, httpStatus, grpcCode }, `abort grpc:${grpcCode}`);
+      assert.deepEqual(error.details, { fault: 'abort', grpcCode });
+    }
+  });
+
+  test('an abort that is not one is a validation error, not a made-up answer', () => {
+    const invalid = (error: unknown): boolean => error instanceof FlotillaError && error.code === 'validation';
+    assert.throws(() => faultError({ status: 200 }, 'test'), invalid);
+    assert.throws(() => faultError({ grpcCode: 17 }, 'test'), invalid);
+    assert.throws(() => faultError({}, 'test'), invalid);
+    assert.throws(() => faultError({ status: 503, grpcCode: 14 }, 'test'), invalid);
+  });
+});
+
+describe('resilience settings: a fault abort', () => {
+  const withAbort = (abort: unknown) => ({ upstreams: { users: { fault: { abort } } } });
+  const problemsOf = (abort: unknown): string => {
+    try {
+      parseResilienceSettings(withAbort(abort));
+    } catch (error) {
+      assert.ok(error instanceof ConfigError, String(error));
+      return error.problems.map((p) => `${p.key}: ${p.rule}`).join('\n');
+    }
+    return '';
+  };
+
+  test('an HTTP status outside 400-599 is one clear config problem', () => {
+    assert.equal(problemsOf({ status: 302, percent: 100 }), 'upstreams.users.fault.abort.status: must be an HTTP error status 400-599, not 302');
+    assert.equal(problemsOf({ status: 600, percent: 100 }), 'upstreams.users.fault.abort.status: must be an HTTP error status 400-599, not 600');
+    assert.equal(problemsOf({ grpcCode: 0, percent: 100 }), 'upstreams.users.fault.abort.grpcCode: must be a gRPC error code 1-16, not 0');
+    assert.equal(problemsOf({ percent: 100 }), 'upstreams.users.fault.abort: must name exactly one of status (HTTP) or grpcCode (gRPC)');
+    assert.equal(problemsOf({ status: 503, grpcCode: 14, percent: 100 }), 'upstreams.users.fault.abort: must name exactly one of status (HTTP) or grpcCode (gRPC)');
+  });
+
+  test('any status 400-599 or code 1-16 is accepted as it is', () => {
+    assert.equal(problemsOf({ status: 418, percent: 100 }), '');
+    assert.equal(problemsOf({ status: 599, percent: 1 }), '');
+    assert.equal(problemsOf({ grpcCode: 16, percent: 1 }), '');
+    assert.deepEqual(parseResilienceSettings(withAbort({ status: '503', percent: 50 })).upstreams?.['users']?.fault?.abort, { status: 503, percent: 50 });
   });
 });

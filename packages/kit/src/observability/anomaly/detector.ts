@@ -12,6 +12,12 @@
  * `recoverMs` clears it. Values enter the baseline only while their signal is
  * normal, so an ongoing anomaly is never learned as the new normal.
  * Pure: no clock, no timers — the caller passes `now`.
+ *
+ * Settings change live (`retune`): thresholds, sustain and recovery times,
+ * minimum counts and the baseline size apply from the next step and keep the
+ * learnt baseline; a new window shape (`windowMs`, `stepMs`) makes the old
+ * window values incomparable, so the detector starts learning afresh (see
+ * `reset`).
  */
 import type { AnomalySettings } from '../config.js';
 import { bucketOf, countAbove, quantileOf, SKETCH_BUCKETS } from './latency-sketch.js';
@@ -58,12 +64,20 @@ export interface SignalState {
   threshold: number;
 }
 
+/**
+ * Why an anomaly was cleared: the signal recovered, detection was turned off,
+ * or the window shape changed and the baseline is being learnt again.
+ */
+export type ClearReason = 'recovered' | 'detection-disabled' | 'baseline-reset';
+
 export interface AnomalyTransition {
   kind: AnomalyKind;
   key: string;
   change: 'raised' | 'cleared';
   at: number;
   state: SignalState;
+  /** Set on clears only. */
+  reason?: ClearReason;
 }
 
 export interface WindowStats {
@@ -73,7 +87,7 @@ export interface WindowStats {
 }
 
 class Signal {
-  readonly history: number[] = [];
+  history: number[] = [];
   phase: Phase = 'normal';
   /** Start of the phase; for active/recovering, the raise time. */
   since: number | undefined;
@@ -84,19 +98,19 @@ class Signal {
 
   constructor(
     readonly kind: AnomalyKind,
-    private readonly minimumShift: number,
-    private readonly settings: DetectorSettings,
+    public settings: DetectorSettings,
   ) {}
 
   /** Judges one window value; returns the change it caused, if any. */
   judge(value: number, now: number, exceeds: (threshold: number) => boolean): 'raised' | 'cleared' | undefined {
     const { madThreshold, minBaseline, sustainMs, recoverMs, baselineSize } = this.settings;
+    const minimumShift = this.kind === 'latency' ? this.settings.minLatencyShiftMs : this.settings.minErrorRateShift;
     this.value = value;
     let deviating = false;
     if (this.history.length >= minBaseline) {
       this.baseline = median(this.history);
       const spread = MAD_TO_SIGMA * medianAbsoluteDeviation(this.history, this.baseline);
-      this.threshold = this.baseline + Math.max(madThreshold * spread, this.minimumShift);
+      this.threshold = this.baseline + Math.max(madThreshold * spread, minimumShift);
       deviating = exceeds(this.threshold);
     }
     let change: 'raised' | 'cleared' | undefined;
@@ -131,6 +145,23 @@ class Signal {
     return change;
   }
 
+  /** Takes new settings; a smaller `baselineSize` keeps the most recent values. */
+  retune(settings: DetectorSettings): void {
+    this.settings = settings;
+    if (this.history.length > settings.baselineSize) this.history = this.history.slice(-settings.baselineSize);
+  }
+
+  /** Forgets everything learnt, as at start. */
+  forget(): void {
+    this.history = [];
+    this.phase = 'normal';
+    this.since = undefined;
+    this.recoveringSince = undefined;
+    this.value = Number.NaN;
+    this.baseline = Number.NaN;
+    this.threshold = Number.NaN;
+  }
+
   private moveTo(phase: 'normal' | 'pending' | 'active', now: number): void {
     this.phase = phase;
     this.since = now;
@@ -156,30 +187,36 @@ interface StepCounts {
   errors: number;
 }
 
+function emptyStep(): StepCounts {
+  return { counts: new Uint32Array(SKETCH_BUCKETS), requests: 0, errors: 0 };
+}
+
 export class AnomalyDetector {
-  private readonly slots: StepCounts[];
+  private slots: StepCounts[] = [];
   private readonly windowCounts = new Uint32Array(SKETCH_BUCKETS);
   private windowRequests = 0;
   private windowErrors = 0;
   private next = 0;
   private rolls = 0;
-  private current: StepCounts = { counts: new Uint32Array(SKETCH_BUCKETS), requests: 0, errors: 0 };
+  private current: StepCounts = emptyStep();
   private readonly signals: Record<AnomalyKind, Signal>;
+  /** While true (detection turned off) `record` keeps nothing. */
+  private suspended = false;
 
   constructor(
     readonly key: string,
-    private readonly settings: DetectorSettings,
+    private settings: DetectorSettings,
   ) {
-    const size = Math.max(1, Math.round(settings.windowMs / settings.stepMs));
-    this.slots = Array.from({ length: size }, () => ({ counts: new Uint32Array(SKETCH_BUCKETS), requests: 0, errors: 0 }));
+    this.emptyWindow();
     this.signals = {
-      latency: new Signal('latency', settings.minLatencyShiftMs, settings),
-      errors: new Signal('errors', settings.minErrorRateShift, settings),
+      latency: new Signal('latency', settings),
+      errors: new Signal('errors', settings),
     };
   }
 
   /** Counts one finished request or call. The hot path: one logarithm and three increments. */
   record(durationMs: number, failed: boolean): void {
+    if (this.suspended) return;
     const current = this.current;
     (current.counts[bucketOf(durationMs)] as number)++;
     current.requests++;
@@ -213,9 +250,47 @@ export class AnomalyDetector {
         kind === 'latency'
           ? signal.judge(stats.p99Ms, now, (threshold) => p99Above(this.windowCounts, stats.requests, threshold))
           : signal.judge(stats.errors / stats.requests, now, (threshold) => ratioAbove(stats.errors, stats.requests, threshold));
-      if (change !== undefined) transitions.push({ kind, key: this.key, change, at: now, state: signal.state() });
+      if (change !== undefined) transitions.push({ kind, key: this.key, change, at: now, state: signal.state(), ...(change === 'cleared' ? { reason: 'recovered' as const } : {}) });
     }
     return transitions;
+  }
+
+  /**
+   * Applies new settings from the next step on. Thresholds, sustain and
+   * recovery times, minimum counts and the baseline size keep what was
+   * learnt (a smaller baseline keeps its most recent values). A new
+   * `windowMs` or `stepMs` changes what one window value is, so the baseline
+   * of old values no longer compares: the detector starts afresh and returns
+   * the clears of what was raised (reason `baseline-reset`).
+   */
+  retune(settings: DetectorSettings, now: number): AnomalyTransition[] {
+    const reshaped = settings.windowMs !== this.settings.windowMs || settings.stepMs !== this.settings.stepMs;
+    this.settings = settings;
+    for (const kind of ANOMALY_KINDS) this.signals[kind].retune(settings);
+    return reshaped ? this.reset(now, 'baseline-reset') : [];
+  }
+
+  /** Forgets the window and the baselines, as at start; returns a clear for each raised anomaly. */
+  reset(now: number, reason: ClearReason): AnomalyTransition[] {
+    const transitions: AnomalyTransition[] = [];
+    for (const kind of ANOMALY_KINDS) {
+      const signal = this.signals[kind];
+      const state = signal.state();
+      if (state.active) transitions.push({ kind, key: this.key, change: 'cleared', at: now, state, reason });
+      signal.forget();
+    }
+    this.emptyWindow();
+    return transitions;
+  }
+
+  /** Detection off: drops what was learnt (clears returned) and ignores `record` until `resume`. */
+  suspend(now: number): AnomalyTransition[] {
+    this.suspended = true;
+    return this.reset(now, 'detection-disabled');
+  }
+
+  resume(): void {
+    this.suspended = false;
   }
 
   /** Requests, errors and p99 over the closed steps of the window. */
@@ -225,5 +300,17 @@ export class AnomalyDetector {
 
   state(kind: AnomalyKind): SignalState {
     return this.signals[kind].state();
+  }
+
+  /** A window of `windowMs / stepMs` empty steps, none closed yet. */
+  private emptyWindow(): void {
+    const size = Math.max(1, Math.round(this.settings.windowMs / this.settings.stepMs));
+    this.slots = Array.from({ length: size }, emptyStep);
+    this.windowCounts.fill(0);
+    this.windowRequests = 0;
+    this.windowErrors = 0;
+    this.next = 0;
+    this.rolls = 0;
+    this.current = emptyStep();
   }
 }

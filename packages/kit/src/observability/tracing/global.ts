@@ -2,13 +2,17 @@
  * Process-wide OpenTelemetry plumbing, installed once, the first time a
  * service starts with tracing on:
  *  - the AsyncLocalStorage context manager (the active span follows awaits);
- *  - W3C `traceparent`/`tracestate` and `baggage` propagation;
+ *  - W3C `traceparent`/`tracestate` and `baggage` propagation (propagator.ts);
  *  - a global tracer provider that hands each span to the provider of the
  *    service whose request is active (several services may share a process
  *    in tests), else to the most recently started one;
- *  - the undici instrumentation (outbound `fetch`/undici calls, e.g. the
- *    gateway's proxy): it listens on diagnostics_channel, so unlike the
- *    require-hook instrumentations it needs no preload and works under ESM.
+ *  - the undici instrumentation (outbound `fetch`/undici calls): it listens
+ *    on diagnostics_channel, so unlike the require-hook instrumentations it
+ *    needs no preload and works under ESM.
+ *
+ * A process that hands its spans' contexts on explicitly (the gateway) can
+ * call `keepTracingContextSynchronous()` first: then the context follows
+ * only synchronous code and the undici instrumentation is left out.
  */
 import {
   context as otelContext,
@@ -21,10 +25,29 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
+import { KitPropagator } from './propagator.js';
 import { serviceSpanScope } from './scope.js';
+import { SynchronousContextManager } from './sync-context.js';
 
 const live: TracerProvider[] = [];
 let installed: Promise<void> | undefined;
+let asyncContext = true;
+
+/**
+ * For a process that never relies on the active span across an await (the
+ * gateway: its proxy path passes each request's context by hand): the
+ * OpenTelemetry context is then active only inside `context.with()`'s
+ * synchronous extent. On Node 20 this spares the AsyncLocalStorage hook that
+ * otherwise runs on every async resource of the process (the batch span
+ * processor's first export would switch it on), and leaves out the undici
+ * instrumentation, which could no longer find a parent span. Call it before
+ * the first service starts with tracing on; a process-wide choice, like
+ * `disableContextPropagation()` in `@flotilla/kit/context`.
+ */
+export function keepTracingContextSynchronous(): void {
+  if (installed !== undefined) throw new Error('keepTracingContextSynchronous() must run before tracing is installed');
+  asyncContext = false;
+}
 
 function providerFor(active: Context): TracerProvider | undefined {
   const scope = serviceSpanScope(active);
@@ -66,15 +89,19 @@ export function installTracingGlobals(): Promise<void> {
 }
 
 async function install(): Promise<void> {
-  const [{ AsyncLocalStorageContextManager }, { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator }, { registerInstrumentations }, { UndiciInstrumentation }] = await Promise.all([
+  const { isTracingSuppressed, TraceState, W3CBaggagePropagator } = await import('@opentelemetry/core');
+  propagation.setGlobalPropagator(new KitPropagator({ baggage: new W3CBaggagePropagator(), createTraceState: (header) => new TraceState(header), isSuppressed: isTracingSuppressed }));
+  trace.setGlobalTracerProvider(routingProvider);
+  if (!asyncContext) {
+    otelContext.setGlobalContextManager(new SynchronousContextManager());
+    return;
+  }
+  const [{ AsyncLocalStorageContextManager }, { registerInstrumentations }, { UndiciInstrumentation }] = await Promise.all([
     import('@opentelemetry/context-async-hooks'),
-    import('@opentelemetry/core'),
     import('@opentelemetry/instrumentation'),
     import('@opentelemetry/instrumentation-undici'),
   ]);
   otelContext.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
-  trace.setGlobalTracerProvider(routingProvider);
   registerInstrumentations({
     tracerProvider: routingProvider,
     instrumentations: [

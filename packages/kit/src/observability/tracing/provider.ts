@@ -1,7 +1,15 @@
 /**
  * One tracer provider per service: its resource (service.name, version,
- * namespace, instance), a parent-based ratio sampler and a batching OTLP
- * http/protobuf exporter, all from the `tracing` config section.
+ * namespace, instance), parent-based sampling with a ratio for new traces,
+ * and batched OTLP http/protobuf export, all from the `tracing` config
+ * section.
+ *
+ * The provider is the kit's own (tracer.ts, span.ts, span-batch.ts): spans
+ * are encoded to OTLP protobuf as they end and sent in batches. It replaces
+ * the OpenTelemetry SDK's BasicTracerProvider + BatchSpanProcessor + OTLP
+ * exporter, which cost about three times as much CPU per span on the
+ * gateway's path (bench/observability/README.md); instrumentations still
+ * speak the OpenTelemetry API to it.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -9,9 +17,18 @@ import type { Tracer, TracerProvider } from '@opentelemetry/api';
 import type { TracingSettings } from '../config.js';
 import type { ServiceIdentity } from '../metrics/runtime.js';
 import { addLiveProvider, installTracingGlobals, removeLiveProvider } from './global.js';
+import { encodeResourceField } from './otlp-encoding.js';
+import { otlpHttpSender } from './otlp-http.js';
+import { SpanBatch } from './span-batch.js';
+import { KitTracerProvider } from './tracer.js';
 
 /** The instrumentation scope of the kit's own spans. */
 export const KIT_TRACER_NAME = '@flotilla/kit';
+
+/** A queue deep enough for a few seconds of a busy service's spans; big batches, few export requests. */
+const MAX_QUEUE_SIZE = 16_384;
+const MAX_EXPORT_BATCH_SIZE = 2_048;
+const MAX_CONCURRENT_EXPORTS = 4;
 
 export interface ServiceTracing {
   readonly provider: TracerProvider;
@@ -22,45 +39,41 @@ export interface ServiceTracing {
   shutdown(): Promise<void>;
 }
 
-/**
- * The SDK packages are imported here, on demand (≈ 400 ms of module loading,
- * and dynamic imports stay lazy in the esbuild bundles too): a service with
- * tracing off never loads them.
- */
+/** @opentelemetry/core (the propagators, tracing suppression) is imported here, on demand: a service with tracing off never loads it. */
 export async function createServiceTracing(settings: TracingSettings, identity: ServiceIdentity): Promise<ServiceTracing> {
-  const [, { OTLPTraceExporter }, { resourceFromAttributes }, { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler }] = await Promise.all([
-    installTracingGlobals(),
-    import('@opentelemetry/exporter-trace-otlp-proto'),
-    import('@opentelemetry/resources'),
-    import('@opentelemetry/sdk-trace-base'),
-  ]);
-  const exporter = new OTLPTraceExporter({ url: settings.endpoint, headers: { ...settings.headers }, timeoutMillis: settings.exportTimeoutMs });
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({
-      'service.name': identity.service,
-      'service.version': identity.version,
-      'service.namespace': 'flotilla',
-      'service.instance.id': randomUUID(),
-      'deployment.environment.name': identity.namespace,
-      'host.name': hostname(),
-      'process.pid': process.pid,
-      'process.runtime.name': 'nodejs',
-      'process.runtime.version': process.versions.node,
-    }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }),
-    // A queue deep enough for a few seconds of a busy service's spans; big batches, few export requests.
-    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: settings.batchDelayMs, exportTimeoutMillis: settings.exportTimeoutMs, maxQueueSize: 16_384, maxExportBatchSize: 2_048 })],
+  const [, { isTracingSuppressed }] = await Promise.all([installTracingGlobals(), import('@opentelemetry/core')]);
+  const sender = otlpHttpSender({ url: settings.endpoint, headers: { ...settings.headers }, timeoutMs: settings.exportTimeoutMs, maxSockets: MAX_CONCURRENT_EXPORTS });
+  const resource = encodeResourceField({
+    'service.name': identity.service,
+    'service.version': identity.version,
+    'service.namespace': 'flotilla',
+    'service.instance.id': randomUUID(),
+    'deployment.environment.name': identity.namespace,
+    'host.name': hostname(),
+    'process.pid': process.pid,
+    'process.runtime.name': 'nodejs',
+    'process.runtime.version': process.versions.node,
+    'telemetry.sdk.name': '@flotilla/kit',
+    'telemetry.sdk.language': 'nodejs',
   });
+  const batch = new SpanBatch(resource, (body) => sender.send(body), {
+    batchDelayMs: settings.batchDelayMs,
+    maxQueueSize: MAX_QUEUE_SIZE,
+    maxExportBatchSize: MAX_EXPORT_BATCH_SIZE,
+    maxConcurrentExports: MAX_CONCURRENT_EXPORTS,
+  });
+  const provider = new KitTracerProvider({ sampleRatio: settings.sampleRatio, batch, isSuppressed: isTracingSuppressed });
   addLiveProvider(provider);
   let stopped: Promise<void> | undefined;
   return {
     provider,
     tracer: provider.getTracer(KIT_TRACER_NAME),
-    forceFlush: () => provider.forceFlush(),
+    forceFlush: () => batch.forceFlush(),
     shutdown() {
       stopped ??= (async () => {
         removeLiveProvider(provider);
-        await provider.shutdown();
+        await batch.shutdown();
+        sender.close();
       })();
       return stopped;
     },

@@ -3,15 +3,19 @@
  * and the one a call carries in its context (`x-flotilla-fault`, parsed by
  * the caller). The delay comes first and stops early when the call's signal
  * fires or its deadline passes; then the abort, which raises the error the
- * status or code stands for instead of calling the upstream.
+ * status or code stands for (with that exact status or code, see
+ * abort-mapping.ts) instead of calling the upstream. Rules given directly
+ * (not through the config schema) are checked too: a bad abort is a
+ * ConfigError, and nothing changes.
  */
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import type { MetricsRegistry } from '../../observability/metrics/registry.js';
 import { sleep, systemRandom, type RandomSource } from '../clock.js';
 import { faultInstruments } from '../metrics.js';
-import { executionContext, type ExecuteOptions, type Operation, type Policy } from '../policy.js';
-import { faultError, type FaultAbort, type FaultRules } from './fault-spec.js';
+import { deriveContext, executionContext, type ExecuteOptions, type Operation, type Policy } from '../policy.js';
+import { ConfigError } from '../../config/problems.js';
+import { abortProblem, faultError, type FaultAbort, type FaultRules } from './fault-spec.js';
 
 export interface FaultPolicyOptions {
   upstream: string;
@@ -36,7 +40,7 @@ export class FaultPolicy implements Policy {
 
   constructor(options: FaultPolicyOptions) {
     this.upstream = options.upstream;
-    this.#rules = options.rules ?? {};
+    this.#rules = checkedRules(options.upstream, options.rules);
     this.#rulesAllowed = options.rulesAllowed ?? true;
     this.#onDemandAllowed = options.onDemandAllowed ?? true;
     this.#random = options.random ?? systemRandom;
@@ -54,7 +58,7 @@ export class FaultPolicy implements Policy {
   }
 
   configure(options: { rules?: FaultRules | undefined; rulesAllowed?: boolean; onDemandAllowed?: boolean }): void {
-    this.#rules = options.rules ?? {};
+    this.#rules = checkedRules(this.upstream, options.rules);
     if (options.rulesAllowed !== undefined) this.#rulesAllowed = options.rulesAllowed;
     if (options.onDemandAllowed !== undefined) this.#onDemandAllowed = options.onDemandAllowed;
   }
@@ -65,10 +69,13 @@ export class FaultPolicy implements Policy {
     const rules = this.#rulesAllowed ? this.#rules : {};
 
     const delayMs = onDemand?.delayMs ?? (rules.delay !== undefined && this.#roll(rules.delay.percent) ? rules.delay.ms : undefined);
+    let delayedMs = 0;
     if (delayMs !== undefined && delayMs > 0) {
       this.#count('delay', onDemand?.delayMs !== undefined);
       const signals = context.deadline.bounded ? [context.signal, context.deadline.signal] : [context.signal];
+      const startedAt = performance.now();
       await sleep(delayMs, ...signals);
+      delayedMs = performance.now() - startedAt;
     }
 
     const abort: FaultAbort | undefined = onDemand?.abort ?? (rules.abort !== undefined && this.#roll(rules.abort.percent) ? rules.abort : undefined);
@@ -77,7 +84,8 @@ export class FaultPolicy implements Policy {
       this.#count('abort', byHeader);
       throw faultError({ status: abort.status, grpcCode: abort.grpcCode }, byHeader ? 'x-flotilla-fault header' : `fault rule for ${this.upstream}`);
     }
-    return fn(context);
+    // The callee learns of the delay: it simulates the upstream being slow (see ExecutionContext.faultDelayMs).
+    return fn(delayedMs > 0 ? deriveContext(context, { faultDelayMs: context.faultDelayMs + delayedMs }) : context);
   }
 
   #roll(percent: number): boolean {
@@ -88,4 +96,11 @@ export class FaultPolicy implements Policy {
     this.#injected?.inc({ upstream: this.upstream, kind });
     this.#logger?.debug({ upstream: this.upstream, fault: { kind, source: byHeader ? 'header' : 'config' } }, `injecting a ${kind} fault into a call to ${this.upstream}`);
   }
+}
+
+function checkedRules(upstream: string, rules: FaultRules | undefined): FaultRules {
+  const abort = rules?.abort;
+  const problem = abort === undefined ? undefined : abortProblem(abort);
+  if (problem !== undefined) throw new ConfigError('resilience', `fault rules for ${upstream}`, [{ key: 'fault.abort', value: abort, rule: problem }]);
+  return rules ?? {};
 }

@@ -13,12 +13,12 @@ import { parseAgainstSchema } from '../../config/load.js';
 import { ConfigError } from '../../config/problems.js';
 import { BREAKER_DEFAULTS, type BreakerSettings } from '../breaker.js';
 import { BULKHEAD_DEFAULTS, type BulkheadSettings } from '../bulkhead.js';
+import { FaultConfig } from '../fault/fault-config.js';
 import type { FaultRules } from '../fault/fault-spec.js';
 import { RETRY_BUDGET_DEFAULTS } from '../retry-budget.js';
 import { RETRY_DEFAULTS, type RetrySettings } from '../retry-policy.js';
 
 const strict = { additionalProperties: false } as const;
-const Percent = Type.Number({ minimum: 0, maximum: 100 });
 
 export const RetryBudgetConfig = Type.Object(
   {
@@ -61,19 +61,6 @@ export const BulkheadConfig = Type.Object(
   strict,
 );
 
-export const FaultConfig = Type.Object(
-  {
-    delay: Type.Optional(Type.Object({ ms: Type.Integer({ minimum: 0, maximum: 60_000 }), percent: Percent }, strict)),
-    abort: Type.Optional(
-      Type.Union([
-        Type.Object({ status: Type.Integer({ minimum: 400, maximum: 599 }), percent: Percent }, strict),
-        Type.Object({ grpcCode: Type.Integer({ minimum: 1, maximum: 16 }), percent: Percent }, strict),
-      ]),
-    ),
-  },
-  strict,
-);
-
 export const UpstreamPolicyConfig = Type.Object(
   {
     /** Cap on each call's deadline (the caller's deadline still wins when earlier). */
@@ -106,6 +93,7 @@ export const ResilienceSettings = Type.Object(
   { ...strict, default: {} },
 );
 
+export { FaultConfig };
 export type ResilienceSettings = Static<typeof ResilienceSettings>;
 export type UpstreamPolicyConfig = Static<typeof UpstreamPolicyConfig>;
 
