@@ -9,10 +9,10 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { context, createTraceState, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Span } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { createServiceTracing, type ServiceTracing } from '@flotilla/kit/observability';
+import { fields, hex } from './support/protobuf-fields.js';
 
 type Value = string | number | boolean | bigint | Value[] | null;
 
@@ -35,16 +35,6 @@ interface Decoded {
   statusCode: number;
   statusMessage: string;
   flags: number;
-}
-
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-
-function fields(bytes: Uint8Array, onField: (field: number, reader: BinaryReader) => boolean): void {
-  const reader = new BinaryReader(bytes);
-  while (reader.pos < reader.len) {
-    const [field, wireType] = reader.tag();
-    if (!onField(field, reader)) reader.skip(wireType as WireType);
-  }
 }
 
 function anyValue(bytes: Uint8Array): Value {

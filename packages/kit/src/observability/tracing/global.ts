@@ -25,6 +25,7 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
+import { startActiveSpanWith } from './active-span.js';
 import { KitPropagator } from './propagator.js';
 import { serviceSpanScope } from './scope.js';
 import { SynchronousContextManager } from './sync-context.js';
@@ -69,12 +70,7 @@ class RoutingTracer implements Tracer {
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, ...rest: unknown[]): ReturnType<F> {
-    const fn = rest[rest.length - 1] as F;
-    const options = (rest.length >= 2 ? rest[0] : undefined) as SpanOptions | undefined;
-    const parent = (rest.length >= 3 ? rest[1] : undefined) as Context | undefined;
-    const context = parent ?? otelContext.active();
-    const span = this.startSpan(name, options, context);
-    return otelContext.with(trace.setSpan(context, span), fn as (span: Span) => ReturnType<F>, undefined, span);
+    return startActiveSpanWith<F>(this, name, rest);
   }
 }
 

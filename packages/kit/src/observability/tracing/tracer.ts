@@ -18,6 +18,7 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
+import { startActiveSpanWith } from './active-span.js';
 import { encodeScopeField, type SpanRecord } from './otlp-encoding.js';
 import { isValidSpanContext } from './propagator.js';
 import { RecordedSpan, toEpochMillis, type SpanSink } from './span.js';
@@ -112,12 +113,7 @@ export class KitTracer implements Tracer, SpanSink {
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, ...rest: unknown[]): ReturnType<F> {
-    const fn = rest[rest.length - 1] as F;
-    const options = (rest.length >= 2 ? rest[0] : undefined) as SpanOptions | undefined;
-    const parent = (rest.length >= 3 ? rest[1] : undefined) as Context | undefined;
-    const context = parent ?? otelContext.active();
-    const span = this.startSpan(name, options, context);
-    return otelContext.with(trace.setSpan(context, span), fn as (span: Span) => ReturnType<F>, undefined, span);
+    return startActiveSpanWith<F>(this, name, rest);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import { fields, hex } from './protobuf-fields.js';
 
 export type AttributeValue = string | number | boolean | undefined;
 
@@ -45,17 +45,6 @@ export function overlap(a: ReceivedSpan, b: ReceivedSpan): boolean {
 }
 
 const CLOCK_SLACK_NS = 1_000_000n;
-
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-
-/** Calls `onField(fieldNo, wireType, reader)` for each field of the message in `bytes`; unread fields are skipped. */
-function fields(bytes: Uint8Array, onField: (field: number, reader: BinaryReader) => boolean): void {
-  const reader = new BinaryReader(bytes);
-  while (reader.pos < reader.len) {
-    const [field, wireType] = reader.tag();
-    if (!onField(field, reader)) reader.skip(wireType as WireType);
-  }
-}
 
 function anyValue(bytes: Uint8Array): AttributeValue {
   let value: AttributeValue;
