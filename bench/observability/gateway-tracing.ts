@@ -15,9 +15,9 @@
  * Both gateways are loaded at the same time (one load generator each), so
  * both see exactly the same machine: on a shared, noisy machine a gateway
  * measured alone can get a quiet or a busy 8 seconds, and the CPU per request
- * follows (sequential runs here ranged 0.94-1.51× within minutes; the
- * concurrent ratio stays within a few percent, and `--calibrate` shows it
- * unbiased). `--sequential` loads one at a time, order alternating per round.
+ * follows (one at a time, per-round ratios here ranged 0.69-1.88× within
+ * minutes; side by side they stay within a few hundredths, and `--calibrate`
+ * shows no bias). `--sequential` loads one at a time, order alternating per round.
  *
  * `--calibrate` runs tracing off on both sides: the ratio then shows the
  * method's own bias and noise on this machine.
@@ -119,7 +119,8 @@ function printProfiles(targets: Record<Mode, Target>): void {
       .sort((x, y) => y.on - y.off - (x.on - x.off))
       .slice(0, limit)
       .map((row) => [row.name, fixed(row.off, 1), fixed(row.on, 1), fixed(row.on - row.off, 1)]);
-  console.log(`\nCPU profiles, last round's measured window, self time in µs per request (busy: off ${fixed(off.busy, 1)}, on ${fixed(on.busy, 1)})\n`);
+  // Samples are wall time of the main thread while not idle: on a busy machine more than its CPU time, so read the shares.
+  console.log(`\nCPU profiles, last round's measured window, sampled self time in µs per request (busy: off ${fixed(off.busy, 1)}, on ${fixed(on.busy, 1)})\n`);
   console.log(renderTable(['package', 'off', 'on', 'on − off'], diffRows(off.packages, on.packages, 20)));
   console.log('');
   console.log(renderTable(['function (largest growth with tracing on)', 'off', 'on', 'on − off'], diffRows(off.functions, on.functions, top)));

@@ -3,12 +3,13 @@
  * sockets: what `dispatch.ts` and the proxy call for one proxied request
  * (`requests.start` → `upstreams.start` → `call.finish` → `request.end`),
  * once with a telemetry whose tracing is off and once with tracing on (ratio
- * 1.0, exporting to the loopback sink). Batches alternate between the two and
- * yield to the event loop in between, so the batch span processor exports as
- * it would in the server. Reports CPU µs per request (process CPU, export
- * included) and the difference: the tracing cost of the hot path, without the
- * noise of a real proxy run. A quick check while optimising; the figure that
- * counts is gateway-tracing.ts's.
+ * 1.0, exporting to the loopback sink). Rounds alternate between the two
+ * sides; each side runs its requests in batches and yields to the event loop
+ * in between, so spans are exported as in the server, and its final flush
+ * counts. Reports CPU µs per request (process CPU, export included) and the
+ * difference. A quick, steadier check while optimising; it runs everything
+ * cache-hot, so it understates the real cost about threefold (README): the
+ * figure that counts is gateway-tracing.ts's.
  *
  *   node --conditions=@flotilla/source --import tsx bench/observability/span-path.ts [--rounds 5] [--requests 100000] [--batch 200] [--no-traceparent]
  */
@@ -21,8 +22,8 @@ import { AnomalyConfig, createServiceTelemetry, keepTracingContextSynchronous, M
 import { GatewayTelemetry } from '../../packages/gateway/src/proxy/telemetry.js';
 import { installCleanup, killAllChildren } from '../lib/children.js';
 import { fixed, median } from '../lib/table.js';
-import { settledSpans, startSink } from './sink.js';
 import Value from 'typebox/value';
+import { settledSpans, startSink } from './sink.js';
 
 const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, requests: { type: 'string', default: '100000' }, batch: { type: 'string', default: '200' }, 'no-traceparent': { type: 'boolean', default: false } } });
 const total = Number(args.requests);

@@ -41,10 +41,8 @@ export class SpanBatch {
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
-  /** Spans dropped because the queue was full or the batch closed. */
-  dropped = 0;
-  /** Spans in export requests that failed (after the sender's retries). */
-  failed = 0;
+  /** Spans dropped since the last export (the queue was full, or the batch closed): reported with the next one. */
+  private dropped = 0;
 
   constructor(
     private readonly resourceField: Buffer,
@@ -95,6 +93,11 @@ export class SpanBatch {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    if (this.dropped > 0) {
+      // As the SDK's batch processor does: through the API's diagnostics logger (silent unless one is set).
+      diag.warn(`Dropped ${this.dropped} spans: the export queue (${this.settings.maxQueueSize}) was full`);
+      this.dropped = 0;
+    }
     if (this.waiting === 0) return;
     this.encodeEnded();
     if (this.inFlight.size >= this.settings.maxConcurrentExports) {
@@ -117,7 +120,6 @@ export class SpanBatch {
     const exported: Promise<void> = this.send(body).then(
       () => this.settled(exported),
       (error: unknown) => {
-        this.failed += spans;
         diag.warn(`OTLP export of ${spans} spans failed: ${(error as Error).message}`);
         this.settled(exported);
       },
