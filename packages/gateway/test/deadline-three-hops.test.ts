@@ -23,7 +23,7 @@ import * as grpc from '@grpc/grpc-js';
 import { OrderServiceClient } from '@flotilla/contracts/orders';
 import { SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../kit/test/observability/support/otlp-receiver.js';
 import { startSlowLink, type SlowLink } from './support/slow-link.js';
-import { startSystem, type RunningSystem } from './support/system.js';
+import { startSystem, tracedSystemKeys, type RunningSystem } from './support/system.js';
 
 const BUDGET = 'flotilla.deadline.budget_ms';
 /** What the client allows each request: far more than the hops need, far less than orders' own 10 s for users. */
@@ -58,14 +58,7 @@ describe('a deadline across gateway → orders → users (gRPC)', () => {
   before(async () => {
     receiver = await startOtlpReceiver();
     system = await startSystem({
-      keys: {
-        TRACING__ENABLED: 'true',
-        TRACING__ENDPOINT: receiver.endpoint,
-        TRACING__SAMPLE_RATIO: '1',
-        TRACING__BATCH_DELAY_MS: '50',
-        // Fresh processes on a busy machine lag at first; a shed 503 is not what this suite is about.
-        SHEDDING__ENABLED: 'false',
-      },
+      keys: tracedSystemKeys(receiver.endpoint),
       serviceKeys: {
         orders: {
           // The caller's deadline, not orders' own limit for users, is what bounds the call.

@@ -21,7 +21,7 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import type { RunningPrometheus } from '../../../scripts/test-services/prometheus.js';
 import { startShippedPrometheus } from '../../kit/test/observability/support/shipped-prometheus.js';
 import { overlap, SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../kit/test/observability/support/otlp-receiver.js';
-import { startSystem, type RunningSystem, type SystemProcess } from './support/system.js';
+import { startSystem, tracedSystemKeys, type RunningSystem, type SystemProcess } from './support/system.js';
 
 
 function randomHex(bytes: number): string {
@@ -56,15 +56,7 @@ describe('observability end to end: gateway → orders → users (gRPC) → SQLi
   before(async () => {
     receiver = await startOtlpReceiver();
     system = await startSystem({
-      keys: {
-        TRACING__ENABLED: 'true',
-        TRACING__ENDPOINT: receiver.endpoint,
-        TRACING__SAMPLE_RATIO: '1',
-        TRACING__BATCH_DELAY_MS: '50',
-        // Processes compiling TypeScript on a busy test machine can lag their event loop at first, and load
-        // shedding would answer 503: not what this suite is about (retries would add spans to the traces).
-        SHEDDING__ENABLED: 'false',
-      },
+      keys: tracedSystemKeys(receiver.endpoint),
     });
     const created = await postJson(`${system.gateway.url}/api/users`, { name: 'Ada Lovelace', email: `ada-${randomHex(4)}@example.com` });
     assert.equal(created.status, 201, await created.clone().text());

@@ -63,6 +63,16 @@ export async function freePort(): Promise<number> {
 /** Keys every process gets on top of config/dev, e.g. tracing (`TRACING__ENABLED: 'true'`); prefixed per service. */
 export type PerServiceKeys = Record<string, string>;
 
+/**
+ * Config keys for every process of a traced system: all spans sampled and
+ * exported to `endpoint` quickly. Load shedding is off: fresh processes
+ * compiling TypeScript on a busy machine lag their event loop at first, and a
+ * shed 503 (or the retry after it, adding spans) is not what these suites test.
+ */
+export function tracedSystemKeys(endpoint: string): PerServiceKeys {
+  return { TRACING__ENABLED: 'true', TRACING__ENDPOINT: endpoint, TRACING__SAMPLE_RATIO: '1', TRACING__BATCH_DELAY_MS: '50', SHEDDING__ENABLED: 'false' };
+}
+
 export interface SystemOptions {
   keys?: PerServiceKeys;
   /** Keys for one service only (on top of `keys`), e.g. orders' `RESILIENCE__…`. */
