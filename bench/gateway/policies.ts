@@ -3,28 +3,36 @@
  * tiny upstream, once with every policy off and once with auth (HS256 JWT +
  * role + signed identity header), a rate limit that never refuses, and
  * retries, breaker and bulkhead on every upstream call; optionally (--redis)
- * a third gateway whose limiter keeps its buckets in Redis. Every gateway and
- * the upstream share CPU 0, the load generator runs on CPU 1, and every
- * request carries the same bearer token, so the requests are byte for byte
- * the same on every side. The figure is the gateway's CPU µs per 2xx answer;
- * the ratio to "off" is taken per round (same moment of the machine), then
- * medianed.
+ * a gateway whose limiter keeps its buckets in Redis. Every gateway and the
+ * upstream share CPU 0, the load generators run on CPU 1, and every request
+ * carries the same bearer token, so the requests are byte for byte the same
+ * on every side. The figure is the gateway's CPU µs per 2xx answer.
+ *
+ * Each governed gateway is loaded at the same time as the "off" one (one
+ * load generator each), so a pair sees exactly the same machine; its ratio
+ * is taken per pair, then medianed over the rounds. On this shared machine
+ * gateways measured one after the other drifted ±30 % within minutes; side
+ * by side the method's own bias shows with `--calibrate` (a second "off"
+ * gateway as the governed side).
  *
  * `--breakdown` adds one gateway per part (auth, rate limit, guards,
- * shedding alone), to see which part costs what. The gateways run from an
- * esbuild bundle of the sources, as `npm start` runs them (bundle.ts);
- * `--tsx` runs src/main.ts through tsx instead.
+ * shedding alone), to see which part costs what. `--profile` runs every
+ * gateway under `--cpu-prof` and prints, for the last round, the functions
+ * whose self time per request grew most from "off" to all policies on. The
+ * gateways run from an esbuild bundle of the sources, as `npm start` runs
+ * them (bundle.ts); `--tsx` runs src/main.ts through tsx instead.
  *
- *   node --import tsx bench/gateway/policies.ts [--rounds 3] [--duration 8] [--connections 32] [--redis] [--breakdown] [--tsx] [--access-log] [--no-pin]
+ *   node --import tsx bench/gateway/policies.ts [--rounds 3] [--duration 8] [--warmup 3] [--prewarm 5] [--min-rps 500] [--connections 32] [--redis] [--breakdown] [--calibrate] [--profile] [--top 40] [--tsx] [--access-log] [--no-pin]
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServices } from '../../scripts/test-services/index.js';
-import { installCleanup, killAllChildren } from '../lib/children.js';
+import { canPin, installCleanup, killAllChildren } from '../lib/children.js';
 import { runLoad, type MeasuredLoad } from '../lib/load.js';
 import { httpRequest } from '../lib/net.js';
+import { renderProfileDiff } from '../lib/profile-diff.js';
 import { fixed, median, renderTable } from '../lib/table.js';
 import { bundleGateway, type GatewayBundle } from './bundle.js';
 import { benchToken, POLICIES_OFF, policiesOn, SINGLE_PARTS, type PolicyVariant } from './policy-configs.js';
@@ -37,19 +45,27 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '8' },
     warmup: { type: 'string', default: '3' },
+    prewarm: { type: 'string', default: '5' },
+    'min-rps': { type: 'string', default: '500' },
     connections: { type: 'string', default: '32' },
+    rate: { type: 'string', default: '800' },
     redis: { type: 'boolean', default: false },
     breakdown: { type: 'boolean', default: false },
+    calibrate: { type: 'boolean', default: false },
+    sequential: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    top: { type: 'string', default: '40' },
     tsx: { type: 'boolean', default: false },
     'access-log': { type: 'boolean', default: false },
     'no-pin': { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 });
-const pin = !args['no-pin'];
+const pin = !args['no-pin'] && canPin();
 const SERVER_CPU = pin ? '0' : undefined;
 const LOAD_CPU = pin ? '1' : undefined;
 const rounds = Number(args.rounds);
+const minRps = Number(args['min-rps']);
 const workDir = mkdtempSync(join(tmpdir(), 'flotilla-bench-gateway-policies-'));
 const log = (message: string): void => void process.stderr.write(`${message}\n`);
 const token = benchToken();
@@ -58,9 +74,11 @@ const authorization = { authorization: `Bearer ${token}` };
 interface Target {
   variant: PolicyVariant;
   gateway: Running;
+  profileDir: string | undefined;
+  /** The governed side's runs; for "off", every run it made (one per pair). */
   runs: MeasuredLoad[];
-  /** Per round: this target's CPU µs/request over "off"'s in the same round. */
-  ratios: number[];
+  /** Per round: the "off" run loaded alongside this target's. */
+  base: MeasuredLoad[];
   /** From the gateway's /metrics at the end (--redis only): decisions made, and Redis calls that failed (decided by the local fallback). */
   limiter?: { decisions: number; storeErrors: number };
 }
@@ -97,6 +115,25 @@ async function sanityCheck(target: Target): Promise<void> {
   if (anonymous.status !== (parts.auth ? 401 : 200)) throw new Error(`${label}: a request without a token got ${anonymous.status}`);
 }
 
+/** Requests per second offered to each gateway; 0: as fast as it answers (closed loop). */
+const rate = Number(args.rate);
+const load = (target: Target, name: string, warmupSeconds: number, durationSeconds: number): Promise<MeasuredLoad> =>
+  runLoad(
+    {
+      url: target.gateway.url,
+      kind: { type: 'get', pathPrefix: '/api/hello/', ids: ['ada', 'grace', 'alan', 'edsger'] },
+      headers: authorization,
+      connections: Number(args.connections),
+      pipelining: 1,
+      warmupSeconds,
+      durationSeconds,
+      ...(rate > 0 ? { rate } : {}),
+    },
+    { name, serverPid: target.gateway.child.pid, cpus: LOAD_CPU, workDir, repoRoot: REPO_ROOT },
+  );
+
+const describe = (run: MeasuredLoad): string => `${fixed(run.requestsPerSecond)} req/s, ${fixed(run.serverCpuMicrosPerRequest, 1)} µs CPU/request, non-2xx ${run.non2xx}, errors ${run.errors + run.timeouts}`;
+
 const targets: Target[] = [];
 let bundle: GatewayBundle | undefined;
 try {
@@ -105,12 +142,14 @@ try {
     bundle = await bundleGateway();
   }
   const upstream = await startUpstream({ name: 'upstream', cpus: SERVER_CPU, workDir });
-  const variants = [POLICIES_OFF, policiesOn({ kind: 'local' })];
-  if (args.redis) {
-    variants.push(policiesOn({ kind: 'redis', url: await redisUrl() }));
-  }
+  const variants = [POLICIES_OFF];
+  if (args.calibrate) variants.push({ ...POLICIES_OFF, label: 'all policies off, a second process (--calibrate)', name: 'gateway-off-again' });
+  variants.push(policiesOn({ kind: 'local' }));
+  if (args.redis) variants.push(policiesOn({ kind: 'redis', url: await redisUrl() }));
   if (args.breakdown) variants.push(...SINGLE_PARTS);
   for (const variant of variants) {
+    const profileDir = args.profile ? join(workDir, `profile-${variant.name}`) : undefined;
+    if (profileDir !== undefined) mkdirSync(profileDir);
     const gateway = await startGateway({
       cpus: SERVER_CPU,
       workDir,
@@ -120,30 +159,40 @@ try {
       ...(variant.routeYaml === undefined ? {} : { routeYaml: variant.routeYaml }),
       extraYaml: variant.extraYaml,
       ...(bundle === undefined ? {} : { main: bundle.file }),
+      ...(profileDir === undefined ? {} : { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] }),
     });
-    const target: Target = { variant, gateway, runs: [], ratios: [] };
+    const target: Target = { variant, gateway, profileDir, runs: [], base: [] };
     await sanityCheck(target);
     targets.push(target);
   }
+  const [off, ...governed] = targets as [Target, ...Target[]];
+  // Every gateway's hot path is compiled and optimised before anything is measured.
+  if (Number(args.prewarm) > 0) {
+    log(`pre-warming every gateway for ${args.prewarm} s`);
+    await Promise.all(targets.map((target) => load(target, `prewarm-${target.variant.name}`, 0, Number(args.prewarm))));
+  }
   for (let round = 1; round <= rounds; round++) {
-    // Rotate the order each round so a drift of the machine does not always hit the same side.
-    const order = targets.map((_, i) => targets[(i + round - 1) % targets.length] as Target);
-    log(`round ${round}/${rounds}: ${order.map((t) => t.variant.name).join(', ')}`);
+    // Rotate the order each round so a drift of the machine does not always hit the same pair.
+    const order = governed.map((_, i) => governed[(i + round - 1) % governed.length] as Target);
+    log(`round ${round}/${rounds}: each ${args.sequential ? 'right after' : 'beside'} ${off.variant.name}: ${order.map((t) => t.variant.name).join(', ')}`);
     for (const target of order) {
-      const run = await runLoad(
-        { url: target.gateway.url, kind: { type: 'get', pathPrefix: '/api/hello/', ids: ['ada', 'grace', 'alan', 'edsger'] }, headers: authorization, connections: Number(args.connections), pipelining: 1, warmupSeconds: Number(args.warmup), durationSeconds: Number(args.duration) },
-        { name: `${target.variant.name}-${round}`, serverPid: target.gateway.child.pid, cpus: LOAD_CPU, workDir, repoRoot: REPO_ROOT },
-      );
+      const loadBase = (): Promise<MeasuredLoad> => load(off, `${off.variant.name}-${target.variant.name}-${round}`, Number(args.warmup), Number(args.duration));
+      const loadTarget = (): Promise<MeasuredLoad> => load(target, `${target.variant.name}-${round}`, Number(args.warmup), Number(args.duration));
+      let base: MeasuredLoad;
+      let run: MeasuredLoad;
+      if (!args.sequential) [base, run] = await Promise.all([loadBase(), loadTarget()]);
+      else if (round % 2 === 1) [base, run] = [await loadBase(), await loadTarget()];
+      else [run, base] = [await loadTarget(), await loadBase()];
       target.runs.push(run);
-      log(`  ${target.variant.name}: ${fixed(run.requestsPerSecond)} req/s, ${fixed(run.serverCpuMicrosPerRequest, 1)} µs CPU/request, non-2xx ${run.non2xx}, errors ${run.errors + run.timeouts}`);
+      target.base.push(base);
+      off.runs.push(base);
+      log(`  ${target.variant.name}: ${describe(run)}; beside it ${off.variant.name}: ${describe(base)}`);
     }
-    const off = (targets[0] as Target).runs[round - 1] as MeasuredLoad;
-    for (const target of targets) target.ratios.push((target.runs[round - 1] as MeasuredLoad).serverCpuMicrosPerRequest / off.serverCpuMicrosPerRequest);
   }
   for (const target of targets) {
     if (target.variant.parts.rateLimit !== false && target.variant.parts.rateLimit.kind === 'redis') target.limiter = await limiterCounts(target.gateway);
-    await target.gateway.child.stop();
   }
+  await Promise.all(targets.map((target) => target.gateway.child.stop()));
   await upstream.child.stop();
 } finally {
   killAllChildren();
@@ -151,35 +200,58 @@ try {
   await stopRedis?.();
 }
 
-const cpu = (target: Target): number => median(target.runs.map((r) => r.serverCpuMicrosPerRequest));
-console.log(`\nGateway policies on vs off, ${rounds} round(s) of ${args.duration} s (+${args.warmup} s warm-up), ${args.connections} connections, access log ${args['access-log'] ? 'on' : 'off'}, gateway ${args.tsx ? 'src through tsx' : 'bundled'}, ${pin ? 'gateways+upstream on CPU 0, load on CPU 1' : 'unpinned'} (medians)\n`);
+// A pair where another job starved a load generator measures fixed per-second costs (timers, metrics) over a few requests: shown, not counted.
+// At a fixed rate, a pair counts only if both sides were served at (nearly) that rate: the same work for both.
+const servedEnough = (run: MeasuredLoad): boolean => run.requestsPerSecond >= (rate > 0 ? 0.95 * rate : minRps);
+const countedPair = (target: Target, i: number): boolean => servedEnough(target.runs[i] as MeasuredLoad) && servedEnough(target.base[i] as MeasuredLoad);
+const ratiosOf = (target: Target): number[] => target.runs.map((run, i) => run.serverCpuMicrosPerRequest / (target.base[i] as MeasuredLoad).serverCpuMicrosPerRequest);
+const countedRatios = (target: Target): number[] => ratiosOf(target).filter((_, i) => countedPair(target, i));
+const [off, ...governed] = targets as [Target, ...Target[]];
+const cpu = (runs: MeasuredLoad[]): number => median(runs.filter(servedEnough).map((r) => r.serverCpuMicrosPerRequest));
+const bracket = (value: string, counted: boolean): string => (counted ? value : `(${value})`);
+
+console.log(
+  `\nGateway policies on vs off, each governed gateway loaded ${args.sequential ? 'right before or after (alternating)' : 'at the same time as'} the "off" one; ${rounds} round(s) of ${args.duration} s (+${args.warmup} s warm-up; ${args.prewarm} s pre-warm), ` +
+    `${rate > 0 ? `${rate} req/s offered to each (open loop)` : 'as fast as each answers (closed loop)'} over ${args.connections} connections per gateway, access log ${args['access-log'] ? 'on' : 'off'}, gateway ${args.tsx ? 'src through tsx' : 'bundled'}, ${pin ? 'gateways + upstream on CPU 0, load on CPU 1' : 'unpinned'}${args.profile ? ', every gateway under --cpu-prof' : ''} (medians)\n`,
+);
 console.log(
   renderTable(
-    ['target', 'req/s', 'p50 ms', 'p99 ms', 'gateway CPU %', 'CPU µs/request', 'per round', '× off (CPU)', 'non-2xx+errors'],
-    targets.map((target) => [
-      target.variant.label,
-      fixed(median(target.runs.map((r) => r.requestsPerSecond))),
-      fixed(median(target.runs.map((r) => r.latencyP50Ms)), 2),
-      fixed(median(target.runs.map((r) => r.latencyP99Ms)), 2),
-      fixed(median(target.runs.map((r) => r.serverCpuPercent))),
-      fixed(cpu(target), 1),
-      target.runs.map((r) => fixed(r.serverCpuMicrosPerRequest)).join(' / '),
-      `${fixed(median(target.ratios), 2)} (${target.ratios.map((r) => fixed(r, 2)).join(' / ')})`,
-      String(target.runs.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0)),
-    ]),
+    ['target', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/request', 'per round', '"off" beside it', '× off (per round)', 'non-2xx+errors'],
+    [
+      [off.variant.label, fixed(median(off.runs.map((r) => r.requestsPerSecond))), fixed(median(off.runs.map((r) => r.latencyP50Ms)), 2), fixed(median(off.runs.map((r) => r.latencyP99Ms)), 2), fixed(cpu(off.runs), 1), '', '', '1', String(off.runs.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0))],
+      ...governed.map((target) => [
+        target.variant.label,
+        fixed(median(target.runs.map((r) => r.requestsPerSecond))),
+        fixed(median(target.runs.map((r) => r.latencyP50Ms)), 2),
+        fixed(median(target.runs.map((r) => r.latencyP99Ms)), 2),
+        fixed(cpu(target.runs), 1),
+        target.runs.map((r, i) => bracket(fixed(r.serverCpuMicrosPerRequest), countedPair(target, i))).join(' / '),
+        target.base.map((r, i) => bracket(fixed(r.serverCpuMicrosPerRequest), countedPair(target, i))).join(' / '),
+        `${fixed(median(countedRatios(target)), 2)} (${ratiosOf(target).map((r, i) => bracket(fixed(r, 2), countedPair(target, i))).join(' / ')})`,
+        String(target.runs.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0)),
+      ]),
+    ],
   ),
 );
 console.log('');
-for (const target of targets.slice(1)) {
-  const ratio = median(target.ratios);
+for (const target of governed) {
+  const ratio = median(countedRatios(target));
   const { auth, rateLimit, guards } = target.variant.parts;
   // The issue's target is about everything on together; a single part's ratio is for reading only.
   const verdict = auth && rateLimit !== false && guards ? ` (target <= ${TARGET_RATIO}x: ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'})` : '';
-  console.log(`${target.variant.label}: ${fixed(cpu(target), 1)} vs ${fixed(cpu(targets[0] as Target), 1)} µs CPU/request -> ${fixed(ratio, 2)}x${verdict}`);
+  console.log(`${target.variant.label}: ${fixed(cpu(target.runs), 1)} vs ${fixed(cpu(target.base), 1)} µs CPU/request beside it -> ${fixed(ratio, 2)}x${verdict}`);
   if (target.limiter !== undefined) {
     const { decisions, storeErrors } = target.limiter;
     console.log(`  limiter: ${decisions} decisions (warm-ups included), ${storeErrors} failed Redis calls${storeErrors === 0 ? ': Redis decided every request' : ' (decided by the local fallback: the Redis row understates the cost)'}`);
   }
 }
-if (args.json !== undefined) writeFileSync(args.json, JSON.stringify(targets.map((t) => ({ label: t.variant.label, runs: t.runs, ratios: t.ratios, limiter: t.limiter })), null, 2));
-rmSync(workDir, { recursive: true, force: true });
+const left = governed.reduce((sum, target) => sum + target.runs.filter((_, i) => !countedPair(target, i)).length, 0);
+if (left > 0) console.log(`(${left} pair(s) in brackets left out: a gateway served under ${rate > 0 ? `95 % of the ${rate} req/s offered` : `${minRps} req/s`}, starved by other jobs)`);
+const profiled = governed.find((target) => target.variant.parts.auth && target.variant.parts.guards);
+if (args.profile && profiled !== undefined) {
+  const last = profiled.runs.length - 1;
+  console.log(`\n${renderProfileDiff({ label: 'off', profileDir: off.profileDir as string, run: profiled.base[last] as MeasuredLoad }, { label: 'on', profileDir: profiled.profileDir as string, run: profiled.runs[last] as MeasuredLoad }, Number(args.top))}`);
+  console.log(`\nprofiles: ${off.profileDir}, ${profiled.profileDir}`);
+}
+if (args.json !== undefined) writeFileSync(args.json, JSON.stringify(targets.map((t) => ({ label: t.variant.label, runs: t.runs, base: t.base, ratios: ratiosOf(t), limiter: t.limiter })), null, 2));
+if (!args.profile) rmSync(workDir, { recursive: true, force: true });

@@ -18,6 +18,8 @@ declare module 'autocannon' {
     method?: string;
     headers?: Record<string, string>;
     requests?: RequestSpec[];
+    /** Requests per second over all connections (open loop at a fixed rate); unset: as fast as the target answers. */
+    overallRate?: number;
   }
   export interface Histogram {
     average: number;

@@ -36,7 +36,7 @@ function requestsFor(): RequestSpec[] {
 }
 
 async function main(): Promise<void> {
-  const base = { url: spec.url, connections: spec.connections, pipelining: spec.pipelining, timeout: 10, requests: requestsFor() };
+  const base = { url: spec.url, connections: spec.connections, pipelining: spec.pipelining, timeout: 10, requests: requestsFor(), ...(spec.rate === undefined ? {} : { overallRate: spec.rate }) };
   if (spec.warmupSeconds > 0) await autocannon({ ...base, duration: spec.warmupSeconds });
   process.stdout.write(`${JSON.stringify({ phase: 'measuring' })}\n`);
   const result = await autocannon({ ...base, duration: spec.durationSeconds });

@@ -23,6 +23,8 @@ export interface LoadSpec {
   durationSeconds: number;
   /** Sent with every request (e.g. `authorization`). */
   headers?: Record<string, string>;
+  /** A fixed rate in requests per second (all connections together); unset: as fast as the server answers. */
+  rate?: number;
 }
 
 export interface LoadResult {

@@ -28,7 +28,7 @@
  *
  *   node --import tsx bench/observability/gateway-tracing.ts [--rounds 3] [--duration 8] [--warmup 3] [--prewarm 10] [--min-rps 500] [--connections 32] [--ratio 1] [--no-traceparent] [--sequential] [--calibrate] [--profile] [--top 25] [--no-pin]
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,9 +36,9 @@ import { bundleGateway, type GatewayBundle } from '../gateway/bundle.js';
 import { POLICIES_OFF } from '../gateway/policy-configs.js';
 import { REPO_ROOT, startGateway, startUpstream, type Running } from '../gateway/servers.js';
 import { canPin, installCleanup, killAllChildren } from '../lib/children.js';
-import { summariseProfile, type SelfTime } from '../lib/cpuprofile.js';
 import { runLoad, type MeasuredLoad } from '../lib/load.js';
 import { httpRequest } from '../lib/net.js';
+import { renderProfileDiff, type ProfiledSide } from '../lib/profile-diff.js';
 import { fixed, median, renderTable } from '../lib/table.js';
 import { settledSpans, startSink, type OtlpSink } from './sink.js';
 
@@ -93,37 +93,9 @@ async function routedRequests(gateway: Running): Promise<number> {
   return [...body.matchAll(/^http_server_request_duration_seconds_count\{[^}]*http_route="\/api\/\*\*"[^}]*\} (\S+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
 }
 
-/** The µs per request of each item, keyed by name (a profile summary over one measured window). */
-function perRequest(items: SelfTime[], requests: number): Map<string, number> {
-  return new Map(items.map((item) => [item.name, (item.ms * 1000) / requests]));
-}
-
-function profileFile(dir: string): string {
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (file === undefined) throw new Error(`no .cpuprofile in ${dir}`);
-  return join(dir, file);
-}
-
 function printProfiles(targets: Record<Mode, Target>): void {
-  const top = Number(args.top);
-  const summaries = (['off', 'on'] as const).map((mode) => {
-    const target = targets[mode];
-    const run = target.runs[target.runs.length - 1] as MeasuredLoad;
-    const summary = summariseProfile(profileFile(target.profileDir as string), 100_000, run.windowMicros);
-    return { packages: perRequest(summary.packages, run.ok), functions: perRequest(summary.functions, run.ok), busy: (summary.totalMs * 1000) / run.ok };
-  });
-  const [off, on] = summaries as [(typeof summaries)[0], (typeof summaries)[0]];
-  const diffRows = (a: Map<string, number>, b: Map<string, number>, limit: number): string[][] =>
-    [...new Set([...a.keys(), ...b.keys()])]
-      .map((name) => ({ name, off: a.get(name) ?? 0, on: b.get(name) ?? 0 }))
-      .sort((x, y) => y.on - y.off - (x.on - x.off))
-      .slice(0, limit)
-      .map((row) => [row.name, fixed(row.off, 1), fixed(row.on, 1), fixed(row.on - row.off, 1)]);
-  // Samples are wall time of the main thread while not idle: on a busy machine more than its CPU time, so read the shares.
-  console.log(`\nCPU profiles, last round's measured window, sampled self time in µs per request (busy: off ${fixed(off.busy, 1)}, on ${fixed(on.busy, 1)})\n`);
-  console.log(renderTable(['package', 'off', 'on', 'on − off'], diffRows(off.packages, on.packages, 20)));
-  console.log('');
-  console.log(renderTable(['function (largest growth with tracing on)', 'off', 'on', 'on − off'], diffRows(off.functions, on.functions, top)));
+  const side = (mode: Mode): ProfiledSide => ({ label: mode, profileDir: targets[mode].profileDir as string, run: targets[mode].runs[targets[mode].runs.length - 1] as MeasuredLoad });
+  console.log(`\n${renderProfileDiff(side('off'), side('on'), Number(args.top))}`);
   console.log(`\nprofiles: ${targets.off.profileDir}, ${targets.on.profileDir}`);
 }
 

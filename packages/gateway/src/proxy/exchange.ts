@@ -94,8 +94,9 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.started = log.enabled ? performance.now() : 0;
     this.clientAddress = req.socket.remoteAddress;
     this.hold = hold;
-    (res as TrackedResponse)[kExchange] = this;
-    res.on('close', onResponseClose);
+    // One listener per response: a retry's exchange takes over the one its first attempt added.
+    if (this.res[kExchange] === undefined) res.on('close', onResponseClose);
+    this.res[kExchange] = this;
   }
 
   onConnect(abort: (error?: Error) => void): void {

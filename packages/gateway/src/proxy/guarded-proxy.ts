@@ -55,10 +55,9 @@ export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
     return;
   }
   const clientGone = Cancellation.create();
-  const onClose = (): void => {
-    if (!r.res.writableFinished) clientGone.abort(new Error('client went away'));
-  };
-  r.res.once('close', onClose);
+  const res = r.res as WatchedResponse;
+  res[kClientGone] = clientGone;
+  res.on('close', onGuardedResponseClose);
   const method = r.req.method as string;
   let current: ProxyExchange | undefined;
 
@@ -75,7 +74,8 @@ export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
     return new Promise<ProxyExchange>((resolve, reject) => {
       // Assigned below, before the dispatch that can call back.
       let settle: () => void;
-      const exchange = new ProxyExchange(r.req, r.res, r.requestId, { ...r.target, origin: picked.origin, timeoutMs }, deps.accessLog, r.request, call, {
+      const target: ExchangeTarget = { routeName: r.target.routeName, upstream: r.target.upstream, origin: picked.origin, timeoutMs, publicLocation: r.target.publicLocation };
+      const exchange = new ProxyExchange(r.req, r.res, r.requestId, target, deps.accessLog, r.request, call, {
         held: (held) => {
           settle();
           resolve(held);
@@ -108,11 +108,11 @@ export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
     })
     .then(
       (exchange) => {
-        r.res.off('close', onClose);
+        res[kClientGone] = undefined;
         exchange.forward();
       },
       (error: unknown) => {
-        r.res.off('close', onClose);
+        res[kClientGone] = undefined;
         // An answer already on its way to the client (the guard gave up a moment after it arrived) is left to finish.
         if (current?.answering === true) return;
         current?.discard();
@@ -120,6 +120,17 @@ export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
         r.refuse(problemFor(error, r.target), error);
       },
     );
+}
+
+/** The guarded call's "client went away" signal, on the response: one shared `close` listener, no closure per request. */
+const kClientGone = Symbol('flotilla.gateway.clientGone');
+type WatchedResponse = ServerResponse & { [kClientGone]?: Cancellation | undefined };
+
+function onGuardedResponseClose(this: WatchedResponse): void {
+  const clientGone = this[kClientGone];
+  if (clientGone === undefined) return;
+  this[kClientGone] = undefined;
+  if (!this.writableFinished) clientGone.abort(new Error('client went away'));
 }
 
 /** What the client is told when the guard gave up. */

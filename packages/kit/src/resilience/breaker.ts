@@ -26,7 +26,7 @@ import type { MetricsRegistry } from '../observability/metrics/registry.js';
 import { isUpstreamFailure } from './classify.js';
 import { systemClock, systemRandom, type Clock, type RandomSource } from './clock.js';
 import { breakerInstruments, type BreakerInstruments } from './metrics.js';
-import { executionContext, type ExecuteOptions, type Operation, type Policy } from './policy.js';
+import { executionContext, type ExecuteOptions, type ExecutionContext, type Operation, type Policy } from './policy.js';
 import { SlidingCounts } from './sliding-window.js';
 
 export type BreakerState = 'closed' | 'throttling' | 'open';
@@ -151,32 +151,62 @@ export class AdaptiveBreaker implements Policy {
     return () => this.#listeners.delete(listener);
   }
 
-  async execute<T>(fn: Operation<T>, options?: ExecuteOptions<T>): Promise<T> {
+  execute<T>(fn: Operation<T>, options?: ExecuteOptions<T>): Promise<T> {
     const context = executionContext(options);
-    this.refresh();
-    if (this.#probability > 0 && this.#random() < this.#probability) {
-      // The reason is the one the decision was taken on, before this rejection is counted.
-      const rejection = { upstream: this.upstream, probability: this.#probability, reason: this.#reason() };
-      this.#counts.add('requests');
-      this.#counts.add('rejections');
-      this.#instruments?.rejections.inc({ upstream: this.upstream });
-      this.#options.onReject?.(rejection);
-      const error = new FlotillaError('circuit-open', `Circuit to ${this.upstream} is ${this.#state}: ${rejection.reason}`, {
-        details: { upstream: this.upstream, reason: rejection.reason },
-      });
-      if (context.fallback !== undefined) return (await context.fallback(error)) as T;
-      throw error;
+    const rejection = this.admit();
+    if (rejection !== undefined) {
+      if (context.fallback === undefined) return Promise.reject(rejection);
+      const fallback = context.fallback;
+      return new Promise<T>((resolve) => resolve(fallback(rejection) as T));
     }
+    let call: Promise<T>;
     try {
-      const value = await fn(context);
-      const failure = context.failureOf?.(value);
-      this.#record(failure === undefined || !this.#isFailure(failure));
-      return value;
+      call = fn(context);
     } catch (error) {
-      // A call its caller gave up on says nothing about the upstream.
-      if (!(context.cancellation.aborted && !context.deadline.expired())) this.#record(!this.#isFailure(error));
-      throw error;
+      this.recordError(error, context);
+      return Promise.reject(error);
     }
+    return call.then(
+      (value) => {
+        this.recordResult(value, context);
+        return value;
+      },
+      (error: unknown) => {
+        this.recordError(error, context);
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * Decides whether a call may go ahead: undefined when it may (its outcome
+   * must then be recorded with `recordResult` or `recordError`), else the
+   * `circuit-open` error it is rejected with (counted, logged, metered).
+   * The synchronous half of `execute`, for a guard that composes the steps itself.
+   */
+  admit(): FlotillaError | undefined {
+    this.refresh();
+    if (this.#probability === 0 || this.#random() >= this.#probability) return undefined;
+    // The reason is the one the decision was taken on, before this rejection is counted.
+    const rejection = { upstream: this.upstream, probability: this.#probability, reason: this.#reason() };
+    this.#counts.add('requests');
+    this.#counts.add('rejections');
+    this.#instruments?.rejections.inc({ upstream: this.upstream });
+    this.#options.onReject?.(rejection);
+    return new FlotillaError('circuit-open', `Circuit to ${this.upstream} is ${this.#state}: ${rejection.reason}`, {
+      details: { upstream: this.upstream, reason: rejection.reason },
+    });
+  }
+
+  /** Counts an admitted call that returned `value` (a failure if the context's `failureOf` says so). */
+  recordResult(value: unknown, context: ExecutionContext): void {
+    const failure = context.failureOf?.(value);
+    this.#record(failure === undefined || !this.#isFailure(failure));
+  }
+
+  /** Counts an admitted call that threw; one its caller gave up on says nothing about the upstream and is not counted. */
+  recordError(error: unknown, context: ExecutionContext): void {
+    if (!(context.cancellation.aborted && !context.deadline.expired())) this.#record(!this.#isFailure(error));
   }
 
   /** Re-evaluates p and the state at the current time (emitting a change if there is one). */

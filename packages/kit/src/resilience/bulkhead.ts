@@ -84,20 +84,53 @@ export class Bulkhead implements Policy {
     return { ...this.#settings, inFlight: this.#inFlight, queued: this.#queue.length, rejections: this.#rejections };
   }
 
-  async execute<T>(fn: Operation<T>, options?: ExecuteOptions<T>): Promise<T> {
+  execute<T>(fn: Operation<T>, options?: ExecuteOptions<T>): Promise<T> {
     const context = executionContext(options);
-    if (this.#inFlight >= this.#settings.maxConcurrent || this.#queue.length > 0) {
-      if (this.#queue.length >= this.#settings.maxQueue) throw this.#reject();
-      await this.#wait(context);
-    } else {
-      this.#inFlight++;
-    }
+    if (this.tryEnter()) return this.#holding(fn, context);
+    return this.enter(context).then(() => this.#holding(fn, context));
+  }
+
+  /**
+   * Takes a free slot at once when there is one and nobody is queued (true);
+   * the caller must `leave()` when its call ends. The synchronous half of
+   * `execute`, for a guard that composes the steps itself.
+   */
+  tryEnter(): boolean {
+    if (this.#inFlight >= this.#settings.maxConcurrent || this.#queue.length > 0) return false;
+    this.#inFlight++;
+    return true;
+  }
+
+  /** Waits for a slot (after `tryEnter` said no): rejects with `overloaded` when the queue is full, or when the call's signal or deadline fires first. */
+  enter(context: ExecutionContext): Promise<void> {
+    if (this.#queue.length >= this.#settings.maxQueue) return Promise.reject(this.#reject());
+    return this.#wait(context);
+  }
+
+  /** Gives back a slot taken by `tryEnter` or `enter`, admitting the next queued call. */
+  leave(): void {
+    this.#inFlight--;
+    this.#drain();
+  }
+
+  #holding<T>(fn: Operation<T>, context: ExecutionContext): Promise<T> {
+    let call: Promise<T>;
     try {
-      return await fn(context);
-    } finally {
-      this.#inFlight--;
-      this.#drain();
+      call = fn(context);
+    } catch (error) {
+      this.leave();
+      return Promise.reject(error);
     }
+    return call.then(
+      (value) => {
+        this.leave();
+        return value;
+      },
+      (error: unknown) => {
+        this.leave();
+        throw error;
+      },
+    );
   }
 
   /** Resolves once a slot is handed over (already counted in #inFlight). */

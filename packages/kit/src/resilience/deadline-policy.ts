@@ -53,26 +53,37 @@ export class DeadlinePolicy implements Policy {
     // stays up to answer it.
     const own = Cancellation.create();
     return new Promise<T>((resolve, reject) => {
-      const ms = deadline.remaining();
-      const timer = ms <= MAX_TIMER_MS ? setTimeout(() => own.abort(deadline.error(message)), ms) : undefined;
-      const stopForwarding = caller.onAbort((reason) => own.abort(reason));
-      const stopWatching = own.onAbort((reason) => {
+      let settled = false;
+      const stop = (reason: unknown): void => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         stopForwarding();
+        own.abort(reason);
         reject(reason);
-      });
-      const settle = (): void => {
-        clearTimeout(timer);
-        stopForwarding();
-        stopWatching();
       };
-      fn(deriveContext(context, { cancellation: own, deadline })).then(
+      const ms = deadline.remaining();
+      const timer = ms <= MAX_TIMER_MS ? setTimeout(() => stop(deadline.error(message)), ms) : undefined;
+      const stopForwarding = caller.onAbort(stop);
+      let call: Promise<T>;
+      try {
+        call = fn(deriveContext(context, { cancellation: own, deadline }));
+      } catch (error) {
+        call = Promise.reject(error);
+      }
+      call.then(
         (value) => {
-          settle();
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          stopForwarding();
           resolve(value);
         },
         (error: unknown) => {
-          settle();
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          stopForwarding();
           reject(error);
         },
       );

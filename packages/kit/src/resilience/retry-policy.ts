@@ -89,43 +89,51 @@ export class RetryPolicy implements Policy {
     return Math.floor(this.#random() * ceiling);
   }
 
-  async execute<T>(fn: Operation<T>, options?: ExecuteOptions<T>): Promise<T> {
+  execute<T>(fn: Operation<T>, options?: ExecuteOptions<T>): Promise<T> {
     const context = executionContext(options);
     this.#budget?.recordRequest();
     if (!context.idempotent || this.#settings.maxAttempts <= 1) return fn(context);
+    return this.#attempt(fn, context, 1);
+  }
 
-    for (let attempt = 1; ; attempt++) {
-      let failure: unknown;
-      let result: { value: T } | undefined;
-      try {
-        const value = await fn(attempt === 1 ? context : deriveContext(context, { attempt }));
-        failure = context.failureOf?.(value);
+  /** One attempt, and what follows it: its value, another attempt after a backoff, or the failure. */
+  #attempt<T>(fn: Operation<T>, context: ExecutionContext, attempt: number): Promise<T> {
+    let call: Promise<T>;
+    try {
+      call = fn(attempt === 1 ? context : deriveContext(context, { attempt }));
+    } catch (error) {
+      call = Promise.reject(error);
+    }
+    return call.then(
+      (value) => {
+        const failure = context.failureOf?.(value);
         if (failure === undefined) {
           if (attempt > 1) this.#instruments?.retries.inc({ upstream: this.upstream, outcome: 'success' });
           return value;
         }
-        result = { value };
-      } catch (error) {
-        failure = error;
-      }
-      if (attempt > 1) this.#instruments?.retries.inc({ upstream: this.upstream, outcome: 'failure' });
+        return this.#afterFailure(fn, context, attempt, failure, { value });
+      },
+      (error: unknown) => this.#afterFailure(fn, context, attempt, error, undefined),
+    );
+  }
 
-      const next = attempt + 1;
-      const delayMs = this.backoffMs(next);
-      const stop = this.#stopReason(failure, next, delayMs, context);
-      if (stop !== undefined) {
-        this.#options.onGiveUp?.({ upstream: this.upstream, attempt, reason: stop, error: failure });
-        if (stop === 'budget') {
-          this.#instruments?.budgetExhausted.inc({ upstream: this.upstream });
-          this.#options.logger?.debug({ upstream: this.upstream, attempt }, `retry budget for ${this.upstream} spent: not retrying`);
-        }
-        if (result !== undefined) return result.value;
-        throw failure;
+  /** After a failed attempt: retries after the backoff, or gives up with the failure (or the value that stood for it). */
+  #afterFailure<T>(fn: Operation<T>, context: ExecutionContext, attempt: number, failure: unknown, result: { value: T } | undefined): Promise<T> {
+    if (attempt > 1) this.#instruments?.retries.inc({ upstream: this.upstream, outcome: 'failure' });
+    const next = attempt + 1;
+    const delayMs = this.backoffMs(next);
+    const stop = this.#stopReason(failure, next, delayMs, context);
+    if (stop !== undefined) {
+      this.#options.onGiveUp?.({ upstream: this.upstream, attempt, reason: stop, error: failure });
+      if (stop === 'budget') {
+        this.#instruments?.budgetExhausted.inc({ upstream: this.upstream });
+        this.#options.logger?.debug({ upstream: this.upstream, attempt }, `retry budget for ${this.upstream} spent: not retrying`);
       }
-      this.#options.onRetry?.({ upstream: this.upstream, attempt: next, delayMs, error: failure });
-      this.#options.logger?.debug({ upstream: this.upstream, attempt: next, delayMs, err: failure }, `retrying ${this.upstream} (attempt ${next}) in ${delayMs} ms`);
-      await this.#sleep(delayMs, context.signal);
+      return result === undefined ? Promise.reject(failure) : Promise.resolve(result.value);
     }
+    this.#options.onRetry?.({ upstream: this.upstream, attempt: next, delayMs, error: failure });
+    this.#options.logger?.debug({ upstream: this.upstream, attempt: next, delayMs, err: failure }, `retrying ${this.upstream} (attempt ${next}) in ${delayMs} ms`);
+    return this.#sleep(delayMs, context.signal).then(() => this.#attempt(fn, context, next));
   }
 
   #stopReason(failure: unknown, next: number, delayMs: number, context: ExecutionContext): RetryStop | undefined {

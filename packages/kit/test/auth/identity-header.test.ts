@@ -45,6 +45,18 @@ describe('identity header', () => {
     assert.equal(verifyIdentityHeader(value, [secret], { ...binding, method: 'get' }).ok, true);
   });
 
+  test('targets and request ids that JSON must escape are carried exactly', () => {
+    for (const target of ['/search?q="quoted"', '/a\\b', '/caf\u00e9/\u{1F680}', '/tab\there', '/lone\ud800']) {
+      const bound = { method: 'GET', target, requestId: 'rid-"1"\\' };
+      const value = signIdentity(identity, secret, bound);
+      assert.equal(verifyIdentityHeader(value, [secret], bound).ok, true, target);
+      const payload = JSON.parse(Buffer.from(value.split('.')[1] as string, 'base64url').toString('utf8')) as { tgt: string; rid: string };
+      assert.equal(payload.tgt, target);
+      assert.equal(payload.rid, bound.requestId);
+      assert.deepEqual(verifyIdentityHeader(value, [secret], { ...bound, target: `${target}x` }), { ok: false, reason: 'wrong-request' });
+    }
+  });
+
   test('through the Authenticator: sign with secret, verify with secret or previousSecret, ignore (and log) bad ones', () => {
     const clock = new ManualClock();
     const logs = captureLogs();

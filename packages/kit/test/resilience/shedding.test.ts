@@ -4,6 +4,7 @@
  * episode; then the kit's HTTP server over real sockets with an in-flight limit.
  */
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
 import Value from 'typebox/value';
 import { createHttpServer } from '../../src/http/server.js';
@@ -54,6 +55,25 @@ describe('LoadShedder decisions', () => {
     first();
     first(); // releasing twice counts once
     assert.equal(shedder.inFlight, 1);
+    assert.equal(shedder.shouldShed('/orders'), undefined);
+  });
+
+  test('a tracked response is in flight until it closes, counted once however often it is tracked or closes', (t) => {
+    const { shedder } = shedderWithDelay({ maxInFlight: 1 });
+    t.after(() => shedder.stop());
+    const response = new EventEmitter();
+    const other = new EventEmitter();
+    shedder.track(response);
+    shedder.track(response);
+    assert.equal(shedder.inFlight, 1);
+    assert.equal(shedder.shouldShed('/orders')?.reason, 'in-flight');
+    shedder.track(other);
+    assert.equal(shedder.inFlight, 2);
+    response.emit('close');
+    response.emit('close');
+    assert.equal(shedder.inFlight, 1);
+    other.emit('close');
+    assert.equal(shedder.inFlight, 0);
     assert.equal(shedder.shouldShed('/orders'), undefined);
   });
 

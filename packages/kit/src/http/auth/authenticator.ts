@@ -8,14 +8,14 @@
  * `update(settings)` swaps everything at once (hot reload); a request keeps
  * the settings it started with.
  */
-import type { KeyObject } from 'node:crypto';
 import { FlotillaError } from '../../errors.js';
 import { REQUEST_ID_HEADER } from '../request-id.js';
 import { bearerChallenge } from './challenge.js';
 import { compileAuthSettings, type CompiledAuth } from './compile-settings.js';
 import { readCredential, type HeaderBag } from './credentials.js';
 import { hasAnyRole, type AuthFailure, type Identity } from './identity.js';
-import { IDENTITY_HEADER, signIdentity, verifyIdentityHeader, type IdentityBinding } from './identity-header.js';
+import type { HmacSha256 } from './hmac-sha256.js';
+import { IDENTITY_HEADER, signBoundIdentity, verifyIdentityHeader, type IdentityBinding } from './identity-header.js';
 import type { JwksStats } from './jwks.js';
 import { verifyJwt, type JwtRejection } from './jwt-verifier.js';
 import type { AuthLogger } from './logger.js';
@@ -71,6 +71,19 @@ export class Authenticator {
 
   /** Verifies the request's bearer token or API key, if it has one. */
   async authenticate(headers: HeaderBag): Promise<AuthenticateResult> {
+    const known = this.authenticateNow(headers);
+    if (known !== undefined) return known;
+    const credential = readCredential(headers);
+    return this.verifyJwt(this.state, credential.kind === 'bearer' ? credential.token : '');
+  }
+
+  /**
+   * `authenticate` without a promise when the answer needs no signature
+   * check or key fetch: no credential, an API key, a bearer token verified
+   * before (VerifiedTokens), or bearer tokens not accepted here. Undefined:
+   * call `authenticate`. The gateway's hot path stays synchronous with it.
+   */
+  authenticateNow(headers: HeaderBag): AuthenticateResult | undefined {
     const state = this.state;
     const credential = readCredential(headers);
     switch (credential.kind) {
@@ -84,7 +97,7 @@ export class Authenticator {
       case 'apiKey':
         return this.checkApiKey(state, credential.key);
       case 'bearer':
-        return this.checkJwt(state, credential.token);
+        return this.knownJwt(state, credential.token);
     }
   }
 
@@ -108,7 +121,16 @@ export class Authenticator {
 
   /** `authenticate` then `authorize`: the gateway's one call per request. */
   async check(headers: HeaderBag, rule: RouteAuthRule | undefined): Promise<AuthenticateResult> {
-    const result = await this.authenticate(headers);
+    return this.authorized(await this.authenticate(headers), rule);
+  }
+
+  /** `check` without a promise, when `authenticateNow` can answer; undefined: call `check`. */
+  checkNow(headers: HeaderBag, rule: RouteAuthRule | undefined): AuthenticateResult | undefined {
+    const result = this.authenticateNow(headers);
+    return result === undefined ? undefined : this.authorized(result, rule);
+  }
+
+  private authorized(result: AuthenticateResult, rule: RouteAuthRule | undefined): AuthenticateResult {
     if ('problem' in result) return result;
     return this.authorize(result.identity, rule) ?? result;
   }
@@ -117,7 +139,7 @@ export class Authenticator {
   signIdentityHeader(identity: Identity, binding: IdentityBinding & { claims?: readonly string[] }): string {
     const settings = this.state.settings.identityHeader;
     if (settings === undefined) throw new FlotillaError('internal', 'auth.identityHeader is not configured, so no identity can be forwarded');
-    return signIdentity(identity, this.state.identityKeys[0] as KeyObject, { ...binding, ttlSeconds: settings.ttlSeconds, now: this.clock() });
+    return signBoundIdentity(identity, this.state.identityKeys[0] as HmacSha256, binding.method, binding.target, binding.requestId, settings.ttlSeconds, this.clock(), binding.claims);
   }
 
   /**
@@ -154,17 +176,21 @@ export class Authenticator {
     return { problem: new FlotillaError('unauthenticated', 'The API key is not valid'), wwwAuthenticate: state.missingChallenge };
   }
 
-  private async checkJwt(state: CompiledAuth, token: string): Promise<AuthenticateResult> {
-    const realm = state.settings.realm;
+  /** A bearer token's result when it is known without verifying it; undefined: it must be verified. */
+  private knownJwt(state: CompiledAuth, token: string): AuthenticateResult | undefined {
     if (state.jwt === undefined) {
       const description = 'Bearer tokens are not accepted here';
-      return { problem: new FlotillaError('unauthenticated', description), wwwAuthenticate: bearerChallenge(realm, { code: 'invalid_token', description }) };
+      return { problem: new FlotillaError('unauthenticated', description), wwwAuthenticate: bearerChallenge(state.settings.realm, { code: 'invalid_token', description }) };
     }
-    const skew = state.jwt.settings.clockSkewSeconds;
-    const keySet = state.jwt.jwks;
-    const known = state.verifiedTokens.get(token, this.clock(), skew, keySet);
-    if (known !== undefined) return { identity: known };
-    const result = await verifyJwt(token, state.jwt, this.clock);
+    const known = state.verifiedTokens.get(token, this.clock(), state.jwt.settings.clockSkewSeconds, state.jwt.jwks);
+    return known === undefined ? undefined : { identity: known };
+  }
+
+  private async verifyJwt(state: CompiledAuth, token: string): Promise<AuthenticateResult> {
+    const jwt = state.jwt;
+    if (jwt === undefined) return this.knownJwt(state, token) as AuthenticateResult;
+    const keySet = jwt.jwks;
+    const result = await verifyJwt(token, jwt, this.clock);
     if (result.ok) {
       state.verifiedTokens.add(token, result.identity, this.clock(), keySet);
       return { identity: result.identity };
@@ -175,7 +201,7 @@ export class Authenticator {
     }
     const description = JWT_DESCRIPTIONS[result.reason];
     this.logger?.debug({ event: { action: 'auth-failed', outcome: 'failure', reason: result.reason } }, `bearer token refused: ${result.reason}`);
-    return { problem: new FlotillaError('unauthenticated', description), wwwAuthenticate: bearerChallenge(realm, { code: 'invalid_token', description }) };
+    return { problem: new FlotillaError('unauthenticated', description), wwwAuthenticate: bearerChallenge(state.settings.realm, { code: 'invalid_token', description }) };
   }
 
   private ignoredIdentity(reason: string): null {

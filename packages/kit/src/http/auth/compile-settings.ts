@@ -3,10 +3,10 @@
  * ids are unique…) and turned into ready-to-use verifiers. Either the whole
  * thing compiles or a ConfigError lists every problem and nothing changes.
  */
-import { createSecretKey, type KeyObject } from 'node:crypto';
 import { ConfigError, type ConfigProblem } from '../../config/problems.js';
 import { ApiKeyVerifier } from './api-keys.js';
 import { missingCredentialsChallenge } from './challenge.js';
+import { HmacSha256 } from './hmac-sha256.js';
 import { JwksCache } from './jwks.js';
 import { algorithmFor, importJwk, importPem, type VerificationKey } from './jwt-keys.js';
 import type { JwtVerifierConfig } from './jwt-verifier.js';
@@ -20,7 +20,7 @@ export interface CompiledAuth {
   jwt: JwtVerifierConfig | undefined;
   apiKeys: ApiKeyVerifier;
   /** Identity-header secrets as HMAC keys, the signing one first; empty when not configured. */
-  identityKeys: readonly KeyObject[];
+  identityKeys: readonly HmacSha256[];
   /** Bearer tokens verified under these settings. */
   verifiedTokens: VerifiedTokens;
 }
@@ -52,7 +52,7 @@ export function compileAuthSettings(settings: AuthSettings, previous: CompiledAu
       jwks: jwt.jwks === undefined ? undefined : reuseOrCreateJwks(jwt, previous, deps),
     },
     apiKeys: new ApiKeyVerifier(settings.apiKeys),
-    identityKeys: identitySecrets.map((secret) => createSecretKey(Buffer.from(secret, 'utf8'))),
+    identityKeys: identitySecrets.map((secret) => new HmacSha256(secret)),
     verifiedTokens: new VerifiedTokens(),
   };
 }

@@ -14,6 +14,12 @@
  *
  * `configure` swaps settings in place: the breaker's window, the budget's
  * counts and the bulkhead's running calls carry over a hot reload.
+ *
+ * The stack is not built with `wrap()`: bulkhead and breaker are applied
+ * through their synchronous steps (`tryEnter`/`leave`, `admit`/`record…`),
+ * so a call costs one promise for both instead of one each. Every guarded
+ * call in the gateway goes through here, and each promise layer showed in
+ * its profile; the order and the behaviour are those of the wrapped stack.
  */
 import type { Logger } from 'pino';
 import type { MetricsRegistry } from '../../observability/metrics/registry.js';
@@ -24,10 +30,9 @@ import { DeadlinePolicy } from '../deadline-policy.js';
 import { FaultPolicy } from '../fault/fault-policy.js';
 import type { FaultRules } from '../fault/fault-spec.js';
 import type { FaultPermission } from '../fault/permission.js';
-import type { ExecuteOptions, Operation, Policy } from '../policy.js';
+import { asOptions, executionContext, type ExecuteOptions, type ExecutionContext, type Operation, type Policy } from '../policy.js';
 import { RetryBudget, type RetryBudgetStatus } from '../retry-budget.js';
 import { RetryPolicy, type RetryEvent, type RetrySettings } from '../retry-policy.js';
-import { wrap } from '../wrap.js';
 import type { UpstreamPolicy } from './settings.js';
 
 export interface UpstreamGuardOptions {
@@ -57,7 +62,11 @@ export class UpstreamGuard implements Policy {
   readonly retry: RetryPolicy;
   readonly fault: FaultPolicy;
   #policy: UpstreamPolicy;
-  #stack: Policy;
+  /** Which steps run, from the policy (the fault step only when it can inject anything). */
+  #bulkheadOn = false;
+  #breakerOn = false;
+  #retryOn = false;
+  #faultOn = false;
 
   constructor(name: string, policy: UpstreamPolicy, permission: FaultPermission, options: UpstreamGuardOptions = {}) {
     this.name = name;
@@ -71,7 +80,7 @@ export class UpstreamGuard implements Policy {
     this.budget = new RetryBudget({ ...clock, ...policy.retry.budget });
     this.retry = new RetryPolicy({ ...common, ...random, ...policy.retry, budget: this.budget, ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }) });
     this.fault = new FaultPolicy({ ...common, ...random, rules: policy.fault, rulesAllowed: permission.rules, onDemandAllowed: permission.header });
-    this.#stack = this.#build();
+    this.#chooseSteps();
   }
 
   get policy(): UpstreamPolicy {
@@ -87,11 +96,50 @@ export class UpstreamGuard implements Policy {
     this.budget.configure(policy.retry.budget);
     this.retry.configure(policy.retry);
     this.fault.configure({ rules: policy.fault, rulesAllowed: permission.rules, onDemandAllowed: permission.header });
-    this.#stack = this.#build();
+    this.#chooseSteps();
   }
 
   execute<T>(fn: Operation<T>, options?: ExecuteOptions<T>): Promise<T> {
-    return this.#stack.execute(fn, options);
+    return this.deadline.execute<T>((context) => this.#underDeadline(fn, context), asOptions<T>(executionContext(options)));
+  }
+
+  /** Bulkhead: a free slot at once, or a wait in its queue. */
+  #underDeadline<T>(fn: Operation<T>, context: ExecutionContext): Promise<T> {
+    if (!this.#bulkheadOn) return this.#inSlot(fn, context, undefined);
+    const bulkhead = this.bulkhead;
+    if (bulkhead.tryEnter()) return this.#inSlot(fn, context, bulkhead);
+    return bulkhead.enter(context).then(() => this.#inSlot(fn, context, bulkhead));
+  }
+
+  /** Breaker, then the retried (and fault-injected) call; the slot is given back and the outcome recorded when it settles. */
+  #inSlot<T>(fn: Operation<T>, context: ExecutionContext, bulkhead: Bulkhead | undefined): Promise<T> {
+    const breaker = this.#breakerOn ? this.breaker : undefined;
+    const rejection = breaker?.admit();
+    if (rejection !== undefined) {
+      bulkhead?.leave();
+      const fallback = context.fallback;
+      return fallback === undefined ? Promise.reject(rejection) : new Promise<T>((resolve) => resolve(fallback(rejection) as T));
+    }
+    const attempt: Operation<T> = this.#faultOn ? (inner) => this.fault.execute<T>(fn, asOptions<T>(inner)) : fn;
+    let call: Promise<T>;
+    try {
+      call = this.#retryOn ? this.retry.execute<T>(attempt, asOptions<T>(context)) : attempt(context);
+    } catch (error) {
+      call = Promise.reject(error);
+    }
+    if (bulkhead === undefined && breaker === undefined) return call;
+    return call.then(
+      (value) => {
+        bulkhead?.leave();
+        breaker?.recordResult(value, context);
+        return value;
+      },
+      (error: unknown) => {
+        bulkhead?.leave();
+        breaker?.recordError(error, context);
+        throw error;
+      },
+    );
   }
 
   snapshot(): UpstreamSnapshot {
@@ -111,13 +159,10 @@ export class UpstreamGuard implements Policy {
     this.bulkhead.dispose();
   }
 
-  #build(): Policy {
-    const { bulkhead, breaker, retry } = this.#policy;
-    const policies: Policy[] = [this.deadline];
-    if (bulkhead.enabled) policies.push(this.bulkhead);
-    if (breaker.enabled) policies.push(this.breaker);
-    if (retry.enabled) policies.push(this.retry);
-    if (this.fault.active) policies.push(this.fault);
-    return wrap(...policies);
+  #chooseSteps(): void {
+    this.#bulkheadOn = this.#policy.bulkhead.enabled;
+    this.#breakerOn = this.#policy.breaker.enabled;
+    this.#retryOn = this.#policy.retry.enabled;
+    this.#faultOn = this.fault.active;
   }
 }

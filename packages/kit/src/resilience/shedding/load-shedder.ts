@@ -47,10 +47,14 @@ export interface LoadShedderOptions {
   delaySignal?: DelaySignal;
 }
 
-/** Something that emits `close` once when a request is over (a ServerResponse). */
+/** Something that emits `close` when a request is over (a ServerResponse). */
 export interface Closable {
-  once(event: 'close', listener: () => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
 }
+
+/** The shedder counting a tracked response, on the response itself: one shared listener, no closure per request. */
+const kTrackedBy = Symbol('flotilla.shedder');
+type Tracked = Closable & { [kTrackedBy]?: LoadShedder | undefined };
 
 export class LoadShedder {
   #settings: SheddingSettings;
@@ -117,8 +121,20 @@ export class LoadShedder {
 
   /** Counts `response` as in flight until it emits `close`. */
   track(response: Closable): void {
-    response.once('close', this.begin());
+    const tracked = response as Tracked;
+    if (tracked[kTrackedBy] !== undefined) return;
+    this.#inFlight++;
+    tracked[kTrackedBy] = this;
+    response.on('close', LoadShedder.#release);
   }
+
+  /** The `close` listener of tracked responses; counts each once, even if it were emitted twice. */
+  static readonly #release = function (this: Tracked): void {
+    const shedder = this[kTrackedBy];
+    if (shedder === undefined) return;
+    this[kTrackedBy] = undefined;
+    shedder.#inFlight--;
+  };
 
   /** Counts one request as in flight; call the returned function (once) when it is over. */
   begin(): () => void {
