@@ -21,6 +21,11 @@ export interface GaugeSpec<L extends string> extends MetricSpec<L> {
   collect?: (this: Gauge<L>) => void | Promise<void>;
 }
 
+export interface CounterSpec<L extends string> extends MetricSpec<L> {
+  /** Called at scrape time, e.g. to add counts kept in plain numbers on a hot path. Only the first creator's callback is kept. */
+  collect?: (this: Counter<L>) => void | Promise<void>;
+}
+
 export interface HistogramSpec<L extends string> extends MetricSpec<L> {
   /** Upper bounds in the metric's base unit (seconds, bytes). */
   buckets?: readonly number[];
@@ -43,8 +48,10 @@ export class MetricsRegistry {
     return this.registry.contentType;
   }
 
-  counter<L extends string = never>(spec: MetricSpec<L>): Counter<L> {
-    return this.getOrCreate('counter', spec, () => new Counter<L>({ ...this.base(spec) } as CounterConfiguration<L>)) as Counter<L>;
+  counter<L extends string = never>(spec: CounterSpec<L>): Counter<L> {
+    return this.getOrCreate('counter', spec, () =>
+      new Counter<L>({ ...this.base(spec), ...(spec.collect === undefined ? {} : { collect: spec.collect }) } as CounterConfiguration<L>),
+    ) as Counter<L>;
   }
 
   gauge<L extends string = never>(spec: GaugeSpec<L>): Gauge<L> {

@@ -197,7 +197,8 @@ function toDecision(route: string, compiled: CompiledPolicy, answer: StoreAnswer
   const resetSeconds = secondsCeil(result.resetMs);
   const limitHeader = limitHeaderValue(compiled.quotedName, result.remaining, resetSeconds);
   if (result.allowed) {
-    return { allowed: true, route, policy, limit, windowSeconds, remaining: result.remaining, resetSeconds, retryAfterSeconds: 0, store: source, headers: { [RATE_LIMIT_POLICY_HEADER]: compiled.policyHeader, [RATE_LIMIT_HEADER]: limitHeader } };
+    // Literal keys (the values of RATE_LIMIT_POLICY_HEADER and RATE_LIMIT_HEADER): computed keys made this object slower to build and to walk.
+    return { allowed: true, route, policy, limit, windowSeconds, remaining: result.remaining, resetSeconds, retryAfterSeconds: 0, store: source, headers: { 'ratelimit-policy': compiled.policyHeader, ratelimit: limitHeader } };
   }
   const retryAfterSeconds = secondsCeil(result.retryAfterMs);
   return {

@@ -7,28 +7,48 @@ import type { MetricsRegistry } from '../../observability/metrics/registry.js';
 
 export type DecisionLabel = 'allowed' | 'limited';
 
+/** Decisions counted since the last scrape, per route. */
+interface PendingDecisions {
+  allowed: number;
+  limited: number;
+}
+
+/** The RateLimitMetrics of each registry: its scrape adds every one's pending counts. */
+const metricsByRegistry = new WeakMap<MetricsRegistry, Set<RateLimitMetrics>>();
+
 export class RateLimitMetrics {
   readonly #decisions: Counter<'route' | 'decision'>;
   readonly #fallback: Gauge;
   readonly #storeErrors: Counter;
-  /** Children per route and decision, so the hot path skips label hashing. */
-  readonly #children = new Map<string, { inc(): void }>();
+  /**
+   * Counted in plain numbers and added to the counter when it is scraped:
+   * a prom-client `inc()` per decision (label hashing, a map update) showed
+   * in the gateway's profile next to the decision itself.
+   */
+  readonly #pending = new Map<string, PendingDecisions>();
 
   constructor(registry: MetricsRegistry) {
-    this.#decisions = registry.counter({ name: 'flotilla_rate_limit_decisions_total', help: 'Rate-limit decisions by route and outcome (allowed or limited).', labelNames: ['route', 'decision'] });
+    let all = metricsByRegistry.get(registry);
+    if (all === undefined) metricsByRegistry.set(registry, (all = new Set()));
+    all.add(this);
+    const family = all;
+    this.#decisions = registry.counter({
+      name: 'flotilla_rate_limit_decisions_total',
+      help: 'Rate-limit decisions by route and outcome (allowed or limited).',
+      labelNames: ['route', 'decision'],
+      collect() {
+        for (const metrics of family) metrics.#flush();
+      },
+    });
     this.#fallback = registry.gauge({ name: 'flotilla_rate_limit_store_fallback', help: '1 while the shared rate-limit store (Redis) is unreachable and the configured fallback decides, else 0.' });
     this.#storeErrors = registry.counter({ name: 'flotilla_rate_limit_store_errors_total', help: 'Rate-limit store calls that failed or timed out.' });
     this.#fallback.set(0);
   }
 
   decision(route: string, decision: DecisionLabel): void {
-    const id = `${decision}\u0000${route}`;
-    let child = this.#children.get(id);
-    if (child === undefined) {
-      child = this.#decisions.labels({ route, decision });
-      this.#children.set(id, child);
-    }
-    child.inc();
+    let pending = this.#pending.get(route);
+    if (pending === undefined) this.#pending.set(route, (pending = { allowed: 0, limited: 0 }));
+    pending[decision]++;
   }
 
   fallingBack(active: boolean): void {
@@ -37,5 +57,14 @@ export class RateLimitMetrics {
 
   storeError(): void {
     this.#storeErrors.inc();
+  }
+
+  #flush(): void {
+    for (const [route, pending] of this.#pending) {
+      if (pending.allowed > 0) this.#decisions.inc({ route, decision: 'allowed' }, pending.allowed);
+      if (pending.limited > 0) this.#decisions.inc({ route, decision: 'limited' }, pending.limited);
+      pending.allowed = 0;
+      pending.limited = 0;
+    }
   }
 }
