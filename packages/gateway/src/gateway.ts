@@ -12,7 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConfigReload } from '@flotilla/kit/config';
 import type { Registry } from '@flotilla/kit/discovery';
-import type { HttpApp } from '@flotilla/kit/http';
+import type { Authenticator, HttpApp } from '@flotilla/kit/http';
 import type { Logger } from '@flotilla/kit';
 import type { ServiceTelemetry } from '@flotilla/kit/observability';
 import type { GatewaySettings } from './config.js';
@@ -40,6 +40,12 @@ export interface GatewayOptions {
   reload?: ConfigReload<GatewaySettings>;
   /** Where upstreams without static `instances` are found, and where this gateway runs; without it only static upstreams resolve. */
   discovery?: { registry: Registry; locality: { region: string; zone: string } };
+  /**
+   * The service's authenticator (`context.auth`), which already follows `auth` reloads: the routed path and the
+   * gateway's own Fastify routes then share one verified-token cache and one JWKS cache. Without it the gateway makes
+   * its own from `settings.auth` and applies reloads to it.
+   */
+  authenticator?: Authenticator;
 }
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -84,7 +90,7 @@ export class Gateway implements DispatchContext {
     this.telemetry = new GatewayTelemetry(options.telemetry);
     const problems = policyProblems(settings, options.namespace);
     if (problems.length > 0) throw new ConfigError('gateway', SOURCE, problems);
-    this.policies = new GatewayPolicies(settings, { namespace: options.namespace, telemetry: options.telemetry, logger });
+    this.policies = new GatewayPolicies(settings, { namespace: options.namespace, telemetry: options.telemetry, logger, ...(options.authenticator === undefined ? {} : { authenticator: options.authenticator }) });
     this.openapi = new PublishedOpenApi({
       title: settings.openapi.title,
       version: options.version,

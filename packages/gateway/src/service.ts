@@ -16,8 +16,8 @@ const declaredGateway = defineService({
   version: GATEWAY_VERSION,
   description: 'Flotilla API gateway: declarative routes, streaming proxy, parallel aggregation.',
   config: GatewayConfig,
-  setup: async ({ config, logger, namespace, reload, discovery, telemetry }) => {
-    const gateway = new Gateway({ settings: config, logger, namespace, version: GATEWAY_VERSION, telemetry, reload, discovery });
+  setup: async ({ config, logger, namespace, reload, discovery, telemetry, auth }) => {
+    const gateway = new Gateway({ settings: config, logger, namespace, version: GATEWAY_VERSION, telemetry, reload, discovery, authenticator: auth });
     // Serve only once the instances of discovered upstreams are known (bounded: a registry that is down must not block the start).
     await gateway.ready(config.balancing.waitForInstancesMs);
     return gateway;

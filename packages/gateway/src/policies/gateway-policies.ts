@@ -26,9 +26,12 @@ export class GatewayPolicies {
   /** The kit's shedder for this server (one in-flight count for Fastify and proxied requests). */
   shedder: LoadShedder | undefined;
   #admin: AdminSettings;
+  /** False when the authenticator was given (the service's, which follows reloads itself). */
+  readonly #ownsAuthenticator: boolean;
 
-  constructor(settings: GatewayPolicySettings, options: { namespace: string; telemetry: ServiceTelemetry; logger: Logger }) {
-    this.authenticator = new Authenticator(settings.auth, { logger: options.logger });
+  constructor(settings: GatewayPolicySettings, options: { namespace: string; telemetry: ServiceTelemetry; logger: Logger; authenticator?: Authenticator }) {
+    this.#ownsAuthenticator = options.authenticator === undefined;
+    this.authenticator = options.authenticator ?? new Authenticator(settings.auth, { logger: options.logger });
     this.limiter = createRateLimiter({ settings: settings.rateLimit, metrics: options.telemetry.metrics, logger: options.logger });
     this.guards = new UpstreamGuards(gatewayResilience(settings.resilience), { namespace: options.namespace, metrics: options.telemetry, logger: options.logger });
     this.#admin = settings.admin;
@@ -49,7 +52,7 @@ export class GatewayPolicies {
     const problems = policyProblems(settings, this.guards.namespace);
     if (problems.length > 0) throw new ConfigError('gateway', 'reloaded policies', problems);
     this.guards.update(gatewayResilience(settings.resilience));
-    this.authenticator.update(settings.auth);
+    if (this.#ownsAuthenticator) this.authenticator.update(settings.auth);
     await this.limiter.update(settings.rateLimit);
     this.#admin = settings.admin;
   }

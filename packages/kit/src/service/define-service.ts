@@ -115,7 +115,19 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
       logger.info({ event: { action: 'migrated' }, database: { dsn: redactDsn(settings.dsn), dialect: database.dialect }, migrations: applied }, applied.length > 0 ? `applied ${applied.length} migration(s)` : 'database schema up to date');
     }
 
-    const context: ServiceContext<Static<S>> = { name: definition.name, namespace: loaded.namespace, config, logger, database, telemetry, reload, discovery: discovery.discovery };
+    // One authenticator per process, following `auth` live: the routes' hook and the service's own code
+    // (the gateway's admission) share its verified tokens and its JWKS cache.
+    const authenticator = new Authenticator(config.auth, { logger });
+    const unsubscribeAuth = [
+      reload.validate((candidate) => {
+        const problems = authSettingsProblems(candidate.auth);
+        if (problems.length > 0) throw new ConfigError(definition.name, 'auth', problems.map((p) => ({ ...p, key: `auth.${p.key}` })));
+      }),
+      reload.onChange('auth', () => authenticator.update(reload.current().auth)),
+    ];
+    cleanups.push(async () => unsubscribeAuth.forEach((unsubscribe) => unsubscribe()));
+
+    const context: ServiceContext<Static<S>> = { name: definition.name, namespace: loaded.namespace, config, logger, database, telemetry, reload, discovery: discovery.discovery, auth: authenticator };
     const setup = definition.setup;
     const deps = (setup === undefined ? undefined : await withTelemetry(telemetry, () => setup(context))) as Deps;
     if (definition.close !== undefined) {
@@ -138,15 +150,6 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
       registerMetricsRoute(http as never, telemetry);
       registerAnomaliesRoute(http as never, telemetry);
       // Routes that declare `config: { auth }` are checked; the gateway's signed identity is trusted when it verifies.
-      const authenticator = new Authenticator(config.auth, { logger });
-      const unsubscribeAuth = [
-        reload.validate((candidate) => {
-          const problems = authSettingsProblems(candidate.auth);
-          if (problems.length > 0) throw new ConfigError(definition.name, 'auth', problems.map((p) => ({ ...p, key: `auth.${p.key}` })));
-        }),
-        reload.onChange('auth', () => authenticator.update(reload.current().auth)),
-      ];
-      cleanups.push(async () => unsubscribeAuth.forEach((unsubscribe) => unsubscribe()));
       registerAuth(http, { authenticator, trustIdentityHeader: true });
       await registerOpenApi(http as never, { title: `${definition.name} API`, version: definition.version ?? '0.0.0', ...(definition.description === undefined ? {} : { description: definition.description }) });
       await definition.http(http, deps, context);

@@ -2,6 +2,7 @@ import type { Static, TObject } from 'typebox';
 import type { DestinationStream, Logger } from 'pino';
 import type { Database, Migration } from '../data/index.js';
 import type { HealthCheck } from '../http/health.js';
+import type { Authenticator } from '../http/auth/authenticator.js';
 import type { HttpApp } from '../http/server.js';
 import type { GrpcServiceRegistration } from '../grpc/server.js';
 import type { BaseProperties } from '../config/base-schema.js';
@@ -26,6 +27,8 @@ export interface ServiceContext<C> {
   reload: ConfigReload<C>;
   /** The registry (from `config.discovery`) and shared balancers for calling peers: `discovery.grpc`, `discovery.http`. */
   discovery: ServiceDiscovery;
+  /** The service's authenticator (`config.auth`, following reloads): the one its routes' `config.auth` checks use. */
+  auth: Authenticator;
 }
 
 export interface ServiceDefinition<S extends TObject<BaseProperties>, Deps> {

@@ -9,8 +9,8 @@
  */
 import { isFull, takeTokens, type BucketResult, type BucketShape, type BucketState } from './token-bucket.js';
 
-interface Entry {
-  state: BucketState;
+/** A bucket's state, with the shape it was last taken with (the sweep needs it to tell a full bucket). */
+interface Entry extends BucketState {
   shape: BucketShape;
 }
 
@@ -38,10 +38,12 @@ export class LocalBucketStore {
 
   take(key: string, shape: BucketShape, cost = 1): BucketResult {
     const now = this.#now();
-    const entry = this.#buckets.get(key);
-    const { result, state } = takeTokens(entry?.state, now, shape, cost);
-    if (entry !== undefined) this.#buckets.delete(key);
-    this.#buckets.set(key, { state, shape });
+    let entry = this.#buckets.get(key);
+    if (entry === undefined) entry = { tokens: shape.capacity, at: now, shape };
+    else this.#buckets.delete(key); // re-inserted below: the map stays in least-recently-used order
+    entry.shape = shape;
+    const result = takeTokens(entry, now, shape, cost);
+    this.#buckets.set(key, entry);
     this.#sweep(now, key);
     this.#evictOverflow();
     return result;
@@ -53,9 +55,11 @@ export class LocalBucketStore {
 
   #sweep(now: number, justTaken: string): void {
     let examined = 0;
-    for (const [key, entry] of this.#buckets) {
+    // Keys, not entries: no [key, value] pair allocated per step on this per-request path.
+    for (const key of this.#buckets.keys()) {
       if (examined++ >= SWEEP_PER_TAKE || key === justTaken) return;
-      if (isFull(entry.state, now, entry.shape)) this.#buckets.delete(key);
+      const entry = this.#buckets.get(key) as Entry;
+      if (isFull(entry, now, entry.shape)) this.#buckets.delete(key);
     }
   }
 

@@ -34,20 +34,23 @@ export function bucketShape(policy: RateLimitPolicySettings): BucketShape {
   return { capacity: policy.burst ?? policy.limit, refillPerMs: policy.limit / ((policy.windowSeconds ?? 60) * 1_000) };
 }
 
-/** Refills `state` up to `now`, takes `cost` tokens if there are enough, and says what happened. */
-export function takeTokens(state: BucketState | undefined, now: number, shape: BucketShape, cost: number): { result: BucketResult; state: BucketState } {
+/**
+ * Refills `state` up to `now`, takes `cost` tokens if there are enough, and
+ * says what happened. `state` is updated in place (a new bucket starts as
+ * `{ tokens: capacity, at: now }`): a take allocates only its result.
+ */
+export function takeTokens(state: BucketState, now: number, shape: BucketShape, cost: number): BucketResult {
   const { capacity, refillPerMs } = shape;
-  let tokens = state === undefined ? capacity : Math.min(capacity, state.tokens + Math.max(0, now - state.at) * refillPerMs);
+  let tokens = Math.min(capacity, state.tokens + Math.max(0, now - state.at) * refillPerMs);
   const allowed = tokens >= cost;
   if (allowed) tokens -= cost;
+  state.tokens = tokens;
+  state.at = now;
   return {
-    result: {
-      allowed,
-      remaining: Math.floor(tokens),
-      resetMs: Math.ceil((capacity - tokens) / refillPerMs),
-      retryAfterMs: allowed ? 0 : Math.ceil((cost - tokens) / refillPerMs),
-    },
-    state: { tokens, at: now },
+    allowed,
+    remaining: Math.floor(tokens),
+    resetMs: Math.ceil((capacity - tokens) / refillPerMs),
+    retryAfterMs: allowed ? 0 : Math.ceil((cost - tokens) / refillPerMs),
   };
 }
 
