@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { context, createTraceState, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Span } from '@opentelemetry/api';
+import { context, createTraceState, diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Span } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { createServiceTracing, type ServiceTracing } from '@flotilla/kit/observability';
 import { fields, hex } from './support/protobuf-fields.js';
@@ -354,5 +354,49 @@ test('export: a 503 with Retry-After is retried, and many spans go out in severa
   } finally {
     await tracing.shutdown();
     await receiver.close();
+  }
+});
+
+test('export: while the collector stalls, the queue stays bounded; what it cannot hold is dropped and reported through diag, the rest arrives', async () => {
+  let holding = true;
+  const held: Array<() => void> = [];
+  let received = 0;
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const answer = (): void => {
+        received += decodeRequest(Buffer.concat(chunks)).length;
+        response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      };
+      if (holding) held.push(answer);
+      else answer();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/traces`;
+  const warnings: string[] = [];
+  const ignore = (): void => undefined;
+  diag.setLogger({ warn: (message: string) => warnings.push(message), error: ignore, info: ignore, debug: ignore, verbose: ignore }, DiagLogLevel.WARN);
+  const tracing = await createServiceTracing({ ...settings(endpoint), exportTimeoutMs: 60_000 }, { ...identity, service: 'stalled' });
+  const dropped = (): number => warnings.reduce((sum, warning) => sum + Number(/^Dropped (\d+) spans: the export queue \(\d+\) was full$/.exec(warning)?.[1] ?? 0), 0);
+  try {
+    const total = 40_000;
+    for (let i = 0; i < total; i++) tracing.tracer.startSpan(`stalled ${i}`, {}, ROOT_CONTEXT).end();
+    // The batch timer reports what was dropped while every export was held.
+    for (const until = Date.now() + 10_000; dropped() === 0; ) {
+      if (Date.now() > until) throw new Error(`no drop reported; diag said: ${warnings.join(' | ') || 'nothing'}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.ok(held.length > 0 && held.length <= 4, `a bounded number of exports in flight while the collector stalls, got ${held.length}`);
+    holding = false;
+    for (const answer of held.splice(0)) answer();
+    await tracing.forceFlush();
+    assert.ok(dropped() > 0 && dropped() < total, `some spans dropped, not all (${dropped()})`);
+    assert.equal(received + dropped(), total, 'every span either arrived or was reported dropped');
+  } finally {
+    diag.disable();
+    await tracing.shutdown();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
