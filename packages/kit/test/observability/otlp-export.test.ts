@@ -383,18 +383,21 @@ test('export: while the collector stalls, the queue stays bounded; what it canno
   try {
     const total = 40_000;
     for (let i = 0; i < total; i++) tracing.tracer.startSpan(`stalled ${i}`, {}, ROOT_CONTEXT).end();
-    // The batch timer reports what was dropped while every export was held.
-    for (const until = Date.now() + 10_000; dropped() === 0; ) {
-      if (Date.now() > until) throw new Error(`no drop reported; diag said: ${warnings.join(' | ') || 'nothing'}`);
+    // The batch timer reports what was dropped while the exports were held; the held requests reach the collector in their own time.
+    for (const until = Date.now() + 20_000; dropped() === 0 || held.length === 0; ) {
+      if (Date.now() > until) throw new Error(`no drop reported or no export received (${held.length} held); diag said: ${warnings.join(' | ') || 'nothing'}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    assert.ok(held.length > 0 && held.length <= 4, `a bounded number of exports in flight while the collector stalls, got ${held.length}`);
+    assert.ok(held.length <= 4, `a bounded number of exports in flight while the collector stalls, got ${held.length}`);
     holding = false;
     for (const answer of held.splice(0)) answer();
     await tracing.forceFlush();
     assert.ok(dropped() > 0 && dropped() < total, `some spans dropped, not all (${dropped()})`);
     assert.equal(received + dropped(), total, 'every span either arrived or was reported dropped');
   } finally {
+    // Answer whatever is still held, so shutting down does not wait for export timeouts.
+    holding = false;
+    for (const answer of held.splice(0)) answer();
     diag.disable();
     await tracing.shutdown();
     await new Promise<void>((resolve) => server.close(() => resolve()));
