@@ -25,7 +25,7 @@ await Promise.all(entries.map(async (dir) => {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node24',
     sourcemap: 'linked',
     external,
     // CommonJS dependencies inside an ESM bundle still call require().

@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -39,9 +40,20 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+/**
+ * Node's compile cache keeps each source file's stripped and compiled form on
+ * disk: the hundreds of test and fixture processes then skip most of the work
+ * of loading the kit (≈ 1.1 s → 0.7 s per process here).
+ */
+const compileCache = process.env.NODE_COMPILE_CACHE ?? join(process.env.FLOTILLA_CACHE_DIR ?? join(homedir(), '.cache', 'flotilla'), 'node-compile-cache');
+
 function runNodeTest(env: NodeJS.ProcessEnv): Promise<number> {
   const concurrency = process.env.FLOTILLA_TEST_CONCURRENCY ?? '2';
-  const child = spawn(process.execPath, ['--conditions=@flotilla/source', '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files], { cwd: root, env, stdio: 'inherit' });
+  const child = spawn(process.execPath, ['--conditions=@flotilla/source', '--test', `--test-concurrency=${concurrency}`, ...files], {
+    cwd: root,
+    env: { ...env, NODE_COMPILE_CACHE: compileCache },
+    stdio: 'inherit',
+  });
   const forward = (signal: NodeJS.Signals): void => {
     child.kill(signal);
   };

@@ -4,16 +4,16 @@
  * Target: the aggregation's p50 is at most the slower part's p50 + 2 ms
  * (the slower part measured directly, under the same load, in the same run).
  *
- *   node --import tsx bench/gateway/aggregation.ts [--fast 5] [--slow 20] [--duration 10] [--connections 8] [--no-pin]
+ *   node bench/gateway/aggregation.ts [--fast 5] [--slow 20] [--duration 10] [--connections 8] [--no-pin]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { installCleanup, killAllChildren } from '../lib/children.js';
-import { runLoad, type MeasuredLoad } from '../lib/load.js';
-import { fixed, median, renderTable } from '../lib/table.js';
-import { REPO_ROOT, startGateway, startUpstream, type Running } from './servers.js';
+import { installCleanup, killAllChildren } from '../lib/children.ts';
+import { runLoad, type MeasuredLoad } from '../lib/load.ts';
+import { fixed, median, renderTable } from '../lib/table.ts';
+import { REPO_ROOT, startGateway, startUpstream, type Running } from './servers.ts';
 
 const { values: args } = parseArgs({
   options: {

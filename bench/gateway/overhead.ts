@@ -8,17 +8,17 @@
  * The gateway runs with its governance off (policies.ts measures that cost),
  * so this stays the plain proxy hop the recorded figures describe.
  *
- *   npx tsc -b packages/gateway && node --import tsx bench/gateway/overhead.ts [--rounds 3] [--duration 10] [--connections 32] [--logs both|on|off] [--no-pin]
+ *   npx tsc -b packages/gateway && node bench/gateway/overhead.ts [--rounds 3] [--duration 10] [--connections 32] [--logs both|on|off] [--no-pin]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { installCleanup, killAllChildren } from '../lib/children.js';
-import { runLoad, type MeasuredLoad } from '../lib/load.js';
-import { fixed, median, renderTable } from '../lib/table.js';
-import { POLICIES_OFF } from './policy-configs.js';
-import { REPO_ROOT, startGateway, startNaiveProxy, startNginx, startUpstream, type Running } from './servers.js';
+import { installCleanup, killAllChildren } from '../lib/children.ts';
+import { runLoad, type MeasuredLoad } from '../lib/load.ts';
+import { fixed, median, renderTable } from '../lib/table.ts';
+import { POLICIES_OFF } from './policy-configs.ts';
+import { REPO_ROOT, startGateway, startNaiveProxy, startNginx, startUpstream, type Running } from './servers.ts';
 
 const { values: args } = parseArgs({
   options: {

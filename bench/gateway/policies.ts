@@ -30,23 +30,23 @@
  * gateway under `--cpu-prof` and prints, for the last round, the functions
  * whose self time per request grew most from "off" to all policies on. The
  * gateways run from an esbuild bundle of the sources, as `npm start` runs
- * them (bundle.ts); `--tsx` runs src/main.ts through tsx instead.
+ * them (bundle.ts); `--source` runs src/main.ts (types stripped by Node) instead.
  *
- *   node --import tsx bench/gateway/policies.ts [--rounds 3] [--duration 8] [--warmup 3] [--prewarm 5] [--rate 800] [--min-rps 500] [--connections 32] [--redis] [--breakdown] [--calibrate] [--sequential] [--profile] [--top 40] [--tsx] [--access-log] [--no-pin]
+ *   node bench/gateway/policies.ts [--rounds 3] [--duration 8] [--warmup 3] [--prewarm 5] [--rate 800] [--min-rps 500] [--connections 32] [--redis] [--breakdown] [--calibrate] [--sequential] [--profile] [--top 40] [--source] [--access-log] [--no-pin]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startServices } from '../../scripts/test-services/index.js';
-import { canPin, installCleanup, killAllChildren } from '../lib/children.js';
-import { runLoad, type MeasuredLoad } from '../lib/load.js';
-import { httpRequest } from '../lib/net.js';
-import { renderProfileDiff } from '../lib/profile-diff.js';
-import { fixed, median, renderTable } from '../lib/table.js';
-import { bundleGateway, type GatewayBundle } from './bundle.js';
-import { benchToken, POLICIES_OFF, policiesOn, SINGLE_PARTS, type PolicyVariant } from './policy-configs.js';
-import { REPO_ROOT, startGateway, startUpstream, type Running } from './servers.js';
+import { startServices } from '../../scripts/test-services/index.ts';
+import { canPin, installCleanup, killAllChildren } from '../lib/children.ts';
+import { runLoad, type MeasuredLoad } from '../lib/load.ts';
+import { httpRequest } from '../lib/net.ts';
+import { renderProfileDiff } from '../lib/profile-diff.ts';
+import { fixed, median, renderTable } from '../lib/table.ts';
+import { bundleGateway, type GatewayBundle } from './bundle.ts';
+import { benchToken, POLICIES_OFF, policiesOn, SINGLE_PARTS, type PolicyVariant } from './policy-configs.ts';
+import { REPO_ROOT, startGateway, startUpstream, type Running } from './servers.ts';
 
 const TARGET_RATIO = 1.3;
 
@@ -65,7 +65,7 @@ const { values: args } = parseArgs({
     sequential: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     top: { type: 'string', default: '40' },
-    tsx: { type: 'boolean', default: false },
+    source: { type: 'boolean', default: false },
     'access-log': { type: 'boolean', default: false },
     'no-pin': { type: 'boolean', default: false },
     json: { type: 'string' },
@@ -150,7 +150,7 @@ const describe = (run: MeasuredLoad): string => `${fixed(run.requestsPerSecond)}
 const targets: Target[] = [];
 let bundle: GatewayBundle | undefined;
 try {
-  if (!args.tsx) {
+  if (!args.source) {
     log('bundling the gateway (esbuild)');
     bundle = await bundleGateway();
   }
@@ -227,7 +227,7 @@ const bracket = (value: string, counted: boolean): string => (counted ? value : 
 
 console.log(
   `\nGateway policies on vs off, each governed gateway loaded ${args.sequential ? 'right before or after (alternating)' : 'at the same time as'} its own twin with every policy off; ${rounds} round(s) of ${args.duration} s (+${args.warmup} s warm-up; ${args.prewarm} s pre-warm), ` +
-    `${rate > 0 ? `${rate} req/s offered to each (open loop)` : 'as fast as each answers (closed loop)'} over ${args.connections} connections per gateway, access log ${args['access-log'] ? 'on' : 'off'}, gateway ${args.tsx ? 'src through tsx' : 'bundled'}, ${pin ? 'gateways + upstream on CPU 0, load on CPU 1' : 'unpinned'}${args.profile ? ', every gateway under --cpu-prof' : ''} (medians)\n`,
+    `${rate > 0 ? `${rate} req/s offered to each (open loop)` : 'as fast as each answers (closed loop)'} over ${args.connections} connections per gateway, access log ${args['access-log'] ? 'on' : 'off'}, gateway ${args.source ? 'from src' : 'bundled'}, ${pin ? 'gateways + upstream on CPU 0, load on CPU 1' : 'unpinned'}${args.profile ? ', every gateway under --cpu-prof' : ''} (medians)\n`,
 );
 console.log(
   renderTable(

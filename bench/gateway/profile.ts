@@ -8,18 +8,18 @@
  * + breaker + retries + bulkhead + shedding), or one part alone (`auth`,
  * `limit`, `guards`, `shedding`); without it, the gateway's defaults.
  *
- *   node --import tsx bench/gateway/profile.ts [--duration 10] [--access-log] [--policies off|on|auth|limit|guards|shedding]
+ *   node bench/gateway/profile.ts [--duration 10] [--access-log] [--policies off|on|auth|limit|guards|shedding]
  */
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { installCleanup, killAllChildren } from '../lib/children.js';
-import { summariseProfile } from '../lib/cpuprofile.js';
-import { runLoad } from '../lib/load.js';
-import { fixed, renderTable } from '../lib/table.js';
-import { benchToken, POLICIES_OFF, policiesOn, SINGLE_PARTS, type PolicyVariant } from './policy-configs.js';
-import { REPO_ROOT, startGateway, startUpstream } from './servers.js';
+import { installCleanup, killAllChildren } from '../lib/children.ts';
+import { summariseProfile } from '../lib/cpuprofile.ts';
+import { runLoad } from '../lib/load.ts';
+import { fixed, renderTable } from '../lib/table.ts';
+import { benchToken, POLICIES_OFF, policiesOn, SINGLE_PARTS, type PolicyVariant } from './policy-configs.ts';
+import { REPO_ROOT, startGateway, startUpstream } from './servers.ts';
 
 const { values: args } = parseArgs({ options: { duration: { type: 'string', default: '10' }, 'access-log': { type: 'boolean', default: false }, top: { type: 'string', default: '25' }, policies: { type: 'string' } } });
 const variants: Record<string, PolicyVariant> = { off: POLICIES_OFF, on: policiesOn({ kind: 'local' }), ...Object.fromEntries(SINGLE_PARTS.map((v) => [v.name.replace('gateway-', ''), v])) };

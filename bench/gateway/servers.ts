@@ -6,16 +6,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnChild, type Child } from '../lib/children.js';
-import { freePort, waitFor200 } from '../lib/net.js';
+import { spawnChild, type Child } from '../lib/children.ts';
+import { freePort, waitFor200 } from '../lib/net.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /**
- * Run from source through tsx (compiled once at start, the same code on the
- * hot path), so the bench does not depend on every workspace's dist being built.
+ * Run from source by Node's type stripping (the same code on the hot path),
+ * so the bench does not depend on every workspace's dist being built.
  */
 export const GATEWAY_MAIN = join(REPO_ROOT, 'packages/gateway/src/main.ts');
-const SOURCE_ARGS = ['--conditions=@flotilla/source', '--import', import.meta.resolve('tsx')];
+const SOURCE_ARGS = ['--conditions=@flotilla/source'];
 export const NGINX_BIN = process.env.FLOTILLA_TEST_NGINX_BIN ?? '/usr/sbin/nginx';
 const UPSTREAM_MAIN = fileURLToPath(new URL('./upstream.mjs', import.meta.url));
 const NAIVE_MAIN = fileURLToPath(new URL('./naive-proxy.mjs', import.meta.url));
@@ -114,7 +114,7 @@ export interface GatewayOptions {
   /** Top-level config sections (auth, rateLimit, resilience, shedding…). */
   extraYaml?: string;
   nodeArgs?: string[];
-  /** A built gateway (e.g. from bundleGateway()) run by plain node; default: src/main.ts through tsx. */
+  /** A built gateway (e.g. from bundleGateway()) run by plain node; default: src/main.ts, types stripped by Node. */
   main?: string;
 }
 

@@ -2,16 +2,16 @@
  * gRPC GetUser: the users service (bundle, SQLite) against a bare grpc-js server
  * answering the same RPC with a constant, in one run. Servers share CPU 0, the
  * load generator has CPU 1. Prints calls/s and server CPU µs per call, and ratios.
- *   node --import tsx bench/grpc/run.ts [--seconds 10] [--concurrency 32]
+ *   node bench/grpc/run.ts [--seconds 10] [--concurrency 32]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { canPin, installCleanup, spawnChild, type Child } from '../lib/children.js';
-import { freePort, waitFor200 } from '../lib/net.js';
-import { cpuSeconds } from '../lib/proc-stats.js';
-import { fixed, renderTable } from '../lib/table.js';
+import { canPin, installCleanup, spawnChild, type Child } from '../lib/children.ts';
+import { freePort, waitFor200 } from '../lib/net.ts';
+import { cpuSeconds } from '../lib/proc-stats.ts';
+import { fixed, renderTable } from '../lib/table.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '32' } } });

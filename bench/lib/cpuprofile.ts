@@ -1,11 +1,11 @@
 /**
  * Summarises a V8 .cpuprofile (from `node --cpu-prof`): self time per
  * function and per package, so a benchmark can say what dominates.
- *   node --import tsx bench/lib/cpuprofile.ts FILE.cpuprofile [TOP]
+ *   node bench/lib/cpuprofile.ts FILE.cpuprofile [TOP]
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { renderTable } from './table.js';
+import { renderTable } from './table.ts';
 
 interface ProfileNode {
   id: number;

@@ -1,12 +1,12 @@
 /**
  * The load generator, run as its own process (so it gets its own core, apart
- * from the server under test): `node --import tsx load-worker.ts SPEC.json`.
+ * from the server under test): `node load-worker.ts SPEC.json`.
  * Runs a warm-up, prints `{"phase":"measuring"}`, runs the measured load,
  * then prints `{"phase":"done","result":{...}}` on stdout.
  */
 import { readFileSync } from 'node:fs';
 import autocannon, { type RequestSpec } from 'autocannon';
-import type { LoadSpec, LoadResult } from './load.js';
+import type { LoadSpec, LoadResult } from './load.ts';
 
 const specFile = process.argv[2];
 if (specFile === undefined) throw new Error('usage: load-worker.ts SPEC.json');

@@ -6,8 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnChild } from './children.js';
-import { cpuSeconds } from './proc-stats.js';
+import { spawnChild } from './children.ts';
+import { cpuSeconds } from './proc-stats.ts';
 
 export type LoadKind =
   | { type: 'get'; pathPrefix: string; ids: string[] }
@@ -67,7 +67,7 @@ export async function runLoad(spec: LoadSpec, opts: { name: string; serverPid: n
   const child = spawnChild({
     name: `load ${opts.name}`,
     command: process.execPath,
-    args: ['--import', 'tsx', WORKER, specFile],
+    args: [WORKER, specFile],
     cwd: opts.repoRoot,
     env: process.env,
     cpus: opts.cpus,

@@ -6,9 +6,9 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { summariseProfile, type SelfTime } from './cpuprofile.js';
-import type { MeasuredLoad } from './load.js';
-import { fixed, renderTable } from './table.js';
+import { summariseProfile, type SelfTime } from './cpuprofile.ts';
+import type { MeasuredLoad } from './load.ts';
+import { fixed, renderTable } from './table.ts';
 
 export interface ProfiledSide {
   label: string;

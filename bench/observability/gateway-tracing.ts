@@ -26,21 +26,21 @@
  * both sides) and prints, for the last round, self time per request by
  * package and the functions whose cost grew most with tracing on.
  *
- *   node --import tsx bench/observability/gateway-tracing.ts [--rounds 3] [--duration 8] [--warmup 3] [--prewarm 10] [--min-rps 500] [--connections 32] [--ratio 1] [--no-traceparent] [--sequential] [--calibrate] [--profile] [--top 25] [--no-pin]
+ *   node bench/observability/gateway-tracing.ts [--rounds 3] [--duration 8] [--warmup 3] [--prewarm 10] [--min-rps 500] [--connections 32] [--ratio 1] [--no-traceparent] [--sequential] [--calibrate] [--profile] [--top 25] [--no-pin]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleGateway, type GatewayBundle } from '../gateway/bundle.js';
-import { POLICIES_OFF } from '../gateway/policy-configs.js';
-import { REPO_ROOT, startGateway, startUpstream, type Running } from '../gateway/servers.js';
-import { canPin, installCleanup, killAllChildren } from '../lib/children.js';
-import { runLoad, type MeasuredLoad } from '../lib/load.js';
-import { httpRequest } from '../lib/net.js';
-import { renderProfileDiff, type ProfiledSide } from '../lib/profile-diff.js';
-import { fixed, median, renderTable } from '../lib/table.js';
-import { settledSpans, startSink, type OtlpSink } from './sink.js';
+import { bundleGateway, type GatewayBundle } from '../gateway/bundle.ts';
+import { POLICIES_OFF } from '../gateway/policy-configs.ts';
+import { REPO_ROOT, startGateway, startUpstream, type Running } from '../gateway/servers.ts';
+import { canPin, installCleanup, killAllChildren } from '../lib/children.ts';
+import { runLoad, type MeasuredLoad } from '../lib/load.ts';
+import { httpRequest } from '../lib/net.ts';
+import { renderProfileDiff, type ProfiledSide } from '../lib/profile-diff.ts';
+import { fixed, median, renderTable } from '../lib/table.ts';
+import { settledSpans, startSink, type OtlpSink } from './sink.ts';
 
 const TARGET_RATIO = 1.25;
 /** A sampled parent from a traced client (fixed: the load worker sends the same headers on every request). */

@@ -5,18 +5,18 @@
  * for GET /users/:id on SQLite, alternating the order each round, and the
  * ratio on/off. Target: ≤ 1.25×.
  *
- *   npm run build && node --import tsx bench/observability/run.ts [--rounds 3 --duration 5 --warmup 2 --connections 20 --ratio 1 --no-pin]
+ *   npm run build && node bench/observability/run.ts [--rounds 3 --duration 5 --warmup 2 --connections 20 --ratio 1 --no-pin]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { canPin, installCleanup, spawnChild, type Child } from '../lib/children.js';
-import { runLoad, type MeasuredLoad } from '../lib/load.js';
-import { freePort, waitFor200 } from '../lib/net.js';
-import { fixed, median, renderTable } from '../lib/table.js';
-import { REPO_ROOT, USERS_MAIN, seedUsers } from '../users/servers.js';
-import { startSink } from './sink.js';
+import { canPin, installCleanup, spawnChild, type Child } from '../lib/children.ts';
+import { runLoad, type MeasuredLoad } from '../lib/load.ts';
+import { freePort, waitFor200 } from '../lib/net.ts';
+import { fixed, median, renderTable } from '../lib/table.ts';
+import { REPO_ROOT, USERS_MAIN, seedUsers } from '../users/servers.ts';
+import { startSink } from './sink.ts';
 
 const { values: args } = parseArgs({
   options: {

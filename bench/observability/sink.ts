@@ -1,7 +1,7 @@
 /** Starts sink.mjs (the loopback OTLP receiver) as a child process and reads its counts. */
 import { fileURLToPath } from 'node:url';
-import { spawnChild, type Child } from '../lib/children.js';
-import { httpRequest } from '../lib/net.js';
+import { spawnChild, type Child } from '../lib/children.ts';
+import { httpRequest } from '../lib/net.ts';
 
 export interface SinkTotals {
   /** Export requests received. */

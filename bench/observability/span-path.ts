@@ -11,7 +11,7 @@
  * cache-hot, so it understates the real cost about threefold (README): the
  * figure that counts is gateway-tracing.ts's.
  *
- *   node --conditions=@flotilla/source --import tsx bench/observability/span-path.ts [--rounds 5] [--requests 100000] [--batch 200] [--no-traceparent]
+ *   node --conditions=@flotilla/source bench/observability/span-path.ts [--rounds 5] [--requests 100000] [--batch 200] [--no-traceparent]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
@@ -19,11 +19,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AnomalyConfig, createServiceTelemetry, keepTracingContextSynchronous, MetricsConfig, TracingConfig, type ServiceTelemetry } from '@flotilla/kit/observability';
-import { GatewayTelemetry } from '../../packages/gateway/src/proxy/telemetry.js';
-import { installCleanup, killAllChildren } from '../lib/children.js';
-import { fixed, median } from '../lib/table.js';
+import { GatewayTelemetry } from '../../packages/gateway/src/proxy/telemetry.ts';
+import { installCleanup, killAllChildren } from '../lib/children.ts';
+import { fixed, median } from '../lib/table.ts';
 import Value from 'typebox/value';
-import { settledSpans, startSink } from './sink.js';
+import { settledSpans, startSink } from './sink.ts';
 
 const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, requests: { type: 'string', default: '100000' }, batch: { type: 'string', default: '200' }, 'no-traceparent': { type: 'boolean', default: false } } });
 const total = Number(args.requests);

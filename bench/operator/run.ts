@@ -3,7 +3,7 @@
 // ConfigMap and PodDisruptionBudget exist; reconcile p99; operator RSS with 10 000
 // cached objects (2000 Microservices x 5 cached kinds).
 //
-//   npx tsc -b && node --conditions=@flotilla/source --import tsx bench/operator/run.ts [--count 1000] [--workers 4] [--replicas 1] [--cached 10000]
+//   npx tsc -b && node --conditions=@flotilla/source bench/operator/run.ts [--count 1000] [--workers 4] [--replicas 1] [--cached 10000]
 //
 // It starts its own control plane (scripts/k8s) and runs the operator as a separate
 // process from packages/operator/dist, as it runs in production.
@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { KubeClient, loadKubeconfig, microserviceCrd, MicroserviceResource, Resources, type KubeObject, type Microservice } from '@flotilla/operator';
-import { startKubeControlPlane } from '../../scripts/test-services/kube.js';
-import { freePort } from '../../scripts/k8s/process.js';
-import { histogramQuantile, sampleSum } from './prometheus.js';
+import { startKubeControlPlane } from '../../scripts/test-services/kube.ts';
+import { freePort } from '../../scripts/k8s/process.ts';
+import { histogramQuantile, sampleSum } from './prometheus.ts';
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '1000' }, workers: { type: 'string', default: '4' }, cached: { type: 'string', default: '10000' }, replicas: { type: 'string', default: '1' } } });
 const REPLICAS = Number(values.replicas);

@@ -3,7 +3,7 @@
  * database, created through the admin URL.
  */
 import pg from 'pg';
-import { startServices } from '../../scripts/test-services/index.js';
+import { startServices } from '../../scripts/test-services/index.ts';
 
 const DATABASE = 'bench_users';
 

@@ -4,8 +4,8 @@
  * each figure is the median over rounds; ratios to the bare route are taken
  * per round (neighbours in time share the machine's mood) and then medianed.
  */
-import { fixed, median, renderTable } from '../lib/table.js';
-import type { MeasuredLoad } from '../lib/load.js';
+import { fixed, median, renderTable } from '../lib/table.ts';
+import type { MeasuredLoad } from '../lib/load.ts';
 
 export interface LoadRow {
   target: string;

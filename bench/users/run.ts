@@ -1,6 +1,6 @@
 /**
  * The users-service benchmark, all in one run (see bench/README.md):
- *   node --import tsx bench/users/run.ts [--rounds 3] [--duration 5] [--warmup 2]
+ *   node bench/users/run.ts [--rounds 3] [--duration 5] [--warmup 2]
  *     [--connections 20] [--pipelining 1] [--users 1000] [--cold-starts 5]
  *     [--no-pin] [--skip-postgres] [--profile] [--json FILE] [--keep]
  * Servers run pinned to CPU 0 and the load generator to CPU 1 (unless --no-pin).
@@ -11,14 +11,14 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { installCleanup, killAllChildren } from '../lib/children.js';
-import { renderProfile, summariseProfile } from '../lib/cpuprofile.js';
-import { runLoad, type LoadKind, type MeasuredLoad } from '../lib/load.js';
-import { rssMiB } from '../lib/proc-stats.js';
-import { median } from '../lib/table.js';
-import { startBenchPostgres, type BenchPostgres } from './postgres.js';
-import { BARE, ratioToBare, renderColdStarts, renderLoadTable, renderMemory, renderTargets, type ColdStarts, type LoadRow, type MemoryRow } from './report.js';
-import { REPO_ROOT, USERS_MAIN, seedUsers, startPeer, startUsers, type RunningServer } from './servers.js';
+import { installCleanup, killAllChildren } from '../lib/children.ts';
+import { renderProfile, summariseProfile } from '../lib/cpuprofile.ts';
+import { runLoad, type LoadKind, type MeasuredLoad } from '../lib/load.ts';
+import { rssMiB } from '../lib/proc-stats.ts';
+import { median } from '../lib/table.ts';
+import { startBenchPostgres, type BenchPostgres } from './postgres.ts';
+import { BARE, ratioToBare, renderColdStarts, renderLoadTable, renderMemory, renderTargets, type ColdStarts, type LoadRow, type MemoryRow } from './report.ts';
+import { REPO_ROOT, USERS_MAIN, seedUsers, startPeer, startUsers, type RunningServer } from './servers.ts';
 
 const { values: flags } = parseArgs({
   options: {

@@ -4,8 +4,8 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnChild, type Child } from '../lib/children.js';
-import { freePort, waitFor200 } from '../lib/net.js';
+import { spawnChild, type Child } from '../lib/children.ts';
+import { freePort, waitFor200 } from '../lib/net.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // The bundle npm start runs (scripts/bundle.mjs), so cold start is measured as users see it.

@@ -9,9 +9,9 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { writeKubeconfig } from './kubeconfig.js';
-import { createPki, type Pki } from './pki.js';
-import { freePort, startProcess, waitFor, type ManagedProcess } from './process.js';
+import { writeKubeconfig } from './kubeconfig.ts';
+import { createPki, type Pki } from './pki.ts';
+import { freePort, startProcess, waitFor, type ManagedProcess } from './process.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 

@@ -1,10 +1,10 @@
 // Starts a control plane and keeps it running until Ctrl-C / SIGTERM; prints its env.
-//   node --import tsx scripts/k8s/start.ts [DIR]
+//   node scripts/k8s/start.ts [DIR]
 // Then e.g.: export $(cat DIR/env); kubectl --kubeconfig "$FLOTILLA_TEST_KUBECONFIG" get ns
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { controlPlaneEnv, startKubeControlPlane } from '../test-services/kube.js';
+import { controlPlaneEnv, startKubeControlPlane } from '../test-services/kube.ts';
 
 const dir = process.argv[2] ?? (await mkdtemp(join(tmpdir(), 'flotilla-kube-')));
 const began = Date.now();

@@ -1,4 +1,4 @@
-// node --import tsx scripts/test-services/cli.ts <install|start|stop|run> ...
+// node scripts/test-services/cli.ts <install|start|stop|run> ...
 //   install [--only a,b]
 //   start   [--only a,b] --state DIR   detached servers; writes DIR/env.json, prints export lines
 //   stop    --state DIR
@@ -6,9 +6,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { installServices, servers, startServices } from './index.js';
-import { startDetached, stopDetached, superviseDetached } from './lib/detached.js';
-import { stderrLog } from './lib/log.js';
+import { installServices, servers, startServices } from './index.ts';
+import { startDetached, stopDetached, superviseDetached } from './lib/detached.ts';
+import { stderrLog } from './lib/log.ts';
 
 const SETPRIV = '/usr/bin/setpriv';
 

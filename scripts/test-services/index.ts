@@ -3,22 +3,22 @@
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hasAptNeeds, type RunningServer, type TestServer } from './types.js';
-import { servers } from './servers.js';
-import { aptInstall } from './lib/apt.js';
-import { seconds, stderrLog, type Log } from './lib/log.js';
-import { isProcessAlive } from './lib/proc.js';
+import { hasAptNeeds, type RunningServer, type TestServer } from './types.ts';
+import { servers } from './servers.ts';
+import { aptInstall } from './lib/apt.ts';
+import { seconds, stderrLog, type Log } from './lib/log.ts';
+import { isProcessAlive } from './lib/proc.ts';
 
-export type { ServerContext, RunningServer, TestServer } from './types.js';
-export { servers } from './servers.js';
-export { startPostgres, type PostgresOptions, type RunningPostgres } from './postgres.js';
-export { startMariadb, type MariadbOptions, type RunningMariadb } from './mariadb.js';
-export { startRedis, redisServerBin, type RedisOptions, type RunningRedis } from './redis.js';
-export { startEtcd, etcdBin, etcdVersion, type EtcdOptions, type RunningEtcd } from './etcd.js';
-export { startPrometheus, PROMETHEUS_BIN, PROMTOOL_BIN, type PrometheusOptions, type RunningPrometheus } from './prometheus.js';
-export { NGINX_BIN } from './nginx.js';
-export { freePort, isPortFree } from './lib/ports.js';
-export { ServerStartError } from './lib/ready.js';
+export type { ServerContext, RunningServer, TestServer } from './types.ts';
+export { servers } from './servers.ts';
+export { startPostgres, type PostgresOptions, type RunningPostgres } from './postgres.ts';
+export { startMariadb, type MariadbOptions, type RunningMariadb } from './mariadb.ts';
+export { startRedis, redisServerBin, type RedisOptions, type RunningRedis } from './redis.ts';
+export { startEtcd, etcdBin, etcdVersion, type EtcdOptions, type RunningEtcd } from './etcd.ts';
+export { startPrometheus, PROMETHEUS_BIN, PROMTOOL_BIN, type PrometheusOptions, type RunningPrometheus } from './prometheus.ts';
+export { NGINX_BIN } from './nginx.ts';
+export { freePort, isPortFree } from './lib/ports.ts';
+export { ServerStartError } from './lib/ready.ts';
 
 export interface ServiceSelection {
   /** Server names (see `servers`); default: all. */

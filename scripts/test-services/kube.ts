@@ -7,18 +7,18 @@
 //   FLOTILLA_TEST_KUBE_BIN_DIR  where kube-apiserver / kube-controller-manager are (for private control planes)
 //   FLOTILLA_TEST_KUBE_ETCD_ENDPOINT  etcd client URL (e.g. to compact it)
 // Tests that restart the apiserver start a private control plane with startKubeControlPlane().
-import type { AptNeeds, RunningServer, ServerContext, TestServer } from './types.js';
-import { findOnPath } from './lib/paths.js';
-import { startEtcd } from './etcd.js';
+import type { AptNeeds, RunningServer, ServerContext, TestServer } from './types.ts';
+import { findOnPath } from './lib/paths.ts';
+import { startEtcd } from './etcd.ts';
 import {
   buildKubernetes,
   startControlPlane,
   type ControlPlane,
   type EtcdStarter,
-} from '../k8s/control-plane.js';
+} from '../k8s/control-plane.ts';
 
-export type { ControlPlane } from '../k8s/control-plane.js';
-export { binariesCached, buildKubernetes, kubernetesVersion } from '../k8s/control-plane.js';
+export type { ControlPlane } from '../k8s/control-plane.ts';
+export { binariesCached, buildKubernetes, kubernetesVersion } from '../k8s/control-plane.ts';
 
 const etcdStarter: EtcdStarter = async (dir, log) => {
   const etcd = await startEtcd({ dir, log });

@@ -2,13 +2,13 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mysql from 'mysql2/promise';
-import type { AptNeeds, RunningServer, ServerContext, TestServer } from './types.js';
-import { findOnPath, isRoot } from './lib/paths.js';
-import { launch, runToCompletion } from './lib/proc.js';
-import { waitUntilReady, withFreePorts } from './lib/ready.js';
-import { seconds, stderrLog, type Log } from './lib/log.js';
-import { aptInstall } from './lib/apt.js';
-import { binaryKey, copyFromTemplate } from './lib/template.js';
+import type { AptNeeds, RunningServer, ServerContext, TestServer } from './types.ts';
+import { findOnPath, isRoot } from './lib/paths.ts';
+import { launch, runToCompletion } from './lib/proc.ts';
+import { waitUntilReady, withFreePorts } from './lib/ready.ts';
+import { seconds, stderrLog, type Log } from './lib/log.ts';
+import { aptInstall } from './lib/apt.ts';
+import { binaryKey, copyFromTemplate } from './lib/template.ts';
 
 const APT_PACKAGE = 'mariadb-server';
 const USER = 'flotilla';

@@ -1,7 +1,7 @@
 // nginx from Debian, install only: benchmarks start it as their peer.
-import type { AptNeeds, TestServer } from './types.js';
-import { isExecutable } from './lib/paths.js';
-import { aptInstall } from './lib/apt.js';
+import type { AptNeeds, TestServer } from './types.ts';
+import { isExecutable } from './lib/paths.ts';
+import { aptInstall } from './lib/apt.ts';
 
 const APT_PACKAGE = 'nginx';
 export const NGINX_BIN = '/usr/sbin/nginx';

@@ -3,14 +3,14 @@ import { chmodSync, chownSync, existsSync, mkdirSync, statSync, writeFileSync, r
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import pg from 'pg';
-import type { AptNeeds, RunningServer, ServerContext, TestServer } from './types.js';
-import { isExecutable, isRoot } from './lib/paths.js';
-import { launch, runToCompletion } from './lib/proc.js';
-import { waitUntilReady, withFreePorts } from './lib/ready.js';
-import { lookupUser } from './lib/users.js';
-import { seconds, stderrLog, type Log } from './lib/log.js';
-import { aptInstall } from './lib/apt.js';
-import { binaryKey, copyFromTemplate } from './lib/template.js';
+import type { AptNeeds, RunningServer, ServerContext, TestServer } from './types.ts';
+import { isExecutable, isRoot } from './lib/paths.ts';
+import { launch, runToCompletion } from './lib/proc.ts';
+import { waitUntilReady, withFreePorts } from './lib/ready.ts';
+import { lookupUser } from './lib/users.ts';
+import { seconds, stderrLog, type Log } from './lib/log.ts';
+import { aptInstall } from './lib/apt.ts';
+import { binaryKey, copyFromTemplate } from './lib/template.ts';
 
 export const POSTGRES_BIN_DIR = '/usr/lib/postgresql/15/bin';
 const APT_PACKAGE = 'postgresql-15';

@@ -2,13 +2,13 @@
 // started: tests start their own with their own scrape config.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { AptNeeds, RunningServer, TestServer } from './types.js';
-import { isExecutable } from './lib/paths.js';
-import { launch } from './lib/proc.js';
-import { waitUntilReady, withFreePorts } from './lib/ready.js';
-import { httpOk } from './lib/probes.js';
-import { seconds, stderrLog, type Log } from './lib/log.js';
-import { aptInstall } from './lib/apt.js';
+import type { AptNeeds, RunningServer, TestServer } from './types.ts';
+import { isExecutable } from './lib/paths.ts';
+import { launch } from './lib/proc.ts';
+import { waitUntilReady, withFreePorts } from './lib/ready.ts';
+import { httpOk } from './lib/probes.ts';
+import { seconds, stderrLog, type Log } from './lib/log.ts';
+import { aptInstall } from './lib/apt.ts';
 
 const APT_PACKAGE = 'prometheus';
 export const PROMETHEUS_BIN = '/usr/bin/prometheus';

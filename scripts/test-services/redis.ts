@@ -1,13 +1,13 @@
 // Redis 7 from Debian's redis-server, in-memory only.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { AptNeeds, RunningServer, ServerContext, TestServer } from './types.js';
-import { findOnPath } from './lib/paths.js';
-import { launch } from './lib/proc.js';
-import { waitUntilReady, withFreePorts } from './lib/ready.js';
-import { redisPing } from './lib/probes.js';
-import { seconds, stderrLog, type Log } from './lib/log.js';
-import { aptInstall } from './lib/apt.js';
+import type { AptNeeds, RunningServer, ServerContext, TestServer } from './types.ts';
+import { findOnPath } from './lib/paths.ts';
+import { launch } from './lib/proc.ts';
+import { waitUntilReady, withFreePorts } from './lib/ready.ts';
+import { redisPing } from './lib/probes.ts';
+import { seconds, stderrLog, type Log } from './lib/log.ts';
+import { aptInstall } from './lib/apt.ts';
 
 const APT_PACKAGE = 'redis-server';
 

@@ -1,12 +1,12 @@
 // Every server startServices() knows, in start order of the report. To add one,
 // import its TestServer and append it here.
-import type { TestServer } from './types.js';
-import { postgresServer } from './postgres.js';
-import { mariadbServer } from './mariadb.js';
-import { redisServer } from './redis.js';
-import { etcdServer } from './etcd.js';
-import { prometheusServer } from './prometheus.js';
-import { nginxServer } from './nginx.js';
-import { kube } from './kube.js';
+import type { TestServer } from './types.ts';
+import { postgresServer } from './postgres.ts';
+import { mariadbServer } from './mariadb.ts';
+import { redisServer } from './redis.ts';
+import { etcdServer } from './etcd.ts';
+import { prometheusServer } from './prometheus.ts';
+import { nginxServer } from './nginx.ts';
+import { kube } from './kube.ts';
 
 export const servers: TestServer[] = [postgresServer, mariadbServer, redisServer, etcdServer, prometheusServer, nginxServer, kube];

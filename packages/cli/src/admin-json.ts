@@ -5,7 +5,7 @@
  * shell history keeps those.
  */
 import { UnavailableError } from '@flotilla/kit/errors';
-import { UsageError } from './exit-codes.js';
+import { UsageError } from './exit-codes.ts';
 
 function adminCredential(): Record<string, string> {
   const key = process.env.FLOTILLA_API_KEY;

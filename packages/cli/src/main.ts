@@ -2,11 +2,11 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { registerAnomalyCommands } from './anomalies/command.js';
-import { registerAuthCommands } from './auth/command.js';
-import { registerConfigCommands } from './config/command.js';
-import { runDev } from './dev/command.js';
-import { registerRegistryCommands } from './registry/command.js';
+import { registerAnomalyCommands } from './anomalies/command.ts';
+import { registerAuthCommands } from './auth/command.ts';
+import { registerConfigCommands } from './config/command.ts';
+import { runDev } from './dev/command.ts';
+import { registerRegistryCommands } from './registry/command.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 

@@ -1,2 +1,2 @@
 // flotilla.greeter.v1: GreeterServiceService (definition), GreeterServiceClient, GreeterServiceServer, messages.
-export * from './gen/flotilla/greeter/v1/greeter.js';
+export * from './gen/flotilla/greeter/v1/greeter.ts';

@@ -1,2 +1,2 @@
 // grpc.health.v1: the standard health checking protocol (HealthService definition, HealthClient, HealthServer, messages).
-export * from './gen/grpc/health/v1/health.js';
+export * from './gen/grpc/health/v1/health.ts';

@@ -1,2 +1,2 @@
 // flotilla.users.v1: UserServiceService (definition), UserServiceClient, UserServiceServer, User, messages.
-export * from './gen/flotilla/users/v1/users.js';
+export * from './gen/flotilla/users/v1/users.ts';

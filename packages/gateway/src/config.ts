@@ -7,7 +7,7 @@
  */
 import { serviceConfig } from '@flotilla/kit/config';
 import Type, { type Static } from 'typebox';
-import { GatewayPolicyFields, RoutePolicyFields } from './policies/settings.js';
+import { GatewayPolicyFields, RoutePolicyFields } from './policies/settings.ts';
 
 const strict = { additionalProperties: false } as const;
 

@@ -13,18 +13,18 @@ import { IDENTITY_HEADER, type Identity } from '@flotilla/kit/http';
 import { CLIENT_CLOSED_REQUEST, type HttpRequestTelemetry } from '@flotilla/kit/observability';
 import { Deadline } from '@flotilla/kit/resilience';
 import type { Dispatcher } from 'undici';
-import { runAggregation, type AggregationResult } from './aggregate/run.js';
-import type { AccessLog } from './proxy/access-log.js';
-import { ProxyExchange } from './proxy/exchange.js';
-import { upstreamRequestHeaders } from './proxy/headers.js';
-import { guardedProxy } from './proxy/guarded-proxy.js';
-import { sendProblem, type GatewayProblem } from './proxy/problem.js';
-import { admit, type Admission } from './policies/admission.js';
-import type { GatewayPolicies } from './policies/gateway-policies.js';
-import type { GatewayTelemetry } from './proxy/telemetry.js';
-import type { MatchResult } from './routes/pattern.js';
-import type { AggregationRoute, ProxyRoute, RouteTable } from './routes/table.js';
-import type { UpstreamResolver } from './upstream/resolver.js';
+import { runAggregation, type AggregationResult } from './aggregate/run.ts';
+import type { AccessLog } from './proxy/access-log.ts';
+import { ProxyExchange } from './proxy/exchange.ts';
+import { upstreamRequestHeaders } from './proxy/headers.ts';
+import { guardedProxy } from './proxy/guarded-proxy.ts';
+import { sendProblem, type GatewayProblem } from './proxy/problem.ts';
+import { admit, type Admission } from './policies/admission.ts';
+import type { GatewayPolicies } from './policies/gateway-policies.ts';
+import type { GatewayTelemetry } from './proxy/telemetry.ts';
+import type { MatchResult } from './routes/pattern.ts';
+import type { AggregationRoute, ProxyRoute, RouteTable } from './routes/table.ts';
+import type { UpstreamResolver } from './upstream/resolver.ts';
 
 /** What one request sees from start to end, even if a reload swaps the table meanwhile. */
 export interface RoutingSnapshot {
@@ -142,7 +142,7 @@ function proxy(context: DispatchContext, snapshot: RoutingSnapshot, route: Proxy
     try {
       context.pool(picked.origin).dispatch(options, exchange);
     } catch (error) {
-      exchange.onError(error as Error);
+      exchange.onResponseError(null, error as Error);
     }
   };
   const admission = admit(context.policies, route.policy, req, res, path);

@@ -15,18 +15,18 @@ import type { Registry } from '@flotilla/kit/discovery';
 import type { Authenticator, HttpApp } from '@flotilla/kit/http';
 import type { Logger } from '@flotilla/kit';
 import type { ServiceTelemetry } from '@flotilla/kit/observability';
-import type { GatewaySettings } from './config.js';
-import { dispatchRouted, type DispatchContext, type RoutingSnapshot } from './dispatch.js';
-import { PublishedOpenApi } from './openapi/published.js';
-import { AccessLog } from './proxy/access-log.js';
-import { GatewayTelemetry } from './proxy/telemetry.js';
-import { compileRouteTable } from './routes/table.js';
-import { BalancedUpstreamResolver } from './upstream/balanced-resolver.js';
-import { registerAdminRoutes } from './policies/admin.js';
-import { GatewayPolicies, policyProblems } from './policies/gateway-policies.js';
+import type { GatewaySettings } from './config.ts';
+import { dispatchRouted, type DispatchContext, type RoutingSnapshot } from './dispatch.ts';
+import { PublishedOpenApi } from './openapi/published.ts';
+import { AccessLog } from './proxy/access-log.ts';
+import { GatewayTelemetry } from './proxy/telemetry.ts';
+import { compileRouteTable } from './routes/table.ts';
+import { BalancedUpstreamResolver } from './upstream/balanced-resolver.ts';
+import { registerAdminRoutes } from './policies/admin.ts';
+import { GatewayPolicies, policyProblems } from './policies/gateway-policies.ts';
 import { ConfigError } from '@flotilla/kit/config';
 import { loadShedderOf } from '@flotilla/kit/resilience';
-import { UpstreamPools } from './upstream/pools.js';
+import { UpstreamPools } from './upstream/pools.ts';
 
 export interface GatewayOptions {
   settings: GatewaySettings;

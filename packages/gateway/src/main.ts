@@ -1,6 +1,6 @@
 import { disableContextPropagation } from '@flotilla/kit/context';
 import { keepTracingContextSynchronous } from '@flotilla/kit/observability';
-import { gatewayService } from './service.js';
+import { gatewayService } from './service.ts';
 
 // The gateway process never reads the per-request context, and its proxy path
 // (below Fastify) hands each request's trace context on by hand: on Node 20

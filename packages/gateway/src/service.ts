@@ -6,8 +6,8 @@
  * found through `context.discovery`.
  */
 import { defineService, runMain, type RunningService, type Service, type StartOptions } from '@flotilla/kit';
-import { GatewayConfig, type GatewaySettings } from './config.js';
-import { Gateway } from './gateway.js';
+import { GatewayConfig, type GatewaySettings } from './config.ts';
+import { Gateway } from './gateway.ts';
 
 export const GATEWAY_VERSION = '0.1.0';
 

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { startGateway, type GatewayUnderTest } from './support/gateway.js';
-import { deadOrigin, json, send, startUpstream, type Upstream } from './support/http.js';
+import { startGateway, type GatewayUnderTest } from './support/gateway.ts';
+import { deadOrigin, json, send, startUpstream, type Upstream } from './support/http.ts';
 
 /** Resolves once `key` has been announced (or after a safety timeout, so a broken gateway fails instead of hanging). */
 class Rendezvous {

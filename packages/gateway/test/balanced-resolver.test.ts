@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { LocalRegistry } from '@flotilla/kit/discovery';
-import type { BalancingOptions } from '../src/config.js';
-import { BalancedUpstreamResolver } from '../src/upstream/balanced-resolver.js';
-import { tempDir, waitUntil } from '../../kit/test/discovery/support.js';
+import type { BalancingOptions } from '../src/config.ts';
+import { BalancedUpstreamResolver } from '../src/upstream/balanced-resolver.ts';
+import { tempDir, waitUntil } from '../../kit/test/discovery/support.ts';
 
 const balancing: BalancingOptions = { strategy: 'p2c', ejection: { enabled: true, consecutiveFailures: 2, baseEjectionMs: 60_000, maxEjectionMs: 60_000 }, waitForInstancesMs: 2_000 };
 const locality = { region: 'eu', zone: 'eu-1' };

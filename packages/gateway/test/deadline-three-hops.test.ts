@@ -21,9 +21,9 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { OrderServiceClient } from '@flotilla/contracts/orders';
-import { SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../kit/test/observability/support/otlp-receiver.js';
-import { startSlowLink, type SlowLink } from './support/slow-link.js';
-import { startSystem, tracedSystemKeys, type RunningSystem } from './support/system.js';
+import { SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../kit/test/observability/support/otlp-receiver.ts';
+import { startSlowLink, type SlowLink } from './support/slow-link.ts';
+import { startSystem, tracedSystemKeys, type RunningSystem } from './support/system.ts';
 
 const BUDGET = 'flotilla.deadline.budget_ms';
 /** What the client allows each request: far more than the hops need, far less than orders' own 10 s for users. */

@@ -14,9 +14,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { EtcdRegistry } from '@flotilla/kit/discovery';
-import { startEtcd } from '../../../scripts/test-services/index.js';
-import { sharedEtcd, tempDir, waitUntil } from '../../kit/test/discovery/support.js';
-import { discoveryWorld, NAMESPACE, startDiscoveringGateway, startEcho, trafficThrough, type DiscoveringGateway, type DiscoveryWorld, type EchoProcess } from './support/discovery.js';
+import { startEtcd } from '../../../scripts/test-services/index.ts';
+import { sharedEtcd, tempDir, waitUntil } from '../../kit/test/discovery/support.ts';
+import { discoveryWorld, NAMESPACE, startDiscoveringGateway, startEcho, trafficThrough, type DiscoveringGateway, type DiscoveryWorld, type EchoProcess } from './support/discovery.ts';
 
 const etcd = sharedEtcd();
 const skip = 'skip' in etcd ? etcd.skip : false;

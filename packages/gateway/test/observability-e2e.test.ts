@@ -11,17 +11,18 @@
  *    service, a p99 through histogram_quantile, the gateway's client series
  *    per upstream, and, once users is killed, the instance-down alert firing.
  *
- *   node --import tsx scripts/test-services/cli.ts run --only prometheus -- \
- *     node --conditions=@flotilla/source --import tsx --test packages/gateway/test/observability-e2e.test.ts
+ *   node scripts/test-services/cli.ts run --only prometheus -- \
+ *     node --conditions=@flotilla/source --test packages/gateway/test/observability-e2e.test.ts
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test, type TestContext } from 'node:test';
-import type { RunningPrometheus } from '../../../scripts/test-services/prometheus.js';
-import { startShippedPrometheus } from '../../kit/test/observability/support/shipped-prometheus.js';
-import { overlap, SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../kit/test/observability/support/otlp-receiver.js';
-import { startSystem, tracedSystemKeys, type RunningSystem, type SystemProcess } from './support/system.js';
+import type { RunningPrometheus } from '../../../scripts/test-services/prometheus.ts';
+import { startShippedPrometheus } from '../../kit/test/observability/support/shipped-prometheus.ts';
+import { overlap, SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../kit/test/observability/support/otlp-receiver.ts';
+import { eventually } from './support/http.ts';
+import { startSystem, tracedSystemKeys, type RunningSystem, type SystemProcess } from './support/system.ts';
 
 
 function randomHex(bytes: number): string {
@@ -77,8 +78,11 @@ describe('observability end to end: gateway → orders → users (gRPC) → SQLi
     const complete = (spans: ReceivedSpan[]): boolean => {
       const trace = spans.filter((s) => s.traceId === traceId);
       const has = (service: string, test: (s: ReceivedSpan) => boolean): boolean => trace.some((s) => s.service === service && test(s));
+      // Every span read below, the root server span of each process included (it ends after that process's other spans).
       return (
+        has('gateway', (s) => s.kind === SPAN_KIND.server) &&
         has('gateway', (s) => s.kind === SPAN_KIND.client) &&
+        has('orders', (s) => s.kind === SPAN_KIND.server) &&
         has('orders', (s) => s.kind === SPAN_KIND.client && s.name.endsWith('/GetUser')) &&
         has('users', (s) => s.kind === SPAN_KIND.server) &&
         has('users', isDbSpan) &&
@@ -112,12 +116,11 @@ describe('observability end to end: gateway → orders → users (gRPC) → SQLi
       if (span !== gatewayServer) assert.ok(descendsFrom(span, gatewayServer, trace), `${span.service} ${span.name} belongs under the gateway's span`);
     }
 
-    // The processes' own log lines carry the same trace.
-    const access = linesOfTrace(system.gateway, traceId).find((line) => (line.url as { path?: string } | undefined)?.path === '/api/orders');
-    assert.ok(access, 'the gateway access line carries the trace id');
+    // The processes' own log lines carry the same trace (they come through each process's stdout, on its own schedule).
+    const access = await eventually(async () => linesOfTrace(system.gateway, traceId).find((line) => (line.url as { path?: string } | undefined)?.path === '/api/orders'), 'the gateway access line carrying the trace id');
     assert.equal(access['transaction.id'], gatewayServer.spanId);
-    assert.ok(linesOfTrace(system.orders, traceId).some((line) => line['transaction.id'] === ordersServer.spanId), 'orders logged inside the trace');
-    assert.ok(linesOfTrace(system.users, traceId).some((line) => line['transaction.id'] === usersServer.spanId), 'users logged inside the trace');
+    await eventually(async () => (linesOfTrace(system.orders, traceId).some((line) => line['transaction.id'] === ordersServer.spanId) ? true : undefined), 'orders logging inside the trace');
+    await eventually(async () => (linesOfTrace(system.users, traceId).some((line) => line['transaction.id'] === usersServer.spanId) ? true : undefined), 'users logging inside the trace');
   });
 
   test('an aggregation is one span whose parts run in parallel, each continued by its service', async () => {
@@ -147,7 +150,7 @@ describe('observability end to end: gateway → orders → users (gRPC) → SQLi
       const served = trace.find((s) => s.service === service && s.kind === SPAN_KIND.server);
       assert.equal(served?.parentSpanId, part.spanId, `${service} continues its part's span`);
     }
-    assert.ok(linesOfTrace(system.gateway, traceId).some((line) => (line.http as { route?: string } | undefined)?.route === 'user-profile'), 'the aggregation access line carries the trace id');
+    await eventually(async () => (linesOfTrace(system.gateway, traceId).some((line) => (line.http as { route?: string } | undefined)?.route === 'user-profile') ? true : undefined), 'the aggregation access line carrying the trace id');
   });
 
   describe('a real Prometheus with the shipped scrape config and rules', () => {

@@ -15,11 +15,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { RunningService } from '@flotilla/kit';
-import { gatewayService } from '../src/service.js';
-import { captureLogs, type CapturedLogs } from '../../kit/test/support/log-capture.js';
-import { liesWithin, overlap, SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../kit/test/observability/support/otlp-receiver.js';
-import { parseExposition, select, valueOf, type Sample } from '../../kit/test/observability/support/prom-text.js';
-import { deadOrigin, echo, eventually, json, send, startUpstream, type Upstream } from './support/http.js';
+import { gatewayService } from '../src/service.ts';
+import { captureLogs, type CapturedLogs } from '../../kit/test/support/log-capture.ts';
+import { liesWithin, overlap, SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../kit/test/observability/support/otlp-receiver.ts';
+import { parseExposition, select, valueOf, type Sample } from '../../kit/test/observability/support/prom-text.ts';
+import { deadOrigin, echo, eventually, json, send, startUpstream, type Upstream } from './support/http.ts';
 
 interface StartedGateway {
   url: string;

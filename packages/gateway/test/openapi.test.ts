@@ -1,8 +1,8 @@
 /** The merged OpenAPI: upstream documents re-keyed by public paths, components namespaced, aggregations described. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startGateway, type GatewayUnderTest } from './support/gateway.js';
-import { deadOrigin, eventually, json, send, startUpstream, type Upstream } from './support/http.js';
+import { startGateway, type GatewayUnderTest } from './support/gateway.ts';
+import { deadOrigin, eventually, json, send, startUpstream, type Upstream } from './support/http.ts';
 
 const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
 

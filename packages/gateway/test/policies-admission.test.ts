@@ -8,10 +8,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { signIdentity, verifyIdentityHeader } from '@flotilla/kit/http';
-import { mintJwt } from '../../kit/test/auth/support.js';
-import { startChildGateway, type ChildGateway } from './support/child-gateway.js';
-import { echo, send, startUpstream, type Upstream } from './support/http.js';
-import { ADMIN_KEY, IDENTITY_SECRET, READER_KEY, REALM, authYaml, bearer, problemOf, problemType, token } from './support/policies.js';
+import { mintJwt } from '../../kit/test/auth/support.ts';
+import { startChildGateway, type ChildGateway } from './support/child-gateway.ts';
+import { echo, send, startUpstream, type Upstream } from './support/http.ts';
+import { ADMIN_KEY, IDENTITY_SECRET, READER_KEY, REALM, authYaml, bearer, problemOf, problemType, token } from './support/policies.ts';
 
 describe('gateway admission policies (auth, admin, rate limit)', () => {
   let upstream: Upstream;

@@ -8,11 +8,11 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { centreFlags, runCli } from '../../cli/test/support/cli.js';
-import { startChildGateway, type ChildGateway } from './support/child-gateway.js';
-import { BASE_YAML } from './support/gateway.js';
-import { eventually, echo, send, startUpstream, type Upstream } from './support/http.js';
-import { authYaml, bearer, isProblem, JWT_SECRET, token } from './support/policies.js';
+import { centreFlags, runCli } from '../../cli/test/support/cli.ts';
+import { startChildGateway, type ChildGateway } from './support/child-gateway.ts';
+import { BASE_YAML } from './support/gateway.ts';
+import { eventually, echo, send, startUpstream, type Upstream } from './support/http.ts';
+import { authYaml, bearer, isProblem, JWT_SECRET, token } from './support/policies.ts';
 
 const NEXT_SECRET = 'policies-test-rotated-jwt-secret-0123456789abcdef';
 

@@ -7,9 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startGateway, TEST_ADMIN_YAML, type GatewayUnderTest } from './support/gateway.js';
-import { echo, eventually, send, startUpstream, type Upstream } from './support/http.js';
-import { adminJson, problemOf, problemType } from './support/policies.js';
+import { startGateway, TEST_ADMIN_YAML, type GatewayUnderTest } from './support/gateway.ts';
+import { echo, eventually, send, startUpstream, type Upstream } from './support/http.ts';
+import { adminJson, problemOf, problemType } from './support/policies.ts';
 
 interface ConfigStatus {
   appliedVersion: number | null;

@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { centreFlags, runCli } from '../../cli/test/support/cli.js';
-import { startChildGateway, type ChildGateway } from './support/child-gateway.js';
-import { BASE_YAML, writeAtomically } from './support/gateway.js';
-import { eventually, echo, send, startUpstream, type Upstream } from './support/http.js';
-import { adminJson, authYaml, guardOf, isProblem, problemOf, problemType } from './support/policies.js';
+import { centreFlags, runCli } from '../../cli/test/support/cli.ts';
+import { startChildGateway, type ChildGateway } from './support/child-gateway.ts';
+import { BASE_YAML, writeAtomically } from './support/gateway.ts';
+import { eventually, echo, send, startUpstream, type Upstream } from './support/http.ts';
+import { adminJson, authYaml, guardOf, isProblem, problemOf, problemType } from './support/policies.ts';
 
 interface ConfigStatus {
   appliedVersion: number | null;

@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { sharedRedis, uniquePrefix } from '../../kit/test/resilience/rate-limit-support.js';
-import { startChildGateway, type ChildGateway } from './support/child-gateway.js';
-import { echo, send, startUpstream, type Answer, type Upstream } from './support/http.js';
-import { adminJson, authYaml } from './support/policies.js';
+import { sharedRedis, uniquePrefix } from '../../kit/test/resilience/rate-limit-support.ts';
+import { startChildGateway, type ChildGateway } from './support/child-gateway.ts';
+import { echo, send, startUpstream, type Answer, type Upstream } from './support/http.ts';
+import { adminJson, authYaml } from './support/policies.ts';
 
 const redis = sharedRedis();
 const skip = 'skip' in redis ? redis.skip : false;

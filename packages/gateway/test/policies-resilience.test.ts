@@ -12,9 +12,9 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { startChildGateway, type ChildGateway } from './support/child-gateway.js';
-import { eventually, json, send, startUpstream, type Answer, type Upstream } from './support/http.js';
-import { authYaml, guardOf, isProblem, problemOf, problemType, sendUntil } from './support/policies.js';
+import { startChildGateway, type ChildGateway } from './support/child-gateway.ts';
+import { eventually, json, send, startUpstream, type Answer, type Upstream } from './support/http.ts';
+import { authYaml, guardOf, isProblem, problemOf, problemType, sendUntil } from './support/policies.ts';
 
 /** The retry budget of `down`: 20 % of requests plus 6 retries per minute-long window (the test runs well inside one window). */
 const DOWN_BUDGET = { ratio: 0.2, minRetriesPerSecond: 0.1, windowMs: 60_000 };

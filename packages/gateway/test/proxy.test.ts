@@ -1,8 +1,8 @@
 /** Proxying through a real gateway to real upstream servers: methods, statuses, headers, errors. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startGateway, type GatewayUnderTest } from './support/gateway.js';
-import { deadOrigin, echo, send, startUpstream, type Upstream } from './support/http.js';
+import { startGateway, type GatewayUnderTest } from './support/gateway.ts';
+import { deadOrigin, echo, send, startUpstream, type Upstream } from './support/http.ts';
 
 interface Echoed {
   method: string;

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN_HEADERS, startGateway, TEST_ADMIN_YAML, type GatewayUnderTest } from './support/gateway.js';
-import { eventually, json, send, startUpstream, type Upstream } from './support/http.js';
+import { ADMIN_HEADERS, startGateway, TEST_ADMIN_YAML, type GatewayUnderTest } from './support/gateway.ts';
+import { eventually, json, send, startUpstream, type Upstream } from './support/http.ts';
 
 describe('gateway route hot reload', () => {
   let gateway: GatewayUnderTest;

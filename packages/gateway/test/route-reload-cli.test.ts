@@ -8,11 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { gatewayService } from '../src/service.js';
-import { captureLogs } from '../../kit/test/support/log-capture.js';
-import { centreFlags, runCli, testBackends } from '../../cli/test/support/cli.js';
-import { eventually, json, send, startUpstream, type Upstream } from './support/http.js';
-import { ADMIN_HEADERS, TEST_ADMIN_YAML } from './support/gateway.js';
+import { gatewayService } from '../src/service.ts';
+import { captureLogs } from '../../kit/test/support/log-capture.ts';
+import { centreFlags, runCli, testBackends } from '../../cli/test/support/cli.ts';
+import { eventually, json, send, startUpstream, type Upstream } from './support/http.ts';
+import { ADMIN_HEADERS, TEST_ADMIN_YAML } from './support/gateway.ts';
 
 interface Status {
   appliedVersion: number | null;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError } from '@flotilla/kit/config';
-import { compileRouteTable, GatewayConfig, type GatewaySettings } from '../src/index.js';
+import { compileRouteTable, GatewayConfig, type GatewaySettings } from '../src/index.ts';
 import { parseAgainstSchema } from '@flotilla/kit/config';
 
 function settings(input: Record<string, unknown>): GatewaySettings {

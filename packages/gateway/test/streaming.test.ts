@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { rssMiB, sampleRss, startChildGateway, type ChildGateway } from './support/child-gateway.js';
-import { startUpstream, type Upstream } from './support/http.js';
+import { rssMiB, sampleRss, startChildGateway, type ChildGateway } from './support/child-gateway.ts';
+import { startUpstream, type Upstream } from './support/http.ts';
 
 const SIZE = Number(process.env.FLOTILLA_GATEWAY_STREAM_MB ?? 200) * 1024 * 1024;
 const CHUNK = 64 * 1024;
@@ -17,7 +17,7 @@ const CHUNK = 64 * 1024;
  * Growth of the gateway's RSS over its idle figure allowed while a body flows.
  * Measured here: ~40-50 MiB for 200 MB and the same for 600 MB (buffers awaiting
  * GC, not the body), while a proxy that buffered would grow by the body size.
- * The idle figure itself (~170 MiB under tsx) is the kit's import graph, not
+ * The idle figure itself (~170 MiB run from source) is the kit's import graph, not
  * the proxy, so the bound is on growth rather than an absolute ceiling.
  */
 const RSS_GROWTH_MIB = 80;

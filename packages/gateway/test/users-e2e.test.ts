@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { usersService } from '../../../services/users/src/service.js';
-import { startGateway, type GatewayUnderTest } from './support/gateway.js';
-import { deadOrigin, send } from './support/http.js';
+import { usersService } from '../../../services/users/src/service.ts';
+import { startGateway, type GatewayUnderTest } from './support/gateway.ts';
+import { deadOrigin, send } from './support/http.ts';
 
 interface User {
   id: string;

@@ -4,7 +4,8 @@ import { ConflictError, currentContext, NotFoundError, PreconditionFailedError, 
 import { createHttpServer, registerHealthRoutes, type HttpApp } from '@flotilla/kit/http';
 import { createLogger } from '@flotilla/kit/observability';
 import Type from 'typebox';
-import { captureLogs } from './support/log-capture.js';
+import { waitUntil } from './discovery/support.ts';
+import { captureLogs } from './support/log-capture.ts';
 
 const logs = captureLogs();
 let app: HttpApp;
@@ -131,8 +132,10 @@ describe('request ids and context', () => {
   test('every request leaves one ECS access line', async () => {
     const response = await fetch(`${base}/things?limit=2`, { headers: { 'x-request-id': 'access-1', 'user-agent': 'probe/1' } });
     await response.text();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const lines = logs.lines.filter((l) => (l.event as { type?: string[] } | undefined)?.type?.includes('access') && (l.http as { request: { id: string } }).request.id === 'access-1');
+    // Written once the response has been sent (an onResponse hook): it may come a moment after the client has the answer.
+    const accessLines = (): Array<Record<string, unknown>> => logs.lines.filter((l) => (l.event as { type?: string[] } | undefined)?.type?.includes('access') && (l.http as { request: { id: string } }).request.id === 'access-1');
+    await waitUntil(() => accessLines().length > 0, 'the access line');
+    const lines = accessLines();
     assert.equal(lines.length, 1);
     const line = lines[0] as { http: { request: { method: string }; response: { status_code: number }; route: string }; url: { path: string; query: string }; event: { duration: number }; user_agent: { original: string } };
     assert.equal(line.http.request.method, 'GET');

@@ -10,14 +10,15 @@ const fixture = join(import.meta.dirname, 'fixtures', 'slow-service.ts');
 interface Started { child: ChildProcess; url: string; stdout: () => string; stderr: () => string; exited: Promise<number | null>; logged: (text: string) => Promise<void> }
 
 async function startFixture(env: Record<string, string> = {}): Promise<Started> {
-  const child = spawn(process.execPath, ['--conditions=@flotilla/source', '--import', 'tsx', fixture], {
+  const child = spawn(process.execPath, ['--conditions=@flotilla/source', fixture], {
     env: { ...process.env, FLOTILLA_CONFIG_DIR: '/nonexistent', FLOTILLA_SLOW__HTTP__HOST: '127.0.0.1', FLOTILLA_SLOW__HTTP__PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
   child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  // 'close', not 'exit': once it resolves, everything the process printed has been read.
+  const exited = once(child, 'close').then(([code]) => code as number | null);
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
@@ -70,7 +71,8 @@ test('a second signal exits at once', async () => {
   const inFlight = fetch(`${svc.url}/slow?ms=30000`).catch(() => 'cut');
   await svc.logged('sleeping');
   svc.child.kill('SIGTERM');
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // The first signal is being handled (a graceful stop under way) before the second is sent.
+  await svc.logged('shutting down: received SIGTERM');
   svc.child.kill('SIGINT');
   assert.equal(await svc.exited, 130);
   assert.equal(await inFlight, 'cut');
@@ -78,13 +80,13 @@ test('a second signal exits at once', async () => {
 });
 
 test('invalid config refuses to start with one line per problem, secrets masked, exit 78', async () => {
-  const child = spawn(process.execPath, ['--conditions=@flotilla/source', '--import', 'tsx', fixture], {
+  const child = spawn(process.execPath, ['--conditions=@flotilla/source', fixture], {
     env: { ...process.env, FLOTILLA_CONFIG_DIR: '/nonexistent', FLOTILLA_SLOW__HTTP__PORT: 'eighty', FLOTILLA_SLOW__SECRET__PASSWORD: 'short', FLOTILLA_SLOW__LOG__LEVL: 'debug' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const [code] = await once(child, 'exit');
+  const [code] = await once(child, 'close');
   assert.equal(code, 78);
   assert.match(err, /http\.port = "eighty": must be integer/);
   assert.match(err, /secret\.password = "\*\*\*": must not have fewer than 12 characters/);

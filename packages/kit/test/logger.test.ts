@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger } from '@flotilla/kit/observability';
-import { captureLogs } from './support/log-capture.js';
+import { captureLogs } from './support/log-capture.ts';
 
 test('log lines are ECS JSON with service fields', () => {
   const logs = captureLogs();

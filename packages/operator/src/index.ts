@@ -1,6 +1,6 @@
-export * from './runtime/index.js';
-export { microserviceCrd, MicroserviceResource, toStructural } from './microservice/crd.js';
-export { renderAll } from './microservice/render.js';
-export { ConditionTypes, GROUP, VERSION, type Microservice, type MicroserviceSpec, type MicroserviceStatus } from './microservice/types.js';
-export { startOperator, type OperatorOptions, type RunningOperator } from './operator.js';
-export { runOperatorCommand } from './main.js';
+export * from './runtime/index.ts';
+export { microserviceCrd, MicroserviceResource, toStructural } from './microservice/crd.ts';
+export { renderAll } from './microservice/render.ts';
+export { ConditionTypes, GROUP, VERSION, type Microservice, type MicroserviceSpec, type MicroserviceStatus } from './microservice/types.ts';
+export { startOperator, type OperatorOptions, type RunningOperator } from './operator.ts';
+export { runOperatorCommand } from './main.ts';

@@ -8,9 +8,9 @@
 //   --port N                   FLOTILLA_OPERATOR_PORT          /healthz /readyz /metrics (default 8090)
 //   --lease-namespace NS       FLOTILLA_OPERATOR_LEASE_NAMESPACE (default: in-cluster namespace or "default")
 import { parseArgs } from 'node:util';
-import { loadConnection } from './runtime/connection.js';
-import { createLogger } from './runtime/logger.js';
-import { startOperator } from './operator.js';
+import { loadConnection } from './runtime/connection.ts';
+import { createLogger } from './runtime/logger.ts';
+import { startOperator } from './operator.ts';
 
 export async function runOperatorCommand(argv = process.argv.slice(2)): Promise<void> {
   const { values } = parseArgs({

@@ -6,17 +6,17 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { KubeClient } from './runtime/client.js';
-import type { ClusterConnection } from './runtime/connection.js';
-import { Controller } from './runtime/controller.js';
-import { EventRecorder } from './runtime/events.js';
-import { startHealthServer } from './runtime/health-server.js';
-import { LeaderElector } from './runtime/leader-election.js';
-import { createOperatorMetrics, type OperatorMetrics } from './runtime/metrics.js';
-import { Resources } from './runtime/resources.js';
-import { MicroserviceResource } from './microservice/crd.js';
-import { MicroserviceReconciler } from './microservice/reconciler.js';
-import { MANAGED_BY, MANAGED_BY_LABEL } from './microservice/render.js';
+import { KubeClient } from './runtime/client.ts';
+import type { ClusterConnection } from './runtime/connection.ts';
+import { Controller } from './runtime/controller.ts';
+import { EventRecorder } from './runtime/events.ts';
+import { startHealthServer } from './runtime/health-server.ts';
+import { LeaderElector } from './runtime/leader-election.ts';
+import { createOperatorMetrics, type OperatorMetrics } from './runtime/metrics.ts';
+import { Resources } from './runtime/resources.ts';
+import { MicroserviceResource } from './microservice/crd.ts';
+import { MicroserviceReconciler } from './microservice/reconciler.ts';
+import { MANAGED_BY, MANAGED_BY_LABEL } from './microservice/render.ts';
 
 export interface OperatorOptions {
   connection: ClusterConnection;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { IndexedCache, NAMESPACE_INDEX, OWNER_INDEX, ownerIndexValue } from '../src/runtime/cache.js';
-import type { KubeObject } from '../src/runtime/objects.js';
+import { IndexedCache, NAMESPACE_INDEX, OWNER_INDEX, ownerIndexValue } from '../src/runtime/cache.ts';
+import type { KubeObject } from '../src/runtime/objects.ts';
 
 const obj = (namespace: string, name: string, owner?: string, team?: string): KubeObject => ({
   metadata: {

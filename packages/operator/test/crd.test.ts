@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { crdFiles } from '../src/microservice/crd-files.js';
-import { microserviceCrd } from '../src/microservice/crd.js';
-import { containedIn, hasDrifted } from '../src/microservice/drift.js';
+import { crdFiles } from '../src/microservice/crd-files.ts';
+import { microserviceCrd } from '../src/microservice/crd.ts';
+import { containedIn, hasDrifted } from '../src/microservice/drift.ts';
 
 test('the CRD files in deploy/kubernetes/crds match the TypeBox types (run npm run generate:crds)', async () => {
   for (const file of crdFiles()) {

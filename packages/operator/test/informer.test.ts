@@ -2,11 +2,11 @@
 // and its indexes, and handlers that throw synchronously are retried.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import type { KubeClient } from '../src/runtime/client.js';
-import { Informer } from '../src/runtime/informer.js';
-import { objectKey, type KubeObject } from '../src/runtime/objects.js';
-import { Resources } from '../src/runtime/resources.js';
-import { clientFor, createNamespace, deleteNamespace, kubeconfigOrSkip, testLogger, waitUntil } from './support/kube.js';
+import type { KubeClient } from '../src/runtime/client.ts';
+import { Informer } from '../src/runtime/informer.ts';
+import { objectKey, type KubeObject } from '../src/runtime/objects.ts';
+import { Resources } from '../src/runtime/resources.ts';
+import { clientFor, createNamespace, deleteNamespace, kubeconfigOrSkip, testLogger, waitUntil } from './support/kube.ts';
 
 type ConfigMap = KubeObject & { data?: Record<string, string> };
 let client: KubeClient | undefined;

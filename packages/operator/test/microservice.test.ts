@@ -1,14 +1,14 @@
 // The Microservice controller against a real API server and controller manager.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { KubeClient } from '../src/runtime/client.js';
-import { loadKubeconfig } from '../src/runtime/connection.js';
-import type { KubeObject } from '../src/runtime/objects.js';
-import { Resources } from '../src/runtime/resources.js';
-import { MicroserviceResource } from '../src/microservice/crd.js';
-import type { Microservice } from '../src/microservice/types.js';
-import { startOperator, type RunningOperator } from '../src/operator.js';
-import { clientFor, createNamespace, deleteNamespace, getOrUndefined, installCrd, kubeconfigOrSkip, testLogger, waitUntil } from './support/kube.js';
+import type { KubeClient } from '../src/runtime/client.ts';
+import { loadKubeconfig } from '../src/runtime/connection.ts';
+import type { KubeObject } from '../src/runtime/objects.ts';
+import { Resources } from '../src/runtime/resources.ts';
+import { MicroserviceResource } from '../src/microservice/crd.ts';
+import type { Microservice } from '../src/microservice/types.ts';
+import { startOperator, type RunningOperator } from '../src/operator.ts';
+import { clientFor, createNamespace, deleteNamespace, getOrUndefined, installCrd, kubeconfigOrSkip, testLogger, waitUntil } from './support/kube.ts';
 
 let client: KubeClient | undefined;
 let operator: RunningOperator | undefined;

@@ -3,16 +3,16 @@
 // (synthesising deletes) and ends up right; the operator converges on the final state.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { KubeClient } from '../src/runtime/client.js';
-import { loadKubeconfig } from '../src/runtime/connection.js';
-import { Informer } from '../src/runtime/informer.js';
-import { objectKey, type KubeObject } from '../src/runtime/objects.js';
-import { Resources } from '../src/runtime/resources.js';
-import { MicroserviceResource } from '../src/microservice/crd.js';
-import type { Microservice } from '../src/microservice/types.js';
-import { startOperator, type RunningOperator } from '../src/operator.js';
-import { createNamespace, getOrUndefined, installCrd, testLogger, waitUntil } from './support/kube.js';
-import { freePort, privatePlaneOrSkip, type ControlPlane } from './support/private-plane.js';
+import { KubeClient } from '../src/runtime/client.ts';
+import { loadKubeconfig } from '../src/runtime/connection.ts';
+import { Informer } from '../src/runtime/informer.ts';
+import { objectKey, type KubeObject } from '../src/runtime/objects.ts';
+import { Resources } from '../src/runtime/resources.ts';
+import { MicroserviceResource } from '../src/microservice/crd.ts';
+import type { Microservice } from '../src/microservice/types.ts';
+import { startOperator, type RunningOperator } from '../src/operator.ts';
+import { createNamespace, getOrUndefined, installCrd, testLogger, waitUntil } from './support/kube.ts';
+import { freePort, privatePlaneOrSkip, type ControlPlane } from './support/private-plane.ts';
 
 let plane: ControlPlane | undefined;
 let operator: RunningOperator | undefined;

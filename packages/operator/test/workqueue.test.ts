@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ItemExponentialRateLimiter, MaxOfRateLimiter, TokenBucketRateLimiter } from '../src/runtime/rate-limiter.js';
-import { WorkQueue } from '../src/runtime/workqueue.js';
+import { ItemExponentialRateLimiter, MaxOfRateLimiter, TokenBucketRateLimiter } from '../src/runtime/rate-limiter.ts';
+import { WorkQueue } from '../src/runtime/workqueue.ts';
 
 test('a key added many times is queued once', async () => {
   const queue = new WorkQueue('t');
@@ -24,7 +24,8 @@ test('a key being processed is never handed to a second worker; re-adds run afte
   assert.equal(queue.length, 0, 'not queued while processing');
   let second: string | undefined;
   const waiting = queue.get().then((key) => { second = key; });
-  await new Promise((r) => setTimeout(r, 20));
+  // The queue hands keys out synchronously: one turn of the event loop runs every callback already due.
+  await new Promise((r) => setImmediate(r));
   assert.equal(second, undefined, 'a second worker must not get k yet');
   queue.done('k');
   await waiting;
@@ -55,8 +56,8 @@ test('concurrent workers never hold the same key at once', async () => {
     for (let i = 0; i < 5; i++) queue.add(`key-${i}`);
     await new Promise((r) => setTimeout(r, 1));
   }
-  while (queue.length > 0) await new Promise((r) => setTimeout(r, 5));
-  await new Promise((r) => setTimeout(r, 20));
+  // Until nothing is queued and no worker holds a key (a key re-added while held is queued again on done()).
+  while (queue.length > 0 || holding.size > 0) await new Promise((r) => setTimeout(r, 5));
   queue.shutDown();
   await Promise.all(workers);
   assert.equal(overlaps, 0);

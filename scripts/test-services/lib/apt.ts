@@ -3,9 +3,9 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir, findOnPath, isRoot } from './paths.js';
-import { readLogTail } from './logtail.js';
-import { seconds, type Log } from './log.js';
+import { cacheDir, findOnPath, isRoot } from './paths.ts';
+import { readLogTail } from './logtail.ts';
+import { seconds, type Log } from './log.ts';
 
 // Runs under flock so that parallel test processes queue instead of failing on
 // apt's own lock. policy-rc.d exiting 101 is Debian's switch that tells

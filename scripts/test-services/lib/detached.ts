@@ -4,10 +4,10 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startServices } from '../index.js';
-import { isProcessAlive } from './proc.js';
-import { readLogTail } from './logtail.js';
-import { stderrLog } from './log.js';
+import { startServices } from '../index.ts';
+import { isProcessAlive } from './proc.ts';
+import { readLogTail } from './logtail.ts';
+import { stderrLog } from './log.ts';
 
 const files = (stateDir: string) => ({
   env: join(stateDir, 'env.json'),

@@ -5,9 +5,9 @@
 //   kills it if the Node process that started it dies without calling stop().
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
-import { isExecutable, isRoot } from './paths.js';
-import { lookupUser } from './users.js';
-import { readLogTail } from './logtail.js';
+import { isExecutable, isRoot } from './paths.ts';
+import { lookupUser } from './users.ts';
+import { readLogTail } from './logtail.ts';
 
 export interface LaunchOptions {
   /** Used in messages only. */

@@ -1,8 +1,8 @@
 // Waiting until a server really accepts work, and failing with a message that
 // names the server and shows the end of its log.
-import type { ManagedProcess } from './proc.js';
-import { readLogTail } from './logtail.js';
-import { freePort } from './ports.js';
+import type { ManagedProcess } from './proc.ts';
+import { readLogTail } from './logtail.ts';
+import { freePort } from './ports.ts';
 
 export class ServerStartError extends Error {
   readonly code = 'TEST_SERVER_START_FAILED';

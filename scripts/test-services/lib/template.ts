@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cacheDir } from './paths.js';
-import { seconds, type Log } from './log.js';
+import { cacheDir } from './paths.ts';
+import { seconds, type Log } from './log.ts';
 
 const COMPLETE = '.flotilla-template-complete';
 

@@ -1,7 +1,7 @@
 /** gRPC: flotilla.greeter.v1.GreeterService/SayHello. */
 import { unary } from '@flotilla/kit/grpc';
 import type { GreeterServiceServer } from '@flotilla/contracts/greeter';
-import { greet } from './domain.js';
+import { greet } from './domain.ts';
 
 export const greeterImplementation: GreeterServiceServer = {
   sayHello: unary(async ({ name }) => ({ message: greet(name) })),

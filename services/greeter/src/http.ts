@@ -1,7 +1,7 @@
 /** REST: GET /hello/:name. */
 import { problemResponses, type HttpApp } from '@flotilla/kit';
 import Type from 'typebox';
-import { greet, NAME_MAX } from './domain.js';
+import { greet, NAME_MAX } from './domain.ts';
 
 const Params = Type.Object({ name: Type.String({ minLength: 1, maxLength: NAME_MAX * 4 }) }, { additionalProperties: false });
 const Greeting = Type.Object({ message: Type.String() }, { additionalProperties: false });

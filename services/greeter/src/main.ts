@@ -1,3 +1,3 @@
-import { greeterService } from './service.js';
+import { greeterService } from './service.ts';
 
 await greeterService.main();

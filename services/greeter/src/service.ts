@@ -2,9 +2,9 @@
 import { defineService } from '@flotilla/kit';
 import { descriptorSet } from '@flotilla/contracts/descriptor-set';
 import { GreeterServiceService } from '@flotilla/contracts/greeter';
-import { GreeterConfig } from './config.js';
-import { greeterImplementation } from './grpc.js';
-import { registerGreeterRoutes } from './http.js';
+import { GreeterConfig } from './config.ts';
+import { greeterImplementation } from './grpc.ts';
+import { registerGreeterRoutes } from './http.ts';
 
 export const greeterService = defineService({
   name: 'greeter',

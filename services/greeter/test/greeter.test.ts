@@ -7,7 +7,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { ValidationError, type RunningService } from '@flotilla/kit';
 import { createGrpcClient } from '@flotilla/kit/grpc';
 import { GreeterServiceClient } from '@flotilla/contracts/greeter';
-import { greeterService } from '../src/service.js';
+import { greeterService } from '../src/service.ts';
 
 let running: RunningService<unknown, unknown>;
 before(async () => {

@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { ConflictError, NotFoundError, PreconditionFailedError, UnprocessableError, ValidationError, uuidv7 } from '@flotilla/kit';
-import type { OrderStatus } from './schemas.js';
-import type { IdempotentOutcome, OrderLine, OrderRecord, OrderStore } from './store.js';
+import type { OrderStatus } from './schemas.ts';
+import type { IdempotentOutcome, OrderLine, OrderRecord, OrderStore } from './store.ts';
 
 export interface OrderFields {
   userId: string;
@@ -48,11 +48,15 @@ const TRANSITION_ATTEMPTS = 5;
 const VERSION_CONFLICT = 'version-conflict';
 
 export class OrdersDomain {
-  constructor(
-    private readonly store: OrderStore,
-    private readonly users: UserDirectory,
-    private readonly options: OrdersDomainOptions,
-  ) {}
+  private readonly store: OrderStore;
+  private readonly users: UserDirectory;
+  private readonly options: OrdersDomainOptions;
+
+  constructor(store: OrderStore, users: UserDirectory, options: OrdersDomainOptions) {
+    this.store = store;
+    this.users = users;
+    this.options = options;
+  }
 
   /**
    * Places an order. The user is checked before anything is written, so an

@@ -3,9 +3,9 @@ import { compileChecker, ValidationError, type FieldViolation } from '@flotilla/
 import { unary } from '@flotilla/kit/grpc';
 import { OrderStatus as WireStatus, type Order as WireOrder, type OrderServiceServer } from '@flotilla/contracts/orders';
 import Type from 'typebox';
-import type { OrdersDomain } from './domain.js';
-import { IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_KEY_PATTERN, OrderId, OrderInput, UserId, type OrderStatus } from './schemas.js';
-import type { OrderRecord } from './store.js';
+import type { OrdersDomain } from './domain.ts';
+import { IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_KEY_PATTERN, OrderId, OrderInput, UserId, type OrderStatus } from './schemas.ts';
+import type { OrderRecord } from './store.ts';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;

@@ -1,8 +1,8 @@
 /** REST routes for orders: schemas in, domain calls, HTTP semantics (ETag, Location, Idempotency-Key, If-Match) out. */
 import { expectedVersion, problemResponses, versionEtag, type HttpApp } from '@flotilla/kit';
-import type { OrdersDomain, Transition } from './domain.js';
-import { CreateHeaders, IdParams, ListQuery, MutationHeaders, Order, OrderInput, OrderPage } from './schemas.js';
-import type { OrderRecord } from './store.js';
+import type { OrdersDomain, Transition } from './domain.ts';
+import { CreateHeaders, IdParams, ListQuery, MutationHeaders, Order, OrderInput, OrderPage } from './schemas.ts';
+import type { OrderRecord } from './store.ts';
 
 const tags = ['orders'];
 

@@ -1,3 +1,3 @@
-import { ordersService } from './service.js';
+import { ordersService } from './service.ts';
 
 await ordersService.main();

@@ -3,13 +3,13 @@ import { UpstreamGuards } from '@flotilla/kit/resilience';
 import { defineService } from '@flotilla/kit';
 import { descriptorSet } from '@flotilla/contracts/descriptor-set';
 import { OrderServiceService } from '@flotilla/contracts/orders';
-import { OrdersConfig } from './config.js';
-import { OrdersDomain } from './domain.js';
-import { orderServiceImplementation } from './grpc.js';
-import { registerOrderRoutes } from './http.js';
-import { migrations } from './migrations/index.js';
-import { OrderStore } from './store.js';
-import { GrpcUserDirectory } from './users-client.js';
+import { OrdersConfig } from './config.ts';
+import { OrdersDomain } from './domain.ts';
+import { orderServiceImplementation } from './grpc.ts';
+import { registerOrderRoutes } from './http.ts';
+import { migrations } from './migrations/index.ts';
+import { OrderStore } from './store.ts';
+import { GrpcUserDirectory } from './users-client.ts';
 
 interface OrdersDeps {
   orders: OrdersDomain;

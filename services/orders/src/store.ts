@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IdempotencyStore, isSerializationFailure, toDate, type Database } from '@flotilla/kit/data';
 import type { Kysely, Selectable } from 'kysely';
-import type { OrderStatus } from './schemas.js';
+import type { OrderStatus } from './schemas.ts';
 
 type OrdersTable = {
   id: string;
@@ -67,10 +67,12 @@ const ROLLBACK = Symbol('rollback');
 const DEADLOCK_ATTEMPTS = 5;
 
 export class OrderStore {
+  private readonly database: Database<{}>;
   private readonly db: Kysely<OrdersTables>;
   private readonly idempotency: IdempotencyStore;
 
-  constructor(private readonly database: Database<{}>) {
+  constructor(database: Database<{}>) {
+    this.database = database;
     this.db = database.db.withTables<OrdersTables>();
     this.idempotency = new IdempotencyStore(database);
   }

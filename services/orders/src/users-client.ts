@@ -11,7 +11,7 @@ import { ChannelPool, createGuardedGrpcClient, type GrpcClient, type GrpcTargetP
 import type { Policy } from '@flotilla/kit/resilience';
 import { UserServiceClient } from '@flotilla/contracts/users';
 import type { Logger } from 'pino';
-import type { UserDirectory } from './domain.js';
+import type { UserDirectory } from './domain.ts';
 
 export interface UsersClientSettings {
   /** Fixed `host:port`; when unset, `discover` finds the instances. */
@@ -23,6 +23,7 @@ export interface UsersClientSettings {
 export type UsersDiscovery = (serviceName: string) => GrpcTargetPicker;
 
 export class GrpcUserDirectory implements UserDirectory {
+  private readonly settings: UsersClientSettings;
   /**
    * A pool of its own rather than the kit's default one: the channel lives
    * exactly as long as this service (closed by `close()`), whatever other
@@ -32,7 +33,8 @@ export class GrpcUserDirectory implements UserDirectory {
   private readonly client: GrpcClient<UserServiceClient>;
 
   /** `guard`: the `users` upstream's policies (breaker, retries with budget, bulkhead, faults); GetUser is a read, so it may be retried. */
-  constructor(private readonly settings: UsersClientSettings, discover: UsersDiscovery, guard: Policy, logger?: Logger) {
+  constructor(settings: UsersClientSettings, discover: UsersDiscovery, guard: Policy, logger?: Logger) {
+    this.settings = settings;
     const fixed = settings.grpcAddress;
     this.client = createGuardedGrpcClient(UserServiceClient, 'users', {
       guard,

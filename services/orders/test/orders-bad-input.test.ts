@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { testDialects } from '../../../test/support/databases.js';
-import { orderInput, startOrders, startSlowUsers, type OrderBody, type OrdersUnderTest, type SlowUsers } from './support.js';
+import { testDialects } from '../../../test/support/databases.ts';
+import { orderInput, startOrders, startSlowUsers, type OrderBody, type OrdersUnderTest, type SlowUsers } from './support.ts';
 
 const USER = '0193a000-0000-7000-8000-0000000000aa';
 const item = { sku: 'OK-1', quantity: 1, unitPrice: 100 };

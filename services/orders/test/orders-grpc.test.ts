@@ -8,8 +8,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import { DeadlineExceededError, NotFoundError, UnprocessableError, ValidationError, type FlotillaError } from '@flotilla/kit';
 import { ChannelPool, createGrpcClient, decodeStatusDetails, STATUS_DETAILS_TRAILER, type GrpcClient } from '@flotilla/kit/grpc';
 import { OrderServiceClient, OrderStatus } from '@flotilla/contracts/orders';
-import { testDialects } from '../../../test/support/databases.js';
-import { send, startOrders, startSlowUsers, startUsers, type OrderBody, type OrdersUnderTest, type SlowUsers, type UsersUnderTest } from './support.js';
+import { testDialects } from '../../../test/support/databases.ts';
+import { send, startOrders, startSlowUsers, startUsers, type OrderBody, type OrdersUnderTest, type SlowUsers, type UsersUnderTest } from './support.ts';
 
 const protoRoot = join(import.meta.dirname, '..', '..', '..', 'proto');
 const items = [{ sku: 'MUG-01', quantity: 2, unitPrice: 900 }, { sku: 'TEA.green', quantity: 1, unitPrice: 450 }];

@@ -1,8 +1,8 @@
 /** The orders REST API against the real users service, run once per database dialect. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { testDialects } from '../../../test/support/databases.js';
-import { orderInput, send, startOrders, startUsers, type OrderBody, type OrdersUnderTest, type UsersUnderTest } from './support.js';
+import { testDialects } from '../../../test/support/databases.ts';
+import { orderInput, send, startOrders, startUsers, type OrderBody, type OrdersUnderTest, type UsersUnderTest } from './support.ts';
 
 for (const dialect of testDialects()) {
   describe(`orders REST on ${dialect}`, () => {

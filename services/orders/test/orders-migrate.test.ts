@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
-import { createTestDatabase, testDialects } from '../../../test/support/databases.js';
+import { createTestDatabase, testDialects } from '../../../test/support/databases.ts';
 
 const run = promisify(execFile);
 const entry = join(import.meta.dirname, '..', 'src', 'migrate.ts');
@@ -14,9 +14,9 @@ for (const dialect of testDialects()) {
     const database = await createTestDatabase(dialect);
     try {
       const env = { ...process.env, FLOTILLA_CONFIG_DIR: join(import.meta.dirname, '..', '..', '..', 'config'), FLOTILLA_ENV: 'dev', FLOTILLA_ORDERS__DATABASE__DSN: database.dsn };
-      const first = await run(process.execPath, ['--conditions=@flotilla/source', '--import', 'tsx', entry], { env });
+      const first = await run(process.execPath, ['--conditions=@flotilla/source', entry], { env });
       assert.match(first.stdout, /orders: applied .*0001_create_orders.*0002_index_orders_by_user.*0003_create_order_items/);
-      const second = await run(process.execPath, ['--conditions=@flotilla/source', '--import', 'tsx', entry], { env });
+      const second = await run(process.execPath, ['--conditions=@flotilla/source', entry], { env });
       assert.equal(second.stdout.trim(), 'orders: database schema up to date');
     } finally {
       await database.drop();

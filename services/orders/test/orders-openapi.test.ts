@@ -1,7 +1,7 @@
 /** The published API description comes from the same schemas that validate; readiness ignores users. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startOrders, type OrdersUnderTest } from './support.js';
+import { startOrders, type OrdersUnderTest } from './support.ts';
 
 let svc: OrdersUnderTest;
 before(async () => {

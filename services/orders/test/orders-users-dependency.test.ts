@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { testDialects } from '../../../test/support/databases.js';
-import { orderInput, send, startOrders, startSlowUsers, startUsers, type OrderBody, type OrdersUnderTest, type SlowUsers, type UsersUnderTest } from './support.js';
+import { testDialects } from '../../../test/support/databases.ts';
+import { orderInput, send, startOrders, startSlowUsers, startUsers, type OrderBody, type OrdersUnderTest, type SlowUsers, type UsersUnderTest } from './support.ts';
 
 interface Problem { type: string; status: number; reason?: string; dependency?: string }
 

@@ -10,11 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
-import { captureLogs } from '../../../packages/kit/test/support/log-capture.js';
-import { usersService } from '../../users/src/service.js';
-import { ordersService } from '../src/service.js';
-import { orderInput, send } from './support.js';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/databases.ts';
+import { captureLogs } from '../../../packages/kit/test/support/log-capture.ts';
+import { usersService } from '../../users/src/service.ts';
+import { ordersService } from '../src/service.ts';
+import { orderInput, send } from './support.ts';
 
 const configDir = join(import.meta.dirname, '..', '..', '..', 'config');
 const home = mkdtempSync(join(tmpdir(), 'flotilla-orders-discovery-'));
@@ -55,11 +55,12 @@ after(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-/** Waits until orders' view of the registry (its context's gRPC resolver) lists exactly the instance at `grpcAddress`. */
-async function ordersSees(grpcAddress: string): Promise<void> {
+/** Waits until orders' view of the registry (its context's gRPC resolver) lists exactly the instance at `grpcAddress` (none for undefined). */
+async function ordersSees(grpcAddress: string | undefined): Promise<void> {
   const set = orders.context.discovery.grpc.balancers.entry('users').set;
-  const port = Number(grpcAddress.split(':')[1]);
-  for (let waited = 0; !(set.snapshot().length === 1 && set.snapshot()[0]?.ports.grpc === port); waited += 20) {
+  const port = grpcAddress === undefined ? undefined : Number(grpcAddress.split(':')[1]);
+  const seen = (): boolean => (port === undefined ? set.snapshot().length === 0 : set.snapshot().length === 1 && set.snapshot()[0]?.ports.grpc === port);
+  for (let waited = 0; !seen(); waited += 20) {
     if (waited > 10_000) throw new Error(`orders never saw users at ${grpcAddress}: ${JSON.stringify(set.snapshot())}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -73,6 +74,7 @@ test('orders reaches users through the registry, follows it away and back', asyn
   assert.equal((await send(orders.httpUrl!, 'POST', '/orders', orderInput(userId))).status, 201);
 
   await users.stop('test: users leaves');
+  await ordersSees(undefined);
   const refused = await send(orders.httpUrl!, 'POST', '/orders', orderInput(userId));
   assert.equal(refused.status, 503);
   assert.equal(((await refused.json()) as { reason: string }).reason, 'users-unavailable');

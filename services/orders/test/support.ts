@@ -9,10 +9,10 @@ import { createLogger } from '@flotilla/kit';
 import { createDatabase } from '@flotilla/kit/data';
 import { createGrpcServer, unary, type GrpcServer } from '@flotilla/kit/grpc';
 import { UserServiceService, type UserServiceServer } from '@flotilla/contracts/users';
-import { createTestDatabase, type DialectName, type TestDatabase } from '../../../test/support/databases.js';
-import { captureLogs, type CapturedLogs } from '../../../packages/kit/test/support/log-capture.js';
-import { usersService } from '../../users/src/service.js';
-import { ordersService } from '../src/service.js';
+import { createTestDatabase, type DialectName, type TestDatabase } from '../../../test/support/databases.ts';
+import { captureLogs, type CapturedLogs } from '../../../packages/kit/test/support/log-capture.ts';
+import { usersService } from '../../users/src/service.ts';
+import { ordersService } from '../src/service.ts';
 
 const configDir = join(import.meta.dirname, '..', '..', '..', 'config');
 

@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { ConflictError, NotFoundError, PreconditionFailedError, UnprocessableError, ValidationError, uuidv7 } from '@flotilla/kit';
-import { EMAIL_MAX, NAME_MAX } from './schemas.js';
-import type { UserRecord, UserStore } from './store.js';
+import { EMAIL_MAX, NAME_MAX } from './schemas.ts';
+import type { UserRecord, UserStore } from './store.ts';
 
 export interface UserFields {
   name: string;
@@ -28,10 +28,13 @@ export interface UsersDomainOptions {
 }
 
 export class UsersDomain {
-  constructor(
-    private readonly store: UserStore,
-    private readonly options: UsersDomainOptions,
-  ) {}
+  private readonly store: UserStore;
+  private readonly options: UsersDomainOptions;
+
+  constructor(store: UserStore, options: UsersDomainOptions) {
+    this.store = store;
+    this.options = options;
+  }
 
   async create(fields: UserFields, idempotency?: IdempotencyOptions): Promise<{ user: UserRecord; replayed: boolean }> {
     const clean = normalise(fields);

@@ -3,9 +3,9 @@ import { compileChecker, ValidationError, type FieldViolation } from '@flotilla/
 import { serverStreaming, unary } from '@flotilla/kit/grpc';
 import type { User as WireUser, UserServiceServer } from '@flotilla/contracts/users';
 import Type from 'typebox';
-import type { UsersDomain } from './domain.js';
-import { UserId, UserInput } from './schemas.js';
-import type { UserRecord } from './store.js';
+import type { UsersDomain } from './domain.ts';
+import { UserId, UserInput } from './schemas.ts';
+import type { UserRecord } from './store.ts';
 
 const BATCH_MAX = 100;
 const LIST_PAGE = 100;

@@ -1,9 +1,9 @@
 /** REST routes for users: schemas in, domain calls, HTTP semantics (ETag, Location, Idempotency-Key) out. */
 import { expectedVersion, problemResponses, versionEtag, type HttpApp } from '@flotilla/kit';
 import Type from 'typebox';
-import { fingerprint, type UsersDomain } from './domain.js';
-import { CreateHeaders, IdParams, ListQuery, MutationHeaders, User, UserInput, UserPage } from './schemas.js';
-import type { UserRecord } from './store.js';
+import { fingerprint, type UsersDomain } from './domain.ts';
+import { CreateHeaders, IdParams, ListQuery, MutationHeaders, User, UserInput, UserPage } from './schemas.ts';
+import type { UserRecord } from './store.ts';
 
 const tags = ['users'];
 

@@ -1,3 +1,3 @@
-import { usersService } from './service.js';
+import { usersService } from './service.ts';
 
 await usersService.main();

@@ -1,13 +1,13 @@
 /** The users service declaration: what it needs and how its parts connect. */
 import { defineService } from '@flotilla/kit';
-import { UsersConfig } from './config.js';
-import { UsersDomain } from './domain.js';
+import { UsersConfig } from './config.ts';
+import { UsersDomain } from './domain.ts';
 import { descriptorSet } from '@flotilla/contracts/descriptor-set';
 import { UserServiceService } from '@flotilla/contracts/users';
-import { userServiceImplementation } from './grpc.js';
-import { registerUserRoutes } from './http.js';
-import { migrations } from './migrations/index.js';
-import { UserStore } from './store.js';
+import { userServiceImplementation } from './grpc.ts';
+import { registerUserRoutes } from './http.ts';
+import { migrations } from './migrations/index.ts';
+import { UserStore } from './store.ts';
 
 export const usersService = defineService({
   name: 'users',

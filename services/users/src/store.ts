@@ -34,10 +34,12 @@ export type IdempotentInsert =
   | { state: 'in-progress' };
 
 export class UserStore {
+  private readonly database: Database<{}>;
   private readonly db: Kysely<UsersTables>;
   private readonly idempotency: IdempotencyStore;
 
-  constructor(private readonly database: Database<{}>) {
+  constructor(database: Database<{}>) {
+    this.database = database;
     this.db = database.db.withTables<UsersTables>();
     this.idempotency = new IdempotencyStore(database);
   }

@@ -1,8 +1,8 @@
 /** Starts the users service in-process on a free port against a fresh database of one dialect. */
 import { join } from 'node:path';
-import { createTestDatabase, type DialectName, type TestDatabase } from '../../../test/support/databases.js';
-import { usersService } from '../src/service.js';
-import { captureLogs, type CapturedLogs } from '../../../packages/kit/test/support/log-capture.js';
+import { createTestDatabase, type DialectName, type TestDatabase } from '../../../test/support/databases.ts';
+import { usersService } from '../src/service.ts';
+import { captureLogs, type CapturedLogs } from '../../../packages/kit/test/support/log-capture.ts';
 
 export interface UsersUnderTest {
   base: string;

@@ -1,8 +1,8 @@
 /** Hostile and malformed input: always a 4xx problem, never a 500, never a state change. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { testDialects } from '../../../test/support/databases.js';
-import { startUsers, type UsersUnderTest } from './start-users.js';
+import { testDialects } from '../../../test/support/databases.ts';
+import { startUsers, type UsersUnderTest } from './start-users.ts';
 
 for (const dialect of testDialects()) {
   describe(`users bad input on ${dialect}`, () => {

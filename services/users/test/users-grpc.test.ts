@@ -7,8 +7,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import { NotFoundError, ValidationError } from '@flotilla/kit';
 import { createGrpcClient, type GrpcClient } from '@flotilla/kit/grpc';
 import { UserServiceClient } from '@flotilla/contracts/users';
-import { testDialects } from '../../../test/support/databases.js';
-import { startUsers, type UsersUnderTest } from './start-users.js';
+import { testDialects } from '../../../test/support/databases.ts';
+import { startUsers, type UsersUnderTest } from './start-users.ts';
 
 const protoRoot = join(import.meta.dirname, '..', '..', '..', 'proto');
 

@@ -1,8 +1,8 @@
 /** The users REST API, run once per database dialect against a real server. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { testDialects } from '../../../test/support/databases.js';
-import { startUsers, type UsersUnderTest } from './start-users.js';
+import { testDialects } from '../../../test/support/databases.ts';
+import { startUsers, type UsersUnderTest } from './start-users.ts';
 
 interface UserBody { id: string; name: string; email: string; createdAt: string; updatedAt: string; version: number }
 

@@ -1,7 +1,7 @@
 /** The published API description comes from the same schemas that validate. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startUsers, type UsersUnderTest } from './start-users.js';
+import { startUsers, type UsersUnderTest } from './start-users.ts';
 
 let svc: UsersUnderTest;
 before(async () => {

@@ -5,9 +5,9 @@
  */
 import type { Command } from 'commander';
 import { ANOMALIES_PATH, type ActiveAnomaly } from '@flotilla/kit/observability';
-import { getAdminJson } from '../admin-json.js';
-import { action } from '../exit-codes.js';
-import { formatTable, printJson, printLines } from '../output.js';
+import { getAdminJson } from '../admin-json.ts';
+import { action } from '../exit-codes.ts';
+import { formatTable, printJson, printLines } from '../output.ts';
 
 interface AnomaliesAnswer {
   service: string;

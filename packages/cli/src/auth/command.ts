@@ -5,8 +5,8 @@
  */
 import type { Command } from 'commander';
 import { generateApiKey, hashApiKey } from '@flotilla/kit/http';
-import { action, UsageError } from '../exit-codes.js';
-import { printJson, printLines } from '../output.js';
+import { action, UsageError } from '../exit-codes.ts';
+import { printJson, printLines } from '../output.ts';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

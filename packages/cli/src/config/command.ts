@@ -1,11 +1,11 @@
 /** `flotilla config …`: the config centre from the command line. */
 import type { Command } from 'commander';
-import { action } from '../exit-codes.js';
-import { editCommand } from './edit-command.js';
-import { diffCommand, getCommand, historyCommand, listCommand, schemaCommand } from './read-commands.js';
-import { statusCommand } from './status-command.js';
-import { addDocumentOptions, addStoreOptions } from './store-options.js';
-import { rollbackCommand, setCommand } from './write-commands.js';
+import { action } from '../exit-codes.ts';
+import { editCommand } from './edit-command.ts';
+import { diffCommand, getCommand, historyCommand, listCommand, schemaCommand } from './read-commands.ts';
+import { statusCommand } from './status-command.ts';
+import { addDocumentOptions, addStoreOptions } from './store-options.ts';
+import { rollbackCommand, setCommand } from './write-commands.ts';
 
 const EXIT_HELP = `
 Exit codes: 0 ok, 1 usage, 2 not found, 3 conflict (stale --expect-version),

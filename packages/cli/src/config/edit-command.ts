@@ -9,10 +9,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isFlotillaError } from '@flotilla/kit/errors';
-import { UsageError } from '../exit-codes.js';
-import { report, validateOptions, writeOptions, type WriteCommandOptions } from './write-commands.js';
-import { validateDocument } from './validate.js';
-import { withStore } from './store-options.js';
+import { UsageError } from '../exit-codes.ts';
+import { report, validateOptions, writeOptions, type WriteCommandOptions } from './write-commands.ts';
+import { validateDocument } from './validate.ts';
+import { withStore } from './store-options.ts';
 
 export async function editCommand(options: WriteCommandOptions): Promise<void> {
   await withStore(options, async (store) => {

@@ -1,7 +1,7 @@
 /** `config get`, `history`, `diff`, `ls`, `schema`: reading the centre. Output is the stored text, never resolved. */
 import type { ConfigVersionInfo } from '@flotilla/kit/config';
-import { formatTable, printJson, printLines } from '../output.js';
-import { parseVersion, withStore, type DocumentOptions, type StoreOptions } from './store-options.js';
+import { formatTable, printJson, printLines } from '../output.ts';
+import { parseVersion, withStore, type DocumentOptions, type StoreOptions } from './store-options.ts';
 
 export async function getCommand(options: DocumentOptions & { version?: string }): Promise<void> {
   const version = options.version === undefined ? undefined : parseVersion(options.version, '--version');

@@ -1,7 +1,7 @@
 /** `config status --url`: what a running service applied, rejected, and waits to restart for. */
 import { CONFIG_STATUS_PATH, type ConfigReloadStatus } from '@flotilla/kit/config';
-import { getAdminJson } from '../admin-json.js';
-import { formatTable, printJson, printLines } from '../output.js';
+import { getAdminJson } from '../admin-json.ts';
+import { formatTable, printJson, printLines } from '../output.ts';
 
 export async function statusCommand(options: { url: string; json?: boolean }): Promise<void> {
   const status = await getAdminJson<ConfigReloadStatus>(options.url, CONFIG_STATUS_PATH);

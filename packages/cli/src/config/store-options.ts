@@ -1,7 +1,7 @@
 /** The options every `flotilla config` command shares: where the centre is, and which document. */
 import type { Command } from 'commander';
 import { openConfigStore, type ConfigBackend, type ConfigStore } from '@flotilla/kit/config';
-import { UsageError } from '../exit-codes.js';
+import { UsageError } from '../exit-codes.ts';
 
 export interface StoreOptions {
   backend?: string;

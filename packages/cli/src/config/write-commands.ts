@@ -2,10 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { text as readStream } from 'node:stream/consumers';
 import type { ConfigDocument } from '@flotilla/kit/config';
-import { UsageError } from '../exit-codes.js';
-import { printJson } from '../output.js';
-import { validateDocument } from './validate.js';
-import { parseVersion, withStore, type DocumentOptions } from './store-options.js';
+import { UsageError } from '../exit-codes.ts';
+import { printJson } from '../output.ts';
+import { validateDocument } from './validate.ts';
+import { parseVersion, withStore, type DocumentOptions } from './store-options.ts';
 
 export interface WriteCommandOptions extends DocumentOptions {
   author?: string;

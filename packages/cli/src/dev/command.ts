@@ -1,9 +1,9 @@
 /** `flotilla dev`: run the whole system locally on embedded defaults. */
 import { join } from 'node:path';
-import { loadDemoData } from './demo-data.js';
-import { DEV_PROCESSES, type ProcessSpec } from './processes.js';
-import { Supervisor } from './supervisor.js';
-import { waitReady } from './wait-ready.js';
+import { loadDemoData } from './demo-data.ts';
+import { DEV_PROCESSES, type ProcessSpec } from './processes.ts';
+import { Supervisor } from './supervisor.ts';
+import { waitReady } from './wait-ready.ts';
 
 export async function runDev(root: string): Promise<void> {
   const log = (message: string): void => {
@@ -11,6 +11,8 @@ export async function runDev(root: string): Promise<void> {
   };
   const env = { ...process.env, FLOTILLA_ENV: process.env.FLOTILLA_ENV ?? 'dev', FLOTILLA_CONFIG_DIR: process.env.FLOTILLA_CONFIG_DIR ?? join(root, 'config') };
   const supervisor = new Supervisor(DEV_PROCESSES, { root, env, log });
+  // Every process runs on this Node (the pinned one `npm start` puts first on PATH).
+  log(`Node.js ${process.version} (${process.execPath})`);
 
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals): void => {

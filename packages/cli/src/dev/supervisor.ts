@@ -6,7 +6,7 @@
  * the supervisor, which then sends each child exactly one SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { ProcessSpec } from './processes.js';
+import type { ProcessSpec } from './processes.ts';
 
 const CONFIG_ERROR_EXIT = 78;
 const MAX_BACKOFF_MS = 30_000;
@@ -28,11 +28,13 @@ export interface SupervisorOptions {
 }
 
 export class Supervisor {
+  private readonly options: SupervisorOptions;
   private readonly procs: Supervised[];
   private stopping = false;
   private exitCode = 0;
 
-  constructor(specs: ProcessSpec[], private readonly options: SupervisorOptions) {
+  constructor(specs: ProcessSpec[], options: SupervisorOptions) {
+    this.options = options;
     this.procs = specs.map((spec) => ({ spec, child: undefined, restarts: 0, startedAt: 0, timer: undefined }));
   }
 

@@ -4,9 +4,9 @@
  * publishes in its metadata (`outstanding`), when it does.
  */
 import type { Command } from 'commander';
-import { action, UsageError } from '../exit-codes.js';
-import { formatTable, printJson, printLines } from '../output.js';
-import { openRegistry, type RegistryInstance, type RegistryLister } from './source.js';
+import { action, UsageError } from '../exit-codes.ts';
+import { formatTable, printJson, printLines } from '../output.ts';
+import { openRegistry, type RegistryInstance, type RegistryLister } from './source.ts';
 
 interface LsOptions {
   ns?: string;

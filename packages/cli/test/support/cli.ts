@@ -16,7 +16,7 @@ export interface CliResult {
 }
 
 export async function runCli(args: string[], options: { env?: Record<string, string | undefined>; input?: string; cwd?: string } = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, ['--conditions=@flotilla/source', '--import', 'tsx', cliMain, ...args], {
+  const child = spawn(process.execPath, ['--conditions=@flotilla/source', cliMain, ...args], {
     cwd: options.cwd ?? repoRoot,
     env: { ...process.env, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -27,7 +27,8 @@ export async function runCli(args: string[], options: { env?: Record<string, str
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   if (options.input !== undefined) child.stdin.end(options.input);
   else child.stdin.end();
-  const [code] = (await once(child, 'exit')) as [number | null];
+  // 'close', not 'exit': only then has everything the process wrote been read.
+  const [code] = (await once(child, 'close')) as [number | null];
   return { code, stdout, stderr };
 }
 
@@ -73,7 +74,7 @@ export interface ServiceProcess {
 
 /** Starts a service entry point (TypeScript, from source) and waits for its "ready on" line. */
 export async function startServiceProcess(entry: string, name: string, env: Record<string, string>): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--conditions=@flotilla/source', '--import', 'tsx', entry], {
+  const child = spawn(process.execPath, ['--conditions=@flotilla/source', entry], {
     cwd: repoRoot,
     env: { ...process.env, FLOTILLA_ENV: 'dev', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

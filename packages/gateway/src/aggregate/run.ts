@@ -9,11 +9,11 @@ import { FlotillaError } from '@flotilla/kit';
 import type { HttpRequestTelemetry } from '@flotilla/kit/observability';
 import type { Deadline, HeaderBag, UpstreamGuards } from '@flotilla/kit/resilience';
 import type { Dispatcher } from 'undici';
-import type { GatewayProblem } from '../proxy/problem.js';
-import { upstreamErrorType, type UpstreamTelemetry } from '../proxy/upstream-telemetry.js';
-import type { MatchResult } from '../routes/pattern.js';
-import type { AggregationPart, AggregationRoute } from '../routes/table.js';
-import type { UpstreamResolver } from '../upstream/resolver.js';
+import type { GatewayProblem } from '../proxy/problem.ts';
+import { upstreamErrorType, type UpstreamTelemetry } from '../proxy/upstream-telemetry.ts';
+import type { MatchResult } from '../routes/pattern.ts';
+import type { AggregationPart, AggregationRoute } from '../routes/table.ts';
+import type { UpstreamResolver } from '../upstream/resolver.ts';
 
 export type PartOutcome =
   | { ok: true; value: unknown }

@@ -5,7 +5,7 @@
  * their `$ref`s rewritten, plus one operation per aggregation built from
  * its parts' response schemas.
  */
-import type { AggregationRoute, ProxyRoute, RouteTable } from '../routes/table.js';
+import type { AggregationRoute, ProxyRoute, RouteTable } from '../routes/table.ts';
 
 export type OpenApiDocument = Record<string, unknown> & { paths?: Record<string, Record<string, unknown>>; components?: Record<string, Record<string, unknown>> };
 

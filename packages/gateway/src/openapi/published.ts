@@ -5,9 +5,9 @@
  * requests during a refresh share one fetch.
  */
 import type { Dispatcher } from 'undici';
-import type { RouteTable } from '../routes/table.js';
-import { statusCountsAsFailure, type UpstreamResolver } from '../upstream/resolver.js';
-import { mergeOpenApi, type OpenApiDocument } from './merge.js';
+import type { RouteTable } from '../routes/table.ts';
+import { statusCountsAsFailure, type UpstreamResolver } from '../upstream/resolver.ts';
+import { mergeOpenApi, type OpenApiDocument } from './merge.ts';
 
 export interface PublishedOpenApiOptions {
   title: string;

@@ -6,7 +6,7 @@
  * and the kit's own `/admin/config` and `/admin/anomalies`.
  */
 import type { HttpApp } from '@flotilla/kit/http';
-import type { GatewayPolicies } from './gateway-policies.js';
+import type { GatewayPolicies } from './gateway-policies.ts';
 
 export function registerAdminRoutes(app: HttpApp, policies: GatewayPolicies): void {
   app.addHook('onRequest', async (request, reply) => {

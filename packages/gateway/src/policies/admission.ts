@@ -9,9 +9,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthenticateResult, Identity } from '@flotilla/kit/http';
 import { rateLimitKey, type RateLimitDecision } from '@flotilla/kit/resilience';
-import type { GatewayProblem } from '../proxy/problem.js';
-import type { GatewayPolicies } from './gateway-policies.js';
-import type { RoutePolicy } from './settings.js';
+import type { GatewayProblem } from '../proxy/problem.ts';
+import type { GatewayPolicies } from './gateway-policies.ts';
+import type { RoutePolicy } from './settings.ts';
 
 export type Admission = { ok: true; identity: Identity | null; responseHeaders: string[] } | { ok: false; problem: GatewayProblem };
 

@@ -10,7 +10,7 @@ import { Authenticator, authSettingsProblems, type AuthSettings } from '@flotill
 import type { Logger } from '@flotilla/kit/observability';
 import type { ServiceTelemetry } from '@flotilla/kit/observability';
 import { createRateLimiter, rateLimitSettingsProblems, UpstreamGuards, type LoadShedder, type RateLimiter, type RateLimitSettings, type ResilienceSettings } from '@flotilla/kit/resilience';
-import type { AdminSettings } from './settings.js';
+import type { AdminSettings } from './settings.ts';
 
 export interface GatewayPolicySettings {
   auth: AuthSettings;

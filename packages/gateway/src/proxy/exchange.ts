@@ -4,9 +4,10 @@
  * backpressure both ways (undici pauses the upstream socket while the client
  * is slow; the request body is piped by undici from the IncomingMessage).
  *
- * It implements undici's raw handler interface (onConnect/onHeaders/onData/
- * onComplete/onError) rather than `request()`, which would add a Readable,
- * a parsed header object and promises per request.
+ * It implements undici's dispatch handler interface (onRequestStart/
+ * onResponseStart/onResponseData/onResponseEnd/onResponseError) rather than
+ * `request()`, which would add a Readable and promises per request. Headers
+ * are relayed from the controller's raw list, in the upstream's order.
  *
  * Every way a request ends (complete, upstream error, client gone) passes
  * through here once: that is where the upstream call (client span, client
@@ -17,12 +18,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { CLIENT_CLOSED_REQUEST, type HttpRequestTelemetry } from '@flotilla/kit/observability';
 import type { Dispatcher } from 'undici';
-import type { AccessLog } from './access-log.js';
-import { downstreamResponseHeaders } from './headers.js';
-import { sendProblem, type GatewayProblem } from './problem.js';
-import { upstreamErrorType, type UpstreamCall } from './upstream-telemetry.js';
+import type { AccessLog } from './access-log.ts';
+import { downstreamResponseHeaders } from './headers.ts';
+import { sendProblem, type GatewayProblem } from './problem.ts';
+import { upstreamErrorType, type UpstreamCall } from './upstream-telemetry.ts';
 
 const kExchange = Symbol('flotilla.gateway.exchange');
+/** undici's controller carries the response's raw header list next to the parsed object it hands over. */
+type RawHeadersController = Dispatcher.DispatchController & { rawHeaders?: Buffer[] | null };
 type TrackedResponse = ServerResponse & { [kExchange]?: ProxyExchange };
 
 const PENDING = 0;
@@ -68,8 +71,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private readonly clientAddress: string | undefined;
   private state = PENDING;
   private clientGone = false;
-  private abortUpstream: ((error?: Error) => void) | undefined;
-  private resumeUpstream: (() => void) | undefined;
+  private controller: Dispatcher.DispatchController | undefined;
   private drainHooked = false;
   private cancelled: Error | undefined;
   private bodyEnded = false;
@@ -99,15 +101,15 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.res[kExchange] = this;
   }
 
-  onConnect(abort: (error?: Error) => void): void {
-    this.abortUpstream = abort;
-    if (this.clientGone) abort(new Error('client went away'));
-    else if (this.cancelled !== undefined) abort(this.cancelled);
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.clientGone) controller.abort(new Error('client went away'));
+    else if (this.cancelled !== undefined) controller.abort(this.cancelled);
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    if (statusCode < 200) return true; // informational: Node answers the client's 100-continue itself
-    this.resumeUpstream = resume;
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number): void {
+    if (statusCode < 200) return; // informational: Node answers the client's 100-continue itself
+    const rawHeaders = (controller as RawHeadersController).rawHeaders ?? [];
     this.status = statusCode;
     this.call.respond(statusCode);
     const hold = this.hold;
@@ -115,14 +117,15 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       this.hold = undefined;
       if (hold.holds(statusCode)) {
         this.heldHeaders = rawHeaders;
+        controller.pause(); // until forward() or discard()
         hold.held(this);
-        return false; // paused until forward() or discard()
+        return;
       }
-      const flowing = this.writeHeaders(rawHeaders);
+      this.writeHeaders(rawHeaders);
       hold.held(this);
-      return flowing;
+      return;
     }
-    return this.writeHeaders(rawHeaders);
+    this.writeHeaders(rawHeaders);
   }
 
   /** True once this exchange answers the client itself (the response is on its way, or its failure was sent). */
@@ -135,7 +138,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     if (this.state === DONE || this.heldHeaders === undefined) return;
     const rawHeaders = this.heldHeaders;
     this.heldHeaders = undefined;
-    if (this.writeHeaders(rawHeaders)) this.resumeUpstream?.();
+    if (this.writeHeaders(rawHeaders)) this.controller?.resume();
   }
 
   /** Drops the held response (another attempt follows); the call counts as answered with its status. */
@@ -144,14 +147,14 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.state = DONE;
     this.heldHeaders = undefined;
     this.call.finish();
-    this.abortUpstream?.(new Error('response discarded for a retry'));
+    this.controller?.abort(new Error('response discarded for a retry'));
   }
 
   /** Stops an attempt before its headers (the guard's deadline passed). */
   cancel(reason: Error): void {
     if (this.state !== PENDING || this.cancelled !== undefined) return;
     this.cancelled = reason;
-    this.abortUpstream?.(reason);
+    this.controller?.abort(reason);
   }
 
   private writeHeaders(rawHeaders: Buffer[]): boolean {
@@ -164,28 +167,28 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     } catch (error) {
       this.call.fail('invalid_response', true);
       this.fail({ code: 'bad-gateway', detail: `Upstream ${this.target.upstream} sent a header that cannot be relayed` }, error);
-      this.abortUpstream?.(error as Error);
+      this.controller?.abort(error as Error);
       return false;
     }
     return true;
   }
 
-  onData(chunk: Buffer): boolean {
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (chunk.length === this.contentLength) {
       // The whole body in one chunk (the usual small JSON answer): headers and body leave in one write.
       this.bodyEnded = true;
       this.res.end(chunk);
-      return true;
+      return;
     }
-    if (this.res.write(chunk)) return true;
+    if (this.res.write(chunk)) return;
+    controller.pause(); // until the client's socket drains
     if (!this.drainHooked) {
       this.drainHooked = true;
       this.res.on('drain', onResponseDrain);
     }
-    return false;
   }
 
-  onComplete(): void {
+  onResponseEnd(): void {
     this.state = DONE;
     if (!this.bodyEnded) this.res.end();
     this.call.finish();
@@ -194,7 +197,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     if (this.log.enabled) this.log.write(this.req, status, this.requestId, this.target, performance.now() - this.started, this.request, this.clientAddress);
   }
 
-  onError(error: Error): void {
+  onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
     if (this.state === DONE) return;
     const wasStreaming = this.state === STREAMING;
     this.state = DONE;
@@ -238,11 +241,11 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   clientClosed(): void {
     if (this.state === DONE) return;
     this.clientGone = true;
-    this.abortUpstream?.(new Error('client went away'));
+    this.controller?.abort(new Error('client went away'));
   }
 
   resume(): void {
-    this.resumeUpstream?.();
+    this.controller?.resume();
   }
 
   private fail(problem: GatewayProblem, error: unknown): void {

@@ -12,12 +12,12 @@ import { FlotillaError } from '@flotilla/kit';
 import type { HttpRequestTelemetry } from '@flotilla/kit/observability';
 import { Cancellation, isIdempotentHttp, type Deadline, type ExecutionContext, type FaultSpec, type UpstreamGuards } from '@flotilla/kit/resilience';
 import type { Dispatcher } from 'undici';
-import type { UpstreamResolver } from '../upstream/resolver.js';
-import { statusCountsAsFailure } from '../upstream/resolver.js';
-import type { AccessLog } from './access-log.js';
-import { ProxyExchange, upstreamProblem, type ExchangeTarget } from './exchange.js';
-import type { GatewayProblem } from './problem.js';
-import type { UpstreamTelemetry } from './upstream-telemetry.js';
+import type { UpstreamResolver } from '../upstream/resolver.ts';
+import { statusCountsAsFailure } from '../upstream/resolver.ts';
+import type { AccessLog } from './access-log.ts';
+import { ProxyExchange, upstreamProblem, type ExchangeTarget } from './exchange.ts';
+import type { GatewayProblem } from './problem.ts';
+import type { UpstreamTelemetry } from './upstream-telemetry.ts';
 
 export interface GuardedProxyDeps {
   guards: UpstreamGuards;
@@ -93,7 +93,7 @@ export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
       try {
         deps.pool(picked.origin).dispatch(options, exchange);
       } catch (error) {
-        exchange.onError(error as Error);
+        exchange.onResponseError(null, error as Error);
       }
     });
   };

@@ -6,7 +6,7 @@
  * the calls it makes (CLIENT spans, client metrics, upstream detectors).
  */
 import { httpServerTelemetry, type HttpServerTelemetry, type ServiceTelemetry } from '@flotilla/kit/observability';
-import { UpstreamTelemetry } from './upstream-telemetry.js';
+import { UpstreamTelemetry } from './upstream-telemetry.ts';
 
 export class GatewayTelemetry {
   readonly requests: HttpServerTelemetry;

@@ -26,13 +26,16 @@ export const HTTP_CLIENT_DURATION = 'http_client_request_duration_seconds';
 
 /** The series of one upstream instance, children cached by method and by status (or error type). */
 export class UpstreamInstanceSeries {
+  private readonly duration: LabelledHistogram;
+  readonly upstream: string;
+  readonly serverAddress: string;
   private readonly byMethod = new Map<string, Map<number | string, BoundObserve>>();
 
-  constructor(
-    private readonly duration: LabelledHistogram,
-    readonly upstream: string,
-    readonly serverAddress: string,
-  ) {}
+  constructor(duration: LabelledHistogram, upstream: string, serverAddress: string) {
+    this.duration = duration;
+    this.upstream = upstream;
+    this.serverAddress = serverAddress;
+  }
 
   /** `outcome`: the response status, or an error type when no response came. */
   observe(method: string, outcome: number | string, seconds: number): void {

@@ -25,8 +25,8 @@
  */
 import { propagation, SpanKind, SpanStatusCode, trace, type Span, type TextMapSetter, type Tracer } from '@opentelemetry/api';
 import { methodLabel, type AnomalyDetector, type HttpRequestTelemetry, type ServiceTelemetry } from '@flotilla/kit/observability';
-import { statusCountsAsFailure, type PickedUpstream } from '../upstream/resolver.js';
-import { UpstreamMetrics, type UpstreamInstanceSeries } from './upstream-metrics.js';
+import { statusCountsAsFailure, type PickedUpstream } from '../upstream/resolver.ts';
+import { UpstreamMetrics, type UpstreamInstanceSeries } from './upstream-metrics.ts';
 
 /** Appends to a flat `[name, value, …]` header array (what undici's dispatch takes). */
 const HEADER_ARRAY_SETTER: TextMapSetter<string[]> = {
@@ -65,12 +65,14 @@ export function upstreamErrorType(error: unknown): string {
 }
 
 export class UpstreamTelemetry {
+  private readonly telemetry: ServiceTelemetry;
   private readonly metrics: UpstreamMetrics | undefined;
   private readonly tracer: Tracer | undefined;
   private readonly targets = new Map<string, Map<string, UpstreamTarget>>();
   private readonly detectors = new Map<string, Pick<AnomalyDetector, 'record'> | undefined>();
 
-  constructor(private readonly telemetry: ServiceTelemetry) {
+  constructor(telemetry: ServiceTelemetry) {
+    this.telemetry = telemetry;
     this.metrics = telemetry.httpServer === undefined ? undefined : new UpstreamMetrics(telemetry.metrics);
     this.tracer = telemetry.tracing?.tracer;
   }
@@ -137,18 +139,23 @@ export class UpstreamTelemetry {
 
 /** One upstream call; ended once, by `finish` or `fail`. */
 export class UpstreamCall {
+  private readonly target: UpstreamTarget;
+  private readonly picked: PickedUpstream;
+  private readonly method: string;
+  readonly span: Span | undefined;
+  private readonly startedAt: number;
   /** The response status, once headers arrived (0 before). */
   private status = 0;
   private done = false;
   private faultDelayMs = 0;
 
-  constructor(
-    private readonly target: UpstreamTarget,
-    private readonly picked: PickedUpstream,
-    private readonly method: string,
-    readonly span: Span | undefined,
-    private readonly startedAt: number,
-  ) {}
+  constructor(target: UpstreamTarget, picked: PickedUpstream, method: string, span: Span | undefined, startedAt: number) {
+    this.target = target;
+    this.picked = picked;
+    this.method = method;
+    this.span = span;
+    this.startedAt = startedAt;
+  }
 
   /** A fault policy held this call back `ms` before it started: the upstream's detector counts it. */
   countFaultDelay(ms: number): void {

@@ -4,10 +4,10 @@
  * A table is immutable; a reload builds a new one and swaps the reference,
  * so a request keeps the table it started with.
  */
-import type { RoutePolicy } from '../policies/settings.js';
+import type { RoutePolicy } from '../policies/settings.ts';
 import { ConfigError, type ConfigProblem } from '@flotilla/kit/config';
-import type { AggregationSettings, GatewaySettings, RouteSettings } from '../config.js';
-import { compilePattern, compileTemplate, PatternError, type CompiledPattern, type CompiledTemplate, type MatchResult } from './pattern.js';
+import type { AggregationSettings, GatewaySettings, RouteSettings } from '../config.ts';
+import { compilePattern, compileTemplate, PatternError, type CompiledPattern, type CompiledTemplate, type MatchResult } from './pattern.ts';
 
 export interface ProxyRoute {
   readonly kind: 'proxy';

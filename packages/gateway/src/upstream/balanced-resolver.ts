@@ -11,8 +11,8 @@
  * survives reloads; a change of `balancing` rebuilds the balancers.
  */
 import { createBalancer, LiveInstanceSet, NoInstanceError, ServiceBalancers, type Balancer, type BalancerOptions, type Instance, type InstanceStats, type PickedInstance, type Registry } from '@flotilla/kit/discovery';
-import type { BalancingOptions, UpstreamSettings } from '../config.js';
-import type { PickedUpstream, UpstreamResolver } from './resolver.js';
+import type { BalancingOptions, UpstreamSettings } from '../config.ts';
+import type { PickedUpstream, UpstreamResolver } from './resolver.ts';
 
 export interface BalancedUpstreamResolverOptions {
   /** Where discovered upstreams come from; without one, only static upstreams resolve. */

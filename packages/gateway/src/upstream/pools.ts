@@ -4,7 +4,7 @@
  * gracefully: requests already on them finish first.
  */
 import { Pool } from 'undici';
-import type { ProxyOptions } from '../config.js';
+import type { ProxyOptions } from '../config.ts';
 
 export class UpstreamPools {
   readonly #pools = new Map<string, Pool>();

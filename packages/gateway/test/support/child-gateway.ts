@@ -1,9 +1,9 @@
-/** The gateway as its own process (src/main.ts through tsx), for tests that measure it from outside. */
+/** The gateway as its own process (src/main.ts, types stripped by Node), for tests that measure it from outside. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASE_YAML, NAMESPACE } from './gateway.js';
+import { BASE_YAML, NAMESPACE } from './gateway.ts';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 
@@ -30,7 +30,7 @@ export async function startChildGateway(yaml: string, options: ChildGatewayOptio
   const dir = options.configDir ?? mkdtempSync(join(tmpdir(), 'flotilla-gateway-child-'));
   mkdirSync(join(dir, namespace), { recursive: true });
   writeFileSync(join(dir, namespace, 'gateway.yaml'), BASE_YAML + yaml);
-  const child = spawn(process.execPath, ['--conditions=@flotilla/source', '--import', import.meta.resolve('tsx'), MAIN], {
+  const child = spawn(process.execPath, ['--conditions=@flotilla/source', MAIN], {
     env: { PATH: process.env.PATH, FLOTILLA_CONFIG_DIR: dir, FLOTILLA_ENV: namespace, FLOTILLA_HOME: options.home ?? join(dir, 'home') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

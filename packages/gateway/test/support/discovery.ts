@@ -9,8 +9,8 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gatewayService } from '../../src/service.js';
-import { captureLogs, type CapturedLogs } from '../../../kit/test/support/log-capture.js';
+import { gatewayService } from '../../src/service.ts';
+import { captureLogs, type CapturedLogs } from '../../../kit/test/support/log-capture.ts';
 
 const ECHO = join(import.meta.dirname, '..', 'fixtures', 'echo-service.ts');
 export const NAMESPACE = 'e2e';
@@ -51,7 +51,7 @@ export interface EchoProcess {
 
 /** Starts an echo process answering `{ name }` at GET /who, and waits until it is ready. */
 export async function startEcho(world: DiscoveryWorld, name: string): Promise<EchoProcess> {
-  const child = spawn(process.execPath, ['--conditions=@flotilla/source', '--import', 'tsx', ECHO], {
+  const child = spawn(process.execPath, ['--conditions=@flotilla/source', ECHO], {
     env: {
       PATH: process.env.PATH,
       ECHO_NAME: name,
@@ -69,7 +69,8 @@ export async function startEcho(world: DiscoveryWorld, name: string): Promise<Ec
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  // 'close', not 'exit': once a stopped process is reported gone, everything it printed has been read.
+  const exited = once(child, 'close').then(([code]) => code as number | null);
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code ?? -1));
   const waitFor = async (pattern: RegExp, timeoutMs = 30_000): Promise<void> => {

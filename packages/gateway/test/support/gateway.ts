@@ -3,8 +3,8 @@ import { hashApiKey } from '@flotilla/kit/http';
 import { mkdtempSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gatewayService } from '../../src/service.js';
-import { captureLogs, type CapturedLogs } from '../../../kit/test/support/log-capture.js';
+import { gatewayService } from '../../src/service.ts';
+import { captureLogs, type CapturedLogs } from '../../../kit/test/support/log-capture.ts';
 
 export interface GatewayUnderTest {
   url: string;

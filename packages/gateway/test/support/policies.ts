@@ -4,9 +4,9 @@
  * admin endpoints, and a bounded "keep sending until" loop.
  */
 import { hashApiKey } from '@flotilla/kit/http';
-import { hs256, mintJwt, nowSeconds } from '../../../kit/test/auth/support.js';
-import { ADMIN_HEADERS, TEST_ADMIN_KEY } from './gateway.js';
-import { send, type Answer, type SendOptions } from './http.js';
+import { hs256, mintJwt, nowSeconds } from '../../../kit/test/auth/support.ts';
+import { ADMIN_HEADERS, TEST_ADMIN_KEY } from './gateway.ts';
+import { send, type Answer, type SendOptions } from './http.ts';
 
 export const ADMIN_KEY = TEST_ADMIN_KEY;
 export const READER_KEY = 'flk_policies_test_reader_key_0123456789abcdef';

@@ -1,7 +1,7 @@
 /**
  * A small Flotilla system as real processes — users, orders, the gateway —
- * started from the same main.ts files `npm start` runs (from source through
- * tsx, so no bundle build is needed), with the repository's `config/dev`
+ * started from the same main.ts files `npm start` runs (from source, types
+ * stripped by Node, so no bundle build is needed), with the repository's `config/dev`
  * files, on free loopback ports. Services are configured the way an operator
  * would: environment overrides for single keys (ports, database files,
  * tracing); the gateway gets a copy of `config/dev/gateway.yaml` whose
@@ -124,7 +124,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
 }
 
 async function launch(name: SystemService, port: number, home: string, configDir: string, env: Record<string, string>, grpcTarget?: string): Promise<SystemProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=@flotilla/source', '--import', 'tsx', ENTRIES[name]], {
+  const child: ChildProcess = spawn(process.execPath, ['--conditions=@flotilla/source', ENTRIES[name]], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH, FLOTILLA_ENV: 'dev', FLOTILLA_CONFIG_DIR: configDir, FLOTILLA_HOME: home, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,10 +4,10 @@
  * keys so a typo in YAML or an env name is reported instead of ignored.
  */
 import Type, { type TProperties, type TObject } from 'typebox';
-import { AnomalyConfig, MetricsConfig, TracingConfig } from '../observability/config.js';
-import { DiscoveryConfig } from '../discovery/config.js';
-import { SheddingConfig } from '../resilience/shedding/settings.js';
-import { AuthSettings } from '../http/auth/settings.js';
+import { AnomalyConfig, MetricsConfig, TracingConfig } from '../observability/config.ts';
+import { DiscoveryConfig } from '../discovery/config.ts';
+import { SheddingConfig } from '../resilience/shedding/settings.ts';
+import { AuthSettings } from '../http/auth/settings.ts';
 
 const strict = { additionalProperties: false } as const;
 

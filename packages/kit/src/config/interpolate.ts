@@ -3,7 +3,7 @@
  * config document. A reference to an unset variable without a default is a
  * problem reported against the key that holds it, never silently empty.
  */
-import type { ConfigProblem } from './problems.js';
+import type { ConfigProblem } from './problems.ts';
 
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 

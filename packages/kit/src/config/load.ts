@@ -9,11 +9,11 @@ import { join, resolve } from 'node:path';
 import type { Static, TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { parseDocument } from 'yaml';
-import { compileChecker } from '../schema-errors.js';
-import { readEnvOverrides } from './env-overrides.js';
-import { interpolate } from './interpolate.js';
-import { deepMerge, isPlainObject } from './merge.js';
-import { ConfigError, type ConfigProblem } from './problems.js';
+import { compileChecker } from '../schema-errors.ts';
+import { readEnvOverrides } from './env-overrides.ts';
+import { interpolate } from './interpolate.ts';
+import { deepMerge, isPlainObject } from './merge.ts';
+import { ConfigError, type ConfigProblem } from './problems.ts';
 
 export interface LoadConfigOptions<S extends TSchema> {
   service: string;

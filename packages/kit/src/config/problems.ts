@@ -1,6 +1,6 @@
 /** Config validation problems, reported one per line with secrets masked. */
-import { FlotillaError } from '../errors.js';
-import { maskValue } from './secrets.js';
+import { FlotillaError } from '../errors.ts';
+import { maskValue } from './secrets.ts';
 
 export interface ConfigProblem {
   /** Dotted key path, e.g. `database.pool.max`. */

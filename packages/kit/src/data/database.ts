@@ -3,12 +3,12 @@
  * needs (ping for readiness, pool stats for metrics, close on shutdown).
  */
 import { Kysely, sql, type LogConfig, type Transaction } from 'kysely';
-import { UnavailableError } from '../errors.js';
-import { parseDsn, redactDsn, type Dialect } from './dsn.js';
-import { createMysql } from './mysql.js';
-import { resolvePoolOptions, type PoolOptions, type PoolStats } from './pool.js';
-import { createPostgres } from './postgres.js';
-import { FlotillaSqliteDialect, openSqlite } from './sqlite.js';
+import { UnavailableError } from '../errors.ts';
+import { parseDsn, redactDsn, type Dialect } from './dsn.ts';
+import { createMysql } from './mysql.ts';
+import { resolvePoolOptions, type PoolOptions, type PoolStats } from './pool.ts';
+import { createPostgres } from './postgres.ts';
+import { FlotillaSqliteDialect, openSqlite } from './sqlite.ts';
 
 export interface DatabaseOptions {
   /** sqlite:<path> | sqlite::memory: | postgres://… | postgresql://… | mysql://… | mariadb://… */

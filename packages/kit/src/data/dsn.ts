@@ -7,7 +7,7 @@
  *   mysql://…    mariadb://…
  */
 import path from 'node:path';
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.ts';
 
 export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 

@@ -14,11 +14,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { ValidationError } from '../errors.js';
-import type { Database } from './database.js';
-import type { Dialect } from './dsn.js';
-import type { Migration } from './migrator.js';
-import { keyTextType, longTextType, timestampType, toDate } from './schema.js';
+import { ValidationError } from '../errors.ts';
+import type { Database } from './database.ts';
+import type { Dialect } from './dsn.ts';
+import type { Migration } from './migrator.ts';
+import { keyTextType, longTextType, timestampType, toDate } from './schema.ts';
 
 export const IDEMPOTENCY_TABLE = 'flotilla_idempotency_key';
 

@@ -1,8 +1,8 @@
 /** The data layer: one DSN, three dialects, migrations, error classification, idempotency keys. */
-export { parseDsn, redactDsn, type Dialect, type ParsedDsn } from './dsn.js';
-export { createDatabase, type Database, type DatabaseOptions } from './database.js';
-export type { PoolOptions, PoolStats } from './pool.js';
-export { isUniqueViolation, isForeignKeyViolation, isSerializationFailure, isUnavailable } from './errors.js';
+export { parseDsn, redactDsn, type Dialect, type ParsedDsn } from './dsn.ts';
+export { createDatabase, type Database, type DatabaseOptions } from './database.ts';
+export type { PoolOptions, PoolStats } from './pool.ts';
+export { isUniqueViolation, isForeignKeyViolation, isSerializationFailure, isUnavailable } from './errors.ts';
 export {
   migrate,
   migrationStatus,
@@ -13,7 +13,7 @@ export {
   type MigrationErrorReason,
   type MigrationState,
   type MigrationStatus,
-} from './migrator.js';
+} from './migrator.ts';
 export {
   timestampType,
   keyTextType,
@@ -23,7 +23,7 @@ export {
   toDateOrNull,
   fromDate,
   SQLITE_TIMESTAMP_TYPE,
-} from './schema.js';
+} from './schema.ts';
 export {
   IdempotencyStore,
   idempotencyMigration,
@@ -35,4 +35,4 @@ export {
   type Executor,
   type IdempotencyStoreOptions,
   type StoredResponse,
-} from './idempotency.js';
+} from './idempotency.ts';

@@ -6,10 +6,11 @@
  * advisory lock on PostgreSQL, GET_LOCK on MySQL, BEGIN IMMEDIATE on SQLite
  * (see sqlite.ts) — so replicas starting together apply each migration once.
  */
-import { Migrator, sql, type Kysely, type Migration as KyselyMigration } from 'kysely';
-import { FlotillaError } from '../errors.js';
-import type { Database } from './database.js';
-import type { Dialect } from './dsn.js';
+import { sql, type Kysely } from 'kysely';
+import { Migrator, type Migration as KyselyMigration } from 'kysely/migration';
+import { FlotillaError } from '../errors.ts';
+import type { Database } from './database.ts';
+import type { Dialect } from './dsn.ts';
 
 export interface Migration {
   /** Sortable and unique, e.g. '0001_create_users'. Migrations run in name order. */

@@ -2,8 +2,8 @@
 import { createRequire } from 'node:module';
 import type mysql from 'mysql2';
 import { CompiledQuery, MysqlDialect, type MysqlPool } from 'kysely';
-import { UnavailableError } from '../errors.js';
-import type { PoolStats, ResolvedPoolOptions } from './pool.js';
+import { UnavailableError } from '../errors.ts';
+import type { PoolStats, ResolvedPoolOptions } from './pool.ts';
 
 export interface MysqlTarget {
   host: string;

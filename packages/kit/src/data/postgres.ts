@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import type pg from 'pg';
 import { PostgresDialect } from 'kysely';
-import type { PoolStats, ResolvedPoolOptions } from './pool.js';
+import type { PoolStats, ResolvedPoolOptions } from './pool.ts';
 
 const INT8_OID = 20;
 

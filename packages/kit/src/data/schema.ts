@@ -11,7 +11,7 @@
  * `timestampType()` already come back as `Date` on all three dialects.
  */
 import { sql, type ColumnDataType, type Expression } from 'kysely';
-import type { Dialect } from './dsn.js';
+import type { Dialect } from './dsn.ts';
 
 /** The SQLite declared type used for timestamps: TEXT affinity, and recognised on read. */
 export const SQLITE_TIMESTAMP_TYPE = 'timestamp_text';

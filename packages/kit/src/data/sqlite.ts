@@ -22,7 +22,7 @@ import {
   type SqliteDialectConfig,
   type SqliteStatement,
 } from 'kysely';
-import { SQLITE_TIMESTAMP_TYPE, toDate } from './schema.js';
+import { SQLITE_TIMESTAMP_TYPE, toDate } from './schema.ts';
 
 export interface SqliteOpenOptions {
   filename: string;
@@ -32,7 +32,7 @@ export interface SqliteOpenOptions {
 /** Opens the file (creating its directory) with the pragmas every service wants. */
 export function openSqlite({ filename, busyTimeoutMs }: SqliteOpenOptions): BetterSqlite3.Database {
   if (filename !== ':memory:') fs.mkdirSync(path.dirname(filename), { recursive: true });
-  const raw = new BetterSqlite3(filename, { timeout: busyTimeoutMs });
+  const raw = loadingAddon(() => new BetterSqlite3(filename, { timeout: busyTimeoutMs }));
   try {
     raw.pragma('journal_mode = WAL'); // in-memory databases answer 'memory'; that is fine
     raw.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
@@ -43,6 +43,40 @@ export function openSqlite({ filename, busyTimeoutMs }: SqliteOpenOptions): Bett
     throw error;
   }
   return raw;
+}
+
+/** The Node-API version better-sqlite3's addon is built for; an older Node crashes loading it. */
+const SQLITE_ADDON_NAPI = 10;
+
+/**
+ * Why better-sqlite3's native addon cannot load in a Node with these versions,
+ * or undefined when it can. Checked before the first load: on a Node whose
+ * Node-API is too old the addon does not fail, it crashes the process.
+ */
+export function sqliteAddonMismatch(versions: { node: string; napi?: string | undefined }): string | undefined {
+  const napi = Number(versions.napi ?? 0);
+  if (napi >= SQLITE_ADDON_NAPI) return undefined;
+  return `SQLite (better-sqlite3) needs Node-API ${SQLITE_ADDON_NAPI} (Node.js 24, as pinned by Flotilla); this process runs Node.js v${versions.node} with Node-API ${napi}: start it with the pinned Node (npm start, or node_modules/.bin/node)`;
+}
+
+/**
+ * better-sqlite3 loads its native addon on first use. One built for another
+ * Node (a copied node_modules) fails there with ERR_DLOPEN_FAILED; say which
+ * Node runs and how to fix it.
+ */
+function loadingAddon<T>(open: () => T): T {
+  const mismatch = sqliteAddonMismatch(process.versions);
+  if (mismatch !== undefined) throw new Error(mismatch);
+  try {
+    return open();
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_DLOPEN_FAILED') throw error;
+    throw new Error(
+      `better-sqlite3's native addon does not load in Node.js ${process.version} (ABI ${process.versions.modules}, ${process.execPath}); ` +
+        'run `npm install` (or `npm rebuild better-sqlite3`) with the Node that runs Flotilla',
+      { cause: error },
+    );
+  }
 }
 
 export interface SqliteUsage {
@@ -71,8 +105,15 @@ export class FlotillaSqliteDialect extends SqliteDialect {
   }
 }
 
+/**
+ * SQLite has one connection, so callers take turns on it. The turn-taking is
+ * here rather than in Kysely (the adapter says the driver handles several
+ * callers) so that the queue can be counted: Kysely's own mutex is internal.
+ */
 class CountingSqliteDriver extends SqliteDriver {
   readonly #usage: SqliteUsage;
+  readonly #queue: Array<() => void> = [];
+  #busy = false;
 
   constructor(config: SqliteDialectConfig, usage: SqliteUsage) {
     super(config);
@@ -80,19 +121,26 @@ class CountingSqliteDriver extends SqliteDriver {
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
-    this.#usage.waiting++;
-    try {
-      const connection = await super.acquireConnection();
-      this.#usage.inUse = 1;
-      return connection;
-    } finally {
+    if (this.#busy) {
+      this.#usage.waiting++;
+      // releaseConnection hands the connection straight over: #busy stays true.
+      await new Promise<void>((resolve) => this.#queue.push(resolve));
       this.#usage.waiting--;
     }
+    this.#busy = true;
+    this.#usage.inUse = 1;
+    return super.acquireConnection();
   }
 
   override async releaseConnection(): Promise<void> {
-    this.#usage.inUse = 0;
     await super.releaseConnection();
+    const next = this.#queue.shift();
+    if (next !== undefined) {
+      next();
+      return;
+    }
+    this.#busy = false;
+    this.#usage.inUse = 0;
   }
 
   override async destroy(): Promise<void> {
@@ -102,6 +150,11 @@ class CountingSqliteDriver extends SqliteDriver {
 }
 
 class LockingSqliteAdapter extends SqliteAdapter {
+  /** CountingSqliteDriver queues callers itself; without this Kysely would add a second, uncounted queue in front. */
+  override get supportsMultipleConnections(): boolean {
+    return true;
+  }
+
   // Kysely runs all pending migrations on one connection between these two calls.
   override async acquireMigrationLock(db: Kysely<any>): Promise<void> {
     await sql`begin immediate`.execute(db);

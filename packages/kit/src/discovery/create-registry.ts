@@ -6,12 +6,12 @@
  * FLOTILLA_<SERVICE>__DISCOVERY__BACKEND=etcd.
  */
 import { join } from 'node:path';
-import type { DiscoverySettings } from './config.js';
-import { EtcdRegistry } from './etcd/etcd-registry.js';
-import { LocalRegistry } from './local/local-registry.js';
-import type { Registry } from './types.js';
+import type { DiscoverySettings } from './config.ts';
+import { EtcdRegistry } from './etcd/etcd-registry.ts';
+import { LocalRegistry } from './local/local-registry.ts';
+import type { Registry } from './types.ts';
 
-export { DiscoveryConfig, type DiscoverySettings } from './config.js';
+export { DiscoveryConfig, type DiscoverySettings } from './config.ts';
 
 export interface CreateRegistryOptions {
   /** Default `$FLOTILLA_ENV` or `dev`. */

@@ -10,10 +10,10 @@
  * failures) so slow instances are avoided and failing ones ejected. No
  * instance: the call rejects with NoInstanceError (an UnavailableError).
  */
-import type { GrpcTargetPicker } from '../grpc/client.js';
-import type { BalancerOptions } from './balancer/types.js';
-import { ServiceBalancers } from './service-balancers.js';
-import type { Registry } from './types.js';
+import type { GrpcTargetPicker } from '../grpc/client.ts';
+import type { BalancerOptions } from './balancer/types.ts';
+import { ServiceBalancers } from './service-balancers.ts';
+import type { Registry } from './types.ts';
 
 export interface DiscoveryResolverOptions extends Omit<BalancerOptions, 'port'> {
   /** How long the first calls wait for a service's first listing before failing with NoInstanceError (default 3000). */

@@ -4,8 +4,8 @@
  * what actually changed and tells listeners only about that, so a heartbeat
  * that rewrites an identical entry is silent.
  */
-import { sameInstance } from './instance.js';
-import type { Instance, InstanceChange, InstanceSet, InstanceSetStatus } from './types.js';
+import { sameInstance } from './instance.ts';
+import type { Instance, InstanceChange, InstanceSet, InstanceSetStatus } from './types.ts';
 
 type Listener = (change: InstanceChange) => void;
 

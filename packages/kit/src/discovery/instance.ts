@@ -1,7 +1,7 @@
 /** Building, validating and comparing Instance records. */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Instance, InstanceHealth, InstancePorts, InstanceSpec, InstanceUpdate } from './types.js';
+import type { Instance, InstanceHealth, InstancePorts, InstanceSpec, InstanceUpdate } from './types.ts';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 

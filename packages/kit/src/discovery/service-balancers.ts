@@ -3,9 +3,9 @@
  * name, made on first use and shared by every caller of that service. The
  * gRPC resolver bridge and the gateway's HTTP pools both stand on it.
  */
-import { createBalancer } from './balancer/balancer.js';
-import type { Balancer, BalancerOptions, PickedInstance } from './balancer/types.js';
-import type { InstancePorts, InstanceSet, Registry } from './types.js';
+import { createBalancer } from './balancer/balancer.ts';
+import type { Balancer, BalancerOptions, PickedInstance } from './balancer/types.ts';
+import type { InstancePorts, InstanceSet, Registry } from './types.ts';
 
 export interface ServiceBalancersOptions extends Omit<BalancerOptions, 'port'> {
   /** Protocol the callers speak: only instances with that port are picked. */

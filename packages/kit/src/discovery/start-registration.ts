@@ -4,7 +4,7 @@
  * If the registry cannot be reached, the service still starts: registration
  * carries on in the background and the wait is bounded by `waitMs`.
  */
-import type { InstanceHealth, InstanceSpec, Registration, Registry } from './types.js';
+import type { InstanceHealth, InstanceSpec, Registration, Registry } from './types.ts';
 
 interface RegistrationLogger {
   info(object: object, message: string): void;

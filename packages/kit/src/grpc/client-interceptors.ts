@@ -20,8 +20,8 @@ import {
   type StatusObject,
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { currentContext } from '../context.js';
-import { REQUEST_ID_METADATA_KEY } from './request-id.js';
+import { currentContext } from '../context.ts';
+import { REQUEST_ID_METADATA_KEY } from './request-id.ts';
 
 export interface OutboundInterceptorOptions {
   /** Deadline for calls that set none themselves (still capped by the caller's deadline). */

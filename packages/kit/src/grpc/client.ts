@@ -30,10 +30,10 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { createOutboundInterceptor } from './client-interceptors.js';
-import { toFlotillaError } from './error-mapping.js';
-import { createClientTelemetryInterceptor } from '../observability/grpc-telemetry.js';
-import { currentTelemetry, type ServiceTelemetry } from '../observability/telemetry.js';
+import { createOutboundInterceptor } from './client-interceptors.ts';
+import { toFlotillaError } from './error-mapping.ts';
+import { createClientTelemetryInterceptor } from '../observability/grpc-telemetry.ts';
+import { currentTelemetry, type ServiceTelemetry } from '../observability/telemetry.ts';
 
 /** One channel (one HTTP/2 connection set) per target, shared by every client of that target. */
 export class ChannelPool {

@@ -24,8 +24,8 @@ import {
   ValidationError,
   type ErrorCode,
   type FieldViolation,
-} from '../errors.js';
-import { decodeStatusDetails, encodeStatusDetails, STATUS_DETAILS_TRAILER, type StatusDetails } from './status-details.js';
+} from '../errors.ts';
+import { decodeStatusDetails, encodeStatusDetails, STATUS_DETAILS_TRAILER, type StatusDetails } from './status-details.ts';
 
 /** ErrorInfo.domain of errors raised by Flotilla services. */
 export const ERROR_DOMAIN = 'flotilla.dev';

@@ -12,10 +12,10 @@
  *   await users.getUser({ id });   // FlotillaError('circuit-open') when the breaker rejects
  */
 import type { Client, ServiceDefinition } from '@grpc/grpc-js';
-import { currentDeadline } from '../context.js';
-import { Deadline } from '../resilience/deadline.js';
-import type { Policy } from '../resilience/policy.js';
-import { createGrpcClient, type GeneratedClientConstructor, type GrpcCallOptions, type GrpcClient, type GrpcClientOptions, type PromiseClient, type UnaryMethod } from './client.js';
+import { currentDeadline } from '../context.ts';
+import { Deadline } from '../resilience/deadline.ts';
+import type { Policy } from '../resilience/policy.ts';
+import { createGrpcClient, type GeneratedClientConstructor, type GrpcCallOptions, type GrpcClient, type GrpcClientOptions, type PromiseClient, type UnaryMethod } from './client.ts';
 
 export type GrpcMethodName<C> = Extract<keyof PromiseClient<C>, string>;
 

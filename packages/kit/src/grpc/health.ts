@@ -20,12 +20,13 @@ import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 export const HEALTH_SERVICE_NAME = 'grpc.health.v1.Health';
 
 /** grpc.health.v1.HealthCheckResponse.ServingStatus */
-export enum ServingStatus {
-  UNKNOWN = 0,
-  SERVING = 1,
-  NOT_SERVING = 2,
-  SERVICE_UNKNOWN = 3,
-}
+export const ServingStatus = {
+  UNKNOWN: 0,
+  SERVING: 1,
+  NOT_SERVING: 2,
+  SERVICE_UNKNOWN: 3,
+} as const;
+export type ServingStatus = (typeof ServingStatus)[keyof typeof ServingStatus];
 
 interface HealthCheckRequest {
   service: string;
@@ -63,7 +64,7 @@ function decodeResponse(bytes: Buffer): HealthCheckResponse {
   const response: HealthCheckResponse = { status: ServingStatus.UNKNOWN };
   while (reader.pos < reader.len) {
     const [field, wireType] = reader.tag();
-    if (field === 1 && wireType === WireType.Varint) response.status = reader.int32();
+    if (field === 1 && wireType === WireType.Varint) response.status = reader.int32() as ServingStatus;
     else reader.skip(wireType, field);
   }
   return response;
@@ -96,16 +97,16 @@ interface Watcher {
  * every `pollIntervalMs` while any exist, and at once on `refresh()`.
  */
 export class HealthReporter {
+  private readonly readiness: () => boolean;
+  private readonly pollIntervalMs: number;
   private readonly known: Set<string>;
   private readonly watchers = new Set<Watcher>();
   private poller: NodeJS.Timeout | undefined;
   private shuttingDown = false;
 
-  constructor(
-    private readonly readiness: () => boolean,
-    serviceNames: Iterable<string>,
-    private readonly pollIntervalMs = 1000,
-  ) {
+  constructor(readiness: () => boolean, serviceNames: Iterable<string>, pollIntervalMs = 1000) {
+    this.readiness = readiness;
+    this.pollIntervalMs = pollIntervalMs;
     this.known = new Set(['', ...serviceNames]);
   }
 

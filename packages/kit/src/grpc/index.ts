@@ -1,6 +1,6 @@
 // @flotilla/kit/grpc: gRPC server and client factories and their interceptors.
-export { createGrpcServer, type GrpcServer, type GrpcServerOptions, type GrpcServiceRegistration, type ShutdownResult } from './server.js';
-export { unary, serverStreaming } from './handlers.js';
+export { createGrpcServer, type GrpcServer, type GrpcServerOptions, type GrpcServiceRegistration, type ShutdownResult } from './server.ts';
+export { unary, serverStreaming } from './handlers.ts';
 export {
   createGrpcClient,
   ChannelPool,
@@ -15,10 +15,10 @@ export {
   type PromiseClient,
   type UnaryMethod,
   type ServerStreamingMethod,
-} from './client.js';
-export { createOutboundInterceptor, type OutboundInterceptorOptions } from './client-interceptors.js';
-export { createGuardedGrpcClient, guardGrpcClient, type GuardOptions, type GrpcMethodName } from './guarded-client.js';
-export { createCallLogInterceptor, type CallLogOptions } from './server-interceptor.js';
+} from './client.ts';
+export { createOutboundInterceptor, type OutboundInterceptorOptions } from './client-interceptors.ts';
+export { createGuardedGrpcClient, guardGrpcClient, type GuardOptions, type GrpcMethodName } from './guarded-client.ts';
+export { createCallLogInterceptor, type CallLogOptions } from './server-interceptor.ts';
 export {
   toGrpcStatus,
   toFlotillaError,
@@ -29,7 +29,7 @@ export {
   VERSION_CONFLICT_REASON,
   INTERNAL_ERROR_MESSAGE,
   type GrpcErrorStatus,
-} from './error-mapping.js';
+} from './error-mapping.ts';
 export {
   encodeStatusDetails,
   decodeStatusDetails,
@@ -39,8 +39,8 @@ export {
   type StatusDetails,
   type BadRequestViolation,
   type ErrorInfo,
-} from './status-details.js';
-export { HEALTH_SERVICE_NAME, ServingStatus, HealthReporter, healthServiceDefinition } from './health.js';
-export { addReflection } from './reflection.js';
-export { REQUEST_ID_METADATA_KEY, ensureRequestId } from './request-id.js';
-export { MALFORMED_REQUEST_MESSAGE } from './server-handlers.js';
+} from './status-details.ts';
+export { HEALTH_SERVICE_NAME, ServingStatus, HealthReporter, healthServiceDefinition } from './health.ts';
+export { addReflection } from './reflection.ts';
+export { REQUEST_ID_METADATA_KEY, ensureRequestId } from './request-id.ts';
+export { MALFORMED_REQUEST_MESSAGE } from './server-handlers.ts';

@@ -20,16 +20,19 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { runWithContext, type RequestContext } from '../context.js';
-import { DeadlineExceededError, FlotillaError } from '../errors.js';
-import { toGrpcStatus } from './error-mapping.js';
-import { ensureRequestId } from './request-id.js';
+import { runWithContext, type RequestContext } from '../context.ts';
+import { DeadlineExceededError, FlotillaError } from '../errors.ts';
+import { toGrpcStatus } from './error-mapping.ts';
+import { ensureRequestId } from './request-id.ts';
 
 /** What the deserializer returns instead of throwing on bytes that are not a valid message. */
 type ServerStatusResponse = Partial<StatusObject>;
 
 class MalformedRequest {
-  constructor(readonly reason: string) {}
+  readonly reason: string;
+  constructor(reason: string) {
+    this.reason = reason;
+  }
 }
 
 export const MALFORMED_REQUEST_MESSAGE = 'The request message could not be decoded';

@@ -7,7 +7,7 @@
  */
 import { Metadata, ServerInterceptingCall, status as Status, type ServerInterceptor } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { ensureRequestId, REQUEST_ID_METADATA_KEY } from './request-id.js';
+import { ensureRequestId, REQUEST_ID_METADATA_KEY } from './request-id.ts';
 
 const SERVER_FAULTS = new Set<number>([Status.INTERNAL, Status.UNKNOWN, Status.DATA_LOSS, Status.UNIMPLEMENTED]);
 

@@ -6,12 +6,12 @@
  */
 import { Server, ServerCredentials, type ServerOptions, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { HEALTH_SERVICE_NAME, HealthReporter, healthServiceDefinition } from './health.js';
-import { addReflection } from './reflection.js';
-import { createCallLogInterceptor, splitPath } from './server-interceptor.js';
-import { wrapService } from './server-handlers.js';
-import { createServerTelemetryInterceptor } from '../observability/grpc-telemetry.js';
-import type { ServiceTelemetry } from '../observability/telemetry.js';
+import { HEALTH_SERVICE_NAME, HealthReporter, healthServiceDefinition } from './health.ts';
+import { addReflection } from './reflection.ts';
+import { createCallLogInterceptor, splitPath } from './server-interceptor.ts';
+import { wrapService } from './server-handlers.ts';
+import { createServerTelemetryInterceptor } from '../observability/grpc-telemetry.ts';
+import type { ServiceTelemetry } from '../observability/telemetry.ts';
 
 export interface GrpcServiceRegistration {
   /** A generated service definition, e.g. `GreeterServiceService` from '@flotilla/contracts/greeter'. */

@@ -1,5 +1,5 @@
 /** Optimistic concurrency over HTTP: a resource's version is its strong ETag. */
-import { PreconditionFailedError } from '../errors.js';
+import { PreconditionFailedError } from '../errors.ts';
 
 export function versionEtag(version: number): string {
   return `"${version}"`;

@@ -4,7 +4,7 @@
  * failed, so a load balancer stops sending traffic before users see errors.
  */
 import type { FastifyInstance } from 'fastify';
-import { PROBLEM_CONTENT_TYPE, problemType } from './problem.js';
+import { PROBLEM_CONTENT_TYPE, problemType } from './problem.ts';
 
 export type HealthCheck = () => Promise<void>;
 

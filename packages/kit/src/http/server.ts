@@ -7,16 +7,16 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { runWithContext } from '../context.js';
-import { FlotillaError } from '../errors.js';
-import { registerAccessLog } from './access-log.js';
-import { incomingRequestContext } from '../resilience/request-deadline.js';
-import { registerHttpTelemetry } from '../observability/http-telemetry.js';
-import type { ServiceTelemetry } from '../observability/telemetry.js';
-import { registerLoadShedding, type LoadSheddingOptions } from '../resilience/shedding/fastify.js';
-import { classifyError, PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
-import { typeboxValidatorCompiler } from './validation.js';
+import { runWithContext } from '../context.ts';
+import { FlotillaError } from '../errors.ts';
+import { registerAccessLog } from './access-log.ts';
+import { incomingRequestContext } from '../resilience/request-deadline.ts';
+import { registerHttpTelemetry } from '../observability/http-telemetry.ts';
+import type { ServiceTelemetry } from '../observability/telemetry.ts';
+import { registerLoadShedding, type LoadSheddingOptions } from '../resilience/shedding/fastify.ts';
+import { classifyError, PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
+import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts';
+import { typeboxValidatorCompiler } from './validation.ts';
 
 export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 

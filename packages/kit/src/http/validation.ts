@@ -7,8 +7,8 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from 'typebox';
 import Value from 'typebox/value';
-import { ValidationError, type FieldViolation } from '../errors.js';
-import { compileChecker } from '../schema-errors.js';
+import { ValidationError, type FieldViolation } from '../errors.ts';
+import { compileChecker } from '../schema-errors.ts';
 
 const PART_NAMES: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
 

@@ -11,10 +11,10 @@
  */
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { LogEvent, OperationNode, RootOperationNode } from 'kysely';
-import { parseDsn, type Dialect } from '../data/dsn.js';
-import type { DatabaseMetrics } from './metrics/database.js';
-import { serviceSpanScope } from './tracing/scope.js';
-import type { ServiceTracing } from './tracing/provider.js';
+import { parseDsn, type Dialect } from '../data/dsn.ts';
+import type { DatabaseMetrics } from './metrics/database.ts';
+import { serviceSpanScope } from './tracing/scope.ts';
+import type { ServiceTracing } from './tracing/provider.ts';
 
 /** `db.system.name` values of the semantic conventions. */
 export function dbSystemName(dialect: Dialect): string {

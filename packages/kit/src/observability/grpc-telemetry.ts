@@ -14,11 +14,11 @@
  */
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
 import { InterceptingCall, Metadata, ServerInterceptingCall, status as Status, type Interceptor, type ServerInterceptor } from '@grpc/grpc-js';
-import type { ServiceTelemetry } from './telemetry.js';
-import { SERVICE_SPAN_SCOPE, serviceSpanScope, type ServiceSpanScope } from './tracing/scope.js';
-import type { RpcMethodSeries } from './metrics/rpc.js';
-import type { AnomalyDetector } from './anomaly/detector.js';
-import { budgetFromDeadline, DEADLINE_BUDGET_ATTRIBUTE } from './deadline-budget.js';
+import type { ServiceTelemetry } from './telemetry.ts';
+import { SERVICE_SPAN_SCOPE, serviceSpanScope, type ServiceSpanScope } from './tracing/scope.ts';
+import type { RpcMethodSeries } from './metrics/rpc.ts';
+import type { AnomalyDetector } from './anomaly/detector.ts';
+import { budgetFromDeadline, DEADLINE_BUDGET_ATTRIBUTE } from './deadline-budget.ts';
 
 /** Codes that mean the server failed (the semantic conventions' list for server spans). */
 const SERVER_FAULTS = new Set<number>([Status.UNKNOWN, Status.DEADLINE_EXCEEDED, Status.UNIMPLEMENTED, Status.INTERNAL, Status.UNAVAILABLE, Status.DATA_LOSS]);

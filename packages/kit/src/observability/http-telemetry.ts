@@ -11,12 +11,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { methodLabel, UNMATCHED_ROUTE, type RouteSeries } from './metrics/http-server.js';
-import type { AnomalyDetector } from './anomaly/detector.js';
-import type { ServiceTelemetry } from './telemetry.js';
-import { LINKED_ROOT } from './tracing/linked-context.js';
-import { SERVICE_SPAN_SCOPE, type ServiceSpanScope } from './tracing/scope.js';
-import { budgetFromHeaders, DEADLINE_BUDGET_ATTRIBUTE } from './deadline-budget.js';
+import { methodLabel, UNMATCHED_ROUTE, type RouteSeries } from './metrics/http-server.ts';
+import type { AnomalyDetector } from './anomaly/detector.ts';
+import type { ServiceTelemetry } from './telemetry.ts';
+import { LINKED_ROOT } from './tracing/linked-context.ts';
+import { SERVICE_SPAN_SCOPE, type ServiceSpanScope } from './tracing/scope.ts';
+import { budgetFromHeaders, DEADLINE_BUDGET_ATTRIBUTE } from './deadline-budget.ts';
 
 export const ANOMALIES_PATH = '/admin/anomalies';
 /** Probes and scrapes: measured, but neither traced nor watched for anomalies. */
@@ -41,20 +41,26 @@ export interface RouteEntry {
  * once by `end(status)`. Methods live on the prototype: no closures per request.
  */
 export class HttpRequestTelemetry {
+  private readonly owner: HttpServerTelemetry;
+  private readonly entry: RouteEntry;
+  readonly method: string;
+  readonly route: string;
+  private readonly active: { dec(): void } | undefined;
+  private readonly startedAt: number;
   /** The SERVER span, when the request is traced. */
   span: Span | undefined;
   /** The context with the span active (undefined when not traced). */
   context: Context | undefined;
   private done = false;
 
-  constructor(
-    private readonly owner: HttpServerTelemetry,
-    private readonly entry: RouteEntry,
-    readonly method: string,
-    readonly route: string,
-    private readonly active: { dec(): void } | undefined,
-    private readonly startedAt: number,
-  ) {}
+  constructor(owner: HttpServerTelemetry, entry: RouteEntry, method: string, route: string, active: { dec(): void } | undefined, startedAt: number) {
+    this.owner = owner;
+    this.entry = entry;
+    this.method = method;
+    this.route = route;
+    this.active = active;
+    this.startedAt = startedAt;
+  }
 
   /** Runs `fn` with the request's span as the active span (so logs, queries and calls made in it are its children). */
   run<T>(fn: () => T): T {
@@ -93,10 +99,12 @@ export class HttpRequestTelemetry {
  *   res.once('close', () => request.end(res.writableFinished ? res.statusCode : 499));
  */
 export class HttpServerTelemetry {
+  private readonly telemetry: ServiceTelemetry;
   private readonly routes = new Map<string, RouteEntry>();
   private readonly metricsPath: string;
 
-  constructor(private readonly telemetry: ServiceTelemetry) {
+  constructor(telemetry: ServiceTelemetry) {
+    this.telemetry = telemetry;
     this.metricsPath = telemetry.settings.metrics.path;
   }
 

@@ -9,8 +9,8 @@
  */
 import { context, trace, isSpanContextValid } from '@opentelemetry/api';
 import { symbols, type Logger } from 'pino';
-import { currentContext } from '../context.js';
-import { serviceSpanScope } from './tracing/scope.js';
+import { currentContext } from '../context.ts';
+import { serviceSpanScope } from './tracing/scope.ts';
 
 const chindingsSym = symbols.chindingsSym;
 

@@ -5,8 +5,8 @@
  */
 import { ecsFormat } from '@elastic/ecs-pino-format';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import { redactUrlPassword } from '../config/secrets.js';
-import { correlationMixin } from './log-correlation.js';
+import { redactUrlPassword } from '../config/secrets.ts';
+import { correlationMixin } from './log-correlation.ts';
 
 export type { Logger } from 'pino';
 

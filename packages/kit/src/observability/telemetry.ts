@@ -10,16 +10,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import type { LogEvent } from 'kysely';
-import type { PoolStats } from '../data/pool.js';
-import { AnomalyMonitor } from './anomaly/monitor.js';
-import type { AnomalySettings, MetricsSettings, TracingSettings } from './config.js';
-import { databaseQueryLogger, databaseTarget, dbSystemName } from './database-telemetry.js';
-import { DatabaseMetrics } from './metrics/database.js';
-import { HttpServerMetrics } from './metrics/http-server.js';
-import { MetricsRegistry } from './metrics/registry.js';
-import { RpcClientMetrics, RpcServerMetrics } from './metrics/rpc.js';
-import { registerRuntimeMetrics, registerServiceInfo, type ServiceIdentity } from './metrics/runtime.js';
-import { createServiceTracing, type ServiceTracing } from './tracing/provider.js';
+import type { PoolStats } from '../data/pool.ts';
+import { AnomalyMonitor } from './anomaly/monitor.ts';
+import type { AnomalySettings, MetricsSettings, TracingSettings } from './config.ts';
+import { databaseQueryLogger, databaseTarget, dbSystemName } from './database-telemetry.ts';
+import { DatabaseMetrics } from './metrics/database.ts';
+import { HttpServerMetrics } from './metrics/http-server.ts';
+import { MetricsRegistry } from './metrics/registry.ts';
+import { RpcClientMetrics, RpcServerMetrics } from './metrics/rpc.ts';
+import { registerRuntimeMetrics, registerServiceInfo, type ServiceIdentity } from './metrics/runtime.ts';
+import { createServiceTracing, type ServiceTracing } from './tracing/provider.ts';
 
 export interface TelemetrySettings {
   metrics: MetricsSettings;

@@ -21,13 +21,13 @@
  *   open (2)       p ≥ openAt
  */
 import type { Logger } from 'pino';
-import { FlotillaError } from '../errors.js';
-import type { MetricsRegistry } from '../observability/metrics/registry.js';
-import { isUpstreamFailure } from './classify.js';
-import { systemClock, systemRandom, type Clock, type RandomSource } from './clock.js';
-import { breakerInstruments, type BreakerInstruments } from './metrics.js';
-import { executionContext, type ExecuteOptions, type ExecutionContext, type Operation, type Policy } from './policy.js';
-import { SlidingCounts } from './sliding-window.js';
+import { FlotillaError } from '../errors.ts';
+import type { MetricsRegistry } from '../observability/metrics/registry.ts';
+import { isUpstreamFailure } from './classify.ts';
+import { systemClock, systemRandom, type Clock, type RandomSource } from './clock.ts';
+import { breakerInstruments, type BreakerInstruments } from './metrics.ts';
+import { executionContext, invoke, type ExecuteOptions, type ExecutionContext, type Operation, type Policy } from './policy.ts';
+import { SlidingCounts } from './sliding-window.ts';
 
 export type BreakerState = 'closed' | 'throttling' | 'open';
 
@@ -154,19 +154,8 @@ export class AdaptiveBreaker implements Policy {
   execute<T>(fn: Operation<T>, options?: ExecuteOptions<T>): Promise<T> {
     const context = executionContext(options);
     const rejection = this.admit();
-    if (rejection !== undefined) {
-      if (context.fallback === undefined) return Promise.reject(rejection);
-      const fallback = context.fallback;
-      return new Promise<T>((resolve) => resolve(fallback(rejection) as T));
-    }
-    let call: Promise<T>;
-    try {
-      call = fn(context);
-    } catch (error) {
-      this.recordError(error, context);
-      return Promise.reject(error);
-    }
-    return call.then(
+    if (rejection !== undefined) return rejectedCall<T>(rejection, context);
+    return invoke(fn, context).then(
       (value) => {
         this.recordResult(value, context);
         return value;
@@ -269,6 +258,12 @@ export class AdaptiveBreaker implements Policy {
   #window(windowMs = this.#settings.windowMs): SlidingCounts<Counter> {
     return new SlidingCounts(COUNTERS, { windowMs, buckets: BUCKETS, clock: this.#clock });
   }
+}
+
+/** What a call the breaker rejected answers: the context's fallback (partial results), else the rejection. */
+export function rejectedCall<T>(rejection: FlotillaError, context: ExecutionContext): Promise<T> {
+  const fallback = context.fallback;
+  return fallback === undefined ? Promise.reject(rejection) : new Promise<T>((resolve) => resolve(fallback(rejection) as T));
 }
 
 function round(n: number): number {

@@ -10,10 +10,10 @@
  * config reload.
  */
 import type { Logger } from 'pino';
-import { FlotillaError } from '../errors.js';
-import type { MetricsRegistry } from '../observability/metrics/registry.js';
-import { bulkheadInstruments, type BulkheadInstruments } from './metrics.js';
-import { executionContext, type ExecuteOptions, type ExecutionContext, type Operation, type Policy } from './policy.js';
+import { FlotillaError } from '../errors.ts';
+import type { MetricsRegistry } from '../observability/metrics/registry.ts';
+import { bulkheadInstruments, type BulkheadInstruments } from './metrics.ts';
+import { executionContext, invoke, type ExecuteOptions, type ExecutionContext, type Operation, type Policy } from './policy.ts';
 
 export interface BulkheadSettings {
   /** Default 64. */
@@ -114,14 +114,7 @@ export class Bulkhead implements Policy {
   }
 
   #holding<T>(fn: Operation<T>, context: ExecutionContext): Promise<T> {
-    let call: Promise<T>;
-    try {
-      call = fn(context);
-    } catch (error) {
-      this.leave();
-      return Promise.reject(error);
-    }
-    return call.then(
+    return invoke(fn, context).then(
       (value) => {
         this.leave();
         return value;

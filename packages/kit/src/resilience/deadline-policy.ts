@@ -4,10 +4,10 @@
  * function gets a signal that fires at the deadline; if it ignores it, its
  * work is abandoned anyway and the caller gets `deadline-exceeded` on time.
  */
-import { Cancellation } from './cancellation.js';
-import { systemClock, type Clock } from './clock.js';
-import { Deadline } from './deadline.js';
-import { deriveContext, executionContext, type ExecuteOptions, type Operation, type Policy } from './policy.js';
+import { Cancellation } from './cancellation.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { Deadline } from './deadline.ts';
+import { deriveContext, executionContext, invoke, type ExecuteOptions, type Operation, type Policy } from './policy.ts';
 
 /** Node's timers overflow past this (about 24.8 days): such a deadline is never reached in practice. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -54,37 +54,28 @@ export class DeadlinePolicy implements Policy {
     const own = Cancellation.create();
     return new Promise<T>((resolve, reject) => {
       let settled = false;
-      const stop = (reason: unknown): void => {
-        if (settled) return;
+      /** True for the first of the three ways to end (timer, caller, the call itself): it clears the other two. */
+      const finish = (): boolean => {
+        if (settled) return false;
         settled = true;
         clearTimeout(timer);
         stopForwarding();
+        return true;
+      };
+      const stop = (reason: unknown): void => {
+        if (!finish()) return;
         own.abort(reason);
         reject(reason);
       };
       const ms = deadline.remaining();
       const timer = ms <= MAX_TIMER_MS ? setTimeout(() => stop(deadline.error(message)), ms) : undefined;
       const stopForwarding = caller.onAbort(stop);
-      let call: Promise<T>;
-      try {
-        call = fn(deriveContext(context, { cancellation: own, deadline }));
-      } catch (error) {
-        call = Promise.reject(error);
-      }
-      call.then(
+      invoke(fn, deriveContext(context, { cancellation: own, deadline })).then(
         (value) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          stopForwarding();
-          resolve(value);
+          if (finish()) resolve(value);
         },
         (error: unknown) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          stopForwarding();
-          reject(error);
+          if (finish()) reject(error);
         },
       );
     });

@@ -5,8 +5,8 @@
  * and leaves with every outbound call as the time *remaining*, so each hop
  * gets less than the one before it.
  */
-import { DeadlineExceededError, FlotillaError } from '../errors.js';
-import { NEVER_ABORTED, systemClock, type Clock } from './clock.js';
+import { DeadlineExceededError, FlotillaError } from '../errors.ts';
+import { NEVER_ABORTED, systemClock, type Clock } from './clock.ts';
 
 export const REQUEST_TIMEOUT_HEADER = 'x-request-timeout';
 export const GRPC_TIMEOUT_HEADER = 'grpc-timeout';

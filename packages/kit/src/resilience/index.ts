@@ -1,16 +1,15 @@
 // @flotilla/kit/resilience: deadlines, retries with budgets, adaptive breakers, bulkheads, fault injection.
-export { Deadline, REQUEST_TIMEOUT_HEADER, GRPC_TIMEOUT_HEADER, parseRequestTimeout, parseGrpcTimeout, formatGrpcTimeout, type HeaderBag } from './deadline.js';
-export { currentDeadline, deadlineOf } from '../context.js';
-export { incomingRequestContext } from './request-deadline.js';
-export { systemClock, systemRandom, sleep, type Clock, type RandomSource } from './clock.js';
-export { Cancellation } from './cancellation.js';
-export { executionContext, deriveContext, type ContextChanges, type Policy, type Operation, type ExecutionContext, type ExecuteOptions } from './policy.js';
-export { wrap, noopPolicy } from './wrap.js';
-export { fromCockatiel } from './cockatiel.js';
-export { DeadlinePolicy, type DeadlinePolicyOptions } from './deadline-policy.js';
-export { isIdempotentHttp, isRetryableError, isUpstreamFailure, isConnectionError, IDEMPOTENCY_KEY_HEADER } from './classify.js';
-export { RetryPolicy, RETRY_DEFAULTS, type RetryPolicyOptions, type RetrySettings, type RetryEvent, type RetryStop } from './retry-policy.js';
-export { RetryBudget, RETRY_BUDGET_DEFAULTS, type RetryBudgetOptions, type RetryBudgetStatus } from './retry-budget.js';
+export { Deadline, REQUEST_TIMEOUT_HEADER, GRPC_TIMEOUT_HEADER, parseRequestTimeout, parseGrpcTimeout, formatGrpcTimeout, type HeaderBag } from './deadline.ts';
+export { currentDeadline, deadlineOf } from '../context.ts';
+export { incomingRequestContext } from './request-deadline.ts';
+export { systemClock, systemRandom, sleep, type Clock, type RandomSource } from './clock.ts';
+export { Cancellation } from './cancellation.ts';
+export { executionContext, deriveContext, type ContextChanges, type Policy, type Operation, type ExecutionContext, type ExecuteOptions } from './policy.ts';
+export { wrap, noopPolicy } from './wrap.ts';
+export { DeadlinePolicy, type DeadlinePolicyOptions } from './deadline-policy.ts';
+export { isIdempotentHttp, isRetryableError, isUpstreamFailure, isConnectionError, IDEMPOTENCY_KEY_HEADER } from './classify.ts';
+export { RetryPolicy, RETRY_DEFAULTS, type RetryPolicyOptions, type RetrySettings, type RetryEvent, type RetryStop } from './retry-policy.ts';
+export { RetryBudget, RETRY_BUDGET_DEFAULTS, type RetryBudgetOptions, type RetryBudgetStatus } from './retry-budget.ts';
 export {
   AdaptiveBreaker,
   BREAKER_DEFAULTS,
@@ -20,12 +19,12 @@ export {
   type BreakerStatus,
   type BreakerStateChange,
   type BreakerRejection,
-} from './breaker.js';
-export { Bulkhead, BULKHEAD_DEFAULTS, type BulkheadOptions, type BulkheadSettings, type BulkheadStatus } from './bulkhead.js';
-export { FaultPolicy, type FaultPolicyOptions } from './fault/fault-policy.js';
-export { faultError, type FaultSpec, type FaultRules, type FaultAbort } from './fault/fault-spec.js';
-export { parseFaultHeader, faultFromHeaders, FAULT_HEADER, MAX_FAULT_DELAY_MS } from './fault/fault-header.js';
-export { faultInjectionAllowed, PROD_NAMESPACE, type FaultPermission, type FaultPermissionSettings } from './fault/permission.js';
+} from './breaker.ts';
+export { Bulkhead, BULKHEAD_DEFAULTS, type BulkheadOptions, type BulkheadSettings, type BulkheadStatus } from './bulkhead.ts';
+export { FaultPolicy, type FaultPolicyOptions } from './fault/fault-policy.ts';
+export { faultError, type FaultSpec, type FaultRules, type FaultAbort } from './fault/fault-spec.ts';
+export { parseFaultHeader, faultFromHeaders, FAULT_HEADER, MAX_FAULT_DELAY_MS } from './fault/fault-header.ts';
+export { faultInjectionAllowed, PROD_NAMESPACE, type FaultPermission, type FaultPermissionSettings } from './fault/permission.ts';
 export {
   ResilienceSettings,
   UpstreamPolicyConfig,
@@ -39,9 +38,9 @@ export {
   parseResilienceSettings,
   resolveUpstreamPolicy,
   type UpstreamPolicy,
-} from './guards/settings.js';
-export { UpstreamGuard, type UpstreamGuardOptions, type UpstreamSnapshot } from './guards/upstream-guard.js';
-export { UpstreamGuards, type UpstreamGuardsOptions, type ResilienceSnapshot } from './guards/upstream-guards.js';
-export { breakerInstruments, retryInstruments, bulkheadInstruments, faultInstruments } from './metrics.js';
-export * from './rate-limit/index.js';
-export * from './shedding/index.js';
+} from './guards/settings.ts';
+export { UpstreamGuard, type UpstreamGuardOptions, type UpstreamSnapshot } from './guards/upstream-guard.ts';
+export { UpstreamGuards, type UpstreamGuardsOptions, type ResilienceSnapshot } from './guards/upstream-guards.ts';
+export { breakerInstruments, retryInstruments, bulkheadInstruments, faultInstruments } from './metrics.ts';
+export * from './rate-limit/index.ts';
+export * from './shedding/index.ts';

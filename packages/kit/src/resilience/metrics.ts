@@ -6,7 +6,7 @@
  * and values.
  */
 import type { Counter, Gauge } from 'prom-client';
-import type { MetricsRegistry } from '../observability/metrics/registry.js';
+import type { MetricsRegistry } from '../observability/metrics/registry.ts';
 
 export interface BreakerInstruments {
   /** 0 closed, 1 throttling, 2 open. */

@@ -4,11 +4,11 @@
  * hands it an ExecutionContext — the signal to stop on, the deadline, the
  * attempt number. Policies nest with `wrap(outer, ..., inner)`.
  */
-import { currentContext, currentDeadline } from '../context.js';
-import type { FlotillaError } from '../errors.js';
-import { Cancellation } from './cancellation.js';
-import { Deadline } from './deadline.js';
-import type { FaultSpec } from './fault/fault-spec.js';
+import { currentContext, currentDeadline } from '../context.ts';
+import type { FlotillaError } from '../errors.ts';
+import { Cancellation } from './cancellation.ts';
+import { Deadline } from './deadline.ts';
+import type { FaultSpec } from './fault/fault-spec.ts';
 
 /** What a policy hands to the function it runs. */
 export interface ExecutionContext {
@@ -53,16 +53,34 @@ export interface Policy {
 
 /** A complete context: a policy handed one by an outer policy uses it as is. */
 class Execution implements ExecutionContext {
+  readonly cancellation: Cancellation;
+  readonly deadline: Deadline;
+  readonly attempt: number;
+  readonly idempotent: boolean;
+  readonly failureOf: ((result: unknown) => unknown) | undefined;
+  readonly fault: FaultSpec | undefined;
+  readonly fallback: ((error: FlotillaError) => unknown) | undefined;
+  readonly faultDelayMs: number;
+
   constructor(
-    readonly cancellation: Cancellation,
-    readonly deadline: Deadline,
-    readonly attempt: number,
-    readonly idempotent: boolean,
-    readonly failureOf: ((result: unknown) => unknown) | undefined,
-    readonly fault: FaultSpec | undefined,
-    readonly fallback: ((error: FlotillaError) => unknown) | undefined,
-    readonly faultDelayMs = 0,
-  ) {}
+    cancellation: Cancellation,
+    deadline: Deadline,
+    attempt: number,
+    idempotent: boolean,
+    failureOf: ((result: unknown) => unknown) | undefined,
+    fault: FaultSpec | undefined,
+    fallback: ((error: FlotillaError) => unknown) | undefined,
+    faultDelayMs = 0,
+  ) {
+    this.cancellation = cancellation;
+    this.deadline = deadline;
+    this.attempt = attempt;
+    this.idempotent = idempotent;
+    this.failureOf = failureOf;
+    this.fault = fault;
+    this.fallback = fallback;
+    this.faultDelayMs = faultDelayMs;
+  }
 
   get signal(): AbortSignal {
     return this.cancellation.signal;
@@ -103,6 +121,15 @@ export function deriveContext(base: ExecutionContext, changes: ContextChanges): 
     'fallback' in changes ? changes.fallback : base.fallback,
     changes.faultDelayMs ?? base.faultDelayMs,
   );
+}
+
+/** Runs `fn`; a synchronous throw becomes a rejected promise, as it would from an async function. */
+export function invoke<T>(fn: Operation<T>, context: ExecutionContext): Promise<T> {
+  try {
+    return fn(context);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** A complete context as the options of an inner policy's `execute`. */

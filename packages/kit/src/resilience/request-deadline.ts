@@ -11,8 +11,8 @@
  * context's `signal` then fires too: the work is abandoned, not finished for
  * nobody (an order written after the caller was told 504).
  */
-import { deadlineOf, type RequestContext } from '../context.js';
-import { Deadline, type HeaderBag } from './deadline.js';
+import { deadlineOf, type RequestContext } from '../context.ts';
+import { Deadline, type HeaderBag } from './deadline.ts';
 
 export function incomingRequestContext(requestId: string, headers: HeaderBag, options: { routeTimeoutMs?: number | undefined; clientGone?: AbortSignal | undefined } = {}): RequestContext {
   const deadline = Deadline.fromRequest(headers, options);

@@ -6,8 +6,8 @@
  * window), which lets a quiet upstream still retry its occasional failure.
  * Requests are first attempts only; every retry is counted when it is granted.
  */
-import { systemClock, type Clock } from './clock.js';
-import { SlidingCounts } from './sliding-window.js';
+import { systemClock, type Clock } from './clock.ts';
+import { SlidingCounts } from './sliding-window.ts';
 
 export interface RetryBudgetOptions {
   /** Retries allowed per request in the window (0..1). Default 0.2. */

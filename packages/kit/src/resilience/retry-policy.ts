@@ -8,12 +8,12 @@
  * another instance for it.
  */
 import type { Logger } from 'pino';
-import type { MetricsRegistry } from '../observability/metrics/registry.js';
-import { isRetryableError } from './classify.js';
-import { sleep as realSleep, systemRandom, type RandomSource } from './clock.js';
-import { retryInstruments, type RetryInstruments } from './metrics.js';
-import { deriveContext, executionContext, type ExecuteOptions, type ExecutionContext, type Operation, type Policy } from './policy.js';
-import type { RetryBudget } from './retry-budget.js';
+import type { MetricsRegistry } from '../observability/metrics/registry.ts';
+import { isRetryableError } from './classify.ts';
+import { sleep as realSleep, systemRandom, type RandomSource } from './clock.ts';
+import { retryInstruments, type RetryInstruments } from './metrics.ts';
+import { deriveContext, executionContext, invoke, type ExecuteOptions, type ExecutionContext, type Operation, type Policy } from './policy.ts';
+import type { RetryBudget } from './retry-budget.ts';
 
 export interface RetrySettings {
   /** Attempts in all, the first included. Default 3. */
@@ -92,19 +92,13 @@ export class RetryPolicy implements Policy {
   execute<T>(fn: Operation<T>, options?: ExecuteOptions<T>): Promise<T> {
     const context = executionContext(options);
     this.#budget?.recordRequest();
-    if (!context.idempotent || this.#settings.maxAttempts <= 1) return fn(context);
+    if (!context.idempotent || this.#settings.maxAttempts <= 1) return invoke(fn, context);
     return this.#attempt(fn, context, 1);
   }
 
   /** One attempt, and what follows it: its value, another attempt after a backoff, or the failure. */
   #attempt<T>(fn: Operation<T>, context: ExecutionContext, attempt: number): Promise<T> {
-    let call: Promise<T>;
-    try {
-      call = fn(attempt === 1 ? context : deriveContext(context, { attempt }));
-    } catch (error) {
-      call = Promise.reject(error);
-    }
-    return call.then(
+    return invoke(fn, attempt === 1 ? context : deriveContext(context, { attempt })).then(
       (value) => {
         const failure = context.failureOf?.(value);
         if (failure === undefined) {

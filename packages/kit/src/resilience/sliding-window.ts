@@ -5,7 +5,7 @@
  * bucket being filled). Running sums: O(1) to add and to read (amortised
  * over the buckets that expire); no timers.
  */
-import type { Clock } from './clock.js';
+import type { Clock } from './clock.ts';
 
 export class SlidingCounts<K extends string> {
   readonly windowMs: number;

@@ -3,7 +3,7 @@
  * next, in cockatiel's style. The standard order for an upstream is
  * deadline → bulkhead → breaker → retry → fault (see UpstreamGuard).
  */
-import { asOptions, executionContext, type ExecuteOptions, type ExecutionContext, type Operation, type Policy } from './policy.js';
+import { asOptions, executionContext, type ExecuteOptions, type ExecutionContext, type Operation, type Policy } from './policy.ts';
 
 export function wrap(...policies: Policy[]): Policy {
   return {

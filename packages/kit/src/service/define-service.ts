@@ -4,25 +4,25 @@
  * shutdown runs the same steps backwards within a bounded time.
  */
 import type { Static, TObject } from 'typebox';
-import type { BaseProperties } from '../config/base-schema.js';
-import { attachConfigReload, registerConfigStatusRoute, startConfigCentre } from '../config/centre/index.js';
-import { createDatabase, migrate, redactDsn } from '../data/index.js';
-import { registerHealthRoutes, type HealthCheck } from '../http/health.js';
-import { registerOpenApi } from '../http/openapi.js';
-import { Authenticator } from '../http/auth/authenticator.js';
-import { authSettingsProblems } from '../http/auth/compile-settings.js';
-import { ConfigError } from '../config/problems.js';
-import { registerAuth } from '../http/auth/fastify.js';
-import { createHttpServer, type HttpApp } from '../http/server.js';
-import { createLogger, drainLogger } from '../observability/logger.js';
-import { createServiceTelemetry, withTelemetry } from '../observability/telemetry.js';
-import { registerAnomaliesRoute, registerMetricsRoute } from '../observability/http-telemetry.js';
-import { followAnomalyConfig } from '../observability/anomaly/follow-config.js';
-import { runMain } from './main.js';
-import { createGrpcServer, type GrpcServer } from '../grpc/server.js';
-import { closeAll as closeGrpcChannels } from '../grpc/client.js';
-import { openServiceDiscovery } from './discovery.js';
-import type { DatabaseSettings, GrpcSettings, RunningService, ServiceContext, ServiceDatabase, ServiceDefinition, StartOptions } from './types.js';
+import type { BaseProperties } from '../config/base-schema.ts';
+import { attachConfigReload, registerConfigStatusRoute, startConfigCentre } from '../config/centre/index.ts';
+import { createDatabase, migrate, redactDsn } from '../data/index.ts';
+import { registerHealthRoutes, type HealthCheck } from '../http/health.ts';
+import { registerOpenApi } from '../http/openapi.ts';
+import { Authenticator } from '../http/auth/authenticator.ts';
+import { authSettingsProblems } from '../http/auth/compile-settings.ts';
+import { ConfigError } from '../config/problems.ts';
+import { registerAuth } from '../http/auth/fastify.ts';
+import { createHttpServer, type HttpApp } from '../http/server.ts';
+import { createLogger, drainLogger } from '../observability/logger.ts';
+import { createServiceTelemetry, withTelemetry } from '../observability/telemetry.ts';
+import { registerAnomaliesRoute, registerMetricsRoute } from '../observability/http-telemetry.ts';
+import { followAnomalyConfig } from '../observability/anomaly/follow-config.ts';
+import { runMain } from './main.ts';
+import { createGrpcServer, type GrpcServer } from '../grpc/server.ts';
+import { closeAll as closeGrpcChannels } from '../grpc/client.ts';
+import { openServiceDiscovery } from './discovery.ts';
+import type { DatabaseSettings, GrpcSettings, RunningService, ServiceContext, ServiceDatabase, ServiceDefinition, StartOptions } from './types.ts';
 
 export interface Service<C, Deps> {
   readonly name: string;

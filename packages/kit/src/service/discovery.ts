@@ -5,13 +5,13 @@
  * listeners are up and removed first thing on a graceful stop.
  */
 import { resolve } from 'node:path';
-import type { ConfigReload } from '../config/centre/reload.js';
-import type { DiscoverySettings } from '../discovery/config.js';
-import { createRegistry } from '../discovery/create-registry.js';
-import { discoveryResolver, type DiscoveryResolver } from '../discovery/grpc-resolver.js';
-import { ServiceBalancers } from '../discovery/service-balancers.js';
-import { startRegistration, type RunningRegistration } from '../discovery/start-registration.js';
-import type { InstancePorts, Registry } from '../discovery/types.js';
+import type { ConfigReload } from '../config/centre/reload.ts';
+import type { DiscoverySettings } from '../discovery/config.ts';
+import { createRegistry } from '../discovery/create-registry.ts';
+import { discoveryResolver, type DiscoveryResolver } from '../discovery/grpc-resolver.ts';
+import { ServiceBalancers } from '../discovery/service-balancers.ts';
+import { startRegistration, type RunningRegistration } from '../discovery/start-registration.ts';
+import type { InstancePorts, Registry } from '../discovery/types.ts';
 
 export interface ServiceDiscovery {
   readonly registry: Registry;

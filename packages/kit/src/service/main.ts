@@ -3,8 +3,8 @@
  * banner. The first SIGTERM/SIGINT drains gracefully; a second exits at once.
  */
 import { pathToFileURL } from 'node:url';
-import { ConfigError } from '../config/problems.js';
-import type { RunningService, StartOptions } from './types.js';
+import { ConfigError } from '../config/problems.ts';
+import type { RunningService, StartOptions } from './types.ts';
 
 /** Exit codes (sysexits.h) so supervisors can tell bad config from a crash. */
 export const EXIT_CODES = { ok: 0, failure: 1, config: 78, interrupted: 130 } as const;

@@ -1,15 +1,15 @@
 import type { Static, TObject } from 'typebox';
 import type { DestinationStream, Logger } from 'pino';
-import type { Database, Migration } from '../data/index.js';
-import type { HealthCheck } from '../http/health.js';
-import type { Authenticator } from '../http/auth/authenticator.js';
-import type { HttpApp } from '../http/server.js';
-import type { GrpcServiceRegistration } from '../grpc/server.js';
-import type { BaseProperties } from '../config/base-schema.js';
-import type { ServiceTelemetry } from '../observability/telemetry.js';
-import type { ConfigReload } from '../config/centre/reload.js';
-import type { DatabaseConfig, GrpcConfig } from '../config/base-schema.js';
-import type { ServiceDiscovery } from './discovery.js';
+import type { Database, Migration } from '../data/index.ts';
+import type { HealthCheck } from '../http/health.ts';
+import type { Authenticator } from '../http/auth/authenticator.ts';
+import type { HttpApp } from '../http/server.ts';
+import type { GrpcServiceRegistration } from '../grpc/server.ts';
+import type { BaseProperties } from '../config/base-schema.ts';
+import type { ServiceTelemetry } from '../observability/telemetry.ts';
+import type { ConfigReload } from '../config/centre/reload.ts';
+import type { DatabaseConfig, GrpcConfig } from '../config/base-schema.ts';
+import type { ServiceDiscovery } from './discovery.ts';
 
 /** Database handle as the kit opens it; a store narrows it with `db.withTables<T>()`. */
 export type ServiceDatabase = Database<{}>;

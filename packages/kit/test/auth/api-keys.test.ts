@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Authenticator, generateApiKey, hashApiKey, isAuthFailure, parseAuthSettings } from '@flotilla/kit/http';
-import { captureLogs } from '../support/log-capture.js';
+import { captureLogs } from '../support/log-capture.ts';
 import { createLogger } from '@flotilla/kit/observability';
 
 const ops = generateApiKey();

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Authenticator, createHttpServer, generateApiKey, IDENTITY_HEADER, parseAuthSettings, registerAuth, type HttpApp } from '@flotilla/kit/http';
 import { createLogger } from '@flotilla/kit/observability';
-import { captureLogs } from '../support/log-capture.js';
-import { goodClaims, hs256, mintJwt, nowSeconds, SECRET } from './support.js';
+import { captureLogs } from '../support/log-capture.ts';
+import { goodClaims, hs256, mintJwt, nowSeconds, SECRET } from './support.ts';
 
 const identitySecret = 'identity-secret-shared-by-gateway-and-services';
 const adminKey = generateApiKey();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
-import { HmacSha256 } from '../../src/http/auth/hmac-sha256.js';
+import { HmacSha256 } from '../../src/http/auth/hmac-sha256.ts';
 
 const keys = ['', 'k', 'identity-secret-shared-by-gateway-and-services', 'x'.repeat(64), 'y'.repeat(65), 'z'.repeat(200), 'clé-à-accents-🔑'];
 const messages = ['', 'v1.abc', 'é', '🚀'.repeat(10), 'm'.repeat(63), 'm'.repeat(64), 'n'.repeat(5_000), 'short again'];

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Authenticator, IDENTITY_HEADER, parseAuthSettings, signIdentity, verifyIdentityHeader, type Identity } from '@flotilla/kit/http';
-import { captureLogs } from '../support/log-capture.js';
+import { captureLogs } from '../support/log-capture.ts';
 import { createLogger } from '@flotilla/kit/observability';
-import { ManualClock } from './support.js';
+import { ManualClock } from './support.ts';
 
 const secret = 'identity-secret-shared-by-gateway-and-services';
 const identity: Identity = { subject: 'ada', roles: ['admin', 'reader'], method: 'jwt', claims: { email: 'ada@example.test', iss: 'x' } };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Authenticator, isAuthFailure, parseAuthSettings, type AuthenticateResult } from '@flotilla/kit/http';
-import { ecKey, goodClaims, JwksServer, ManualClock, mintJwt, rsaKey, tokenFor } from './support.js';
+import { ecKey, goodClaims, JwksServer, ManualClock, mintJwt, rsaKey, tokenFor } from './support.ts';
 
 const server = new JwksServer();
 let url = '';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Authenticator, isAuthFailure, parseAuthSettings, type AuthenticateResult, type Identity } from '@flotilla/kit/http';
-import { ecKey, goodClaims, hs256, mintJwt, nowSeconds, rsaKey, SECRET, tokenFor } from './support.js';
+import { ecKey, goodClaims, hs256, mintJwt, nowSeconds, rsaKey, SECRET, tokenFor } from './support.ts';
 
 const rsa = rsaKey('rsa-1');
 const ec = ecKey('ec-1');

@@ -7,10 +7,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { serviceConfig } from '../../src/config/index.js';
-import { defineService } from '../../src/service/index.js';
-import { IDENTITY_HEADER, signIdentity } from '../../src/http/index.js';
-import { captureLogs } from '../support/log-capture.js';
+import { serviceConfig } from '../../src/config/index.ts';
+import { defineService } from '../../src/service/index.ts';
+import { IDENTITY_HEADER, signIdentity } from '../../src/http/index.ts';
+import { captureLogs } from '../support/log-capture.ts';
 
 const SECRET = 'identity-secret-shared-with-the-gateway-for-tests';
 const dir = mkdtempSync(join(tmpdir(), 'flotilla-service-auth-'));

@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { ConfigError, maskConfig } from '@flotilla/kit/config';
 import { Authenticator, authSettingsProblems, generateApiKey, isAuthFailure, parseAuthSettings } from '@flotilla/kit/http';
-import { goodClaims, hs256, mintJwt, rsaKey, SECRET } from './support.js';
+import { goodClaims, hs256, mintJwt, rsaKey, SECRET } from './support.ts';
 
 const jwtBase = { issuer: 'https://issuer.test', audience: 'flotilla' };
 

@@ -80,7 +80,10 @@ export class JwksServer {
 
 /** A clock the test moves by hand (milliseconds). */
 export class ManualClock {
-  constructor(public now = Date.now()) {}
+  public now: number;
+  constructor(now = Date.now()) {
+    this.now = now;
+  }
   readonly read = (): number => this.now;
   advance(seconds: number): void {
     this.now += seconds * 1000;

@@ -14,8 +14,8 @@ import {
   toDate,
   type Database,
 } from '@flotilla/kit/data/index';
-import { testDialects } from '../../../../test/support/databases.js';
-import { closedPort, openFresh, until, type OpenedDatabase } from './helpers.js';
+import { testDialects } from '../../../../test/support/databases.ts';
+import { closedPort, openFresh, until, type OpenedDatabase } from './helpers.ts';
 
 interface Tables {
   item: { id: number; name: string; active: boolean; big: number; created_at: Date };

@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { UnavailableError } from '@flotilla/kit/errors';
 import { createDatabase, isForeignKeyViolation, isSerializationFailure, isUnavailable, isUniqueViolation, type Database } from '@flotilla/kit/data/index';
-import { testDialects } from '../../../../test/support/databases.js';
-import { openFresh, type OpenedDatabase } from './helpers.js';
+import { testDialects } from '../../../../test/support/databases.ts';
+import { openFresh, type OpenedDatabase } from './helpers.ts';
 
 /** A connection held open until `release()`, so two sessions can interleave statements. */
 interface Session {

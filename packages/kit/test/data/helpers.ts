@@ -1,7 +1,7 @@
 /** Shared bits for the data-layer suites. */
 import { createServer } from 'node:net';
 import { createDatabase, type Database, type DatabaseOptions } from '@flotilla/kit/data/index';
-import { createTestDatabase, type DialectName, type TestDatabase } from '../../../../test/support/databases.js';
+import { createTestDatabase, type DialectName, type TestDatabase } from '../../../../test/support/databases.ts';
 
 export interface OpenedDatabase<DB> {
   database: Database<DB>;

@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
 import { ValidationError } from '@flotilla/kit/errors';
 import { IdempotencyStore, idempotencyMigration, migrate, type Database, type Migration } from '@flotilla/kit/data/index';
-import { testDialects } from '../../../../test/support/databases.js';
-import { openFresh, type OpenedDatabase } from './helpers.js';
+import { testDialects } from '../../../../test/support/databases.ts';
+import { openFresh, type OpenedDatabase } from './helpers.ts';
 
 interface Tables {
   note: { id: string; text: string };

@@ -4,22 +4,23 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
 import { idempotencyMigration, migrate, MigrationError, migrationStatus, type Migration } from '@flotilla/kit/data/index';
-import { testDialects } from '../../../../test/support/databases.js';
-import { all, addWidgetColour, createWidgets } from './fixtures/migrations.js';
-import { openFresh, type OpenedDatabase } from './helpers.js';
+import { testDialects } from '../../../../test/support/databases.ts';
+import { all, addWidgetColour, createWidgets } from './fixtures/migrations.ts';
+import { openFresh, type OpenedDatabase } from './helpers.ts';
 
 const childScript = fileURLToPath(new URL('./fixtures/migrate-child.ts', import.meta.url));
 
 /** Runs migrate in a separate Node process; resolves with its parsed result. */
 function migrateInChild(dsn: string): Promise<{ applied: string[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@flotilla/source', '--import', 'tsx', childScript, dsn], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=@flotilla/source', childScript, dsn], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': by then all of stdout has been read.
+    child.on('close', (code) => {
       if (code === 0) resolve(JSON.parse(stdout.trim()) as { applied: string[] });
       else reject(new Error(`migrate child exited ${code}: ${stderr}`));
     });

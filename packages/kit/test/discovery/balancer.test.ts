@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createBalancer, NoInstanceError } from '../../src/discovery/balancer/index.js';
-import { instanceFromSpec } from '../../src/discovery/instance.js';
-import { LiveInstanceSet } from '../../src/discovery/instance-set.js';
-import type { Instance, InstanceSpec } from '../../src/discovery/types.js';
-import { UnavailableError } from '../../src/errors.js';
+import { createBalancer, NoInstanceError } from '../../src/discovery/balancer/index.ts';
+import { instanceFromSpec } from '../../src/discovery/instance.ts';
+import { LiveInstanceSet } from '../../src/discovery/instance-set.ts';
+import type { Instance, InstanceSpec } from '../../src/discovery/types.ts';
+import { UnavailableError } from '../../src/errors.ts';
 
 function instance(id: string, extra: Partial<InstanceSpec> = {}): Instance {
   return instanceFromSpec({ service: 'svc', id, address: '10.0.0.1', ports: { http: 8080, grpc: 9090 }, ...extra });

@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createBalancer } from '../../src/discovery/balancer/index.js';
-import { EtcdClient } from '../../src/discovery/etcd/client.js';
-import { EtcdRegistry } from '../../src/discovery/etcd/etcd-registry.js';
-import { startRegistration } from '../../src/discovery/start-registration.js';
-import { startEtcd } from '../../../../scripts/test-services/index.js';
-import { sharedEtcd, tempDir, waitUntil } from './support.js';
+import { createBalancer } from '../../src/discovery/balancer/index.ts';
+import { EtcdClient } from '../../src/discovery/etcd/client.ts';
+import { EtcdRegistry } from '../../src/discovery/etcd/etcd-registry.ts';
+import { startRegistration } from '../../src/discovery/start-registration.ts';
+import { startEtcd } from '../../../../scripts/test-services/index.ts';
+import { sharedEtcd, tempDir, waitUntil } from './support.ts';
 
 const etcdAvailable = sharedEtcd(); // the private etcd needs the same binary the harness provides
 
@@ -53,7 +53,7 @@ test('etcd stopped while traffic flows: zero failures, then registrations and wa
     }
   })();
 
-  await sleep(200);
+  await waitUntil(() => picks > 0, 'traffic flowing before the outage');
   const picksAtStop = picks;
   await etcd.stop();
   await waitUntil(() => set.status === 'stale', 'the watch to notice etcd is gone');
@@ -64,7 +64,8 @@ test('etcd stopped while traffic flows: zero failures, then registrations and wa
   const running_b = await startRegistration({ registry: serverB, instance: { service: 'orders', id: 'orders-b', address: '127.0.0.1', ports: { http: 2 } }, waitMs: 300 });
   assert.ok(Date.now() - started < 5000);
   assert.equal(running_b.registration, undefined);
-  await sleep(1500); // traffic keeps flowing on the last known set
+  // Traffic keeps flowing on the last known set: counted, not given a fixed time.
+  await waitUntil(() => picks - picksAtStop > 100, 'traffic on the last known set while etcd is down', 30_000);
   const picksDuringOutage = picks - picksAtStop;
 
   etcd = await startEtcd({ dir: dir.path, clientPort, peerPort, log: () => undefined });

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { EtcdClient } from '../../src/discovery/etcd/client.js';
-import { EtcdRegistry } from '../../src/discovery/etcd/etcd-registry.js';
-import type { InstanceChange } from '../../src/discovery/types.js';
-import { hostPort, sharedEtcd, spawnFixture, TcpProxy, waitUntil } from './support.js';
+import { EtcdClient } from '../../src/discovery/etcd/client.ts';
+import { EtcdRegistry } from '../../src/discovery/etcd/etcd-registry.ts';
+import type { InstanceChange } from '../../src/discovery/types.ts';
+import { hostPort, sharedEtcd, spawnFixture, TcpProxy, waitUntil } from './support.ts';
 
 const etcd = sharedEtcd();
 const child = join(import.meta.dirname, 'fixtures', 'register-child.ts');
@@ -114,6 +114,8 @@ describe('etcd registry', { skip: 'skip' in etcd ? etcd.skip : false }, () => {
     }, 'the key to be back');
     assert.equal(kvs[0]!.lease, server.leaseId);
     await waitUntil(() => set.snapshot().length === 1, 'watchers to see it again');
+    // The registry hears etcd's answer to its put on a connection of its own: its event is waited for, not assumed.
+    await waitUntil(() => events.filter((e) => e === 'registered').length >= 2, 'the registry to report the new registration');
     t.diagnostic(`re-registered ${Date.now() - revokedAt} ms after the revoke (ttl 3 s, keepalive every 1 s)`);
     assert.ok(changes.some((c) => c.removed.length === 1), 'the revoke was visible as a removal');
     assert.deepEqual(events.filter((e) => e !== 'unreachable'), ['registered', 'lease-lost', 'registered']);

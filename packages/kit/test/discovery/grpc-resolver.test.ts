@@ -2,13 +2,13 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { GreeterServiceClient } from '@flotilla/contracts/greeter';
-import { ChannelPool, createGrpcClient } from '../../src/grpc/index.js';
-import { discoveryResolver } from '../../src/discovery/grpc-resolver.js';
-import { LocalRegistry } from '../../src/discovery/local/local-registry.js';
-import { NoInstanceError } from '../../src/discovery/balancer/index.js';
-import { UnavailableError } from '../../src/errors.js';
-import { startGreeter } from '../grpc/helpers.js';
-import { tempDir, waitUntil } from './support.js';
+import { ChannelPool, createGrpcClient } from '../../src/grpc/index.ts';
+import { discoveryResolver } from '../../src/discovery/grpc-resolver.ts';
+import { LocalRegistry } from '../../src/discovery/local/local-registry.ts';
+import { NoInstanceError } from '../../src/discovery/balancer/index.ts';
+import { UnavailableError } from '../../src/errors.ts';
+import { startGreeter } from '../grpc/helpers.ts';
+import { tempDir, waitUntil } from './support.ts';
 
 const dirs: Array<{ remove(): void }> = [];
 after(() => dirs.forEach((d) => d.remove()));

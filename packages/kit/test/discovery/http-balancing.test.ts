@@ -8,10 +8,10 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LocalRegistry } from '../../src/discovery/local/local-registry.js';
-import { ServiceBalancers } from '../../src/discovery/service-balancers.js';
-import type { PickedInstance } from '../../src/discovery/balancer/types.js';
-import { tempDir, waitUntil } from './support.js';
+import { LocalRegistry } from '../../src/discovery/local/local-registry.ts';
+import { ServiceBalancers } from '../../src/discovery/service-balancers.ts';
+import type { PickedInstance } from '../../src/discovery/balancer/types.ts';
+import { tempDir, waitUntil } from './support.ts';
 
 const dirs: Array<{ remove(): void }> = [];
 after(() => dirs.forEach((d) => d.remove()));

@@ -1,11 +1,11 @@
 /** The local (file) registry: register once, watch, deregister, kill -9 and restart of a real process. */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { LocalRegistry } from '../../src/discovery/local/local-registry.js';
-import type { InstanceChange } from '../../src/discovery/types.js';
-import { spawnFixture, tempDir, waitUntil } from './support.js';
+import { LocalRegistry } from '../../src/discovery/local/local-registry.ts';
+import type { InstanceChange } from '../../src/discovery/types.ts';
+import { spawnFixture, tempDir, waitUntil } from './support.ts';
 
 const child = join(import.meta.dirname, 'fixtures', 'register-child.ts');
 const dirs: Array<{ remove(): void }> = [];
@@ -54,12 +54,15 @@ describe('local registry', () => {
   test('heartbeats that change nothing are not reported as changes', async () => {
     const dir = registryDir();
     const server = new LocalRegistry({ dir, namespace: 'test', ttlMs: 1000, heartbeatMs: 100, rescanMs: 100 });
-    await server.register({ service: 'quiet', address: '127.0.0.1', ports: { http: 1 } });
+    const registration = await server.register({ service: 'quiet', address: '127.0.0.1', ports: { http: 1 } });
     const set = server.watch('quiet');
     await waitUntil(() => set.snapshot().length === 1, 'the instance');
     let changes = 0;
     set.subscribe(() => (changes += 1));
-    await new Promise((resolve) => setTimeout(resolve, 800)); // several heartbeats and rescans
+    // Several heartbeats (each rewrites the entry, waking the watch) and the rescans between them, counted in the entry file.
+    const entry = join(dir, 'test', 'quiet', `${registration.instance.id}.json`);
+    const heartbeats = new Set<number>();
+    await waitUntil(() => heartbeats.add((JSON.parse(readFileSync(entry, 'utf8')) as { heartbeatAt: number }).heartbeatAt).size > 5, 'five more heartbeats');
     assert.equal(changes, 0);
     await server.close();
   });

@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import Value from 'typebox/value';
-import type { DiscoverySettings } from '../../src/discovery/create-registry.js';
-import { createRegistry, DiscoveryConfig } from '../../src/discovery/create-registry.js';
-import { EtcdRegistry } from '../../src/discovery/etcd/etcd-registry.js';
-import { LocalRegistry } from '../../src/discovery/local/local-registry.js';
-import { startRegistration } from '../../src/discovery/start-registration.js';
-import { tempDir } from './support.js';
+import type { DiscoverySettings } from '../../src/discovery/create-registry.ts';
+import { createRegistry, DiscoveryConfig } from '../../src/discovery/create-registry.ts';
+import { EtcdRegistry } from '../../src/discovery/etcd/etcd-registry.ts';
+import { LocalRegistry } from '../../src/discovery/local/local-registry.ts';
+import { startRegistration } from '../../src/discovery/start-registration.ts';
+import { tempDir } from './support.ts';
 
 const dirs: Array<{ remove(): void }> = [];
 after(() => dirs.forEach((d) => d.remove()));

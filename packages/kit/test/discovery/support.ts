@@ -48,7 +48,7 @@ export interface Child {
 
 /** Runs a TypeScript fixture as its own Node process. */
 export function spawnFixture(file: string, env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--conditions=@flotilla/source', '--import', 'tsx', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--conditions=@flotilla/source', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let stderr = '';
   let buffer = '';
@@ -89,12 +89,14 @@ export function spawnFixture(file: string, env: Record<string, string>): Child {
 
 /** A TCP proxy in front of a server; `cut()` drops every connection and refuses new ones until `restore()`. */
 export class TcpProxy {
+  private readonly target: { host: string; port: number };
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   #up = true;
   port = 0;
 
-  constructor(private readonly target: { host: string; port: number }) {
+  constructor(target: { host: string; port: number }) {
+    this.target = target;
     this.#server = createServer((client) => {
       if (!this.#up) return void client.destroy();
       const upstream = connect(this.target.port, this.target.host);

@@ -2,10 +2,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { GreeterServiceClient } from '@flotilla/contracts/greeter';
-import { runWithContext } from '../../src/context.js';
-import { DeadlineExceededError } from '../../src/errors.js';
-import { ChannelPool, createGrpcClient, REQUEST_ID_METADATA_KEY } from '../../src/grpc/index.js';
-import { startGreeter, waitFor, type RunningGreeter } from './helpers.js';
+import { runWithContext } from '../../src/context.ts';
+import { DeadlineExceededError } from '../../src/errors.ts';
+import { ChannelPool, createGrpcClient, REQUEST_ID_METADATA_KEY } from '../../src/grpc/index.ts';
+import { startGreeter, waitFor, type RunningGreeter } from './helpers.ts';
 
 describe('deadline and request-id propagation across two hops', () => {
   // client -> front (relays) -> back

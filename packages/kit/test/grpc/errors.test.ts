@@ -12,7 +12,7 @@ import {
   UnavailableError,
   UnprocessableError,
   ValidationError,
-} from '../../src/errors.js';
+} from '../../src/errors.ts';
 import {
   ChannelPool,
   codeForStatus,
@@ -24,8 +24,8 @@ import {
   serverStreaming,
   toGrpcStatus,
   unary,
-} from '../../src/grpc/index.js';
-import { captureLogger, startGreeter, type RunningGreeter } from './helpers.js';
+} from '../../src/grpc/index.ts';
+import { captureLogger, startGreeter, type RunningGreeter } from './helpers.ts';
 
 function rawCall(client: InstanceType<typeof GreeterServiceClient>, name: string): Promise<grpc.ServiceError> {
   return new Promise((resolve, reject) =>

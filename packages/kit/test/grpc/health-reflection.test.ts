@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { descriptorSet } from '@flotilla/contracts/descriptor-set';
-import { startGreeter, waitFor, type RunningGreeter } from './helpers.js';
+import { startGreeter, waitFor, type RunningGreeter } from './helpers.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const protoRoot = join(here, '../../../../proto');

@@ -3,9 +3,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino, type Logger } from 'pino';
 import { GreeterServiceClient, GreeterServiceService, type GreeterServiceServer } from '@flotilla/contracts/greeter';
-import { currentContext } from '../../src/context.js';
-import { ConflictError, FlotillaError, NotFoundError, UnprocessableError, ValidationError } from '../../src/errors.js';
-import { ChannelPool, createGrpcClient, createGrpcServer, unary, type GrpcServer, type GrpcServerOptions } from '../../src/grpc/index.js';
+import { currentContext } from '../../src/context.ts';
+import { ConflictError, FlotillaError, NotFoundError, UnprocessableError, ValidationError } from '../../src/errors.ts';
+import { ChannelPool, createGrpcClient, createGrpcServer, unary, type GrpcServer, type GrpcServerOptions } from '../../src/grpc/index.ts';
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number; requestId?: string };
 

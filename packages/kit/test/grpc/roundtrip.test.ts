@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { GreeterServiceClient, GreeterServiceService } from '@flotilla/contracts/greeter';
-import { ChannelPool, createGrpcClient, createGrpcServer, REQUEST_ID_METADATA_KEY } from '../../src/grpc/index.js';
-import { captureLogger, startGreeter, type RunningGreeter } from './helpers.js';
+import { ChannelPool, createGrpcClient, createGrpcServer, REQUEST_ID_METADATA_KEY } from '../../src/grpc/index.ts';
+import { captureLogger, startGreeter, type RunningGreeter } from './helpers.ts';
 
 const protoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../../../proto');
 

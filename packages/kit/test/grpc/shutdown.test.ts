@@ -6,9 +6,9 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { GreeterServiceClient } from '@flotilla/contracts/greeter';
-import { FlotillaError } from '../../src/errors.js';
-import { ChannelPool, createGrpcClient } from '../../src/grpc/index.js';
-import { startGreeter } from './helpers.js';
+import { FlotillaError } from '../../src/errors.ts';
+import { ChannelPool, createGrpcClient } from '../../src/grpc/index.ts';
+import { startGreeter } from './helpers.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '../../../..');
@@ -48,7 +48,7 @@ describe('graceful shutdown (in process)', () => {
 
 describe('graceful shutdown (child process)', () => {
   test('SIGTERM lets the in-flight call finish and the process exits cleanly', { timeout: 30_000 }, async () => {
-    const child = spawn(process.execPath, ['--conditions=@flotilla/source', '--import', 'tsx', join(here, 'fixtures/greeter-server.ts')], {
+    const child = spawn(process.execPath, ['--conditions=@flotilla/source', join(here, 'fixtures/greeter-server.ts')], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -61,7 +61,8 @@ describe('graceful shutdown (child process)', () => {
       messages.push(message);
       for (const waiter of [...waiters]) if (waiter.match(message)) waiter.resolve(message);
     });
-    const exited = once(child, 'exit');
+    // 'close', not 'exit': every line the process printed has been read by then.
+    const exited = once(child, 'close');
     const next = (match: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> => {
       const seen = messages.find(match);
       if (seen !== undefined) return Promise.resolve(seen);

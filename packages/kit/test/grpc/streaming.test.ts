@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { UserServiceClient, UserServiceService, type ListUsersRequest, type ListUsersResponse, type User } from '@flotilla/contracts/users';
-import { currentContext } from '../../src/context.js';
-import { NotFoundError, ValidationError } from '../../src/errors.js';
-import { ChannelPool, createGrpcClient, createGrpcServer, serverStreaming, type GrpcServer } from '../../src/grpc/index.js';
-import { captureLogger } from './helpers.js';
+import { currentContext } from '../../src/context.ts';
+import { NotFoundError, ValidationError } from '../../src/errors.ts';
+import { ChannelPool, createGrpcClient, createGrpcServer, serverStreaming, type GrpcServer } from '../../src/grpc/index.ts';
+import { captureLogger } from './helpers.ts';
 
 const created = new Date('2024-05-01T12:00:00.000Z');
 

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AnomalyDetector, AnomalyMonitor, median, medianAbsoluteDeviation, MetricsRegistry, type AnomalyTransition, type DetectorSettings } from '@flotilla/kit/observability';
 import { createLogger } from '@flotilla/kit/observability';
-import { captureLogs } from '../support/log-capture.js';
-import { valueOf, parseExposition } from './support/prom-text.js';
+import { captureLogs } from '../support/log-capture.ts';
+import { valueOf, parseExposition } from './support/prom-text.ts';
 
 const SETTINGS: DetectorSettings = {
   windowMs: 60_000,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { DEPLOY_DIR, run, toolPath } from './support/tools.js';
+import { DEPLOY_DIR, run, toolPath } from './support/tools.ts';
 
 const PROMETHEUS_DIR = join(DEPLOY_DIR, 'prometheus');
 

@@ -12,9 +12,9 @@ import { after, before, describe, test } from 'node:test';
 import { createHttpServer, type HttpApp } from '@flotilla/kit/http';
 import { AnomalyConfig, createLogger, createServiceTelemetry, MetricsConfig, TracingConfig, type ServiceTelemetry } from '@flotilla/kit/observability';
 import Value from 'typebox/value';
-import { captureLogs } from '../support/log-capture.js';
-import { SPAN_KIND, startOtlpReceiver, type OtlpReceiver } from './support/otlp-receiver.js';
-import { parseExposition, valueOf } from './support/prom-text.js';
+import { captureLogs } from '../support/log-capture.ts';
+import { SPAN_KIND, startOtlpReceiver, type OtlpReceiver } from './support/otlp-receiver.ts';
+import { parseExposition, valueOf } from './support/prom-text.ts';
 
 const BUDGET = 'flotilla.deadline.budget_ms';
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { runWithContext } from '@flotilla/kit';
 import { createHttpServer } from '@flotilla/kit/http';
 import { createLogger } from '@flotilla/kit/observability';
-import { captureLogs } from '../support/log-capture.js';
+import { captureLogs } from '../support/log-capture.ts';
 
 test('a line written while serving a request carries its request id; one outside carries none', () => {
   const logs = captureLogs();

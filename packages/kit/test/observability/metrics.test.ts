@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MetricsRegistry } from '@flotilla/kit/observability';
 import type { RunningService } from '@flotilla/kit';
-import { catalogOptions, defineCatalog } from './fixtures/catalog.js';
-import { scrape, select, valueOf, type Sample } from './support/prom-text.js';
-import { captureLogs } from '../support/log-capture.js';
+import { catalogOptions, defineCatalog } from './fixtures/catalog.ts';
+import { scrape, select, valueOf, type Sample } from './support/prom-text.ts';
+import { captureLogs } from '../support/log-capture.ts';
 
 describe('MetricsRegistry', () => {
   test('creating a metric twice returns the same one; a conflicting shape throws', () => {

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { context, createTraceState, diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Span } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { createServiceTracing, type ServiceTracing } from '@flotilla/kit/observability';
-import { fields, hex } from './support/protobuf-fields.js';
+import { fields, hex } from './support/protobuf-fields.ts';
 
 type Value = string | number | boolean | bigint | Value[] | null;
 

@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import type { RunningService } from '@flotilla/kit';
-import type { RunningPrometheus } from '../../../../scripts/test-services/prometheus.js';
-import { startShippedPrometheus } from './support/shipped-prometheus.js';
-import { captureLogs } from '../support/log-capture.js';
-import { catalogOptions, defineCatalog } from './fixtures/catalog.js';
-import { DEPLOY_DIR } from './support/tools.js';
+import type { RunningPrometheus } from '../../../../scripts/test-services/prometheus.ts';
+import { startShippedPrometheus } from './support/shipped-prometheus.ts';
+import { captureLogs } from '../support/log-capture.ts';
+import { catalogOptions, defineCatalog } from './fixtures/catalog.ts';
+import { DEPLOY_DIR } from './support/tools.ts';
 
 interface Vector {
   metric: Record<string, string>;

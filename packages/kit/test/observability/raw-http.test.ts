@@ -9,8 +9,8 @@ import { after, test } from 'node:test';
 import { trace, context } from '@opentelemetry/api';
 import { AnomalyConfig, createServiceTelemetry, httpServerTelemetry, MetricsConfig, TracingConfig } from '@flotilla/kit/observability';
 import Value from 'typebox/value';
-import { parseExposition, valueOf } from './support/prom-text.js';
-import { SPAN_KIND, startOtlpReceiver } from './support/otlp-receiver.js';
+import { parseExposition, valueOf } from './support/prom-text.ts';
+import { SPAN_KIND, startOtlpReceiver } from './support/otlp-receiver.ts';
 
 const receiver = await startOtlpReceiver();
 after(() => receiver.close());

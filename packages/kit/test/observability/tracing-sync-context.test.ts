@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { createServiceTracing, keepTracingContextSynchronous, type ServiceTracing } from '@flotilla/kit/observability';
-import { startOtlpReceiver, type OtlpReceiver } from './support/otlp-receiver.js';
+import { startOtlpReceiver, type OtlpReceiver } from './support/otlp-receiver.ts';
 
 let receiver: OtlpReceiver;
 let tracing: ServiceTracing;

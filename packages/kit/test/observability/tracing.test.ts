@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RunningService } from '@flotilla/kit';
-import { captureLogs, type CapturedLogs } from '../support/log-capture.js';
-import { catalogOptions, defineCatalog } from './fixtures/catalog.js';
-import { liesWithin, SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.js';
+import { captureLogs, type CapturedLogs } from '../support/log-capture.ts';
+import { catalogOptions, defineCatalog } from './fixtures/catalog.ts';
+import { liesWithin, SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.ts';
 
 type Running = RunningService<unknown, unknown>;
 

@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import { FlotillaError, NotFoundError, UnavailableError } from '@flotilla/kit';
 import { MetricsRegistry } from '@flotilla/kit/observability';
 import { AdaptiveBreaker, type BreakerStateChange } from '@flotilla/kit/resilience';
-import { parseExposition, valueOf } from '../observability/support/prom-text.js';
-import { FakeClock } from './support.js';
+import { parseExposition, valueOf } from '../observability/support/prom-text.ts';
+import { FakeClock } from './support.ts';
 
 const ok = async (): Promise<string> => 'ok';
 const down = async (): Promise<never> => {

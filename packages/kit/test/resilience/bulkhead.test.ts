@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import { DeadlineExceededError, FlotillaError } from '@flotilla/kit';
 import { MetricsRegistry } from '@flotilla/kit/observability';
 import { Bulkhead, Deadline } from '@flotilla/kit/resilience';
-import { parseExposition, valueOf } from '../observability/support/prom-text.js';
-import { deferred } from './support.js';
+import { parseExposition, valueOf } from '../observability/support/prom-text.ts';
+import { deferred } from './support.ts';
 
 /** Starts a call that holds its slot until `release` is resolved. */
 function hold(bulkhead: Bulkhead, options: Parameters<Bulkhead['execute']>[1] = {}) {

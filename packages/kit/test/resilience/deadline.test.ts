@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { currentDeadline, DeadlineExceededError, FlotillaError, runWithContext } from '@flotilla/kit';
 import { Deadline, DeadlinePolicy, formatGrpcTimeout, incomingRequestContext, parseGrpcTimeout, parseRequestTimeout, wrap } from '@flotilla/kit/resilience';
-import { deferred, FakeClock } from './support.js';
+import { deferred, FakeClock } from './support.ts';
 
 describe('Deadline', () => {
   test('from a request: the earliest of the route timeout, x-request-timeout and grpc-timeout', () => {

@@ -9,7 +9,7 @@ import { createGrpcServer, unary, type GrpcServer } from '@flotilla/kit/grpc';
 import { createHttpServer, PROBLEM_CONTENT_TYPE, type HttpApp } from '@flotilla/kit/http';
 import { createLogger } from '@flotilla/kit/observability';
 import { FaultPolicy, parseFaultHeader } from '@flotilla/kit/resilience';
-import { captureLogs } from '../support/log-capture.js';
+import { captureLogs } from '../support/log-capture.ts';
 
 /** A call to some upstream that the fault (as `x-flotilla-fault` spells it) stops first. */
 const policy = new FaultPolicy({ upstream: 'upstream' });

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { DeadlineExceededError, FlotillaError } from '@flotilla/kit';
 import { ConfigError } from '@flotilla/kit/config';
 import { Deadline, DeadlinePolicy, FaultPolicy, faultError, faultFromHeaders, faultInjectionAllowed, parseFaultHeader, parseResilienceSettings, wrap } from '@flotilla/kit/resilience';
-import { sequence } from './support.js';
+import { sequence } from './support.ts';
 
 const answer = async (): Promise<string> => 'answer';
 

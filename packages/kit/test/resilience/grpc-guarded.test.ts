@@ -10,8 +10,8 @@ import { ChannelPool, createGuardedGrpcClient } from '@flotilla/kit/grpc';
 import { createHttpServer, type HttpApp } from '@flotilla/kit/http';
 import { createLogger } from '@flotilla/kit/observability';
 import { UpstreamGuards } from '@flotilla/kit/resilience';
-import { startGreeter, type RunningGreeter } from '../grpc/helpers.js';
-import { captureLogs } from '../support/log-capture.js';
+import { startGreeter, type RunningGreeter } from '../grpc/helpers.ts';
+import { captureLogs } from '../support/log-capture.ts';
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {

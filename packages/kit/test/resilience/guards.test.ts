@@ -4,8 +4,8 @@ import { FlotillaError, UnavailableError } from '@flotilla/kit';
 import { ConfigError } from '@flotilla/kit/config';
 import { MetricsRegistry } from '@flotilla/kit/observability';
 import { DEFAULT_UPSTREAM_POLICY, resolveUpstreamPolicy, UpstreamGuards, type BreakerStateChange, type ResilienceSettings } from '@flotilla/kit/resilience';
-import { parseExposition, select } from '../observability/support/prom-text.js';
-import { FakeClock } from './support.js';
+import { parseExposition, select } from '../observability/support/prom-text.ts';
+import { FakeClock } from './support.ts';
 
 const down = async (): Promise<never> => {
   throw new UnavailableError('down');

@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { createLogger } from '../../src/observability/logger.js';
-import { MetricsRegistry } from '../../src/observability/metrics/registry.js';
-import { createRateLimiter, type RateLimitDecision } from '../../src/resilience/rate-limit/index.js';
-import { freePort, startRedis } from '../../../../scripts/test-services/index.js';
-import { tempDir, waitUntil } from '../discovery/support.js';
-import { captureLogs } from '../support/log-capture.js';
-import { redisBinary, uniquePrefix } from './rate-limit-support.js';
+import { createLogger } from '../../src/observability/logger.ts';
+import { MetricsRegistry } from '../../src/observability/metrics/registry.ts';
+import { createRateLimiter, type RateLimitDecision } from '../../src/resilience/rate-limit/index.ts';
+import { freePort, startRedis } from '../../../../scripts/test-services/index.ts';
+import { tempDir, waitUntil } from '../discovery/support.ts';
+import { captureLogs } from '../support/log-capture.ts';
+import { redisBinary, uniquePrefix } from './rate-limit-support.ts';
 
 type Fallback = 'local' | 'reject' | 'allow';
 

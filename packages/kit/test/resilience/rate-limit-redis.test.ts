@@ -9,9 +9,9 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Redis } from 'ioredis';
-import { createRateLimiter, type RateLimitDecision } from '../../src/resilience/rate-limit/index.js';
-import { waitUntil } from '../discovery/support.js';
-import { sharedRedis, uniquePrefix } from './rate-limit-support.js';
+import { createRateLimiter, type RateLimitDecision } from '../../src/resilience/rate-limit/index.ts';
+import { waitUntil } from '../discovery/support.ts';
+import { sharedRedis, uniquePrefix } from './rate-limit-support.ts';
 
 const redis = sharedRedis();
 const skip = 'skip' in redis ? redis.skip : false;
@@ -51,7 +51,7 @@ test('two processes share one limit through Redis (within 5 %)', { skip, timeout
   const prefix = uniquePrefix();
   const fixture = join(import.meta.dirname, 'fixtures', 'rate-limit-worker.ts');
   const workers = [0, 1].map(() => {
-    const child = spawn(process.execPath, ['--conditions=@flotilla/source', '--import', 'tsx', fixture], {
+    const child = spawn(process.execPath, ['--conditions=@flotilla/source', fixture], {
       env: { ...process.env, RL_REDIS_URL: url, RL_PREFIX: prefix, RL_CHECKS: '150', RL_LIMIT: '100' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -59,7 +59,8 @@ test('two processes share one limit through Redis (within 5 %)', { skip, timeout
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    const exited = once(child, 'exit');
+    // 'close', not 'exit': by then all of stdout has been read.
+    const exited = once(child, 'close');
     return { child, exited, out: () => out, err: () => err };
   });
   try {

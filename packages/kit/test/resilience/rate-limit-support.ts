@@ -1,6 +1,6 @@
 // Shared helpers of the rate-limit suites that need Redis.
 import { randomUUID } from 'node:crypto';
-import { redisServerBin } from '../../../../scripts/test-services/index.js';
+import { redisServerBin } from '../../../../scripts/test-services/index.ts';
 
 function missing(what: string): { skip: string } {
   if (process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1') throw new Error(`${what} is not available but FLOTILLA_TEST_REQUIRE_SERVICES=1: start the test servers (scripts/test-services)`);

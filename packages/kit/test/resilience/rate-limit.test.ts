@@ -5,14 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError } from '../../src/config/problems.js';
-import { createHttpServer } from '../../src/http/server.js';
-import { registerHealthRoutes } from '../../src/http/health.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { MetricsRegistry } from '../../src/observability/metrics/registry.js';
-import { createRateLimiter, parseRateLimitSettings, rateLimitedError, rateLimitKey, registerRateLimit } from '../../src/resilience/rate-limit/index.js';
-import { waitUntil } from '../discovery/support.js';
-import { captureLogs } from '../support/log-capture.js';
+import { ConfigError } from '../../src/config/problems.ts';
+import { createHttpServer } from '../../src/http/server.ts';
+import { registerHealthRoutes } from '../../src/http/health.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { MetricsRegistry } from '../../src/observability/metrics/registry.ts';
+import { createRateLimiter, parseRateLimitSettings, rateLimitedError, rateLimitKey, registerRateLimit } from '../../src/resilience/rate-limit/index.ts';
+import { waitUntil } from '../discovery/support.ts';
+import { captureLogs } from '../support/log-capture.ts';
 
 const tight = { policies: { tight: { limit: 3, windowSeconds: 60 } }, defaultPolicy: 'tight' };
 

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { currentContext, FlotillaError } from '@flotilla/kit';
 import { createHttpServer, type HttpApp } from '@flotilla/kit/http';
 import { createLogger } from '@flotilla/kit/observability';
-import { captureLogs } from '../support/log-capture.js';
+import { captureLogs } from '../support/log-capture.ts';
 
 describe('the request context when the client goes away', () => {
   let app: HttpApp;

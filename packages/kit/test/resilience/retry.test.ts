@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import { DeadlineExceededError, FlotillaError, NotFoundError, UnavailableError } from '@flotilla/kit';
 import { MetricsRegistry } from '@flotilla/kit/observability';
 import { Deadline, isIdempotentHttp, isRetryableError, RetryBudget, RetryPolicy, type RetryEvent } from '@flotilla/kit/resilience';
-import { parseExposition, valueOf } from '../observability/support/prom-text.js';
-import { FakeClock, sequence } from './support.js';
+import { parseExposition, valueOf } from '../observability/support/prom-text.ts';
+import { FakeClock, sequence } from './support.ts';
 
 /** A sleep that only moves the fake clock, recording each wait. */
 function fakeSleep(clock: FakeClock, waits: number[]) {

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { serviceConfig } from '../../src/config/base-schema.js';
-import { defineService } from '../../src/service/define-service.js';
-import { tempDir, waitUntil } from '../discovery/support.js';
-import { captureLogs } from '../support/log-capture.js';
+import { serviceConfig } from '../../src/config/base-schema.ts';
+import { defineService } from '../../src/service/define-service.ts';
+import { tempDir, waitUntil } from '../discovery/support.ts';
+import { captureLogs } from '../support/log-capture.ts';
 
 test('changing shedding.maxInFlight in the config centre applies live', { timeout: 60_000 }, async (t) => {
   const dir = tempDir('shed-reload');

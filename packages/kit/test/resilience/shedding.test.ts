@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
 import Value from 'typebox/value';
-import { createHttpServer } from '../../src/http/server.js';
-import { registerHealthRoutes } from '../../src/http/health.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { MetricsRegistry } from '../../src/observability/metrics/registry.js';
-import { isNeverShed, LoadShedder, loadShedderOf, parsePriority, SheddingConfig, type SheddingSettings } from '../../src/resilience/shedding/index.js';
-import { waitUntil } from '../discovery/support.js';
-import { captureLogs } from '../support/log-capture.js';
+import { createHttpServer } from '../../src/http/server.ts';
+import { registerHealthRoutes } from '../../src/http/health.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { MetricsRegistry } from '../../src/observability/metrics/registry.ts';
+import { isNeverShed, LoadShedder, loadShedderOf, parsePriority, SheddingConfig, type SheddingSettings } from '../../src/resilience/shedding/index.ts';
+import { waitUntil } from '../discovery/support.ts';
+import { captureLogs } from '../support/log-capture.ts';
 
 function settings(overrides: Partial<SheddingSettings> = {}): SheddingSettings {
   return { ...(Value.Default(SheddingConfig, {}) as SheddingSettings), ...overrides };

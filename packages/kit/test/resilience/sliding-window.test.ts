@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SlidingCounts } from '../../src/resilience/sliding-window.js';
+import { SlidingCounts } from '../../src/resilience/sliding-window.ts';
 
 function window(): { counts: SlidingCounts<'requests' | 'accepts'>; clock: { ms: number } } {
   const clock = { ms: 1_000_000 };

@@ -2,7 +2,10 @@
 import type { Clock, RandomSource } from '@flotilla/kit/resilience';
 
 export class FakeClock implements Clock {
-  constructor(private time = 1_700_000_000_000) {}
+  private time: number;
+  constructor(time = 1_700_000_000_000) {
+    this.time = time;
+  }
   now(): number {
     return this.time;
   }

@@ -8,8 +8,8 @@ import { currentContext, DeadlineExceededError, FlotillaError, UnavailableError 
 import { createHttpServer, type HttpApp } from '@flotilla/kit/http';
 import { createLogger, MetricsRegistry } from '@flotilla/kit/observability';
 import { sleep as abortableSleep, UpstreamGuards, type BreakerStateChange, type ExecutionContext } from '@flotilla/kit/resilience';
-import { parseExposition, valueOf } from '../observability/support/prom-text.js';
-import { captureLogs } from '../support/log-capture.js';
+import { parseExposition, valueOf } from '../observability/support/prom-text.ts';
+import { captureLogs } from '../support/log-capture.ts';
 
 type Mode = 'ok' | 'fail' | 'hold';
 

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fallback, handleAll, timeout, TimeoutStrategy } from 'cockatiel';
-import { UnavailableError } from '@flotilla/kit';
-import { Deadline, fromCockatiel, RetryPolicy, wrap, type ExecuteOptions, type Operation, type Policy } from '@flotilla/kit/resilience';
-import { FakeClock } from './support.js';
+import { Deadline, wrap, type ExecuteOptions, type Operation, type Policy } from '@flotilla/kit/resilience';
+import { FakeClock } from './support.ts';
 
 /** A policy that records when it is entered and left. */
 function tracer(name: string, log: string[]): Policy {
@@ -30,26 +28,5 @@ describe('wrap', () => {
     }, { idempotent: true, deadline });
     assert.deepEqual(log, ['a>', 'b>', 'call', '<b', '<a']);
     assert.deepEqual(seen, { idempotent: true, deadline, attempt: 1 });
-  });
-});
-
-describe('fromCockatiel', () => {
-  test('a cockatiel fallback around our retry answers when the retries are spent', async () => {
-    let calls = 0;
-    const policy = wrap(fromCockatiel(fallback(handleAll, 'cached')), new RetryPolicy({ maxAttempts: 2, sleep: async () => undefined }));
-    const answer = await policy.execute(async () => {
-      calls++;
-      throw new UnavailableError('down');
-    }, { idempotent: true });
-    assert.equal(answer, 'cached');
-    assert.equal(calls, 2);
-  });
-
-  test('a cockatiel timeout hands the call a signal that fires', async () => {
-    const policy = fromCockatiel(timeout(20, TimeoutStrategy.Cooperative));
-    const aborted = await policy.execute(
-      ({ signal }) => new Promise<boolean>((resolve) => signal.addEventListener('abort', () => resolve(true), { once: true })),
-    );
-    assert.equal(aborted, true);
   });
 });

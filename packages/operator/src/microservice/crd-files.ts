@@ -1,7 +1,7 @@
 // The CRD files as they should be on disk (shared by the generator and its staleness test).
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { microserviceCrd } from './crd.js';
+import { microserviceCrd } from './crd.ts';
 
 const crdDir = fileURLToPath(new URL('../../../../deploy/kubernetes/crds/', import.meta.url));
 

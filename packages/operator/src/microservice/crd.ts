@@ -1,8 +1,8 @@
 // Builds the Microservice CustomResourceDefinition from the TypeBox schemas. TypeBox emits
 // JSON Schema; a CRD needs a *structural* OpenAPI v3 schema, so records become
 // additionalProperties and literal unions become enums.
-import { GROUP, MicroserviceSpecSchema, MicroserviceStatusSchema, VERSION } from './types.js';
-import { Resources, type ResourceType } from '../runtime/resources.js';
+import { GROUP, MicroserviceSpecSchema, MicroserviceStatusSchema, VERSION } from './types.ts';
+import { Resources, type ResourceType } from '../runtime/resources.ts';
 
 export const MicroserviceResource: ResourceType = { group: GROUP, version: VERSION, plural: 'microservices', kind: 'Microservice', namespaced: true };
 

@@ -3,17 +3,17 @@
 // autoscaling is turned off, and writes status (conditions + observedGeneration) through
 // the status subresource. Deletion is left to the garbage collector via ownerReferences.
 import type { Logger } from 'pino';
-import type { KubeClient } from '../runtime/client.js';
-import type { Controller, ReconcileRequest, Reconciler } from '../runtime/controller.js';
-import { isNotFound, KubeApiError } from '../runtime/errors.js';
-import type { EventRecorder } from '../runtime/events.js';
-import { controllerOf, objectKey, type KubeObject } from '../runtime/objects.js';
-import { Resources } from '../runtime/resources.js';
-import { MicroserviceResource } from './crd.js';
-import { hasDrifted } from './drift.js';
-import { renderAll } from './render.js';
-import { computeStatus, statusChanged } from './status.js';
-import type { Microservice } from './types.js';
+import type { KubeClient } from '../runtime/client.ts';
+import type { Controller, ReconcileRequest, Reconciler } from '../runtime/controller.ts';
+import { isNotFound, KubeApiError } from '../runtime/errors.ts';
+import type { EventRecorder } from '../runtime/events.ts';
+import { controllerOf, objectKey, type KubeObject } from '../runtime/objects.ts';
+import { Resources } from '../runtime/resources.ts';
+import { MicroserviceResource } from './crd.ts';
+import { hasDrifted } from './drift.ts';
+import { renderAll } from './render.ts';
+import { computeStatus, statusChanged } from './status.ts';
+import type { Microservice } from './types.ts';
 
 export interface MicroserviceReconcilerDeps {
   client: KubeClient;
@@ -28,7 +28,11 @@ function reasonOf(error: unknown): string {
 }
 
 export class MicroserviceReconciler implements Reconciler {
-  constructor(private readonly deps: MicroserviceReconcilerDeps) {}
+  private readonly deps: MicroserviceReconcilerDeps;
+
+  constructor(deps: MicroserviceReconcilerDeps) {
+    this.deps = deps;
+  }
 
   private cached(kind: string, key: string): KubeObject | undefined {
     return this.deps.controller.owned.get(kind)?.cache.get(key);

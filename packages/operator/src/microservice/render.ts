@@ -2,10 +2,10 @@
 // server-side apply. Fields we do not set stay with whoever owns them (e.g. the HPA owns
 // Deployment replicas when autoscaling is on, so we leave replicas out then).
 import { createHash } from 'node:crypto';
-import type { KubeObject } from '../runtime/objects.js';
-import { controllerReference } from '../runtime/owners.js';
-import { apiVersionOf, Resources, type ResourceType } from '../runtime/resources.js';
-import type { Microservice } from './types.js';
+import type { KubeObject } from '../runtime/objects.ts';
+import { controllerReference } from '../runtime/owners.ts';
+import { apiVersionOf, Resources, type ResourceType } from '../runtime/resources.ts';
+import type { Microservice } from './types.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'flotilla-operator';

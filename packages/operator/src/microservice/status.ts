@@ -1,7 +1,7 @@
 // Microservice status from its Deployment: readiness counts and the four conditions.
-import { setCondition, type Condition } from '../runtime/conditions.js';
-import type { KubeObject } from '../runtime/objects.js';
-import { ConditionTypes, type Microservice, type MicroserviceStatus } from './types.js';
+import { setCondition, type Condition } from '../runtime/conditions.ts';
+import type { KubeObject } from '../runtime/objects.ts';
+import { ConditionTypes, type Microservice, type MicroserviceStatus } from './types.ts';
 
 interface DeploymentLike extends KubeObject {
   spec?: { replicas?: number };

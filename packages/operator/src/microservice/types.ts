@@ -2,8 +2,8 @@
 // OpenAPI validation is generated from these (scripts: npm run generate:crds), so the
 // types the reconciler uses and what the API server enforces cannot drift apart.
 import { Type, type Static } from 'typebox';
-import type { Condition } from '../runtime/conditions.js';
-import type { KubeObject } from '../runtime/objects.js';
+import type { Condition } from '../runtime/conditions.ts';
+import type { KubeObject } from '../runtime/objects.ts';
 
 export const GROUP = 'flotilla.dev';
 export const VERSION = 'v1alpha1';

@@ -1,6 +1,6 @@
 // The informer's local copy of objects, by "namespace/name" key, with secondary indexes
 // (namespace, controlling owner, and any custom ones) kept up to date on every change.
-import { controllerOf, objectKey, type KubeObject } from './objects.js';
+import { controllerOf, objectKey, type KubeObject } from './objects.ts';
 
 /** Maps an object to the index values it is filed under. */
 export type IndexFunction<T> = (obj: T) => string[];

@@ -2,10 +2,10 @@
 // client, JSON in and out, errors as KubeApiError, and watch streams as async iterables.
 import { readFileSync } from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
-import type { ClusterConnection } from './connection.js';
-import { KubeApiError } from './errors.js';
-import type { KubeObject, ObjectList, WatchEvent } from './objects.js';
-import { collectionPath, objectPath, type ResourceType } from './resources.js';
+import type { ClusterConnection } from './connection.ts';
+import { KubeApiError } from './errors.ts';
+import type { KubeObject, ObjectList, WatchEvent } from './objects.ts';
+import { collectionPath, objectPath, type ResourceType } from './resources.ts';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 

@@ -2,15 +2,15 @@
 // queue of primary keys, and N workers calling the reconciler. Level-triggered: the
 // reconciler gets a key, never an event, and reads the current state from the caches.
 import type { Logger } from 'pino';
-import type { KubeClient } from './client.js';
-import { Informer, type InformerOptions } from './informer.js';
-import type { OperatorMetrics } from './metrics.js';
-import { objectKey, splitKey, type KubeObject } from './objects.js';
-import { ownerKey } from './owners.js';
-import { generationChanged, type UpdatePredicate } from './predicates.js';
-import { defaultControllerRateLimiter } from './rate-limiter.js';
-import type { ResourceType } from './resources.js';
-import { WorkQueue } from './workqueue.js';
+import type { KubeClient } from './client.ts';
+import { Informer, type InformerOptions } from './informer.ts';
+import type { OperatorMetrics } from './metrics.ts';
+import { objectKey, splitKey, type KubeObject } from './objects.ts';
+import { ownerKey } from './owners.ts';
+import { generationChanged, type UpdatePredicate } from './predicates.ts';
+import { defaultControllerRateLimiter } from './rate-limiter.ts';
+import type { ResourceType } from './resources.ts';
+import { WorkQueue } from './workqueue.ts';
 
 export interface ReconcileRequest {
   key: string;
@@ -48,6 +48,7 @@ export interface ControllerOptions {
 }
 
 export class Controller {
+  private readonly options: ControllerOptions;
   readonly name: string;
   readonly queue: WorkQueue;
   readonly primary: Informer<KubeObject>;
@@ -58,7 +59,8 @@ export class Controller {
   private active = false;
   private readonly log: Logger;
 
-  constructor(private readonly options: ControllerOptions) {
+  constructor(options: ControllerOptions) {
+    this.options = options;
     this.name = options.name;
     this.log = options.log.child({ controller: options.name });
     this.queue = new WorkQueue(options.name, defaultControllerRateLimiter(), options.metrics.workqueue);

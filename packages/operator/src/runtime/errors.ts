@@ -1,6 +1,6 @@
 // Errors from the API server, with the HTTP status and the Status reason kept so callers
 // can branch on them (404, 409, 410 ...).
-import type { Status } from './objects.js';
+import type { Status } from './objects.ts';
 
 export class KubeApiError extends Error {
   readonly code = 'kube-api';

@@ -2,22 +2,26 @@
 // the same event for the same object bumps the count of the existing Event instead of
 // creating a new one. Recording never fails the caller: errors are logged.
 import type { Logger } from 'pino';
-import type { KubeClient } from './client.js';
-import { isNotFound } from './errors.js';
-import type { KubeObject } from './objects.js';
-import { Resources } from './resources.js';
+import type { KubeClient } from './client.ts';
+import { isNotFound } from './errors.ts';
+import type { KubeObject } from './objects.ts';
+import { Resources } from './resources.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
 export class EventRecorder {
+  private readonly client: KubeClient;
+  private readonly component: string;
+  private readonly instance: string;
+  private readonly log: Logger;
   private readonly recent = new Map<string, { name: string; count: number; at: number }>();
 
-  constructor(
-    private readonly client: KubeClient,
-    private readonly component: string,
-    private readonly instance: string,
-    private readonly log: Logger,
-  ) {}
+  constructor(client: KubeClient, component: string, instance: string, log: Logger) {
+    this.client = client;
+    this.component = component;
+    this.instance = instance;
+    this.log = log;
+  }
 
   record(obj: KubeObject, type: EventType, reason: string, message: string): void {
     void this.write(obj, type, reason, message).catch((error: unknown) => {

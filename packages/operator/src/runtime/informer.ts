@@ -4,12 +4,12 @@
 // A handler that throws (or rejects) gets the same event again after a backoff: errors
 // are never lost and never become unhandled rejections.
 import type { Logger } from 'pino';
-import { Backoff } from './backoff.js';
-import { IndexedCache, type IndexFunction } from './cache.js';
-import type { KubeClient } from './client.js';
-import { objectKey, type KubeObject } from './objects.js';
-import { Reflector, type ReflectorHealth, type ReflectorOptions, type ReflectorSink } from './reflector.js';
-import type { ResourceType } from './resources.js';
+import { Backoff } from './backoff.ts';
+import { IndexedCache, type IndexFunction } from './cache.ts';
+import type { KubeClient } from './client.ts';
+import { objectKey, type KubeObject } from './objects.ts';
+import { Reflector, type ReflectorHealth, type ReflectorOptions, type ReflectorSink } from './reflector.ts';
+import type { ResourceType } from './resources.ts';
 
 export interface EventHandler<T extends KubeObject> {
   onAdd?(obj: T): void | Promise<void>;

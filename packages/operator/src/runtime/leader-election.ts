@@ -6,11 +6,11 @@
 // so a standby takes over at once instead of after the lease expires.
 import type { Logger } from 'pino';
 import type { Gauge } from 'prom-client';
-import { sleep } from './backoff.js';
-import type { KubeClient } from './client.js';
-import { isConflict, isNotFound } from './errors.js';
-import type { KubeObject } from './objects.js';
-import { collectionPath, objectPath, Resources } from './resources.js';
+import { sleep } from './backoff.ts';
+import type { KubeClient } from './client.ts';
+import { isConflict, isNotFound } from './errors.ts';
+import type { KubeObject } from './objects.ts';
+import { collectionPath, objectPath, Resources } from './resources.ts';
 
 export interface LeaseSpec {
   holderIdentity?: string;
@@ -42,6 +42,7 @@ function microTime(date = new Date()): string {
 }
 
 export class LeaderElector {
+  private readonly options: LeaderElectionOptions;
   private observed: { spec: LeaseSpec; at: number } | undefined;
   private leader = false;
   private lastRenew = 0;
@@ -49,7 +50,8 @@ export class LeaderElector {
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
 
-  constructor(private readonly options: LeaderElectionOptions) {
+  constructor(options: LeaderElectionOptions) {
+    this.options = options;
     this.leaseDurationMs = options.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = options.retryPeriodMs ?? 2_000;

@@ -10,8 +10,13 @@ export interface RateLimiter {
 }
 
 export class ItemExponentialRateLimiter implements RateLimiter {
+  private readonly baseMs: number;
+  private readonly maxMs: number;
   private readonly failures = new Map<string, number>();
-  constructor(private readonly baseMs = 5, private readonly maxMs = 1_000_000) {}
+  constructor(baseMs = 5, maxMs = 1_000_000) {
+    this.baseMs = baseMs;
+    this.maxMs = maxMs;
+  }
 
   when(key: string): number {
     const count = this.failures.get(key) ?? 0;
@@ -29,9 +34,15 @@ export class ItemExponentialRateLimiter implements RateLimiter {
 }
 
 export class TokenBucketRateLimiter implements RateLimiter {
+  private readonly perSecond: number;
+  private readonly burst: number;
+  private readonly now: () => number;
   private tokens: number;
   private last: number;
-  constructor(private readonly perSecond = 10, private readonly burst = 100, private readonly now = () => Date.now()) {
+  constructor(perSecond = 10, burst = 100, now = () => Date.now()) {
+    this.perSecond = perSecond;
+    this.burst = burst;
+    this.now = now;
     this.tokens = burst;
     this.last = now();
   }

@@ -5,11 +5,11 @@
 // last resourceVersion seen. 410 Gone (compacted history) triggers a relist, which the
 // sink diffs into its cache. resourceVersions are opaque strings. Errors back off.
 import type { Logger } from 'pino';
-import { Backoff, jitter, sleep } from './backoff.js';
-import type { KubeClient, Query } from './client.js';
-import { isGone, isStatus, KubeApiError } from './errors.js';
-import type { KubeObject, ObjectList } from './objects.js';
-import { collectionPath, type ResourceType } from './resources.js';
+import { Backoff, jitter, sleep } from './backoff.ts';
+import type { KubeClient, Query } from './client.ts';
+import { isGone, isStatus, KubeApiError } from './errors.ts';
+import type { KubeObject, ObjectList } from './objects.ts';
+import { collectionPath, type ResourceType } from './resources.ts';
 
 export interface ReflectorSink<T extends KubeObject> {
   /** A complete, consistent list replaces what the sink holds. */
@@ -42,6 +42,11 @@ export interface ReflectorHealth {
 }
 
 export class Reflector<T extends KubeObject> {
+  private readonly client: KubeClient;
+  private readonly type: ResourceType;
+  private readonly sink: ReflectorSink<T>;
+  private readonly log: Logger;
+  private readonly options: ReflectorOptions;
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
   private lastResourceVersion = '';
@@ -49,13 +54,12 @@ export class Reflector<T extends KubeObject> {
   private readonly backoff: Backoff;
   private readonly selectors: Query;
 
-  constructor(
-    private readonly client: KubeClient,
-    private readonly type: ResourceType,
-    private readonly sink: ReflectorSink<T>,
-    private readonly log: Logger,
-    private readonly options: ReflectorOptions = {},
-  ) {
+  constructor(client: KubeClient, type: ResourceType, sink: ReflectorSink<T>, log: Logger, options: ReflectorOptions = {}) {
+    this.client = client;
+    this.type = type;
+    this.sink = sink;
+    this.log = log;
+    this.options = options;
     this.backoff = options.backoff ?? new Backoff();
     this.selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
   }

@@ -1,10 +1,13 @@
 // The controller work queue (client-go semantics): a key is queued at most once (dedup);
 // a key being processed is never handed to a second worker: if it is added meanwhile, it
 // is queued again when done() is called. Delayed and rate-limited adds sit in timers.
-import type { WorkQueueMetrics } from './metrics.js';
-import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.js';
+import type { WorkQueueMetrics } from './metrics.ts';
+import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.ts';
 
 export class WorkQueue {
+  readonly name: string;
+  private readonly rateLimiter: RateLimiter;
+  private readonly metrics?: WorkQueueMetrics;
   private readonly queue: string[] = [];
   private head = 0;
   private readonly dirty = new Set<string>();
@@ -15,11 +18,11 @@ export class WorkQueue {
   private readonly getters: ((key: string | undefined) => void)[] = [];
   private shuttingDown = false;
 
-  constructor(
-    readonly name: string,
-    private readonly rateLimiter: RateLimiter = defaultControllerRateLimiter(),
-    private readonly metrics?: WorkQueueMetrics,
-  ) {}
+  constructor(name: string, rateLimiter: RateLimiter = defaultControllerRateLimiter(), metrics?: WorkQueueMetrics) {
+    this.name = name;
+    this.rateLimiter = rateLimiter;
+    this.metrics = metrics;
+  }
 
   get length(): number {
     return this.queue.length - this.head;

@@ -4,12 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import { pino, type Logger } from 'pino';
-import { KubeClient } from '../../src/runtime/client.js';
-import { loadKubeconfig } from '../../src/runtime/connection.js';
-import { isAlreadyExists, isNotFound } from '../../src/runtime/errors.js';
-import type { KubeObject } from '../../src/runtime/objects.js';
-import { Resources } from '../../src/runtime/resources.js';
-import { microserviceCrd } from '../../src/microservice/crd.js';
+import { KubeClient } from '../../src/runtime/client.ts';
+import { loadKubeconfig } from '../../src/runtime/connection.ts';
+import { isAlreadyExists, isNotFound } from '../../src/runtime/errors.ts';
+import type { KubeObject } from '../../src/runtime/objects.ts';
+import { Resources } from '../../src/runtime/resources.ts';
+import { microserviceCrd } from '../../src/microservice/crd.ts';
 
 export const required = process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1';
 

@@ -6,11 +6,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { binariesCached, startKubeControlPlane, type ControlPlane } from '../../../../scripts/test-services/kube.js';
-import { required } from './kube.js';
+import { binariesCached, startKubeControlPlane, type ControlPlane } from '../../../../scripts/test-services/kube.ts';
+import { required } from './kube.ts';
 
 export type { ControlPlane };
-export { freePort } from '../../../../scripts/k8s/process.js';
+export { freePort } from '../../../../scripts/k8s/process.ts';
 
 export async function privatePlaneOrSkip(t: TestContext): Promise<ControlPlane | undefined> {
   const binDir = process.env.FLOTILLA_TEST_KUBE_BIN_DIR;

@@ -1,9 +1,9 @@
 /** diff and rollback, written once on top of each backend's get and set. */
-import { NotFoundError } from '../../errors.js';
-import { keyPathChanges, parseConfigText } from './document.js';
-import { checkName, checkVersion, defaultAuthor } from './names.js';
-import { unifiedDiff } from './text-diff.js';
-import type { ConfigDiff, ConfigDocument, ConfigStore, RollbackOptions, SetOptions } from './types.js';
+import { NotFoundError } from '../../errors.ts';
+import { keyPathChanges, parseConfigText } from './document.ts';
+import { checkName, checkVersion, defaultAuthor } from './names.ts';
+import { unifiedDiff } from './text-diff.ts';
+import type { ConfigDiff, ConfigDocument, ConfigStore, RollbackOptions, SetOptions } from './types.ts';
 
 export interface InternalSetOptions extends SetOptions {
   rollbackOf?: number;

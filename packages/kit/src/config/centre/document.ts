@@ -1,8 +1,8 @@
 /** Parsing a stored YAML document and comparing two of them. */
 import { parseDocument } from 'yaml';
-import { isPlainObject } from '../merge.js';
-import { ConfigError } from '../problems.js';
-import type { KeyPathChange } from './types.js';
+import { isPlainObject } from '../merge.ts';
+import { ConfigError } from '../problems.ts';
+import type { KeyPathChange } from './types.ts';
 
 /** The document as a plain object; ConfigError (code `validation`) on a syntax error or a non-mapping. */
 export function parseConfigText(text: string, source: string): Record<string, unknown> {

@@ -10,11 +10,11 @@
  * head key: another namespace (or another service) never reaches a watcher.
  */
 import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
-import { UnavailableError } from '../../errors.js';
-import { BaseConfigStore, nextDocument, notFound, type InternalSetOptions } from './base-store.js';
-import { ConfigConflictError } from './errors.js';
-import { checkName, checkVersion, padVersion } from './names.js';
-import type { ConfigChange, ConfigDocument, ConfigStore, ConfigSubscription, ConfigVersionInfo, CurrentDocument } from './types.js';
+import { UnavailableError } from '../../errors.ts';
+import { BaseConfigStore, nextDocument, notFound, type InternalSetOptions } from './base-store.ts';
+import { ConfigConflictError } from './errors.ts';
+import { checkName, checkVersion, padVersion } from './names.ts';
+import type { ConfigChange, ConfigDocument, ConfigStore, ConfigSubscription, ConfigVersionInfo, CurrentDocument } from './types.ts';
 
 export interface EtcdConfigStoreOptions {
   /** `http://host:port`, one or more. */
@@ -40,17 +40,16 @@ export async function createEtcdConfigStore(options: EtcdConfigStoreOptions): Pr
 }
 
 export class EtcdConfigStore extends BaseConfigStore implements ConfigStore {
+  private readonly client: Etcd3;
   readonly backend = 'etcd' as const;
   readonly location: string;
   private readonly prefix: string;
   private readonly env: Record<string, string | undefined>;
   private readonly endpoints: string;
 
-  constructor(
-    private readonly client: Etcd3,
-    options: EtcdConfigStoreOptions,
-  ) {
+  constructor(client: Etcd3, options: EtcdConfigStoreOptions) {
     super();
+    this.client = client;
     this.prefix = (options.prefix ?? DEFAULT_ETCD_PREFIX).replace(/\/+$/, '');
     this.env = options.env ?? process.env;
     this.endpoints = options.endpoints.join(',');

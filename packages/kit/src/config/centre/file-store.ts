@@ -9,13 +9,13 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
-import { BaseConfigStore, nextDocument, notFound, type InternalSetOptions } from './base-store.js';
-import { ConfigConflictError } from './errors.js';
-import { watchFile } from './file-watch.js';
-import { withFileLock } from './file-lock.js';
-import { checkName, checkVersion, padVersion } from './names.js';
-import type { ConfigChange, ConfigDocument, ConfigStore, ConfigSubscription, ConfigVersionInfo, CurrentDocument } from './types.js';
+import { writeFileAtomic } from './atomic-write.ts';
+import { BaseConfigStore, nextDocument, notFound, type InternalSetOptions } from './base-store.ts';
+import { ConfigConflictError } from './errors.ts';
+import { watchFile } from './file-watch.ts';
+import { withFileLock } from './file-lock.ts';
+import { checkName, checkVersion, padVersion } from './names.ts';
+import type { ConfigChange, ConfigDocument, ConfigStore, ConfigSubscription, ConfigVersionInfo, CurrentDocument } from './types.ts';
 
 export interface FileConfigStoreOptions {
   /** Holds `<ns>/<service>.yaml`; default `FLOTILLA_CONFIG_DIR` or `./config`. */

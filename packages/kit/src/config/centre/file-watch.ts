@@ -7,7 +7,7 @@
  */
 import { watch, readFileSync, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { ConfigSubscription } from './types.js';
+import type { ConfigSubscription } from './types.ts';
 
 export interface WatchFileOptions {
   path: string;

@@ -1,5 +1,5 @@
 /** Reading and writing a value at a dotted key path of a plain config object. */
-import { isPlainObject } from '../merge.js';
+import { isPlainObject } from '../merge.ts';
 
 export function getAtPath(value: unknown, path: string): unknown {
   let node = value;

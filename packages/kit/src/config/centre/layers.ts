@@ -5,12 +5,12 @@
  * with `${VAR}` resolved here and only here.
  */
 import type { Static, TSchema } from 'typebox';
-import { readEnvOverrides } from '../env-overrides.js';
-import { interpolate } from '../interpolate.js';
-import { parseAgainstSchema } from '../load.js';
-import { deepMerge } from '../merge.js';
-import { ConfigError, type ConfigProblem } from '../problems.js';
-import { parseConfigText } from './document.js';
+import { readEnvOverrides } from '../env-overrides.ts';
+import { interpolate } from '../interpolate.ts';
+import { parseAgainstSchema } from '../load.ts';
+import { deepMerge } from '../merge.ts';
+import { ConfigError, type ConfigProblem } from '../problems.ts';
+import { parseConfigText } from './document.ts';
 
 export interface ConfigLayer {
   /** For messages: a file path or `etcd dev/users@7`. */

@@ -7,10 +7,10 @@
  *   FLOTILLA_CONFIG_ETCD_PREFIX     /flotilla/config (default)
  *   FLOTILLA_CONFIG_DIR, FLOTILLA_HOME   folders of the file backend
  */
-import { ValidationError } from '../../errors.js';
-import { createEtcdConfigStore } from './etcd-store.js';
-import { FileConfigStore } from './file-store.js';
-import type { ConfigBackend, ConfigStore } from './types.js';
+import { ValidationError } from '../../errors.ts';
+import { createEtcdConfigStore } from './etcd-store.ts';
+import { FileConfigStore } from './file-store.ts';
+import type { ConfigBackend, ConfigStore } from './types.ts';
 
 export interface ConfigStoreSettings {
   backend?: ConfigBackend;

@@ -4,10 +4,10 @@
  * published for tools, and a status object for an admin endpoint.
  */
 import type { Static, TSchema } from 'typebox';
-import type { ConfigCentreSession } from './session.js';
-import { schemaToJson } from './schema-json.js';
-import type { ConfigReloadStatus, ReloadLogger } from './watcher.js';
-import { SHARED_DOCUMENT } from './types.js';
+import type { ConfigCentreSession } from './session.ts';
+import { schemaToJson } from './schema-json.ts';
+import type { ConfigReloadStatus, ReloadLogger } from './watcher.ts';
+import { SHARED_DOCUMENT } from './types.ts';
 
 /** The admin route that serves `ConfigReloadStatus`. */
 export const CONFIG_STATUS_PATH = '/admin/config';

@@ -8,11 +8,11 @@
  * when it loads.
  */
 import type { TSchema } from 'typebox';
-import { parseAgainstSchema } from '../load.js';
-import { deepMerge, isPlainObject } from '../merge.js';
-import { ConfigError } from '../problems.js';
-import { parseConfigText } from './document.js';
-import type { ConfigLayer } from './layers.js';
+import { parseAgainstSchema } from '../load.ts';
+import { deepMerge, isPlainObject } from '../merge.ts';
+import { ConfigError } from '../problems.ts';
+import { parseConfigText } from './document.ts';
+import type { ConfigLayer } from './layers.ts';
 
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 

@@ -5,7 +5,7 @@
  * that a tool loading the JSON gets the same defaults and conversions.
  */
 import type { TSchema } from 'typebox';
-import { isPlainObject } from '../merge.js';
+import { isPlainObject } from '../merge.ts';
 
 /** The schema keyword that marks a key (and everything under it) as restart-only. */
 export const RESTART_KEYWORD = 'x-restart';

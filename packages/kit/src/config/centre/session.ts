@@ -7,12 +7,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Static, TSchema } from 'typebox';
-import { resolveNamespace } from '../load.js';
-import { FileConfigStore } from './file-store.js';
-import { buildServiceConfig, type ConfigLayer } from './layers.js';
-import { openConfigStore } from './open-store.js';
-import { SHARED_DOCUMENT, type ConfigChange, type ConfigStore, type ConfigSubscription, type CurrentDocument } from './types.js';
-import { ConfigWatcher } from './watcher.js';
+import { resolveNamespace } from '../load.ts';
+import { FileConfigStore } from './file-store.ts';
+import { buildServiceConfig, type ConfigLayer } from './layers.ts';
+import { openConfigStore } from './open-store.ts';
+import { SHARED_DOCUMENT, type ConfigChange, type ConfigStore, type ConfigSubscription, type CurrentDocument } from './types.ts';
+import { ConfigWatcher } from './watcher.ts';
 
 export interface ConfigCentreOptions<S extends TSchema> {
   service: string;

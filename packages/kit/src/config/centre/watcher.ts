@@ -13,11 +13,11 @@
  * reported in `pendingRestart` until a restart (or a revert) clears them.
  */
 import type { Static, TSchema } from 'typebox';
-import { keyPathChanges } from './document.js';
-import { getAtPath, isUnder, pathsOverlap, withValueAt } from './key-paths.js';
-import { buildServiceConfig, type ConfigLayer } from './layers.js';
-import { restartPathsOf } from './schema-json.js';
-import { SHARED_DOCUMENT, type ConfigBackend, type ConfigChange, type CurrentDocument } from './types.js';
+import { keyPathChanges } from './document.ts';
+import { getAtPath, isUnder, pathsOverlap, withValueAt } from './key-paths.ts';
+import { buildServiceConfig, type ConfigLayer } from './layers.ts';
+import { restartPathsOf } from './schema-json.ts';
+import { SHARED_DOCUMENT, type ConfigBackend, type ConfigChange, type CurrentDocument } from './types.ts';
 
 /** The pino subset the watcher logs through. */
 export interface ReloadLogger {

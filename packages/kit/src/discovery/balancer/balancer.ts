@@ -12,15 +12,15 @@
  * `done()` feeds latency and failures back into steps 2 and 4.
  */
 import { performance } from 'node:perf_hooks';
-import { instanceTarget } from '../instance.js';
-import type { Instance, InstanceChange, InstanceSet } from '../types.js';
-import { HashRing } from './consistent-hash.js';
-import { EndpointState } from './endpoint-state.js';
-import { closestTier } from './locality.js';
-import { NoInstanceError } from './no-instance-error.js';
-import { pickP2C } from './p2c.js';
-import { SmoothRoundRobin } from './round-robin.js';
-import type { Balancer, BalancerOptions, EjectionOptions, InstanceStats, PickedInstance, PickOutcome } from './types.js';
+import { instanceTarget } from '../instance.ts';
+import type { Instance, InstanceChange, InstanceSet } from '../types.ts';
+import { HashRing } from './consistent-hash.ts';
+import { EndpointState } from './endpoint-state.ts';
+import { closestTier } from './locality.ts';
+import { NoInstanceError } from './no-instance-error.ts';
+import { pickP2C } from './p2c.ts';
+import { SmoothRoundRobin } from './round-robin.ts';
+import type { Balancer, BalancerOptions, EjectionOptions, InstanceStats, PickedInstance, PickOutcome } from './types.ts';
 
 const DEFAULT_EJECTION: EjectionOptions = { consecutiveFailures: 5, baseEjectionMs: 1000, maxEjectionMs: 30_000 };
 

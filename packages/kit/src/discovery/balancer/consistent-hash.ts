@@ -6,7 +6,7 @@
  * owner's keys move.
  */
 import { createHash } from 'node:crypto';
-import type { Instance } from '../types.js';
+import type { Instance } from '../types.ts';
 
 function hash32(text: string): number {
   return createHash('md5').update(text).digest().readUInt32BE(0);

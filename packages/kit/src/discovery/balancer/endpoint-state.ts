@@ -2,7 +2,7 @@
  * What a balancer remembers about one instance: outstanding requests, a
  * time-decayed latency EWMA, and its passive-health (outlier) state.
  */
-import type { EjectionOptions } from './types.js';
+import type { EjectionOptions } from './types.ts';
 
 export class EndpointState {
   inflight = 0;

@@ -4,7 +4,7 @@
  * traffic leaves a zone or region only when nothing there is healthy, and
  * returns as soon as something there is again.
  */
-import type { Instance } from '../types.js';
+import type { Instance } from '../types.ts';
 
 export interface Locality {
   region: string;

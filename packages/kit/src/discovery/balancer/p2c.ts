@@ -5,8 +5,8 @@
  * has picked for `forcePickMs` is taken anyway, so a once-slow instance gets
  * the odd request and its latency can recover.
  */
-import type { Instance } from '../types.js';
-import type { EndpointState } from './endpoint-state.js';
+import type { Instance } from '../types.ts';
+import type { EndpointState } from './endpoint-state.ts';
 
 export function pickP2C(candidates: readonly Instance[], stateOf: (id: string) => EndpointState, now: number, forcePickMs: number): Instance {
   if (candidates.length === 1) return candidates[0]!;

@@ -3,7 +3,7 @@
  * weight to its running score, takes the highest and subtracts the total from
  * it. Weights 5:1:1 give a a b a c a a, interleaved rather than in bursts.
  */
-import type { Instance } from '../types.js';
+import type { Instance } from '../types.ts';
 
 export class SmoothRoundRobin {
   readonly #scores = new Map<string, number>();

@@ -1,5 +1,5 @@
 /** Options, results and statistics of the client-side balancers. */
-import type { Instance, InstancePorts } from '../types.js';
+import type { Instance, InstancePorts } from '../types.ts';
 
 export type BalancerStrategy = 'p2c' | 'round-robin' | 'consistent-hash';
 

@@ -6,7 +6,7 @@
  * the channel reconnects quickly once it is back (backoff capped at 2 s).
  */
 import { credentials, loadPackageDefinition, Metadata, type ChannelOptions, type Client, type ClientDuplexStream, type ServiceClientConstructor, type ServiceError } from '@grpc/grpc-js';
-import { etcdPackageDefinition } from './proto.js';
+import { etcdPackageDefinition } from './proto.ts';
 
 export interface EtcdClientOptions {
   /** `http://host:port` or `host:port`, one per member. TLS is not supported yet. */

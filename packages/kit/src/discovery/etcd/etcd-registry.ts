@@ -12,13 +12,13 @@
  * Watches list the service prefix and follow it from the next revision
  * (see prefix-watcher.ts); while etcd is down they keep the last known set.
  */
-import { applyUpdate, instanceFromSpec, parseInstance } from '../instance.js';
-import { LiveInstanceSet } from '../instance-set.js';
-import { Once } from '../once.js';
-import type { Instance, InstanceSet, InstanceSpec, InstanceUpdate, Registration, Registry } from '../types.js';
-import { EtcdClient, type KeyValue } from './client.js';
-import { LeaseKeeper, type LeaseKeeperOptions } from './lease-keeper.js';
-import { watchPrefix, type PrefixWatch } from './prefix-watcher.js';
+import { applyUpdate, instanceFromSpec, parseInstance } from '../instance.ts';
+import { LiveInstanceSet } from '../instance-set.ts';
+import { Once } from '../once.ts';
+import type { Instance, InstanceSet, InstanceSpec, InstanceUpdate, Registration, Registry } from '../types.ts';
+import { EtcdClient, type KeyValue } from './client.ts';
+import { LeaseKeeper, type LeaseKeeperOptions } from './lease-keeper.ts';
+import { watchPrefix, type PrefixWatch } from './prefix-watcher.ts';
 
 export interface EtcdRegistryOptions {
   /** etcd members, `http://host:port`. */

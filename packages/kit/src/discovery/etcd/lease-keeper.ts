@@ -11,8 +11,8 @@
  * - each time a stream is (re)established the key is checked and re-put if
  *   someone deleted it.
  */
-import type { EtcdClient, KeepAliveStream, RawKeepAliveResponse } from './client.js';
-import { Backoff, Sleeper } from './sleep.js';
+import type { EtcdClient, KeepAliveStream, RawKeepAliveResponse } from './client.ts';
+import { Backoff, Sleeper } from './sleep.ts';
 
 export interface LeaseKeeperOptions {
   key: string;

@@ -10,8 +10,8 @@
  *   data was replaced), triggers a fresh listing instead.
  * - While etcd is unreachable the handler hears `stale` and keeps what it has.
  */
-import { decodeKeyValue, prefixEnd, type EtcdClient, type KeyValue, type RawWatchResponse, type WatchStream } from './client.js';
-import { Backoff, Sleeper } from './sleep.js';
+import { decodeKeyValue, prefixEnd, type EtcdClient, type KeyValue, type RawWatchResponse, type WatchStream } from './client.ts';
+import { Backoff, Sleeper } from './sleep.ts';
 
 export interface PrefixEvent {
   type: 'put' | 'delete';

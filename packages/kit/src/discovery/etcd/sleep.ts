@@ -19,11 +19,12 @@ export class Sleeper {
 
 /** Exponential backoff with full jitter between `minMs` and the current ceiling. */
 export class Backoff {
+  private readonly minMs: number;
+  private readonly maxMs: number;
   #next: number;
-  constructor(
-    private readonly minMs: number,
-    private readonly maxMs: number,
-  ) {
+  constructor(minMs: number, maxMs: number) {
+    this.minMs = minMs;
+    this.maxMs = maxMs;
     this.#next = minMs;
   }
 

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { parseInstance } from '../instance.js';
-import type { Instance } from '../types.js';
+import { parseInstance } from '../instance.ts';
+import type { Instance } from '../types.ts';
 
 export interface EntryFile {
   instance: Instance;

@@ -11,11 +11,11 @@ import { watch as watchDir, type FSWatcher } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { applyUpdate, instanceFromSpec } from '../instance.js';
-import { LiveInstanceSet } from '../instance-set.js';
-import { Once } from '../once.js';
-import type { Instance, InstanceSet, InstanceSpec, InstanceUpdate, Registration, Registry } from '../types.js';
-import { entryPath, listDirs, listEntryFiles, liveness, readEntry, removeFile, serviceDir, writeEntry, type EntryFile } from './entry-files.js';
+import { applyUpdate, instanceFromSpec } from '../instance.ts';
+import { LiveInstanceSet } from '../instance-set.ts';
+import { Once } from '../once.ts';
+import type { Instance, InstanceSet, InstanceSpec, InstanceUpdate, Registration, Registry } from '../types.ts';
+import { entryPath, listDirs, listEntryFiles, liveness, readEntry, removeFile, serviceDir, writeEntry, type EntryFile } from './entry-files.ts';
 
 export interface LocalRegistryOptions {
   /** Root of the registry files; default `$FLOTILLA_HOME/registry` (FLOTILLA_HOME defaults to `./.flotilla`). */

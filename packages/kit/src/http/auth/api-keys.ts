@@ -6,7 +6,7 @@
  * early exit, so timing says nothing about which (or whether a) key matched.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ApiKeySettings } from './settings.js';
+import type { ApiKeySettings } from './settings.ts';
 
 /** Prefix of generated keys: recognisable in a leak scanner, harmless otherwise. */
 export const API_KEY_PREFIX = 'flk_';

@@ -8,18 +8,18 @@
  * `update(settings)` swaps everything at once (hot reload); a request keeps
  * the settings it started with.
  */
-import { FlotillaError } from '../../errors.js';
-import { REQUEST_ID_HEADER } from '../request-id.js';
-import { bearerChallenge } from './challenge.js';
-import { compileAuthSettings, type CompiledAuth } from './compile-settings.js';
-import { readCredential, type HeaderBag } from './credentials.js';
-import { hasAnyRole, type AuthFailure, type Identity } from './identity.js';
-import type { HmacSha256 } from './hmac-sha256.js';
-import { IDENTITY_HEADER, signBoundIdentity, verifyIdentityHeader, type IdentityBinding } from './identity-header.js';
-import type { JwksStats } from './jwks.js';
-import { verifyJwt, type JwtRejection } from './jwt-verifier.js';
-import type { AuthLogger } from './logger.js';
-import type { AuthSettings, RouteAuthRule } from './settings.js';
+import { FlotillaError } from '../../errors.ts';
+import { REQUEST_ID_HEADER } from '../request-id.ts';
+import { bearerChallenge } from './challenge.ts';
+import { compileAuthSettings, type CompiledAuth } from './compile-settings.ts';
+import { readCredential, type Credential, type HeaderBag } from './credentials.ts';
+import { hasAnyRole, type AuthFailure, type Identity } from './identity.ts';
+import type { HmacSha256 } from './hmac-sha256.ts';
+import { IDENTITY_HEADER, signBoundIdentity, verifyIdentityHeader, type IdentityBinding } from './identity-header.ts';
+import type { JwksStats } from './jwks.ts';
+import { verifyJwt, type JwtRejection } from './jwt-verifier.ts';
+import type { AuthLogger } from './logger.ts';
+import type { AuthSettings, RouteAuthRule } from './settings.ts';
 
 export interface AuthenticatorOptions {
   logger?: AuthLogger;
@@ -71,10 +71,10 @@ export class Authenticator {
 
   /** Verifies the request's bearer token or API key, if it has one. */
   async authenticate(headers: HeaderBag): Promise<AuthenticateResult> {
-    const known = this.authenticateNow(headers);
-    if (known !== undefined) return known;
+    const state = this.state;
     const credential = readCredential(headers);
-    return this.verifyJwt(this.state, credential.kind === 'bearer' ? credential.token : '');
+    // Only a bearer token, with JWTs accepted and not verified before, is left unanswered.
+    return this.answerNow(state, credential) ?? this.verifyJwt(state, state.jwt as NonNullable<CompiledAuth['jwt']>, (credential as { token: string }).token);
   }
 
   /**
@@ -84,8 +84,10 @@ export class Authenticator {
    * call `authenticate`. The gateway's hot path stays synchronous with it.
    */
   authenticateNow(headers: HeaderBag): AuthenticateResult | undefined {
-    const state = this.state;
-    const credential = readCredential(headers);
+    return this.answerNow(this.state, readCredential(headers));
+  }
+
+  private answerNow(state: CompiledAuth, credential: Credential): AuthenticateResult | undefined {
     switch (credential.kind) {
       case 'none':
         return { identity: null };
@@ -186,9 +188,7 @@ export class Authenticator {
     return known === undefined ? undefined : { identity: known };
   }
 
-  private async verifyJwt(state: CompiledAuth, token: string): Promise<AuthenticateResult> {
-    const jwt = state.jwt;
-    if (jwt === undefined) return this.knownJwt(state, token) as AuthenticateResult;
+  private async verifyJwt(state: CompiledAuth, jwt: NonNullable<CompiledAuth['jwt']>, token: string): Promise<AuthenticateResult> {
     const keySet = jwt.jwks;
     const result = await verifyJwt(token, jwt, this.clock);
     if (result.ok) {

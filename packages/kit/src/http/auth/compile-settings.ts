@@ -3,16 +3,16 @@
  * ids are unique…) and turned into ready-to-use verifiers. Either the whole
  * thing compiles or a ConfigError lists every problem and nothing changes.
  */
-import { ConfigError, type ConfigProblem } from '../../config/problems.js';
-import { ApiKeyVerifier } from './api-keys.js';
-import { missingCredentialsChallenge } from './challenge.js';
-import { HmacSha256 } from './hmac-sha256.js';
-import { JwksCache } from './jwks.js';
-import { algorithmFor, importJwk, importPem, type VerificationKey } from './jwt-keys.js';
-import type { JwtVerifierConfig } from './jwt-verifier.js';
-import type { AuthLogger } from './logger.js';
-import type { AuthSettings, JwtSettings } from './settings.js';
-import { VerifiedTokens } from './verified-tokens.js';
+import { ConfigError, type ConfigProblem } from '../../config/problems.ts';
+import { ApiKeyVerifier } from './api-keys.ts';
+import { missingCredentialsChallenge } from './challenge.ts';
+import { HmacSha256 } from './hmac-sha256.ts';
+import { JwksCache } from './jwks.ts';
+import { algorithmFor, importJwk, importPem, type VerificationKey } from './jwt-keys.ts';
+import type { JwtVerifierConfig } from './jwt-verifier.ts';
+import type { AuthLogger } from './logger.ts';
+import type { AuthSettings, JwtSettings } from './settings.ts';
+import { VerifiedTokens } from './verified-tokens.ts';
 
 export interface CompiledAuth {
   settings: AuthSettings;

@@ -9,10 +9,10 @@
  * service also works when called directly.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { HttpApp } from '../server.js';
-import type { Authenticator } from './authenticator.js';
-import type { AuthFailure, Identity } from './identity.js';
-import type { RouteAuthRule } from './settings.js';
+import type { HttpApp } from '../server.ts';
+import type { Authenticator } from './authenticator.ts';
+import type { AuthFailure, Identity } from './identity.ts';
+import type { RouteAuthRule } from './settings.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

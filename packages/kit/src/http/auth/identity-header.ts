@@ -14,9 +14,9 @@
  * keep it out of anything client-facing and rotate it with `previousSecret`.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { HmacSha256 } from './hmac-sha256.js';
-import type { AuthMethod, Identity } from './identity.js';
-import { decodeJsonObject } from './jws.js';
+import { HmacSha256 } from './hmac-sha256.ts';
+import type { AuthMethod, Identity } from './identity.ts';
+import { decodeJsonObject } from './jws.ts';
 
 export const IDENTITY_HEADER = 'x-flotilla-identity';
 const VERSION = 'v1';

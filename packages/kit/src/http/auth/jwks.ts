@@ -7,10 +7,10 @@
  * rotation), but at most one fetch per `refetchCooldownSeconds` and never two
  * at once: a flood of made-up `kid`s costs the endpoint one request.
  */
-import { redactUrlPassword } from '../../config/secrets.js';
-import { importJwk, type VerificationKey } from './jwt-keys.js';
-import type { JwksSettings } from './settings.js';
-import type { AuthLogger } from './logger.js';
+import { redactUrlPassword } from '../../config/secrets.ts';
+import { importJwk, type VerificationKey } from './jwt-keys.ts';
+import type { JwksSettings } from './settings.ts';
+import type { AuthLogger } from './logger.ts';
 
 const MAX_JWKS_BYTES = 1_048_576;
 const MAX_KEYS = 100;
@@ -24,6 +24,9 @@ export interface JwksStats {
 }
 
 export class JwksCache {
+  readonly settings: JwksSettings;
+  private readonly clock: () => number;
+  private readonly logger: AuthLogger | undefined;
   private keys: VerificationKey[] = [];
   private loaded = false;
   private expiresAt = 0;
@@ -33,11 +36,11 @@ export class JwksCache {
   private failures = 0;
   private keySetVersion = 0;
 
-  constructor(
-    readonly settings: JwksSettings,
-    private readonly clock: () => number,
-    private readonly logger: AuthLogger | undefined,
-  ) {}
+  constructor(settings: JwksSettings, clock: () => number, logger: AuthLogger | undefined) {
+    this.settings = settings;
+    this.clock = clock;
+    this.logger = logger;
+  }
 
   /**
    * Keys that may have signed a token with this `kid` (all keys when it has

@@ -5,7 +5,7 @@
  * HS256 never uses a key from this file — only the configured shared secret.
  */
 import { createHmac, createPublicKey, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
-import type { AsymmetricAlgorithm, JwtAlgorithm } from './settings.js';
+import type { AsymmetricAlgorithm, JwtAlgorithm } from './settings.ts';
 
 export interface VerificationKey {
   kid: string | undefined;

@@ -5,11 +5,11 @@
  * signature → only then read and check the claims (exp/nbf with clock skew,
  * iss, aud, sub).
  */
-import type { Identity } from './identity.js';
-import type { JwksCache } from './jwks.js';
-import { decodeJsonObject, decodeJws } from './jws.js';
-import { isAsymmetric, keyFits, verifySignature, type VerificationKey } from './jwt-keys.js';
-import type { JwtAlgorithm, JwtSettings } from './settings.js';
+import type { Identity } from './identity.ts';
+import type { JwksCache } from './jwks.ts';
+import { decodeJsonObject, decodeJws } from './jws.ts';
+import { isAsymmetric, keyFits, verifySignature, type VerificationKey } from './jwt-keys.ts';
+import type { JwtAlgorithm, JwtSettings } from './settings.ts';
 
 export type JwtRejection =
   | 'malformed'

@@ -4,8 +4,8 @@
  * loader used here imports the base schema.
  */
 import Value from 'typebox/value';
-import { parseAgainstSchema } from '../../config/load.js';
-import { AuthSettings } from './settings.js';
+import { parseAgainstSchema } from '../../config/load.ts';
+import { AuthSettings } from './settings.ts';
 
 /** Throws ConfigError listing every problem. */
 export function parseAuthSettings(input: unknown, source = 'auth settings'): AuthSettings {

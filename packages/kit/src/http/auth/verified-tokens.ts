@@ -13,7 +13,7 @@
  * holds at most `maxEntries` tokens (oldest dropped first), and a settings
  * change starts a new cache.
  */
-import type { Identity } from './identity.js';
+import type { Identity } from './identity.ts';
 
 interface Entry {
   identity: Identity;

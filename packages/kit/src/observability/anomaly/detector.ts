@@ -19,9 +19,9 @@
  * window values incomparable, so the detector starts learning afresh (see
  * `reset`).
  */
-import type { AnomalySettings } from '../config.js';
-import { bucketOf, countAbove, quantileOf, SKETCH_BUCKETS } from './latency-sketch.js';
-import { MAD_TO_SIGMA, median, medianAbsoluteDeviation } from './robust.js';
+import type { AnomalySettings } from '../config.ts';
+import { bucketOf, countAbove, quantileOf, SKETCH_BUCKETS } from './latency-sketch.ts';
+import { MAD_TO_SIGMA, median, medianAbsoluteDeviation } from './robust.ts';
 
 /** One-sided confidence (in standard errors) that a window really is above its threshold. */
 const CONFIDENCE_Z = 3;
@@ -87,6 +87,8 @@ export interface WindowStats {
 }
 
 class Signal {
+  readonly kind: AnomalyKind;
+  public settings: DetectorSettings;
   history: number[] = [];
   phase: Phase = 'normal';
   /** Start of the phase; for active/recovering, the raise time. */
@@ -96,10 +98,10 @@ class Signal {
   baseline = Number.NaN;
   threshold = Number.NaN;
 
-  constructor(
-    readonly kind: AnomalyKind,
-    public settings: DetectorSettings,
-  ) {}
+  constructor(kind: AnomalyKind, settings: DetectorSettings) {
+    this.kind = kind;
+    this.settings = settings;
+  }
 
   /** Judges one window value; returns the change it caused, if any. */
   judge(value: number, now: number, exceeds: (threshold: number) => boolean): 'raised' | 'cleared' | undefined {
@@ -192,6 +194,8 @@ function emptyStep(): StepCounts {
 }
 
 export class AnomalyDetector {
+  readonly key: string;
+  private settings: DetectorSettings;
   private slots: StepCounts[] = [];
   private readonly windowCounts = new Uint32Array(SKETCH_BUCKETS);
   private windowRequests = 0;
@@ -203,10 +207,9 @@ export class AnomalyDetector {
   /** While true (detection turned off) `record` keeps nothing. */
   private suspended = false;
 
-  constructor(
-    readonly key: string,
-    private settings: DetectorSettings,
-  ) {
+  constructor(key: string, settings: DetectorSettings) {
+    this.key = key;
+    this.settings = settings;
     this.emptyWindow();
     this.signals = {
       latency: new Signal('latency', settings),

@@ -8,11 +8,11 @@
  * AnomalyMonitor.configure. Subscribing also takes `anomaly` off the
  * centre's "pending restart" list.
  */
-import type { ConfigReload } from '../../config/centre/reload.js';
-import { ConfigError } from '../../config/problems.js';
-import type { AnomalySettings } from '../config.js';
-import type { AnomalyMonitor } from './monitor.js';
-import { anomalySettingsProblems } from './settings-problems.js';
+import type { ConfigReload } from '../../config/centre/reload.ts';
+import { ConfigError } from '../../config/problems.ts';
+import type { AnomalySettings } from '../config.ts';
+import type { AnomalyMonitor } from './monitor.ts';
+import { anomalySettingsProblems } from './settings-problems.ts';
 
 type AnomalyConfigReload = Pick<ConfigReload<{ anomaly: AnomalySettings }>, 'onChange' | 'validate' | 'current'>;
 

@@ -10,11 +10,11 @@
  */
 import type { Logger } from 'pino';
 import type { Gauge } from 'prom-client';
-import { ConfigError } from '../../config/problems.js';
-import type { AnomalySettings } from '../config.js';
-import type { MetricsRegistry } from '../metrics/registry.js';
-import { ANOMALY_KINDS, AnomalyDetector, type AnomalyKind, type AnomalyTransition, type DetectorSettings } from './detector.js';
-import { anomalySettingsProblems } from './settings-problems.js';
+import { ConfigError } from '../../config/problems.ts';
+import type { AnomalySettings } from '../config.ts';
+import type { MetricsRegistry } from '../metrics/registry.ts';
+import { ANOMALY_KINDS, AnomalyDetector, type AnomalyKind, type AnomalyTransition, type DetectorSettings } from './detector.ts';
+import { anomalySettingsProblems } from './settings-problems.ts';
 
 export interface ActiveAnomaly {
   kind: AnomalyKind;
@@ -43,6 +43,7 @@ const IGNORED: Pick<AnomalyDetector, 'record'> = { record: () => undefined };
 const CLEAR_REASON_TEXT = { recovered: '', 'detection-disabled': ' (anomaly detection turned off)', 'baseline-reset': ' (window changed; learning a new baseline)' } as const;
 
 export class AnomalyMonitor {
+  private readonly options: AnomalyMonitorOptions;
   private readonly detectors = new Map<string, AnomalyDetector>();
   private readonly gauge: Gauge<'kind' | 'key'> | undefined;
   private readonly maxKeys: number;
@@ -52,7 +53,8 @@ export class AnomalyMonitor {
   private rolling = false;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: AnomalyMonitorOptions) {
+  constructor(options: AnomalyMonitorOptions) {
+    this.options = options;
     this.maxKeys = options.maxKeys ?? 1_000;
     this.current = options.settings;
     this.on = options.enabled ?? true;

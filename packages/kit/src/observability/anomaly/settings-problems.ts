@@ -4,8 +4,8 @@
  * catches a combination the schema's per-key ranges let through but that
  * would silently break detection or blow up memory.
  */
-import type { ConfigProblem } from '../../config/problems.js';
-import type { AnomalySettings } from '../config.js';
+import type { ConfigProblem } from '../../config/problems.ts';
+import type { AnomalySettings } from '../config.ts';
 
 /**
  * Most steps one window may hold. Each step is a ~1 KB latency sketch per

@@ -7,8 +7,8 @@
  * pool gauges are read from `Database.poolStats()` at scrape time.
  */
 import type { Histogram } from 'prom-client';
-import type { PoolStats } from '../../data/pool.js';
-import type { MetricsRegistry } from './registry.js';
+import type { PoolStats } from '../../data/pool.ts';
+import type { MetricsRegistry } from './registry.ts';
 
 /** OpenTelemetry's advisory buckets for db.client.operation.duration, in seconds. */
 export const DB_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10] as const;
@@ -17,10 +17,12 @@ type Labels = 'db_system_name' | 'db_operation_name' | 'db_collection_name' | 'e
 type BoundObserve = { observe(value: number): void };
 
 export class DatabaseMetrics {
+  readonly system: string;
   readonly duration: Histogram<Labels>;
   private readonly children = new Map<string, BoundObserve>();
 
-  constructor(registry: MetricsRegistry, readonly system: string) {
+  constructor(registry: MetricsRegistry, system: string) {
+    this.system = system;
     this.duration = registry.histogram({
       name: 'db_client_operation_duration_seconds',
       help: 'Duration of database operations, by system, operation, table and error.',

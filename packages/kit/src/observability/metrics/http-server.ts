@@ -13,7 +13,7 @@
  * the hot path is two Map lookups and one `observe`.
  */
 import type { Gauge, Histogram } from 'prom-client';
-import type { MetricsRegistry } from './registry.js';
+import type { MetricsRegistry } from './registry.ts';
 
 /** OpenTelemetry's advisory buckets for http.server.request.duration, in seconds. */
 export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10] as const;
@@ -32,12 +32,14 @@ type BoundObserve = { observe(value: number): void };
 
 /** The series of one route template, with its label children cached by method and status. */
 export class RouteSeries {
+  readonly route: string;
+  private readonly duration: Histogram<DurationLabels>;
   private readonly children = new Map<string, Map<number, BoundObserve>>();
 
-  constructor(
-    readonly route: string,
-    private readonly duration: Histogram<DurationLabels>,
-  ) {}
+  constructor(route: string, duration: Histogram<DurationLabels>) {
+    this.route = route;
+    this.duration = duration;
+  }
 
   observe(method: string, status: number, seconds: number): void {
     let byStatus = this.children.get(method);

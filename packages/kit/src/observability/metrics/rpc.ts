@@ -7,8 +7,8 @@
  * resolved (host:port) — bounded by the instances of the upstream.
  */
 import type { Histogram } from 'prom-client';
-import { HTTP_DURATION_BUCKETS } from './http-server.js';
-import type { MetricsRegistry } from './registry.js';
+import { HTTP_DURATION_BUCKETS } from './http-server.ts';
+import type { MetricsRegistry } from './registry.ts';
 
 type ServerLabels = 'rpc_service' | 'rpc_method' | 'rpc_grpc_status_code';
 type ClientLabels = ServerLabels | 'server_address';
@@ -16,9 +16,12 @@ type BoundObserve = { observe(value: number): void };
 
 /** One method's series, label children cached by status code. */
 export class RpcMethodSeries {
+  private readonly bind: (code: string) => BoundObserve;
   private readonly byCode = new Map<number, BoundObserve>();
 
-  constructor(private readonly bind: (code: string) => BoundObserve) {}
+  constructor(bind: (code: string) => BoundObserve) {
+    this.bind = bind;
+  }
 
   observe(code: number, seconds: number): void {
     let child = this.byCode.get(code);

@@ -5,7 +5,7 @@
  * `flotilla_service_info{service,version,namespace} 1` to join on.
  */
 import { collectDefaultMetrics } from 'prom-client';
-import type { MetricsRegistry } from './registry.js';
+import type { MetricsRegistry } from './registry.ts';
 
 export interface ServiceIdentity {
   service: string;

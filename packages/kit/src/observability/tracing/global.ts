@@ -25,10 +25,10 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { startActiveSpanWith } from './active-span.js';
-import { KitPropagator } from './propagator.js';
-import { serviceSpanScope } from './scope.js';
-import { SynchronousContextManager } from './sync-context.js';
+import { startActiveSpanWith } from './active-span.ts';
+import { KitPropagator } from './propagator.ts';
+import { serviceSpanScope } from './scope.ts';
+import { SynchronousContextManager } from './sync-context.ts';
 
 const live: TracerProvider[] = [];
 let installed: Promise<void> | undefined;
@@ -58,10 +58,13 @@ function providerFor(active: Context): TracerProvider | undefined {
 
 /** A tracer that decides per span which service provider creates it. */
 class RoutingTracer implements Tracer {
-  constructor(
-    private readonly name: string,
-    private readonly version: string | undefined,
-  ) {}
+  private readonly name: string;
+  private readonly version: string | undefined;
+
+  constructor(name: string, version: string | undefined) {
+    this.name = name;
+    this.version = version;
+  }
 
   startSpan(name: string, options?: SpanOptions, context: Context = otelContext.active()): Span {
     const provider = providerFor(context);

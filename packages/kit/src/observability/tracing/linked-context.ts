@@ -10,11 +10,15 @@
 import type { Context } from '@opentelemetry/api';
 
 class LinkedContext implements Context {
-  constructor(
-    private readonly parent: LinkedContext | undefined,
-    private readonly key: symbol | undefined,
-    private readonly value: unknown,
-  ) {}
+  private readonly parent: LinkedContext | undefined;
+  private readonly key: symbol | undefined;
+  private readonly value: unknown;
+
+  constructor(parent: LinkedContext | undefined, key: symbol | undefined, value: unknown) {
+    this.parent = parent;
+    this.key = key;
+    this.value = value;
+  }
 
   getValue(key: symbol): unknown {
     for (let at: LinkedContext | undefined = this; at !== undefined; at = at.parent) {

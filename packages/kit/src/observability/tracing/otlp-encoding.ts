@@ -21,7 +21,7 @@
  *   AnyValue                   1 string, 2 bool, 3 int64, 4 double, 5 array (ArrayValue 1 values)
  */
 import type { Attributes, AttributeValue, SpanContext, SpanKind, SpanStatus } from '@opentelemetry/api';
-import { ProtoWriter, varintSize, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from './proto-writer.js';
+import { ProtoWriter, varintSize, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from './proto-writer.ts';
 
 export interface EventRecord {
   name: string;

@@ -29,11 +29,11 @@ export interface OtlpSender {
 }
 
 class RetryableError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs: number | undefined,
-  ) {
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, retryAfterMs: number | undefined) {
     super(message);
+    this.retryAfterMs = retryAfterMs;
   }
 }
 

@@ -11,7 +11,7 @@
  * four fields, later versions may append `-…` (ignored).
  */
 import { trace, type Context, type SpanContext, type TextMapGetter, type TextMapPropagator, type TextMapSetter, type TraceState } from '@opentelemetry/api';
-import { RecordedSpan } from './span.js';
+import { RecordedSpan } from './span.ts';
 
 const TRACE_PARENT = 'traceparent';
 const TRACE_STATE = 'tracestate';
@@ -75,7 +75,11 @@ export function parseTraceParent(header: string): SpanContext | undefined {
 }
 
 export class KitPropagator implements TextMapPropagator {
-  constructor(private readonly parts: KitPropagatorParts) {}
+  private readonly parts: KitPropagatorParts;
+
+  constructor(parts: KitPropagatorParts) {
+    this.parts = parts;
+  }
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const span = trace.getSpan(context);

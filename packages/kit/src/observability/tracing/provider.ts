@@ -14,13 +14,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Tracer, TracerProvider } from '@opentelemetry/api';
-import type { TracingSettings } from '../config.js';
-import type { ServiceIdentity } from '../metrics/runtime.js';
-import { addLiveProvider, installTracingGlobals, removeLiveProvider } from './global.js';
-import { encodeResourceField } from './otlp-encoding.js';
-import { otlpHttpSender } from './otlp-http.js';
-import { SpanBatch } from './span-batch.js';
-import { KitTracerProvider } from './tracer.js';
+import type { TracingSettings } from '../config.ts';
+import type { ServiceIdentity } from '../metrics/runtime.ts';
+import { addLiveProvider, installTracingGlobals, removeLiveProvider } from './global.ts';
+import { encodeResourceField } from './otlp-encoding.ts';
+import { otlpHttpSender } from './otlp-http.ts';
+import { SpanBatch } from './span-batch.ts';
+import { KitTracerProvider } from './tracer.ts';
 
 /** The instrumentation scope of the kit's own spans. */
 export const KIT_TRACER_NAME = '@flotilla/kit';

@@ -13,8 +13,8 @@
  * counted) rather than letting memory grow while the collector is away.
  */
 import { diag } from '@opentelemetry/api';
-import { encodeExportRequest, writeSpan, type EncodedScope, type SpanRecord } from './otlp-encoding.js';
-import { ProtoWriter } from './proto-writer.js';
+import { encodeExportRequest, writeSpan, type EncodedScope, type SpanRecord } from './otlp-encoding.ts';
+import { ProtoWriter } from './proto-writer.ts';
 
 const ENCODE_RUN = 64;
 
@@ -33,6 +33,9 @@ export interface ScopeQueue {
 }
 
 export class SpanBatch {
+  private readonly resourceField: Buffer;
+  private readonly send: (body: Buffer) => Promise<void>;
+  private readonly settings: SpanBatchSettings;
   private readonly scopes: ScopeQueue[] = [];
   /** Ended spans not encoded yet, and their scopes. */
   private readonly endedSpans: SpanRecord[] = [];
@@ -44,11 +47,11 @@ export class SpanBatch {
   /** Spans dropped since the last export (the queue was full, or the batch closed): reported with the next one. */
   private dropped = 0;
 
-  constructor(
-    private readonly resourceField: Buffer,
-    private readonly send: (body: Buffer) => Promise<void>,
-    private readonly settings: SpanBatchSettings,
-  ) {}
+  constructor(resourceField: Buffer, send: (body: Buffer) => Promise<void>, settings: SpanBatchSettings) {
+    this.resourceField = resourceField;
+    this.send = send;
+    this.settings = settings;
+  }
 
   /** A queue for one instrumentation scope (its ScopeSpans.scope field, encoded). */
   scope(scopeField: Buffer): ScopeQueue {

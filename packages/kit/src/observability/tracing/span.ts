@@ -9,7 +9,7 @@
  * (128 attributes each) and 128 links per span; values are kept whole.
  */
 import { diag, SpanStatusCode, type Attributes, type AttributeValue, type Exception, type Link, type Span, type SpanContext, type SpanKind, type SpanStatus, type TimeInput } from '@opentelemetry/api';
-import type { EventRecord, LinkRecord, SpanRecord } from './otlp-encoding.js';
+import type { EventRecord, LinkRecord, SpanRecord } from './otlp-encoding.ts';
 
 const ATTRIBUTE_LIMIT = 128;
 const EVENT_LIMIT = 128;
@@ -82,6 +82,13 @@ function addAttributes(target: Attributes, count: number, attributes: Attributes
 const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
 
 export class RecordedSpan implements Span, SpanRecord {
+  private readonly sink: SpanSink;
+  public name: string;
+  readonly kind: SpanKind;
+  readonly context: SpanContext;
+  readonly parentSpanId: string | undefined;
+  readonly parentIsRemote: boolean | undefined;
+  readonly startMillis: number;
   // Parallel arrays rather than an object: cheaper to fill and to walk, and a span has a handful.
   readonly attributeKeys: string[] = [];
   readonly attributeValues: AttributeValue[] = [];
@@ -95,14 +102,22 @@ export class RecordedSpan implements Span, SpanRecord {
   private ended = false;
 
   constructor(
-    private readonly sink: SpanSink,
-    public name: string,
-    readonly kind: SpanKind,
-    readonly context: SpanContext,
-    readonly parentSpanId: string | undefined,
-    readonly parentIsRemote: boolean | undefined,
-    readonly startMillis: number,
-  ) {}
+    sink: SpanSink,
+    name: string,
+    kind: SpanKind,
+    context: SpanContext,
+    parentSpanId: string | undefined,
+    parentIsRemote: boolean | undefined,
+    startMillis: number,
+  ) {
+    this.sink = sink;
+    this.name = name;
+    this.kind = kind;
+    this.context = context;
+    this.parentSpanId = parentSpanId;
+    this.parentIsRemote = parentIsRemote;
+    this.startMillis = startMillis;
+  }
 
   spanContext(): SpanContext {
     return this.context;

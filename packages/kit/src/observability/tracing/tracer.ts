@@ -18,11 +18,11 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { startActiveSpanWith } from './active-span.js';
-import { encodeScopeField, type SpanRecord } from './otlp-encoding.js';
-import { isValidSpanContext } from './propagator.js';
-import { RecordedSpan, toEpochMillis, type SpanSink } from './span.js';
-import type { ScopeQueue, SpanBatch } from './span-batch.js';
+import { startActiveSpanWith } from './active-span.ts';
+import { encodeScopeField, type SpanRecord } from './otlp-encoding.ts';
+import { isValidSpanContext } from './propagator.ts';
+import { RecordedSpan, toEpochMillis, type SpanSink } from './span.ts';
+import type { ScopeQueue, SpanBatch } from './span-batch.ts';
 
 const POOL_SIZE = 8 * 1024;
 const pool = Buffer.allocUnsafe(POOL_SIZE);
@@ -81,13 +81,11 @@ export interface KitTracerOptions {
 }
 
 export class KitTracer implements Tracer, SpanSink {
+  private readonly options: KitTracerOptions;
   private readonly scope: ScopeQueue;
 
-  constructor(
-    private readonly options: KitTracerOptions,
-    name: string,
-    version: string | undefined,
-  ) {
+  constructor(options: KitTracerOptions, name: string, version: string | undefined) {
+    this.options = options;
     this.scope = options.batch.scope(encodeScopeField(name, version));
   }
 
@@ -119,9 +117,12 @@ export class KitTracer implements Tracer, SpanSink {
 
 /** One service's provider: a tracer per instrumentation scope, all feeding the service's batch. */
 export class KitTracerProvider implements TracerProvider {
+  private readonly options: KitTracerOptions;
   private readonly tracers = new Map<string, Map<string | undefined, KitTracer>>();
 
-  constructor(private readonly options: KitTracerOptions) {}
+  constructor(options: KitTracerOptions) {
+    this.options = options;
+  }
 
   getTracer(name: string, version?: string): KitTracer {
     let byVersion = this.tracers.get(name);

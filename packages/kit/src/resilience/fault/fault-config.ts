@@ -11,8 +11,8 @@
  * `upstreams.users.fault.abort.status = 302: must be an HTTP error status 400-599, not 302`.
  */
 import Type from 'typebox';
-import { MAX_FAULT_DELAY_MS } from './fault-header.js';
-import { abortProblem, isAbortGrpcCode, isAbortStatus, MAX_ABORT_STATUS, MIN_ABORT_STATUS, type FaultAbort } from './fault-spec.js';
+import { MAX_FAULT_DELAY_MS } from './fault-header.ts';
+import { abortProblem, isAbortGrpcCode, isAbortStatus, MAX_ABORT_STATUS, MIN_ABORT_STATUS, type FaultAbort } from './fault-spec.ts';
 
 const strict = { additionalProperties: false } as const;
 const Percent = Type.Number({ minimum: 0, maximum: 100 });

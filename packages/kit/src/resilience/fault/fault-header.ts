@@ -10,10 +10,10 @@
  * `grpc:<code>` (1-16, or its name). Anything else is a `bad-request` error
  * naming the header and the offending item.
  */
-import { FlotillaError } from '../../errors.js';
-import type { HeaderBag } from '../deadline.js';
-import type { FaultSpec } from './fault-spec.js';
-import type { FaultPermission } from './permission.js';
+import { FlotillaError } from '../../errors.ts';
+import type { HeaderBag } from '../deadline.ts';
+import type { FaultSpec } from './fault-spec.ts';
+import type { FaultPermission } from './permission.ts';
 
 export const FAULT_HEADER = 'x-flotilla-fault';
 export const MAX_FAULT_DELAY_MS = 60_000;

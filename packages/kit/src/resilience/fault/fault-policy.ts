@@ -10,12 +10,12 @@
  */
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
-import type { MetricsRegistry } from '../../observability/metrics/registry.js';
-import { sleep, systemRandom, type RandomSource } from '../clock.js';
-import { faultInstruments } from '../metrics.js';
-import { deriveContext, executionContext, type ExecuteOptions, type Operation, type Policy } from '../policy.js';
-import { ConfigError } from '../../config/problems.js';
-import { abortProblem, faultError, type FaultAbort, type FaultRules } from './fault-spec.js';
+import type { MetricsRegistry } from '../../observability/metrics/registry.ts';
+import { sleep, systemRandom, type RandomSource } from '../clock.ts';
+import { faultInstruments } from '../metrics.ts';
+import { deriveContext, executionContext, type ExecuteOptions, type Operation, type Policy } from '../policy.ts';
+import { ConfigError } from '../../config/problems.ts';
+import { abortProblem, faultError, type FaultAbort, type FaultRules } from './fault-spec.ts';
 
 export interface FaultPolicyOptions {
   upstream: string;

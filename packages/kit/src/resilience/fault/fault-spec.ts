@@ -8,8 +8,8 @@
  * translated through the tables in abort-mapping.ts. Its kind (`code`, hence
  * the problem+json `type`) follows the status or code, so it is stable.
  */
-import { FlotillaError } from '../../errors.js';
-import { grpcCodeForStatus, kindOfGrpcCode, kindOfStatus, statusForGrpcCode } from './abort-mapping.js';
+import { FlotillaError } from '../../errors.ts';
+import { grpcCodeForStatus, kindOfGrpcCode, kindOfStatus, statusForGrpcCode } from './abort-mapping.ts';
 
 export interface FaultAbort {
   /** HTTP status 400-599 … */

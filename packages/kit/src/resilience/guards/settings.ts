@@ -9,14 +9,14 @@
  * Every key is optional, so a config names only what it changes.
  */
 import Type, { type Static } from 'typebox';
-import { parseAgainstSchema } from '../../config/load.js';
-import { ConfigError } from '../../config/problems.js';
-import { BREAKER_DEFAULTS, type BreakerSettings } from '../breaker.js';
-import { BULKHEAD_DEFAULTS, type BulkheadSettings } from '../bulkhead.js';
-import { FaultConfig } from '../fault/fault-config.js';
-import type { FaultRules } from '../fault/fault-spec.js';
-import { RETRY_BUDGET_DEFAULTS } from '../retry-budget.js';
-import { RETRY_DEFAULTS, type RetrySettings } from '../retry-policy.js';
+import { parseAgainstSchema } from '../../config/load.ts';
+import { ConfigError } from '../../config/problems.ts';
+import { BREAKER_DEFAULTS, type BreakerSettings } from '../breaker.ts';
+import { BULKHEAD_DEFAULTS, type BulkheadSettings } from '../bulkhead.ts';
+import { FaultConfig } from '../fault/fault-config.ts';
+import type { FaultRules } from '../fault/fault-spec.ts';
+import { RETRY_BUDGET_DEFAULTS } from '../retry-budget.ts';
+import { RETRY_DEFAULTS, type RetrySettings } from '../retry-policy.ts';
 
 const strict = { additionalProperties: false } as const;
 

@@ -22,18 +22,18 @@
  * its profile; the order and the behaviour are those of the wrapped stack.
  */
 import type { Logger } from 'pino';
-import type { MetricsRegistry } from '../../observability/metrics/registry.js';
-import { AdaptiveBreaker, type BreakerStatus } from '../breaker.js';
-import { Bulkhead, type BulkheadStatus } from '../bulkhead.js';
-import type { Clock, RandomSource } from '../clock.js';
-import { DeadlinePolicy } from '../deadline-policy.js';
-import { FaultPolicy } from '../fault/fault-policy.js';
-import type { FaultRules } from '../fault/fault-spec.js';
-import type { FaultPermission } from '../fault/permission.js';
-import { asOptions, executionContext, type ExecuteOptions, type ExecutionContext, type Operation, type Policy } from '../policy.js';
-import { RetryBudget, type RetryBudgetStatus } from '../retry-budget.js';
-import { RetryPolicy, type RetryEvent, type RetrySettings } from '../retry-policy.js';
-import type { UpstreamPolicy } from './settings.js';
+import type { MetricsRegistry } from '../../observability/metrics/registry.ts';
+import { AdaptiveBreaker, rejectedCall, type BreakerStatus } from '../breaker.ts';
+import { Bulkhead, type BulkheadStatus } from '../bulkhead.ts';
+import type { Clock, RandomSource } from '../clock.ts';
+import { DeadlinePolicy } from '../deadline-policy.ts';
+import { FaultPolicy } from '../fault/fault-policy.ts';
+import type { FaultRules } from '../fault/fault-spec.ts';
+import type { FaultPermission } from '../fault/permission.ts';
+import { asOptions, executionContext, invoke, type ExecuteOptions, type ExecutionContext, type Operation, type Policy } from '../policy.ts';
+import { RetryBudget, type RetryBudgetStatus } from '../retry-budget.ts';
+import { RetryPolicy, type RetryEvent, type RetrySettings } from '../retry-policy.ts';
+import type { UpstreamPolicy } from './settings.ts';
 
 export interface UpstreamGuardOptions {
   metrics?: MetricsRegistry | undefined;
@@ -117,16 +117,11 @@ export class UpstreamGuard implements Policy {
     const rejection = breaker?.admit();
     if (rejection !== undefined) {
       bulkhead?.leave();
-      const fallback = context.fallback;
-      return fallback === undefined ? Promise.reject(rejection) : new Promise<T>((resolve) => resolve(fallback(rejection) as T));
+      return rejectedCall<T>(rejection, context);
     }
     const attempt: Operation<T> = this.#faultOn ? (inner) => this.fault.execute<T>(fn, asOptions<T>(inner)) : fn;
-    let call: Promise<T>;
-    try {
-      call = this.#retryOn ? this.retry.execute<T>(attempt, asOptions<T>(context)) : attempt(context);
-    } catch (error) {
-      call = Promise.reject(error);
-    }
+    // RetryPolicy.execute never throws synchronously (it invokes `attempt` itself).
+    const call = this.#retryOn ? this.retry.execute<T>(attempt, asOptions<T>(context)) : invoke(attempt, context);
     if (bulkhead === undefined && breaker === undefined) return call;
     return call.then(
       (value) => {

@@ -10,19 +10,19 @@
  *   app.get('/admin/breakers', () => guards.snapshot());
  */
 import type { Logger } from 'pino';
-import { resolveNamespace } from '../../config/load.js';
-import { FlotillaError } from '../../errors.js';
-import { MetricsRegistry } from '../../observability/metrics/registry.js';
-import type { BreakerStateChange } from '../breaker.js';
-import type { Clock, RandomSource } from '../clock.js';
-import type { HeaderBag } from '../deadline.js';
-import { faultFromHeaders } from '../fault/fault-header.js';
-import type { FaultSpec } from '../fault/fault-spec.js';
-import { faultInjectionAllowed, PROD_NAMESPACE, type FaultPermission } from '../fault/permission.js';
-import type { ExecuteOptions, Operation } from '../policy.js';
-import type { RetryEvent } from '../retry-policy.js';
-import { parseResilienceSettings, resolveUpstreamPolicy, type ResilienceSettings } from './settings.js';
-import { UpstreamGuard, type UpstreamSnapshot } from './upstream-guard.js';
+import { resolveNamespace } from '../../config/load.ts';
+import { FlotillaError } from '../../errors.ts';
+import { MetricsRegistry } from '../../observability/metrics/registry.ts';
+import type { BreakerStateChange } from '../breaker.ts';
+import type { Clock, RandomSource } from '../clock.ts';
+import type { HeaderBag } from '../deadline.ts';
+import { faultFromHeaders } from '../fault/fault-header.ts';
+import type { FaultSpec } from '../fault/fault-spec.ts';
+import { faultInjectionAllowed, PROD_NAMESPACE, type FaultPermission } from '../fault/permission.ts';
+import type { ExecuteOptions, Operation } from '../policy.ts';
+import type { RetryEvent } from '../retry-policy.ts';
+import { parseResilienceSettings, resolveUpstreamPolicy, type ResilienceSettings } from './settings.ts';
+import { UpstreamGuard, type UpstreamSnapshot } from './upstream-guard.ts';
 
 export interface UpstreamGuardsOptions {
   /** Config namespace (dev, staging, prod…); decides where fault injection may run. Default: FLOTILLA_ENV, else dev. */

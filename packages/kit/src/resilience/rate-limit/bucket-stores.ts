@@ -12,12 +12,12 @@
  * is back.
  */
 import type { Logger } from 'pino';
-import { redactUrlPassword } from '../../config/secrets.js';
-import { LocalBucketStore } from './local-store.js';
-import type { RateLimitMetrics } from './metrics.js';
-import { RedisBucketStore } from './redis-store.js';
-import type { RateLimitStoreSettings } from './settings.js';
-import type { BucketResult, BucketShape } from './token-bucket.js';
+import { redactUrlPassword } from '../../config/secrets.ts';
+import { LocalBucketStore } from './local-store.ts';
+import type { RateLimitMetrics } from './metrics.ts';
+import { RedisBucketStore } from './redis-store.ts';
+import type { RateLimitStoreSettings } from './settings.ts';
+import type { BucketResult, BucketShape } from './token-bucket.ts';
 
 export type BucketSource = 'local' | 'redis' | 'fallback';
 

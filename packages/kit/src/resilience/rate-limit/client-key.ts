@@ -5,7 +5,7 @@
  * on a per-subject route is still limited.
  */
 import { createHash } from 'node:crypto';
-import type { RateLimitKeyBy } from './settings.js';
+import type { RateLimitKeyBy } from './settings.ts';
 
 /** The verified caller, as an authentication step found it. */
 export interface RateLimitIdentity {

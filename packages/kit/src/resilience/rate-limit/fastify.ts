@@ -7,9 +7,9 @@
  * otherwise `settings.routes[<route url>]` or `settings.defaultPolicy` apply.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { rateLimitKey, type RateLimitIdentity } from './client-key.js';
-import type { RateLimiter } from './limiter.js';
-import { rateLimitedError } from './problem.js';
+import { rateLimitKey, type RateLimitIdentity } from './client-key.ts';
+import type { RateLimiter } from './limiter.ts';
+import { rateLimitedError } from './problem.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

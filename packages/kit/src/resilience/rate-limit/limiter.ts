@@ -4,12 +4,12 @@
  * decision that carries its own response headers. Settings are swapped live
  * with `update()`; a decision in flight finishes with the settings it began with.
  */
-import type { MetricsRegistry } from '../../observability/metrics/registry.js';
-import { BucketStores, type BucketSource, type BucketStoresStatus, type RateLimitLogger, type StoreAnswer } from './bucket-stores.js';
-import { limitHeaderValue, policyHeaderValue, RATE_LIMIT_HEADER, RATE_LIMIT_POLICY_HEADER, RETRY_AFTER_HEADER, secondsCeil, sfString } from './headers.js';
-import { RateLimitMetrics } from './metrics.js';
-import { parseRateLimitSettings, type RateLimitKeyBy, type RateLimitSettings } from './settings.js';
-import { bucketShape, type BucketShape } from './token-bucket.js';
+import type { MetricsRegistry } from '../../observability/metrics/registry.ts';
+import { BucketStores, type BucketSource, type BucketStoresStatus, type RateLimitLogger, type StoreAnswer } from './bucket-stores.ts';
+import { limitHeaderValue, policyHeaderValue, RATE_LIMIT_HEADER, RATE_LIMIT_POLICY_HEADER, RETRY_AFTER_HEADER, secondsCeil, sfString } from './headers.ts';
+import { RateLimitMetrics } from './metrics.ts';
+import { parseRateLimitSettings, type RateLimitKeyBy, type RateLimitSettings } from './settings.ts';
+import { bucketShape, type BucketShape } from './token-bucket.ts';
 
 export interface RateLimitDecision {
   allowed: boolean;

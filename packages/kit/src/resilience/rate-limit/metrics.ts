@@ -3,7 +3,7 @@
  * is read by deploy/observability (Grafana); keep its name and labels.
  */
 import type { Counter, Gauge } from 'prom-client';
-import type { MetricsRegistry } from '../../observability/metrics/registry.js';
+import type { MetricsRegistry } from '../../observability/metrics/registry.ts';
 
 export type DecisionLabel = 'allowed' | 'limited';
 

@@ -1,6 +1,6 @@
 /** The 429 a refused decision turns into (problem+json `https://flotilla.dev/problems/rate-limited`). */
-import { FlotillaError } from '../../errors.js';
-import type { RateLimitDecision } from './limiter.js';
+import { FlotillaError } from '../../errors.ts';
+import type { RateLimitDecision } from './limiter.ts';
 
 export function rateLimitedError(decision: RateLimitDecision): FlotillaError {
   const message = decision.store === 'unavailable'

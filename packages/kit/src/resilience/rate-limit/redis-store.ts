@@ -6,8 +6,8 @@
  * request; the caller decides what happens then (see StoreFailover).
  */
 import { Redis } from 'ioredis';
-import { TAKE_TOKENS_LUA } from './redis-script.js';
-import type { BucketResult, BucketShape } from './token-bucket.js';
+import { TAKE_TOKENS_LUA } from './redis-script.ts';
+import type { BucketResult, BucketShape } from './token-bucket.ts';
 
 export interface RedisBucketStoreOptions {
   url: string;

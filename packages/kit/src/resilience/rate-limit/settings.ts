@@ -5,8 +5,8 @@
  * applies defaults and reports every problem at once.
  */
 import Type, { type Static } from 'typebox';
-import { ConfigError, type ConfigProblem } from '../../config/problems.js';
-import { parseAgainstSchema } from '../../config/load.js';
+import { ConfigError, type ConfigProblem } from '../../config/problems.ts';
+import { parseAgainstSchema } from '../../config/load.ts';
 
 const strict = { additionalProperties: false } as const;
 

@@ -4,7 +4,7 @@
  * time `at` they were counted; refill is computed on the next take, so idle
  * buckets cost nothing and a full one is the same as no bucket at all.
  */
-import type { RateLimitPolicySettings } from './settings.js';
+import type { RateLimitPolicySettings } from './settings.ts';
 
 export interface BucketShape {
   /** Most tokens the bucket holds: the burst. */

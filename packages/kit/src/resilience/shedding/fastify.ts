@@ -7,11 +7,11 @@
  * `config: { shed: false }`.
  */
 import type { FastifyInstance } from 'fastify';
-import { FlotillaError } from '../../errors.js';
-import type { MetricsRegistry } from '../../observability/metrics/registry.js';
-import { LoadShedder, type SheddingLogger, type ShedVerdict } from './load-shedder.js';
-import { parsePriority, PRIORITY_HEADER } from './priority.js';
-import type { SheddingSettings } from './settings.js';
+import { FlotillaError } from '../../errors.ts';
+import type { MetricsRegistry } from '../../observability/metrics/registry.ts';
+import { LoadShedder, type SheddingLogger, type ShedVerdict } from './load-shedder.ts';
+import { parsePriority, PRIORITY_HEADER } from './priority.ts';
+import type { SheddingSettings } from './settings.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -15,9 +15,9 @@
  */
 import type { Logger } from 'pino';
 import type { Counter, Gauge } from 'prom-client';
-import type { MetricsRegistry } from '../../observability/metrics/registry.js';
-import { EventLoopDelaySampler, type DelaySignal } from './event-loop-delay.js';
-import type { ShedPriority, SheddingSettings } from './settings.js';
+import type { MetricsRegistry } from '../../observability/metrics/registry.ts';
+import { EventLoopDelaySampler, type DelaySignal } from './event-loop-delay.ts';
+import type { ShedPriority, SheddingSettings } from './settings.ts';
 
 export type ShedReason = 'event-loop-delay' | 'in-flight';
 

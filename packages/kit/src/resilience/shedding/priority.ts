@@ -4,7 +4,7 @@
  * The header is trusted as sent, so an edge must not pass it on from the
  * internet: the gateway sets it per route (or strips it) before proxying.
  */
-import type { ShedPriority } from './settings.js';
+import type { ShedPriority } from './settings.ts';
 
 export const PRIORITY_HEADER = 'x-flotilla-priority';
 

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fields, hex } from './protobuf-fields.js';
+import { fields, hex } from './protobuf-fields.ts';
 
 export type AttributeValue = string | number | boolean | undefined;
 

@@ -8,8 +8,8 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { startPrometheus, type RunningPrometheus } from '../../../../../scripts/test-services/prometheus.js';
-import { DEPLOY_DIR } from './tools.js';
+import { startPrometheus, type RunningPrometheus } from '../../../../../scripts/test-services/prometheus.ts';
+import { DEPLOY_DIR } from './tools.ts';
 
 export interface StaticGroup {
   targets: string[];

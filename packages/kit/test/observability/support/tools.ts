@@ -13,7 +13,7 @@ export function toolPath(variable: 'FLOTILLA_TEST_PROMTOOL_BIN' | 'FLOTILLA_TEST
   const path = process.env[variable];
   if (path !== undefined && path !== '') return path;
   if (process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1') throw new Error(`${variable} is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: run under scripts/test-services`);
-  t.skip(`${variable} not set (run: node --import tsx scripts/test-services/cli.ts run --only prometheus -- …)`);
+  t.skip(`${variable} not set (run: node scripts/test-services/cli.ts run --only prometheus -- …)`);
   return undefined;
 }
 

@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { Any } from "../protobuf/any.js";
+import { Any } from "../protobuf/any.ts";
 
 /**
  * google.rpc.Status as defined by the Google API design guide (AIP-193): the

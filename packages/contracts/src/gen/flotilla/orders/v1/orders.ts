@@ -18,15 +18,26 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { Timestamp } from "../../../google/protobuf/timestamp.js";
+import { Timestamp } from "../../../google/protobuf/timestamp.ts";
 
-export enum OrderStatus {
-  ORDER_STATUS_UNSPECIFIED = 0,
-  ORDER_STATUS_PENDING = 1,
-  ORDER_STATUS_PAID = 2,
-  ORDER_STATUS_SHIPPED = 3,
-  ORDER_STATUS_CANCELLED = 4,
-  UNRECOGNIZED = -1,
+export const OrderStatus = {
+  ORDER_STATUS_UNSPECIFIED: 0,
+  ORDER_STATUS_PENDING: 1,
+  ORDER_STATUS_PAID: 2,
+  ORDER_STATUS_SHIPPED: 3,
+  ORDER_STATUS_CANCELLED: 4,
+  UNRECOGNIZED: -1,
+} as const;
+
+export type OrderStatus = typeof OrderStatus[keyof typeof OrderStatus];
+
+export namespace OrderStatus {
+  export type ORDER_STATUS_UNSPECIFIED = typeof OrderStatus.ORDER_STATUS_UNSPECIFIED;
+  export type ORDER_STATUS_PENDING = typeof OrderStatus.ORDER_STATUS_PENDING;
+  export type ORDER_STATUS_PAID = typeof OrderStatus.ORDER_STATUS_PAID;
+  export type ORDER_STATUS_SHIPPED = typeof OrderStatus.ORDER_STATUS_SHIPPED;
+  export type ORDER_STATUS_CANCELLED = typeof OrderStatus.ORDER_STATUS_CANCELLED;
+  export type UNRECOGNIZED = typeof OrderStatus.UNRECOGNIZED;
 }
 
 export function orderStatusFromJSON(object: any): OrderStatus {

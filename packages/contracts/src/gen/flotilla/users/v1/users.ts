@@ -20,7 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { Timestamp } from "../../../google/protobuf/timestamp.js";
+import { Timestamp } from "../../../google/protobuf/timestamp.ts";
 
 export interface User {
   /** Server-assigned identifier. */
