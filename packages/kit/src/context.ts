@@ -17,22 +17,9 @@ export interface RequestContext {
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
-let propagating = true;
 
 export function runWithContext<T>(context: RequestContext, fn: () => T): T {
-  return propagating ? storage.run(context, fn) : fn();
-}
-
-/**
- * For a process that never reads the context (the gateway, whose proxy path
- * runs below Fastify): stop propagating it. On Node 20 an AsyncLocalStorage,
- * once used, runs a hook on every async resource the process creates, about
- * 15 µs of CPU per proxied request. Afterwards `runWithContext` just calls
- * `fn` and `currentContext()` is undefined.
- */
-export function disableContextPropagation(): void {
-  propagating = false;
-  storage.disable();
+  return storage.run(context, fn);
 }
 
 export function currentContext(): RequestContext | undefined {
