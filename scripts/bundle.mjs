@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const entries = ['services/users', 'services/orders', 'services/greeter', 'packages/gateway'];
+const entries = ['services/users', 'services/orders', 'services/greeter', 'packages/gateway', 'packages/operator'];
 const external = [
   'better-sqlite3', 'pg', 'pg-native', 'mysql2',
   '@fastify/swagger-ui', '@grpc/*', 'etcd3', 'protobufjs', 'pino', 'pino-pretty',

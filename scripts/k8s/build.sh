@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver and kube-controller-manager from the k8s.io/kubernetes Go module
-# pinned in go.mod, into ~/.cache/flotilla/bin/kubernetes-<version>/. Skips the build when
-# both binaries are already there. Prints the binary directory on its last line.
+# Builds Kubernetes commands from the k8s.io/kubernetes Go module pinned in go.mod, into
+# ~/.cache/flotilla/bin/kubernetes-<version>/. Skips every command already there. Prints
+# the binary directory on its last line.
 #
-#   scripts/k8s/build.sh            # build (or reuse) the binaries
-#   FLOTILLA_CACHE_DIR=/some/dir ... # cache root (default ~/.cache/flotilla)
+#   scripts/k8s/build.sh                               # all four: kube-apiserver kube-controller-manager kube-scheduler kubelet
+#   scripts/k8s/build.sh kube-apiserver kube-controller-manager   # only these (what control-plane.ts asks for)
+#   FLOTILLA_CACHE_DIR=/some/dir ...                    # cache root (default ~/.cache/flotilla)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,7 +16,11 @@ if [[ -z "$version" ]]; then
 fi
 cache_root="${FLOTILLA_CACHE_DIR:-$HOME/.cache/flotilla}"
 out="$cache_root/bin/kubernetes-$version"
-commands=(kube-apiserver kube-controller-manager)
+known=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
+if [[ $# -gt 0 ]]; then commands=("$@"); else commands=("${known[@]}"); fi
+for cmd in "${commands[@]}"; do
+  [[ " ${known[*]} " == *" $cmd "* ]] || { echo "build.sh: unknown command '$cmd' (known: ${known[*]})" >&2; exit 1; }
+done
 
 missing=()
 for cmd in "${commands[@]}"; do
@@ -30,7 +35,7 @@ command -v go >/dev/null || { echo "build.sh: Go is required to build Kubernetes
 mkdir -p "$out"
 # Parallel test processes wait for one build instead of racing (re-checked under the lock).
 if [[ -z "${FLOTILLA_K8S_BUILD_LOCKED:-}" ]]; then
-  FLOTILLA_K8S_BUILD_LOCKED=1 exec flock -w 3600 "$out/.build.lock" "$0" "$@"
+  FLOTILLA_K8S_BUILD_LOCKED=1 exec flock -w 3600 "$out/.build.lock" bash "$here/build.sh" "$@"
 fi
 major="${version#v}"; major="${major%%.*}"
 minor="${version#v*.}"; minor="${minor%%.*}"

@@ -1,6 +1,6 @@
 // Starts a throwaway Kubernetes control plane on loopback: etcd, kube-apiserver (RBAC on)
 // and kube-controller-manager, with a generated PKI and an admin kubeconfig. No kubelet
-// and no scheduler: Pods stay Pending.
+// and no scheduler: Pods stay Pending (node.ts adds both).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -31,6 +31,8 @@ export interface ControlPlaneOptions {
   binDir?: string;
   /** extra kube-apiserver flags, e.g. ['--watch-cache=false'] */
   apiserverFlags?: string[];
+  /** kube-controller-manager controllers to run on top of CONTROLLERS, e.g. ['root-ca-cert-publisher'] */
+  extraControllers?: string[];
 }
 
 export interface ControlPlane {
@@ -40,6 +42,11 @@ export interface ControlPlane {
   port: number;
   etcdEndpoint: string;
   binDir: string;
+  /** the cluster CA (signs client certificates for more components, e.g. a node's kubelet) */
+  caCert: string;
+  caKey: string;
+  /** the controllers kube-controller-manager runs */
+  controllers: string[];
   /** Stops kube-apiserver (SIGTERM); watches break, the data stays in etcd. */
   stopApiserver(): Promise<void>;
   /** Starts kube-apiserver again (on `port`, default the original one) and waits for /readyz. */
@@ -68,16 +75,20 @@ export async function cachedBinDir(): Promise<string> {
   return join(root, 'bin', `kubernetes-${await kubernetesVersion()}`);
 }
 
-export async function binariesCached(): Promise<boolean> {
+/** The control plane's commands; node.ts needs NODE_COMMANDS too. */
+export const CONTROL_PLANE_COMMANDS = ['kube-apiserver', 'kube-controller-manager'];
+export const NODE_COMMANDS = ['kube-scheduler', 'kubelet'];
+
+export async function binariesCached(commands: string[] = CONTROL_PLANE_COMMANDS): Promise<boolean> {
   const dir = await cachedBinDir();
-  return existsSync(join(dir, 'kube-apiserver')) && existsSync(join(dir, 'kube-controller-manager'));
+  return commands.every((cmd) => existsSync(join(dir, cmd)));
 }
 
-/** Builds the binaries with scripts/k8s/build.sh unless cached; returns their directory. */
-export async function buildKubernetes(log: (m: string) => void): Promise<string> {
-  if (await binariesCached()) return await cachedBinDir();
-  log('building kube-apiserver and kube-controller-manager from Go modules (first run only; 15-30 min on 2 cores)');
-  const { stdout } = await promisify(execFile)('bash', [join(here, 'build.sh')], { maxBuffer: 16 << 20 });
+/** Builds `commands` with scripts/k8s/build.sh unless cached; returns their directory. */
+export async function buildKubernetes(log: (m: string) => void, commands: string[] = CONTROL_PLANE_COMMANDS): Promise<string> {
+  if (await binariesCached(commands)) return await cachedBinDir();
+  log(`building ${commands.join(' and ')} from Go modules (first run only; 15-30 min on 2 cores)`);
+  const { stdout } = await promisify(execFile)('bash', [join(here, 'build.sh'), ...commands], { maxBuffer: 16 << 20 });
   return stdout.trim().split('\n').pop() ?? (await cachedBinDir());
 }
 
@@ -113,7 +124,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const pki = await createPki(pkiDir, [
     { name: 'admin', commonName: 'flotilla-admin', organization: 'system:masters' },
     { name: 'controller-manager', commonName: 'system:kube-controller-manager' },
+    // What kube-apiserver presents to kubelets (logs, exec, port-forward); no kubelet runs
+    // unless node.ts starts one.
+    { name: 'kubelet-client', commonName: 'kube-apiserver-kubelet-client', organization: 'system:masters' },
   ]);
+  const controllers = [...new Set([...CONTROLLERS, ...(options.extraControllers ?? [])])];
   const etcd = await options.startEtcd(join(dir, 'etcd'), log);
   const port = await freePort();
   const server = `https://127.0.0.1:${port}`;
@@ -135,6 +150,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
     // A /16: benchmarks create thousands of Services.
     '--service-cluster-ip-range=10.96.0.0/16',
+    `--kubelet-client-certificate=${pki.clients['kubelet-client']!.cert}`, `--kubelet-client-key=${pki.clients['kubelet-client']!.key}`,
+    // A node's Hostname address resolves nowhere here (and must not be looked up in DNS).
+    '--kubelet-preferred-address-types=InternalIP,Hostname',
     '--profiling=false', '--v=1',
     ...(options.apiserverFlags ?? []),
   ];
@@ -153,7 +171,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     await startApiserver();
     controllerManager = startProcess('kube-controller-manager', join(binDir, 'kube-controller-manager'), [
       `--kubeconfig=${kcmKubeconfig}`,
-      `--controllers=${CONTROLLERS.join(',')}`,
+      `--controllers=${controllers.join(',')}`,
       // Each controller acts as its own service account, with the bootstrap RBAC roles
       // (system:controller:*); the controller manager's own identity lacks those rights.
       '--use-service-account-credentials=true',
@@ -170,7 +188,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   }
 
   return {
-    dir, kubeconfig, server, port, etcdEndpoint: etcd.endpoint, binDir,
+    dir, kubeconfig, server, port, etcdEndpoint: etcd.endpoint, binDir, caCert: pki.caCert, caKey: pki.caKey, controllers,
     stopApiserver,
     startApiserver,
     async restartApiserver() {

@@ -8,6 +8,8 @@ export interface KubeconfigInput {
   clientCert: string;
   clientKey: string;
   user: string;
+  /** name to verify the server certificate against when `server` is an address it does not list */
+  tlsServerName?: string;
 }
 
 export async function writeKubeconfig(path: string, input: KubeconfigInput): Promise<void> {
@@ -15,7 +17,14 @@ export async function writeKubeconfig(path: string, input: KubeconfigInput): Pro
   const doc = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'flotilla-test', cluster: { server: input.server, 'certificate-authority-data': await b64(input.caCert) } }],
+    clusters: [{
+      name: 'flotilla-test',
+      cluster: {
+        server: input.server,
+        'certificate-authority-data': await b64(input.caCert),
+        ...(input.tlsServerName ? { 'tls-server-name': input.tlsServerName } : {}),
+      },
+    }],
     users: [{ name: input.user, user: { 'client-certificate-data': await b64(input.clientCert), 'client-key-data': await b64(input.clientKey) } }],
     contexts: [{ name: 'flotilla-test', context: { cluster: 'flotilla-test', user: input.user } }],
     'current-context': 'flotilla-test',

@@ -67,10 +67,13 @@ export async function createPki(dir: string, clients: ClientIdentity[]): Promise
   await openssl(['pkey', '-in', saKey, '-pubout', '-out', saPub]);
 
   const issued: Pki['clients'] = {};
-  for (const client of clients) {
-    const subject = `/CN=${client.commonName}${client.organization ? `/O=${client.organization}` : ''}`;
-    issued[client.name] = await signLeaf(dir, `client-${client.name}`, subject,
-      'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n', ca);
-  }
+  for (const client of clients) issued[client.name] = await issueClientCertificate(dir, client, ca);
   return { dir, caCert, caKey, serverCert: server.cert, serverKey: server.key, saKey, saPub, clients: issued };
+}
+
+/** A client certificate signed by an existing CA (e.g. a node's kubelet: CN system:node:NAME, O system:nodes). */
+export async function issueClientCertificate(dir: string, client: ClientIdentity, ca: { caCert: string; caKey: string }): Promise<{ cert: string; key: string }> {
+  const subject = `/CN=${client.commonName}${client.organization ? `/O=${client.organization}` : ''}`;
+  return await signLeaf(dir, `client-${client.name}`, subject,
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n', ca);
 }

@@ -15,6 +15,8 @@ export const EXIT = {
   invalid: 4,
   /** The config backend or registry cannot be reached. */
   unavailable: 5,
+  /** The backend refused us: Kubernetes RBAC (403) or rejected credentials (401). */
+  forbidden: 6,
   /** A bug: anything not foreseen above. */
   internal: 70,
 } as const;
@@ -31,6 +33,9 @@ export function exitCodeFor(error: unknown): number {
     case 'unavailable':
     case 'deadline-exceeded':
       return EXIT.unavailable;
+    case 'forbidden':
+    case 'unauthenticated':
+      return EXIT.forbidden;
     case 'unprocessable':
       return EXIT.invalid;
     case 'validation':

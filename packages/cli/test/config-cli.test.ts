@@ -1,8 +1,9 @@
-/** `flotilla config …` as a real process against both backends: output, --json, errors and exit codes. */
+/** `flotilla config …` as a real process against every backend: output, --json, errors and exit codes. */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { centreFlags, runCli, testBackends } from './support/cli.ts';
 
 const EXIT = { usage: 1, notFound: 2, conflict: 3, invalid: 4, unavailable: 5 };
@@ -12,6 +13,8 @@ for (const backend of testBackends()) {
     const centre = centreFlags(backend);
     const cli = (args: string[], options: { input?: string; env?: Record<string, string> } = {}) => runCli([...args, ...centre.args], options);
     const doc = (service: string) => ['--ns', 'dev', '--service', service];
+    before(() => centre.ready);
+    after(() => centre.cleanup());
 
     test('set (stdin and file), get, history, diff, rollback', async () => {
       const first = await cli(['config', 'set', ...doc('users'), '-m', 'first', '--author', 'ada'], { input: 'log:\n  level: info\n' });
@@ -96,9 +99,14 @@ for (const backend of testBackends()) {
         const dir = join(centre.env.FLOTILLA_HOME!, 'config-history', 'dev', 'published');
         mkdirSync(dir, { recursive: true });
         writeFileSync(join(dir, 'schema.json'), JSON.stringify(schema));
-      } else {
+      } else if (backend === 'etcd') {
         const { createEtcdConfigStore } = await import('@flotilla/kit/config');
         const store = await createEtcdConfigStore({ endpoints: [centre.env.FLOTILLA_CONFIG_ETCD_ENDPOINTS!], prefix: centre.env.FLOTILLA_CONFIG_ETCD_PREFIX! });
+        await store.publishSchema('dev', 'published', schema);
+        await store.close();
+      } else {
+        const { createKubernetesConfigStore } = await import('@flotilla/kit/config');
+        const store = createKubernetesConfigStore({ kubeconfig: centre.env.FLOTILLA_CONFIG_KUBECONFIG!, namespace: centre.env.FLOTILLA_CONFIG_KUBE_NAMESPACE! });
         await store.publishSchema('dev', 'published', schema);
         await store.close();
       }
@@ -169,6 +177,19 @@ test('an unreachable etcd exits 5 with a clear message', async () => {
   const result = await runCli(['config', 'get', '--ns', 'dev', '--service', 'users', '--backend', 'etcd', '--etcd', 'http://127.0.0.1:9']);
   assert.equal(result.code, EXIT.unavailable);
   assert.match(result.stderr, /etcd at http:\/\/127\.0\.0\.1:9 is unavailable/);
+});
+
+test('an unreachable Kubernetes API exits 5 with a clear message', async () => {
+  const kubeconfig = join(mkdtempSync(join(tmpdir(), 'flotilla-cli-kube-')), 'kubeconfig');
+  writeFileSync(kubeconfig, [
+    'apiVersion: v1', 'kind: Config', 'current-context: nowhere',
+    'clusters: [{ name: nowhere, cluster: { server: "https://127.0.0.1:9", insecure-skip-tls-verify: true } }]',
+    'users: [{ name: nobody, user: { token: not-a-token } }]',
+    'contexts: [{ name: nowhere, context: { cluster: nowhere, user: nobody } }]',
+  ].join('\n'));
+  const result = await runCli(['config', 'get', '--ns', 'dev', '--service', 'users', '--backend', 'kubernetes', '--kubeconfig', kubeconfig]);
+  assert.equal(result.code, EXIT.unavailable, result.stderr);
+  assert.match(result.stderr, /the Kubernetes API at https:\/\/127\.0\.0\.1:9 is unavailable/);
 });
 
 test('--help documents every command and the exit codes', async () => {

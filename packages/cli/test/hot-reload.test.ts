@@ -1,6 +1,6 @@
 /**
  * Hot reload end to end: `flotilla config set` against a running service
- * process, for the file backend and etcd. The service applies log.level live
+ * process, for the file, etcd and kubernetes backends. The service applies log.level live
  * (observed through its own logger), rejects an invalid change while the old
  * config stays in force, and shows both in its status and its log.
  */
@@ -28,12 +28,14 @@ for (const backend of testBackends()) {
     const status = async (): Promise<Status> => (await (await fetch(`${service.url}/admin/config`)).json()) as Status;
 
     before(async () => {
+      await centre.ready;
       const seeded = await runCli(['config', 'set', ...doc, ...centre.args, '-m', 'seed'], { input: 'log:\n  level: info\n' });
       assert.equal(seeded.code, 0, seeded.stderr);
       service = await startServiceProcess(fixture, 'levels', { ...centre.env, FLOTILLA_LEVELS__HTTP__HOST: '127.0.0.1', FLOTILLA_LEVELS__HTTP__PORT: '0' });
     });
     after(async () => {
       assert.equal(await service.stop(), 0);
+      await centre.cleanup();
     });
 
     test('a CLI set of log.level is applied live by the running service', async (t) => {

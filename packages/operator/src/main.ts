@@ -8,7 +8,7 @@
 //   --port N                   FLOTILLA_OPERATOR_PORT          /healthz /readyz /metrics (default 8090)
 //   --lease-namespace NS       FLOTILLA_OPERATOR_LEASE_NAMESPACE (default: in-cluster namespace or "default")
 import { parseArgs } from 'node:util';
-import { loadConnection } from './runtime/connection.ts';
+import { loadConnection } from '@flotilla/kube';
 import { createLogger } from './runtime/logger.ts';
 import { startOperator } from './operator.ts';
 

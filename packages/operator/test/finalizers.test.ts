@@ -1,10 +1,8 @@
 // Finalizer patches are guarded by resourceVersion and never drop others' finalizers.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import type { KubeClient } from '../src/runtime/client.ts';
+import { type KubeClient, type KubeObject, Resources } from '@flotilla/kube';
 import { addFinalizer, removeFinalizer } from '../src/runtime/finalizers.ts';
-import { Resources } from '../src/runtime/resources.ts';
-import type { KubeObject } from '../src/runtime/objects.ts';
 import { clientFor, createNamespace, deleteNamespace, kubeconfigOrSkip } from './support/kube.ts';
 
 let client: KubeClient | undefined;

@@ -5,9 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
-import type { KubeClient } from '../src/runtime/client.ts';
+import { type KubeClient, Resources } from '@flotilla/kube';
 import type { Lease } from '../src/runtime/leader-election.ts';
-import { Resources } from '../src/runtime/resources.ts';
 import { clientFor, createNamespace, deleteNamespace, getOrUndefined, installCrd, kubeconfigOrSkip, waitUntil } from './support/kube.ts';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));

@@ -1,10 +1,7 @@
 // The Microservice controller against a real API server and controller manager.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { KubeClient } from '../src/runtime/client.ts';
-import { loadKubeconfig } from '../src/runtime/connection.ts';
-import type { KubeObject } from '../src/runtime/objects.ts';
-import { Resources } from '../src/runtime/resources.ts';
+import { type KubeClient, type KubeObject, loadKubeconfig, Resources } from '@flotilla/kube';
 import { MicroserviceResource } from '../src/microservice/crd.ts';
 import type { Microservice } from '../src/microservice/types.ts';
 import { startOperator, type RunningOperator } from '../src/operator.ts';

@@ -3,11 +3,7 @@
 // (synthesising deletes) and ends up right; the operator converges on the final state.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { KubeClient } from '../src/runtime/client.ts';
-import { loadKubeconfig } from '../src/runtime/connection.ts';
-import { Informer } from '../src/runtime/informer.ts';
-import { objectKey, type KubeObject } from '../src/runtime/objects.ts';
-import { Resources } from '../src/runtime/resources.ts';
+import { Informer, KubeClient, type KubeObject, loadKubeconfig, objectKey, Resources } from '@flotilla/kube';
 import { MicroserviceResource } from '../src/microservice/crd.ts';
 import type { Microservice } from '../src/microservice/types.ts';
 import { startOperator, type RunningOperator } from '../src/operator.ts';

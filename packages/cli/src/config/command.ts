@@ -9,7 +9,8 @@ import { rollbackCommand, setCommand } from './write-commands.ts';
 
 const EXIT_HELP = `
 Exit codes: 0 ok, 1 usage, 2 not found, 3 conflict (stale --expect-version),
-4 invalid config (YAML or schema), 5 backend unavailable, 70 internal error.`;
+4 invalid config (YAML or schema), 5 backend unavailable, 6 permission denied
+(Kubernetes RBAC or credentials), 70 internal error.`;
 
 function addWriteOptions(command: Command): Command {
   return command
@@ -23,7 +24,7 @@ function addWriteOptions(command: Command): Command {
 export function registerConfigCommands(program: Command): void {
   const config = program
     .command('config')
-    .description('Read and change versioned config in the config centre (file or etcd backend)')
+    .description('Read and change versioned config in the config centre (file, etcd or kubernetes backend)')
     .addHelpText('after', EXIT_HELP);
 
   addDocumentOptions(config.command('get').description('Print a version (default: the head) as stored; ${VAR} references stay unresolved'))

@@ -14,6 +14,8 @@ interface LsOptions {
   etcd?: string;
   etcdPrefix?: string;
   registryDir?: string;
+  kubeconfig?: string;
+  kubeNamespace?: string;
   json?: boolean;
 }
 
@@ -24,22 +26,26 @@ export function registerRegistryCommands(program: Command, open: typeof openRegi
     .description('List registered instances, of one service or of all')
     .argument('[service]', 'only this service')
     .option('--ns <namespace>', 'namespace (default: $FLOTILLA_ENV or dev)')
-    .option('--backend <backend>', 'registry backend: local or etcd (default: $FLOTILLA_REGISTRY_BACKEND or local)')
+    .option('--backend <backend>', 'registry backend: local, etcd or kubernetes (default: $FLOTILLA_REGISTRY_BACKEND or local)')
     .option('--etcd <endpoints>', 'etcd endpoints, comma-separated (default: $FLOTILLA_REGISTRY_ETCD_ENDPOINTS or http://127.0.0.1:2379)')
     .option('--etcd-prefix <prefix>', 'etcd key prefix (default: /flotilla)')
     .option('--registry-dir <dir>', 'local backend folder (default: $FLOTILLA_HOME/registry)')
+    .option('--kubeconfig <path>', 'kubernetes backend: kubeconfig file (default: $KUBECONFIG, in-cluster credentials, ~/.kube/config)')
+    .option('--kube-namespace <namespace>', "kubernetes backend: whose EndpointSlices to read (default: the context's or the pod's namespace)")
     .option('--json', 'print machine-readable JSON')
     .addHelpText('after', '\nExamples:\n  flotilla registry ls\n  flotilla registry ls users --json\n  flotilla registry ls --backend etcd --etcd http://127.0.0.1:2379')
     .action(
       action(async (service: string | undefined, options: LsOptions) => {
         const backend = options.backend ?? process.env.FLOTILLA_REGISTRY_BACKEND ?? 'local';
-        if (backend !== 'local' && backend !== 'etcd') throw new UsageError(`--backend must be "local" or "etcd", got "${backend}"`);
+        if (backend !== 'local' && backend !== 'etcd' && backend !== 'kubernetes') throw new UsageError(`--backend must be "local", "etcd" or "kubernetes", got "${backend}"`);
         const lister = await open({
           backend,
           namespace: options.ns ?? process.env.FLOTILLA_ENV ?? 'dev',
           ...(options.registryDir === undefined ? {} : { dir: options.registryDir }),
           etcdEndpoints: options.etcd ?? process.env.FLOTILLA_REGISTRY_ETCD_ENDPOINTS ?? 'http://127.0.0.1:2379',
           etcdPrefix: options.etcdPrefix ?? '/flotilla',
+          ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }),
+          ...(options.kubeNamespace === undefined ? {} : { kubeNamespace: options.kubeNamespace }),
         });
         const instances = await listAll(lister, service).finally(() => lister.close());
         if (options.json) return printJson(instances);

@@ -26,11 +26,14 @@ export interface RegistryLister {
 }
 
 export interface RegistrySourceOptions {
-  backend: 'local' | 'etcd';
+  backend: 'local' | 'etcd' | 'kubernetes';
   namespace: string;
   dir?: string;
   etcdEndpoints: string;
   etcdPrefix: string;
+  /** kubernetes: a kubeconfig (default $KUBECONFIG, in-cluster, ~/.kube/config) and the namespace whose EndpointSlices are read. */
+  kubeconfig?: string;
+  kubeNamespace?: string;
 }
 
 interface DiscoveryModule {
@@ -53,9 +56,10 @@ export async function openRegistry(options: RegistrySourceOptions): Promise<Regi
     zone: 'local',
     local: { ...(options.dir === undefined ? {} : { dir: options.dir }), ttlMs: 5000, heartbeatMs: 1000 },
     etcd: { endpoints: options.etcdEndpoints, prefix: options.etcdPrefix, ttlSeconds: 10 },
+    kubernetes: { ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }), ...(options.kubeNamespace === undefined ? {} : { namespace: options.kubeNamespace }) },
   };
   const registry = discovery.createRegistry(settings, { namespace: options.namespace });
-  const where = options.backend === 'etcd' ? `etcd at ${options.etcdEndpoints}` : 'the local registry';
+  const where = options.backend === 'etcd' ? `etcd at ${options.etcdEndpoints}` : options.backend === 'kubernetes' ? 'the Kubernetes API' : 'the local registry';
   return {
     services: () => unreachableAsUnavailable(where, () => registry.services()),
     list: (service) => unreachableAsUnavailable(where, () => registry.list(service)),

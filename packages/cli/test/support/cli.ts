@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isNotFound, KubeClient, loadKubeconfig, Resources } from '@flotilla/kube';
 
 export const repoRoot = join(import.meta.dirname, '..', '..', '..', '..');
 const cliMain = join(repoRoot, 'packages', 'cli', 'src', 'main.ts');
@@ -32,21 +33,29 @@ export async function runCli(args: string[], options: { env?: Record<string, str
   return { code, stdout, stderr };
 }
 
-/** The backend flags of one test centre: a temp folder, or a random etcd prefix. */
+export type Backend = 'file' | 'etcd' | 'kubernetes';
+
+/** The backend flags of one test centre: a temp folder, a random etcd prefix, or a new Kubernetes namespace. */
 export interface CentreFlags {
-  backend: 'file' | 'etcd';
+  backend: Backend;
   args: string[];
   /** The same centre for a service process. */
   env: Record<string, string>;
   dir: string;
+  /** Resolves once the centre exists (the Kubernetes namespace is created): await it in `before`. */
+  ready: Promise<void>;
+  /** Removes what `ready` created. */
+  cleanup(): Promise<void>;
 }
 
-export function centreFlags(backend: 'file' | 'etcd'): CentreFlags {
+export function centreFlags(backend: Backend): CentreFlags {
   const dir = mkdtempSync(join(tmpdir(), 'flotilla-cli-'));
   const fileEnv = { FLOTILLA_CONFIG_DIR: join(dir, 'config'), FLOTILLA_HOME: join(dir, 'home') };
+  const nothing = { ready: Promise.resolve(), cleanup: async () => undefined };
   if (backend === 'file') {
-    return { backend, dir, args: ['--config-dir', fileEnv.FLOTILLA_CONFIG_DIR, '--home', fileEnv.FLOTILLA_HOME], env: { ...fileEnv, FLOTILLA_CONFIG_BACKEND: 'file' } };
+    return { backend, dir, args: ['--config-dir', fileEnv.FLOTILLA_CONFIG_DIR, '--home', fileEnv.FLOTILLA_HOME], env: { ...fileEnv, FLOTILLA_CONFIG_BACKEND: 'file' }, ...nothing };
   }
+  if (backend === 'kubernetes') return kubernetesCentre(dir, fileEnv);
   const endpoints = process.env.FLOTILLA_TEST_ETCD_ENDPOINTS ?? '';
   const prefix = `/flotilla-cli-${randomBytes(5).toString('hex')}/config`;
   return {
@@ -54,14 +63,43 @@ export function centreFlags(backend: 'file' | 'etcd'): CentreFlags {
     dir,
     args: ['--backend', 'etcd', '--etcd', endpoints, '--etcd-prefix', prefix, '--config-dir', fileEnv.FLOTILLA_CONFIG_DIR],
     env: { ...fileEnv, FLOTILLA_CONFIG_BACKEND: 'etcd', FLOTILLA_CONFIG_ETCD_ENDPOINTS: endpoints, FLOTILLA_CONFIG_ETCD_PREFIX: prefix },
+    ...nothing,
   };
 }
 
-export function testBackends(): Array<'file' | 'etcd'> {
-  if (process.env.FLOTILLA_TEST_ETCD_ENDPOINTS) return ['file', 'etcd'];
-  if (process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1') throw new Error('FLOTILLA_TEST_ETCD_ENDPOINTS is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: start etcd (scripts/test-services)');
-  process.stderr.write('[test] flotilla config: skipping the etcd backend (FLOTILLA_TEST_ETCD_ENDPOINTS not set)\n');
-  return ['file'];
+/** ConfigMaps in a namespace of the harness's control plane, made for this centre and deleted after. */
+function kubernetesCentre(dir: string, fileEnv: { FLOTILLA_CONFIG_DIR: string; FLOTILLA_HOME: string }): CentreFlags {
+  const kubeconfig = process.env.FLOTILLA_TEST_KUBECONFIG ?? '';
+  const namespace = `flotilla-cli-${randomBytes(4).toString('hex')}`;
+  const admin = new KubeClient(loadKubeconfig(kubeconfig));
+  const ready = admin.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }).then(() => undefined);
+  ready.catch(() => undefined); // reported where it is awaited
+  return {
+    backend: 'kubernetes',
+    dir,
+    args: ['--backend', 'kubernetes', '--kubeconfig', kubeconfig, '--kube-namespace', namespace, '--config-dir', fileEnv.FLOTILLA_CONFIG_DIR],
+    env: { ...fileEnv, FLOTILLA_CONFIG_BACKEND: 'kubernetes', FLOTILLA_CONFIG_KUBECONFIG: kubeconfig, FLOTILLA_CONFIG_KUBE_NAMESPACE: namespace },
+    ready,
+    cleanup: async () => {
+      await admin.delete(Resources.Namespace, undefined, namespace).catch((error: unknown) => {
+        if (!isNotFound(error)) throw error;
+      });
+      await admin.close();
+    },
+  };
+}
+
+/** file always; etcd and kubernetes with their harness servers (required under npm test, skipped with a note otherwise). */
+export function testBackends(): Backend[] {
+  const backends: Backend[] = ['file'];
+  const required = process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1';
+  if (process.env.FLOTILLA_TEST_ETCD_ENDPOINTS) backends.push('etcd');
+  else if (required) throw new Error('FLOTILLA_TEST_ETCD_ENDPOINTS is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: start etcd (scripts/test-services)');
+  else process.stderr.write('[test] flotilla config: skipping the etcd backend (FLOTILLA_TEST_ETCD_ENDPOINTS not set)\n');
+  if (process.env.FLOTILLA_TEST_KUBECONFIG) backends.push('kubernetes');
+  else if (required) throw new Error('FLOTILLA_TEST_KUBECONFIG is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: start the kube control plane (scripts/test-services)');
+  else process.stderr.write('[test] flotilla config: skipping the kubernetes backend (FLOTILLA_TEST_KUBECONFIG not set)\n');
+  return backends;
 }
 
 export interface ServiceProcess {

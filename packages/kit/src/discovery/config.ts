@@ -5,6 +5,8 @@
  * config code can use it without loading the backends.
  *
  *   discovery: { backend: etcd, region: eu, zone: eu-1, etcd: { endpoints: "http://10.0.0.1:2379" } }
+ *   discovery: { backend: kubernetes }        (EndpointSlices of the pod's namespace)
+ *   discovery: { backend: auto }              (kubernetes in a cluster, else local: staging and prod)
  *   FLOTILLA_USERS__DISCOVERY__BACKEND=etcd   (one key of one service from the environment)
  */
 import Type, { type Static } from 'typebox';
@@ -13,7 +15,10 @@ const strict = { additionalProperties: false } as const;
 
 export const DiscoveryConfig = Type.Object(
   {
-    backend: Type.Enum(['local', 'etcd'], { default: 'local', description: 'local: files under $FLOTILLA_HOME/registry (one machine); etcd: leases and watches' }),
+    backend: Type.Enum(['local', 'etcd', 'kubernetes', 'auto'], {
+      default: 'local',
+      description: 'local: files under $FLOTILLA_HOME/registry (one machine); etcd: leases and watches; kubernetes: EndpointSlices; auto: kubernetes when KUBERNETES_SERVICE_HOST is set, else local',
+    }),
     /** Whether this process registers itself; false: it only looks others up. */
     register: Type.Boolean({ default: true }),
     /** Where this process runs; the balancers prefer instances in the same zone, then region. */
@@ -36,6 +41,13 @@ export const DiscoveryConfig = Type.Object(
         endpoints: Type.String({ default: 'http://127.0.0.1:2379', minLength: 1, description: 'comma-separated http://host:port list' }),
         prefix: Type.String({ default: '/flotilla', pattern: '^/' }),
         ttlSeconds: Type.Integer({ default: 10, minimum: 2 }),
+      },
+      { ...strict, default: {} },
+    ),
+    kubernetes: Type.Object(
+      {
+        kubeconfig: Type.Optional(Type.String({ minLength: 1, description: 'default: $KUBECONFIG, else the pod\'s service account, else ~/.kube/config' })),
+        namespace: Type.Optional(Type.String({ minLength: 1, description: 'whose EndpointSlices are read; default the pod\'s namespace' })),
       },
       { ...strict, default: {} },
     ),

@@ -1,4 +1,4 @@
-// @flotilla/kit/discovery: service registry (local files or etcd), live instance sets, client-side balancing.
+// @flotilla/kit/discovery: service registry (local files, etcd or Kubernetes EndpointSlices), live instance sets, client-side balancing.
 export type {
   Instance,
   InstanceSpec,
@@ -18,7 +18,9 @@ export { LocalRegistry, flotillaHome, type LocalRegistryOptions } from './local/
 export { EtcdRegistry, type EtcdRegistryOptions } from './etcd/etcd-registry.ts';
 export { EtcdClient, type EtcdClientOptions, type KeyValue } from './etcd/client.ts';
 export { watchPrefix, type PrefixEvent, type PrefixWatch, type PrefixWatchHandlers } from './etcd/prefix-watcher.ts';
-export { createRegistry, DiscoveryConfig, type DiscoverySettings, type CreateRegistryOptions } from './create-registry.ts';
+export { KubernetesRegistry, createKubernetesRegistry, type KubernetesRegistryOptions } from './kubernetes/kubernetes-registry.ts';
+export { instancesFromSlices, SERVICE_NAME_LABEL, type EndpointSlice, type Endpoint, type EndpointPort } from './kubernetes/endpoint-slices.ts';
+export { createRegistry, registryBackend, DiscoveryConfig, type DiscoverySettings, type CreateRegistryOptions } from './create-registry.ts';
 export { startRegistration, type StartRegistrationOptions, type RunningRegistration } from './start-registration.ts';
 export { ServiceBalancers, type ServiceBalancersOptions } from './service-balancers.ts';
 export { discoveryResolver, type DiscoveryResolver, type DiscoveryResolverOptions } from './grpc-resolver.ts';

@@ -88,7 +88,7 @@ export interface InstanceSet {
   close(): void;
 }
 
-export type RegistryBackend = 'local' | 'etcd';
+export type RegistryBackend = 'local' | 'etcd' | 'kubernetes';
 
 export interface Registry {
   readonly backend: RegistryBackend;

@@ -62,7 +62,7 @@ export function openServiceDiscovery(options: OpenServiceDiscoveryOptions): Open
   const { settings, logger } = options;
   // The same state folder as the file config centre: the service's own environment decides it.
   const home = resolve(options.env.FLOTILLA_HOME ?? '.flotilla');
-  const registry = createRegistry(settings, { namespace: options.namespace, home });
+  const registry = createRegistry(settings, { namespace: options.namespace, home, env: options.env, logger });
   const locality = { region: settings.region, zone: settings.zone };
   const http = new ServiceBalancers(registry, { port: 'http', locality });
   const grpc = discoveryResolver(registry, { locality });

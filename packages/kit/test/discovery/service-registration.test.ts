@@ -4,7 +4,9 @@
  * environment), peers find it through `context.discovery`, a config change of
  * `discovery.weight` is published live, and a graceful stop deregisters before
  * anything else. Local registry in a temporary FLOTILLA_HOME; the same through
- * the real etcd when the harness provides one (env override of the backend).
+ * the real etcd when the harness provides one (env override of the backend),
+ * and on the kubernetes backend, where registering writes nothing and peers
+ * come from EndpointSlices.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +18,8 @@ import { EtcdRegistry } from '../../src/discovery/etcd/etcd-registry.ts';
 import { LocalRegistry } from '../../src/discovery/local/local-registry.ts';
 import type { Registry } from '../../src/discovery/types.ts';
 import { defineService } from '../../src/service/index.ts';
+import { Resources } from '@flotilla/kube';
+import { adminClient, createNamespace, deleteNamespace, kubeconfigOrSkipReason } from '../support/kube.ts';
 import { captureLogs } from '../support/log-capture.ts';
 import { sharedEtcd, tempDir, waitUntil } from './support.ts';
 
@@ -144,4 +148,63 @@ test('FLOTILLA_<SERVICE>__DISCOVERY__BACKEND=etcd registers in etcd and deregist
   }
   assert.deepEqual(await registry.list('registered'), []);
   await registry.close();
+});
+
+const kube = kubeconfigOrSkipReason();
+
+test('FLOTILLA_<SERVICE>__DISCOVERY__BACKEND=kubernetes: registering writes nothing, peers come from EndpointSlices, stop drains at once', { skip: 'skip' in kube ? kube.skip : false }, async () => {
+  const kubeconfig = (kube as { kubeconfig: string }).kubeconfig;
+  const admin = adminClient(kubeconfig);
+  const namespace = await createNamespace(admin, 'flotilla-svc');
+  const dir = tempDir('service-kubernetes');
+  dirs.push(dir);
+  mkdirSync(join(dir.path, 'config', NAMESPACE), { recursive: true });
+  const logs = captureLogs();
+  try {
+    // A peer, published as the EndpointSlice controller would.
+    await admin.create(Resources.EndpointSlice, {
+      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+      metadata: { name: 'peer-a', namespace, labels: { 'kubernetes.io/service-name': 'peer' } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.1.0.1'], conditions: { ready: true }, targetRef: { kind: 'Pod', name: 'peer-1' } }],
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    } as never);
+    const before = (await admin.list(Resources.EndpointSlice, namespace)).items.length;
+    const running = await registered.start({
+      configDir: join(dir.path, 'config'),
+      namespace: NAMESPACE,
+      logDestination: logs.stream,
+      env: {
+        ...listenerEnv(join(dir.path, 'home')),
+        FLOTILLA_REGISTERED__DISCOVERY__BACKEND: 'kubernetes',
+        FLOTILLA_REGISTERED__DISCOVERY__KUBERNETES__KUBECONFIG: kubeconfig,
+        FLOTILLA_REGISTERED__DISCOVERY__KUBERNETES__NAMESPACE: namespace,
+      },
+    });
+    try {
+      const { discovery } = running.context;
+      assert.equal(discovery.registry.backend, 'kubernetes');
+      assert.equal(discovery.registration?.registration?.instance.service, 'registered');
+      assert.equal((await admin.list(Resources.EndpointSlice, namespace)).items.length, before, 'no EndpointSlice written');
+      const target = await waitUntil(() => {
+        try {
+          const picked = discovery.http.pick('peer');
+          picked.done({ ok: true });
+          return picked.target;
+        } catch {
+          return undefined; // the balancer's watch is still listing
+        }
+      }, 'the peer to resolve through context.discovery');
+      assert.equal(target, '10.1.0.1:8080');
+    } finally {
+      const stopping = Date.now();
+      await running.stop('test finished');
+      assert.ok(Date.now() - stopping < 2_000, 'deregistering does not wait for anything');
+    }
+    const order = actions(logs).filter((a) => a === 'deregistered' || a === 'stopping');
+    assert.deepEqual(order, ['deregistered', 'stopping'], 'out of discovery before /readyz turns 503 and the listeners drain');
+  } finally {
+    await deleteNamespace(admin, namespace);
+    await admin.close();
+  }
 });

@@ -2,7 +2,7 @@
 // JSON Schema; a CRD needs a *structural* OpenAPI v3 schema, so records become
 // additionalProperties and literal unions become enums.
 import { GROUP, MicroserviceSpecSchema, MicroserviceStatusSchema, VERSION } from './types.ts';
-import { Resources, type ResourceType } from '../runtime/resources.ts';
+import { Resources, type ResourceType } from '@flotilla/kube';
 
 export const MicroserviceResource: ResourceType = { group: GROUP, version: VERSION, plural: 'microservices', kind: 'Microservice', namespaced: true };
 

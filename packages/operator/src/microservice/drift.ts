@@ -1,4 +1,4 @@
-import type { KubeObject } from '../runtime/objects.ts';
+import type { KubeObject } from '@flotilla/kube';
 
 // Has an owned object drifted from what we want? True when some field we set differs in
 // the live object. The API server adds defaults we never set, so the check is "desired

@@ -3,12 +3,9 @@
 // autoscaling is turned off, and writes status (conditions + observedGeneration) through
 // the status subresource. Deletion is left to the garbage collector via ownerReferences.
 import type { Logger } from 'pino';
-import type { KubeClient } from '../runtime/client.ts';
+import { controllerOf, isNotFound, KubeApiError, type KubeClient, type KubeObject, objectKey, Resources } from '@flotilla/kube';
 import type { Controller, ReconcileRequest, Reconciler } from '../runtime/controller.ts';
-import { isNotFound, KubeApiError } from '../runtime/errors.ts';
 import type { EventRecorder } from '../runtime/events.ts';
-import { controllerOf, objectKey, type KubeObject } from '../runtime/objects.ts';
-import { Resources } from '../runtime/resources.ts';
 import { MicroserviceResource } from './crd.ts';
 import { hasDrifted } from './drift.ts';
 import { renderAll } from './render.ts';

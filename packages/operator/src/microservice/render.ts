@@ -2,9 +2,8 @@
 // server-side apply. Fields we do not set stay with whoever owns them (e.g. the HPA owns
 // Deployment replicas when autoscaling is on, so we leave replicas out then).
 import { createHash } from 'node:crypto';
-import type { KubeObject } from '../runtime/objects.ts';
+import { apiVersionOf, type KubeObject, Resources, type ResourceType } from '@flotilla/kube';
 import { controllerReference } from '../runtime/owners.ts';
-import { apiVersionOf, Resources, type ResourceType } from '../runtime/resources.ts';
 import type { Microservice } from './types.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';

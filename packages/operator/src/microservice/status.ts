@@ -1,6 +1,6 @@
 // Microservice status from its Deployment: readiness counts and the four conditions.
 import { setCondition, type Condition } from '../runtime/conditions.ts';
-import type { KubeObject } from '../runtime/objects.ts';
+import type { KubeObject } from '@flotilla/kube';
 import { ConditionTypes, type Microservice, type MicroserviceStatus } from './types.ts';
 
 interface DeploymentLike extends KubeObject {

@@ -3,7 +3,7 @@
 // types the reconciler uses and what the API server enforces cannot drift apart.
 import { Type, type Static } from 'typebox';
 import type { Condition } from '../runtime/conditions.ts';
-import type { KubeObject } from '../runtime/objects.ts';
+import type { KubeObject } from '@flotilla/kube';
 
 export const GROUP = 'flotilla.dev';
 export const VERSION = 'v1alpha1';

@@ -2,14 +2,11 @@
 // queue of primary keys, and N workers calling the reconciler. Level-triggered: the
 // reconciler gets a key, never an event, and reads the current state from the caches.
 import type { Logger } from 'pino';
-import type { KubeClient } from './client.ts';
-import { Informer, type InformerOptions } from './informer.ts';
+import { Informer, type InformerOptions, type KubeClient, type KubeObject, objectKey, type ResourceType, splitKey } from '@flotilla/kube';
 import type { OperatorMetrics } from './metrics.ts';
-import { objectKey, splitKey, type KubeObject } from './objects.ts';
 import { ownerKey } from './owners.ts';
 import { generationChanged, type UpdatePredicate } from './predicates.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
-import type { ResourceType } from './resources.ts';
 import { WorkQueue } from './workqueue.ts';
 
 export interface ReconcileRequest {

@@ -2,10 +2,7 @@
 // the same event for the same object bumps the count of the existing Event instead of
 // creating a new one. Recording never fails the caller: errors are logged.
 import type { Logger } from 'pino';
-import type { KubeClient } from './client.ts';
-import { isNotFound } from './errors.ts';
-import type { KubeObject } from './objects.ts';
-import { Resources } from './resources.ts';
+import { isNotFound, type KubeClient, type KubeObject, Resources } from '@flotilla/kube';
 
 export type EventType = 'Normal' | 'Warning';
 

@@ -1,9 +1,7 @@
 // Finalizers are added and removed with a JSON patch that first tests the
 // resourceVersion: if anyone changed the object since we read it, the patch fails (422)
 // instead of overwriting their finalizers; the caller re-reads and retries.
-import type { KubeClient } from './client.ts';
-import type { KubeObject } from './objects.ts';
-import type { ResourceType } from './resources.ts';
+import type { KubeClient, KubeObject, ResourceType } from '@flotilla/kube';
 
 function guard(obj: KubeObject): { op: 'test'; path: string; value: string } {
   if (!obj.metadata.resourceVersion) throw new Error('finalizer patch needs the object resourceVersion');

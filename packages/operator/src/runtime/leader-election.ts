@@ -6,11 +6,7 @@
 // so a standby takes over at once instead of after the lease expires.
 import type { Logger } from 'pino';
 import type { Gauge } from 'prom-client';
-import { sleep } from './backoff.ts';
-import type { KubeClient } from './client.ts';
-import { isConflict, isNotFound } from './errors.ts';
-import type { KubeObject } from './objects.ts';
-import { collectionPath, objectPath, Resources } from './resources.ts';
+import { collectionPath, isConflict, isNotFound, type KubeClient, type KubeObject, objectPath, Resources, sleep } from '@flotilla/kube';
 
 export interface LeaseSpec {
   holderIdentity?: string;

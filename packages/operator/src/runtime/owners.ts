@@ -1,5 +1,5 @@
 // Owner references: making them, and mapping an owned object back to its owner's key.
-import { controllerOf, type KubeObject, type OwnerReference } from './objects.ts';
+import { controllerOf, type KubeObject, type OwnerReference } from '@flotilla/kube';
 
 /** A controller reference to `owner` (blocks the owner's foreground deletion, GC follows it). */
 export function controllerReference(owner: KubeObject): OwnerReference {

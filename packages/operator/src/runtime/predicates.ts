@@ -1,5 +1,5 @@
 // Filters for update events: which changes are worth a reconcile.
-import type { KubeObject } from './objects.ts';
+import type { KubeObject } from '@flotilla/kube';
 
 export type UpdatePredicate<T extends KubeObject = KubeObject> = (oldObj: T, newObj: T) => boolean;
 

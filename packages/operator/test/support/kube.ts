@@ -4,11 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import { pino, type Logger } from 'pino';
-import { KubeClient } from '../../src/runtime/client.ts';
-import { loadKubeconfig } from '../../src/runtime/connection.ts';
-import { isAlreadyExists, isNotFound } from '../../src/runtime/errors.ts';
-import type { KubeObject } from '../../src/runtime/objects.ts';
-import { Resources } from '../../src/runtime/resources.ts';
+import { isAlreadyExists, isNotFound, KubeClient, type KubeObject, loadKubeconfig, Resources } from '@flotilla/kube';
 import { microserviceCrd } from '../../src/microservice/crd.ts';
 
 export const required = process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1';

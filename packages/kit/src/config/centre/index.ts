@@ -16,6 +16,7 @@ export {
 export { ConfigConflictError } from './errors.ts';
 export { FileConfigStore, type FileConfigStoreOptions } from './file-store.ts';
 export { EtcdConfigStore, createEtcdConfigStore, DEFAULT_ETCD_PREFIX, type EtcdConfigStoreOptions } from './etcd-store.ts';
+export { KubernetesConfigStore, createKubernetesConfigStore, MAX_DOCUMENT_BYTES, type KubernetesConfigStoreOptions } from './kubernetes-store.ts';
 export { openConfigStore, resolveBackend, splitEndpoints, type ConfigStoreSettings } from './open-store.ts';
 export { parseConfigText, keyPathChanges } from './document.ts';
 export { unifiedDiff } from './text-diff.ts';

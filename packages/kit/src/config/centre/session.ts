@@ -107,7 +107,7 @@ export async function startConfigCentre<S extends TSchema>(options: ConfigCentre
 
 function describe(store: ConfigStore, namespace: string, service: string, document: CurrentDocument): string {
   if (store instanceof FileConfigStore) return store.workingCopy(namespace, service);
-  return `etcd ${namespace}/${service}${document.version === undefined ? '' : `@${document.version}`}`;
+  return `${store.backend} ${namespace}/${service}${document.version === undefined ? '' : `@${document.version}`}`;
 }
 
 function readFileLayers(dir: string, namespace: string, service: string): ConfigLayer[] {

@@ -8,7 +8,7 @@
 /** The document holding the keys every service of a namespace shares. */
 export const SHARED_DOCUMENT = 'shared';
 
-export type ConfigBackend = 'file' | 'etcd';
+export type ConfigBackend = 'file' | 'etcd' | 'kubernetes';
 
 export interface ConfigVersionInfo {
   namespace: string;
@@ -84,7 +84,7 @@ export interface ConfigSubscription {
 
 export interface ConfigStore {
   readonly backend: ConfigBackend;
-  /** Where it keeps things, for messages (a folder, or etcd endpoints and prefix). */
+  /** Where it keeps things, for messages (a folder, etcd endpoints and prefix, or an API server and namespace). */
   readonly location: string;
   /** A version, or the head when `version` is omitted. NotFoundError when there is none. */
   get(namespace: string, service: string, version?: number): Promise<ConfigDocument>;

@@ -4,11 +4,11 @@
 // bookmarks, a jittered server timeout and a client idle timeout, and resumes from the
 // last resourceVersion seen. 410 Gone (compacted history) triggers a relist, which the
 // sink diffs into its cache. resourceVersions are opaque strings. Errors back off.
-import type { Logger } from 'pino';
 import { Backoff, jitter, sleep } from './backoff.ts';
 import type { KubeClient, Query } from './client.ts';
 import { isGone, isStatus, KubeApiError } from './errors.ts';
 import type { KubeObject, ObjectList } from './objects.ts';
+import type { KubeLogger } from './logger.ts';
 import { collectionPath, type ResourceType } from './resources.ts';
 
 export interface ReflectorSink<T extends KubeObject> {
@@ -29,6 +29,10 @@ export interface ReflectorOptions {
   /** abort a watch that delivered nothing (not even a bookmark) for this long */
   idleTimeoutMs?: number;
   backoff?: Backoff;
+  /** Told about every failed list or watch (after it is logged); the loop retries by itself. */
+  onError?(error: unknown): void;
+  /** Told when a list completed or a watch stream opened: the API server is reachable again. */
+  onConnected?(): void;
 }
 
 export interface ReflectorHealth {
@@ -45,7 +49,7 @@ export class Reflector<T extends KubeObject> {
   private readonly client: KubeClient;
   private readonly type: ResourceType;
   private readonly sink: ReflectorSink<T>;
-  private readonly log: Logger;
+  private readonly log: KubeLogger;
   private readonly options: ReflectorOptions;
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
@@ -54,7 +58,7 @@ export class Reflector<T extends KubeObject> {
   private readonly backoff: Backoff;
   private readonly selectors: Query;
 
-  constructor(client: KubeClient, type: ResourceType, sink: ReflectorSink<T>, log: Logger, options: ReflectorOptions = {}) {
+  constructor(client: KubeClient, type: ResourceType, sink: ReflectorSink<T>, log: KubeLogger, options: ReflectorOptions = {}) {
     this.client = client;
     this.type = type;
     this.sink = sink;
@@ -105,6 +109,7 @@ export class Reflector<T extends KubeObject> {
         this.health.lastError = error instanceof Error ? error.message : String(error);
         const delay = this.backoff.next();
         this.log.warn({ err: error, resource: this.type.plural, retryInMs: Math.round(delay) }, 'list/watch failed');
+        this.options.onError?.(error);
         await sleep(delay, signal);
       }
     }
@@ -131,6 +136,7 @@ export class Reflector<T extends KubeObject> {
     this.health.synced = true;
     this.health.lists += 1;
     this.health.lastContact = Date.now();
+    this.options.onConnected?.();
   }
 
   /** Runs one watch until the server closes it; returns how many events arrived. */
@@ -142,7 +148,7 @@ export class Reflector<T extends KubeObject> {
       resourceVersion: this.lastResourceVersion,
       allowWatchBookmarks: true,
       timeoutSeconds: jitter(minTimeout),
-    }, { signal, idleTimeoutMs: this.options.idleTimeoutMs ?? 300_000 });
+    }, { signal, idleTimeoutMs: this.options.idleTimeoutMs ?? 300_000, onOpen: () => this.options.onConnected?.() });
     this.health.watching = true;
     for await (const event of stream) {
       delivered += 1;

@@ -3,16 +3,17 @@
 // updates, and objects that vanished become deletes (finalStateUnknown = true).
 // A handler that throws (or rejects) gets the same event again after a backoff: errors
 // are never lost and never become unhandled rejections.
-import type { Logger } from 'pino';
 import { Backoff } from './backoff.ts';
 import { IndexedCache, type IndexFunction } from './cache.ts';
 import type { KubeClient } from './client.ts';
+import type { KubeLogger } from './logger.ts';
 import { objectKey, type KubeObject } from './objects.ts';
 import { Reflector, type ReflectorHealth, type ReflectorOptions, type ReflectorSink } from './reflector.ts';
 import type { ResourceType } from './resources.ts';
 
 export interface EventHandler<T extends KubeObject> {
-  onAdd?(obj: T): void | Promise<void>;
+  /** isInInitialList: the object was already there at the first list (client-go's flag of the same name) */
+  onAdd?(obj: T, isInInitialList: boolean): void | Promise<void>;
   onUpdate?(oldObj: T, newObj: T): void | Promise<void>;
   /** finalStateUnknown: the delete was inferred from a relist, `obj` is the last state seen */
   onDelete?(obj: T, finalStateUnknown: boolean): void | Promise<void>;
@@ -33,11 +34,11 @@ export class Informer<T extends KubeObject> implements ReflectorSink<T> {
   private readonly retryBackoff = new Map<string, Backoff>();
   private syncWaiters: (() => void)[] = [];
   private readonly unhealthyAfterMs: number;
-  private readonly log: Logger;
+  private readonly log: KubeLogger;
   /** handler failures that were scheduled for redelivery */
   handlerRetries = 0;
 
-  constructor(client: KubeClient, type: ResourceType, log: Logger, options: InformerOptions<T> = {}) {
+  constructor(client: KubeClient, type: ResourceType, log: KubeLogger, options: InformerOptions<T> = {}) {
     this.type = type;
     this.log = log.child({ informer: type.plural });
     this.cache = new IndexedCache<T>(options.indexers);
@@ -48,7 +49,7 @@ export class Informer<T extends KubeObject> implements ReflectorSink<T> {
   addHandler(handler: EventHandler<T>): void {
     this.handlers.push(handler);
     // A handler added after sync still hears about everything already cached.
-    if (this.hasSynced()) for (const obj of this.cache.list()) this.deliver(handler, objectKey(obj), (h) => h.onAdd?.(obj));
+    if (this.hasSynced()) for (const obj of this.cache.list()) this.deliver(handler, objectKey(obj), (h) => h.onAdd?.(obj, true));
   }
 
   start(): void {
@@ -94,12 +95,14 @@ export class Informer<T extends KubeObject> implements ReflectorSink<T> {
   // ---- ReflectorSink ---------------------------------------------------------------
 
   replace(items: T[], _resourceVersion: string): void {
+    // The reflector marks itself synced after this returns: until then this is the first list.
+    const initial = !this.hasSynced();
     const seen = new Set<string>();
     for (const item of items) {
       const key = objectKey(item);
       seen.add(key);
       const previous = this.cache.upsert(item);
-      if (!previous) this.notify(key, (h) => h.onAdd?.(item));
+      if (!previous) this.notify(key, (h) => h.onAdd?.(item, initial));
       else if (previous.metadata.resourceVersion !== item.metadata.resourceVersion) this.notify(key, (h) => h.onUpdate?.(previous, item));
     }
     for (const key of this.cache.keys()) {
@@ -115,13 +118,13 @@ export class Informer<T extends KubeObject> implements ReflectorSink<T> {
   added(obj: T): void {
     const key = objectKey(obj);
     const previous = this.cache.upsert(obj);
-    this.notify(key, previous ? (h) => h.onUpdate?.(previous, obj) : (h) => h.onAdd?.(obj));
+    this.notify(key, previous ? (h) => h.onUpdate?.(previous, obj) : (h) => h.onAdd?.(obj, false));
   }
 
   modified(obj: T): void {
     const key = objectKey(obj);
     const previous = this.cache.upsert(obj);
-    this.notify(key, previous ? (h) => h.onUpdate?.(previous, obj) : (h) => h.onAdd?.(obj));
+    this.notify(key, previous ? (h) => h.onUpdate?.(previous, obj) : (h) => h.onAdd?.(obj, false));
   }
 
   deleted(obj: T): void {

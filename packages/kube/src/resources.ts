@@ -32,13 +32,15 @@ export function objectPath(type: ResourceType, namespace: string | undefined, na
 const t = (group: string, version: string, plural: string, kind: string, namespaced = true): ResourceType =>
   ({ group, version, plural, kind, namespaced });
 
-/** Built-in types the operator reads or writes. */
+/** Built-in types Flotilla reads or writes. */
 export const Resources = {
   Namespace: t('', 'v1', 'namespaces', 'Namespace', false),
   ConfigMap: t('', 'v1', 'configmaps', 'ConfigMap'),
   Service: t('', 'v1', 'services', 'Service'),
   Event: t('', 'v1', 'events', 'Event'),
   Pod: t('', 'v1', 'pods', 'Pod'),
+  ServiceAccount: t('', 'v1', 'serviceaccounts', 'ServiceAccount'),
+  EndpointSlice: t('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice'),
   Deployment: t('apps', 'v1', 'deployments', 'Deployment'),
   ReplicaSet: t('apps', 'v1', 'replicasets', 'ReplicaSet'),
   HorizontalPodAutoscaler: t('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler'),

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { IndexedCache, NAMESPACE_INDEX, OWNER_INDEX, ownerIndexValue } from '../src/runtime/cache.ts';
-import type { KubeObject } from '../src/runtime/objects.ts';
+import { IndexedCache, NAMESPACE_INDEX, OWNER_INDEX, ownerIndexValue, type KubeObject } from '@flotilla/kube';
 
 const obj = (namespace: string, name: string, owner?: string, team?: string): KubeObject => ({
   metadata: {

@@ -21,6 +21,15 @@ export interface WatchOptions {
   signal?: AbortSignal;
   /** abort the stream when no byte arrived for this long (a half-open connection) */
   idleTimeoutMs: number;
+  /** called once the server accepted the watch (a 2xx answer), before any event */
+  onOpen?(): void;
+}
+
+export interface KubeClientOptions {
+  /** the size of the connection pool (default 32) */
+  connections?: number;
+  /** the field manager of apply and patch requests (default FIELD_MANAGER) */
+  fieldManager?: string;
 }
 
 export const FIELD_MANAGER = 'flotilla-operator';
@@ -37,11 +46,13 @@ export class KubeClient {
   readonly server: string;
   private readonly agent: Agent;
   private readonly connection: ClusterConnection;
+  private readonly fieldManager: string;
   private token: { value: string; readAt: number } | undefined;
 
-  constructor(connection: ClusterConnection, options: { connections?: number } = {}) {
+  constructor(connection: ClusterConnection, options: KubeClientOptions = {}) {
     this.connection = connection;
     this.server = connection.server;
+    this.fieldManager = options.fieldManager ?? FIELD_MANAGER;
     this.agent = new Agent({
       connections: options.connections ?? 32,
       keepAliveTimeout: 30_000,
@@ -110,6 +121,7 @@ export class KubeClient {
       try { json = JSON.parse(text); } catch { json = undefined; }
       throw KubeApiError.fromStatus(response.statusCode, json, `watch ${path}: HTTP ${response.statusCode}`);
     }
+    options.onOpen?.();
     let buffered = '';
     try {
       for await (const chunk of response.body) {
@@ -144,12 +156,12 @@ export class KubeClient {
     return await this.request<T>('PUT', objectPath(type, obj.metadata.namespace, obj.metadata.name ?? ''), { body: obj });
   }
 
-  /** Server-side apply with our field manager; `force` takes over conflicting fields. */
+  /** Server-side apply with this client's field manager; `force` takes over conflicting fields. */
   async apply<T extends KubeObject>(type: ResourceType, obj: T, options: { force?: boolean; subresource?: string; dryRun?: boolean } = {}): Promise<T> {
     return await this.request<T>('PATCH', objectPath(type, obj.metadata.namespace, obj.metadata.name ?? '', options.subresource), {
       body: obj,
       contentType: 'application/apply-patch+yaml',
-      query: { fieldManager: FIELD_MANAGER, force: options.force ?? true, dryRun: options.dryRun ? 'All' : undefined },
+      query: { fieldManager: this.fieldManager, force: options.force ?? true, dryRun: options.dryRun ? 'All' : undefined },
     });
   }
 
@@ -157,7 +169,7 @@ export class KubeClient {
     kind: 'json' | 'merge' = 'merge', subresource?: string): Promise<T> {
     const contentType = kind === 'json' ? 'application/json-patch+json' : 'application/merge-patch+json';
     return await this.request<T>('PATCH', objectPath(type, namespace, name, subresource), {
-      body: patch, contentType, query: { fieldManager: FIELD_MANAGER },
+      body: patch, contentType, query: { fieldManager: this.fieldManager },
     });
   }
 

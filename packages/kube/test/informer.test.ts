@@ -2,11 +2,8 @@
 // and its indexes, and handlers that throw synchronously are retried.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import type { KubeClient } from '../src/runtime/client.ts';
-import { Informer } from '../src/runtime/informer.ts';
-import { objectKey, type KubeObject } from '../src/runtime/objects.ts';
-import { Resources } from '../src/runtime/resources.ts';
-import { clientFor, createNamespace, deleteNamespace, kubeconfigOrSkip, testLogger, waitUntil } from './support/kube.ts';
+import { Informer, isUnreachable, KubeClient, objectKey, Resources, silentLogger, type KubeObject } from '@flotilla/kube';
+import { clientFor, createNamespace, deleteNamespace, kubeconfigOrSkip, waitUntil } from './support.ts';
 
 type ConfigMap = KubeObject & { data?: Record<string, string> };
 let client: KubeClient | undefined;
@@ -26,7 +23,7 @@ test('lists in pages, then follows the watch; indexes and handler retries work',
     apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels: { shard: String(i % 3) } }, data: { v: '1' },
   })));
 
-  const informer = new Informer<ConfigMap>(client, Resources.ConfigMap, testLogger(), {
+  const informer = new Informer<ConfigMap>(client, Resources.ConfigMap, silentLogger, {
     namespace,
     pageSize: 50, // 120 objects: three pages
     indexers: { shard: (o) => [o.metadata.labels?.shard ?? ''] },
@@ -74,4 +71,44 @@ test('lists in pages, then follows the watch; indexes and handler retries work',
   assert.equal(seen.syncThrows, 1);
   assert.equal(informer.status().lists, 1, 'no relist needed');
   assert.ok(informer.healthy());
+});
+
+test('onAdd tells the first list from later adds; onConnected and onError report reachability', async (t) => {
+  const kubeconfig = kubeconfigOrSkip(t);
+  if (!kubeconfig) return;
+  const admin = clientFor(kubeconfig);
+  const ns = await createNamespace(admin, 'inf-flags');
+  const cleanups: Array<() => Promise<void>> = [];
+  // Last registered, first run: a client closes gracefully only once its watches are stopped.
+  t.after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    await deleteNamespace(admin, ns);
+    await admin.close();
+  });
+  await admin.create(Resources.ConfigMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'early', namespace: ns } });
+  let connected = 0;
+  const informer = new Informer<ConfigMap>(admin, Resources.ConfigMap, silentLogger, { namespace: ns, onConnected: () => { connected += 1; } });
+  const adds: Array<[string, boolean]> = [];
+  informer.addHandler({ onAdd: (obj, initial) => { adds.push([obj.metadata.name!, initial]); } });
+  informer.start();
+  cleanups.push(() => informer.stop());
+  await informer.waitForSync();
+  await admin.create(Resources.ConfigMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late', namespace: ns } });
+  await waitUntil('the late add', () => adds.length === 2);
+  assert.deepEqual(adds, [['early', true], ['late', false]]);
+  assert.ok(connected >= 2, 'the list and the watch stream both count as contact');
+  const replayed: Array<[string, boolean]> = [];
+  informer.addHandler({ onAdd: (obj, initial) => { replayed.push([obj.metadata.name!, initial]); } });
+  assert.deepEqual(replayed.sort(), [['early', true], ['late', true]], 'a late handler hears the cache as a first list');
+
+  // Nothing listens on port 9: every attempt fails without an HTTP status.
+  const nowhere = new KubeClient({ server: 'https://127.0.0.1:9' });
+  cleanups.push(() => nowhere.close());
+  const errors: unknown[] = [];
+  const offline = new Informer<ConfigMap>(nowhere, Resources.ConfigMap, silentLogger, { onError: (error) => errors.push(error) });
+  offline.start();
+  await waitUntil('an error report', () => errors.length > 0, 10_000);
+  await offline.stop();
+  assert.ok(isUnreachable(errors[0]), `unreachable: ${String(errors[0])}`);
+  assert.equal(offline.hasSynced(), false);
 });

@@ -22,7 +22,7 @@ export interface ClusterConnection {
   impersonate?: { user: string; groups?: string[] };
 }
 
-const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 interface Named<T> { name: string; [key: string]: unknown; cluster?: T; user?: T; context?: T }
 type Section = Record<string, string | boolean | undefined>;
@@ -62,23 +62,24 @@ export function loadKubeconfig(path: string, contextName?: string): ClusterConne
   };
 }
 
-export function loadInCluster(): ClusterConnection {
-  const host = process.env.KUBERNETES_SERVICE_HOST;
-  const port = process.env.KUBERNETES_SERVICE_PORT;
+/** The pod's service account: KUBERNETES_SERVICE_HOST/PORT and the token, CA and namespace files in `dir`. */
+export function loadInCluster(env: Record<string, string | undefined> = process.env, dir = SERVICE_ACCOUNT_DIR): ClusterConnection {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
   if (!host || !port) throw new Error('not running in a cluster: KUBERNETES_SERVICE_HOST/PORT are unset');
   const hostPart = host.includes(':') ? `[${host}]` : host;
   return {
     server: `https://${hostPart}:${port}`,
-    ca: readFileSync(join(SERVICE_ACCOUNT_DIR, 'ca.crt')),
-    tokenFile: join(SERVICE_ACCOUNT_DIR, 'token'),
-    namespace: readFileSync(join(SERVICE_ACCOUNT_DIR, 'namespace'), 'utf8').trim(),
+    ca: readFileSync(join(dir, 'ca.crt')),
+    tokenFile: join(dir, 'token'),
+    namespace: readFileSync(join(dir, 'namespace'), 'utf8').trim(),
   };
 }
 
 /** An explicit path, else $KUBECONFIG, else in-cluster config, else ~/.kube/config. */
-export function loadConnection(kubeconfigPath?: string): ClusterConnection {
-  const path = kubeconfigPath ?? process.env.KUBECONFIG?.split(':')[0];
+export function loadConnection(kubeconfigPath?: string, env: Record<string, string | undefined> = process.env): ClusterConnection {
+  const path = kubeconfigPath ?? env.KUBECONFIG?.split(':')[0];
   if (path) return loadKubeconfig(path);
-  if (process.env.KUBERNETES_SERVICE_HOST) return loadInCluster();
+  if (env.KUBERNETES_SERVICE_HOST) return loadInCluster(env);
   return loadKubeconfig(join(homedir(), '.kube', 'config'));
 }

@@ -1,0 +1,34 @@
+/**
+ * The images are built from the esbuild bundles. `npm test` runs `tsc -b`
+ * first but not scripts/bundle.mjs, so a bundle older than the compiled code
+ * it comes from is rebuilt here (and the TypeScript compiled if never built).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { IMAGES } from '../../images.ts';
+
+function newestJs(dir: string): number {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestJs(path));
+    else if (entry.name.endsWith('.js')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+export function ensureBundles(root: string): string {
+  const node = process.execPath;
+  const compiled = IMAGES.every((image) => existsSync(join(root, dirname(image.bundle), 'main.js')));
+  if (!compiled) execFileSync(node, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], { cwd: root, stdio: 'inherit' });
+  const shared = Math.max(newestJs(join(root, 'packages', 'kit', 'dist')), newestJs(join(root, 'packages', 'contracts', 'dist')));
+  const stale = IMAGES.filter((image) => {
+    const bundle = join(root, image.bundle);
+    return !existsSync(bundle) || statSync(bundle).mtimeMs < Math.max(shared, newestJs(join(root, dirname(image.bundle))));
+  });
+  if (stale.length === 0) return 'bundles are current';
+  execFileSync(node, [join(root, 'scripts', 'bundle.mjs')], { cwd: root, stdio: 'inherit' });
+  return `rebuilt the bundles (stale: ${stale.map((i) => i.short).join(', ')})`;
+}
