@@ -11,11 +11,14 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
+import { BUNDLE_OPTIONS } from '../../scripts/bundle-settings.mjs';
 import { REPO_ROOT } from './servers.ts';
 
-/** Kept in step with scripts/bundle.mjs: packages that read files beside their code or load native addons. */
-const EXTERNAL = ['better-sqlite3', 'pg', 'pg-native', 'mysql2', '@fastify/swagger-ui', '@grpc/*', 'etcd3', 'protobufjs', 'pino', 'pino-pretty', '@opentelemetry/*', 'undici'];
+/** A gateway entry point bundled with the production settings, from the sources, into `file`. */
+export async function bundleFromSource(entry: string, file: string, extra: BuildOptions = {}): Promise<void> {
+  await build({ ...BUNDLE_OPTIONS, entryPoints: [entry], outfile: file, conditions: ['@flotilla/source'], ...extra });
+}
 
 export interface GatewayBundle {
   file: string;
@@ -26,18 +29,6 @@ export async function bundleGateway(): Promise<GatewayBundle> {
   const dir = join(REPO_ROOT, 'node_modules', '.cache', 'flotilla-bench');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `gateway-${process.pid}.mjs`);
-  await build({
-    entryPoints: [join(REPO_ROOT, 'packages/gateway/src/main.ts')],
-    outfile: file,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    conditions: ['@flotilla/source'],
-    external: EXTERNAL,
-    // CommonJS dependencies inside an ESM bundle still call require().
-    banner: { js: "import { createRequire as __flotillaRequire } from 'node:module'; const require = __flotillaRequire(import.meta.url);" },
-    logLevel: 'warning',
-  });
+  await bundleFromSource(join(REPO_ROOT, 'packages/gateway/src/main.ts'), file);
   return { file, remove: () => rmSync(file, { force: true }) };
 }

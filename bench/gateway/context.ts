@@ -38,7 +38,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
+import { bundleFromSource } from './bundle.ts';
 import { settledSpans, startSink, type OtlpSink } from '../observability/sink.ts';
 import { canPin, installCleanup, killAllChildren } from '../lib/children.ts';
 import { runLoad, type MeasuredLoad } from '../lib/load.ts';
@@ -113,8 +113,6 @@ function pairSpecs(): PairSpec[] {
   return specs;
 }
 
-/** Kept in step with bundle.ts (scripts/bundle.mjs): packages that read files beside their code or load native addons. */
-const EXTERNAL = ['better-sqlite3', 'pg', 'pg-native', 'mysql2', '@fastify/swagger-ui', '@grpc/*', 'etcd3', 'protobufjs', 'pino', 'pino-pretty', '@opentelemetry/*', 'undici'];
 const VARIANT_MAIN = fileURLToPath(new URL('./main-context-variant.ts', import.meta.url));
 const bundles = new Map<string, string>();
 
@@ -128,20 +126,8 @@ async function bundleVariant(syncTracing: boolean): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `gateway-context-${key}-${process.pid}.mjs`);
   bundles.set(key, file);
-  await build({
-    entryPoints: [VARIANT_MAIN],
-    outfile: file,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    conditions: ['@flotilla/source'],
-    external: EXTERNAL,
-    define: {
-      'process.env.FLOTILLA_BENCH_KEEP_TRACING_CONTEXT_SYNCHRONOUS': JSON.stringify(syncTracing ? 'on' : 'off'),
-    },
-    banner: { js: "import { createRequire as __flotillaRequire } from 'node:module'; const require = __flotillaRequire(import.meta.url);" },
-    logLevel: 'warning',
+  await bundleFromSource(VARIANT_MAIN, file, {
+    define: { 'process.env.FLOTILLA_BENCH_KEEP_TRACING_CONTEXT_SYNCHRONOUS': JSON.stringify(syncTracing ? 'on' : 'off') },
   });
   return file;
 }

@@ -1,6 +1,6 @@
 /**
  * Which npm packages the bundles load from node_modules at run time: the
- * `external` list of scripts/bundle.mjs (the authority: it also names packages
+ * BUNDLE_EXTERNAL of scripts/bundle-settings.mjs (the authority: it also names packages
  * loaded by a computed require, such as the pg and mysql2 drivers that the kit
  * loads only for a postgres:// or mysql:// DSN), expanded against what is
  * installed, plus every bare specifier the bundles import, require or
@@ -9,6 +9,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
+import { BUNDLE_EXTERNAL } from '../bundle-settings.mjs';
 import { readLock } from './closure.ts';
 
 export interface Externals {
@@ -16,13 +17,6 @@ export interface Externals {
   packages: string[];
   /** Named (by bundle.mjs or a bundle) but not installed: optional at run time. */
   absent: string[];
-}
-
-export function declaredExternals(root: string): string[] {
-  const source = readFileSync(join(root, 'scripts', 'bundle.mjs'), 'utf8');
-  const list = /const external = \[([\s\S]*?)\];/.exec(source)?.[1];
-  if (list === undefined) throw new Error('images: no `const external = [...]` in scripts/bundle.mjs');
-  return [...list.matchAll(/'([^']+)'|"([^"]+)"/g)].map((m) => (m[1] ?? m[2])!);
 }
 
 /** Bare specifiers that esbuild left in a bundle: static imports, __require() and import() calls. */
@@ -48,7 +42,7 @@ export function runtimeExternals(root: string, bundles: string[]): Externals {
   const modules = join(root, 'node_modules');
   const lock = readLock(root);
   const wanted = new Set<string>();
-  for (const pattern of declaredExternals(root)) {
+  for (const pattern of BUNDLE_EXTERNAL) {
     if (pattern.endsWith('/*')) {
       const scope = pattern.slice(0, -2);
       const dir = join(modules, scope);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Informer, isUnreachable, KubeClient, objectKey, Resources, silentLogger, type KubeObject } from '@flotilla/kube';
-import { clientFor, createNamespace, deleteNamespace, kubeconfigOrSkip, waitUntil } from './support.ts';
+import { clientFor, createNamespace, deleteNamespace, kubeconfigOrSkip, waitUntil } from '../../../test/support/kube.ts';
 
 type ConfigMap = KubeObject & { data?: Record<string, string> };
 let client: KubeClient | undefined;

@@ -1,69 +1,27 @@
 /**
- * The harness's Kubernetes control plane (FLOTILLA_TEST_KUBECONFIG, from
- * scripts/test-services) for the kit's kubernetes backends: an admin client
- * and throwaway namespaces. Without it a suite skips, with a note, unless
- * FLOTILLA_TEST_REQUIRE_SERVICES=1 (npm test), where it fails.
+ * The kit's helpers for its kubernetes backends' suites, on top of the shared
+ * ones in test/support/kube.ts: RBAC manifests and ServiceAccount credentials
+ * as a pod gets them.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { isAlreadyExists, isNotFound, KubeClient, loadKubeconfig, Resources, type KubeObject, type ResourceType } from '@flotilla/kube';
-import { binariesCached, startKubeControlPlane, type ControlPlane } from '../../../../scripts/test-services/kube.ts';
+import { isAlreadyExists, KubeClient, loadKubeconfig, Resources, type KubeObject, type ResourceType } from '@flotilla/kube';
 
-export type { ControlPlane };
+export {
+  clientFor as adminClient,
+  createNamespace,
+  deleteNamespace,
+  kubeconfigOrSkipReason,
+  privateControlPlane,
+  type ControlPlane,
+} from '../../../../test/support/kube.ts';
 
+/** The shared control plane's kubeconfig, if the harness started one. */
 export function testKubeconfig(): string | undefined {
   const path = process.env.FLOTILLA_TEST_KUBECONFIG;
   return path === undefined || path === '' ? undefined : path;
-}
-
-/** The kubeconfig, or a reason to skip; throws when services are required. */
-export function kubeconfigOrSkipReason(): { kubeconfig: string } | { skip: string } {
-  const kubeconfig = testKubeconfig();
-  if (kubeconfig !== undefined) return { kubeconfig };
-  if (process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1') throw new Error('FLOTILLA_TEST_KUBECONFIG is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: start the kube test server (scripts/test-services)');
-  return { skip: 'FLOTILLA_TEST_KUBECONFIG not set (run under scripts/test-services --only kube)' };
-}
-
-export function adminClient(kubeconfig: string): KubeClient {
-  return new KubeClient(loadKubeconfig(kubeconfig));
-}
-
-export async function createNamespace(client: KubeClient, prefix: string): Promise<string> {
-  const name = `${prefix}-${randomBytes(4).toString('hex')}`;
-  await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
-}
-
-export async function deleteNamespace(client: KubeClient, name: string): Promise<void> {
-  await client.delete(Resources.Namespace, undefined, name).catch((error: unknown) => {
-    if (!isNotFound(error)) throw error;
-  });
-}
-
-/**
- * A control plane of the test's own, for tests that restart the API server or
- * compact its etcd (they must not disturb the shared one). Needs the cached
- * binaries: a reason to skip without them, unless services are required.
- */
-export async function privateControlPlane(): Promise<ControlPlane | { skip: string }> {
-  const binDir = process.env.FLOTILLA_TEST_KUBE_BIN_DIR;
-  const available = (binDir !== undefined && existsSync(join(binDir, 'kube-apiserver'))) || (await binariesCached());
-  if (!available) {
-    if (process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1') throw new Error('kube-apiserver binaries are missing but FLOTILLA_TEST_REQUIRE_SERVICES=1 (run scripts/k8s/build.sh)');
-    return { skip: 'no kube-apiserver binaries: run scripts/k8s/build.sh' };
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'flotilla-kit-kube-'));
-  const plane = await startKubeControlPlane({ dir, log: () => {} });
-  const stop = plane.stop.bind(plane);
-  plane.stop = async () => {
-    await stop();
-    await rm(dir, { recursive: true, force: true });
-  };
-  return plane;
 }
 
 const rbacTypes: Record<string, ResourceType> = {
