@@ -3,7 +3,7 @@
 # ~/.cache/flotilla/bin/kubernetes-<version>/. Skips every command already there. Prints
 # the binary directory on its last line.
 #
-#   scripts/k8s/build.sh                               # all four: kube-apiserver kube-controller-manager kube-scheduler kubelet
+#   scripts/k8s/build.sh                               # all five: kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl
 #   scripts/k8s/build.sh kube-apiserver kube-controller-manager   # only these (what control-plane.ts asks for)
 #   FLOTILLA_CACHE_DIR=/some/dir ...                    # cache root (default ~/.cache/flotilla)
 set -euo pipefail
@@ -16,7 +16,7 @@ if [[ -z "$version" ]]; then
 fi
 cache_root="${FLOTILLA_CACHE_DIR:-$HOME/.cache/flotilla}"
 out="$cache_root/bin/kubernetes-$version"
-known=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
+known=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl)
 if [[ $# -gt 0 ]]; then commands=("$@"); else commands=("${known[@]}"); fi
 for cmd in "${commands[@]}"; do
   [[ " ${known[*]} " == *" $cmd "* ]] || { echo "build.sh: unknown command '$cmd' (known: ${known[*]})" >&2; exit 1; }

@@ -194,18 +194,18 @@ export function listNodeNamespaces(): string[] {
   return readdirSync(NETNS_DIR).filter((name) => parseNetnsName(name) !== undefined);
 }
 
-export interface ApiRelay {
+export interface HostRelay {
   address: string;
   port: number;
   close(): Promise<void>;
 }
 
 /**
- * Relays TCP from `listenHost:port` (host end of the veth) to the apiserver on
- * 127.0.0.1:port. Only peers inside the node's namespace (its veth address and its pods)
- * are served.
+ * Relays TCP from the host end of the veth (`hostIP:port`) to a server listening on
+ * 127.0.0.1:port: the apiserver for the kubelet and Pods, or a test's database. Only
+ * peers inside the node's namespace (its veth address and its pods) are served.
  */
-export async function startApiRelay(net: NodeNetwork, port: number): Promise<ApiRelay> {
+export async function startHostRelay(net: Pick<NodeNetwork, 'hostIP' | 'namespaceIP' | 'podCIDR'>, port: number): Promise<HostRelay> {
   const sockets = new Set<Socket>();
   const [podStart, podEnd] = cidrRange(net.podCIDR);
   const allowed = (address: string | undefined) => {

@@ -19,8 +19,8 @@ import { apiFromKubeconfig, poll, type KubeApi } from './api.ts';
 import { buildKubernetes, NODE_COMMANDS, type ControlPlane } from './control-plane.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import {
-  createNodeNetwork, deleteNodeNetwork, exec, listNodeNamespaces, parseNetnsName, startApiRelay,
-  type ApiRelay, type NodeNetwork,
+  createNodeNetwork, deleteNodeNetwork, exec, listNodeNamespaces, parseNetnsName, startHostRelay,
+  type HostRelay, type NodeNetwork,
 } from './node-network.ts';
 import { PAUSE_IMAGE, pauseImageArchive, pauseImageCached } from './pause-image.ts';
 import { issueClientCertificate } from './pki.ts';
@@ -33,7 +33,10 @@ export { PAUSE_IMAGE } from './pause-image.ts';
  * node.kubernetes.io/not-ready taint the TaintNodesByCondition admission puts on new Nodes.
  * startNode() runs the ones the control plane lacks in a kube-controller-manager of its own.
  */
-export const NODE_CONTROLLERS = ['root-ca-cert-publisher', 'nodelifecycle'];
+export const NODE_CONTROLLERS = ['root-ca-cert-publisher', 'nodelifecycle', 'endpointslice', 'horizontalpodautoscaling'];
+
+/** The `kubernetes` Service's ClusterIP (first address of the control plane's service CIDR). */
+const KUBERNETES_SERVICE = { ip: '10.96.0.1', port: 443 };
 
 export interface NodeOptions {
   /** working directory (config, logs, containerd and kubelet state); default $TMPDIR/<netns name> */
@@ -443,7 +446,7 @@ export async function startNode(plane: ControlPlane, options: NodeOptions = {}):
   const footprint: NodeFootprint = { dir, netns: net.netns, hostInterface: net.hostInterface, cgroup, hostIptablesBefore, dirKept: options.keepDir === true };
   const api = apiFromKubeconfig(plane.kubeconfig);
   const processes: { kubelet?: ManagedProcess; containerd?: ManagedProcess; scheduler?: ManagedProcess; controllers?: ManagedProcess } = {};
-  let relay: ApiRelay | undefined;
+  let relay: HostRelay | undefined;
 
   const teardown = async (): Promise<string[]> => {
     const problems: string[] = [];
@@ -481,7 +484,12 @@ export async function startNode(plane: ControlPlane, options: NodeOptions = {}):
     await writeFile(join(dir, 'owner'), `${process.pid}\n`);
 
     // Identities: the kubelet reaches the apiserver through the relay on the veth.
-    relay = await startApiRelay(net, plane.port);
+    relay = await startHostRelay(net, plane.port);
+    // No kube-proxy: one DNAT rule in the node's namespace gives Pods the `kubernetes`
+    // Service (KUBERNETES_SERVICE_HOST/PORT, what in-cluster clients use) via the relay.
+    await exec('nsenter', [`--net=${net.netnsPath}`, '--', 'iptables', '-t', 'nat', '-A', 'PREROUTING',
+      '-d', `${KUBERNETES_SERVICE.ip}/32`, '-p', 'tcp', '--dport', String(KUBERNETES_SERVICE.port),
+      '-j', 'DNAT', '--to-destination', `${relay.address}:${relay.port}`]);
     const ca = { caCert: plane.caCert, caKey: plane.caKey };
     const pki = join(dir, 'pki');
     await copyFile(plane.caCert, join(pki, 'ca.crt'));

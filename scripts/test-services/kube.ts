@@ -4,7 +4,7 @@
 // env for tests:
 //   FLOTILLA_TEST_KUBECONFIG    admin kubeconfig (client certificate, system:masters)
 //   FLOTILLA_TEST_KUBE_DIR      the control plane's directory (logs, pki)
-//   FLOTILLA_TEST_KUBE_BIN_DIR  where kube-apiserver / kube-controller-manager are (for private control planes)
+//   FLOTILLA_TEST_KUBE_BIN_DIR  where kube-apiserver, kube-controller-manager and kubectl are (private control planes, manifest checks)
 //   FLOTILLA_TEST_KUBE_ETCD_ENDPOINT  etcd client URL (e.g. to compact it)
 // Tests that restart the apiserver start a private control plane with startKubeControlPlane().
 import type { AptNeeds, RunningServer, ServerContext, TestServer } from './types.ts';
@@ -12,6 +12,7 @@ import { findOnPath } from './lib/paths.ts';
 import { startEtcd } from './etcd.ts';
 import {
   buildKubernetes,
+  CONTROL_PLANE_COMMANDS,
   startControlPlane,
   type ControlPlane,
   type EtcdStarter,
@@ -30,6 +31,8 @@ export interface KubeControlPlaneOptions {
   log?: (message: string) => void;
   /** extra kube-apiserver flags */
   apiserverFlags?: string[];
+  /** kube-controller-manager controllers on top of the default set (a node needs NODE_CONTROLLERS) */
+  extraControllers?: string[];
 }
 
 /** Starts a private control plane (its own etcd) in `dir`; stop() it when done. */
@@ -41,6 +44,7 @@ export async function startKubeControlPlane(options: KubeControlPlaneOptions): P
     startEtcd: etcdStarter,
     binDir: process.env.FLOTILLA_TEST_KUBE_BIN_DIR || undefined,
     apiserverFlags: options.apiserverFlags,
+    extraControllers: options.extraControllers,
   });
 }
 
@@ -58,7 +62,8 @@ export const kube: TestServer & AptNeeds = {
   // openssl makes the PKI; Go (for the build) comes with the machine.
   missingAptPackages: () => (findOnPath('openssl') ? [] : ['openssl']),
   async install(log) {
-    await buildKubernetes(log);
+    // kubectl (same version) for the suites that check deploy/kubernetes with `apply --dry-run=server -k`.
+    await buildKubernetes(log, [...CONTROL_PLANE_COMMANDS, 'kubectl']);
   },
   async start(ctx: ServerContext): Promise<RunningServer> {
     const plane = await startKubeControlPlane({ dir: ctx.dir, log: ctx.log });

@@ -8,5 +8,6 @@ import { etcdServer } from './etcd.ts';
 import { prometheusServer } from './prometheus.ts';
 import { nginxServer } from './nginx.ts';
 import { kube } from './kube.ts';
+import { kubeNode } from './kube-node.ts';
 
-export const servers: TestServer[] = [postgresServer, mariadbServer, redisServer, etcdServer, prometheusServer, nginxServer, kube];
+export const servers: TestServer[] = [postgresServer, mariadbServer, redisServer, etcdServer, prometheusServer, nginxServer, kube, kubeNode];

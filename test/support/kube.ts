@@ -5,12 +5,14 @@
  * Without them a test skips, unless FLOTILLA_TEST_REQUIRE_SERVICES=1 (npm
  * test), where it fails.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { promisify } from 'node:util';
 import { isNotFound, KubeClient, loadKubeconfig, Resources } from '@flotilla/kube';
 import { binariesCached, startKubeControlPlane, type ControlPlane } from '../../scripts/test-services/kube.ts';
 
@@ -32,6 +34,13 @@ export function kubeconfigOrSkip(t: TestContext): string | undefined {
   if ('kubeconfig' in found) return found.kubeconfig;
   t.skip(found.skip);
   return undefined;
+}
+
+/** Runs the kubectl the harness built with the control plane (same version), against `kubeconfig`. */
+export async function kubectl(kubeconfig: string, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const binDir = process.env.FLOTILLA_TEST_KUBE_BIN_DIR;
+  const command = binDir ? join(binDir, 'kubectl') : 'kubectl';
+  return await promisify(execFile)(command, ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 8 << 20 });
 }
 
 export function clientFor(kubeconfig: string): KubeClient {

@@ -2,18 +2,15 @@
 // the operator Deployment and the example CRs; and the operator, acting as its service
 // account under exactly that RBAC, can do its whole job.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { after, test } from 'node:test';
 import { type KubeClient, type KubeObject, loadKubeconfig, Resources } from '@flotilla/kube';
 import type { Lease } from '../src/runtime/leader-election.ts';
 import { MicroserviceResource } from '../src/microservice/crd.ts';
 import type { Microservice } from '../src/microservice/types.ts';
 import { startOperator, type RunningOperator } from '../src/operator.ts';
-import { clientFor, createNamespace, deleteNamespace, getOrUndefined, installCrd, kubeconfigOrSkip, testLogger, waitUntil } from './support/kube.ts';
+import { clientFor, createNamespace, deleteNamespace, getOrUndefined, installCrd, kubeconfigOrSkip, kubectl, testLogger, waitUntil } from './support/kube.ts';
 
-const run = promisify(execFile);
 const deploy = fileURLToPath(new URL('../../../deploy/kubernetes/', import.meta.url));
 let client: KubeClient | undefined;
 let operator: RunningOperator | undefined;
@@ -24,21 +21,19 @@ after(async () => {
   await client?.close();
 });
 
-const kubectl = (kubeconfig: string, ...args: string[]) => run('kubectl', ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 8 << 20 });
-
 test('kubectl apply --dry-run=server accepts the CRDs, RBAC, operator Deployment and examples', async (t) => {
   const kubeconfig = kubeconfigOrSkip(t);
   if (!kubeconfig) return;
   client = clientFor(kubeconfig);
   await kubectl(kubeconfig, 'apply', '-f', `${deploy}operator/namespace.yaml`);
-  for (const path of ['crds', 'operator']) {
-    const { stdout } = await kubectl(kubeconfig, 'apply', '--dry-run=server', '-f', `${deploy}${path}`);
-    assert.match(stdout, /\(server dry run\)/);
-  }
+  const { stdout: crds } = await kubectl(kubeconfig, 'apply', '--dry-run=server', '-f', `${deploy}crds`);
+  assert.match(crds, /\(server dry run\)/);
+  const { stdout: operatorObjects } = await kubectl(kubeconfig, 'apply', '--dry-run=server', '-k', `${deploy}operator`);
+  assert.match(operatorObjects, /deployment\.apps\/flotilla-operator .*\(server dry run\)/);
   await installCrd(client);
-  const { stdout } = await kubectl(kubeconfig, 'apply', '--dry-run=server', '-f', `${deploy}examples`);
+  const { stdout } = await kubectl(kubeconfig, 'apply', '--dry-run=server', '-k', `${deploy}examples`);
   assert.match(stdout, /microservice\.flotilla\.dev\/greeter .*\(server dry run\)/);
-  assert.match(stdout, /microservice\.flotilla\.dev\/users .*\(server dry run\)/);
+  for (const name of ['users', 'orders', 'gateway']) assert.match(stdout, new RegExp(`microservice\\.flotilla\\.dev/${name} .*\\(server dry run\\)`));
   const { stdout: printed } = await kubectl(kubeconfig, 'get', 'msvc', '-A');
   assert.ok(typeof printed === 'string', 'the short name resolves');
 });

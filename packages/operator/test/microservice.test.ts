@@ -123,6 +123,37 @@ test('updates converge: image change, autoscaling on creates an HPA, off deletes
   });
 });
 
+test('the Pod template: counts for the rollout, secrets by reference, a graceful stop, a locked-down container', async (t) => {
+  if (!(await setup(t))) return;
+  await createMicroservice('shaped', {
+    image: 'flotilla/shaped:1',
+    rollout: { maxSurge: '1', maxUnavailable: '0' },
+    env: [{ name: 'PLAIN', value: 'x' }, { name: 'DATABASE_URL', secretKeyRef: { name: 'db', key: 'url' } }],
+    serviceAccountName: 'flotilla-service',
+    shutdown: { preStopDelaySeconds: 3, terminationGracePeriodSeconds: 2 },
+  });
+  const ms = await waitObserved('shaped');
+  const byType = Object.fromEntries((ms.status?.conditions ?? []).map((c) => [c.type, c.status]));
+  assert.equal(byType.ReconcileError, 'False', 'the API server accepted the rendered Deployment');
+  const deployment = await get<KubeObject & { spec: Record<string, any> }>(Resources.Deployment, 'shaped');
+  assert.deepEqual(deployment!.spec.strategy.rollingUpdate, { maxSurge: 1, maxUnavailable: 0 });
+  const pod = deployment!.spec.template.spec;
+  const container = pod.containers[0];
+  assert.deepEqual(container.env, [{ name: 'PLAIN', value: 'x' }, { name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'db', key: 'url' } } }]);
+  assert.deepEqual(container.lifecycle, { preStop: { sleep: { seconds: 3 } } });
+  assert.equal(pod.terminationGracePeriodSeconds, 4, 'the grace period outlasts the preStop delay');
+  assert.equal(pod.serviceAccountName, 'flotilla-service');
+  assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+  assert.deepEqual(container.securityContext.capabilities, { drop: ['ALL'] });
+  assert.equal(pod.securityContext.runAsNonRoot, true);
+  assert.deepEqual(container.volumeMounts.map((m: { mountPath: string }) => m.mountPath), ['/var/lib/flotilla']);
+  await assert.rejects(
+    createMicroservice('both', { image: 'x', env: [{ name: 'A', value: 'v', secretKeyRef: { name: 'db', key: 'url' } }] }),
+    (error: Error & { status?: number }) => error.status === 422,
+    'an env item with both a value and a secret is rejected',
+  );
+});
+
 test('drift is repaired: a hand-edited Deployment and a deleted Service are put back', async (t) => {
   if (!(await setup(t))) return;
   await createMicroservice('orders', { image: 'flotilla/orders:1', replicas: 2 });

@@ -10,18 +10,16 @@
  *   KUBERNETES_SERVICE_HOST/PORT) work for both backends.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { Resources, type KubeClient } from '@flotilla/kube';
 import { createKubernetesConfigStore, type ConfigChange, type KubernetesConfigStore } from '../../src/config/index.ts';
 import { createKubernetesRegistry } from '../../src/discovery/kubernetes/kubernetes-registry.ts';
 import { FlotillaError } from '../../src/errors.ts';
 import { waitUntil } from '../discovery/support.ts';
-import { adminClient, applyRbacManifest, createNamespace, deleteNamespace, kubeconfigOrSkipReason, serviceAccountCredentials, type ServiceAccountCredentials } from '../support/kube.ts';
+import { adminClient, applyRbacManifest, createNamespace, deleteNamespace, kubeconfigOrSkipReason, kubectl, serviceAccountCredentials, type ServiceAccountCredentials } from '../support/kube.ts';
 
 const rbacDir = join(import.meta.dirname, '..', '..', '..', '..', 'deploy', 'kubernetes', 'rbac');
 const kube = kubeconfigOrSkipReason();
@@ -82,7 +80,7 @@ describe('RBAC for the kubernetes backends', { skip: 'skip' in kube ? kube.skip 
   };
 
   test('kubectl accepts the kustomization (server dry run)', async () => {
-    const { stdout } = await promisify(execFile)('kubectl', ['--kubeconfig', kubeconfig, 'apply', '--dry-run=server', '-k', rbacDir]);
+    const { stdout } = await kubectl(kubeconfig, 'apply', '--dry-run=server', '-k', rbacDir);
     assert.match(stdout, /role\.rbac\.authorization\.k8s\.io\/flotilla-service .*\(server dry run\)/);
     assert.match(stdout, /rolebinding\.rbac\.authorization\.k8s\.io\/flotilla-config-admin .*\(server dry run\)/);
   });

@@ -14,6 +14,7 @@ export {
   createNamespace,
   deleteNamespace,
   kubeconfigOrSkipReason,
+  kubectl,
   privateControlPlane,
   type ControlPlane,
 } from '../../../../test/support/kube.ts';

@@ -11,6 +11,11 @@ export const MANAGED_BY = 'flotilla-operator';
 export const MICROSERVICE_LABEL = 'flotilla.dev/microservice';
 export const CONFIG_HASH_ANNOTATION = 'flotilla.dev/config-hash';
 
+/** The non-root user of Flotilla's images, and their state directory (scripts/images). */
+const IMAGE_UID = 65532;
+const STATE_DIR = '/var/lib/flotilla';
+const STATE_VOLUME = 'state';
+
 export interface DesiredObject {
   type: ResourceType;
   object: KubeObject & Record<string, unknown>;
@@ -45,6 +50,11 @@ function ports(ms: Microservice): { name: string; port: number }[] {
   return out;
 }
 
+function envVar(e: NonNullable<Microservice['spec']['env']>[number]): Record<string, unknown> {
+  if (e.secretKeyRef) return { name: e.name, valueFrom: { secretKeyRef: { name: e.secretKeyRef.name, key: e.secretKeyRef.key } } };
+  return { name: e.name, value: e.value ?? '' };
+}
+
 function probe(path: string, spec: { initialDelaySeconds?: number; periodSeconds?: number; failureThreshold?: number } | undefined) {
   return {
     httpGet: { path, port: 'http' },
@@ -63,6 +73,11 @@ function resources(ms: Microservice): Record<string, Record<string, string>> | u
   return Object.keys(out).length ? out : undefined;
 }
 
+/** A Deployment reads a string as a percentage only, so a plain count must be sent as a number. */
+function intOrPercent(value: string): string | number {
+  return value.endsWith('%') ? value : Number(value);
+}
+
 export function renderConfigMap(ms: Microservice): DesiredObject {
   return { type: Resources.ConfigMap, object: { ...meta(ms, Resources.ConfigMap, configMapName(ms)), data: configData(ms) } };
 }
@@ -74,7 +89,7 @@ export function renderDeployment(ms: Microservice): DesiredObject {
   const rollout = ms.spec.rollout ?? {};
   const strategy = rollout.strategy === 'Recreate'
     ? { type: 'Recreate' }
-    : { type: 'RollingUpdate', rollingUpdate: { maxSurge: rollout.maxSurge ?? '25%', maxUnavailable: rollout.maxUnavailable ?? '25%' } };
+    : { type: 'RollingUpdate', rollingUpdate: { maxSurge: intOrPercent(rollout.maxSurge ?? '25%'), maxUnavailable: intOrPercent(rollout.maxUnavailable ?? '25%') } };
   const envFrom: Record<string, unknown>[] = [{ configMapRef: { name: configMapName(ms) } }];
   if (ms.spec.config?.configMapRef) envFrom.push({ configMapRef: { name: ms.spec.config.configMapRef.name } });
   const container: Record<string, unknown> = {
@@ -86,15 +101,32 @@ export function renderDeployment(ms: Microservice): DesiredObject {
     readinessProbe: probe(ms.spec.probes?.readiness?.path ?? '/readyz', ms.spec.probes?.readiness),
   };
   // Empty lists are dropped by the API server; leaving them out keeps the drift check exact.
-  if (ms.spec.env?.length) container.env = ms.spec.env.map((e) => ({ name: e.name, value: e.value }));
+  if (ms.spec.env?.length) container.env = ms.spec.env.map(envVar);
   const res = resources(ms);
   if (res) container.resources = res;
+  const shutdown = ms.spec.shutdown ?? {};
+  const preStopDelay = shutdown.preStopDelaySeconds ?? 5;
+  // The delay lets the EndpointSlice controller and every caller's watch drop this Pod
+  // before SIGTERM starts the drain (the images have no shell, hence `sleep`, not `exec`).
+  if (preStopDelay > 0) container.lifecycle = { preStop: { sleep: { seconds: preStopDelay } } };
+  container.securityContext = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
+  container.volumeMounts = [{ name: STATE_VOLUME, mountPath: STATE_DIR }];
+  const podSpec: Record<string, unknown> = {
+    containers: [container],
+    terminationGracePeriodSeconds: Math.max(shutdown.terminationGracePeriodSeconds ?? 30, preStopDelay + 1),
+    securityContext: { runAsNonRoot: true, runAsUser: IMAGE_UID, runAsGroup: IMAGE_UID, fsGroup: IMAGE_UID, seccompProfile: { type: 'RuntimeDefault' } },
+    // The images' only writable place (SQLite files, local state); the root file system stays read-only.
+    volumes: [{ name: STATE_VOLUME, emptyDir: {} }],
+  };
+  if (ms.spec.serviceAccountName) podSpec.serviceAccountName = ms.spec.serviceAccountName;
+  // Peers are found through discovery, not through the legacy per-Service variables.
+  podSpec.enableServiceLinks = false;
   const spec: Record<string, unknown> = {
     selector: { matchLabels: selector },
     strategy,
     template: {
       metadata: { labels: { ...selector, 'app.kubernetes.io/name': name }, annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
-      spec: { containers: [container] },
+      spec: podSpec,
     },
   };
   if (!ms.spec.autoscaling) spec.replicas = ms.spec.replicas ?? 1;

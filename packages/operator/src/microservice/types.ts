@@ -39,7 +39,22 @@ export const MicroserviceSpecSchema = Type.Object({
     inline: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'key/values written into the owned ConfigMap' })),
     configMapRef: Type.Optional(Type.Object({ name: Type.String({ minLength: 1 }) }, { description: 'an existing ConfigMap also loaded as environment' })),
   }, { default: {} })),
-  env: Type.Optional(Type.Array(Type.Object({ name: Type.String({ minLength: 1 }), value: Type.String() }))),
+  env: Type.Optional(Type.Array(Type.Object({
+    name: Type.String({ minLength: 1 }),
+    value: Type.Optional(Type.String()),
+    secretKeyRef: Type.Optional(Type.Object(
+      { name: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) },
+      { description: 'a key of a Secret in the same namespace (e.g. a database URL with its password)' },
+    )),
+  }, { 'x-kubernetes-validations': [{ rule: 'has(self.value) != has(self.secretKeyRef)', message: 'set exactly one of value and secretKeyRef' }] }))),
+  serviceAccountName: Type.Optional(Type.String({
+    pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+    description: "the Pods' ServiceAccount (the kubernetes discovery and config backends need read access: deploy/kubernetes/rbac); default the namespace's `default`",
+  })),
+  shutdown: Type.Optional(Type.Object({
+    preStopDelaySeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 60, default: 5, description: 'before SIGTERM the Pod keeps serving this long, while its endpoint leaves the EndpointSlices and every caller stops picking it' })),
+    terminationGracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600, default: 30, description: 'preStop delay plus drain; then SIGKILL' })),
+  }, { default: {} })),
   resources: Type.Optional(Type.Object({ requests: Type.Optional(ResourceAmounts), limits: Type.Optional(ResourceAmounts) })),
   probes: Type.Optional(Type.Object({
     liveness: Type.Optional(Probe('/healthz')),

@@ -5,7 +5,7 @@ import { isAlreadyExists, isNotFound, KubeClient, type KubeObject, Resources } f
 import { waitUntil } from '../../../../test/support/kube.ts';
 import { microserviceCrd } from '../../src/microservice/crd.ts';
 
-export { clientFor, createNamespace, deleteNamespace, kubeconfigOrSkip, waitUntil } from '../../../../test/support/kube.ts';
+export { clientFor, createNamespace, deleteNamespace, kubeconfigOrSkip, kubectl, waitUntil } from '../../../../test/support/kube.ts';
 
 export function testLogger(): Logger {
   return pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

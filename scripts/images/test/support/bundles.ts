@@ -1,7 +1,7 @@
 /**
- * The images are built from the esbuild bundles. `npm test` runs `tsc -b`
- * first but not scripts/bundle.mjs, so a bundle older than the compiled code
- * it comes from is rebuilt here (and the TypeScript compiled if never built).
+ * The images are built from the esbuild bundles, which are built from the
+ * compiled TypeScript: compile (incremental, a no-op when current), then
+ * rebuild any bundle older than the code it comes from.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -21,8 +21,7 @@ function newestJs(dir: string): number {
 
 export function ensureBundles(root: string): string {
   const node = process.execPath;
-  const compiled = IMAGES.every((image) => existsSync(join(root, dirname(image.bundle), 'main.js')));
-  if (!compiled) execFileSync(node, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], { cwd: root, stdio: 'inherit' });
+  execFileSync(node, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], { cwd: root, stdio: 'inherit' });
   const shared = Math.max(newestJs(join(root, 'packages', 'kit', 'dist')), newestJs(join(root, 'packages', 'contracts', 'dist')));
   const stale = IMAGES.filter((image) => {
     const bundle = join(root, image.bundle);

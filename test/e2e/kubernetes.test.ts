@@ -1,0 +1,196 @@
+/**
+ * The whole system on a real Kubernetes node (kubelet + containerd, from
+ * scripts/test-services kube-node): images built and imported, deploy/kubernetes applied,
+ * the operator (two replicas, leader election) deploying users, orders, greeter and the
+ * gateway; then traffic through the gateway and the drills: a rolling update under load,
+ * Pods killed under load, the operator's leader deleted, the autoscaler's bounds changed.
+ * The figures each step measures are printed as `[e2e] figure …` lines.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Resources, type KubeObject } from '@flotilla/kube';
+import { getOrUndefined, isReady, killContainer, nodeClusterOrSkipReason, podsOf, readyPods, type NodeCluster, type Pod } from './support/cluster.ts';
+import { startLoad, type LoadTarget } from './support/load.ts';
+import { applyDeploy, buildAndImportImages, createDatabaseSecrets, NAMESPACE, OPERATOR_NAMESPACE, waitForSystem, type Databases } from './support/system.ts';
+import { call, gatewayUrls, grpcHealth, servedRequests } from './support/traffic.ts';
+import { waitUntil } from '../support/kube.ts';
+
+const log = (message: string): void => {
+  process.stderr.write(`[e2e] ${message}\n`);
+};
+const figure = (name: string, value: string): void => log(`figure ${name}: ${value}`);
+const since = (start: number): string => `${((Date.now() - start) / 1000).toFixed(1)} s`;
+
+const MICROSERVICES = { group: 'flotilla.dev', version: 'v1alpha1', plural: 'microservices', kind: 'Microservice', namespaced: true };
+const MERGE = 'merge';
+
+interface Lease extends KubeObject {
+  spec: { holderIdentity?: string; leaseTransitions?: number };
+}
+
+test('the whole system deployed by the operator on a real node', { timeout: 30 * 60_000 }, async (t) => {
+  const found = nodeClusterOrSkipReason();
+  if ('skip' in found) return t.skip(found.skip);
+  const cluster: NodeCluster = found;
+  let databases: Databases | undefined;
+  t.after(async () => {
+    // Pods go with the node when the harness stops it; the databases and relays go now.
+    await cluster.client.delete(Resources.Namespace, undefined, OPERATOR_NAMESPACE).catch(() => {});
+    await databases?.drop();
+    await cluster.close();
+  });
+  let gateways: string[] = [];
+  let userId = '';
+
+  await t.test('deploy: images imported, deploy/kubernetes applied, every Pod Ready', async () => {
+    let start = Date.now();
+    await buildAndImportImages(cluster, log);
+    figure('images built and imported', since(start));
+    databases = await createDatabaseSecrets(cluster);
+    start = Date.now();
+    await applyDeploy(cluster);
+    await waitForSystem(cluster, 300_000);
+    figure('apply to every Pod Ready (operator x2, users x2, orders x2, greeter, gateway x2)', since(start));
+    gateways = await gatewayUrls(cluster);
+    assert.equal(gateways.length, 2);
+  });
+
+  await t.test('traffic through the gateway: users CRUD, an order checked over gRPC, the profile aggregation, gRPC health', async () => {
+    const [gateway] = gateways;
+    const created = await call('POST', `${gateway}/api/users`, { name: 'Ada', email: `ada-${Date.now()}@example.com` });
+    assert.equal(created.status, 201, created.text);
+    userId = (created.body as { id: string }).id;
+    const read = await call('GET', `${gateways[1]}/api/users/${userId}`);
+    assert.equal(read.status, 200, read.text);
+    assert.equal((read.body as { name: string }).name, 'Ada');
+    const renamed = await call('PUT', `${gateway}/api/users/${userId}`, { name: 'Ada L.', email: (read.body as { email: string }).email });
+    assert.equal(renamed.status, 200, renamed.text);
+
+    const order = await call('POST', `${gateway}/api/orders`, { userId, currency: 'EUR', items: [{ sku: 'BOOK', quantity: 2, unitPrice: 1250 }] });
+    assert.equal(order.status, 201, order.text);
+    assert.equal((order.body as { total: number }).total, 2500);
+    const orphan = await call('POST', `${gateway}/api/orders`, { userId: '01936f0e-8c3a-7cc4-9a52-3f1e2d4b5a69', currency: 'EUR', items: [{ sku: 'X', quantity: 1, unitPrice: 1 }] });
+    assert.equal(orphan.status, 422, `orders asked users over gRPC and was told the user does not exist: ${orphan.text}`);
+
+    const profile = await call('GET', `${gateway}/api/users/${userId}/profile`);
+    assert.equal(profile.status, 200, profile.text);
+    const parts = profile.body as { user: { name: string }; orders: { items: { userId: string }[] } };
+    assert.equal(parts.user.name, 'Ada L.');
+    assert.deepEqual(parts.orders.items.map((o) => o.userId), [userId]);
+    const hello = await call('GET', `${gateway}/api/hello/node`);
+    assert.equal(hello.status, 200, hello.text);
+
+    for (const [name, port, service] of [['users', 9081, 'flotilla.users.v1.UserService'], ['orders', 9082, 'flotilla.orders.v1.OrderService']] as const) {
+      for (const pod of await readyPods(cluster, NAMESPACE, name)) {
+        assert.equal(await grpcHealth(`${pod.status!.podIP}:${port}`, ''), 'SERVING');
+        assert.equal(await grpcHealth(`${pod.status!.podIP}:${port}`, service), 'SERVING');
+      }
+    }
+    const deleted = await call('POST', `${gateway}/api/users`, { name: 'Temp', email: `temp-${Date.now()}@example.com` });
+    const tempId = (deleted.body as { id: string }).id;
+    assert.equal((await call('DELETE', `${gateway}/api/users/${tempId}`)).status, 204);
+    assert.equal((await call('GET', `${gateway}/api/users/${tempId}`)).status, 404);
+  });
+
+  const targets = (): LoadTarget[] => [
+    { method: 'GET', path: `/api/users/${userId}`, expect: 200 },
+    { method: 'GET', path: `/api/users/${userId}/profile`, expect: 200 },
+    { method: 'GET', path: `/api/users/${userId}`, expect: 200 },
+    { method: 'GET', path: '/api/hello/load', expect: 200 },
+  ];
+
+  await t.test('rolling update of users under load: no failed request, the old ReplicaSet drained', async () => {
+    const before = new Set((await podsOf(cluster, NAMESPACE, 'users')).map((p) => p.metadata.name));
+    const load = startLoad({ gateways: () => gateways, targets: targets(), rate: 40, maxRequests: 20_000 });
+    await load.answered(80);
+    const start = Date.now();
+    await cluster.client.patch(MICROSERVICES, NAMESPACE, 'users', { spec: { config: { inline: { ROLLOUT: 'second' } } } }, MERGE);
+    await waitUntil('users rolled out: two new Pods Ready, every old Pod gone', async () => {
+      const pods = await podsOf(cluster, NAMESPACE, 'users');
+      return pods.length === 2 && pods.every((p) => !before.has(p.metadata.name) && isReady(p));
+    }, 240_000, 250);
+    figure('users rolling update (2 Pods, maxSurge 1, maxUnavailable 0)', since(start));
+    await load.answered(80);
+    const result = await load.stop();
+    figure('rolling update: failed requests', `${result.failed} of ${result.sent}`);
+    assert.equal(result.failed, 0, result.failures.join('\n'));
+    const replicaSets = await cluster.client.list<KubeObject & { status?: { replicas?: number } }>(Resources.ReplicaSet, NAMESPACE, { labelSelector: 'flotilla.dev/microservice=users' });
+    assert.equal(replicaSets.items.length, 2, 'the old ReplicaSet is kept (rollback) and the new one runs');
+    assert.deepEqual(replicaSets.items.map((rs) => rs.status?.replicas ?? 0).sort(), [0, 2]);
+  });
+
+  await t.test('users Pods killed under load (kill -9 of the container, then a Pod deleted): at most 0.1 % failed', async () => {
+    const load = startLoad({ gateways: () => gateways, targets: targets(), rate: 40, maxRequests: 20_000 });
+    await load.answered(80);
+
+    const [victim] = await readyPods(cluster, NAMESPACE, 'users');
+    const restarts = victim!.status!.containerStatuses![0]!.restartCount;
+    let start = Date.now();
+    await killContainer(cluster, victim!);
+    const restarted = await waitForPod(cluster, 'users', (p) => p.metadata.name === victim!.metadata.name && p.status!.containerStatuses![0]!.restartCount > restarts && isReady(p));
+    figure('kill -9: container restarted and Ready again', since(start));
+    figure('kill -9: Ready to first request served through the gateway', await untilServing(restarted));
+    await load.answered(80);
+
+    const [deleted] = await readyPods(cluster, NAMESPACE, 'users');
+    start = Date.now();
+    await cluster.client.delete(Resources.Pod, NAMESPACE, deleted!.metadata.name!);
+    const replacement = await waitForPod(cluster, 'users', (p) => p.metadata.name !== deleted!.metadata.name && !isOld(p, start) && isReady(p));
+    figure('Pod deleted: replacement Ready', since(start));
+    figure('Pod deleted: replacement Ready to first request served', await untilServing(replacement));
+    await waitUntil('the deleted Pod gone', async () => (await podsOf(cluster, NAMESPACE, 'users')).every((p) => p.metadata.name !== deleted!.metadata.name), 120_000, 250);
+    await load.answered(80);
+    const result = await load.stop();
+    figure('Pods killed: failed requests', `${result.failed} of ${result.sent} (${(result.failureRatio * 100).toFixed(2)} %)`);
+    assert.ok(result.failureRatio <= 0.001, `${result.failed} of ${result.sent} failed:\n${result.failures.join('\n')}`);
+  });
+
+  await t.test('the operator leader deleted: the standby takes over and applies a change made meanwhile', async () => {
+    const lease = await cluster.client.get<Lease>(Resources.Lease, OPERATOR_NAMESPACE, 'flotilla-operator');
+    const leader = lease.spec.holderIdentity!.split('_')[0]!;
+    const start = Date.now();
+    await cluster.client.delete(Resources.Pod, OPERATOR_NAMESPACE, leader);
+    await cluster.client.patch(MICROSERVICES, NAMESPACE, 'greeter', { spec: { replicas: 2 } }, MERGE);
+    await waitUntil('another operator Pod holds the lease', async () => {
+      const now = await cluster.client.get<Lease>(Resources.Lease, OPERATOR_NAMESPACE, 'flotilla-operator');
+      return now.spec.holderIdentity !== undefined && now.spec.holderIdentity !== '' && !now.spec.holderIdentity.startsWith(`${leader}_`);
+    }, 60_000, 100);
+    figure('leader deleted to a new leader', since(start));
+    await waitUntil('greeter scaled to 2 Ready Pods by the new leader', async () => (await readyPods(cluster, NAMESPACE, 'greeter')).length === 2, 120_000, 250);
+    figure('leader deleted to the change applied (greeter 1 -> 2 Ready)', since(start));
+  });
+
+  await t.test('autoscaling: the operator owns a HorizontalPodAutoscaler whose bounds the controller enforces', async () => {
+    type Hpa = KubeObject & { spec: { minReplicas: number; maxReplicas: number }; status?: { desiredReplicas?: number } };
+    const hpa = await cluster.client.get<Hpa>(Resources.HorizontalPodAutoscaler, NAMESPACE, 'users');
+    assert.deepEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [2, 4]);
+    assert.equal(hpa.metadata.ownerReferences?.[0]?.kind, 'Microservice');
+    const start = Date.now();
+    await cluster.client.patch(MICROSERVICES, NAMESPACE, 'users', { spec: { autoscaling: { minReplicas: 3 } } }, MERGE);
+    await waitUntil('the HPA controller scaled users to its new minimum (3 Ready)', async () => (await readyPods(cluster, NAMESPACE, 'users')).length === 3, 180_000, 250);
+    figure('HPA minimum 2 -> 3 to 3 Ready Pods', since(start));
+    const scaled = await getOrUndefined<Hpa>(cluster.client, Resources.HorizontalPodAutoscaler, NAMESPACE, 'users');
+    assert.equal(scaled?.status?.desiredReplicas, 3);
+  });
+});
+
+function isOld(pod: Pod, start: number): boolean {
+  return Date.parse(pod.metadata.creationTimestamp ?? '') < start - 1000;
+}
+
+async function waitForPod(cluster: NodeCluster, name: string, match: (pod: Pod) => boolean): Promise<Pod> {
+  let found: Pod | undefined;
+  await waitUntil(`a ${name} Pod matching the drill`, async () => {
+    found = (await podsOf(cluster, NAMESPACE, name)).find(match);
+    return found !== undefined;
+  }, 180_000, 100);
+  return found!;
+}
+
+/** Time from now (the Pod seen Ready) until it has answered a request of the load. */
+async function untilServing(pod: Pod): Promise<string> {
+  const start = Date.now();
+  const before = await servedRequests(pod, 8081);
+  await waitUntil(`${pod.metadata.name} serving traffic`, async () => (await servedRequests(pod, 8081)) > before, 60_000, 50);
+  return since(start);
+}
