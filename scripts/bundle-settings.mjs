@@ -9,9 +9,18 @@
  * mysql2 drivers, only for a postgres:// or mysql:// DSN).
  */
 export const BUNDLE_EXTERNAL = [
-  'better-sqlite3', 'pg', 'pg-native', 'mysql2',
-  '@fastify/swagger-ui', '@grpc/*', 'etcd3', 'protobufjs', 'pino', 'pino-pretty',
-  '@opentelemetry/*', 'undici',
+  'better-sqlite3',
+  'pg',
+  'pg-native',
+  'mysql2',
+  '@fastify/swagger-ui',
+  '@grpc/*',
+  'etcd3',
+  'protobufjs',
+  'pino',
+  'pino-pretty',
+  '@opentelemetry/*',
+  'undici',
 ];
 
 /** esbuild options for one ESM bundle of a service's entry point. */

@@ -10,13 +10,15 @@ import { BUNDLE_OPTIONS } from './bundle-settings.mjs';
 const root = join(import.meta.dirname, '..');
 const entries = ['services/users', 'services/orders', 'services/greeter', 'packages/gateway', 'packages/operator'];
 
-await Promise.all(entries.map(async (dir) => {
-  const entry = join(root, dir, 'dist', 'main.js');
-  if (!existsSync(entry)) return;
-  await build({
-    ...BUNDLE_OPTIONS,
-    entryPoints: [entry],
-    outfile: join(root, dir, 'dist', 'bundle.mjs'),
-    sourcemap: 'linked',
-  });
-}));
+await Promise.all(
+  entries.map(async (dir) => {
+    const entry = join(root, dir, 'dist', 'main.js');
+    if (!existsSync(entry)) return;
+    await build({
+      ...BUNDLE_OPTIONS,
+      entryPoints: [entry],
+      outfile: join(root, dir, 'dist', 'bundle.mjs'),
+      sourcemap: 'linked',
+    });
+  }),
+);

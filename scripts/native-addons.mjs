@@ -39,7 +39,12 @@ function nativePackages() {
 function loadFailure(name) {
   const result = spawnSync(process.execPath, ['-e', ADDONS[name].probe], { cwd: root, encoding: 'utf8' });
   if (result.status === 0) return undefined;
-  return result.stderr.split('\n').find((line) => /Error|error:/.test(line))?.trim() ?? `exit ${result.status ?? result.signal}`;
+  return (
+    result.stderr
+      .split('\n')
+      .find((line) => /Error|error:/.test(line))
+      ?.trim() ?? `exit ${result.status ?? result.signal}`
+  );
 }
 
 /** npm hands its bundled node-gyp to lifecycle scripts. */

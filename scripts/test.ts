@@ -45,7 +45,8 @@ if (files.length === 0) {
  * disk: the hundreds of test and fixture processes then skip most of the work
  * of loading the kit (≈ 1.1 s → 0.7 s per process here).
  */
-const compileCache = process.env.NODE_COMPILE_CACHE ?? join(process.env.FLOTILLA_CACHE_DIR ?? join(homedir(), '.cache', 'flotilla'), 'node-compile-cache');
+const compileCache =
+  process.env.NODE_COMPILE_CACHE ?? join(process.env.FLOTILLA_CACHE_DIR ?? join(homedir(), '.cache', 'flotilla'), 'node-compile-cache');
 
 function runNodeTest(env: NodeJS.ProcessEnv): Promise<number> {
   const concurrency = process.env.FLOTILLA_TEST_CONCURRENCY ?? '2';

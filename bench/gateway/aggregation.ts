@@ -32,7 +32,14 @@ installCleanup(async () => undefined);
 
 function measure(name: string, target: Running, pathPrefix: string): Promise<MeasuredLoad> {
   return runLoad(
-    { url: target.url, kind: { type: 'get', pathPrefix, ids: ['ada', 'grace', 'alan', 'edsger'] }, connections: Number(args.connections), pipelining: 1, warmupSeconds: Number(args.warmup), durationSeconds: Number(args.duration) },
+    {
+      url: target.url,
+      kind: { type: 'get', pathPrefix, ids: ['ada', 'grace', 'alan', 'edsger'] },
+      connections: Number(args.connections),
+      pipelining: 1,
+      warmupSeconds: Number(args.warmup),
+      durationSeconds: Number(args.duration),
+    },
     { name, serverPid: target.child.pid, cpus: pin ? '1' : undefined, workDir, repoRoot: REPO_ROOT },
   );
 }
@@ -62,22 +69,38 @@ try {
     // One plain proxy hop to the fast part: the latency any hop through the gateway adds on this machine.
     runs.proxied.push(await measure(`proxied-${round}`, gateway, '/api/users/'));
     runs.slow.push(await measure(`orders-${round}`, orders, '/orders?userId='));
-    runs.aggregation.push(await runLoad(
-      { url: gateway.url, kind: { type: 'get', pathPrefix: profilePath, ids: ['ada/profile', 'grace/profile', 'alan/profile', 'edsger/profile'] }, connections: Number(args.connections), pipelining: 1, warmupSeconds: Number(args.warmup), durationSeconds: Number(args.duration) },
-      { name: `aggregation-${round}`, serverPid: gateway.child.pid, cpus: pin ? '1' : undefined, workDir, repoRoot: REPO_ROOT },
-    ));
+    runs.aggregation.push(
+      await runLoad(
+        {
+          url: gateway.url,
+          kind: { type: 'get', pathPrefix: profilePath, ids: ['ada/profile', 'grace/profile', 'alan/profile', 'edsger/profile'] },
+          connections: Number(args.connections),
+          pipelining: 1,
+          warmupSeconds: Number(args.warmup),
+          durationSeconds: Number(args.duration),
+        },
+        { name: `aggregation-${round}`, serverPid: gateway.child.pid, cpus: pin ? '1' : undefined, workDir, repoRoot: REPO_ROOT },
+      ),
+    );
   }
 } finally {
   killAllChildren();
 }
 
 const p50 = (key: keyof typeof runs): number => median(runs[key].map((r) => r.latencyP50Ms));
-console.log(`\nAggregation latency, parts answer after ${args.fast} ms (users) and ${args.slow} ms (orders); ${args.connections} connections, ${args.rounds} round(s) of ${args.duration} s (medians)\n`);
+console.log(
+  `\nAggregation latency, parts answer after ${args.fast} ms (users) and ${args.slow} ms (orders); ${args.connections} connections, ${args.rounds} round(s) of ${args.duration} s (medians)\n`,
+);
 console.log(
   renderTable(
     ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors+non-2xx'],
     (['fast', 'proxied', 'slow', 'aggregation'] as const).map((key) => [
-      { fast: 'users part alone', proxied: 'users part through one gateway hop', slow: 'orders part alone (slower)', aggregation: 'aggregation via gateway' }[key],
+      {
+        fast: 'users part alone',
+        proxied: 'users part through one gateway hop',
+        slow: 'orders part alone (slower)',
+        aggregation: 'aggregation via gateway',
+      }[key],
       fixed(median(runs[key].map((r) => r.requestsPerSecond))),
       fixed(p50(key), 2),
       fixed(median(runs[key].map((r) => r.latencyP99Ms)), 2),
@@ -86,5 +109,7 @@ console.log(
   ),
 );
 const overhead = p50('aggregation') - p50('slow');
-console.log(`\naggregation p50 - slower part p50 = ${fixed(overhead, 2)} ms (target <= 2 ms: ${overhead <= 2 ? 'met' : 'MISSED'}); one plain proxy hop adds ${fixed(p50('proxied') - p50('fast'), 2)} ms here`);
+console.log(
+  `\naggregation p50 - slower part p50 = ${fixed(overhead, 2)} ms (target <= 2 ms: ${overhead <= 2 ? 'met' : 'MISSED'}); one plain proxy hop adds ${fixed(p50('proxied') - p50('fast'), 2)} ms here`,
+);
 rmSync(workDir, { recursive: true, force: true });

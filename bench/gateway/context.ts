@@ -64,7 +64,8 @@ const { values: args } = parseArgs({
   },
 });
 if (!['both', 'on', 'off'].includes(args.tracing)) throw new Error(`--tracing on|off|both, not ${args.tracing}`);
-if (args.tracing === 'off' && !args.calibrate) throw new Error('--tracing off has nothing to compare without --calibrate: (b) does nothing with tracing off');
+if (args.tracing === 'off' && !args.calibrate)
+  throw new Error('--tracing off has nothing to compare without --calibrate: (b) does nothing with tracing off');
 const pin = !args['no-pin'] && canPin();
 const SERVER_CPU = pin ? '0' : undefined;
 const LOAD_CPU = pin ? '1' : undefined;
@@ -106,7 +107,8 @@ function pairSpecs(): PairSpec[] {
   const modes = args.tracing === 'both' ? [false, true] : [args.tracing === 'on'];
   for (const traced of modes) {
     const t = traced ? 'traced' : 'plain';
-    if (args.calibrate) specs.push({ key: `calibrate-${t}`, label: 'with (b), a second process (--calibrate)', syncTracing: WITH_B, traced });
+    if (args.calibrate)
+      specs.push({ key: `calibrate-${t}`, label: 'with (b), a second process (--calibrate)', syncTracing: WITH_B, traced });
     // (b) does nothing with tracing off: "without (b)" would run the same code as its twin there.
     if (traced) specs.push({ key: `no-b-${t}`, label: 'without (b) keepTracingContextSynchronous()', syncTracing: false, traced });
   }
@@ -139,20 +141,34 @@ const removeBundles = (): void => {
 /** Requests the gateway answered on its routed path, from its own RED histogram (warm-ups and checks included). */
 async function routedRequests(gateway: Running): Promise<number> {
   const { body } = await httpRequest(`${gateway.url}/metrics`);
-  return [...body.matchAll(/^http_server_request_duration_seconds_count\{[^}]*http_route="\/api\/\*\*"[^}]*\} (\S+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+  return [...body.matchAll(/^http_server_request_duration_seconds_count\{[^}]*http_route="\/api\/\*\*"[^}]*\} (\S+)$/gm)].reduce(
+    (sum, match) => sum + Number(match[1]),
+    0,
+  );
 }
 
 const load = (gateway: Running, name: string, warmupSeconds: number, durationSeconds: number): Promise<MeasuredLoad> =>
   runLoad(
-    { url: gateway.url, kind: { type: 'get', pathPrefix: '/api/hello/', ids: ['ada', 'grace', 'alan', 'edsger'] }, headers, connections: Number(args.connections), pipelining: 1, warmupSeconds, durationSeconds, rate },
+    {
+      url: gateway.url,
+      kind: { type: 'get', pathPrefix: '/api/hello/', ids: ['ada', 'grace', 'alan', 'edsger'] },
+      headers,
+      connections: Number(args.connections),
+      pipelining: 1,
+      warmupSeconds,
+      durationSeconds,
+      rate,
+    },
     { name, serverPid: gateway.child.pid, cpus: LOAD_CPU, workDir, repoRoot: REPO_ROOT },
   );
 
-const describe = (run: MeasuredLoad): string => `${fixed(run.requestsPerSecond)} req/s, ${fixed(run.serverCpuMicrosPerRequest, 1)} µs CPU/request, non-2xx ${run.non2xx}, errors ${run.errors + run.timeouts}`;
+const describe = (run: MeasuredLoad): string =>
+  `${fixed(run.requestsPerSecond)} req/s, ${fixed(run.serverCpuMicrosPerRequest, 1)} µs CPU/request, non-2xx ${run.non2xx}, errors ${run.errors + run.timeouts}`;
 
 // The baseline should be what production runs: say so if main.ts no longer makes the call.
 const mainSource = readFileSync(join(REPO_ROOT, 'packages/gateway/src/main.ts'), 'utf8');
-if (!/^\s*keepTracingContextSynchronous\(\);/m.test(mainSource)) log('note: packages/gateway/src/main.ts no longer calls keepTracingContextSynchronous(); the "with (b)" twins still do');
+if (!/^\s*keepTracingContextSynchronous\(\);/m.test(mainSource))
+  log('note: packages/gateway/src/main.ts no longer calls keepTracingContextSynchronous(); the "with (b)" twins still do');
 
 let sink: OtlpSink | undefined;
 installCleanup(async () => {
@@ -170,7 +186,12 @@ try {
   const anyTraced = specs.some((s) => s.traced);
   if (anyTraced) sink = await startSink({ workDir, cpus: LOAD_CPU });
   const upstream = await startUpstream({ name: 'upstream', cpus: SERVER_CPU, workDir });
-  const tracingYaml = (traced: boolean): string => (traced && sink !== undefined ? `tracing: { enabled: true, endpoint: '${sink.endpoint}', sampleRatio: ${Number(args.ratio)} }\n` : 'tracing: { enabled: false }\n') + 'metrics: { enabled: true }\n';
+  const tracingYaml = (traced: boolean): string =>
+    `${
+      traced && sink !== undefined
+        ? `tracing: { enabled: true, endpoint: '${sink.endpoint}', sampleRatio: ${Number(args.ratio)} }\n`
+        : 'tracing: { enabled: false }\n'
+    }metrics: { enabled: true }\n`;
   const start = async (name: string, syncTracing: boolean, traced: boolean): Promise<Running> => {
     const gateway = await startGateway({
       cpus: SERVER_CPU,
@@ -185,29 +206,42 @@ try {
     if (check.status !== 200) throw new Error(`${name}: GET /api/hello/check answered ${check.status}: ${check.body}`);
     // The entry's first line says whether it made the call: proof that this process runs the intended variant.
     const expected = `keepTracingContextSynchronous=${syncTracing ? 'on' : 'off'}`;
-    if (!readFileSync(join(workDir, `${name}.log`), 'utf8').includes(`flotilla-bench context workarounds: ${expected}`)) throw new Error(`${name}: its log does not say ${expected}`);
+    if (!readFileSync(join(workDir, `${name}.log`), 'utf8').includes(`flotilla-bench context workarounds: ${expected}`))
+      throw new Error(`${name}: its log does not say ${expected}`);
     return gateway;
   };
   for (const spec of specs) {
-    const [gateway, twin] = await Promise.all([start(`ctx-${spec.key}`, spec.syncTracing, spec.traced), start(`ctx-${spec.key}-twin`, WITH_B, spec.traced)]);
+    const [gateway, twin] = await Promise.all([
+      start(`ctx-${spec.key}`, spec.syncTracing, spec.traced),
+      start(`ctx-${spec.key}-twin`, WITH_B, spec.traced),
+    ]);
     pairs.push({ spec, gateway, twin, runs: [], base: [] });
   }
   // Proof that export works before measuring: every traced gateway's check request sent its two spans (SERVER + CLIENT).
   const tracedGateways = pairs.filter((p) => p.spec.traced).length * 2;
   if (sink !== undefined && tracedGateways > 0 && !args['no-traceparent']) {
     const first = await settledSpans(sink, 1_500, 15_000);
-    if (first.spans < 2 * tracedGateways) throw new Error(`the traced gateways exported ${first.spans} span(s) for their ${tracedGateways} check requests (want ${2 * tracedGateways})`);
+    if (first.spans < 2 * tracedGateways)
+      throw new Error(
+        `the traced gateways exported ${first.spans} span(s) for their ${tracedGateways} check requests (want ${2 * tracedGateways})`,
+      );
     log(`sink got ${first.spans} span(s) for the ${tracedGateways} traced gateways' check requests`);
   }
   // Each pair's hot path compiled and optimised before anything is measured; one pair at a time, so each gets the rate it is offered.
   if (Number(args.prewarm) > 0) {
     log(`pre-warming each pair for ${args.prewarm} s`);
-    for (const pair of pairs) await Promise.all([load(pair.gateway, `prewarm-${pair.spec.key}`, 0, Number(args.prewarm)), load(pair.twin, `prewarm-${pair.spec.key}-twin`, 0, Number(args.prewarm))]);
+    for (const pair of pairs)
+      await Promise.all([
+        load(pair.gateway, `prewarm-${pair.spec.key}`, 0, Number(args.prewarm)),
+        load(pair.twin, `prewarm-${pair.spec.key}-twin`, 0, Number(args.prewarm)),
+      ]);
   }
   for (let round = 1; round <= rounds; round++) {
     // Rotate the order each round so a drift of the machine does not always hit the same pair.
     const order = pairs.map((_, i) => pairs[(i + round - 1) % pairs.length] as Pair);
-    log(`round ${round}/${rounds} (load average ${loadAverage()}): each variant beside its twin with (b): ${order.map((p) => p.spec.key).join(', ')}`);
+    log(
+      `round ${round}/${rounds} (load average ${loadAverage()}): each variant beside its twin with (b): ${order.map((p) => p.spec.key).join(', ')}`,
+    );
     for (const pair of order) {
       const [base, run] = await Promise.all([
         load(pair.twin, `${pair.spec.key}-twin-${round}`, Number(args.warmup), Number(args.duration)),
@@ -233,10 +267,13 @@ try {
 const loadAtEnd = loadAverage();
 
 const servedEnough = (run: MeasuredLoad): boolean => run.requestsPerSecond >= 0.95 * rate;
-const countedPair = (pair: Pair, i: number): boolean => servedEnough(pair.runs[i] as MeasuredLoad) && servedEnough(pair.base[i] as MeasuredLoad);
-const ratiosOf = (pair: Pair): number[] => pair.runs.map((run, i) => run.serverCpuMicrosPerRequest / (pair.base[i] as MeasuredLoad).serverCpuMicrosPerRequest);
+const countedPair = (pair: Pair, i: number): boolean =>
+  servedEnough(pair.runs[i] as MeasuredLoad) && servedEnough(pair.base[i] as MeasuredLoad);
+const ratiosOf = (pair: Pair): number[] =>
+  pair.runs.map((run, i) => run.serverCpuMicrosPerRequest / (pair.base[i] as MeasuredLoad).serverCpuMicrosPerRequest);
 const countedRatios = (pair: Pair): number[] => ratiosOf(pair).filter((_, i) => countedPair(pair, i));
-const cpu = (pair: Pair, side: 'runs' | 'base'): number => median(pair[side].filter((_, i) => countedPair(pair, i)).map((r) => r.serverCpuMicrosPerRequest));
+const cpu = (pair: Pair, side: 'runs' | 'base'): number =>
+  median(pair[side].filter((_, i) => countedPair(pair, i)).map((r) => r.serverCpuMicrosPerRequest));
 const bracket = (value: string, counted: boolean): string => (counted ? value : `(${value})`);
 const errorsOf = (runs: MeasuredLoad[]): number => runs.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0);
 
@@ -248,7 +285,19 @@ console.log(
 );
 console.log(
   renderTable(
-    ['variant', 'tracing', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/request', 'per round', 'twin, with (b)', 'per round', '× twin (per round)', 'non-2xx+errors'],
+    [
+      'variant',
+      'tracing',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'CPU µs/request',
+      'per round',
+      'twin, with (b)',
+      'per round',
+      '× twin (per round)',
+      'non-2xx+errors',
+    ],
     pairs.map((pair) => [
       pair.spec.label,
       pair.spec.traced ? `on, ratio ${args.ratio}` : 'off',
@@ -259,7 +308,9 @@ console.log(
       pair.runs.map((r, i) => bracket(fixed(r.serverCpuMicrosPerRequest), countedPair(pair, i))).join(' / '),
       fixed(cpu(pair, 'base'), 1),
       pair.base.map((r, i) => bracket(fixed(r.serverCpuMicrosPerRequest), countedPair(pair, i))).join(' / '),
-      `${fixed(median(countedRatios(pair)), 3)} (${ratiosOf(pair).map((r, i) => bracket(fixed(r, 3), countedPair(pair, i))).join(' / ')})`,
+      `${fixed(median(countedRatios(pair)), 3)} (${ratiosOf(pair)
+        .map((r, i) => bracket(fixed(r, 3), countedPair(pair, i)))
+        .join(' / ')})`,
       String(errorsOf(pair.runs) + errorsOf(pair.base)),
     ]),
   ),
@@ -268,12 +319,37 @@ console.log('');
 for (const pair of pairs) {
   const ratio = median(countedRatios(pair));
   // Like the ratio, the difference is taken per pair, then medianed.
-  const delta = median(pair.runs.map((run, i) => run.serverCpuMicrosPerRequest - (pair.base[i] as MeasuredLoad).serverCpuMicrosPerRequest).filter((_, i) => countedPair(pair, i)));
-  console.log(`${pair.spec.label}, tracing ${pair.spec.traced ? 'on' : 'off'}: ${fixed(cpu(pair, 'runs'), 1)} vs ${fixed(cpu(pair, 'base'), 1)} µs CPU/request on its twin with (b) -> ${fixed(ratio, 3)}x (${delta >= 0 ? '+' : ''}${fixed(delta, 1)} µs, median per pair)`);
+  const delta = median(
+    pair.runs
+      .map((run, i) => run.serverCpuMicrosPerRequest - (pair.base[i] as MeasuredLoad).serverCpuMicrosPerRequest)
+      .filter((_, i) => countedPair(pair, i)),
+  );
+  console.log(
+    `${pair.spec.label}, tracing ${pair.spec.traced ? 'on' : 'off'}: ${fixed(cpu(pair, 'runs'), 1)} vs ${fixed(cpu(pair, 'base'), 1)} µs CPU/request on its twin with (b) -> ${fixed(ratio, 3)}x (${delta >= 0 ? '+' : ''}${fixed(delta, 1)} µs, median per pair)`,
+  );
 }
 const left = pairs.reduce((sum, pair) => sum + pair.runs.filter((_, i) => !countedPair(pair, i)).length, 0);
-if (left > 0) console.log(`(${left} pair(s) in brackets left out: a gateway served under 95 % of the ${rate} req/s offered, starved by other jobs)`);
-if (exported !== undefined) console.log(`sink received ${exported.spans} spans for ${exported.routed} routed requests through the traced gateways (${fixed(exported.spans / Math.max(1, exported.routed), 2)} spans per request; 2 expected: SERVER + CLIENT)`);
+if (left > 0)
+  console.log(`(${left} pair(s) in brackets left out: a gateway served under 95 % of the ${rate} req/s offered, starved by other jobs)`);
+if (exported !== undefined)
+  console.log(
+    `sink received ${exported.spans} spans for ${exported.routed} routed requests through the traced gateways (${fixed(exported.spans / Math.max(1, exported.routed), 2)} spans per request; 2 expected: SERVER + CLIENT)`,
+  );
 console.log(`load average (1/5/15 min): ${loadAtStart} at start, ${loadAtEnd} at the end`);
-if (args.json !== undefined) writeFileSync(args.json, JSON.stringify({ node: process.version, alsKind, loadAtStart, loadAtEnd, exported, pairs: pairs.map((p) => ({ ...p.spec, runs: p.runs, base: p.base, ratios: ratiosOf(p) })) }, null, 2));
+if (args.json !== undefined)
+  writeFileSync(
+    args.json,
+    JSON.stringify(
+      {
+        node: process.version,
+        alsKind,
+        loadAtStart,
+        loadAtEnd,
+        exported,
+        pairs: pairs.map((p) => ({ ...p.spec, runs: p.runs, base: p.base, ratios: ratiosOf(p) })),
+      },
+      null,
+      2,
+    ),
+  );
 rmSync(workDir, { recursive: true, force: true });

@@ -9,7 +9,12 @@ const [port, upstream] = [Number(process.argv[2]), process.argv[3]];
 const pool = new Pool(upstream, { connections: 64 });
 createServer(async (req, res) => {
   try {
-    const answer = await pool.request({ path: req.url.slice('/api'.length), method: req.method, headers: req.headers, body: req.method === 'GET' || req.method === 'HEAD' ? null : req });
+    const answer = await pool.request({
+      path: req.url.slice('/api'.length),
+      method: req.method,
+      headers: req.headers,
+      body: req.method === 'GET' || req.method === 'HEAD' ? null : req,
+    });
     res.writeHead(answer.statusCode, answer.headers);
     for await (const chunk of answer.body) res.write(chunk);
     res.end();

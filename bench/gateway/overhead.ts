@@ -40,7 +40,14 @@ installCleanup(async () => undefined);
 
 async function measure(name: string, target: Running, path: string): Promise<MeasuredLoad> {
   return runLoad(
-    { url: target.url, kind: { type: 'get', pathPrefix: path, ids: ['ada', 'grace', 'alan', 'edsger'] }, connections: Number(args.connections), pipelining: 1, warmupSeconds: Number(args.warmup), durationSeconds: Number(args.duration) },
+    {
+      url: target.url,
+      kind: { type: 'get', pathPrefix: path, ids: ['ada', 'grace', 'alan', 'edsger'] },
+      connections: Number(args.connections),
+      pipelining: 1,
+      warmupSeconds: Number(args.warmup),
+      durationSeconds: Number(args.duration),
+    },
     { name, serverPid: target.child.pid, cpus: LOAD_CPU, workDir, repoRoot: REPO_ROOT },
   );
 }
@@ -59,7 +66,13 @@ try {
   const naiveProxy = await startNaiveProxy({ cpus: SERVER_CPU, workDir, upstream: upstream.url });
   for (const accessLog of logModes) {
     const nginx = await startNginx({ cpus: SERVER_CPU, workDir, upstream: upstream.url, accessLog });
-    const gateway = await startGateway({ cpus: SERVER_CPU, workDir, upstreams: { tiny: upstream.url }, accessLog, extraYaml: POLICIES_OFF.extraYaml });
+    const gateway = await startGateway({
+      cpus: SERVER_CPU,
+      workDir,
+      upstreams: { tiny: upstream.url },
+      accessLog,
+      extraYaml: POLICIES_OFF.extraYaml,
+    });
     const suffix = accessLog ? 'access log on' : 'access log off';
     const nginxRow: Row = { name: `nginx, ${suffix}`, runs: [] };
     const gatewayRow: Row = { name: `gateway, ${suffix}`, runs: [] };
@@ -83,7 +96,9 @@ try {
 }
 
 const perRequest = (row: Row): number => median(row.runs.map((r) => r.serverCpuMicrosPerRequest));
-console.log(`\nGateway vs nginx, ${rounds} round(s) of ${args.duration} s, ${args.connections} connections, ${pin ? 'proxy+upstream on CPU 0, load on CPU 1' : 'unpinned'} (medians)\n`);
+console.log(
+  `\nGateway vs nginx, ${rounds} round(s) of ${args.duration} s, ${args.connections} connections, ${pin ? 'proxy+upstream on CPU 0, load on CPU 1' : 'unpinned'} (medians)\n`,
+);
 console.log(
   renderTable(
     ['target', 'req/s', 'p50 ms', 'p99 ms', 'process CPU %', 'CPU µs/request', 'non-2xx+errors'],
@@ -104,6 +119,8 @@ for (const accessLog of logModes) {
   const nginx = rows.find((r) => r.name === `nginx, ${suffix}`) as Row;
   const gateway = rows.find((r) => r.name === `gateway, ${suffix}`) as Row;
   const ratio = perRequest(gateway) / perRequest(nginx);
-  console.log(`${suffix}: gateway adds ${fixed(perRequest(gateway), 1)} µs CPU/request, nginx ${fixed(perRequest(nginx), 1)} µs -> ratio ${fixed(ratio, 2)}x (target <= 2x: ${ratio <= 2 ? 'met' : 'MISSED'})`);
+  console.log(
+    `${suffix}: gateway adds ${fixed(perRequest(gateway), 1)} µs CPU/request, nginx ${fixed(perRequest(nginx), 1)} µs -> ratio ${fixed(ratio, 2)}x (target <= 2x: ${ratio <= 2 ? 'met' : 'MISSED'})`,
+  );
 }
 rmSync(workDir, { recursive: true, force: true });

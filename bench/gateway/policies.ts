@@ -115,7 +115,10 @@ async function redisUrl(): Promise<string> {
 async function limiterCounts(gateway: Running): Promise<{ decisions: number; storeErrors: number }> {
   const { body } = await httpRequest(`${gateway.url}/metrics`);
   const sum = (pattern: RegExp): number => [...body.matchAll(pattern)].reduce((total, match) => total + Number(match[1]), 0);
-  return { decisions: sum(/^flotilla_rate_limit_decisions_total\{[^}]*\} (\S+)$/gm), storeErrors: sum(/^flotilla_rate_limit_store_errors_total (\S+)$/gm) };
+  return {
+    decisions: sum(/^flotilla_rate_limit_decisions_total\{[^}]*\} (\S+)$/gm),
+    storeErrors: sum(/^flotilla_rate_limit_store_errors_total (\S+)$/gm),
+  };
 }
 
 /** Before measuring: every side answers the token with 200; where auth is on, no token gets 401; where a limit is on, answers carry RateLimit. */
@@ -123,7 +126,8 @@ async function sanityCheck(gateway: Running, variant: PolicyVariant): Promise<vo
   const { label, parts } = variant;
   const ok = await httpRequest(`${gateway.url}/api/hello/check`, { headers: authorization });
   if (ok.status !== 200) throw new Error(`${label}: the bench token got ${ok.status}: ${ok.body}`);
-  if ((ok.headers['ratelimit'] !== undefined) !== (parts.rateLimit !== false)) throw new Error(`${label}: RateLimit header ${ok.headers['ratelimit'] === undefined ? 'missing' : 'present'}`);
+  if ((ok.headers.ratelimit !== undefined) !== (parts.rateLimit !== false))
+    throw new Error(`${label}: RateLimit header ${ok.headers.ratelimit === undefined ? 'missing' : 'present'}`);
   const anonymous = await httpRequest(`${gateway.url}/api/hello/check`);
   if (anonymous.status !== (parts.auth ? 401 : 200)) throw new Error(`${label}: a request without a token got ${anonymous.status}`);
 }
@@ -145,7 +149,8 @@ const load = (gateway: Running, name: string, warmupSeconds: number, durationSec
     { name, serverPid: gateway.child.pid, cpus: LOAD_CPU, workDir, repoRoot: REPO_ROOT },
   );
 
-const describe = (run: MeasuredLoad): string => `${fixed(run.requestsPerSecond)} req/s, ${fixed(run.serverCpuMicrosPerRequest, 1)} µs CPU/request, non-2xx ${run.non2xx}, errors ${run.errors + run.timeouts}`;
+const describe = (run: MeasuredLoad): string =>
+  `${fixed(run.requestsPerSecond)} req/s, ${fixed(run.serverCpuMicrosPerRequest, 1)} µs CPU/request, non-2xx ${run.non2xx}, errors ${run.errors + run.timeouts}`;
 
 const targets: Target[] = [];
 let bundle: GatewayBundle | undefined;
@@ -156,7 +161,8 @@ try {
   }
   const upstream = await startUpstream({ name: 'upstream', cpus: SERVER_CPU, workDir });
   const variants: PolicyVariant[] = [];
-  if (args.calibrate) variants.push({ ...POLICIES_OFF, label: 'all policies off, a second process (--calibrate)', name: 'gateway-off-again' });
+  if (args.calibrate)
+    variants.push({ ...POLICIES_OFF, label: 'all policies off, a second process (--calibrate)', name: 'gateway-off-again' });
   variants.push(policiesOn({ kind: 'local' }));
   if (args.redis) variants.push(policiesOn({ kind: 'redis', url: await redisUrl() }));
   if (args.breakdown) variants.push(...SINGLE_PARTS);
@@ -179,20 +185,37 @@ try {
   };
   for (const variant of variants) {
     const [governed, twin] = await Promise.all([start(variant, variant.name), start(POLICIES_OFF, `${variant.name}-twin-off`)]);
-    targets.push({ variant, gateway: governed.gateway, twin: twin.gateway, profileDir: governed.profileDir, twinProfileDir: twin.profileDir, runs: [], base: [] });
+    targets.push({
+      variant,
+      gateway: governed.gateway,
+      twin: twin.gateway,
+      profileDir: governed.profileDir,
+      twinProfileDir: twin.profileDir,
+      runs: [],
+      base: [],
+    });
   }
   // Every gateway's hot path is compiled and optimised before anything is measured.
   if (Number(args.prewarm) > 0) {
     log(`pre-warming every gateway for ${args.prewarm} s`);
-    await Promise.all(targets.flatMap((target) => [load(target.gateway, `prewarm-${target.variant.name}`, 0, Number(args.prewarm)), load(target.twin, `prewarm-${target.variant.name}-twin`, 0, Number(args.prewarm))]));
+    await Promise.all(
+      targets.flatMap((target) => [
+        load(target.gateway, `prewarm-${target.variant.name}`, 0, Number(args.prewarm)),
+        load(target.twin, `prewarm-${target.variant.name}-twin`, 0, Number(args.prewarm)),
+      ]),
+    );
   }
   for (let round = 1; round <= rounds; round++) {
     // Rotate the order each round so a drift of the machine does not always hit the same pair.
     const order = targets.map((_, i) => targets[(i + round - 1) % targets.length] as Target);
-    log(`round ${round}/${rounds}: each ${args.sequential ? 'right after' : 'beside'} its twin with policies off: ${order.map((t) => t.variant.name).join(', ')}`);
+    log(
+      `round ${round}/${rounds}: each ${args.sequential ? 'right after' : 'beside'} its twin with policies off: ${order.map((t) => t.variant.name).join(', ')}`,
+    );
     for (const target of order) {
-      const loadBase = (): Promise<MeasuredLoad> => load(target.twin, `${target.variant.name}-twin-off-${round}`, Number(args.warmup), Number(args.duration));
-      const loadTarget = (): Promise<MeasuredLoad> => load(target.gateway, `${target.variant.name}-${round}`, Number(args.warmup), Number(args.duration));
+      const loadBase = (): Promise<MeasuredLoad> =>
+        load(target.twin, `${target.variant.name}-twin-off-${round}`, Number(args.warmup), Number(args.duration));
+      const loadTarget = (): Promise<MeasuredLoad> =>
+        load(target.gateway, `${target.variant.name}-${round}`, Number(args.warmup), Number(args.duration));
       let base: MeasuredLoad;
       let run: MeasuredLoad;
       if (!args.sequential) [base, run] = await Promise.all([loadBase(), loadTarget()]);
@@ -204,7 +227,8 @@ try {
     }
   }
   for (const target of targets) {
-    if (target.variant.parts.rateLimit !== false && target.variant.parts.rateLimit.kind === 'redis') target.limiter = await limiterCounts(target.gateway);
+    if (target.variant.parts.rateLimit !== false && target.variant.parts.rateLimit.kind === 'redis')
+      target.limiter = await limiterCounts(target.gateway);
   }
   await Promise.all(targets.flatMap((target) => [target.gateway.child.stop(), target.twin.child.stop()]));
   await upstream.child.stop();
@@ -217,8 +241,10 @@ try {
 // A pair where another job starved a load generator measures fixed per-second costs (timers, metrics) over a few requests: shown, not counted.
 // At a fixed rate, a pair counts only if both sides were served at (nearly) that rate: the same work for both.
 const servedEnough = (run: MeasuredLoad): boolean => run.requestsPerSecond >= (rate > 0 ? 0.95 * rate : minRps);
-const countedPair = (target: Target, i: number): boolean => servedEnough(target.runs[i] as MeasuredLoad) && servedEnough(target.base[i] as MeasuredLoad);
-const ratiosOf = (target: Target): number[] => target.runs.map((run, i) => run.serverCpuMicrosPerRequest / (target.base[i] as MeasuredLoad).serverCpuMicrosPerRequest);
+const countedPair = (target: Target, i: number): boolean =>
+  servedEnough(target.runs[i] as MeasuredLoad) && servedEnough(target.base[i] as MeasuredLoad);
+const ratiosOf = (target: Target): number[] =>
+  target.runs.map((run, i) => run.serverCpuMicrosPerRequest / (target.base[i] as MeasuredLoad).serverCpuMicrosPerRequest);
 const countedRatios = (target: Target): number[] => ratiosOf(target).filter((_, i) => countedPair(target, i));
 const governed = targets;
 const offRuns = targets.flatMap((target) => target.base);
@@ -233,7 +259,17 @@ console.log(
   renderTable(
     ['target', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/request', 'per round', 'its twin (off)', '× its twin (per round)', 'non-2xx+errors'],
     [
-      [`${POLICIES_OFF.label} (every twin)`, fixed(median(offRuns.map((r) => r.requestsPerSecond))), fixed(median(offRuns.map((r) => r.latencyP50Ms)), 2), fixed(median(offRuns.map((r) => r.latencyP99Ms)), 2), fixed(cpu(offRuns), 1), '', '', '1', String(offRuns.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0))],
+      [
+        `${POLICIES_OFF.label} (every twin)`,
+        fixed(median(offRuns.map((r) => r.requestsPerSecond))),
+        fixed(median(offRuns.map((r) => r.latencyP50Ms)), 2),
+        fixed(median(offRuns.map((r) => r.latencyP99Ms)), 2),
+        fixed(cpu(offRuns), 1),
+        '',
+        '',
+        '1',
+        String(offRuns.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0)),
+      ],
       ...governed.map((target) => [
         target.variant.label,
         fixed(median(target.runs.map((r) => r.requestsPerSecond))),
@@ -242,7 +278,9 @@ console.log(
         fixed(cpu(target.runs), 1),
         target.runs.map((r, i) => bracket(fixed(r.serverCpuMicrosPerRequest), countedPair(target, i))).join(' / '),
         target.base.map((r, i) => bracket(fixed(r.serverCpuMicrosPerRequest), countedPair(target, i))).join(' / '),
-        `${fixed(median(countedRatios(target)), 2)} (${ratiosOf(target).map((r, i) => bracket(fixed(r, 2), countedPair(target, i))).join(' / ')})`,
+        `${fixed(median(countedRatios(target)), 2)} (${ratiosOf(target)
+          .map((r, i) => bracket(fixed(r, 2), countedPair(target, i)))
+          .join(' / ')})`,
         String(target.runs.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0)),
       ]),
     ],
@@ -254,19 +292,36 @@ for (const target of governed) {
   const { auth, rateLimit, guards } = target.variant.parts;
   // The issue's target is about everything on together; a single part's ratio is for reading only.
   const verdict = auth && rateLimit !== false && guards ? ` (target <= ${TARGET_RATIO}x: ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'})` : '';
-  console.log(`${target.variant.label}: ${fixed(cpu(target.runs), 1)} vs ${fixed(cpu(target.base), 1)} µs CPU/request on its twin -> ${fixed(ratio, 2)}x${verdict}`);
+  console.log(
+    `${target.variant.label}: ${fixed(cpu(target.runs), 1)} vs ${fixed(cpu(target.base), 1)} µs CPU/request on its twin -> ${fixed(ratio, 2)}x${verdict}`,
+  );
   if (target.limiter !== undefined) {
     const { decisions, storeErrors } = target.limiter;
-    console.log(`  limiter: ${decisions} decisions (warm-ups included), ${storeErrors} failed Redis calls${storeErrors === 0 ? ': Redis decided every request' : ' (decided by the local fallback: the Redis row understates the cost)'}`);
+    console.log(
+      `  limiter: ${decisions} decisions (warm-ups included), ${storeErrors} failed Redis calls${storeErrors === 0 ? ': Redis decided every request' : ' (decided by the local fallback: the Redis row understates the cost)'}`,
+    );
   }
 }
 const left = governed.reduce((sum, target) => sum + target.runs.filter((_, i) => !countedPair(target, i)).length, 0);
-if (left > 0) console.log(`(${left} pair(s) in brackets left out: a gateway served under ${rate > 0 ? `95 % of the ${rate} req/s offered` : `${minRps} req/s`}, starved by other jobs)`);
+if (left > 0)
+  console.log(
+    `(${left} pair(s) in brackets left out: a gateway served under ${rate > 0 ? `95 % of the ${rate} req/s offered` : `${minRps} req/s`}, starved by other jobs)`,
+  );
 const profiled = governed.find((target) => target.variant.parts.auth && target.variant.parts.guards);
 if (args.profile && profiled !== undefined) {
   const last = profiled.runs.length - 1;
-  console.log(`\n${renderProfileDiff({ label: 'off', profileDir: profiled.twinProfileDir as string, run: profiled.base[last] as MeasuredLoad }, { label: 'on', profileDir: profiled.profileDir as string, run: profiled.runs[last] as MeasuredLoad }, Number(args.top))}`);
+  console.log(
+    `\n${renderProfileDiff({ label: 'off', profileDir: profiled.twinProfileDir as string, run: profiled.base[last] as MeasuredLoad }, { label: 'on', profileDir: profiled.profileDir as string, run: profiled.runs[last] as MeasuredLoad }, Number(args.top))}`,
+  );
   console.log(`\nprofiles: ${profiled.twinProfileDir}, ${profiled.profileDir}`);
 }
-if (args.json !== undefined) writeFileSync(args.json, JSON.stringify(targets.map((t) => ({ label: t.variant.label, runs: t.runs, base: t.base, ratios: ratiosOf(t), limiter: t.limiter })), null, 2));
+if (args.json !== undefined)
+  writeFileSync(
+    args.json,
+    JSON.stringify(
+      targets.map((t) => ({ label: t.variant.label, runs: t.runs, base: t.base, ratios: ratiosOf(t), limiter: t.limiter })),
+      null,
+      2,
+    ),
+  );
 if (!args.profile) rmSync(workDir, { recursive: true, force: true });

@@ -48,7 +48,8 @@ const AUTH_YAML = `auth:
 
 function rateLimitYaml(store: RateLimitStore | false): string {
   if (store === false) return 'rateLimit: { enabled: false }\n';
-  const storeYaml = store.kind === 'local' ? '{ kind: local }' : `{ kind: redis, url: '${store.url}', timeoutMs: 1000, onStoreFailure: local }`;
+  const storeYaml =
+    store.kind === 'local' ? '{ kind: local }' : `{ kind: redis, url: '${store.url}', timeoutMs: 1000, onStoreFailure: local }`;
   return `rateLimit:
   defaultPolicy: api
   policies:
@@ -77,7 +78,8 @@ const GUARDS_OFF = `resilience:
 export function policyVariant(parts: PolicyParts): PolicyVariant {
   const on: Array<[short: string, label: string]> = [];
   if (parts.auth) on.push(['auth', 'auth']);
-  if (parts.rateLimit !== false) on.push([parts.rateLimit.kind === 'redis' ? 'limit_redis' : 'limit', `rate limit (${parts.rateLimit.kind})`]);
+  if (parts.rateLimit !== false)
+    on.push([parts.rateLimit.kind === 'redis' ? 'limit_redis' : 'limit', `rate limit (${parts.rateLimit.kind})`]);
   if (parts.guards) on.push(['guards', 'breaker + retries + bulkhead']);
   if (parts.shedding) on.push(['shedding', 'shedding']);
   return {
@@ -85,7 +87,11 @@ export function policyVariant(parts: PolicyParts): PolicyVariant {
     name: `gateway-${on.length === 0 ? 'off' : on.map(([short]) => short).join('-')}`,
     parts,
     ...(parts.auth ? { routeYaml: 'auth: { roles: [user] }' } : {}),
-    extraYaml: (parts.auth ? AUTH_YAML : '') + rateLimitYaml(parts.rateLimit) + (parts.guards ? GUARDS_ON : GUARDS_OFF) + `shedding: { enabled: ${parts.shedding} }\n`,
+    extraYaml:
+      (parts.auth ? AUTH_YAML : '') +
+      rateLimitYaml(parts.rateLimit) +
+      (parts.guards ? GUARDS_ON : GUARDS_OFF) +
+      `shedding: { enabled: ${parts.shedding} }\n`,
   };
 }
 
@@ -110,7 +116,9 @@ const base64url = (value: string | Buffer): string => Buffer.from(value).toStrin
 /** An HS256 access token with the `user` role, valid for a day (the load sends it to every target). */
 export function benchToken(nowSeconds = Math.floor(Date.now() / 1000)): string {
   const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const claims = base64url(JSON.stringify({ iss: ISSUER, aud: AUDIENCE, sub: 'bench-user', roles: ['user'], iat: nowSeconds, exp: nowSeconds + 86_400 }));
+  const claims = base64url(
+    JSON.stringify({ iss: ISSUER, aud: AUDIENCE, sub: 'bench-user', roles: ['user'], iat: nowSeconds, exp: nowSeconds + 86_400 }),
+  );
   const signature = base64url(createHmac('sha256', JWT_SECRET).update(`${header}.${claims}`).digest());
   return `${header}.${claims}.${signature}`;
 }

@@ -21,17 +21,45 @@ import { fixed, renderTable } from '../lib/table.ts';
 import { benchToken, POLICIES_OFF, policiesOn, SINGLE_PARTS, type PolicyVariant } from './policy-configs.ts';
 import { REPO_ROOT, startGateway, startUpstream } from './servers.ts';
 
-const { values: args } = parseArgs({ options: { duration: { type: 'string', default: '10' }, 'access-log': { type: 'boolean', default: false }, top: { type: 'string', default: '25' }, policies: { type: 'string' } } });
-const variants: Record<string, PolicyVariant> = { off: POLICIES_OFF, on: policiesOn({ kind: 'local' }), ...Object.fromEntries(SINGLE_PARTS.map((v) => [v.name.replace('gateway-', ''), v])) };
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    'access-log': { type: 'boolean', default: false },
+    top: { type: 'string', default: '25' },
+    policies: { type: 'string' },
+  },
+});
+const variants: Record<string, PolicyVariant> = {
+  off: POLICIES_OFF,
+  on: policiesOn({ kind: 'local' }),
+  ...Object.fromEntries(SINGLE_PARTS.map((v) => [v.name.replace('gateway-', ''), v])),
+};
 const variant = args.policies === undefined ? undefined : variants[args.policies];
 if (args.policies !== undefined && variant === undefined) throw new Error(`--policies must be one of: ${Object.keys(variants).join(', ')}`);
 const workDir = mkdtempSync(join(tmpdir(), 'flotilla-bench-gateway-profile-'));
 installCleanup(async () => undefined);
 try {
   const upstream = await startUpstream({ name: 'upstream', cpus: '0', workDir });
-  const gateway = await startGateway({ cpus: '0', workDir, upstreams: { tiny: upstream.url }, accessLog: args['access-log'], ...(variant === undefined ? {} : { extraYaml: variant.extraYaml, ...(variant.routeYaml === undefined ? {} : { routeYaml: variant.routeYaml }) }), nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${workDir}`] });
+  const gateway = await startGateway({
+    cpus: '0',
+    workDir,
+    upstreams: { tiny: upstream.url },
+    accessLog: args['access-log'],
+    ...(variant === undefined
+      ? {}
+      : { extraYaml: variant.extraYaml, ...(variant.routeYaml === undefined ? {} : { routeYaml: variant.routeYaml }) }),
+    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${workDir}`],
+  });
   const load = await runLoad(
-    { url: gateway.url, kind: { type: 'get', pathPrefix: '/api/hello/', ids: ['a', 'b'] }, ...(variant === undefined ? {} : { headers: { authorization: `Bearer ${benchToken()}` } }), connections: 32, pipelining: 1, warmupSeconds: 2, durationSeconds: Number(args.duration) },
+    {
+      url: gateway.url,
+      kind: { type: 'get', pathPrefix: '/api/hello/', ids: ['a', 'b'] },
+      ...(variant === undefined ? {} : { headers: { authorization: `Bearer ${benchToken()}` } }),
+      connections: 32,
+      pipelining: 1,
+      warmupSeconds: 2,
+      durationSeconds: Number(args.duration),
+    },
     { name: 'profile', serverPid: gateway.child.pid, cpus: '1', workDir, repoRoot: REPO_ROOT },
   );
   await gateway.child.stop();
@@ -41,8 +69,18 @@ try {
   if (file === undefined) throw new Error('no .cpuprofile written');
   // Only the measured window: start-up and warm-up would drown the hot path.
   const summary = summariseProfile(join(workDir, file), Number(args.top), load.windowMicros);
-  console.log(renderTable(['package', 'ms', '%'], summary.packages.map((p) => [p.name, fixed(p.ms), fixed(p.percent, 1)])));
-  console.log(renderTable(['function', 'ms', '%'], summary.functions.map((p) => [p.name, fixed(p.ms), fixed(p.percent, 1)])));
+  console.log(
+    renderTable(
+      ['package', 'ms', '%'],
+      summary.packages.map((p) => [p.name, fixed(p.ms), fixed(p.percent, 1)]),
+    ),
+  );
+  console.log(
+    renderTable(
+      ['function', 'ms', '%'],
+      summary.functions.map((p) => [p.name, fixed(p.ms), fixed(p.percent, 1)]),
+    ),
+  );
   console.log(`profile: ${join(workDir, file)} (measured window ${load.windowMicros.from}–${load.windowMicros.to} µs on its clock)`);
 } finally {
   killAllChildren();

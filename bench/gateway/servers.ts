@@ -41,7 +41,15 @@ async function ready(child: Child, url: string, path: string): Promise<Running> 
 
 export async function startUpstream(opts: { name: string; cpus: string | undefined; workDir: string; delayMs?: number }): Promise<Running> {
   const port = await freePort();
-  const child = spawnChild({ name: opts.name, command: process.execPath, args: [UPSTREAM_MAIN, String(port), String(opts.delayMs ?? 0)], cwd: opts.workDir, env: cleanEnv(), cpus: opts.cpus, outputFile: join(opts.workDir, `${opts.name}.log`) });
+  const child = spawnChild({
+    name: opts.name,
+    command: process.execPath,
+    args: [UPSTREAM_MAIN, String(port), String(opts.delayMs ?? 0)],
+    cwd: opts.workDir,
+    env: cleanEnv(),
+    cpus: opts.cpus,
+    outputFile: join(opts.workDir, `${opts.name}.log`),
+  });
   return ready(child, `http://127.0.0.1:${port}`, '/readyz');
 }
 
@@ -50,7 +58,12 @@ export async function startUpstream(opts: { name: string; cpus: string | undefin
  * process we measure is the one doing the work), upstream keep-alive, and the
  * same forwarding headers the gateway adds.
  */
-export async function startNginx(opts: { cpus: string | undefined; workDir: string; upstream: string; accessLog: boolean }): Promise<Running> {
+export async function startNginx(opts: {
+  cpus: string | undefined;
+  workDir: string;
+  upstream: string;
+  accessLog: boolean;
+}): Promise<Running> {
   const port = await freePort();
   const dir = join(opts.workDir, 'nginx');
   for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub), { recursive: true });
@@ -97,7 +110,15 @@ http {
 `;
   const confFile = join(dir, 'nginx.conf');
   writeFileSync(confFile, conf);
-  const child = spawnChild({ name: 'nginx', command: NGINX_BIN, args: ['-p', dir, '-e', join(dir, 'error.log'), '-c', confFile], cwd: dir, env: cleanEnv(), cpus: opts.cpus, outputFile: join(dir, 'stdout.log') });
+  const child = spawnChild({
+    name: 'nginx',
+    command: NGINX_BIN,
+    args: ['-p', dir, '-e', join(dir, 'error.log'), '-c', confFile],
+    cwd: dir,
+    env: cleanEnv(),
+    cpus: opts.cpus,
+    outputFile: join(dir, 'stdout.log'),
+  });
   return ready(child, `http://127.0.0.1:${port}`, '/readyz');
 }
 
@@ -123,7 +144,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Running> {
   const name = opts.name ?? 'gateway';
   const configDir = join(opts.workDir, `${name}-config`);
   mkdirSync(join(configDir, 'bench'), { recursive: true });
-  const upstreams = Object.entries(opts.upstreams).map(([upstream, url]) => `  ${upstream}: { instances: ['${url}'] }`).join('\n');
+  const upstreams = Object.entries(opts.upstreams)
+    .map(([upstream, url]) => `  ${upstream}: { instances: ['${url}'] }`)
+    .join('\n');
   const first = Object.keys(opts.upstreams)[0];
   writeFileSync(
     join(configDir, 'bench', 'gateway.yaml'),
@@ -152,6 +175,14 @@ ${opts.extraYaml ?? ''}
 /** The naive undici proxy (reference row): `/api/**` → the upstream, `/api` stripped. */
 export async function startNaiveProxy(opts: { cpus: string | undefined; workDir: string; upstream: string }): Promise<Running> {
   const port = await freePort();
-  const child = spawnChild({ name: 'naive proxy', command: process.execPath, args: [NAIVE_MAIN, String(port), opts.upstream], cwd: opts.workDir, env: cleanEnv(), cpus: opts.cpus, outputFile: join(opts.workDir, 'naive.log') });
+  const child = spawnChild({
+    name: 'naive proxy',
+    command: process.execPath,
+    args: [NAIVE_MAIN, String(port), opts.upstream],
+    cwd: opts.workDir,
+    env: cleanEnv(),
+    cpus: opts.cpus,
+    outputFile: join(opts.workDir, 'naive.log'),
+  });
   return ready(child, `http://127.0.0.1:${port}`, '/api/readyz');
 }

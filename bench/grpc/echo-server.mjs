@@ -3,7 +3,14 @@
 import * as grpc from '@grpc/grpc-js';
 import { UserServiceService } from '../../packages/contracts/dist/users.js';
 
-const user = { id: '01936f0e-8c3a-7cc4-9a52-3f1e2d4b5a69', name: 'Bench User', email: 'bench@example.com', createTime: new Date(), updateTime: new Date(), version: 1 };
+const user = {
+  id: '01936f0e-8c3a-7cc4-9a52-3f1e2d4b5a69',
+  name: 'Bench User',
+  email: 'bench@example.com',
+  createTime: new Date(),
+  updateTime: new Date(),
+  version: 1,
+};
 const server = new grpc.Server();
 server.addService(UserServiceService, {
   getUser: (_call, callback) => callback(null, { user }),

@@ -12,14 +12,16 @@ async function run(durationMs) {
   let calls = 0;
   let errors = 0;
   const end = performance.now() + durationMs;
-  await Promise.all(Array.from({ length: Number(concurrency) }, async (_, worker) => {
-    let i = worker;
-    while (performance.now() < end) {
-      const ok = await call(ids[i++ % ids.length]);
-      calls += 1;
-      if (!ok) errors += 1;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Number(concurrency) }, async (_, worker) => {
+      let i = worker;
+      while (performance.now() < end) {
+        const ok = await call(ids[i++ % ids.length]);
+        calls += 1;
+        if (!ok) errors += 1;
+      }
+    }),
+  );
   return { calls, errors };
 }
 

@@ -69,7 +69,7 @@ function wrap(opts: SpawnOptions): { file: string; args: string[] } {
 export function spawnChild(opts: SpawnOptions): Child {
   const { file, args } = wrap(opts);
   const fd = opts.outputFile === undefined ? undefined : openSync(opts.outputFile, 'a');
-  const stdout = opts.pipeStdout === true ? 'pipe' : fd ?? 'ignore';
+  const stdout = opts.pipeStdout === true ? 'pipe' : (fd ?? 'ignore');
   const stderr = fd ?? 'inherit';
   let proc: ChildProcess;
   try {

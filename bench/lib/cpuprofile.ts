@@ -84,7 +84,8 @@ export function summariseProfile(file: string, top = 15, window?: { from: number
     sampledUs += us;
     if (frame.functionName === '(idle)') return;
     busyUs += us;
-    const name = `${frame.functionName || '(anonymous)'} ${frame.url === '' ? '' : `${shortUrl(frame.url)}:${frame.lineNumber + 1}`}`.trim();
+    const name =
+      `${frame.functionName || '(anonymous)'} ${frame.url === '' ? '' : `${shortUrl(frame.url)}:${frame.lineNumber + 1}`}`.trim();
     functions.set(name, (functions.get(name) ?? 0) + us / 1000);
     const pkg = origin(frame.url, frame.functionName);
     packages.set(pkg, (packages.get(pkg) ?? 0) + us / 1000);

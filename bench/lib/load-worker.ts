@@ -18,25 +18,40 @@ function requestsFor(): RequestSpec[] {
     if (ids.length === 0) throw new Error('get load needs at least one id');
     let next = 0;
     // Rotate over the seeded ids so every request reads a real row (no cache hits on one key).
-    return [{ method: 'GET', headers: { ...spec.headers }, setupRequest: (req) => ({ ...req, path: `${pathPrefix}${ids[next++ % ids.length]}` }) }];
+    return [
+      {
+        method: 'GET',
+        headers: { ...spec.headers },
+        setupRequest: (req) => ({ ...req, path: `${pathPrefix}${ids[next++ % ids.length]}` }),
+      },
+    ];
   }
   const { path, emailPrefix } = spec.kind;
   let next = 0;
   // A counter, not random ids: every email is unique by construction, so no 409 skews the figures.
   // The worker's pid joins the prefix, so repeated runs against one database never collide.
   const prefix = `${emailPrefix}-${process.pid}`;
-  return [{
-    method: 'POST',
-    headers: { ...spec.headers, 'content-type': 'application/json' },
-    setupRequest: (req) => {
-      const n = next++;
-      return { ...req, path, body: JSON.stringify({ name: `Load User ${n}`, email: `${prefix}-${n}@example.com` }) };
+  return [
+    {
+      method: 'POST',
+      headers: { ...spec.headers, 'content-type': 'application/json' },
+      setupRequest: (req) => {
+        const n = next++;
+        return { ...req, path, body: JSON.stringify({ name: `Load User ${n}`, email: `${prefix}-${n}@example.com` }) };
+      },
     },
-  }];
+  ];
 }
 
 async function main(): Promise<void> {
-  const base = { url: spec.url, connections: spec.connections, pipelining: spec.pipelining, timeout: 10, requests: requestsFor(), ...(spec.rate === undefined ? {} : { overallRate: spec.rate }) };
+  const base = {
+    url: spec.url,
+    connections: spec.connections,
+    pipelining: spec.pipelining,
+    timeout: 10,
+    requests: requestsFor(),
+    ...(spec.rate === undefined ? {} : { overallRate: spec.rate }),
+  };
   if (spec.warmupSeconds > 0) await autocannon({ ...base, duration: spec.warmupSeconds });
   process.stdout.write(`${JSON.stringify({ phase: 'measuring' })}\n`);
   const result = await autocannon({ ...base, duration: spec.durationSeconds });

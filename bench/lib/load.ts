@@ -61,7 +61,10 @@ const monotonicMicros = (): number => Number(process.hrtime.bigint() / 1000n);
 
 const WORKER = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
 
-export async function runLoad(spec: LoadSpec, opts: { name: string; serverPid: number; cpus: string | undefined; workDir: string; repoRoot: string }): Promise<MeasuredLoad> {
+export async function runLoad(
+  spec: LoadSpec,
+  opts: { name: string; serverPid: number; cpus: string | undefined; workDir: string; repoRoot: string },
+): Promise<MeasuredLoad> {
   const specFile = join(opts.workDir, `${opts.name.replace(/[^a-z0-9]+/gi, '-')}.load.json`);
   writeFileSync(specFile, JSON.stringify(spec));
   const child = spawnChild({
@@ -79,8 +82,7 @@ export async function runLoad(spec: LoadSpec, opts: { name: string; serverPid: n
   child.process.stdout?.setEncoding('utf8');
   child.process.stdout?.on('data', (chunk: string) => {
     buffered += chunk;
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
+    for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
       const line = buffered.slice(0, newline);
       buffered = buffered.slice(newline + 1);
       const message = JSON.parse(line) as { phase: 'measuring' } | { phase: 'done'; result: LoadResult };
@@ -106,6 +108,7 @@ export async function runLoad(spec: LoadSpec, opts: { name: string; serverPid: n
   const timer = setTimeout(() => void child.stop(1_000), budgetMs);
   const exit = await child.exited;
   clearTimeout(timer);
-  if (result === undefined) throw new Error(`${opts.name}: load generator exited (code ${exit.code}, signal ${exit.signal}) without a result`);
+  if (result === undefined)
+    throw new Error(`${opts.name}: load generator exited (code ${exit.code}, signal ${exit.signal}) without a result`);
   return result;
 }

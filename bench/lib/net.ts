@@ -22,7 +22,10 @@ export interface HttpAnswer {
 }
 
 /** One request on a fresh connection (no agent pooling, so polling never reuses a dead socket). */
-export function httpRequest(url: string, options: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<HttpAnswer> {
+export function httpRequest(
+  url: string,
+  options: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...options.headers, connection: 'close' };
     if (options.body !== undefined) {
@@ -46,7 +49,10 @@ export function httpRequest(url: string, options: { method?: string; body?: stri
  * moment it did (performance.now()). Rejects on timeout or when `hasExited` says
  * the server died.
  */
-export async function waitFor200(url: string, opts: { timeoutMs: number; intervalMs: number; hasExited?: () => boolean; name: string }): Promise<number> {
+export async function waitFor200(
+  url: string,
+  opts: { timeoutMs: number; intervalMs: number; hasExited?: () => boolean; name: string },
+): Promise<number> {
   const deadline = performance.now() + opts.timeoutMs;
   for (;;) {
     try {

@@ -42,8 +42,15 @@ function diffRows(a: Map<string, number>, b: Map<string, number>, limit: number)
 export function renderProfileDiff(base: ProfiledSide, changed: ProfiledSide, top: number): string {
   const [a, b] = [base, changed].map((side) => {
     const summary = summariseProfile(profileFile(side.profileDir), 100_000, side.run.windowMicros);
-    return { packages: perRequest(summary.packages, side.run.ok), functions: perRequest(summary.functions, side.run.ok), busy: (summary.totalMs * 1000) / side.run.ok };
-  }) as [{ packages: Map<string, number>; functions: Map<string, number>; busy: number }, { packages: Map<string, number>; functions: Map<string, number>; busy: number }];
+    return {
+      packages: perRequest(summary.packages, side.run.ok),
+      functions: perRequest(summary.functions, side.run.ok),
+      busy: (summary.totalMs * 1000) / side.run.ok,
+    };
+  }) as [
+    { packages: Map<string, number>; functions: Map<string, number>; busy: number },
+    { packages: Map<string, number>; functions: Map<string, number>; busy: number },
+  ];
   // Samples are wall time of the main thread while not idle: on a busy machine more than its CPU time, so read the shares.
   return [
     `CPU profiles over each side's measured window, sampled self time in µs per request (busy: ${base.label} ${fixed(a.busy, 1)}, ${changed.label} ${fixed(b.busy, 1)})`,

@@ -83,18 +83,28 @@ interface Target {
 }
 
 function tracingYaml(sink: OtlpSink | undefined): string {
-  const tracing = sink === undefined ? 'tracing: { enabled: false }' : `tracing: { enabled: true, endpoint: '${sink.endpoint}', sampleRatio: ${Number(args.ratio)} }`;
+  const tracing =
+    sink === undefined
+      ? 'tracing: { enabled: false }'
+      : `tracing: { enabled: true, endpoint: '${sink.endpoint}', sampleRatio: ${Number(args.ratio)} }`;
   return `${tracing}\nmetrics: { enabled: true }\n`;
 }
 
 /** Requests the gateway answered on its routed path, from its own RED histogram (warm-ups and checks included). */
 async function routedRequests(gateway: Running): Promise<number> {
   const { body } = await httpRequest(`${gateway.url}/metrics`);
-  return [...body.matchAll(/^http_server_request_duration_seconds_count\{[^}]*http_route="\/api\/\*\*"[^}]*\} (\S+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+  return [...body.matchAll(/^http_server_request_duration_seconds_count\{[^}]*http_route="\/api\/\*\*"[^}]*\} (\S+)$/gm)].reduce(
+    (sum, match) => sum + Number(match[1]),
+    0,
+  );
 }
 
 function printProfiles(targets: Record<Mode, Target>): void {
-  const side = (mode: Mode): ProfiledSide => ({ label: mode, profileDir: targets[mode].profileDir as string, run: targets[mode].runs[targets[mode].runs.length - 1] as MeasuredLoad });
+  const side = (mode: Mode): ProfiledSide => ({
+    label: mode,
+    profileDir: targets[mode].profileDir as string,
+    run: targets[mode].runs[targets[mode].runs.length - 1] as MeasuredLoad,
+  });
   console.log(`\n${renderProfileDiff(side('off'), side('on'), Number(args.top))}`);
   console.log(`\nprofiles: ${targets.off.profileDir}, ${targets.on.profileDir}`);
 }
@@ -124,7 +134,12 @@ try {
     });
     const check = await httpRequest(`${gateway.url}/api/hello/check`, { headers });
     if (check.status !== 200) throw new Error(`${name}: GET /api/hello/check answered ${check.status}: ${check.body}`);
-    const label = mode === 'off' ? 'tracing off (metrics on)' : args.calibrate ? 'tracing off, a second process (--calibrate)' : `tracing on, ratio ${args.ratio}, OTLP → loopback sink`;
+    const label =
+      mode === 'off'
+        ? 'tracing off (metrics on)'
+        : args.calibrate
+          ? 'tracing off, a second process (--calibrate)'
+          : `tracing on, ratio ${args.ratio}, OTLP → loopback sink`;
     targets[mode] = { mode, label, gateway, profileDir, runs: [] };
   }
   // Proof that export works before measuring: the check request's spans reach the sink.
@@ -138,7 +153,15 @@ try {
 
   const load = (mode: Mode, name: string, warmupSeconds: number, durationSeconds: number): Promise<MeasuredLoad> =>
     runLoad(
-      { url: targets[mode].gateway.url, kind: { type: 'get', pathPrefix: '/api/hello/', ids: ['ada', 'grace', 'alan', 'edsger'] }, headers, connections: Number(args.connections), pipelining: 1, warmupSeconds, durationSeconds },
+      {
+        url: targets[mode].gateway.url,
+        kind: { type: 'get', pathPrefix: '/api/hello/', ids: ['ada', 'grace', 'alan', 'edsger'] },
+        headers,
+        connections: Number(args.connections),
+        pipelining: 1,
+        warmupSeconds,
+        durationSeconds,
+      },
       { name, serverPid: targets[mode].gateway.child.pid, cpus: LOAD_CPU, workDir, repoRoot: REPO_ROOT },
     );
   // Both gateways' hot paths are compiled and optimised before anything is measured (the traced one has more code to optimise).
@@ -149,7 +172,8 @@ try {
   const measure = async (mode: Mode, round: number): Promise<void> => {
     const target = targets[mode];
     const run = await load(mode, `tracing-${mode}-${round}`, Number(args.warmup), Number(args.duration));
-    if (run.non2xx + run.errors + run.timeouts > 0) throw new Error(`tracing ${mode}: ${run.non2xx} non-2xx, ${run.errors} errors, ${run.timeouts} timeouts`);
+    if (run.non2xx + run.errors + run.timeouts > 0)
+      throw new Error(`tracing ${mode}: ${run.non2xx} non-2xx, ${run.errors} errors, ${run.timeouts} timeouts`);
     target.runs.push(run);
     log(`  tracing ${mode}: ${fixed(run.requestsPerSecond)} req/s, ${fixed(run.serverCpuMicrosPerRequest, 1)} µs CPU/request`);
   };
@@ -173,11 +197,16 @@ try {
 // A round where another job starved a load generator measures the gateways' fixed per-second costs
 // (timers, runtime metrics) spread over a few requests, not the cost of a request: shown, not counted.
 const minRps = Number(args['min-rps']);
-const counted = targets.off.runs.map((run, i) => run.requestsPerSecond >= minRps && (targets.on.runs[i] as MeasuredLoad).requestsPerSecond >= minRps);
-const allRatios = targets.on.runs.map((run, i) => run.serverCpuMicrosPerRequest / (targets.off.runs[i] as MeasuredLoad).serverCpuMicrosPerRequest);
+const counted = targets.off.runs.map(
+  (run, i) => run.requestsPerSecond >= minRps && (targets.on.runs[i] as MeasuredLoad).requestsPerSecond >= minRps,
+);
+const allRatios = targets.on.runs.map(
+  (run, i) => run.serverCpuMicrosPerRequest / (targets.off.runs[i] as MeasuredLoad).serverCpuMicrosPerRequest,
+);
 const ratios = allRatios.filter((_, i) => counted[i]);
 const cpu = (target: Target): number => median(target.runs.filter((_, i) => counted[i]).map((r) => r.serverCpuMicrosPerRequest));
-const countedMedian = (target: Target, of: (run: MeasuredLoad) => number): number => median(target.runs.filter((_, i) => counted[i]).map(of));
+const countedMedian = (target: Target, of: (run: MeasuredLoad) => number): number =>
+  median(target.runs.filter((_, i) => counted[i]).map(of));
 const roundFigure = (value: number, i: number): string => (counted[i] ? value.toFixed(0) : `(${value.toFixed(0)})`);
 console.log(
   `\nGateway, governance off, metrics on: tracing on vs off. ${rounds} round(s) × ${args.duration} s (+${args.warmup} s warm-up; ${args.prewarm} s pre-warm), ${args.connections} connections, ` +
@@ -192,8 +221,14 @@ console.log(
       return [
         target.label,
         fixed(countedMedian(target, (r) => r.requestsPerSecond)),
-        fixed(countedMedian(target, (r) => r.latencyP50Ms), 2),
-        fixed(countedMedian(target, (r) => r.latencyP99Ms), 2),
+        fixed(
+          countedMedian(target, (r) => r.latencyP50Ms),
+          2,
+        ),
+        fixed(
+          countedMedian(target, (r) => r.latencyP99Ms),
+          2,
+        ),
         fixed(countedMedian(target, (r) => r.serverCpuPercent)),
         fixed(cpu(target), 1),
         target.runs.map((r, i) => roundFigure(r.serverCpuMicrosPerRequest, i)).join(' / '),
@@ -205,11 +240,19 @@ const ratio = median(ratios);
 const left = counted.filter((c) => !c).length;
 console.log(
   `\nCPU per request, tracing on / off: ${fixed(ratio, 2)}× (per round ${allRatios.map((r, i) => (counted[i] ? fixed(r, 2) : `(${fixed(r, 2)})`)).join(' / ')}; target ≤ ${TARGET_RATIO}×: ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'})` +
-    (left === 0 ? '' : `\n(${left} round(s) in brackets left out: a gateway served under ${minRps} req/s, its load generator starved by other jobs)`),
+    (left === 0
+      ? ''
+      : `\n(${left} round(s) in brackets left out: a gateway served under ${minRps} req/s, its load generator starved by other jobs)`),
 );
 if (exported !== undefined) {
-  console.log(`sink received ${exported.spans} spans in ${exported.requests} OTLP requests (${fixed(exported.bytes / 1_048_576, 1)} MiB) for ${exported.routed} routed requests through the traced gateway (${fixed(exported.spans / Math.max(1, exported.routed), 2)} spans per request; 2 expected: SERVER + CLIENT)`);
+  console.log(
+    `sink received ${exported.spans} spans in ${exported.requests} OTLP requests (${fixed(exported.bytes / 1_048_576, 1)} MiB) for ${exported.routed} routed requests through the traced gateway (${fixed(exported.spans / Math.max(1, exported.routed), 2)} spans per request; 2 expected: SERVER + CLIENT)`,
+  );
 }
 if (args.profile) printProfiles(targets);
-if (args.json !== undefined) writeFileSync(args.json, JSON.stringify({ ratios, exported, targets: (['off', 'on'] as const).map((mode) => ({ mode, runs: targets[mode].runs })) }, null, 2));
+if (args.json !== undefined)
+  writeFileSync(
+    args.json,
+    JSON.stringify({ ratios, exported, targets: (['off', 'on'] as const).map((mode) => ({ mode, runs: targets[mode].runs })) }, null, 2),
+  );
 if (!args.profile) rmSync(workDir, { recursive: true, force: true });

@@ -57,9 +57,19 @@ async function startUsers(name: string, tracingEndpoint: string | undefined): Pr
     FLOTILLA_USERS__LOG__LEVEL: 'warn',
     FLOTILLA_USERS__METRICS__ENABLED: 'true',
     FLOTILLA_USERS__TRACING__ENABLED: tracingEndpoint === undefined ? 'false' : 'true',
-    ...(tracingEndpoint === undefined ? {} : { FLOTILLA_USERS__TRACING__ENDPOINT: tracingEndpoint, FLOTILLA_USERS__TRACING__SAMPLE_RATIO: args.ratio }),
+    ...(tracingEndpoint === undefined
+      ? {}
+      : { FLOTILLA_USERS__TRACING__ENDPOINT: tracingEndpoint, FLOTILLA_USERS__TRACING__SAMPLE_RATIO: args.ratio }),
   };
-  const child = spawnChild({ name, command: process.execPath, args: [USERS_MAIN], cwd: workDir, env, cpus: SERVER_CPUS, outputFile: join(workDir, `${name}.log`) });
+  const child = spawnChild({
+    name,
+    command: process.execPath,
+    args: [USERS_MAIN],
+    cwd: workDir,
+    env,
+    cpus: SERVER_CPUS,
+    outputFile: join(workDir, `${name}.log`),
+  });
   children.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitFor200(`${url}/readyz`, { timeoutMs: 30_000, intervalMs: 20, hasExited: () => child.hasExited(), name });
@@ -110,7 +120,9 @@ for (let round = 0; round < rounds; round++) {
     );
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`tracing ${mode}: ${result.non2xx} non-2xx, ${result.errors} errors`);
     results[mode].push(result);
-    log(`round ${round + 1} tracing ${mode}: ${fixed(result.serverCpuMicrosPerRequest)} µs CPU/request, ${fixed(result.requestsPerSecond)} req/s`);
+    log(
+      `round ${round + 1} tracing ${mode}: ${fixed(result.serverCpuMicrosPerRequest)} µs CPU/request, ${fixed(result.requestsPerSecond)} req/s`,
+    );
   }
 }
 

@@ -25,7 +25,15 @@ export interface OtlpSink {
 const SINK_MAIN = fileURLToPath(new URL('./sink.mjs', import.meta.url));
 
 export async function startSink(opts: { workDir: string; cpus: string | undefined }): Promise<OtlpSink> {
-  const child = spawnChild({ name: 'otlp sink', command: process.execPath, args: [SINK_MAIN], cwd: opts.workDir, env: process.env, cpus: opts.cpus, pipeStdout: true });
+  const child = spawnChild({
+    name: 'otlp sink',
+    command: process.execPath,
+    args: [SINK_MAIN],
+    cwd: opts.workDir,
+    env: process.env,
+    cpus: opts.cpus,
+    pipeStdout: true,
+  });
   const lines: string[] = [];
   let partial = '';
   child.process.stdout?.setEncoding('utf8');

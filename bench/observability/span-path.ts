@@ -18,14 +18,28 @@ import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AnomalyConfig, createServiceTelemetry, keepTracingContextSynchronous, MetricsConfig, TracingConfig, type ServiceTelemetry } from '@flotilla/kit/observability';
+import {
+  AnomalyConfig,
+  createServiceTelemetry,
+  keepTracingContextSynchronous,
+  MetricsConfig,
+  TracingConfig,
+  type ServiceTelemetry,
+} from '@flotilla/kit/observability';
 import { GatewayTelemetry } from '../../packages/gateway/src/proxy/telemetry.ts';
 import { installCleanup, killAllChildren } from '../lib/children.ts';
 import { fixed, median } from '../lib/table.ts';
 import Value from 'typebox/value';
 import { settledSpans, startSink } from './sink.ts';
 
-const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, requests: { type: 'string', default: '100000' }, batch: { type: 'string', default: '200' }, 'no-traceparent': { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    requests: { type: 'string', default: '100000' },
+    batch: { type: 'string', default: '200' },
+    'no-traceparent': { type: 'boolean', default: false },
+  },
+});
 const total = Number(args.requests);
 const rounds = Number(args.rounds);
 const batch = Number(args.batch);
@@ -37,7 +51,11 @@ const request = {
   method: 'GET',
   url: '/api/hello/ada',
   httpVersion: '1.1',
-  headers: { host: '127.0.0.1:8080', 'user-agent': 'autocannon', ...(args['no-traceparent'] ? {} : { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }) },
+  headers: {
+    host: '127.0.0.1:8080',
+    'user-agent': 'autocannon',
+    ...(args['no-traceparent'] ? {} : { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }),
+  },
   socket: { remoteAddress: '127.0.0.1' },
 } as unknown as IncomingMessage;
 const picked = { origin: 'http://127.0.0.1:9000', done: (): void => undefined };
@@ -45,7 +63,11 @@ const picked = { origin: 'http://127.0.0.1:9000', done: (): void => undefined };
 function telemetryFor(tracing: object): Promise<ServiceTelemetry> {
   return createServiceTelemetry({
     identity: { service: 'gateway', version: 'bench', namespace: 'bench' },
-    settings: { metrics: Value.Default(MetricsConfig, {}) as never, tracing: Value.Default(TracingConfig, tracing) as never, anomaly: Value.Default(AnomalyConfig, {}) as never },
+    settings: {
+      metrics: Value.Default(MetricsConfig, {}) as never,
+      tracing: Value.Default(TracingConfig, tracing) as never,
+      anomaly: Value.Default(AnomalyConfig, {}) as never,
+    },
   });
 }
 
@@ -96,10 +118,16 @@ try {
   await off.shutdown();
   await on.shutdown();
   const exported = await settledSpans(sink, 1_000);
-  console.log(`telemetry calls per proxied request, in-process, ${rounds} rounds of ${total} requests per side in batches of ${batch} (medians)${args['no-traceparent'] ? ', no incoming traceparent' : ', sampled traceparent'}`);
-  console.log(`tracing off: ${fixed(offUs, 2)} µs/request (${perRound.off.map((v) => fixed(v, 1)).join(' / ')}); tracing on: ${fixed(onUs, 2)} µs/request (${perRound.on.map((v) => fixed(v, 1)).join(' / ')}); tracing costs ${fixed(onUs - offUs, 2)} µs/request here`);
+  console.log(
+    `telemetry calls per proxied request, in-process, ${rounds} rounds of ${total} requests per side in batches of ${batch} (medians)${args['no-traceparent'] ? ', no incoming traceparent' : ', sampled traceparent'}`,
+  );
+  console.log(
+    `tracing off: ${fixed(offUs, 2)} µs/request (${perRound.off.map((v) => fixed(v, 1)).join(' / ')}); tracing on: ${fixed(onUs, 2)} µs/request (${perRound.on.map((v) => fixed(v, 1)).join(' / ')}); tracing costs ${fixed(onUs - offUs, 2)} µs/request here`,
+  );
   const expected = 2 * (20_000 + rounds * total);
-  console.log(`sink: ${exported.spans} spans in ${exported.requests} requests (${expected} made${exported.spans < expected ? ': some were DROPPED, the "on" figure is too low' : ''})`);
+  console.log(
+    `sink: ${exported.spans} spans in ${exported.requests} requests (${expected} made${exported.spans < expected ? ': some were DROPPED, the "on" figure is too low' : ''})`,
+  );
 } finally {
   await sink.stop();
   killAllChildren();

@@ -13,12 +13,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { KubeClient, loadKubeconfig, microserviceCrd, MicroserviceResource, Resources, type KubeObject, type Microservice } from '@flotilla/operator';
+import {
+  KubeClient,
+  loadKubeconfig,
+  microserviceCrd,
+  MicroserviceResource,
+  Resources,
+  type KubeObject,
+  type Microservice,
+} from '@flotilla/operator';
 import { startKubeControlPlane } from '../../scripts/test-services/kube.ts';
 import { freePort } from '../../scripts/k8s/process.ts';
 import { histogramQuantile, sampleSum } from './prometheus.ts';
 
-const { values } = parseArgs({ options: { count: { type: 'string', default: '1000' }, workers: { type: 'string', default: '4' }, cached: { type: 'string', default: '10000' }, replicas: { type: 'string', default: '1' } } });
+const { values } = parseArgs({
+  options: {
+    count: { type: 'string', default: '1000' },
+    workers: { type: 'string', default: '4' },
+    cached: { type: 'string', default: '10000' },
+    replicas: { type: 'string', default: '1' },
+  },
+});
 const REPLICAS = Number(values.replicas);
 const COUNT = Number(values.count);
 const WORKERS = Number(values.workers);
@@ -28,12 +43,18 @@ const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
 async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
-async function listAll<T extends KubeObject>(client: KubeClient, type: typeof Resources.Deployment, query: Record<string, string> = {}): Promise<T[]> {
+async function listAll<T extends KubeObject>(
+  client: KubeClient,
+  type: typeof Resources.Deployment,
+  query: Record<string, string> = {},
+): Promise<T[]> {
   const out: T[] = [];
   let token: string | undefined;
   do {
@@ -48,22 +69,34 @@ async function listAll<T extends KubeObject>(client: KubeClient, type: typeof Re
 async function converged(client: KubeClient, names: string[]): Promise<number> {
   const selector = { labelSelector: 'app.kubernetes.io/managed-by=flotilla-operator' };
   const [services, deployments, configMaps, pdbs, microservices] = await Promise.all([
-    listAll(client, Resources.Service, selector), listAll(client, Resources.Deployment, selector),
-    listAll(client, Resources.ConfigMap, selector), listAll(client, Resources.PodDisruptionBudget, selector),
+    listAll(client, Resources.Service, selector),
+    listAll(client, Resources.Deployment, selector),
+    listAll(client, Resources.ConfigMap, selector),
+    listAll(client, Resources.PodDisruptionBudget, selector),
     listAll<Microservice>(client, MicroserviceResource),
   ]);
-  const has = (items: KubeObject[], suffix = '') => new Set(items.map((o) => o.metadata.name!.slice(0, o.metadata.name!.length - suffix.length)));
-  const svc = has(services); const dep = has(deployments); const cm = has(configMaps, '-config'); const pdb = has(pdbs);
-  const observed = new Set(microservices.filter((m) => m.status?.observedGeneration === m.metadata.generation).map((m) => m.metadata.name!));
+  const has = (items: KubeObject[], suffix = '') =>
+    new Set(items.map((o) => o.metadata.name!.slice(0, o.metadata.name!.length - suffix.length)));
+  const svc = has(services);
+  const dep = has(deployments);
+  const cm = has(configMaps, '-config');
+  const pdb = has(pdbs);
+  const observed = new Set(
+    microservices.filter((m) => m.status?.observedGeneration === m.metadata.generation).map((m) => m.metadata.name!),
+  );
   return names.filter((n) => observed.has(n) && svc.has(n) && dep.has(n) && cm.has(n) && pdb.has(n)).length;
 }
 
 async function createBatch(client: KubeClient, from: number, count: number): Promise<string[]> {
   const names = Array.from({ length: count }, (_, i) => `svc-${String(from + i).padStart(5, '0')}`);
-  await pool(names, 64, (name) => client.create<Microservice>(MicroserviceResource, {
-    apiVersion: 'flotilla.dev/v1alpha1', kind: 'Microservice', metadata: { name, namespace: NAMESPACE },
-    spec: { image: `example/${name}:1`, replicas: REPLICAS, ports: { http: 8080 }, config: { inline: { NAME: name } } },
-  }));
+  await pool(names, 64, (name) =>
+    client.create<Microservice>(MicroserviceResource, {
+      apiVersion: 'flotilla.dev/v1alpha1',
+      kind: 'Microservice',
+      metadata: { name, namespace: NAMESPACE },
+      spec: { image: `example/${name}:1`, replicas: REPLICAS, ports: { http: 8080 }, config: { inline: { NAME: name } } },
+    }),
+  );
   return names;
 }
 
@@ -92,7 +125,12 @@ let operatorPid = 0;
 // Ctrl-C / SIGTERM still tears everything down.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    if (operatorPid) try { process.kill(operatorPid, 'SIGKILL'); } catch { /* gone */ }
+    if (operatorPid)
+      try {
+        process.kill(operatorPid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     void plane.stop().finally(() => process.exit(130));
   });
 }
@@ -101,8 +139,23 @@ try {
   await new Promise((r) => setTimeout(r, 2000));
   await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
 
-  const operator = spawn(process.execPath, [main, '--kubeconfig', plane.kubeconfig, '--namespace', NAMESPACE, '--lease-namespace', NAMESPACE,
-    '--workers', String(WORKERS), '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+  const operator = spawn(
+    process.execPath,
+    [
+      main,
+      '--kubeconfig',
+      plane.kubeconfig,
+      '--namespace',
+      NAMESPACE,
+      '--lease-namespace',
+      NAMESPACE,
+      '--workers',
+      String(WORKERS),
+      '--port',
+      String(port),
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
+  );
   operatorPid = operator.pid!;
   const metrics = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   for (;;) {
@@ -147,7 +200,7 @@ try {
     ['operator RSS idle (MiB)', idleRss.toFixed(0)],
     [`operator RSS after ${COUNT} (MiB)`, rssAfterFirst.toFixed(0)],
     [`operator RSS with ${(COUNT + more) * 5} cached objects (MiB)`, rssCached.toFixed(0)],
-    ['  ratio to the 250 MB target', (rssCached * 1.048576 / 250).toFixed(2)],
+    ['  ratio to the 250 MB target', ((rssCached * 1.048576) / 250).toFixed(2)],
     ['  JS heap used (MiB)', heapMiB.toFixed(0)],
   ];
   const width = Math.max(...rows.map((r) => r[0]!.length));
@@ -155,7 +208,12 @@ try {
   operator.kill('SIGTERM');
   await new Promise((r) => operator.once('exit', r));
 } finally {
-  if (operatorPid) try { process.kill(operatorPid, 'SIGKILL'); } catch { /* gone */ }
+  if (operatorPid)
+    try {
+      process.kill(operatorPid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   await client.close();
   await plane.stop();
   await rm(dir, { recursive: true, force: true });

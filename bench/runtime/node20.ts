@@ -78,7 +78,12 @@ function sqliteLoads(root: string): string | undefined {
   const probe = "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()";
   const result = spawnSync(NODE20_BIN, ['-e', probe], { cwd: root, encoding: 'utf8', env: systemEnv() });
   if (result.status === 0) return undefined;
-  return result.stderr.split('\n').find((line) => /Error/.test(line))?.trim() ?? `exit ${result.status ?? result.signal}`;
+  return (
+    result.stderr
+      .split('\n')
+      .find((line) => /Error/.test(line))
+      ?.trim() ?? `exit ${result.status ?? result.signal}`
+  );
 }
 
 function built(root: string): boolean {
@@ -98,9 +103,13 @@ export async function ensureNode20(repoRoot: string): Promise<Checkout> {
   if (!existsSync(root)) {
     log(`one-time setup: creating a worktree of ${NODE20_COMMIT} in ${root}`);
     mkdirSync(dirname(root), { recursive: true });
-    await run('git', ['-C', repoRoot, 'worktree', 'add', '--detach', root, NODE20_COMMIT], { cwd: repoRoot, env: process.env }).catch((error: unknown) => {
-      throw new Error(`${String(error)}; if git says the path is already registered, run \`git -C ${repoRoot} worktree prune\` and retry`);
-    });
+    await run('git', ['-C', repoRoot, 'worktree', 'add', '--detach', root, NODE20_COMMIT], { cwd: repoRoot, env: process.env }).catch(
+      (error: unknown) => {
+        throw new Error(
+          `${String(error)}; if git says the path is already registered, run \`git -C ${repoRoot} worktree prune\` and retry`,
+        );
+      },
+    );
   }
   const head = gitHead(root);
   const expected = spawnSync('git', ['-C', repoRoot, 'rev-parse', `${NODE20_COMMIT}^{commit}`], { encoding: 'utf8' }).stdout.trim();
@@ -108,15 +117,19 @@ export async function ensureNode20(repoRoot: string): Promise<Checkout> {
     throw new Error(`${root} is not a worktree at ${NODE20_COMMIT} (HEAD ${head ?? 'unknown'}); move it away and rerun`);
   }
   if (!built(root)) {
-    log(`one-time setup: installing and building ${NODE20_COMMIT} with ${NODE20_BIN} ${version} (npm ci; its prepare script runs tsc -b and the bundler). This takes a few minutes.`);
+    log(
+      `one-time setup: installing and building ${NODE20_COMMIT} with ${NODE20_BIN} ${version} (npm ci; its prepare script runs tsc -b and the bundler). This takes a few minutes.`,
+    );
     await run('npm', ['ci'], { cwd: root, env: systemEnv() });
-    if (!built(root)) throw new Error(`npm ci in ${root} finished but the bundles are missing: ${Object.values(bundlesOf(root)).join(', ')}`);
+    if (!built(root))
+      throw new Error(`npm ci in ${root} finished but the bundles are missing: ${Object.values(bundlesOf(root)).join(', ')}`);
     log('one-time setup: done');
   } else {
     log(`Node 20 side: reusing ${root}`);
   }
   const failure = sqliteLoads(root);
-  if (failure !== undefined) throw new Error(`better-sqlite3 does not load under ${NODE20_BIN} in ${root}: ${failure}; rerun \`PATH=${SYSTEM_PATH} npm ci\` there`);
+  if (failure !== undefined)
+    throw new Error(`better-sqlite3 does not load under ${NODE20_BIN} in ${root}: ${failure}; rerun \`PATH=${SYSTEM_PATH} npm ci\` there`);
   return { root, node: NODE20_BIN, version, ...bundlesOf(root) };
 }
 

@@ -129,14 +129,18 @@ async function coldStarts(scenario: Scenario, sides: SideResult[]): Promise<void
 async function prewarmBoth(key: string, results: SideResult[], servers: Started[], kinds: LoadKind[]): Promise<void> {
   log(`${key}: pre-warming both sides for ${prewarm} s (closed loop, at the same time)`);
   const plan: LoadPlan = { warmupSeconds: 0, durationSeconds: prewarm, rate: undefined };
-  await Promise.all(results.map((result, i) => load(servers[i] as Started, kinds[i] as LoadKind, `${key}-${result.side.key}-prewarm`, plan)));
+  await Promise.all(
+    results.map((result, i) => load(servers[i] as Started, kinds[i] as LoadKind, `${key}-${result.side.key}-prewarm`, plan)),
+  );
 }
 
 /** The figure: each round loads both sides at once at the same fixed rate. */
 async function fixedRateRounds(key: string, results: SideResult[], servers: Started[], kinds: LoadKind[]): Promise<void> {
   for (let round = 1; round <= rounds; round++) {
     log(`${key} round ${round}/${rounds}: both sides at ${rate} req/s at the same time`);
-    const runs = await Promise.all(results.map((result, i) => load(servers[i] as Started, kinds[i] as LoadKind, `${key}-${result.side.key}-rate-${round}`, FIXED_RATE)));
+    const runs = await Promise.all(
+      results.map((result, i) => load(servers[i] as Started, kinds[i] as LoadKind, `${key}-${result.side.key}-rate-${round}`, FIXED_RATE)),
+    );
     runs.forEach((run, i) => {
       const result = results[i] as SideResult;
       result.paired.push(run);
@@ -160,20 +164,31 @@ async function closedLoopRounds(key: string, results: SideResult[], servers: Sta
 
 /** Starts, then both sides up for every round; RSS before any traffic and after the last load. */
 async function measureScenario(scenario: Scenario, sides: Side[]): Promise<SideResult[]> {
-  const results: SideResult[] = sides.map((side) => ({ side, readyMs: [], rssIdle: Number.NaN, rssAfter: Number.NaN, paired: [], closed: [] }));
+  const results: SideResult[] = sides.map((side) => ({
+    side,
+    readyMs: [],
+    rssIdle: Number.NaN,
+    rssAfter: Number.NaN,
+    paired: [],
+    closed: [],
+  }));
   log(`${scenario.title}: ${starts} start(s) per side, interleaved`);
   await coldStarts(scenario, results);
   const servers: Started[] = [];
   for (const result of results) servers.push(await scenario.start(result.side, `${scenario.key}-${result.side.key}`));
   await sleep(1_000);
-  results.forEach((result, i) => (result.rssIdle = rssMiB((servers[i] as Started).child.pid)));
+  results.forEach((result, i) => {
+    result.rssIdle = rssMiB((servers[i] as Started).child.pid);
+  });
   const kinds: LoadKind[] = [];
   for (const server of servers) kinds.push(await scenario.loadKind(server));
   if (prewarm > 0) await prewarmBoth(scenario.key, results, servers, kinds);
   await fixedRateRounds(scenario.key, results, servers, kinds);
   await closedLoopRounds(scenario.key, results, servers, kinds);
   await sleep(2_000);
-  results.forEach((result, i) => (result.rssAfter = rssMiB((servers[i] as Started).child.pid)));
+  results.forEach((result, i) => {
+    result.rssAfter = rssMiB((servers[i] as Started).child.pid);
+  });
   await Promise.all(servers.map((server) => server.child.stop()));
   return results;
 }
@@ -271,7 +286,20 @@ function report(scenario: Scenario, results: SideResult[]): void {
   );
   console.log(
     renderTable(
-      ['side', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'per round', 'closed req/s', 'closed CPU µs/req', 'RSS idle MiB', 'RSS after MiB', 'ready ms', 'non-2xx+errors'],
+      [
+        'side',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'CPU µs/req',
+        'per round',
+        'closed req/s',
+        'closed CPU µs/req',
+        'RSS idle MiB',
+        'RSS after MiB',
+        'ready ms',
+        'non-2xx+errors',
+      ],
       [sideRow(base, ratios.counted), sideRow(changed, ratios.counted), ratioRow(base, changed, ratios)],
     ),
   );
@@ -280,7 +308,10 @@ function report(scenario: Scenario, results: SideResult[]): void {
       `(median of ${ratios.fromCounted ? 'counted rounds' : 'all rounds; none counted'}: ${ratios.perRound.map((r, i) => bracket(fixed(r, 2), ratios.counted[i] === true)).join(' / ')})`,
   );
   const left = ratios.counted.filter((c) => !c).length;
-  if (left > 0) console.log(`(${left} round(s) in brackets left out: a side was served under 95 % of the ${rate} req/s offered, starved by other jobs)`);
+  if (left > 0)
+    console.log(
+      `(${left} round(s) in brackets left out: a side was served under 95 % of the ${rate} req/s offered, starved by other jobs)`,
+    );
 }
 
 /** An upper bound on the run, so a hung child or load can never keep the bench alive. */
@@ -315,7 +346,8 @@ try {
     const [one, five, fifteen] = loadavg();
     log(`load average ${fixed(one ?? 0, 1)} ${fixed(five ?? 0, 1)} ${fixed(fifteen ?? 0, 1)}; work dir ${workDir}`);
     console.log('Flotilla on Node 20 vs Node 24');
-    for (const side of sides) console.log(`  ${side.label}: ${side.checkout.node} ${side.checkout.version}, bundles of ${side.origin} (${side.checkout.root})`);
+    for (const side of sides)
+      console.log(`  ${side.label}: ${side.checkout.node} ${side.checkout.version}, bundles of ${side.origin} (${side.checkout.root})`);
     if (which !== 'gateway') {
       const scenario = usersScenario();
       report(scenario, await measureScenario(scenario, sides));

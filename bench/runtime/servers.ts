@@ -36,7 +36,12 @@ function cleanEnv(): NodeJS.ProcessEnv {
 
 async function ready(child: Child, url: string, spawnedAt: number): Promise<Started> {
   try {
-    const readyAt = await waitFor200(`${url}/readyz`, { timeoutMs: 60_000, intervalMs: POLL_MS, hasExited: () => child.hasExited(), name: child.name });
+    const readyAt = await waitFor200(`${url}/readyz`, {
+      timeoutMs: 60_000,
+      intervalMs: POLL_MS,
+      hasExited: () => child.hasExited(),
+      name: child.name,
+    });
     return { child, url, readyMs: readyAt - spawnedAt };
   } catch (error) {
     await child.stop(1_000);
@@ -66,7 +71,15 @@ export async function startUsers(checkout: Checkout, opts: StartOptions): Promis
     FLOTILLA_USERS__LOG__LEVEL: 'warn',
   };
   const spawnedAt = performance.now();
-  const child = spawnChild({ name: opts.name, command: checkout.node, args: [checkout.usersBundle], cwd: home, env, cpus: opts.cpus, outputFile: join(home, 'output.log') });
+  const child = spawnChild({
+    name: opts.name,
+    command: checkout.node,
+    args: [checkout.usersBundle],
+    cwd: home,
+    env,
+    cpus: opts.cpus,
+    outputFile: join(home, 'output.log'),
+  });
   return ready(child, `http://127.0.0.1:${port}`, spawnedAt);
 }
 
@@ -74,7 +87,15 @@ export async function startUsers(checkout: Checkout, opts: StartOptions): Promis
 export async function startUpstream(node: string, opts: StartOptions): Promise<Started> {
   const port = await freePort();
   const spawnedAt = performance.now();
-  const child = spawnChild({ name: opts.name, command: node, args: [UPSTREAM_MAIN, String(port)], cwd: opts.workDir, env: cleanEnv(), cpus: opts.cpus, outputFile: join(opts.workDir, `${opts.name}.log`) });
+  const child = spawnChild({
+    name: opts.name,
+    command: node,
+    args: [UPSTREAM_MAIN, String(port)],
+    cwd: opts.workDir,
+    env: cleanEnv(),
+    cpus: opts.cpus,
+    outputFile: join(opts.workDir, `${opts.name}.log`),
+  });
   return ready(child, `http://127.0.0.1:${port}`, spawnedAt);
 }
 
@@ -99,8 +120,23 @@ routes:
   - { name: api, path: /api/**, upstream: tiny, stripPrefix: /api }
 ${POLICIES_OFF.extraYaml}`,
   );
-  const env = { ...cleanEnv(), NODE_ENV: 'production', FLOTILLA_CONFIG_DIR: configDir, FLOTILLA_ENV: 'bench', FLOTILLA_CONFIG_RELOAD: 'off', FLOTILLA_HOME: configDir };
+  const env = {
+    ...cleanEnv(),
+    NODE_ENV: 'production',
+    FLOTILLA_CONFIG_DIR: configDir,
+    FLOTILLA_ENV: 'bench',
+    FLOTILLA_CONFIG_RELOAD: 'off',
+    FLOTILLA_HOME: configDir,
+  };
   const spawnedAt = performance.now();
-  const child = spawnChild({ name: opts.name, command: checkout.node, args: [checkout.gatewayBundle], cwd: configDir, env, cpus: opts.cpus, outputFile: join(configDir, 'output.log') });
+  const child = spawnChild({
+    name: opts.name,
+    command: checkout.node,
+    args: [checkout.gatewayBundle],
+    cwd: configDir,
+    env,
+    cpus: opts.cpus,
+    outputFile: join(configDir, 'output.log'),
+  });
   return ready(child, `http://127.0.0.1:${port}`, spawnedAt);
 }

@@ -27,5 +27,8 @@ app.get('/readyz', async () => ({ status: 'ready', checks: {} }));
 
 await app.listen({ host: '127.0.0.1', port });
 process.once('SIGTERM', () => {
-  app.close().then(() => process.exit(0), () => process.exit(1));
+  app.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 });

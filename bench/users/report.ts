@@ -44,7 +44,9 @@ export function ratioToBare(rows: LoadRow[], row: LoadRow, kind: 'rps' | 'cpu'):
   const ratios = row.runs.flatMap((run, round) => {
     const base = bare.runs[round];
     if (run === undefined || base === undefined) return [];
-    return [kind === 'rps' ? run.requestsPerSecond / base.requestsPerSecond : base.serverCpuMicrosPerRequest / run.serverCpuMicrosPerRequest];
+    return [
+      kind === 'rps' ? run.requestsPerSecond / base.requestsPerSecond : base.serverCpuMicrosPerRequest / run.serverCpuMicrosPerRequest,
+    ];
   });
   return median(ratios);
 }
@@ -70,7 +72,19 @@ export function renderLoadTable(rows: LoadRow[]): string {
     ];
   });
   return renderTable(
-    ['target', 'req/s', 'rounds', 'p50 ms', 'p99 ms', '× bare', 'CPU µs/req', '× bare (CPU)', 'server CPU %', 'loadgen CPU %', 'non-2xx/errors'],
+    [
+      'target',
+      'req/s',
+      'rounds',
+      'p50 ms',
+      'p99 ms',
+      '× bare',
+      'CPU µs/req',
+      '× bare (CPU)',
+      'server CPU %',
+      'loadgen CPU %',
+      'non-2xx/errors',
+    ],
     body,
   );
 }
@@ -79,26 +93,33 @@ export function renderColdStarts(cold: ColdStarts): string {
   const peer = median(cold.peerMs);
   const users = median(cold.usersMs);
   const list = (values: number[]): string => values.map((v) => v.toFixed(0)).join(', ');
-  return renderTable(['cold start (spawn → /readyz 200)', 'median ms', 'runs (ms)'], [
-    ['bare Fastify peer', fixed(peer), list(cold.peerMs)],
-    ['users (fresh SQLite file)', fixed(users), list(cold.usersMs)],
-    ['ratio users / peer', fixed(users / peer, 2), ''],
-  ]);
+  return renderTable(
+    ['cold start (spawn → /readyz 200)', 'median ms', 'runs (ms)'],
+    [
+      ['bare Fastify peer', fixed(peer), list(cold.peerMs)],
+      ['users (fresh SQLite file)', fixed(users), list(cold.usersMs)],
+      ['ratio users / peer', fixed(users / peer, 2), ''],
+    ],
+  );
 }
 
 export function renderMemory(rows: MemoryRow[]): string {
-  return renderTable(['process (VmRSS)', 'idle after start MiB', 'idle after load MiB'], rows.map((row) => [
-    row.process, fixed(row.idleAfterStartMiB, 1), row.afterLoadMiB === undefined ? '—' : fixed(row.afterLoadMiB, 1),
-  ]));
+  return renderTable(
+    ['process (VmRSS)', 'idle after start MiB', 'idle after load MiB'],
+    rows.map((row) => [row.process, fixed(row.idleAfterStartMiB, 1), row.afterLoadMiB === undefined ? '—' : fixed(row.afterLoadMiB, 1)]),
+  );
 }
 
 export function renderTargets(targets: Targets): string {
   const verdict = (met: boolean): string => (met ? 'met' : 'NOT MET');
   const { getSqliteRatio: ratio, coldStartMs: cold, idleRssMiB: rss } = targets;
-  return renderTable(['target', 'goal', 'measured', 'verdict'], [
-    ['GET /users/:id on SQLite vs bare route, req/s', `≥ ${ratio.min}×`, `${fixed(ratio.value, 2)}×`, verdict(ratio.value >= ratio.min)],
-    ['same, from server CPU µs per request', `≥ ${ratio.min}×`, `${fixed(ratio.cpuValue, 2)}×`, verdict(ratio.cpuValue >= ratio.min)],
-    ['users cold start, median', `≤ ${cold.max} ms`, `${fixed(cold.value)} ms`, verdict(cold.value <= cold.max)],
-    ['users idle RSS after start', `≤ ${rss.max} MiB`, `${fixed(rss.value, 1)} MiB`, verdict(rss.value <= rss.max)],
-  ]);
+  return renderTable(
+    ['target', 'goal', 'measured', 'verdict'],
+    [
+      ['GET /users/:id on SQLite vs bare route, req/s', `≥ ${ratio.min}×`, `${fixed(ratio.value, 2)}×`, verdict(ratio.value >= ratio.min)],
+      ['same, from server CPU µs per request', `≥ ${ratio.min}×`, `${fixed(ratio.cpuValue, 2)}×`, verdict(ratio.cpuValue >= ratio.min)],
+      ['users cold start, median', `≤ ${cold.max} ms`, `${fixed(cold.value)} ms`, verdict(cold.value <= cold.max)],
+      ['users idle RSS after start', `≤ ${rss.max} MiB`, `${fixed(rss.value, 1)} MiB`, verdict(rss.value <= rss.max)],
+    ],
+  );
 }

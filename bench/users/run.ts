@@ -17,7 +17,17 @@ import { runLoad, type LoadKind, type MeasuredLoad } from '../lib/load.ts';
 import { rssMiB } from '../lib/proc-stats.ts';
 import { median } from '../lib/table.ts';
 import { startBenchPostgres, type BenchPostgres } from './postgres.ts';
-import { BARE, ratioToBare, renderColdStarts, renderLoadTable, renderMemory, renderTargets, type ColdStarts, type LoadRow, type MemoryRow } from './report.ts';
+import {
+  BARE,
+  ratioToBare,
+  renderColdStarts,
+  renderLoadTable,
+  renderMemory,
+  renderTargets,
+  type ColdStarts,
+  type LoadRow,
+  type MemoryRow,
+} from './report.ts';
 import { REPO_ROOT, USERS_MAIN, seedUsers, startPeer, startUsers, type RunningServer } from './servers.ts';
 
 const { values: flags } = parseArgs({
@@ -83,17 +93,32 @@ function track(server: RunningServer): RunningServer {
   return server;
 }
 
-const usersOptions = (name: string, dsn: string, logLevel: 'warn' | 'info', logFile = join(workDir, `${name}.log`)) =>
-  ({ name, dsn, logLevel, outputFile: logFile, workDir, cpus: SERVER_CPUS });
+const usersOptions = (name: string, dsn: string, logLevel: 'warn' | 'info', logFile = join(workDir, `${name}.log`)) => ({
+  name,
+  dsn,
+  logLevel,
+  outputFile: logFile,
+  workDir,
+  cpus: SERVER_CPUS,
+});
 const getKind = (ids: string[]): LoadKind => ({ type: 'get', pathPrefix: '/users/', ids });
 const postKind = (tag: string): LoadKind => ({ type: 'post', path: '/users', emailPrefix: `load-${tag}-${process.pid}` });
 
 async function load(name: string, server: RunningServer, kind: LoadKind): Promise<MeasuredLoad> {
   const result = await runLoad(
-    { url: server.url, kind, connections: settings.connections, pipelining: settings.pipelining, warmupSeconds: settings.warmupSeconds, durationSeconds: settings.durationSeconds },
+    {
+      url: server.url,
+      kind,
+      connections: settings.connections,
+      pipelining: settings.pipelining,
+      warmupSeconds: settings.warmupSeconds,
+      durationSeconds: settings.durationSeconds,
+    },
     { name, serverPid: server.child.pid, cpus: LOAD_CPUS, workDir, repoRoot: REPO_ROOT },
   );
-  log(`  ${name}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.latencyP99Ms} ms, server CPU ${result.serverCpuPercent.toFixed(0)} % (${result.serverCpuMicrosPerRequest.toFixed(0)} µs/req), loadgen CPU ${result.loadCpuPercent.toFixed(0)} %`);
+  log(
+    `  ${name}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.latencyP99Ms} ms, server CPU ${result.serverCpuPercent.toFixed(0)} % (${result.serverCpuMicrosPerRequest.toFixed(0)} µs/req), loadgen CPU ${result.loadCpuPercent.toFixed(0)} %`,
+  );
   return result;
 }
 
@@ -132,7 +157,9 @@ async function instance(label: string, start: () => Promise<RunningServer>): Pro
 }
 
 async function setUpTargets(instances: Instance[]): Promise<Target[]> {
-  const peer = await instance('bare Fastify peer', () => startPeer({ name: 'peer', workDir, cpus: SERVER_CPUS, outputFile: join(workDir, 'peer.log') }));
+  const peer = await instance('bare Fastify peer', () =>
+    startPeer({ name: 'peer', workDir, cpus: SERVER_CPUS, outputFile: join(workDir, 'peer.log') }),
+  );
   instances.push(peer);
   // Ids shaped like the service's (UUIDv7 text); the peer echoes them.
   const peerIds = Array.from({ length: 64 }, (_, i) => `01936f0e-8c3a-7cc4-9a52-${String(i).padStart(12, '0')}`);
@@ -144,7 +171,9 @@ async function setUpTargets(instances: Instance[]): Promise<Target[]> {
   const ids = await seedUsers(sqlite.server.url, settings.users);
   log(`seeded ${ids.length} users on SQLite`);
   // A second process on the same file, with info-level (access) logs to a file: the cost of logging.
-  const logged = await instance('users (SQLite, log level info)', () => startUsers(usersOptions('users-sqlite-info', sqliteDsn, 'info', join(workDir, 'users-info.log'))));
+  const logged = await instance('users (SQLite, log level info)', () =>
+    startUsers(usersOptions('users-sqlite-info', sqliteDsn, 'info', join(workDir, 'users-info.log'))),
+  );
   instances.push(logged);
   targets.push(
     { name: GET_SQLITE, server: sqlite.server, kind: getKind(ids) },
@@ -198,10 +227,20 @@ function profileIn(dir: string): string {
 /** Two CPU profiles of users on SQLite: one cold start, and one GET load over its measured window only. */
 async function profiles(ids: string[]): Promise<string> {
   const startDir = join(workDir, 'profile-start');
-  const cold = track(await startUsers({ ...usersOptions('users-profiled-start', `sqlite:${join(workDir, 'profiled-cold.sqlite')}`, 'warn'), nodeArgs: ['--cpu-prof', '--cpu-prof-dir', startDir] }));
+  const cold = track(
+    await startUsers({
+      ...usersOptions('users-profiled-start', `sqlite:${join(workDir, 'profiled-cold.sqlite')}`, 'warn'),
+      nodeArgs: ['--cpu-prof', '--cpu-prof-dir', startDir],
+    }),
+  );
   await stop(cold);
   const loadDir = join(workDir, 'profile-load');
-  const users = track(await startUsers({ ...usersOptions('users-profiled-load', `sqlite:${join(workDir, 'bench.sqlite')}`, 'warn'), nodeArgs: ['--cpu-prof', '--cpu-prof-dir', loadDir] }));
+  const users = track(
+    await startUsers({
+      ...usersOptions('users-profiled-load', `sqlite:${join(workDir, 'bench.sqlite')}`, 'warn'),
+      nodeArgs: ['--cpu-prof', '--cpu-prof-dir', loadDir],
+    }),
+  );
   log('profiling GET /users/:id on SQLite');
   const result = await load('users GET /users/:id, SQLite, under --cpu-prof', users, getKind(ids));
   await stop(users);
@@ -232,7 +271,11 @@ async function main(): Promise<void> {
   const getRow = rows.find((row) => row.target === GET_SQLITE);
   const sqliteMemory = instances.find((inst) => inst.label === 'users (SQLite)')?.memory;
   const targetFigures = {
-    getSqliteRatio: { value: getRow ? ratioToBare(rows, getRow, 'rps') : Number.NaN, cpuValue: getRow ? ratioToBare(rows, getRow, 'cpu') : Number.NaN, min: TARGETS.getSqliteRatio },
+    getSqliteRatio: {
+      value: getRow ? ratioToBare(rows, getRow, 'rps') : Number.NaN,
+      cpuValue: getRow ? ratioToBare(rows, getRow, 'cpu') : Number.NaN,
+      min: TARGETS.getSqliteRatio,
+    },
     coldStartMs: { value: median(cold.usersMs), max: TARGETS.coldStartMs },
     idleRssMiB: { value: sqliteMemory?.idleAfterStartMiB ?? Number.NaN, max: TARGETS.idleRssMiB },
   };
@@ -254,7 +297,10 @@ async function main(): Promise<void> {
   ];
   process.stdout.write(`${out.join('\n')}\n`);
   if (flags.json !== undefined) {
-    writeFileSync(flags.json, JSON.stringify({ startedAt, machine, settings, rows, cold, memory: instances.map((i) => i.memory), targets: targetFigures }, null, 2));
+    writeFileSync(
+      flags.json,
+      JSON.stringify({ startedAt, machine, settings, rows, cold, memory: instances.map((i) => i.memory), targets: targetFigures }, null, 2),
+    );
   }
   const infoLog = join(workDir, 'users-info.log');
   if (existsSync(infoLog)) log(`info-level instance wrote ${(statSync(infoLog).size / 1e6).toFixed(1)} MB of log`);

@@ -41,7 +41,12 @@ function cleanEnv(): NodeJS.ProcessEnv {
 
 async function started(child: Child, url: string, spawnedAt: number, pollIntervalMs: number): Promise<RunningServer> {
   try {
-    const readyAt = await waitFor200(`${url}/readyz`, { timeoutMs: 30_000, intervalMs: pollIntervalMs, hasExited: () => child.hasExited(), name: child.name });
+    const readyAt = await waitFor200(`${url}/readyz`, {
+      timeoutMs: 30_000,
+      intervalMs: pollIntervalMs,
+      hasExited: () => child.hasExited(),
+      name: child.name,
+    });
     return { child, url, spawnedAt, readyAt };
   } catch (error) {
     await child.stop(1_000);
@@ -78,7 +83,13 @@ export async function startUsers(opts: UsersOptions): Promise<RunningServer> {
   return started(child, `http://127.0.0.1:${port}`, spawnedAt, opts.pollIntervalMs ?? 5);
 }
 
-export async function startPeer(opts: { name: string; workDir: string; cpus: string | undefined; outputFile: string; pollIntervalMs?: number }): Promise<RunningServer> {
+export async function startPeer(opts: {
+  name: string;
+  workDir: string;
+  cpus: string | undefined;
+  outputFile: string;
+  pollIntervalMs?: number;
+}): Promise<RunningServer> {
   const port = await freePort();
   const spawnedAt = performance.now();
   const child = spawnChild({
@@ -107,7 +118,8 @@ export async function seedUsers(url: string, count: number): Promise<string[]> {
         body: JSON.stringify({ name: `Bench User ${tag}`, email: `bench-${tag}@example.com` }),
       });
       const body = (await response.json()) as { id?: string };
-      if (response.status !== 201 || typeof body.id !== 'string') throw new Error(`seeding: POST /users answered ${response.status}: ${JSON.stringify(body)}`);
+      if (response.status !== 201 || typeof body.id !== 'string')
+        throw new Error(`seeding: POST /users answered ${response.status}: ${JSON.stringify(body)}`);
       ids[n] = body.id;
     }
   };

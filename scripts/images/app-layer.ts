@@ -28,18 +28,26 @@ export function appEntries(ctx: BuildContext, image: ImageSpec, sourceMaps: bool
   }
   if (image.configService !== undefined) {
     const configRoot = join(ctx.root, 'config');
-    const namespaces = readdirSync(configRoot).filter((ns) => statSync(join(configRoot, ns)).isDirectory()).sort();
+    const namespaces = readdirSync(configRoot)
+      .filter((ns) => statSync(join(configRoot, ns)).isDirectory())
+      .sort();
     for (const ns of namespaces) {
       for (const name of ['shared.yaml', `${image.configService}.yaml`]) {
         const source = join(configRoot, ns, name);
         if (existsSync(source)) entries.push(file(`${LAYOUT.config}/${ns}/${name}`, source));
       }
     }
-    if (!entries.some((e) => e.path.endsWith(`/${image.configService}.yaml`))) throw new Error(`images: no config/<ns>/${image.configService}.yaml found`);
+    if (!entries.some((e) => e.path.endsWith(`/${image.configService}.yaml`)))
+      throw new Error(`images: no config/<ns>/${image.configService}.yaml found`);
   }
   return entries;
 }
 
 export function appLayer(ctx: BuildContext, image: ImageSpec, sourceMaps: boolean): Promise<Layer> {
-  return buildLayer('app', `${image.bundle}${sourceMaps ? ' (+ source map)' : ''}${image.configService === undefined ? '' : ` + config/<ns>/{shared,${image.configService}}.yaml`}`, appEntries(ctx, image, sourceMaps), ctx.epoch);
+  return buildLayer(
+    'app',
+    `${image.bundle}${sourceMaps ? ' (+ source map)' : ''}${image.configService === undefined ? '' : ` + config/<ns>/{shared,${image.configService}}.yaml`}`,
+    appEntries(ctx, image, sourceMaps),
+    ctx.epoch,
+  );
 }

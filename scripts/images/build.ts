@@ -24,7 +24,10 @@ const { values } = parseArgs({ options: { out: { type: 'string' }, only: { type:
 const began = Date.now();
 const ctx = buildContext();
 const out = resolve(values.out ?? join(ctx.root, 'dist', 'images'));
-const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
+const only = values.only
+  ?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const selected = IMAGES.filter((image) => only === undefined || only.includes(image.short));
 if (selected.length === 0) throw new Error(`images: --only ${values.only} names none of ${IMAGES.map((i) => i.short).join(', ')}`);
 const log = (line: string): void => {
@@ -33,8 +36,13 @@ const log = (line: string): void => {
 
 // The shared layers come from all five bundles, whichever images are asked for,
 // so that they are the same layers every time.
-const plan = planModules(ctx, IMAGES.map((image) => bundlePath(ctx, image)));
-log(`${ctx.version} at ${ctx.revision.slice(0, 12)}, SOURCE_DATE_EPOCH=${ctx.epoch}; ${plan.packages.length} packages for ${plan.roots.length} externals${plan.absent.length > 0 ? ` (not installed, optional: ${plan.absent.join(', ')})` : ''}`);
+const plan = planModules(
+  ctx,
+  IMAGES.map((image) => bundlePath(ctx, image)),
+);
+log(
+  `${ctx.version} at ${ctx.revision.slice(0, 12)}, SOURCE_DATE_EPOCH=${ctx.epoch}; ${plan.packages.length} packages for ${plan.roots.length} externals${plan.absent.length > 0 ? ` (not installed, optional: ${plan.absent.join(', ')})` : ''}`,
+);
 const [runtime, modules] = await Promise.all([runtimeLayer(ctx, plan.addons), modulesLayer(ctx, plan)]);
 log(`shared layers: runtime (${runtime.nodeVersion}, ${runtime.libraries.length} libraries), node_modules (${modules.files} files)`);
 
@@ -47,12 +55,17 @@ for (const spec of selected) {
   const { layout, archive } = writeImage(ctx, image, out, written);
   summaries.push(summarize(image, relative(ctx.root, layout), relative(ctx.root, archive)));
 }
-writeFileSync(join(out, 'images.json'), `${JSON.stringify({ version: ctx.version, revision: ctx.revision, sourceDateEpoch: ctx.epoch, externals: plan.roots, images: summaries }, null, 2)}\n`);
+writeFileSync(
+  join(out, 'images.json'),
+  `${JSON.stringify({ version: ctx.version, revision: ctx.revision, sourceDateEpoch: ctx.epoch, externals: plan.roots, images: summaries }, null, 2)}\n`,
+);
 
 console.log(imagesTable(summaries));
 if (values.quiet !== true) {
   console.log('');
   console.log(layersTable(summaries));
   console.log('');
-  console.log(`written to ${relative(process.cwd(), out) || '.'}/ in ${((Date.now() - began) / 1000).toFixed(1)} s; load one with: ctr -n k8s.io images import ${relative(process.cwd(), join(out, `${selected[0]!.short}.tar`))}`);
+  console.log(
+    `written to ${relative(process.cwd(), out) || '.'}/ in ${((Date.now() - began) / 1000).toFixed(1)} s; load one with: ctr -n k8s.io images import ${relative(process.cwd(), join(out, `${selected[0]!.short}.tar`))}`,
+  );
 }

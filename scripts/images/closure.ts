@@ -50,14 +50,16 @@ export function dependencyClosure(root: string, roots: string[]): Package[] {
     }
     const rel = relative(modules, dir);
     if (found.has(rel)) return;
-    if (rel.startsWith('..') || lstatSync(dir).isSymbolicLink()) throw new Error(`images: ${name} (needed by ${via}) is a workspace link, not a published package; bundle it instead`);
+    if (rel.startsWith('..') || lstatSync(dir).isSymbolicLink())
+      throw new Error(`images: ${name} (needed by ${via}) is a workspace link, not a published package; bundle it instead`);
     if (lock[`node_modules/${rel}`]?.dev === true) throw new Error(`images: ${name} (needed by ${via}) is a dev dependency`);
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
     found.set(rel, { name, version: manifest.version, dir, rel });
     const unused = new Set(UNUSED_DEPENDENCIES[name] ?? []);
     for (const dep of Object.keys(manifest.dependencies ?? {})) if (!unused.has(dep)) visit(dep, dir, true, name);
     for (const dep of Object.keys(manifest.optionalDependencies ?? {})) visit(dep, dir, false, name);
-    for (const dep of Object.keys(manifest.peerDependencies ?? {})) visit(dep, dir, manifest.peerDependenciesMeta?.[dep]?.optional !== true, name);
+    for (const dep of Object.keys(manifest.peerDependencies ?? {}))
+      visit(dep, dir, manifest.peerDependenciesMeta?.[dep]?.optional !== true, name);
   };
   for (const name of roots) visit(name, root, true, 'the bundles');
   return [...found.values()].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));

@@ -47,7 +47,9 @@ export function runtimeExternals(root: string, bundles: string[]): Externals {
       const scope = pattern.slice(0, -2);
       const dir = join(modules, scope);
       // Installed packages of the scope, less those only dev dependencies need.
-      if (existsSync(dir)) for (const name of readdirSync(dir)) if (!name.startsWith('.') && lock[`node_modules/${scope}/${name}`]?.dev !== true) wanted.add(`${scope}/${name}`);
+      if (existsSync(dir))
+        for (const name of readdirSync(dir))
+          if (!name.startsWith('.') && lock[`node_modules/${scope}/${name}`]?.dev !== true) wanted.add(`${scope}/${name}`);
     } else {
       wanted.add(pattern);
     }

@@ -16,11 +16,45 @@ export interface ImageSpec {
 }
 
 export const IMAGES: readonly ImageSpec[] = [
-  { name: 'flotilla/users', short: 'users', bundle: 'services/users/dist/bundle.mjs', configService: 'users', ports: [8081, 9081], description: 'Flotilla users service (REST + gRPC)' },
-  { name: 'flotilla/orders', short: 'orders', bundle: 'services/orders/dist/bundle.mjs', configService: 'orders', ports: [8082, 9082], description: 'Flotilla orders service (REST + gRPC)' },
-  { name: 'flotilla/greeter', short: 'greeter', bundle: 'services/greeter/dist/bundle.mjs', configService: 'greeter', ports: [8083, 9083], description: 'Flotilla greeter service (REST + gRPC)' },
-  { name: 'flotilla/gateway', short: 'gateway', bundle: 'packages/gateway/dist/bundle.mjs', configService: 'gateway', ports: [8080], description: 'Flotilla API gateway' },
-  { name: 'flotilla/operator', short: 'operator', bundle: 'packages/operator/dist/bundle.mjs', ports: [8090], description: 'Flotilla Kubernetes operator' },
+  {
+    name: 'flotilla/users',
+    short: 'users',
+    bundle: 'services/users/dist/bundle.mjs',
+    configService: 'users',
+    ports: [8081, 9081],
+    description: 'Flotilla users service (REST + gRPC)',
+  },
+  {
+    name: 'flotilla/orders',
+    short: 'orders',
+    bundle: 'services/orders/dist/bundle.mjs',
+    configService: 'orders',
+    ports: [8082, 9082],
+    description: 'Flotilla orders service (REST + gRPC)',
+  },
+  {
+    name: 'flotilla/greeter',
+    short: 'greeter',
+    bundle: 'services/greeter/dist/bundle.mjs',
+    configService: 'greeter',
+    ports: [8083, 9083],
+    description: 'Flotilla greeter service (REST + gRPC)',
+  },
+  {
+    name: 'flotilla/gateway',
+    short: 'gateway',
+    bundle: 'packages/gateway/dist/bundle.mjs',
+    configService: 'gateway',
+    ports: [8080],
+    description: 'Flotilla API gateway',
+  },
+  {
+    name: 'flotilla/operator',
+    short: 'operator',
+    bundle: 'packages/operator/dist/bundle.mjs',
+    ports: [8090],
+    description: 'Flotilla Kubernetes operator',
+  },
 ];
 
 /** Where things live inside every image. */

@@ -45,7 +45,15 @@ export async function buildLayer(name: string, createdBy: string, entries: TarEn
   const sorted = sortEntries(withParents(entries));
   const tar = writeTar(sorted, mtime);
   const gz = await gzip(tar, level);
-  return { name, createdBy, gz, digest: sha256(gz), diffId: sha256(tar), size: tar.length, files: sorted.filter((e) => e.type === 'file').length };
+  return {
+    name,
+    createdBy,
+    gz,
+    digest: sha256(gz),
+    diffId: sha256(tar),
+    size: tar.length,
+    files: sorted.filter((e) => e.type === 'file').length,
+  };
 }
 
 /** GNU gzip -n: reproducible (no file name or mtime in the header), and ~1 MiB smaller than zlib on the Node binary. */

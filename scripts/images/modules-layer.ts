@@ -42,7 +42,13 @@ export function planModules(ctx: BuildContext, bundles: string[]): ModulesPlan {
         entries.push({ path, type: 'symlink', mode: 0o777, ...ROOT, target: readlinkSync(source) });
       } else {
         const addon = rel.endsWith('.node');
-        entries.push({ path, type: 'file', mode: (stat.mode & 0o111) !== 0 ? 0o755 : 0o644, ...ROOT, ...(addon ? { data: stripped(source, '--strip-unneeded') } : { source }) });
+        entries.push({
+          path,
+          type: 'file',
+          mode: (stat.mode & 0o111) !== 0 ? 0o755 : 0o644,
+          ...ROOT,
+          ...(addon ? { data: stripped(source, '--strip-unneeded') } : { source }),
+        });
         if (addon) addons.push(source);
       }
     }
@@ -51,7 +57,12 @@ export function planModules(ctx: BuildContext, bundles: string[]): ModulesPlan {
 }
 
 export function modulesLayer(ctx: BuildContext, plan: ModulesPlan): Promise<Layer> {
-  return buildLayer('node_modules', `${plan.packages.length} production packages for the bundles' externals (${plan.roots.join(', ')})`, plan.entries, ctx.epoch);
+  return buildLayer(
+    'node_modules',
+    `${plan.packages.length} production packages for the bundles' externals (${plan.roots.join(', ')})`,
+    plan.entries,
+    ctx.epoch,
+  );
 }
 
 /** Files (and symlinks) under a package folder, relative to it, not entering nested node_modules. */

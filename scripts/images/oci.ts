@@ -93,7 +93,11 @@ export function assembleImage(ctx: BuildContext, spec: ImageSpec, layers: Layer[
     mediaType: MEDIA.manifest,
     config: { mediaType: MEDIA.config, digest: config.digest, size: config.data.length },
     layers: layers.map((l) => ({ mediaType: MEDIA.layer, digest: l.digest, size: l.gz.length })),
-    annotations: { 'org.opencontainers.image.version': ctx.version, 'org.opencontainers.image.revision': ctx.revision, 'org.opencontainers.image.created': created },
+    annotations: {
+      'org.opencontainers.image.version': ctx.version,
+      'org.opencontainers.image.revision': ctx.revision,
+      'org.opencontainers.image.created': created,
+    },
   });
   return { spec, reference: `docker.io/${spec.name}:${ctx.version}`, tag: ctx.version, layers, config, manifest };
 }
@@ -103,18 +107,20 @@ export function layoutFiles(ctx: BuildContext, image: BuiltImage): Map<string, B
   const index = {
     schemaVersion: 2,
     mediaType: MEDIA.index,
-    manifests: [{
-      mediaType: MEDIA.manifest,
-      digest: image.manifest.digest,
-      size: image.manifest.data.length,
-      platform: { architecture: ctx.arch, os: 'linux' },
-      annotations: {
-        // skopeo and umoci find the image by this tag (oci:DIR:0.1.0) ...
-        'org.opencontainers.image.ref.name': image.tag,
-        // ... containerd (ctr images import) by its full name.
-        'io.containerd.image.name': image.reference,
+    manifests: [
+      {
+        mediaType: MEDIA.manifest,
+        digest: image.manifest.digest,
+        size: image.manifest.data.length,
+        platform: { architecture: ctx.arch, os: 'linux' },
+        annotations: {
+          // skopeo and umoci find the image by this tag (oci:DIR:0.1.0) ...
+          'org.opencontainers.image.ref.name': image.tag,
+          // ... containerd (ctr images import) by its full name.
+          'io.containerd.image.name': image.reference,
+        },
       },
-    }],
+    ],
   };
   const files = new Map<string, Buffer>();
   files.set('oci-layout', Buffer.from(canonicalJson({ imageLayoutVersion: '1.0.0' })));
@@ -131,7 +137,12 @@ export function layoutFiles(ctx: BuildContext, image: BuiltImage): Map<string, B
  * oci-archive). `written` maps a blob's digest to a file already written, so
  * layouts share their common layers as hard links.
  */
-export function writeImage(ctx: BuildContext, image: BuiltImage, out: string, written: Map<string, string>): { layout: string; archive: string; archiveSize: number } {
+export function writeImage(
+  ctx: BuildContext,
+  image: BuiltImage,
+  out: string,
+  written: Map<string, string>,
+): { layout: string; archive: string; archiveSize: number } {
   const layout = join(out, image.spec.short);
   const archive = `${layout}.tar`;
   rmSync(layout, { recursive: true, force: true });

@@ -41,9 +41,15 @@ export function keepFile(rel: string): boolean {
 
 /** Files (relative to the package) that Node never loads here, and why. */
 export const PACKAGE_DROPS: Record<string, { drop: RegExp; why: string }> = {
-  '@opentelemetry/semantic-conventions': { drop: /^dist\/(index-incubating|experimental_)/, why: "only '.' is imported; './incubating' and the experimental_* files it alone loads are not (2.4 MB)" },
+  '@opentelemetry/semantic-conventions': {
+    drop: /^dist\/(index-incubating|experimental_)/,
+    why: "only '.' is imported; './incubating' and the experimental_* files it alone loads are not (2.4 MB)",
+  },
   protobufjs: { drop: /^dist\//, why: 'Node loads index.js -> src/; dist/ holds the browser builds' },
-  '@fastify/swagger-ui': { drop: /^static\/swagger-ui\.js$/, why: 'the /docs page loads swagger-ui-bundle.js (lib/index-html.js); this is its unbundled twin' },
+  '@fastify/swagger-ui': {
+    drop: /^static\/swagger-ui\.js$/,
+    why: 'the /docs page loads swagger-ui-bundle.js (lib/index-html.js); this is its unbundled twin',
+  },
   '@grpc/proto-loader': { drop: /^build\/bin\//, why: 'the proto-loader-gen-types CLI (the only user of yargs)' },
   yaml: { drop: /^browser\//, why: 'exports: the "node" condition loads dist/; browser/ is for bundlers' },
   undici: { drop: /^lib\/milo\//, why: 'the experimental Milo HTTP parser, loaded only with UNDICI_USE_MILO=1' },
@@ -62,7 +68,12 @@ export function packageRule(name: string, arch: 'x64' | 'arm64'): (rel: string) 
   if (name === 'better-sqlite3') {
     // lib/ loads build/Release/better_sqlite3.node when present (scripts/native-addons.mjs
     // builds it when the prebuilt one does not load), else prebuilds/<platform>.node.
-    return (rel) => rel === 'package.json' || license(rel) || (rel.startsWith('lib/') && rel.endsWith('.js')) || rel === `prebuilds/linux-${arch}.node` || rel === 'build/Release/better_sqlite3.node';
+    return (rel) =>
+      rel === 'package.json' ||
+      license(rel) ||
+      (rel.startsWith('lib/') && rel.endsWith('.js')) ||
+      rel === `prebuilds/linux-${arch}.node` ||
+      rel === 'build/Release/better_sqlite3.node';
   }
   if (name === 'glob') {
     // Its '.' export is dist/{commonjs,esm}/index.min.js, a bundle with minimatch,

@@ -21,7 +21,14 @@ export function summarize(image: BuiltImage, layout: string, archive: string): I
     digest: image.manifest.digest,
     compressed: image.layers.reduce((sum, l) => sum + l.gz.length, 0) + image.config.data.length,
     uncompressed: image.layers.reduce((sum, l) => sum + l.size, 0),
-    layers: image.layers.map((l) => ({ name: l.name, digest: l.digest, diffId: l.diffId, compressed: l.gz.length, uncompressed: l.size, files: l.files })),
+    layers: image.layers.map((l) => ({
+      name: l.name,
+      digest: l.digest,
+      diffId: l.diffId,
+      compressed: l.gz.length,
+      uncompressed: l.size,
+      files: l.files,
+    })),
     layout,
     archive,
   };
@@ -33,7 +40,14 @@ export function mib(bytes: number): string {
 
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === 0 || i === r.length - 1 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => (i === 0 || i === r.length - 1 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function imagesTable(summaries: ImageSummary[]): string {
@@ -54,6 +68,12 @@ export function layersTable(summaries: ImageSummary[]): string {
   }
   return table([
     ['layer', 'compressed', 'uncompressed', 'files', 'digest (used by)'],
-    ...[...seen].map(([digest, r]) => [r.name, mib(r.compressed), mib(r.uncompressed), String(r.files), `${digest.slice(0, 19)}… (${r.users.length === summaries.length ? 'all' : r.users.join(', ')})`]),
+    ...[...seen].map(([digest, r]) => [
+      r.name,
+      mib(r.compressed),
+      mib(r.uncompressed),
+      String(r.files),
+      `${digest.slice(0, 19)}… (${r.users.length === summaries.length ? 'all' : r.users.join(', ')})`,
+    ]),
   ]);
 }

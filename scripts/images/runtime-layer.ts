@@ -34,13 +34,21 @@ export async function runtimeLayer(ctx: BuildContext, addons: string[]): Promise
   const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
   const libraries = sharedLibraries([node, ...addons]);
   const { user, home } = LAYOUT;
-  const text = (path: string, content: string, mode = 0o644): TarEntry => ({ path, type: 'file', mode, ...ROOT, data: Buffer.from(content) });
+  const text = (path: string, content: string, mode = 0o644): TarEntry => ({
+    path,
+    type: 'file',
+    mode,
+    ...ROOT,
+    data: Buffer.from(content),
+  });
   if (!existsSync(CA_BUNDLE)) throw new Error(`images: ${CA_BUNDLE} is missing (apt-get install -y ca-certificates)`);
 
   const entries: TarEntry[] = [
     { path: LAYOUT.node.slice(1), type: 'file', mode: 0o755, ...ROOT, data: stripped(node, '--strip-all') },
     { path: 'usr/local/share/doc/node/LICENSE', type: 'file', mode: 0o644, ...ROOT, source: join(node, '..', '..', 'LICENSE') },
-    ...libraries.map((path): TarEntry => ({ path: path.slice(1), type: 'file', mode: fileMode(path), ...ROOT, source: realpathSync(path) })),
+    ...libraries.map(
+      (path): TarEntry => ({ path: path.slice(1), type: 'file', mode: fileMode(path), ...ROOT, source: realpathSync(path) }),
+    ),
     { path: CA_BUNDLE.slice(1), type: 'file', mode: 0o644, ...ROOT, source: CA_BUNDLE },
     text('etc/passwd', `root:x:0:0:root:/root:/sbin/nologin\n${user.name}:x:${user.uid}:${user.gid}:${user.name}:${home}:/sbin/nologin\n`),
     text('etc/group', `root:x:0:\n${user.name}:x:${user.gid}:\n`),

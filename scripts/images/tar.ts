@@ -62,11 +62,25 @@ export function writeTar(entries: readonly TarEntry[], mtime: number): Buffer {
     if (Object.keys(pax).length > 0) {
       const body = paxBody(pax);
       const paxName = `PaxHeaders/${basename(entry.path)}`.slice(0, 100);
-      chunks.push(header({ name: paxName, prefix: '', mode: 0o644, uid: 0, gid: 0, size: body.length, mtime, type: 'x', linkname: '' }), pad(body));
+      chunks.push(
+        header({ name: paxName, prefix: '', mode: 0o644, uid: 0, gid: 0, size: body.length, mtime, type: 'x', linkname: '' }),
+        pad(body),
+      );
     }
     const typeFlag = entry.type === 'file' ? '0' : entry.type === 'dir' ? '5' : '2';
     const fallback = split ?? { prefix: '', name: Buffer.from(name).subarray(0, 100).toString() };
-    chunks.push(header({ ...fallback, mode: entry.mode, uid: entry.uid, gid: entry.gid, size: data.length, mtime, type: typeFlag, linkname: linkname.slice(0, 100) }));
+    chunks.push(
+      header({
+        ...fallback,
+        mode: entry.mode,
+        uid: entry.uid,
+        gid: entry.gid,
+        size: data.length,
+        mtime,
+        type: typeFlag,
+        linkname: linkname.slice(0, 100),
+      }),
+    );
     if (data.length > 0) chunks.push(pad(data));
   }
   chunks.push(Buffer.alloc(BLOCK * 2));
@@ -79,7 +93,12 @@ function requireSource(entry: TarEntry): string {
 }
 
 function checkPath(path: string): void {
-  if (path === '' || path.startsWith('/') || path.endsWith('/') || path.split('/').some((part) => part === '' || part === '.' || part === '..')) {
+  if (
+    path === '' ||
+    path.startsWith('/') ||
+    path.endsWith('/') ||
+    path.split('/').some((part) => part === '' || part === '.' || part === '..')
+  ) {
     throw new Error(`tar: bad entry path ${JSON.stringify(path)}`);
   }
 }
@@ -102,12 +121,14 @@ function splitUstarName(name: string): { prefix: string; name: string } | undefi
 
 /** PAX records: "<length> <key>=<value>\n", where length counts the whole record. */
 function paxBody(records: Record<string, string>): Buffer {
-  const lines = Object.keys(records).sort().map((key) => {
-    const rest = ` ${key}=${records[key]}\n`;
-    let length = Buffer.byteLength(rest);
-    while (String(length).length + Buffer.byteLength(rest) !== length) length = String(length).length + Buffer.byteLength(rest);
-    return `${length}${rest}`;
-  });
+  const lines = Object.keys(records)
+    .sort()
+    .map((key) => {
+      const rest = ` ${key}=${records[key]}\n`;
+      let length = Buffer.byteLength(rest);
+      while (String(length).length + Buffer.byteLength(rest) !== length) length = String(length).length + Buffer.byteLength(rest);
+      return `${length}${rest}`;
+    });
   return Buffer.from(lines.join(''));
 }
 

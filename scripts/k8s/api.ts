@@ -32,38 +32,58 @@ export function apiFromKubeconfig(path: string): KubeApi {
   };
   return {
     server: cluster.server,
-    request: <T>(method: string, path: string, body?: unknown, timeoutMs = 15_000) => new Promise<ApiResponse<T>>((resolve, reject) => {
-      const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-      const req = request(`${cluster.server}${path}`, {
-        ...tls,
-        method,
-        timeout: timeoutMs,
-        headers: { accept: 'application/json', ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try { parsed = JSON.parse(text); } catch { /* not JSON */ }
-          resolve({ status: res.statusCode ?? 0, body: parsed as T });
-        });
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timeout`)));
-      req.on('error', reject);
-      req.end(payload);
-    }),
+    request: <T>(method: string, path: string, body?: unknown, timeoutMs = 15_000) =>
+      new Promise<ApiResponse<T>>((resolve, reject) => {
+        const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+        const req = request(
+          `${cluster.server}${path}`,
+          {
+            ...tls,
+            method,
+            timeout: timeoutMs,
+            headers: {
+              accept: 'application/json',
+              ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              let parsed: unknown = text;
+              try {
+                parsed = JSON.parse(text);
+              } catch {
+                /* not JSON */
+              }
+              resolve({ status: res.statusCode ?? 0, body: parsed as T });
+            });
+            res.on('error', reject);
+          },
+        );
+        req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timeout`)));
+        req.on('error', reject);
+        req.end(payload);
+      }),
   };
 }
 
 /** Polls `probe` every `intervalMs` until it returns a value; fails after `timeoutMs` or when `abort` rejects. */
-export async function poll<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, options: { intervalMs?: number; abort?: Promise<never> } = {}): Promise<T> {
+export async function poll<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  options: { intervalMs?: number; abort?: Promise<never> } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   let aborted: unknown;
   let failed = false;
-  void options.abort?.catch((error: unknown) => { aborted = error; failed = true; });
+  void options.abort?.catch((error: unknown) => {
+    aborted = error;
+    failed = true;
+  });
   while (Date.now() < deadline) {
     if (failed) throw aborted;
     try {
@@ -74,5 +94,7 @@ export async function poll<T>(what: string, probe: () => Promise<T | undefined>,
     }
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
+  );
 }

@@ -58,8 +58,14 @@ export interface ControlPlane {
 }
 
 export const CONTROLLERS = [
-  'garbagecollector', 'namespace', 'deployment', 'replicaset', 'serviceaccount', 'serviceaccount-token',
-  'clusterrole-aggregation', 'disruption',
+  'garbagecollector',
+  'namespace',
+  'deployment',
+  'replicaset',
+  'serviceaccount',
+  'serviceaccount-token',
+  'clusterrole-aggregation',
+  'disruption',
 ];
 
 /** The version pinned in go.mod, e.g. v1.32.9. */
@@ -93,18 +99,22 @@ export async function buildKubernetes(log: (m: string) => void, commands: string
 }
 
 function httpsGet(url: string, pki: Pki, client: { cert: string; key: string }): Promise<{ status: number; body: string }> {
-  return Promise.all([readFile(pki.caCert), readFile(client.cert), readFile(client.key)]).then(([ca, cert, key]) =>
-    new Promise((resolve, reject) => {
-      const req = request(url, { ca, cert, key, timeout: 5000 }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => { body += chunk; });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', reject);
-      req.end();
-    }));
+  return Promise.all([readFile(pki.caCert), readFile(client.cert), readFile(client.key)]).then(
+    ([ca, cert, key]) =>
+      new Promise((resolve, reject) => {
+        const req = request(url, { ca, cert, key, timeout: 5000 }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', reject);
+        req.end();
+      }),
+  );
 }
 
 async function etcdCall(endpoint: string, path: string, body: unknown): Promise<Record<string, unknown>> {
@@ -137,27 +147,45 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const admin = pki.clients.admin!;
   const kcmClient = pki.clients['controller-manager']!;
   await writeKubeconfig(kubeconfig, { server, caCert: pki.caCert, clientCert: admin.cert, clientKey: admin.key, user: 'flotilla-admin' });
-  await writeKubeconfig(kcmKubeconfig, { server, caCert: pki.caCert, clientCert: kcmClient.cert, clientKey: kcmClient.key, user: 'kube-controller-manager' });
+  await writeKubeconfig(kcmKubeconfig, {
+    server,
+    caCert: pki.caCert,
+    clientCert: kcmClient.cert,
+    clientKey: kcmClient.key,
+    user: 'kube-controller-manager',
+  });
 
   let apiserver: ManagedProcess | undefined;
   const apiserverArgs = (listenPort: number) => [
     `--etcd-servers=${etcd.endpoint}`,
-    '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${listenPort}`,
-    `--tls-cert-file=${pki.serverCert}`, `--tls-private-key-file=${pki.serverKey}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${listenPort}`,
+    `--tls-cert-file=${pki.serverCert}`,
+    `--tls-private-key-file=${pki.serverKey}`,
     `--client-ca-file=${pki.caCert}`,
     '--authorization-mode=Node,RBAC',
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-    `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
+    `--service-account-key-file=${pki.saPub}`,
+    `--service-account-signing-key-file=${pki.saKey}`,
     // A /16: benchmarks create thousands of Services.
     '--service-cluster-ip-range=10.96.0.0/16',
-    `--kubelet-client-certificate=${pki.clients['kubelet-client']!.cert}`, `--kubelet-client-key=${pki.clients['kubelet-client']!.key}`,
+    `--kubelet-client-certificate=${pki.clients['kubelet-client']!.cert}`,
+    `--kubelet-client-key=${pki.clients['kubelet-client']!.key}`,
     // A node's Hostname address resolves nowhere here (and must not be looked up in DNS).
     '--kubelet-preferred-address-types=InternalIP,Hostname',
-    '--profiling=false', '--v=1',
+    '--profiling=false',
+    '--v=1',
     ...(options.apiserverFlags ?? []),
   ];
   const startApiserver = async (listenPort = port): Promise<void> => {
-    apiserver = startProcess('kube-apiserver', join(binDir, 'kube-apiserver'), apiserverArgs(listenPort), join(dir, 'kube-apiserver.log'), log);
+    apiserver = startProcess(
+      'kube-apiserver',
+      join(binDir, 'kube-apiserver'),
+      apiserverArgs(listenPort),
+      join(dir, 'kube-apiserver.log'),
+      log,
+    );
     const url = `https://127.0.0.1:${listenPort}/readyz`;
     await waitFor('kube-apiserver /readyz', async () => (await httpsGet(url, pki, admin)).status === 200, 120_000, apiserver);
   };
@@ -169,17 +197,27 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   let controllerManager: ManagedProcess | undefined;
   try {
     await startApiserver();
-    controllerManager = startProcess('kube-controller-manager', join(binDir, 'kube-controller-manager'), [
-      `--kubeconfig=${kcmKubeconfig}`,
-      `--controllers=${controllers.join(',')}`,
-      // Each controller acts as its own service account, with the bootstrap RBAC roles
-      // (system:controller:*); the controller manager's own identity lacks those rights.
-      '--use-service-account-credentials=true',
-      '--leader-elect=false', '--secure-port=0',
-      `--service-account-private-key-file=${pki.saKey}`, `--root-ca-file=${pki.caCert}`,
-      '--kube-api-qps=200', '--kube-api-burst=400', '--concurrent-gc-syncs=20',
-      '--v=1',
-    ], join(dir, 'kube-controller-manager.log'), log);
+    controllerManager = startProcess(
+      'kube-controller-manager',
+      join(binDir, 'kube-controller-manager'),
+      [
+        `--kubeconfig=${kcmKubeconfig}`,
+        `--controllers=${controllers.join(',')}`,
+        // Each controller acts as its own service account, with the bootstrap RBAC roles
+        // (system:controller:*); the controller manager's own identity lacks those rights.
+        '--use-service-account-credentials=true',
+        '--leader-elect=false',
+        '--secure-port=0',
+        `--service-account-private-key-file=${pki.saKey}`,
+        `--root-ca-file=${pki.caCert}`,
+        '--kube-api-qps=200',
+        '--kube-api-burst=400',
+        '--concurrent-gc-syncs=20',
+        '--v=1',
+      ],
+      join(dir, 'kube-controller-manager.log'),
+      log,
+    );
     log(`control plane ready at ${server} in ${Date.now() - t0} ms (kubeconfig ${kubeconfig})`);
   } catch (error) {
     await stopApiserver();
@@ -188,7 +226,15 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   }
 
   return {
-    dir, kubeconfig, server, port, etcdEndpoint: etcd.endpoint, binDir, caCert: pki.caCert, caKey: pki.caKey, controllers,
+    dir,
+    kubeconfig,
+    server,
+    port,
+    etcdEndpoint: etcd.endpoint,
+    binDir,
+    caCert: pki.caCert,
+    caKey: pki.caKey,
+    controllers,
     stopApiserver,
     startApiserver,
     async restartApiserver() {

@@ -17,15 +17,19 @@ export async function writeKubeconfig(path: string, input: KubeconfigInput): Pro
   const doc = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{
-      name: 'flotilla-test',
-      cluster: {
-        server: input.server,
-        'certificate-authority-data': await b64(input.caCert),
-        ...(input.tlsServerName ? { 'tls-server-name': input.tlsServerName } : {}),
+    clusters: [
+      {
+        name: 'flotilla-test',
+        cluster: {
+          server: input.server,
+          'certificate-authority-data': await b64(input.caCert),
+          ...(input.tlsServerName ? { 'tls-server-name': input.tlsServerName } : {}),
+        },
       },
-    }],
-    users: [{ name: input.user, user: { 'client-certificate-data': await b64(input.clientCert), 'client-key-data': await b64(input.clientKey) } }],
+    ],
+    users: [
+      { name: input.user, user: { 'client-certificate-data': await b64(input.clientCert), 'client-key-data': await b64(input.clientKey) } },
+    ],
     contexts: [{ name: 'flotilla-test', context: { cluster: 'flotilla-test', user: input.user } }],
     'current-context': 'flotilla-test',
   };

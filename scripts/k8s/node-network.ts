@@ -28,7 +28,9 @@ export async function exec(cmd: string, args: string[], options: { input?: strin
       return (await execFileAsync(cmd, args, { maxBuffer: 64 << 20, env: options.env })).stdout;
     }
     return await new Promise((resolve, reject) => {
-      const child = execFile(cmd, args, { maxBuffer: 64 << 20, env: options.env }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+      const child = execFile(cmd, args, { maxBuffer: 64 << 20, env: options.env }, (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      );
       child.stdin?.end(options.input);
     });
   } catch (error) {
@@ -106,7 +108,12 @@ async function hostPrefixes(): Promise<string[]> {
   const routes = await exec('ip', ['-4', 'route', 'show', 'table', 'all']);
   for (const line of routes.split('\n')) {
     const words = line.trim().split(/\s+/);
-    if (['local', 'broadcast', 'unicast', 'unreachable', 'blackhole', 'prohibit', 'throw', 'multicast', 'anycast', 'nat'].includes(words[0] ?? '')) words.shift();
+    if (
+      ['local', 'broadcast', 'unicast', 'unreachable', 'blackhole', 'prohibit', 'throw', 'multicast', 'anycast', 'nat'].includes(
+        words[0] ?? '',
+      )
+    )
+      words.shift();
     const dst = words[0];
     if (dst && dst !== 'default' && /^[0-9.]+(\/\d+)?$/.test(dst)) prefixes.push(dst);
   }
@@ -180,12 +187,15 @@ export async function deleteNodeNetwork(net: Pick<NodeNetwork, 'netns' | 'hostIn
   await exec('ip', ['link', 'del', net.hostInterface]).catch(() => {});
   // `ip netns add` made /run/netns a mount point; drop it when no namespace is left, so
   // nothing remains in /proc/mounts.
-  await underNetnsLock(`
+  await underNetnsLock(
+    `
     if [ -e "${NETNS_DIR}/$1" ]; then ip netns del "$1"; fi
     if [ -d ${NETNS_DIR} ] && [ -z "$(ls -A ${NETNS_DIR})" ]; then
       if grep -q " ${NETNS_DIR} " /proc/self/mounts; then umount ${NETNS_DIR}; fi
       rmdir ${NETNS_DIR}
-    fi`, [net.netns]).catch((error: Error) => log(`removing ${net.netns}: ${error.message}`));
+    fi`,
+    [net.netns],
+  ).catch((error: Error) => log(`removing ${net.netns}: ${error.message}`));
 }
 
 /** Names of the flotilla node namespaces on this machine. */
@@ -223,7 +233,10 @@ export async function startHostRelay(net: Pick<NodeNetwork, 'hostIP' | 'namespac
     for (const s of [downstream, upstream]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
-      s.on('error', () => { downstream.destroy(); upstream.destroy(); });
+      s.on('error', () => {
+        downstream.destroy();
+        upstream.destroy();
+      });
     }
     downstream.pipe(upstream);
     upstream.pipe(downstream);

@@ -19,8 +19,14 @@ import { apiFromKubeconfig, poll, type KubeApi } from './api.ts';
 import { buildKubernetes, NODE_COMMANDS, type ControlPlane } from './control-plane.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import {
-  createNodeNetwork, deleteNodeNetwork, exec, listNodeNamespaces, parseNetnsName, startHostRelay,
-  type HostRelay, type NodeNetwork,
+  createNodeNetwork,
+  deleteNodeNetwork,
+  exec,
+  listNodeNamespaces,
+  parseNetnsName,
+  startHostRelay,
+  type HostRelay,
+  type NodeNetwork,
 } from './node-network.ts';
 import { PAUSE_IMAGE, pauseImageArchive, pauseImageCached } from './pause-image.ts';
 import { issueClientCertificate } from './pki.ts';
@@ -88,7 +94,8 @@ export function missingNodePackages(): string[] {
   const missing: string[] = [];
   if (!findOnPath('containerd') || !findOnPath('ctr')) missing.push('containerd');
   if (!findOnPath('runc')) missing.push('runc');
-  if (!['bridge', 'host-local', 'portmap', 'loopback'].every((p) => existsSync(join('/usr/lib/cni', p)))) missing.push('containernetworking-plugins');
+  if (!['bridge', 'host-local', 'portmap', 'loopback'].every((p) => existsSync(join('/usr/lib/cni', p))))
+    missing.push('containernetworking-plugins');
   if (!findOnPath('iptables')) missing.push('iptables');
   if (!findOnPath('nsenter') || !findOnPath('unshare')) missing.push('util-linux');
   if (!findOnPath('flock')) missing.push('util-linux');
@@ -106,7 +113,8 @@ async function missingPausePackages(): Promise<string[]> {
 // ---- cgroups ---------------------------------------------------------------------------
 
 function cgroupMounts(): string[] {
-  return readFileSync('/proc/self/mounts', 'utf8').split('\n')
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
     .map((line) => line.split(' '))
     .filter((f) => f[2] === 'cgroup' || f[2] === 'cgroup2')
     .map((f) => f[1]!);
@@ -116,7 +124,10 @@ function cgroupMounts(): string[] {
 async function createCgroupTree(name: string): Promise<string[]> {
   const runtimeDirs: string[] = [];
   for (const mount of cgroupMounts()) {
-    for (const [parent, dir] of [[mount, join(mount, name)], [join(mount, name), join(mount, name, 'runtime')]] as const) {
+    for (const [parent, dir] of [
+      [mount, join(mount, name)],
+      [join(mount, name), join(mount, name, 'runtime')],
+    ] as const) {
       await mkdir(dir, { recursive: true });
       if (existsSync(join(dir, 'cpuset.cpus')) && (await readFile(join(dir, 'cpuset.cpus'), 'utf8')).trim() === '') {
         await writeFile(join(dir, 'cpuset.cpus'), await readFile(join(parent, 'cpuset.cpus'), 'utf8'));
@@ -132,7 +143,9 @@ function subdirsDeepestFirst(dir: string): string[] {
   const out: string[] = [];
   let entries: string[] = [];
   try {
-    entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    entries = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
   } catch {
     return out;
   }
@@ -147,7 +160,9 @@ function pidsInCgroup(name: string, sub = ''): number[] {
     for (const dir of subdirsDeepestFirst(join(mount, name, sub))) {
       try {
         for (const line of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (line) pids.add(Number(line));
-      } catch { /* gone meanwhile */ }
+      } catch {
+        /* gone meanwhile */
+      }
     }
   }
   return [...pids];
@@ -161,7 +176,11 @@ async function killCgroupTree(name: string, sub = '', timeoutMs = 15_000): Promi
     if (pids.length === 0) return;
     if (Date.now() > deadline) throw new Error(`processes left in cgroup ${name}/${sub}: ${pids.join(' ')}`);
     for (const pid of pids) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* exited */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* exited */
+      }
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -189,7 +208,8 @@ async function removeCgroupTree(name: string): Promise<void> {
 
 function mountsUnder(dir: string): string[] {
   const decode = (s: string) => s.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-  return readFileSync('/proc/self/mounts', 'utf8').split('\n')
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
     .map((line) => decode(line.split(' ')[1] ?? ''))
     .filter((target) => target === dir || target.startsWith(`${dir}/`));
 }
@@ -237,7 +257,9 @@ export async function findLeftovers(node: NodeFootprint): Promise<string[]> {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
       const cgroups = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
       if (cmdline.includes(node.dir) || cgroups.includes(`/${node.cgroup}`)) found.push(`process ${pid}: ${cmdline.trim()}`);
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }
   if (!node.dirKept && existsSync(node.dir)) found.push(`directory ${node.dir}`);
   return found;
@@ -250,7 +272,9 @@ export async function sweepStaleNodes(log: (m: string) => void): Promise<void> {
   for (const mount of cgroupMounts()) {
     try {
       for (const name of readdirSync(mount)) if (parseNetnsName(name)) stale.add(name);
-    } catch { /* unreadable */ }
+    } catch {
+      /* unreadable */
+    }
   }
   for (const name of stale) {
     const owner = parseNetnsName(name)!;
@@ -280,8 +304,7 @@ const KUBELET_SYSCTLS: Record<string, number> = {
 };
 
 function mountNamespaceScript(dir: string): string {
-  const binds = Object.keys(KUBELET_SYSCTLS).map((key) =>
-    `mount --bind "$D/sysctl/${key.replaceAll('/', '.')}" /proc/sys/${key}`);
+  const binds = Object.keys(KUBELET_SYSCTLS).map((key) => `mount --bind "$D/sysctl/${key.replaceAll('/', '.')}" /proc/sys/${key}`);
   return `#!/bin/sh
 # First process of the node's private mount namespace (unshare --mount --propagation private),
 # then exec'd into containerd; the kubelet joins the namespace. Everything mounted here
@@ -349,26 +372,30 @@ disabled_plugins = [
 }
 
 function cniConfig(net: NodeNetwork, ipamDir: string): string {
-  return `${JSON.stringify({
-    cniVersion: '1.0.0',
-    name: 'flotilla',
-    plugins: [
-      {
-        type: 'bridge',
-        bridge: net.bridge,
-        isGateway: true,
-        ipMasq: false,
-        hairpinMode: true,
-        ipam: {
-          type: 'host-local',
-          dataDir: ipamDir,
-          ranges: [[{ subnet: net.podCIDR, rangeStart: net.podRange.start, rangeEnd: net.podRange.end, gateway: net.nodeIP }]],
-          routes: [{ dst: '0.0.0.0/0' }],
+  return `${JSON.stringify(
+    {
+      cniVersion: '1.0.0',
+      name: 'flotilla',
+      plugins: [
+        {
+          type: 'bridge',
+          bridge: net.bridge,
+          isGateway: true,
+          ipMasq: false,
+          hairpinMode: true,
+          ipam: {
+            type: 'host-local',
+            dataDir: ipamDir,
+            ranges: [[{ subnet: net.podCIDR, rangeStart: net.podRange.start, rangeEnd: net.podRange.end, gateway: net.nodeIP }]],
+            routes: [{ dst: '0.0.0.0/0' }],
+          },
         },
-      },
-      { type: 'portmap', capabilities: { portMappings: true }, snat: true },
-    ],
-  }, null, 2)}\n`;
+        { type: 'portmap', capabilities: { portMappings: true }, snat: true },
+      ],
+    },
+    null,
+    2,
+  )}\n`;
 }
 
 function kubeletConfig(opts: { nodeIP: string; caCert: string; cgroupRoot: string; resolvConf: string; pluginDir: string }): string {
@@ -443,7 +470,14 @@ export async function startNode(plane: ControlPlane, options: NodeOptions = {}):
   const dir = options.dir ?? join(tmpdir(), net.netns);
   const name = options.name ?? `flotilla-node-${net.slot}`;
   const socket = join(dir, 'containerd.sock');
-  const footprint: NodeFootprint = { dir, netns: net.netns, hostInterface: net.hostInterface, cgroup, hostIptablesBefore, dirKept: options.keepDir === true };
+  const footprint: NodeFootprint = {
+    dir,
+    netns: net.netns,
+    hostInterface: net.hostInterface,
+    cgroup,
+    hostIptablesBefore,
+    dirKept: options.keepDir === true,
+  };
   const api = apiFromKubeconfig(plane.kubeconfig);
   const processes: { kubelet?: ManagedProcess; containerd?: ManagedProcess; scheduler?: ManagedProcess; controllers?: ManagedProcess } = {};
   let relay: HostRelay | undefined;
@@ -451,7 +485,11 @@ export async function startNode(plane: ControlPlane, options: NodeOptions = {}):
   const teardown = async (): Promise<string[]> => {
     const problems: string[] = [];
     const step = async (what: string, fn: () => Promise<unknown>) => {
-      try { await fn(); } catch (error) { problems.push(`${what}: ${(error as Error).message}`); }
+      try {
+        await fn();
+      } catch (error) {
+        problems.push(`${what}: ${(error as Error).message}`);
+      }
     };
     await step('stop kubelet', async () => processes.kubelet?.stop());
     // The API forgets the node and its pods too, if the control plane still answers.
@@ -487,61 +525,142 @@ export async function startNode(plane: ControlPlane, options: NodeOptions = {}):
     relay = await startHostRelay(net, plane.port);
     // No kube-proxy: one DNAT rule in the node's namespace gives Pods the `kubernetes`
     // Service (KUBERNETES_SERVICE_HOST/PORT, what in-cluster clients use) via the relay.
-    await exec('nsenter', [`--net=${net.netnsPath}`, '--', 'iptables', '-t', 'nat', '-A', 'PREROUTING',
-      '-d', `${KUBERNETES_SERVICE.ip}/32`, '-p', 'tcp', '--dport', String(KUBERNETES_SERVICE.port),
-      '-j', 'DNAT', '--to-destination', `${relay.address}:${relay.port}`]);
+    await exec('nsenter', [
+      `--net=${net.netnsPath}`,
+      '--',
+      'iptables',
+      '-t',
+      'nat',
+      '-A',
+      'PREROUTING',
+      '-d',
+      `${KUBERNETES_SERVICE.ip}/32`,
+      '-p',
+      'tcp',
+      '--dport',
+      String(KUBERNETES_SERVICE.port),
+      '-j',
+      'DNAT',
+      '--to-destination',
+      `${relay.address}:${relay.port}`,
+    ]);
     const ca = { caCert: plane.caCert, caKey: plane.caKey };
     const pki = join(dir, 'pki');
     await copyFile(plane.caCert, join(pki, 'ca.crt'));
-    const kubeletCert = await issueClientCertificate(pki, { name: 'kubelet', commonName: `system:node:${name}`, organization: 'system:nodes' }, ca);
+    const kubeletCert = await issueClientCertificate(
+      pki,
+      { name: 'kubelet', commonName: `system:node:${name}`, organization: 'system:nodes' },
+      ca,
+    );
     const schedulerCert = await issueClientCertificate(pki, { name: 'scheduler', commonName: 'system:kube-scheduler' }, ca);
     const kubeconfig = join(dir, 'kubelet.kubeconfig');
     await writeKubeconfig(kubeconfig, {
-      server: `https://${relay.address}:${relay.port}`, tlsServerName: 'kubernetes', caCert: plane.caCert,
-      clientCert: kubeletCert.cert, clientKey: kubeletCert.key, user: `system:node:${name}`,
+      server: `https://${relay.address}:${relay.port}`,
+      tlsServerName: 'kubernetes',
+      caCert: plane.caCert,
+      clientCert: kubeletCert.cert,
+      clientKey: kubeletCert.key,
+      user: `system:node:${name}`,
     });
     const schedulerKubeconfig = join(dir, 'scheduler.kubeconfig');
-    await writeKubeconfig(schedulerKubeconfig, { server: plane.server, caCert: plane.caCert, clientCert: schedulerCert.cert, clientKey: schedulerCert.key, user: 'system:kube-scheduler' });
+    await writeKubeconfig(schedulerKubeconfig, {
+      server: plane.server,
+      caCert: plane.caCert,
+      clientCert: schedulerCert.cert,
+      clientKey: schedulerCert.key,
+      user: 'system:kube-scheduler',
+    });
 
     // Files the node's mount namespace puts in place, and the runtime's configuration.
-    for (const [key, value] of Object.entries(KUBELET_SYSCTLS)) await writeFile(join(dir, 'sysctl', key.replaceAll('/', '.')), `${value}\n`);
+    for (const [key, value] of Object.entries(KUBELET_SYSCTLS))
+      await writeFile(join(dir, 'sysctl', key.replaceAll('/', '.')), `${value}\n`);
     await writeFile(join(dir, 'mount-namespace.sh'), mountNamespaceScript(dir), { mode: 0o755 });
     // Pods resolve nothing: no cluster DNS, and no query may leave the machine.
     await writeFile(join(dir, 'resolv.conf'), 'nameserver 127.0.0.1\noptions ndots:1 attempts:1 timeout:1\n');
     await writeFile(join(dir, 'containerd.toml'), containerdConfig(dir, socket, join(dir, 'cni', 'net.d')));
     await writeFile(join(dir, 'cni', 'net.d', '10-flotilla.conflist'), cniConfig(net, join(dir, 'cni', 'ipam')));
-    await writeFile(join(dir, 'kubelet.yaml'), kubeletConfig({
-      nodeIP: net.nodeIP, caCert: join(pki, 'ca.crt'), cgroupRoot: `/${cgroup}`, resolvConf: join(dir, 'resolv.conf'), pluginDir: join(dir, 'volume-plugins'),
-    }));
+    await writeFile(
+      join(dir, 'kubelet.yaml'),
+      kubeletConfig({
+        nodeIP: net.nodeIP,
+        caCert: join(pki, 'ca.crt'),
+        cgroupRoot: `/${cgroup}`,
+        resolvConf: join(dir, 'resolv.conf'),
+        pluginDir: join(dir, 'volume-plugins'),
+      }),
+    );
     const runtimeCgroups = (await createCgroupTree(cgroup)).join(':');
     const env = { ...process.env, PATH, TMPDIR: join(dir, 'tmp') };
 
     // containerd: in the node's network namespace, first process of its mount namespace.
     processes.containerd = launch({
-      name: 'containerd', command: '/bin/sh', cwd: dir, env, logFile: join(dir, 'containerd.log'), stopGraceMs: 10_000,
-      args: ['-c', JOIN_CGROUP_AND_EXEC, 'sh', runtimeCgroups,
-        'nsenter', `--net=${net.netnsPath}`, '--', 'unshare', '--mount', '--propagation', 'private', '--',
-        '/bin/sh', join(dir, 'mount-namespace.sh'), 'containerd', '--config', join(dir, 'containerd.toml')],
+      name: 'containerd',
+      command: '/bin/sh',
+      cwd: dir,
+      env,
+      logFile: join(dir, 'containerd.log'),
+      stopGraceMs: 10_000,
+      args: [
+        '-c',
+        JOIN_CGROUP_AND_EXEC,
+        'sh',
+        runtimeCgroups,
+        'nsenter',
+        `--net=${net.netnsPath}`,
+        '--',
+        'unshare',
+        '--mount',
+        '--propagation',
+        'private',
+        '--',
+        '/bin/sh',
+        join(dir, 'mount-namespace.sh'),
+        'containerd',
+        '--config',
+        join(dir, 'containerd.toml'),
+      ],
     });
     const containerdExit = exitedAsError(processes.containerd);
     const ctr = (...args: string[]) => exec('ctr', ['--address', socket, '--namespace', 'k8s.io', ...args], { env });
-    await poll('containerd', async () => (existsSync(socket) && (await ctr('version')) ? true : undefined), 60_000, { abort: containerdExit });
+    await poll('containerd', async () => (existsSync(socket) && (await ctr('version')) ? true : undefined), 60_000, {
+      abort: containerdExit,
+    });
 
     // scheduler (and the controllers a node needs, if the control plane lacks them) meanwhile
     processes.scheduler = launch({
-      name: 'kube-scheduler', command: join(binDir, 'kube-scheduler'), cwd: dir, env, logFile: join(dir, 'kube-scheduler.log'),
+      name: 'kube-scheduler',
+      command: join(binDir, 'kube-scheduler'),
+      cwd: dir,
+      env,
+      logFile: join(dir, 'kube-scheduler.log'),
       args: [`--kubeconfig=${schedulerKubeconfig}`, '--leader-elect=false', '--secure-port=0', '--v=1'],
     });
     const missingControllers = NODE_CONTROLLERS.filter((c) => !plane.controllers.includes(c));
     if (missingControllers.length) {
       const kcmCert = await issueClientCertificate(pki, { name: 'controller-manager', commonName: 'system:kube-controller-manager' }, ca);
       const kcmKubeconfig = join(dir, 'controller-manager.kubeconfig');
-      await writeKubeconfig(kcmKubeconfig, { server: plane.server, caCert: plane.caCert, clientCert: kcmCert.cert, clientKey: kcmCert.key, user: 'kube-controller-manager' });
+      await writeKubeconfig(kcmKubeconfig, {
+        server: plane.server,
+        caCert: plane.caCert,
+        clientCert: kcmCert.cert,
+        clientKey: kcmCert.key,
+        user: 'kube-controller-manager',
+      });
       processes.controllers = launch({
-        name: 'kube-controller-manager (node controllers)', command: join(plane.binDir, 'kube-controller-manager'), cwd: dir, env,
+        name: 'kube-controller-manager (node controllers)',
+        command: join(plane.binDir, 'kube-controller-manager'),
+        cwd: dir,
+        env,
         logFile: join(dir, 'kube-controller-manager.log'),
-        args: [`--kubeconfig=${kcmKubeconfig}`, `--controllers=${missingControllers.join(',')}`, '--use-service-account-credentials=true',
-          '--leader-elect=false', '--secure-port=0', `--root-ca-file=${plane.caCert}`, '--v=1'],
+        args: [
+          `--kubeconfig=${kcmKubeconfig}`,
+          `--controllers=${missingControllers.join(',')}`,
+          '--use-service-account-credentials=true',
+          '--leader-elect=false',
+          '--secure-port=0',
+          `--root-ca-file=${plane.caCert}`,
+          '--v=1',
+        ],
       });
     }
 
@@ -554,9 +673,21 @@ export async function startNode(plane: ControlPlane, options: NodeOptions = {}):
 
     // kubelet: same network and mount namespaces as containerd.
     processes.kubelet = launch({
-      name: 'kubelet', command: '/bin/sh', cwd: dir, env, logFile: join(dir, 'kubelet.log'), stopGraceMs: 10_000,
-      args: ['-c', JOIN_CGROUP_AND_EXEC, 'sh', runtimeCgroups,
-        'nsenter', `--net=${net.netnsPath}`, `--mount=/proc/${processes.containerd.pid}/ns/mnt`, '--',
+      name: 'kubelet',
+      command: '/bin/sh',
+      cwd: dir,
+      env,
+      logFile: join(dir, 'kubelet.log'),
+      stopGraceMs: 10_000,
+      args: [
+        '-c',
+        JOIN_CGROUP_AND_EXEC,
+        'sh',
+        runtimeCgroups,
+        'nsenter',
+        `--net=${net.netnsPath}`,
+        `--mount=/proc/${processes.containerd.pid}/ns/mnt`,
+        '--',
         join(binDir, 'kubelet'),
         `--config=${join(dir, 'kubelet.yaml')}`,
         `--kubeconfig=${kubeconfig}`,
@@ -567,25 +698,45 @@ export async function startNode(plane: ControlPlane, options: NodeOptions = {}):
         `--pod-infra-container-image=${PAUSE_IMAGE}`,
         '--register-node=true',
         '--fail-swap-on=false',
-        `--v=${options.kubeletVerbosity ?? 1}`],
+        `--v=${options.kubeletVerbosity ?? 1}`,
+      ],
     });
 
     const abort = Promise.race([containerdExit, exitedAsError(processes.kubelet), exitedAsError(processes.scheduler)]);
     // Ready, and schedulable: nodelifecycle has removed the not-ready taint.
-    await poll(`Node ${name} Ready without the not-ready taint`, async () => {
-      const res = await api.request<{ spec?: { taints?: { key: string }[] }; status?: { conditions?: { type: string; status: string }[] } }>('GET', `/api/v1/nodes/${name}`);
-      if (res.status !== 200) return undefined;
-      const ready = res.body.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-      const tainted = res.body.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready');
-      return ready && !tainted ? true : undefined;
-    }, options.readyTimeoutMs ?? 180_000, { abort });
+    await poll(
+      `Node ${name} Ready without the not-ready taint`,
+      async () => {
+        const res = await api.request<{
+          spec?: { taints?: { key: string }[] };
+          status?: { conditions?: { type: string; status: string }[] };
+        }>('GET', `/api/v1/nodes/${name}`);
+        if (res.status !== 200) return undefined;
+        const ready = res.body.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+        const tainted = res.body.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready');
+        return ready && !tainted ? true : undefined;
+      },
+      options.readyTimeoutMs ?? 180_000,
+      { abort },
+    );
 
     const startMs = Date.now() - began;
     log(`node ${name} Ready in ${startMs} ms (netns ${net.netns}, node IP ${net.nodeIP}, dir ${dir})`);
     let stopping: Promise<void> | undefined;
     return {
-      name, dir, netns: net.netns, nodeIP: net.nodeIP, podCIDR: net.podCIDR, hostInterface: net.hostInterface, hostIP: net.hostIP,
-      cgroup, containerdSocket: socket, pauseImage: PAUSE_IMAGE, kubeconfig, startMs, footprint,
+      name,
+      dir,
+      netns: net.netns,
+      nodeIP: net.nodeIP,
+      podCIDR: net.podCIDR,
+      hostInterface: net.hostInterface,
+      hostIP: net.hostIP,
+      cgroup,
+      containerdSocket: socket,
+      pauseImage: PAUSE_IMAGE,
+      kubeconfig,
+      startMs,
+      footprint,
       stop() {
         stopping ??= (async () => {
           const t0 = Date.now();
@@ -599,7 +750,8 @@ export async function startNode(plane: ControlPlane, options: NodeOptions = {}):
   } catch (error) {
     const tails = (['kubelet', 'containerd', 'kube-scheduler'] as const)
       .filter((c) => existsSync(join(dir, `${c}.log`)))
-      .map((c) => `${c}.log:\n${readLogTail(join(dir, `${c}.log`), 0, 15)}`).join('\n');
+      .map((c) => `${c}.log:\n${readLogTail(join(dir, `${c}.log`), 0, 15)}`)
+      .join('\n');
     const problems = await teardown();
     throw new Error(`startNode failed: ${(error as Error).message}\n${tails}${problems.length ? `\ncleanup: ${problems.join('; ')}` : ''}`);
   }
@@ -608,9 +760,16 @@ export async function startNode(plane: ControlPlane, options: NodeOptions = {}):
 /** Deletes the Node object and (at once) the pods bound to it; best effort, a few seconds at most. */
 async function forgetNode(api: KubeApi, name: string): Promise<void> {
   const pods = await api.request<{ items?: { metadata: { name: string; namespace: string } }[] }>(
-    'GET', `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${name}`)}`, undefined, 3000);
-  await Promise.all((pods.body.items ?? []).map((pod) =>
-    api.request('DELETE', `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`, { gracePeriodSeconds: 0 }, 3000)));
+    'GET',
+    `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${name}`)}`,
+    undefined,
+    3000,
+  );
+  await Promise.all(
+    (pods.body.items ?? []).map((pod) =>
+      api.request('DELETE', `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`, { gracePeriodSeconds: 0 }, 3000),
+    ),
+  );
   await api.request('DELETE', `/api/v1/nodes/${name}`, undefined, 3000);
 }
 

@@ -27,8 +27,11 @@ export interface TarEntry {
 function header(name: string, size: number, mode: number): Buffer {
   if (Buffer.byteLength(name) > 100) throw new Error(`tar: name too long: ${name}`);
   const h = Buffer.alloc(512);
-  const field = (offset: number, length: number, value: string) => { h.write(value, offset, length, 'ascii'); };
-  const octal = (offset: number, length: number, value: number) => field(offset, length, `${value.toString(8).padStart(length - 1, '0')}\0`);
+  const field = (offset: number, length: number, value: string) => {
+    h.write(value, offset, length, 'ascii');
+  };
+  const octal = (offset: number, length: number, value: number) =>
+    field(offset, length, `${value.toString(8).padStart(length - 1, '0')}\0`);
   field(0, 100, name);
   octal(100, 8, mode);
   octal(108, 8, 0); // uid
@@ -65,32 +68,44 @@ const sha256 = (data: Buffer | string) => createHash('sha256').update(data).dige
 export function ociArchive(binary: Buffer, ref: string): Buffer {
   const layer = tar([{ name: 'pause', data: binary, mode: 0o755 }]);
   const layerDigest = sha256(layer);
-  const config = Buffer.from(JSON.stringify({
-    architecture: 'amd64',
-    os: 'linux',
-    config: { Entrypoint: ['/pause'], WorkingDir: '/' },
-    rootfs: { type: 'layers', diff_ids: [`sha256:${layerDigest}`] },
-  }));
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha256(config)}`, size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${layerDigest}`, size: layer.length }],
-  }));
-  const index = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [{
-      mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha256(manifest)}`, size: manifest.length,
-      platform: { architecture: 'amd64', os: 'linux' },
-      annotations: { 'io.containerd.image.name': ref, 'org.opencontainers.image.ref.name': ref.slice(ref.lastIndexOf(':') + 1) },
-    }],
-  }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Entrypoint: ['/pause'], WorkingDir: '/' },
+      rootfs: { type: 'layers', diff_ids: [`sha256:${layerDigest}`] },
+    }),
+  );
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha256(config)}`, size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${layerDigest}`, size: layer.length }],
+    }),
+  );
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: `sha256:${sha256(manifest)}`,
+          size: manifest.length,
+          platform: { architecture: 'amd64', os: 'linux' },
+          annotations: { 'io.containerd.image.name': ref, 'org.opencontainers.image.ref.name': ref.slice(ref.lastIndexOf(':') + 1) },
+        },
+      ],
+    }),
+  );
   const blob = (data: Buffer): TarEntry => ({ name: `blobs/sha256/${sha256(data)}`, data });
   return tar([
     { name: 'oci-layout', data: Buffer.from('{"imageLayoutVersion":"1.0.0"}') },
     { name: 'index.json', data: index },
-    blob(layer), blob(config), blob(manifest),
+    blob(layer),
+    blob(config),
+    blob(manifest),
   ]);
 }
 

@@ -34,7 +34,13 @@ async function newKey(path: string): Promise<void> {
   await openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', path]);
 }
 
-async function signLeaf(dir: string, name: string, subject: string, extensions: string, pki: { caCert: string; caKey: string }): Promise<{ cert: string; key: string }> {
+async function signLeaf(
+  dir: string,
+  name: string,
+  subject: string,
+  extensions: string,
+  pki: { caCert: string; caKey: string },
+): Promise<{ cert: string; key: string }> {
   const key = join(dir, `${name}.key`);
   const csr = join(dir, `${name}.csr`);
   const cert = join(dir, `${name}.crt`);
@@ -42,8 +48,24 @@ async function signLeaf(dir: string, name: string, subject: string, extensions: 
   await newKey(key);
   await openssl(['req', '-new', '-key', key, '-subj', subject, '-out', csr]);
   await writeFile(ext, extensions);
-  await openssl(['x509', '-req', '-in', csr, '-CA', pki.caCert, '-CAkey', pki.caKey, '-CAcreateserial',
-    '-days', '3650', '-sha256', '-extfile', ext, '-out', cert]);
+  await openssl([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    pki.caCert,
+    '-CAkey',
+    pki.caKey,
+    '-CAcreateserial',
+    '-days',
+    '3650',
+    '-sha256',
+    '-extfile',
+    ext,
+    '-out',
+    cert,
+  ]);
   return { cert, key };
 }
 
@@ -52,14 +74,43 @@ export async function createPki(dir: string, clients: ClientIdentity[]): Promise
   const caKey = join(dir, 'ca.key');
   const caCert = join(dir, 'ca.crt');
   await newKey(caKey);
-  await openssl(['req', '-x509', '-new', '-key', caKey, '-subj', '/CN=flotilla-test-ca', '-days', '3650', '-sha256',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', caCert]);
+  await openssl([
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    caKey,
+    '-subj',
+    '/CN=flotilla-test-ca',
+    '-days',
+    '3650',
+    '-sha256',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-out',
+    caCert,
+  ]);
   const ca = { caCert, caKey };
 
-  const sans = ['IP:127.0.0.1', 'IP:::1', 'IP:10.96.0.1', 'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default',
-    'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local'];
-  const server = await signLeaf(dir, 'apiserver', '/CN=kube-apiserver',
-    `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${sans.join(',')}\n`, ca);
+  const sans = [
+    'IP:127.0.0.1',
+    'IP:::1',
+    'IP:10.96.0.1',
+    'DNS:localhost',
+    'DNS:kubernetes',
+    'DNS:kubernetes.default',
+    'DNS:kubernetes.default.svc',
+    'DNS:kubernetes.default.svc.cluster.local',
+  ];
+  const server = await signLeaf(
+    dir,
+    'apiserver',
+    '/CN=kube-apiserver',
+    `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${sans.join(',')}\n`,
+    ca,
+  );
 
   const saKey = join(dir, 'sa.key');
   const saPub = join(dir, 'sa.pub');
@@ -72,8 +123,17 @@ export async function createPki(dir: string, clients: ClientIdentity[]): Promise
 }
 
 /** A client certificate signed by an existing CA (e.g. a node's kubelet: CN system:node:NAME, O system:nodes). */
-export async function issueClientCertificate(dir: string, client: ClientIdentity, ca: { caCert: string; caKey: string }): Promise<{ cert: string; key: string }> {
+export async function issueClientCertificate(
+  dir: string,
+  client: ClientIdentity,
+  ca: { caCert: string; caKey: string },
+): Promise<{ cert: string; key: string }> {
   const subject = `/CN=${client.commonName}${client.organization ? `/O=${client.organization}` : ''}`;
-  return await signLeaf(dir, `client-${client.name}`, subject,
-    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n', ca);
+  return await signLeaf(
+    dir,
+    `client-${client.name}`,
+    subject,
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
+    ca,
+  );
 }

@@ -58,7 +58,9 @@ export async function freePort(): Promise<number> {
 export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, proc?: ManagedProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
-  void proc?.exited.then(() => { exited = true; });
+  void proc?.exited.then(() => {
+    exited = true;
+  });
   while (Date.now() < deadline) {
     if (exited) throw new Error(`${proc?.name} exited while waiting for ${what}`);
     if (await probe().catch(() => false)) return;

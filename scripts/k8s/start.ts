@@ -10,7 +10,9 @@ const dir = process.argv[2] ?? (await mkdtemp(join(tmpdir(), 'flotilla-kube-')))
 const began = Date.now();
 const plane = await startKubeControlPlane({ dir });
 const env = controlPlaneEnv(plane);
-const text = Object.entries(env).map(([key, value]) => `${key}=${value}`).join('\n');
+const text = Object.entries(env)
+  .map(([key, value]) => `${key}=${value}`)
+  .join('\n');
 await writeFile(join(dir, 'env'), `${text}\n`);
 process.stdout.write(`${text}\n# started in ${Date.now() - began} ms; env written to ${join(dir, 'env')}\n`);
 const stop = () => void plane.stop().then(() => process.exit(0));

@@ -29,7 +29,8 @@ function parse(argv: string[]): Parsed {
   const parsed: Parsed = { command: argv[0], only: undefined, state: undefined, rest: [] };
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = (): string => {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new UsageError(`${flag} needs a value`);
@@ -39,7 +40,10 @@ function parse(argv: string[]): Parsed {
       parsed.rest = argv.slice(i + 1);
       break;
     } else if (flag === '--only') {
-      parsed.only = value().split(',').map((s) => s.trim()).filter(Boolean);
+      parsed.only = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     } else if (flag === '--state') {
       parsed.state = value();
     } else {

@@ -13,7 +13,7 @@
 //   FLOTILLA_TEST_NODE_DIR            the cluster's directory (logs of every component)
 import { join } from 'node:path';
 import { buildKubernetes, CONTROL_PLANE_COMMANDS, NODE_COMMANDS } from '../k8s/control-plane.ts';
-import { missingNodePackages, NODE_CONTROLLERS, startNode } from '../k8s/node.ts';
+import { missingNodePackages, NODE_CONTROLLERS, startNode, type KubeNode } from '../k8s/node.ts';
 import { pauseImageArchive } from '../k8s/pause-image.ts';
 import { startKubeControlPlane } from './kube.ts';
 import { findOnPath } from './lib/paths.ts';
@@ -29,7 +29,7 @@ export const kubeNode: TestServer & AptNeeds = {
   },
   async start(ctx: ServerContext): Promise<RunningServer> {
     const plane = await startKubeControlPlane({ dir: ctx.dir, log: ctx.log, extraControllers: NODE_CONTROLLERS });
-    let node;
+    let node: KubeNode;
     try {
       node = await startNode(plane, { log: ctx.log, dir: join(ctx.dir, 'node') });
     } catch (error) {

@@ -10,13 +10,7 @@
 import type { AptNeeds, RunningServer, ServerContext, TestServer } from './types.ts';
 import { findOnPath } from './lib/paths.ts';
 import { startEtcd } from './etcd.ts';
-import {
-  buildKubernetes,
-  CONTROL_PLANE_COMMANDS,
-  startControlPlane,
-  type ControlPlane,
-  type EtcdStarter,
-} from '../k8s/control-plane.ts';
+import { buildKubernetes, CONTROL_PLANE_COMMANDS, startControlPlane, type ControlPlane, type EtcdStarter } from '../k8s/control-plane.ts';
 
 export type { ControlPlane } from '../k8s/control-plane.ts';
 export { binariesCached, buildKubernetes, kubernetesVersion } from '../k8s/control-plane.ts';

@@ -58,7 +58,12 @@ function missingAptPackages(): string[] {
 
 async function ping(port: number): Promise<boolean> {
   const connection = await mysql.createConnection({
-    host: '127.0.0.1', port, user: USER, password: PASSWORD, database: DATABASE, connectTimeout: 2000,
+    host: '127.0.0.1',
+    port,
+    user: USER,
+    password: PASSWORD,
+    database: DATABASE,
+    connectTimeout: 2000,
   });
   try {
     const [rows] = await connection.query('SELECT 1 AS ok');
@@ -91,7 +96,15 @@ export async function startMariadb(opts: MariadbOptions): Promise<RunningMariadb
           name: 'mariadb-install-db',
           command: installDb,
           // --no-defaults must come first: /etc/mysql is the system instance's business.
-          args: ['--no-defaults', `--datadir=${into}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', ...SMALL_FILES, ...asUser],
+          args: [
+            '--no-defaults',
+            `--datadir=${into}`,
+            '--auth-root-authentication-method=normal',
+            '--skip-test-db',
+            '--skip-name-resolve',
+            ...SMALL_FILES,
+            ...asUser,
+          ],
           cwd: dir,
           logFile,
         }),

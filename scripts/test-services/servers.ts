@@ -10,4 +10,13 @@ import { nginxServer } from './nginx.ts';
 import { kube } from './kube.ts';
 import { kubeNode } from './kube-node.ts';
 
-export const servers: TestServer[] = [postgresServer, mariadbServer, redisServer, etcdServer, prometheusServer, nginxServer, kube, kubeNode];
+export const servers: TestServer[] = [
+  postgresServer,
+  mariadbServer,
+  redisServer,
+  etcdServer,
+  prometheusServer,
+  nginxServer,
+  kube,
+  kubeNode,
+];

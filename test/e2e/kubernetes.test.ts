@@ -9,9 +9,26 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Resources, type KubeObject } from '@flotilla/kube';
-import { getOrUndefined, isReady, killContainer, nodeClusterOrSkipReason, podsOf, readyPods, type NodeCluster, type Pod } from './support/cluster.ts';
+import {
+  getOrUndefined,
+  isReady,
+  killContainer,
+  nodeClusterOrSkipReason,
+  podsOf,
+  readyPods,
+  type NodeCluster,
+  type Pod,
+} from './support/cluster.ts';
 import { startLoad, type LoadTarget } from './support/load.ts';
-import { applyDeploy, buildAndImportImages, createDatabaseSecrets, NAMESPACE, OPERATOR_NAMESPACE, waitForSystem, type Databases } from './support/system.ts';
+import {
+  applyDeploy,
+  buildAndImportImages,
+  createDatabaseSecrets,
+  NAMESPACE,
+  OPERATOR_NAMESPACE,
+  waitForSystem,
+  type Databases,
+} from './support/system.ts';
 import { call, gatewayUrls, grpcHealth, servedRequests } from './support/traffic.ts';
 import { waitUntil } from '../support/kube.ts';
 
@@ -66,21 +83,35 @@ test('the whole system deployed by the operator on a real node', { timeout: 30 *
     const renamed = await call('PUT', `${gateway}/api/users/${userId}`, { name: 'Ada L.', email: (read.body as { email: string }).email });
     assert.equal(renamed.status, 200, renamed.text);
 
-    const order = await call('POST', `${gateway}/api/orders`, { userId, currency: 'EUR', items: [{ sku: 'BOOK', quantity: 2, unitPrice: 1250 }] });
+    const order = await call('POST', `${gateway}/api/orders`, {
+      userId,
+      currency: 'EUR',
+      items: [{ sku: 'BOOK', quantity: 2, unitPrice: 1250 }],
+    });
     assert.equal(order.status, 201, order.text);
     assert.equal((order.body as { total: number }).total, 2500);
-    const orphan = await call('POST', `${gateway}/api/orders`, { userId: '01936f0e-8c3a-7cc4-9a52-3f1e2d4b5a69', currency: 'EUR', items: [{ sku: 'X', quantity: 1, unitPrice: 1 }] });
+    const orphan = await call('POST', `${gateway}/api/orders`, {
+      userId: '01936f0e-8c3a-7cc4-9a52-3f1e2d4b5a69',
+      currency: 'EUR',
+      items: [{ sku: 'X', quantity: 1, unitPrice: 1 }],
+    });
     assert.equal(orphan.status, 422, `orders asked users over gRPC and was told the user does not exist: ${orphan.text}`);
 
     const profile = await call('GET', `${gateway}/api/users/${userId}/profile`);
     assert.equal(profile.status, 200, profile.text);
     const parts = profile.body as { user: { name: string }; orders: { items: { userId: string }[] } };
     assert.equal(parts.user.name, 'Ada L.');
-    assert.deepEqual(parts.orders.items.map((o) => o.userId), [userId]);
+    assert.deepEqual(
+      parts.orders.items.map((o) => o.userId),
+      [userId],
+    );
     const hello = await call('GET', `${gateway}/api/hello/node`);
     assert.equal(hello.status, 200, hello.text);
 
-    for (const [name, port, service] of [['users', 9081, 'flotilla.users.v1.UserService'], ['orders', 9082, 'flotilla.orders.v1.OrderService']] as const) {
+    for (const [name, port, service] of [
+      ['users', 9081, 'flotilla.users.v1.UserService'],
+      ['orders', 9082, 'flotilla.orders.v1.OrderService'],
+    ] as const) {
       for (const pod of await readyPods(cluster, NAMESPACE, name)) {
         assert.equal(await grpcHealth(`${pod.status!.podIP}:${port}`, ''), 'SERVING');
         assert.equal(await grpcHealth(`${pod.status!.podIP}:${port}`, service), 'SERVING');
@@ -105,16 +136,23 @@ test('the whole system deployed by the operator on a real node', { timeout: 30 *
     await load.answered(80);
     const start = Date.now();
     await cluster.client.patch(MICROSERVICES, NAMESPACE, 'users', { spec: { config: { inline: { ROLLOUT: 'second' } } } }, MERGE);
-    await waitUntil('users rolled out: two new Pods Ready, every old Pod gone', async () => {
-      const pods = await podsOf(cluster, NAMESPACE, 'users');
-      return pods.length === 2 && pods.every((p) => !before.has(p.metadata.name) && isReady(p));
-    }, 240_000, 250);
+    await waitUntil(
+      'users rolled out: two new Pods Ready, every old Pod gone',
+      async () => {
+        const pods = await podsOf(cluster, NAMESPACE, 'users');
+        return pods.length === 2 && pods.every((p) => !before.has(p.metadata.name) && isReady(p));
+      },
+      240_000,
+      250,
+    );
     figure('users rolling update (2 Pods, maxSurge 1, maxUnavailable 0)', since(start));
     await load.answered(80);
     const result = await load.stop();
     figure('rolling update: failed requests', `${result.failed} of ${result.sent}`);
     assert.equal(result.failed, 0, result.failures.join('\n'));
-    const replicaSets = await cluster.client.list<KubeObject & { status?: { replicas?: number } }>(Resources.ReplicaSet, NAMESPACE, { labelSelector: 'flotilla.dev/microservice=users' });
+    const replicaSets = await cluster.client.list<KubeObject & { status?: { replicas?: number } }>(Resources.ReplicaSet, NAMESPACE, {
+      labelSelector: 'flotilla.dev/microservice=users',
+    });
     assert.equal(replicaSets.items.length, 2, 'the old ReplicaSet is kept (rollback) and the new one runs');
     assert.deepEqual(replicaSets.items.map((rs) => rs.status?.replicas ?? 0).sort(), [0, 2]);
   });
@@ -127,7 +165,11 @@ test('the whole system deployed by the operator on a real node', { timeout: 30 *
     const restarts = victim!.status!.containerStatuses![0]!.restartCount;
     let start = Date.now();
     await killContainer(cluster, victim!);
-    const restarted = await waitForPod(cluster, 'users', (p) => p.metadata.name === victim!.metadata.name && p.status!.containerStatuses![0]!.restartCount > restarts && isReady(p));
+    const restarted = await waitForPod(
+      cluster,
+      'users',
+      (p) => p.metadata.name === victim!.metadata.name && p.status!.containerStatuses![0]!.restartCount > restarts && isReady(p),
+    );
     figure('kill -9: container restarted and Ready again', since(start));
     figure('kill -9: Ready to first request served through the gateway', await untilServing(restarted));
     await load.answered(80);
@@ -135,10 +177,19 @@ test('the whole system deployed by the operator on a real node', { timeout: 30 *
     const [deleted] = await readyPods(cluster, NAMESPACE, 'users');
     start = Date.now();
     await cluster.client.delete(Resources.Pod, NAMESPACE, deleted!.metadata.name!);
-    const replacement = await waitForPod(cluster, 'users', (p) => p.metadata.name !== deleted!.metadata.name && !isOld(p, start) && isReady(p));
+    const replacement = await waitForPod(
+      cluster,
+      'users',
+      (p) => p.metadata.name !== deleted!.metadata.name && !isOld(p, start) && isReady(p),
+    );
     figure('Pod deleted: replacement Ready', since(start));
     figure('Pod deleted: replacement Ready to first request served', await untilServing(replacement));
-    await waitUntil('the deleted Pod gone', async () => (await podsOf(cluster, NAMESPACE, 'users')).every((p) => p.metadata.name !== deleted!.metadata.name), 120_000, 250);
+    await waitUntil(
+      'the deleted Pod gone',
+      async () => (await podsOf(cluster, NAMESPACE, 'users')).every((p) => p.metadata.name !== deleted!.metadata.name),
+      120_000,
+      250,
+    );
     await load.answered(80);
     const result = await load.stop();
     figure('Pods killed: failed requests', `${result.failed} of ${result.sent} (${(result.failureRatio * 100).toFixed(2)} %)`);
@@ -151,12 +202,22 @@ test('the whole system deployed by the operator on a real node', { timeout: 30 *
     const start = Date.now();
     await cluster.client.delete(Resources.Pod, OPERATOR_NAMESPACE, leader);
     await cluster.client.patch(MICROSERVICES, NAMESPACE, 'greeter', { spec: { replicas: 2 } }, MERGE);
-    await waitUntil('another operator Pod holds the lease', async () => {
-      const now = await cluster.client.get<Lease>(Resources.Lease, OPERATOR_NAMESPACE, 'flotilla-operator');
-      return now.spec.holderIdentity !== undefined && now.spec.holderIdentity !== '' && !now.spec.holderIdentity.startsWith(`${leader}_`);
-    }, 60_000, 100);
+    await waitUntil(
+      'another operator Pod holds the lease',
+      async () => {
+        const now = await cluster.client.get<Lease>(Resources.Lease, OPERATOR_NAMESPACE, 'flotilla-operator');
+        return now.spec.holderIdentity !== undefined && now.spec.holderIdentity !== '' && !now.spec.holderIdentity.startsWith(`${leader}_`);
+      },
+      60_000,
+      100,
+    );
     figure('leader deleted to a new leader', since(start));
-    await waitUntil('greeter scaled to 2 Ready Pods by the new leader', async () => (await readyPods(cluster, NAMESPACE, 'greeter')).length === 2, 120_000, 250);
+    await waitUntil(
+      'greeter scaled to 2 Ready Pods by the new leader',
+      async () => (await readyPods(cluster, NAMESPACE, 'greeter')).length === 2,
+      120_000,
+      250,
+    );
     figure('leader deleted to the change applied (greeter 1 -> 2 Ready)', since(start));
   });
 
@@ -167,7 +228,12 @@ test('the whole system deployed by the operator on a real node', { timeout: 30 *
     assert.equal(hpa.metadata.ownerReferences?.[0]?.kind, 'Microservice');
     const start = Date.now();
     await cluster.client.patch(MICROSERVICES, NAMESPACE, 'users', { spec: { autoscaling: { minReplicas: 3 } } }, MERGE);
-    await waitUntil('the HPA controller scaled users to its new minimum (3 Ready)', async () => (await readyPods(cluster, NAMESPACE, 'users')).length === 3, 180_000, 250);
+    await waitUntil(
+      'the HPA controller scaled users to its new minimum (3 Ready)',
+      async () => (await readyPods(cluster, NAMESPACE, 'users')).length === 3,
+      180_000,
+      250,
+    );
     figure('HPA minimum 2 -> 3 to 3 Ready Pods', since(start));
     const scaled = await getOrUndefined<Hpa>(cluster.client, Resources.HorizontalPodAutoscaler, NAMESPACE, 'users');
     assert.equal(scaled?.status?.desiredReplicas, 3);
@@ -180,10 +246,15 @@ function isOld(pod: Pod, start: number): boolean {
 
 async function waitForPod(cluster: NodeCluster, name: string, match: (pod: Pod) => boolean): Promise<Pod> {
   let found: Pod | undefined;
-  await waitUntil(`a ${name} Pod matching the drill`, async () => {
-    found = (await podsOf(cluster, NAMESPACE, name)).find(match);
-    return found !== undefined;
-  }, 180_000, 100);
+  await waitUntil(
+    `a ${name} Pod matching the drill`,
+    async () => {
+      found = (await podsOf(cluster, NAMESPACE, name)).find(match);
+      return found !== undefined;
+    },
+    180_000,
+    100,
+  );
   return found!;
 }
 

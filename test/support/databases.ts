@@ -40,7 +40,9 @@ export function testDialects(): DialectName[] {
     if (process.env[variable]) {
       dialects.push(dialect);
     } else if (required) {
-      throw new Error(`${variable} is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: start the test servers (scripts/test-services) or run npm run test:unit`);
+      throw new Error(
+        `${variable} is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: start the test servers (scripts/test-services) or run npm run test:unit`,
+      );
     } else {
       skipped.push(`${dialect} (${variable} not set)`);
     }

@@ -24,7 +24,8 @@ export const servicesRequired = process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '
 export function kubeconfigOrSkipReason(): { kubeconfig: string } | { skip: string } {
   const kubeconfig = process.env.FLOTILLA_TEST_KUBECONFIG;
   if (kubeconfig !== undefined && kubeconfig !== '') return { kubeconfig };
-  if (servicesRequired) throw new Error('FLOTILLA_TEST_KUBECONFIG is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: the kube test server did not start');
+  if (servicesRequired)
+    throw new Error('FLOTILLA_TEST_KUBECONFIG is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: the kube test server did not start');
   return { skip: 'no control plane: set FLOTILLA_TEST_KUBECONFIG (scripts/test-services kube)' };
 }
 
@@ -60,7 +61,12 @@ export async function deleteNamespace(client: KubeClient, name: string): Promise
 }
 
 /** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
-export async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000, intervalMs = 100): Promise<void> {
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 60_000,
+  intervalMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -82,7 +88,8 @@ export async function privateControlPlane(): Promise<ControlPlane | { skip: stri
   const binDir = process.env.FLOTILLA_TEST_KUBE_BIN_DIR;
   const available = (binDir !== undefined && existsSync(join(binDir, 'kube-apiserver'))) || (await binariesCached());
   if (!available) {
-    if (servicesRequired) throw new Error('kube-apiserver binaries are missing but FLOTILLA_TEST_REQUIRE_SERVICES=1 (run scripts/k8s/build.sh)');
+    if (servicesRequired)
+      throw new Error('kube-apiserver binaries are missing but FLOTILLA_TEST_REQUIRE_SERVICES=1 (run scripts/k8s/build.sh)');
     return { skip: 'no kube-apiserver binaries: run scripts/k8s/build.sh' };
   }
   const dir = await mkdtemp(join(tmpdir(), 'flotilla-private-kube-'));

@@ -22,7 +22,8 @@ export async function getAdminJson<T>(baseUrl: string, path: string): Promise<T>
   } catch (error) {
     throw new UnavailableError(`cannot reach ${url}: ${(error as Error).message}`, { cause: error });
   }
-  if (response.status === 401 || response.status === 403) throw new UsageError(`${url} answered ${response.status}: set FLOTILLA_API_KEY (or FLOTILLA_TOKEN) to an admin credential`);
+  if (response.status === 401 || response.status === 403)
+    throw new UsageError(`${url} answered ${response.status}: set FLOTILLA_API_KEY (or FLOTILLA_TOKEN) to an admin credential`);
   if (!response.ok) throw new UnavailableError(`${url} answered ${response.status}`);
   return (await response.json()) as T;
 }

@@ -57,7 +57,9 @@ export function fail(error: unknown, json: boolean): never {
     const kind = error instanceof UsageError ? 'usage' : isFlotillaError(error) ? error.code : 'internal';
     const details = isFlotillaError(error) ? error.details : undefined;
     const problems = error instanceof ConfigError ? error.problems.map((p) => ({ key: p.key, rule: p.rule })) : undefined;
-    process.stderr.write(`${JSON.stringify({ error: { code: kind, exitCode: code, message, ...(details === undefined ? {} : { details }), ...(problems === undefined ? {} : { problems }) } })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ error: { code: kind, exitCode: code, message, ...(details === undefined ? {} : { details }), ...(problems === undefined ? {} : { problems }) } })}\n`,
+    );
   } else {
     process.stderr.write(`flotilla: ${message}\n`);
     if (code === EXIT.internal && error instanceof Error && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);

@@ -11,13 +11,16 @@ const EXIT = { usage: 1, notFound: 2, conflict: 3, invalid: 4, unavailable: 5 };
 for (const backend of testBackends()) {
   describe(`flotilla config on the ${backend} backend`, () => {
     const centre = centreFlags(backend);
-    const cli = (args: string[], options: { input?: string; env?: Record<string, string> } = {}) => runCli([...args, ...centre.args], options);
+    const cli = (args: string[], options: { input?: string; env?: Record<string, string> } = {}) =>
+      runCli([...args, ...centre.args], options);
     const doc = (service: string) => ['--ns', 'dev', '--service', service];
     before(() => centre.ready);
     after(() => centre.cleanup());
 
     test('set (stdin and file), get, history, diff, rollback', async () => {
-      const first = await cli(['config', 'set', ...doc('users'), '-m', 'first', '--author', 'ada'], { input: 'log:\n  level: info\n' });
+      const first = await cli(['config', 'set', ...doc('users'), '-m', 'first', '--author', 'ada'], {
+        input: 'log:\n  level: info\n',
+      });
       assert.equal(first.code, 0, first.stderr);
       assert.equal(first.stdout, 'dev/users: version 1\n');
       const file = join(centre.dir, 'users.yaml');
@@ -32,7 +35,12 @@ for (const backend of testBackends()) {
       const old = await cli(['config', 'get', ...doc('users'), '--version', '1', '--json']);
       assert.deepEqual(
         (({ version, author, message, text }) => ({ version, author, message, text }))(JSON.parse(old.stdout) as Record<string, unknown>),
-        { version: 1, author: 'ada', message: 'first', text: 'log:\n  level: info\n' },
+        {
+          version: 1,
+          author: 'ada',
+          message: 'first',
+          text: 'log:\n  level: info\n',
+        },
       );
 
       const history = await cli(['config', 'history', ...doc('users')]);
@@ -42,15 +50,25 @@ for (const backend of testBackends()) {
       const diff = await cli(['config', 'diff', ...doc('users')]);
       assert.equal(diff.code, 0);
       assert.equal(diff.stdout, '--- dev/users@1\n+++ dev/users@2\n@@ -1,2 +1,2 @@\n log:\n-  level: info\n+  level: debug\n');
-      const diffJson = JSON.parse((await cli(['config', 'diff', ...doc('users'), '--from', '1', '--to', '2', '--json'])).stdout) as { changes: unknown[] };
+      const diffJson = JSON.parse((await cli(['config', 'diff', ...doc('users'), '--from', '1', '--to', '2', '--json'])).stdout) as {
+        changes: unknown[];
+      };
       assert.deepEqual(diffJson.changes, [{ path: 'log.level', kind: 'changed', from: 'info', to: 'debug' }]);
 
       const rollback = await cli(['config', 'rollback', ...doc('users'), '--to', '1', '--json']);
       assert.equal(rollback.code, 0, rollback.stderr);
-      assert.deepEqual((({ version, rollbackOf }) => ({ version, rollbackOf }))(JSON.parse(rollback.stdout) as Record<string, unknown>), { version: 3, rollbackOf: 1 });
+      assert.deepEqual((({ version, rollbackOf }) => ({ version, rollbackOf }))(JSON.parse(rollback.stdout) as Record<string, unknown>), {
+        version: 3,
+        rollbackOf: 1,
+      });
       assert.equal((await cli(['config', 'get', ...doc('users')])).stdout, 'log:\n  level: info\n');
-      const historyJson = JSON.parse((await cli(['config', 'history', ...doc('users'), '--json'])).stdout) as Array<{ version: number }>;
-      assert.deepEqual(historyJson.map((h) => h.version), [1, 2, 3]);
+      const historyJson = JSON.parse((await cli(['config', 'history', ...doc('users'), '--json'])).stdout) as Array<{
+        version: number;
+      }>;
+      assert.deepEqual(
+        historyJson.map((h) => h.version),
+        [1, 2, 3],
+      );
 
       const ls = await cli(['config', 'ls', '--ns', 'dev', '--json']);
       assert.deepEqual(JSON.parse(ls.stdout), [{ service: 'users', version: 3 }]);
@@ -61,7 +79,9 @@ for (const backend of testBackends()) {
       await cli(['config', 'set', ...doc('cas')], { input: 'a: 2\n' });
       const stale = await cli(['config', 'set', ...doc('cas'), '--expect-version', '1', '--json'], { input: 'a: 3\n' });
       assert.equal(stale.code, EXIT.conflict);
-      const error = JSON.parse(stale.stderr) as { error: { code: string; exitCode: number; details: Record<string, number> } };
+      const error = JSON.parse(stale.stderr) as {
+        error: { code: string; exitCode: number; details: Record<string, number> };
+      };
       assert.deepEqual(error.error.code, 'conflict');
       assert.deepEqual(error.error.details, { expectedVersion: 1, actualVersion: 2 });
       assert.equal((await cli(['config', 'get', ...doc('cas')])).stdout, 'a: 2\n');
@@ -69,7 +89,9 @@ for (const backend of testBackends()) {
 
     test('two CLI processes writing from the same version: one wins, the other exits 3', async () => {
       await cli(['config', 'set', ...doc('race')], { input: 'n: 0\n' });
-      const results = await Promise.all(['a', 'b', 'c'].map((n) => cli(['config', 'set', ...doc('race'), '--expect-version', '1'], { input: `n: ${n}\n` })));
+      const results = await Promise.all(
+        ['a', 'b', 'c'].map((n) => cli(['config', 'set', ...doc('race'), '--expect-version', '1'], { input: `n: ${n}\n` })),
+      );
       assert.deepEqual(results.map((r) => r.code).sort(), [0, EXIT.conflict, EXIT.conflict]);
       const history = JSON.parse((await cli(['config', 'history', ...doc('race'), '--json'])).stdout) as unknown[];
       assert.equal(history.length, 2);
@@ -81,32 +103,58 @@ for (const backend of testBackends()) {
       assert.match(yaml.stderr, /^flotilla: Invalid configuration/);
 
       const schemaFile = join(centre.dir, 'schema.json');
-      writeFileSync(schemaFile, JSON.stringify({ type: 'object', properties: { log: { type: 'object', properties: { level: { enum: ['info', 'debug'] } } } } }));
-      const bad = await cli(['config', 'set', ...doc('checked'), '--schema', schemaFile, '--json'], { input: 'log:\n  level: loud\n' });
+      writeFileSync(
+        schemaFile,
+        JSON.stringify({
+          type: 'object',
+          properties: { log: { type: 'object', properties: { level: { enum: ['info', 'debug'] } } } },
+        }),
+      );
+      const bad = await cli(['config', 'set', ...doc('checked'), '--schema', schemaFile, '--json'], {
+        input: 'log:\n  level: loud\n',
+      });
       assert.equal(bad.code, EXIT.invalid);
-      assert.deepEqual((JSON.parse(bad.stderr) as { error: { problems: Array<{ key: string }> } }).error.problems.map((p) => p.key), ['log.level']);
+      assert.deepEqual(
+        (JSON.parse(bad.stderr) as { error: { problems: Array<{ key: string }> } }).error.problems.map((p) => p.key),
+        ['log.level'],
+      );
       assert.equal((await cli(['config', 'history', ...doc('checked'), '--json'])).stdout.trim(), '[]');
-      const good = await cli(['config', 'set', ...doc('checked'), '--schema', schemaFile], { input: 'log:\n  level: debug\n' });
+      const good = await cli(['config', 'set', ...doc('checked'), '--schema', schemaFile], {
+        input: 'log:\n  level: debug\n',
+      });
       assert.equal(good.code, 0, good.stderr);
       assert.match(good.stderr, /valid against the checked schema/);
-      const forced = await cli(['config', 'set', ...doc('checked'), '--no-schema-check', '--schema', schemaFile], { input: 'log:\n  level: loud\n' });
+      const forced = await cli(['config', 'set', ...doc('checked'), '--no-schema-check', '--schema', schemaFile], {
+        input: 'log:\n  level: loud\n',
+      });
       assert.equal(forced.code, 0, forced.stderr);
     });
 
     test('the schema a service published is used without --schema; ${VAR} keys are left to the service', async () => {
-      const schema = { type: 'object', properties: { port: { type: 'integer', '~kind': 'Integer' }, level: { enum: ['info'] } }, additionalProperties: false, '~kind': 'Object' };
+      const schema = {
+        type: 'object',
+        properties: { port: { type: 'integer', '~kind': 'Integer' }, level: { enum: ['info'] } },
+        additionalProperties: false,
+        '~kind': 'Object',
+      };
       if (backend === 'file') {
         const dir = join(centre.env.FLOTILLA_HOME!, 'config-history', 'dev', 'published');
         mkdirSync(dir, { recursive: true });
         writeFileSync(join(dir, 'schema.json'), JSON.stringify(schema));
       } else if (backend === 'etcd') {
         const { createEtcdConfigStore } = await import('@flotilla/kit/config');
-        const store = await createEtcdConfigStore({ endpoints: [centre.env.FLOTILLA_CONFIG_ETCD_ENDPOINTS!], prefix: centre.env.FLOTILLA_CONFIG_ETCD_PREFIX! });
+        const store = await createEtcdConfigStore({
+          endpoints: [centre.env.FLOTILLA_CONFIG_ETCD_ENDPOINTS!],
+          prefix: centre.env.FLOTILLA_CONFIG_ETCD_PREFIX!,
+        });
         await store.publishSchema('dev', 'published', schema);
         await store.close();
       } else {
         const { createKubernetesConfigStore } = await import('@flotilla/kit/config');
-        const store = createKubernetesConfigStore({ kubeconfig: centre.env.FLOTILLA_CONFIG_KUBECONFIG!, namespace: centre.env.FLOTILLA_CONFIG_KUBE_NAMESPACE! });
+        const store = createKubernetesConfigStore({
+          kubeconfig: centre.env.FLOTILLA_CONFIG_KUBECONFIG!,
+          namespace: centre.env.FLOTILLA_CONFIG_KUBE_NAMESPACE!,
+        });
         await store.publishSchema('dev', 'published', schema);
         await store.close();
       }
@@ -135,7 +183,8 @@ for (const backend of testBackends()) {
         assert.ok(!`${output.stdout}${output.stderr}`.includes('hunter2'), `resolved secret in: ${output.stdout}`);
       }
       assert.match(outputs[0]!.stdout, /token: \$\{CLI_TEST_SECRET\}/);
-      if (backend === 'file') assert.ok(!readFileSync(join(centre.env.FLOTILLA_CONFIG_DIR!, 'dev', 'secret.yaml'), 'utf8').includes('hunter2'));
+      if (backend === 'file')
+        assert.ok(!readFileSync(join(centre.env.FLOTILLA_CONFIG_DIR!, 'dev', 'secret.yaml'), 'utf8').includes('hunter2'));
     });
 
     test('edit opens $EDITOR and stores the result with compare-and-set', async () => {
@@ -143,7 +192,9 @@ for (const backend of testBackends()) {
       const editor = join(centre.dir, 'editor.sh');
       writeFileSync(editor, '#!/bin/sh\nsed -i "s/info/debug/" "$1"\n');
       chmodSync(editor, 0o755);
-      const edited = await cli(['config', 'edit', ...doc('edited'), '-m', 'via editor'], { env: { EDITOR: editor, VISUAL: '' } });
+      const edited = await cli(['config', 'edit', ...doc('edited'), '-m', 'via editor'], {
+        env: { EDITOR: editor, VISUAL: '' },
+      });
       assert.equal(edited.code, 0, edited.stderr);
       assert.equal(edited.stdout, 'dev/edited: version 2\n');
       assert.equal((await cli(['config', 'get', ...doc('edited')])).stdout, 'log:\n  level: debug\n');
@@ -181,13 +232,29 @@ test('an unreachable etcd exits 5 with a clear message', async () => {
 
 test('an unreachable Kubernetes API exits 5 with a clear message', async () => {
   const kubeconfig = join(mkdtempSync(join(tmpdir(), 'flotilla-cli-kube-')), 'kubeconfig');
-  writeFileSync(kubeconfig, [
-    'apiVersion: v1', 'kind: Config', 'current-context: nowhere',
-    'clusters: [{ name: nowhere, cluster: { server: "https://127.0.0.1:9", insecure-skip-tls-verify: true } }]',
-    'users: [{ name: nobody, user: { token: not-a-token } }]',
-    'contexts: [{ name: nowhere, context: { cluster: nowhere, user: nobody } }]',
-  ].join('\n'));
-  const result = await runCli(['config', 'get', '--ns', 'dev', '--service', 'users', '--backend', 'kubernetes', '--kubeconfig', kubeconfig]);
+  writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'current-context: nowhere',
+      'clusters: [{ name: nowhere, cluster: { server: "https://127.0.0.1:9", insecure-skip-tls-verify: true } }]',
+      'users: [{ name: nobody, user: { token: not-a-token } }]',
+      'contexts: [{ name: nowhere, context: { cluster: nowhere, user: nobody } }]',
+    ].join('\n'),
+  );
+  const result = await runCli([
+    'config',
+    'get',
+    '--ns',
+    'dev',
+    '--service',
+    'users',
+    '--backend',
+    'kubernetes',
+    '--kubeconfig',
+    kubeconfig,
+  ]);
   assert.equal(result.code, EXIT.unavailable, result.stderr);
   assert.match(result.stderr, /the Kubernetes API at https:\/\/127\.0\.0\.1:9 is unavailable/);
 });
@@ -195,7 +262,8 @@ test('an unreachable Kubernetes API exits 5 with a clear message', async () => {
 test('--help documents every command and the exit codes', async () => {
   const help = await runCli(['config', '--help']);
   assert.equal(help.code, 0);
-  for (const command of ['get', 'set', 'edit', 'history', 'diff', 'rollback', 'status']) assert.match(help.stdout, new RegExp(`\\n  ${command}\\b`));
+  for (const command of ['get', 'set', 'edit', 'history', 'diff', 'rollback', 'status'])
+    assert.match(help.stdout, new RegExp(`\\n  ${command}\\b`));
   assert.match(help.stdout, /Exit codes: 0 ok, 1 usage, 2 not found, 3 conflict/);
   const setHelp = await runCli(['config', 'set', '--help']);
   assert.match(setHelp.stdout, /--expect-version <n>/);

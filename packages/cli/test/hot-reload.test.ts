@@ -29,9 +29,15 @@ for (const backend of testBackends()) {
 
     before(async () => {
       await centre.ready;
-      const seeded = await runCli(['config', 'set', ...doc, ...centre.args, '-m', 'seed'], { input: 'log:\n  level: info\n' });
+      const seeded = await runCli(['config', 'set', ...doc, ...centre.args, '-m', 'seed'], {
+        input: 'log:\n  level: info\n',
+      });
       assert.equal(seeded.code, 0, seeded.stderr);
-      service = await startServiceProcess(fixture, 'levels', { ...centre.env, FLOTILLA_LEVELS__HTTP__HOST: '127.0.0.1', FLOTILLA_LEVELS__HTTP__PORT: '0' });
+      service = await startServiceProcess(fixture, 'levels', {
+        ...centre.env,
+        FLOTILLA_LEVELS__HTTP__HOST: '127.0.0.1',
+        FLOTILLA_LEVELS__HTTP__PORT: '0',
+      });
     });
     after(async () => {
       assert.equal(await service.stop(), 0);
@@ -42,7 +48,9 @@ for (const backend of testBackends()) {
       assert.equal(await level(), 'info');
       assert.equal((await status()).appliedVersion, 1);
       // The service published its schema at start, so the CLI validates against it.
-      const set = await runCli(['config', 'set', ...doc, ...centre.args, '-m', 'debug please'], { input: 'log:\n  level: debug\n' });
+      const set = await runCli(['config', 'set', ...doc, ...centre.args, '-m', 'debug please'], {
+        input: 'log:\n  level: debug\n',
+      });
       assert.equal(set.code, 0, set.stderr);
       assert.match(set.stderr, /valid against the levels schema/);
       // Timed from the moment the CLI has stored the version; reported, not asserted (the machine may be busy).
@@ -51,7 +59,11 @@ for (const backend of testBackends()) {
       t.diagnostic(`${backend}: applied ${Date.now() - stored} ms after the CLI stored it`);
       assert.equal((await status()).appliedVersion, 2);
       // The log line reaches us through the process's stdout, on its own schedule: waited for, not assumed there yet.
-      await eventually(() => (/"action":"config-applied".*config change dev\/levels@2 applied: log\.level/.test(service.stdout()) ? true : undefined), 5_000, 'the config-applied line');
+      await eventually(
+        () => (/"action":"config-applied".*config change dev\/levels@2 applied: log\.level/.test(service.stdout()) ? true : undefined),
+        5_000,
+        'the config-applied line',
+      );
     });
 
     test('an invalid change is refused by the CLI (exit 4), and one forced past it is rejected by the service', async () => {
@@ -59,17 +71,27 @@ for (const backend of testBackends()) {
       assert.equal(refused.code, 4);
       assert.match(refused.stderr, /log\.level = "loud"/);
 
-      const forced = await runCli(['config', 'set', ...doc, ...centre.args, '--no-schema-check', '-m', 'bad'], { input: 'log:\n  level: loud\n' });
+      const forced = await runCli(['config', 'set', ...doc, ...centre.args, '--no-schema-check', '-m', 'bad'], {
+        input: 'log:\n  level: loud\n',
+      });
       assert.equal(forced.code, 0, forced.stderr);
-      const rejected = await eventually(async () => {
-        const s = await status();
-        return s.rejected === null ? undefined : s;
-      }, 5_000, 'the rejection');
+      const rejected = await eventually(
+        async () => {
+          const s = await status();
+          return s.rejected === null ? undefined : s;
+        },
+        5_000,
+        'the rejection',
+      );
       assert.equal(rejected.rejected?.version, 3);
       assert.match(rejected.rejected?.reason ?? '', /log\.level = "loud"/);
       assert.equal(rejected.appliedVersion, 2);
       assert.equal(await level(), 'debug', 'the previous config stays in force');
-      await eventually(() => (/"log\.level":"error".*"action":"config-rejected"/.test(service.stdout()) ? true : undefined), 5_000, 'the config-rejected line');
+      await eventually(
+        () => (/"log\.level":"error".*"action":"config-rejected"/.test(service.stdout()) ? true : undefined),
+        5_000,
+        'the config-rejected line',
+      );
 
       const shown = await runCli(['config', 'status', '--url', service.url]);
       assert.equal(shown.code, 0, shown.stderr);
@@ -85,12 +107,18 @@ for (const backend of testBackends()) {
       assert.equal(s.appliedVersion, 4);
       assert.equal(s.rejected, null);
 
-      const port = await runCli(['config', 'set', ...doc, ...centre.args, '--json'], { input: 'log:\n  level: info\nhttp:\n  requestTimeoutMs: 1234\n' });
+      const port = await runCli(['config', 'set', ...doc, ...centre.args, '--json'], {
+        input: 'log:\n  level: info\nhttp:\n  requestTimeoutMs: 1234\n',
+      });
       assert.equal(port.code, 0, port.stderr);
-      const pending = await eventually(async () => {
-        const now = await status();
-        return now.appliedVersion === 5 ? now : undefined;
-      }, 5_000, 'version 5');
+      const pending = await eventually(
+        async () => {
+          const now = await status();
+          return now.appliedVersion === 5 ? now : undefined;
+        },
+        5_000,
+        'version 5',
+      );
       assert.deepEqual(pending.pendingRestart, ['http.requestTimeoutMs']);
       const json = await runCli(['config', 'status', '--url', service.url, '--json']);
       assert.deepEqual((JSON.parse(json.stdout) as Status).pendingRestart, ['http.requestTimeoutMs']);
@@ -102,7 +130,9 @@ describe('the greeter service reloads from the file centre', () => {
   const centre = centreFlags('file');
   let greeter: ServiceProcess;
   before(async () => {
-    await runCli(['config', 'set', '--ns', 'dev', '--service', 'greeter', ...centre.args], { input: 'log:\n  level: info\n' });
+    await runCli(['config', 'set', '--ns', 'dev', '--service', 'greeter', ...centre.args], {
+      input: 'log:\n  level: info\n',
+    });
     greeter = await startServiceProcess(join(repoRoot, 'services', 'greeter', 'src', 'main.ts'), 'greeter', {
       ...centre.env,
       FLOTILLA_GREETER__HTTP__HOST: '127.0.0.1',
@@ -116,20 +146,34 @@ describe('the greeter service reloads from the file centre', () => {
   });
 
   test('log.level changes live and the status says which version is in force', async () => {
-    const set = await runCli(['config', 'set', '--ns', 'dev', '--service', 'greeter', ...centre.args], { input: 'log:\n  level: warn\n' });
+    const set = await runCli(['config', 'set', '--ns', 'dev', '--service', 'greeter', ...centre.args], {
+      input: 'log:\n  level: warn\n',
+    });
     assert.equal(set.code, 0, set.stderr);
-    await eventually(async () => {
-      const s = (await (await fetch(`${greeter.url}/admin/config`)).json()) as Status;
-      return s.appliedVersion === 2 ? true : undefined;
-    }, 5_000, 'greeter at version 2');
-    await eventually(() => (/config change dev\/greeter@2 applied: log\.level/.test(greeter.stdout()) ? true : undefined), 5_000, 'the config-applied line');
+    await eventually(
+      async () => {
+        const s = (await (await fetch(`${greeter.url}/admin/config`)).json()) as Status;
+        return s.appliedVersion === 2 ? true : undefined;
+      },
+      5_000,
+      'greeter at version 2',
+    );
+    await eventually(
+      () => (/config change dev\/greeter@2 applied: log\.level/.test(greeter.stdout()) ? true : undefined),
+      5_000,
+      'the config-applied line',
+    );
     // At warn, the info access line of this request is no longer written.
     const before = greeter.stdout().length;
     assert.equal((await fetch(`${greeter.url}/hello/ada`)).status, 200);
     // A later line the greeter does write at warn (an error: an edit of its working copy it refuses) marks where
     // that access line would be: once it is here, so would anything logged before it.
     writeFileSync(join(centre.env.FLOTILLA_CONFIG_DIR!, 'dev', 'greeter.yaml'), 'log:\n  level: loud\n');
-    await eventually(() => (/"action":"config-rejected"/.test(greeter.stdout().slice(before)) ? true : undefined), 5_000, 'the rejection line');
+    await eventually(
+      () => (/"action":"config-rejected"/.test(greeter.stdout().slice(before)) ? true : undefined),
+      5_000,
+      'the rejection line',
+    );
     assert.doesNotMatch(greeter.stdout().slice(before), /\/hello\/ada/);
   });
 });

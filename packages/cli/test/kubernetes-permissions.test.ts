@@ -10,7 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { KubeClient } from '@flotilla/kube';
-import { adminClient, applyRbacManifest, createNamespace, deleteNamespace, kubeconfigOrSkipReason, serviceAccountCredentials } from '../../kit/test/support/kube.ts';
+import {
+  adminClient,
+  applyRbacManifest,
+  createNamespace,
+  deleteNamespace,
+  kubeconfigOrSkipReason,
+  serviceAccountCredentials,
+} from '../../kit/test/support/kube.ts';
 import { runCli } from './support/cli.ts';
 
 const EXIT = { forbidden: 6 };
@@ -38,9 +45,15 @@ describe('flotilla on the kubernetes backends without permission', { skip: 'skip
   });
 
   test('config and registry ls exit 6 and name the verb, resource and namespace', async () => {
-    const config = await runCli(['config', 'set', '--ns', 'prod', '--service', 'users', '--backend', 'kubernetes', '--kubeconfig', nobody, '--no-schema-check'], { input: 'a: 1\n' });
+    const config = await runCli(
+      ['config', 'set', '--ns', 'prod', '--service', 'users', '--backend', 'kubernetes', '--kubeconfig', nobody, '--no-schema-check'],
+      { input: 'a: 1\n' },
+    );
     assert.equal(config.code, EXIT.forbidden, config.stderr);
-    assert.match(config.stderr, new RegExp(`permission denied: this service account may not "get" configmaps in the Kubernetes namespace "${namespace}"`));
+    assert.match(
+      config.stderr,
+      new RegExp(`permission denied: this service account may not "get" configmaps in the Kubernetes namespace "${namespace}"`),
+    );
     const json = await runCli(['config', 'ls', '--ns', 'prod', '--backend', 'kubernetes', '--kubeconfig', nobody, '--json']);
     assert.equal(json.code, EXIT.forbidden);
     const { error } = JSON.parse(json.stderr) as { error: { code: string; exitCode: number; details: unknown } };
@@ -52,7 +65,24 @@ describe('flotilla on the kubernetes backends without permission', { skip: 'skip
   });
 
   test('the config admin of deploy/kubernetes/rbac may write', async () => {
-    const set = await runCli(['config', 'set', '--ns', 'prod', '--service', 'users', '--backend', 'kubernetes', '--kubeconfig', configAdmin, '--no-schema-check', '-m', 'ci'], { input: 'a: 1\n' });
+    const set = await runCli(
+      [
+        'config',
+        'set',
+        '--ns',
+        'prod',
+        '--service',
+        'users',
+        '--backend',
+        'kubernetes',
+        '--kubeconfig',
+        configAdmin,
+        '--no-schema-check',
+        '-m',
+        'ci',
+      ],
+      { input: 'a: 1\n' },
+    );
     assert.equal(set.code, 0, set.stderr);
     const ls = await runCli(['registry', 'ls', '--backend', 'kubernetes', '--kubeconfig', configAdmin]);
     assert.equal(ls.code, 0, ls.stderr);

@@ -11,7 +11,15 @@ const dir = mkdtempSync(join(tmpdir(), 'flotilla-registry-cli-'));
 const registry = new LocalRegistry({ dir, namespace: 'dev' });
 
 before(async () => {
-  await registry.register({ service: 'users', address: '127.0.0.1', ports: { http: 8081, grpc: 9081 }, region: 'eu', zone: 'eu-1', version: '1.2.3', metadata: { outstanding: '4' } });
+  await registry.register({
+    service: 'users',
+    address: '127.0.0.1',
+    ports: { http: 8081, grpc: 9081 },
+    region: 'eu',
+    zone: 'eu-1',
+    version: '1.2.3',
+    metadata: { outstanding: '4' },
+  });
 });
 after(async () => {
   await registry.close();
@@ -27,7 +35,10 @@ test('registry ls lists instances with zone, health and outstanding requests', a
   const json = await runCli(['registry', 'ls', 'users', '--registry-dir', dir, '--json']);
   assert.equal(json.code, 0, json.stderr);
   const instances = JSON.parse(json.stdout) as Array<{ service: string; zone: string; health: string }>;
-  assert.deepEqual(instances.map((i) => [i.service, i.zone, i.health]), [['users', 'eu-1', 'serving']]);
+  assert.deepEqual(
+    instances.map((i) => [i.service, i.zone, i.health]),
+    [['users', 'eu-1', 'serving']],
+  );
 });
 
 test('registry ls of another namespace or an unknown service lists nothing', async () => {

@@ -33,7 +33,7 @@ writeFileSync(
     '// A binary google.protobuf.FileDescriptorSet of every contract and its imports.',
     '',
     'const base64 =',
-    lines.map((line) => `  '${line}'`).join(' +\n') + ';',
+    `${lines.map((line) => `  '${line}'`).join(' +\n')};`,
     '',
     "export const descriptorSet: Uint8Array = new Uint8Array(Buffer.from(base64, 'base64'));",
     '',

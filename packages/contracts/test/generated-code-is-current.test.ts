@@ -29,7 +29,11 @@ test('committed src/gen matches a fresh generation from proto/', () => {
   const committed = filesUnder(join(packageRoot, 'src/gen'));
 
   assert.ok(fresh.size > 0, 'generation produced no files');
-  assert.deepEqual([...committed.keys()].sort(), [...fresh.keys()].sort(), 'generated file list differs: run `npm run gen -w @flotilla/contracts`');
+  assert.deepEqual(
+    [...committed.keys()].sort(),
+    [...fresh.keys()].sort(),
+    'generated file list differs: run `npm run gen -w @flotilla/contracts`',
+  );
   for (const [path, text] of fresh) {
     assert.equal(committed.get(path), text, `${path} is stale: run \`npm run gen -w @flotilla/contracts\``);
   }

@@ -14,8 +14,16 @@ const strict = { additionalProperties: false } as const;
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 const Name = Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$', description: 'lower-case letters, digits and dashes' });
-const PathPattern = Type.String({ pattern: '^/', minLength: 1, description: 'segments, `:name` captures one, `*` matches one, a final `**` matches the rest' });
-const Template = Type.String({ pattern: '^/', minLength: 1, description: 'upstream path; `{name}` inserts a captured segment, `{**}` the rest' });
+const PathPattern = Type.String({
+  pattern: '^/',
+  minLength: 1,
+  description: 'segments, `:name` captures one, `*` matches one, a final `**` matches the rest',
+});
+const Template = Type.String({
+  pattern: '^/',
+  minLength: 1,
+  description: 'upstream path; `{name}` inserts a captured segment, `{**}` the rest',
+});
 const Timeout = Type.Integer({ minimum: 1, maximum: 3_600_000 });
 
 export const UpstreamSpec = Type.Object(
@@ -59,18 +67,32 @@ export const AggregationSpec = Type.Object(
     path: PathPattern,
     timeoutMs: Type.Optional(Timeout),
     ...RoutePolicyFields,
-    parts: Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,62}$' }), AggregationPartSpec, { minProperties: 1 }),
+    parts: Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,62}$' }), AggregationPartSpec, {
+      minProperties: 1,
+    }),
   },
   strict,
 );
 
 export const ProxySettings = Type.Object(
   {
-    defaultTimeoutMs: Type.Integer({ default: 30_000, minimum: 1, description: 'time an upstream may take to start its response, unless a route says otherwise' }),
-    bodyTimeoutMs: Type.Integer({ default: 60_000, minimum: 0, description: 'longest pause between two body chunks from an upstream; 0 disables' }),
+    defaultTimeoutMs: Type.Integer({
+      default: 30_000,
+      minimum: 1,
+      description: 'time an upstream may take to start its response, unless a route says otherwise',
+    }),
+    bodyTimeoutMs: Type.Integer({
+      default: 60_000,
+      minimum: 0,
+      description: 'longest pause between two body chunks from an upstream; 0 disables',
+    }),
     connectTimeoutMs: Type.Integer({ default: 5_000, minimum: 1 }),
     connectionsPerInstance: Type.Integer({ default: 256, minimum: 1 }),
-    keepAliveTimeoutMs: Type.Integer({ default: 30_000, minimum: 1, description: 'how long an idle upstream connection is kept' }),
+    keepAliveTimeoutMs: Type.Integer({
+      default: 30_000,
+      minimum: 1,
+      description: 'how long an idle upstream connection is kept',
+    }),
     accessLog: Type.Boolean({ default: true, description: 'one ECS access line per proxied request' }),
   },
   { ...strict, default: {} },
@@ -87,17 +109,32 @@ export const OpenApiSettings = Type.Object(
 
 export const BalancingSettings = Type.Object(
   {
-    strategy: Type.Enum(['p2c', 'round-robin'], { default: 'p2c', description: 'p2c: two random choices, cheaper by EWMA latency x in-flight; round-robin: smooth weighted' }),
+    strategy: Type.Enum(['p2c', 'round-robin'], {
+      default: 'p2c',
+      description: 'p2c: two random choices, cheaper by EWMA latency x in-flight; round-robin: smooth weighted',
+    }),
     ejection: Type.Object(
       {
         enabled: Type.Boolean({ default: true }),
-        consecutiveFailures: Type.Integer({ default: 5, minimum: 1, description: 'failures in a row (connect error, timeout, 502/503/504) that eject an instance' }),
-        baseEjectionMs: Type.Integer({ default: 1_000, minimum: 1, description: 'first ejection; doubles with each ejection in a row' }),
+        consecutiveFailures: Type.Integer({
+          default: 5,
+          minimum: 1,
+          description: 'failures in a row (connect error, timeout, 502/503/504) that eject an instance',
+        }),
+        baseEjectionMs: Type.Integer({
+          default: 1_000,
+          minimum: 1,
+          description: 'first ejection; doubles with each ejection in a row',
+        }),
         maxEjectionMs: Type.Integer({ default: 30_000, minimum: 1 }),
       },
       { ...strict, default: {} },
     ),
-    waitForInstancesMs: Type.Integer({ default: 2_000, minimum: 0, description: 'at start, how long to wait for the first listing of each discovered upstream' }),
+    waitForInstancesMs: Type.Integer({
+      default: 2_000,
+      minimum: 0,
+      description: 'at start, how long to wait for the first listing of each discovered upstream',
+    }),
   },
   { ...strict, default: {} },
 );

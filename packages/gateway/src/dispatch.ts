@@ -70,7 +70,17 @@ export function dispatchRouted(context: DispatchContext, req: IncomingMessage, r
     return true;
   }
   if (found.found === 'method-not-allowed') {
-    sendProblem(res, { code: 'method-not-allowed', detail: `${method} is not routed for ${path}`, headers: ['allow', found.allow.join(', ')] }, url, requestId, outgoing.hasBody);
+    sendProblem(
+      res,
+      {
+        code: 'method-not-allowed',
+        detail: `${method} is not routed for ${path}`,
+        headers: ['allow', found.allow.join(', ')],
+      },
+      url,
+      requestId,
+      outgoing.hasBody,
+    );
     request.end(sentStatus(res));
     return true;
   }
@@ -80,7 +90,20 @@ export function dispatchRouted(context: DispatchContext, req: IncomingMessage, r
     void aggregate(context, snapshot, route, found.match, req, res, outgoing.headers, requestId, request);
     return true;
   }
-  proxy(context, snapshot, route, found.match, req, res, path, query === -1 ? '' : url.slice(query), outgoing.headers, outgoing.hasBody, requestId, request);
+  proxy(
+    context,
+    snapshot,
+    route,
+    found.match,
+    req,
+    res,
+    path,
+    query === -1 ? '' : url.slice(query),
+    outgoing.headers,
+    outgoing.hasBody,
+    requestId,
+    request,
+  );
   return true;
 }
 
@@ -94,34 +117,78 @@ function matchingPattern(table: RouteTable, path: string): string | undefined {
   return table.routes.find((route) => route.pattern.match(path) !== undefined)?.pattern.source;
 }
 
-function proxy(context: DispatchContext, snapshot: RoutingSnapshot, route: ProxyRoute, match: MatchResult, req: IncomingMessage, res: ServerResponse, path: string, search: string, headers: string[], hasBody: boolean, requestId: string, request: HttpRequestTelemetry): void {
+function proxy(
+  context: DispatchContext,
+  snapshot: RoutingSnapshot,
+  route: ProxyRoute,
+  match: MatchResult,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  search: string,
+  headers: string[],
+  hasBody: boolean,
+  requestId: string,
+  request: HttpRequestTelemetry,
+): void {
   const target = { routeName: route.name, upstream: route.upstream };
   // An admitted request's RateLimit headers go on every answer, refusals included.
   let admitted: string[] = [];
   const refuse = (problem: GatewayProblem, error: unknown, message = problem.detail): void => {
-    sendProblem(res, admitted.length === 0 ? problem : { ...problem, headers: [...(problem.headers ?? []), ...admitted] }, req.url as string, requestId, hasBody);
+    sendProblem(
+      res,
+      admitted.length === 0 ? problem : { ...problem, headers: [...(problem.headers ?? []), ...admitted] },
+      req.url as string,
+      requestId,
+      hasBody,
+    );
     const status = sentStatus(res);
     request.end(status);
     context.accessLog.failure(req, requestId, target, error, message, request, status, 0);
   };
   const proceed = (admission: Admission): void => {
-    if (!admission.ok) return refuse(admission.problem, new Error(admission.problem.code));
+    if (!admission.ok) {
+      refuse(admission.problem, new Error(admission.problem.code));
+      return;
+    }
     admitted = admission.responseHeaders;
     let deadline: Deadline;
     try {
       deadline = Deadline.fromRequest(req.headers, { routeTimeoutMs: route.timeoutMs });
     } catch (error) {
-      return refuse({ code: 'bad-request', detail: (error as Error).message }, error);
+      refuse({ code: 'bad-request', detail: (error as Error).message }, error);
+      return;
     }
     const upstreamPath = route.upstreamPath(path, match) + search;
-    if (admission.identity !== null) forwardIdentity(context.policies, admission.identity, req.method as string, upstreamPath, requestId, headers);
+    if (admission.identity !== null)
+      forwardIdentity(context.policies, admission.identity, req.method as string, upstreamPath, requestId, headers);
     const timeoutMs = Math.min(route.timeoutMs, Math.max(1, Math.floor(deadline.remaining())));
-    const guarded = { routeName: route.name, upstream: route.upstream, timeoutMs, publicLocation: route.publicLocation };
+    const guarded = {
+      routeName: route.name,
+      upstream: route.upstream,
+      timeoutMs,
+      publicLocation: route.publicLocation,
+    };
     if (context.policies.guarded(route.upstream)) {
       guardedProxy(
-        { guards: context.policies.guards, resolver: snapshot.resolver, pool: (origin) => context.pool(origin), upstreams: context.telemetry.upstreams, accessLog: context.accessLog },
         {
-          req, res, requestId, request, target: guarded, path: upstreamPath, headers, hasBody, deadline, extraHeaders: admission.responseHeaders,
+          guards: context.policies.guards,
+          resolver: snapshot.resolver,
+          pool: (origin) => context.pool(origin),
+          upstreams: context.telemetry.upstreams,
+          accessLog: context.accessLog,
+        },
+        {
+          req,
+          res,
+          requestId,
+          request,
+          target: guarded,
+          path: upstreamPath,
+          headers,
+          hasBody,
+          deadline,
+          extraHeaders: admission.responseHeaders,
           refuse: (problem, error) => refuse(problem, error, `${route.upstream}: ${problem.detail}`),
           abandoned: () => {
             request.end(CLIENT_CLOSED_REQUEST);
@@ -132,13 +199,30 @@ function proxy(context: DispatchContext, snapshot: RoutingSnapshot, route: Proxy
       return;
     }
     const picked = snapshot.resolver.pick(route.upstream);
-    if (picked === undefined) return refuse({ code: 'bad-gateway', detail: `Upstream ${route.upstream} has no available instance`, extensions: { upstream: route.upstream } }, new Error('no instance'), `no instance of ${route.upstream}`);
+    if (picked === undefined) {
+      refuse(
+        {
+          code: 'bad-gateway',
+          detail: `Upstream ${route.upstream} has no available instance`,
+          extensions: { upstream: route.upstream },
+        },
+        new Error('no instance'),
+        `no instance of ${route.upstream}`,
+      );
+      return;
+    }
     if (deadline.bounded) headers.push('x-request-timeout', String(timeoutMs));
     // The call reports to the balancer (picked.done) when it ends.
     const call = context.telemetry.upstreams.start(request, route.upstream, picked, req.method as string, upstreamPath, headers);
     const exchange = new ProxyExchange(req, res, requestId, { ...guarded, origin: picked.origin }, context.accessLog, request, call);
     if (admission.responseHeaders.length > 0) exchange.extraHeaders = admission.responseHeaders;
-    const options: Dispatcher.DispatchOptions = { path: upstreamPath, method: req.method as Dispatcher.HttpMethod, headers, body: hasBody ? req : null, headersTimeout: timeoutMs };
+    const options: Dispatcher.DispatchOptions = {
+      path: upstreamPath,
+      method: req.method as Dispatcher.HttpMethod,
+      headers,
+      body: hasBody ? req : null,
+      headersTimeout: timeoutMs,
+    };
     try {
       context.pool(picked.origin).dispatch(options, exchange);
     } catch (error) {
@@ -146,20 +230,48 @@ function proxy(context: DispatchContext, snapshot: RoutingSnapshot, route: Proxy
     }
   };
   const admission = admit(context.policies, route.policy, req, res, path);
-  if (admission instanceof Promise) admission.then(proceed, (error: unknown) => refuse({ code: 'internal', detail: 'An unexpected error occurred' }, error, 'admission failed unexpectedly'));
+  if (admission instanceof Promise)
+    admission.then(proceed, (error: unknown) =>
+      refuse({ code: 'internal', detail: 'An unexpected error occurred' }, error, 'admission failed unexpectedly'),
+    );
   else proceed(admission);
 }
 
 /** The verified caller, for the upstream to trust (signed, bound to this request), when an identity secret is configured. */
-function forwardIdentity(policies: GatewayPolicies, identity: Identity, method: string, target: string, requestId: string, headers: string[]): void {
+function forwardIdentity(
+  policies: GatewayPolicies,
+  identity: Identity,
+  method: string,
+  target: string,
+  requestId: string,
+  headers: string[],
+): void {
   if (policies.authenticator.settings.identityHeader === undefined) return;
   headers.push(IDENTITY_HEADER, policies.authenticator.signIdentityHeader(identity, { method, target, requestId }));
 }
 
 /** Headers the parts should not inherit from the client's request. */
-const NOT_FOR_PARTS = new Set(['content-length', 'content-type', 'accept', 'accept-encoding', 'if-none-match', 'if-modified-since', 'range']);
+const NOT_FOR_PARTS = new Set([
+  'content-length',
+  'content-type',
+  'accept',
+  'accept-encoding',
+  'if-none-match',
+  'if-modified-since',
+  'range',
+]);
 
-async function aggregate(context: DispatchContext, snapshot: RoutingSnapshot, route: AggregationRoute, match: MatchResult, req: IncomingMessage, res: ServerResponse, headers: string[], requestId: string, request: HttpRequestTelemetry): Promise<void> {
+async function aggregate(
+  context: DispatchContext,
+  snapshot: RoutingSnapshot,
+  route: AggregationRoute,
+  match: MatchResult,
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: string[],
+  requestId: string,
+  request: HttpRequestTelemetry,
+): Promise<void> {
   const started = performance.now();
   const target = { routeName: route.name, upstream: route.parts.map((p) => p.upstream).join(',') };
   let admission = admit(context.policies, route.policy, req, res, req.url?.split('?')[0] ?? '/');
@@ -173,7 +285,16 @@ async function aggregate(context: DispatchContext, snapshot: RoutingSnapshot, ro
   if (!admission.ok) {
     sendProblem(res, admission.problem, req.url as string, requestId);
     request.end(sentStatus(res));
-    context.accessLog.failure(req, requestId, target, new Error(admission.problem.code), admission.problem.detail, request, res.statusCode, performance.now() - started);
+    context.accessLog.failure(
+      req,
+      requestId,
+      target,
+      new Error(admission.problem.code),
+      admission.problem.detail,
+      request,
+      res.statusCode,
+      performance.now() - started,
+    );
     return;
   }
   const identity = admission.identity;
@@ -204,20 +325,40 @@ async function aggregate(context: DispatchContext, snapshot: RoutingSnapshot, ro
         guards: guarded ? policies.guards : undefined,
         deadline,
         clientHeaders: req.headers,
-        partHeaders: identity === null || policies.authenticator.settings.identityHeader === undefined ? undefined : (path) => [IDENTITY_HEADER, policies.authenticator.signIdentityHeader(identity, { method: 'GET', target: path, requestId })],
+        partHeaders:
+          identity === null || policies.authenticator.settings.identityHeader === undefined
+            ? undefined
+            : (path) => [IDENTITY_HEADER, policies.authenticator.signIdentityHeader(identity, { method: 'GET', target: path, requestId })],
       },
       clientGone.signal,
     );
   } catch (error) {
     sendProblem(res, { code: 'internal', detail: 'An unexpected error occurred' }, req.url as string, requestId);
     request.end(sentStatus(res));
-    context.accessLog.failure(req, requestId, target, error, `aggregation ${route.name} failed unexpectedly`, request, 500, performance.now() - started);
+    context.accessLog.failure(
+      req,
+      requestId,
+      target,
+      error,
+      `aggregation ${route.name} failed unexpectedly`,
+      request,
+      500,
+      performance.now() - started,
+    );
     return;
   } finally {
     res.off('close', onClose);
   }
   for (const [part, outcome] of Object.entries(result.failures)) {
-    if (!outcome.ok) context.accessLog.failure(req, requestId, { routeName: route.name, upstream: route.parts.find((p) => p.name === part)?.upstream ?? part }, new Error(outcome.detail), `aggregation ${route.name}: part ${part} missing (${outcome.reason})`, request);
+    if (!outcome.ok)
+      context.accessLog.failure(
+        req,
+        requestId,
+        { routeName: route.name, upstream: route.parts.find((p) => p.name === part)?.upstream ?? part },
+        new Error(outcome.detail),
+        `aggregation ${route.name}: part ${part} missing (${outcome.reason})`,
+        request,
+      );
   }
   if (clientGone.signal.aborted || res.destroyed) {
     request.end(CLIENT_CLOSED_REQUEST);
@@ -225,8 +366,21 @@ async function aggregate(context: DispatchContext, snapshot: RoutingSnapshot, ro
   }
 
   if (result.ok) {
-    sendJson(res, req.method === 'HEAD', 200, JSON.stringify(result.body), 'application/json', requestId, result.partial.length > 0 ? ['x-flotilla-partial', result.partial.join(','), ...responseHeaders] : responseHeaders);
-  } else if (result.upstreamStatus !== undefined && result.upstreamStatus >= 400 && result.upstreamStatus < 500 && isObject(result.upstreamBody)) {
+    sendJson(
+      res,
+      req.method === 'HEAD',
+      200,
+      JSON.stringify(result.body),
+      'application/json',
+      requestId,
+      result.partial.length > 0 ? ['x-flotilla-partial', result.partial.join(','), ...responseHeaders] : responseHeaders,
+    );
+  } else if (
+    result.upstreamStatus !== undefined &&
+    result.upstreamStatus >= 400 &&
+    result.upstreamStatus < 500 &&
+    isObject(result.upstreamBody)
+  ) {
     // The required part's own client error (its problem document) is the answer, located at the public URL.
     const body = { ...result.upstreamBody, instance: req.url, requestId, part: result.part };
     sendJson(res, req.method === 'HEAD', result.upstreamStatus, JSON.stringify(body), 'application/problem+json', requestId, []);
@@ -237,8 +391,26 @@ async function aggregate(context: DispatchContext, snapshot: RoutingSnapshot, ro
   context.accessLog.write(req, res.statusCode, requestId, target, performance.now() - started, request);
 }
 
-function sendJson(res: ServerResponse, head: boolean, status: number, body: string, type: string, requestId: string, extra: string[]): void {
-  res.writeHead(status, ['content-type', type, 'content-length', String(Buffer.byteLength(body)), 'x-request-id', requestId, 'cache-control', 'no-store', ...extra]);
+function sendJson(
+  res: ServerResponse,
+  head: boolean,
+  status: number,
+  body: string,
+  type: string,
+  requestId: string,
+  extra: string[],
+): void {
+  res.writeHead(status, [
+    'content-type',
+    type,
+    'content-length',
+    String(Buffer.byteLength(body)),
+    'x-request-id',
+    requestId,
+    'cache-control',
+    'no-store',
+    ...extra,
+  ]);
   res.end(head ? undefined : body);
 }
 

@@ -20,7 +20,7 @@ import { dispatchRouted, type DispatchContext, type RoutingSnapshot } from './di
 import { PublishedOpenApi } from './openapi/published.ts';
 import { AccessLog } from './proxy/access-log.ts';
 import { GatewayTelemetry } from './proxy/telemetry.ts';
-import { compileRouteTable } from './routes/table.ts';
+import { compileRouteTable, type RouteTable } from './routes/table.ts';
 import { BalancedUpstreamResolver } from './upstream/balanced-resolver.ts';
 import { registerAdminRoutes } from './policies/admin.ts';
 import { GatewayPolicies, policyProblems } from './policies/gateway-policies.ts';
@@ -51,7 +51,17 @@ export interface GatewayOptions {
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Keys the gateway applies live; the config centre reports any other change as waiting for a restart. */
-const LIVE_KEYS = ['routes', 'aggregations', 'upstreams', 'proxy.defaultTimeoutMs', 'balancing', 'auth', 'rateLimit', 'resilience', 'admin'] as const;
+const LIVE_KEYS = [
+  'routes',
+  'aggregations',
+  'upstreams',
+  'proxy.defaultTimeoutMs',
+  'balancing',
+  'auth',
+  'rateLimit',
+  'resilience',
+  'admin',
+] as const;
 
 /** Names the config in problems and logs. */
 const SOURCE = 'gateway config';
@@ -86,11 +96,20 @@ export class Gateway implements DispatchContext {
     // Instances come and go without reloads: drop the pools of those that left.
     this.#unsubscribes.push(this.#resolver.onInstancesChanged(() => this.#pools.retainOnly(this.#resolver.allOrigins())));
     this.#snapshot = { table, resolver: this.#resolver };
-    this.accessLog = new AccessLog(logger, settings.proxy.accessLog, { service: 'gateway', version: options.version, environment: options.namespace });
+    this.accessLog = new AccessLog(logger, settings.proxy.accessLog, {
+      service: 'gateway',
+      version: options.version,
+      environment: options.namespace,
+    });
     this.telemetry = new GatewayTelemetry(options.telemetry);
     const problems = policyProblems(settings, options.namespace);
     if (problems.length > 0) throw new ConfigError('gateway', SOURCE, problems);
-    this.policies = new GatewayPolicies(settings, { namespace: options.namespace, telemetry: options.telemetry, logger, ...(options.authenticator === undefined ? {} : { authenticator: options.authenticator }) });
+    this.policies = new GatewayPolicies(settings, {
+      namespace: options.namespace,
+      telemetry: options.telemetry,
+      logger,
+      ...(options.authenticator === undefined ? {} : { authenticator: options.authenticator }),
+    });
     this.openapi = new PublishedOpenApi({
       title: settings.openapi.title,
       version: options.version,
@@ -162,12 +181,16 @@ export class Gateway implements DispatchContext {
    */
   apply(settings: GatewaySettings): boolean {
     const current = this.#snapshot.table;
-    let table;
+    let table: RouteTable;
     try {
       table = compileRouteTable(settings, current.version + 1, SOURCE);
     } catch (error) {
       this.#logger.error(
-        { event: { action: 'routes-reload-rejected', outcome: 'failure' }, error: { message: (error as Error).message, type: (error as Error).name }, labels: { routes_version: current.version } },
+        {
+          event: { action: 'routes-reload-rejected', outcome: 'failure' },
+          error: { message: (error as Error).message, type: (error as Error).name },
+          labels: { routes_version: current.version },
+        },
         `gateway routes rejected, keeping version ${current.version}: ${(error as Error).message}`,
       );
       return false;
@@ -183,7 +206,13 @@ export class Gateway implements DispatchContext {
     this.openapi.invalidate();
     this.#logSummary('routes reloaded', table.version);
     this.policies.update(settings).catch((error: unknown) => {
-      this.#logger.error({ event: { action: 'policies-reload-rejected', outcome: 'failure' }, error: { message: (error as Error).message, type: (error as Error).name } }, `gateway policies rejected, keeping the previous ones: ${(error as Error).message}`);
+      this.#logger.error(
+        {
+          event: { action: 'policies-reload-rejected', outcome: 'failure' },
+          error: { message: (error as Error).message, type: (error as Error).name },
+        },
+        `gateway policies rejected, keeping the previous ones: ${(error as Error).message}`,
+      );
     });
     return true;
   }
@@ -221,7 +250,12 @@ export class Gateway implements DispatchContext {
 
   #logSummary(message: string, version: number): void {
     const table = this.#snapshot.table;
-    const routes = table.routes.map((r) => `${r.pattern.source} -> ${r.kind === 'proxy' ? r.upstream : `[${r.parts.map((p) => p.upstream).join(', ')}]`}`);
-    this.#logger.info({ event: { action: message.replace(' ', '-') }, labels: { routes_version: version }, routes }, `${message} (version ${version}): ${table.routes.length} route(s)`);
+    const routes = table.routes.map(
+      (r) => `${r.pattern.source} -> ${r.kind === 'proxy' ? r.upstream : `[${r.parts.map((p) => p.upstream).join(', ')}]`}`,
+    );
+    this.#logger.info(
+      { event: { action: message.replace(' ', '-') }, labels: { routes_version: version }, routes },
+      `${message} (version ${version}): ${table.routes.length} route(s)`,
+    );
   }
 }

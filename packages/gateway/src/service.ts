@@ -17,7 +17,16 @@ const declaredGateway = defineService({
   description: 'Flotilla API gateway: declarative routes, streaming proxy, parallel aggregation.',
   config: GatewayConfig,
   setup: async ({ config, logger, namespace, reload, discovery, telemetry, auth }) => {
-    const gateway = new Gateway({ settings: config, logger, namespace, version: GATEWAY_VERSION, telemetry, reload, discovery, authenticator: auth });
+    const gateway = new Gateway({
+      settings: config,
+      logger,
+      namespace,
+      version: GATEWAY_VERSION,
+      telemetry,
+      reload,
+      discovery,
+      authenticator: auth,
+    });
     // Serve only once the instances of discovered upstreams are known (bounded: a registry that is down must not block the start).
     await gateway.ready(config.balancing.waitForInstancesMs);
     return gateway;
@@ -26,7 +35,9 @@ const declaredGateway = defineService({
   close: (gateway) => gateway.close(),
 });
 
-export const gatewayService: Service<GatewaySettings, Gateway> & { start(options?: StartOptions): Promise<RunningService<GatewaySettings, Gateway>> } = {
+export const gatewayService: Service<GatewaySettings, Gateway> & {
+  start(options?: StartOptions): Promise<RunningService<GatewaySettings, Gateway>>;
+} = {
   name: 'gateway',
   start: (options: StartOptions = {}) => declaredGateway.start(options),
   main: () => runMain(gatewayService),

@@ -18,7 +18,13 @@ class Rendezvous {
     if (this.#arrived.has(key)) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), safetyMs);
-      this.#waiters.set(key, [...(this.#waiters.get(key) ?? []), () => (clearTimeout(timer), resolve(true))]);
+      this.#waiters.set(key, [
+        ...(this.#waiters.get(key) ?? []),
+        () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      ]);
     });
   }
 }
@@ -40,7 +46,18 @@ describe('gateway aggregation', () => {
       meeting.announce(`users:${id}`);
       switch (id) {
         case 'missing':
-          return json(res, 404, { type: 'https://flotilla.dev/problems/not-found', title: 'Not found', status: 404, detail: 'No user missing', instance: req.url }, 'application/problem+json');
+          return json(
+            res,
+            404,
+            {
+              type: 'https://flotilla.dev/problems/not-found',
+              title: 'Not found',
+              status: 404,
+              detail: 'No user missing',
+              instance: req.url,
+            },
+            'application/problem+json',
+          );
         case 'boom':
           return json(res, 500, { type: 'https://flotilla.dev/problems/internal', status: 500 }, 'application/problem+json');
         case 'hang':
@@ -63,7 +80,9 @@ describe('gateway aggregation', () => {
         case 'failing-orders':
           return json(res, 503, { type: 'https://flotilla.dev/problems/unavailable', status: 503 }, 'application/problem+json');
         case 'together':
-          return void meeting.wait('users:together').then((met) => json(res, met ? 200 : 500, { items: [{ id: 'o-together' }], nextCursor: null }));
+          return void meeting
+            .wait('users:together')
+            .then((met) => json(res, met ? 200 : 500, { items: [{ id: 'o-together' }], nextCursor: null }));
         default:
           return json(res, 200, { items: [{ id: `o-${userId}`, userId }], nextCursor: null });
       }
@@ -107,7 +126,10 @@ aggregations:
     const answer = await send(`${gateway.url}/api/users/u1/profile`);
     assert.equal(answer.status, 200);
     assert.equal(answer.headers['content-type'], 'application/json');
-    assert.deepEqual(answer.json(), { user: { id: 'u1', name: 'User u1' }, orders: { items: [{ id: 'o-u1', userId: 'u1' }], nextCursor: null } });
+    assert.deepEqual(answer.json(), {
+      user: { id: 'u1', name: 'User u1' },
+      orders: { items: [{ id: 'o-u1', userId: 'u1' }], nextCursor: null },
+    });
     assert.equal(answer.headers['x-flotilla-partial'], undefined);
   });
 
@@ -118,7 +140,10 @@ aggregations:
   test('parts are called in parallel: each part only answers once the other has arrived', async () => {
     const answer = await send(`${gateway.url}/api/users/together/profile`);
     assert.equal(answer.status, 200, answer.body);
-    assert.deepEqual(answer.json(), { user: { id: 'together', name: 'Together' }, orders: { items: [{ id: 'o-together' }], nextCursor: null } });
+    assert.deepEqual(answer.json(), {
+      user: { id: 'together', name: 'Together' },
+      orders: { items: [{ id: 'o-together' }], nextCursor: null },
+    });
   });
 
   test('a slow optional part within its timeout is waited for', async () => {
@@ -138,7 +163,10 @@ aggregations:
   test('an optional part that fails: 200 with the rest, partial list and header', async () => {
     const answer = await send(`${gateway.url}/api/users/failing-orders/profile`);
     assert.equal(answer.status, 200);
-    assert.deepEqual(answer.json(), { user: { id: 'failing-orders', name: 'User failing-orders' }, partial: ['orders'] });
+    assert.deepEqual(answer.json(), {
+      user: { id: 'failing-orders', name: 'User failing-orders' },
+      partial: ['orders'],
+    });
     assert.equal(answer.headers['x-flotilla-partial'], 'orders');
     const logged = gateway.logs.lines.some((l) => String(l.message).includes('part orders missing (status)'));
     assert.ok(logged, 'the missing part is logged with its reason');
@@ -184,7 +212,9 @@ aggregations:
   });
 
   test('every part receives the request id and forwarding headers; client-only headers stay behind', async () => {
-    await send(`${gateway.url}/api/users/u5/profile`, { headers: { 'x-request-id': 'agg-ids', 'accept-encoding': 'gzip', authorization: 'Bearer t' } });
+    await send(`${gateway.url}/api/users/u5/profile`, {
+      headers: { 'x-request-id': 'agg-ids', 'accept-encoding': 'gzip', authorization: 'Bearer t' },
+    });
     const userCall = users.seen.find((s) => s.url === '/users/u5');
     const orderCall = orders.seen.find((s) => s.url === '/orders?userId=u5');
     for (const call of [userCall, orderCall]) {

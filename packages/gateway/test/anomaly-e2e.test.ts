@@ -47,7 +47,18 @@ const UPSTREAM_KEY = 'upstream orders';
 /** One request every 50 ms: 20/s, far below what the gateway handles even on a busy 2-core machine. */
 const EVERY_MS = 50;
 
-const ANOMALY = { windowMs: 2_000, stepMs: 250, baselineSize: 40, minBaseline: 8, minRequests: 20, madThreshold: 1.5, minLatencyShiftMs: 150, minErrorRateShift: 0.05, sustainMs: 2_500, recoverMs: 1_500 };
+const ANOMALY = {
+  windowMs: 2_000,
+  stepMs: 250,
+  baselineSize: 40,
+  minBaseline: 8,
+  minRequests: 20,
+  madThreshold: 1.5,
+  minLatencyShiftMs: 150,
+  minErrorRateShift: 0.05,
+  sustainMs: 2_500,
+  recoverMs: 1_500,
+};
 /** Traffic before the baseline is trusted: a full window, then minBaseline judged steps. */
 const WARM_UP_MS = ANOMALY.windowMs + ANOMALY.minBaseline * ANOMALY.stepMs;
 
@@ -86,7 +97,12 @@ interface AnomalyEvent {
 function anomalyEvents(gateway: ChildGateway): AnomalyEvent[] {
   return logEvents(gateway, 'anomaly-').map((line) => {
     const labels = line.labels as { anomaly_kind?: string; anomaly_key?: string } | undefined;
-    return { action: (line.event as { action: string }).action, kind: labels?.anomaly_kind ?? '', key: labels?.anomaly_key ?? '', line };
+    return {
+      action: (line.event as { action: string }).action,
+      kind: labels?.anomaly_kind ?? '',
+      key: labels?.anomaly_key ?? '',
+      line,
+    };
   });
 }
 
@@ -140,8 +156,13 @@ function startTraffic(url: string, limit: number, maxInFlight = 32): Traffic {
     if (pending.size >= maxInFlight) return;
     sent++;
     const request: Promise<void> = send(url).then(
-      (answer) => void (outcomes[answer.status] = (outcomes[answer.status] ?? 0) + 1),
-      (error: NodeJS.ErrnoException) => void (outcomes[error.code ?? 'error'] = (outcomes[error.code ?? 'error'] ?? 0) + 1),
+      (answer) => {
+        outcomes[answer.status] = (outcomes[answer.status] ?? 0) + 1;
+      },
+      (error: NodeJS.ErrnoException) => {
+        const code = error.code ?? 'error';
+        outcomes[code] = (outcomes[code] ?? 0) + 1;
+      },
     );
     pending.add(request);
     void request.finally(() => pending.delete(request));
@@ -177,9 +198,15 @@ ${resilience}routes:
   /** `flotilla config set` of the gateway's document, as an operator would; returns once the running gateway applied it. */
   const configSet = async (resilience: string, message: string): Promise<void> => {
     const applied = logEvents(gateway, 'config-applied').length;
-    const set = await runCli(['config', 'set', '--ns', NAMESPACE, '--service', 'gateway', ...centre.args, '-m', message], { input: BASE_YAML + gatewayYaml(resilience) });
+    const set = await runCli(['config', 'set', '--ns', NAMESPACE, '--service', 'gateway', ...centre.args, '-m', message], {
+      input: BASE_YAML + gatewayYaml(resilience),
+    });
     assert.equal(set.code, 0, set.stderr);
-    await eventually(async () => (logEvents(gateway, 'config-applied').length > applied ? true : undefined), `the gateway applying "${message}"`, 20_000);
+    await eventually(
+      async () => (logEvents(gateway, 'config-applied').length > applied ? true : undefined),
+      `the gateway applying "${message}"`,
+      20_000,
+    );
   };
   /** Waits (bounded) for a log event; the poll reads the captured output, it sends nothing. */
   const logEvent = (action: string, key: string, timeoutMs: number): Promise<AnomalyEvent> =>
@@ -187,7 +214,11 @@ ${resilience}routes:
 
   before(async () => {
     upstream = await startUpstream((_req, res) => json(res, 200, { ok: true }));
-    gateway = await startChildGateway(gatewayYaml(), { namespace: NAMESPACE, configDir: centre.env.FLOTILLA_CONFIG_DIR, home: centre.env.FLOTILLA_HOME });
+    gateway = await startChildGateway(gatewayYaml(), {
+      namespace: NAMESPACE,
+      configDir: centre.env.FLOTILLA_CONFIG_DIR,
+      home: centre.env.FLOTILLA_HOME,
+    });
   });
   after(async () => {
     await gateway?.stop();
@@ -244,13 +275,25 @@ ${resilience}routes:
       // The injected delay stands for a slow upstream: the upstream's own detector raises too.
       const upstreamRaised = await logEvent('anomaly-raised', UPSTREAM_KEY, 30_000);
       assert.equal(upstreamRaised.kind, 'latency');
-      assert.ok((upstreamRaised.line.flotilla as { anomaly: { value: number } }).anomaly.value >= 291, 'the upstream p99 includes the injected 300 ms');
+      assert.ok(
+        (upstreamRaised.line.flotilla as { anomaly: { value: number } }).anomaly.value >= 291,
+        'the upstream p99 includes the injected 300 ms',
+      );
       assert.equal((await anomalyGauge(gateway.url)).get(`latency ${UPSTREAM_KEY}`), 1);
-      assert.equal(active.some((a) => a.key === STEADY_ROUTE_KEY), false, 'the other route is untouched');
+      assert.equal(
+        active.some((a) => a.key === STEADY_ROUTE_KEY),
+        false,
+        'the other route is untouched',
+      );
       // The same through the CLI an operator would use.
-      const listed = await runCli(['anomalies', '--url', gateway.url, '--json'], { env: { FLOTILLA_API_KEY: TEST_ADMIN_KEY } });
+      const listed = await runCli(['anomalies', '--url', gateway.url, '--json'], {
+        env: { FLOTILLA_API_KEY: TEST_ADMIN_KEY },
+      });
       assert.equal(listed.code, 0, listed.stderr);
-      assert.ok((JSON.parse(listed.stdout) as { anomalies: ActiveAnomaly[] }).anomalies.some((a) => a.key === ORDERS_ROUTE_KEY), listed.stdout);
+      assert.ok(
+        (JSON.parse(listed.stdout) as { anomalies: ActiveAnomaly[] }).anomalies.some((a) => a.key === ORDERS_ROUTE_KEY),
+        listed.stdout,
+      );
 
       await configSet('', 'orders: faults off');
       // `orders` left resilience.upstreams, so the reload dropped its guard (UpstreamGuards.update): /admin/breakers

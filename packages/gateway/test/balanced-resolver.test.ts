@@ -11,10 +11,16 @@ import type { BalancingOptions } from '../src/config.ts';
 import { BalancedUpstreamResolver } from '../src/upstream/balanced-resolver.ts';
 import { tempDir, waitUntil } from '../../kit/test/discovery/support.ts';
 
-const balancing: BalancingOptions = { strategy: 'p2c', ejection: { enabled: true, consecutiveFailures: 2, baseEjectionMs: 60_000, maxEjectionMs: 60_000 }, waitForInstancesMs: 2_000 };
+const balancing: BalancingOptions = {
+  strategy: 'p2c',
+  ejection: { enabled: true, consecutiveFailures: 2, baseEjectionMs: 60_000, maxEjectionMs: 60_000 },
+  waitForInstancesMs: 2_000,
+};
 const locality = { region: 'eu', zone: 'eu-1' };
 const dirs: Array<{ remove(): void }> = [];
-after(() => dirs.forEach((d) => d.remove()));
+after(() => {
+  for (const d of dirs) d.remove();
+});
 
 function picks(resolver: BalancedUpstreamResolver, service: string, count: number, ok = true): string[] {
   const origins: string[] = [];
@@ -55,8 +61,22 @@ test('discovered instances: the gateway zone first, the rest when it has none; a
   dirs.push(dir);
   const options = { dir: dir.path, namespace: 'test' };
   const [near, far, watcher] = [new LocalRegistry(options), new LocalRegistry(options), new LocalRegistry(options)];
-  await near.register({ service: 'orders', id: 'near', address: '127.0.0.1', ports: { http: 8001 }, region: 'eu', zone: 'eu-1' });
-  await far.register({ service: 'orders', id: 'far', address: '127.0.0.1', ports: { http: 8002, grpc: 9002 }, region: 'us', zone: 'us-1' });
+  await near.register({
+    service: 'orders',
+    id: 'near',
+    address: '127.0.0.1',
+    ports: { http: 8001 },
+    region: 'eu',
+    zone: 'eu-1',
+  });
+  await far.register({
+    service: 'orders',
+    id: 'far',
+    address: '127.0.0.1',
+    ports: { http: 8002, grpc: 9002 },
+    region: 'us',
+    zone: 'us-1',
+  });
   const resolver = new BalancedUpstreamResolver({ registry: watcher, locality, balancing });
   resolver.configure({ orders: {} });
   await resolver.ready(5_000);
@@ -67,7 +87,11 @@ test('discovered instances: the gateway zone first, the rest when it has none; a
   assert.deepEqual(new Set(picks(resolver, 'orders', 10)), new Set(['http://127.0.0.1:8002']), 'another region when the zone has none');
   resolver.setBalancing({ ...balancing, strategy: 'round-robin' });
   await resolver.ready(5_000);
-  assert.deepEqual(picks(resolver, 'orders', 2), ['http://127.0.0.1:8002', 'http://127.0.0.1:8002'], 'fresh balancers after a balancing change');
+  assert.deepEqual(
+    picks(resolver, 'orders', 2),
+    ['http://127.0.0.1:8002', 'http://127.0.0.1:8002'],
+    'fresh balancers after a balancing change',
+  );
   await far.deregister();
   await waitUntil(() => resolver.pick('orders') === undefined, 'no instance left');
   resolver.close();

@@ -37,7 +37,11 @@ const newTrace = (): { traceId: string; traceparent: string } => {
 };
 
 function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 function budgetOf(span: ReceivedSpan | undefined, hop: string): number {
@@ -53,7 +57,11 @@ describe('a deadline across gateway → orders → users (gRPC)', () => {
   let system: RunningSystem;
   let userId: string;
   let keptOrderId: string;
-  const order = (): Record<string, unknown> => ({ userId, items: [{ sku: 'book-1', quantity: 1, unitPrice: 1250 }], currency: 'EUR' });
+  const order = (): Record<string, unknown> => ({
+    userId,
+    items: [{ sku: 'book-1', quantity: 1, unitPrice: 1250 }],
+    currency: 'EUR',
+  });
 
   before(async () => {
     receiver = await startOtlpReceiver();
@@ -67,13 +75,21 @@ describe('a deadline across gateway → orders → users (gRPC)', () => {
           RESILIENCE__UPSTREAMS__USERS__FAULT__DELAY__PERCENT: '100',
         },
       },
-      ordersDialsUsers: async (usersGrpc) => (link = await startSlowLink(usersGrpc)).address,
+      ordersDialsUsers: async (usersGrpc) => {
+        link = await startSlowLink(usersGrpc);
+        return link.address;
+      },
     });
-    const created = await postJson(`${system.gateway.url}/api/users`, { name: 'Grace Hopper', email: `grace-${hex(4)}@example.com` });
+    const created = await postJson(`${system.gateway.url}/api/users`, {
+      name: 'Grace Hopper',
+      email: `grace-${hex(4)}@example.com`,
+    });
     assert.equal(created.status, 201, await created.clone().text());
     userId = ((await created.json()) as { id: string }).id;
     // One order through every hop with the same budget: it must fit, and it is the only order this user may end up with.
-    const kept = await postJson(`${system.gateway.url}/api/orders`, order(), { 'x-request-timeout': String(CLIENT_BUDGET_MS) });
+    const kept = await postJson(`${system.gateway.url}/api/orders`, order(), {
+      'x-request-timeout': String(CLIENT_BUDGET_MS),
+    });
     assert.equal(kept.status, 201, await kept.clone().text());
     keptOrderId = ((await kept.json()) as { id: string }).id;
   });
@@ -93,7 +109,9 @@ describe('a deadline across gateway → orders → users (gRPC)', () => {
 
   /** The spans of one trace, once `complete` holds for them. */
   const traceOf = async (traceId: string, complete: (trace: ReceivedSpan[]) => boolean, what: string): Promise<ReceivedSpan[]> =>
-    (await receiver.waitFor((spans) => complete(spans.filter((s) => s.traceId === traceId)), what, 30_000)).filter((s) => s.traceId === traceId);
+    (await receiver.waitFor((spans) => complete(spans.filter((s) => s.traceId === traceId)), what, 30_000)).filter(
+      (s) => s.traceId === traceId,
+    );
 
   const serverSpans = (trace: ReceivedSpan[], service: string, name: (n: string) => boolean): ReceivedSpan[] =>
     trace.filter((s) => s.service === service && s.kind === SPAN_KIND.server && name(s.name));
@@ -102,7 +120,12 @@ describe('a deadline across gateway → orders → users (gRPC)', () => {
   const usersCallEnded = (trace: ReceivedSpan[]): boolean => {
     const calls = trace.filter((s) => s.service === 'orders' && s.kind === SPAN_KIND.client && isGetUser(s.name));
     if (calls.length === 0) return false;
-    for (const call of calls) assert.notEqual(call.attributes['rpc.grpc.status_code'], grpc.status.OK, "orders' call to users succeeded although users' answer was held");
+    for (const call of calls)
+      assert.notEqual(
+        call.attributes['rpc.grpc.status_code'],
+        grpc.status.OK,
+        "orders' call to users succeeded although users' answer was held",
+      );
     return true;
   };
 
@@ -157,14 +180,20 @@ describe('a deadline across gateway → orders → users (gRPC)', () => {
     let trace: ReceivedSpan[];
     try {
       const failure = await new Promise<grpc.ServiceError>((resolve, reject) =>
-        client.createOrder({ userId, items: [{ sku: 'book-1', quantity: 1, unitPrice: 1250 }], currency: 'EUR', idempotencyKey: '' }, metadata, { deadline: Date.now() + CLIENT_BUDGET_MS }, (error) =>
-          error === null ? reject(new Error('the order was created although users never answered in time')) : resolve(error),
+        client.createOrder(
+          { userId, items: [{ sku: 'book-1', quantity: 1, unitPrice: 1250 }], currency: 'EUR', idempotencyKey: '' },
+          metadata,
+          { deadline: Date.now() + CLIENT_BUDGET_MS },
+          (error) => (error === null ? reject(new Error('the order was created although users never answered in time')) : resolve(error)),
         ),
       );
       assert.equal(failure.code, grpc.status.DEADLINE_EXCEEDED, `${grpc.status[failure.code]}: ${failure.details}`);
       trace = await traceOf(
         traceId,
-        (spans) => serverSpans(spans, 'orders', (n) => n.endsWith('/CreateOrder')).length > 0 && usersCallEnded(spans) && serverSpans(spans, 'users', isGetUser).length > 0,
+        (spans) =>
+          serverSpans(spans, 'orders', (n) => n.endsWith('/CreateOrder')).length > 0 &&
+          usersCallEnded(spans) &&
+          serverSpans(spans, 'users', isGetUser).length > 0,
         'the slow gRPC order trace across orders and users',
       );
     } finally {

@@ -16,7 +16,16 @@ import { after, before, describe, test } from 'node:test';
 import { EtcdRegistry } from '@flotilla/kit/discovery';
 import { startEtcd } from '../../../scripts/test-services/index.ts';
 import { sharedEtcd, tempDir, waitUntil } from '../../kit/test/discovery/support.ts';
-import { discoveryWorld, NAMESPACE, startDiscoveringGateway, startEcho, trafficThrough, type DiscoveringGateway, type DiscoveryWorld, type EchoProcess } from './support/discovery.ts';
+import {
+  discoveryWorld,
+  NAMESPACE,
+  startDiscoveringGateway,
+  startEcho,
+  trafficThrough,
+  type DiscoveringGateway,
+  type DiscoveryWorld,
+  type EchoProcess,
+} from './support/discovery.ts';
 
 const etcd = sharedEtcd();
 const skip = 'skip' in etcd ? etcd.skip : false;
@@ -25,11 +34,16 @@ const TTL_SECONDS = 2;
 /** Waits until `count` requests in a row through the gateway are all answered 200 by `name`. */
 async function allTrafficGoesTo(gateway: DiscoveringGateway, name: string, count = 20): Promise<void> {
   let streak = 0;
-  await waitUntil(async () => {
-    const { status, name: answered } = await gateway.who();
-    streak = status === 200 && answered === name ? streak + 1 : 0;
-    return streak >= count;
-  }, `${count} answers in a row from ${name}`, 20_000, 0);
+  await waitUntil(
+    async () => {
+      const { status, name: answered } = await gateway.who();
+      streak = status === 200 && answered === name ? streak + 1 : 0;
+      return streak >= count;
+    },
+    `${count} answers in a row from ${name}`,
+    20_000,
+    0,
+  );
 }
 
 describe('gateway over etcd discovery: instances come and go', { skip }, () => {
@@ -37,13 +51,22 @@ describe('gateway over etcd discovery: instances come and go', { skip }, () => {
   let registry: EtcdRegistry;
   let gateway: DiscoveringGateway;
   const echoes: EchoProcess[] = [];
-  const ports = async (): Promise<string[]> => (await registry.list('echo')).map((i) => i.ports.http).map(String).sort();
+  const ports = async (): Promise<string[]> =>
+    (await registry.list('echo'))
+      .map((i) => i.ports.http)
+      .map(String)
+      .sort();
   const portOf = (echo: EchoProcess): string => new URL(echo.url).port;
 
   before(async () => {
     const endpoint = (etcd as { endpoint: string }).endpoint;
     const prefix = `/flotilla-e2e-${randomBytes(4).toString('hex')}`;
-    world = discoveryWorld({ BACKEND: 'etcd', ETCD__ENDPOINTS: endpoint, ETCD__PREFIX: prefix, ETCD__TTL_SECONDS: String(TTL_SECONDS) });
+    world = discoveryWorld({
+      BACKEND: 'etcd',
+      ETCD__ENDPOINTS: endpoint,
+      ETCD__PREFIX: prefix,
+      ETCD__TTL_SECONDS: String(TTL_SECONDS),
+    });
     registry = new EtcdRegistry({ endpoints: [endpoint], prefix, namespace: NAMESPACE });
     echoes.push(...(await Promise.all([startEcho(world, 'a'), startEcho(world, 'b')])));
     gateway = await startDiscoveringGateway(world);
@@ -89,7 +112,9 @@ describe('gateway over etcd discovery: instances come and go', { skip }, () => {
 });
 
 describe('gateway over etcd discovery: etcd goes down under traffic', { skip }, () => {
-  test('zero failed requests while etcd is down; afterwards registrations and watches recover by themselves', { timeout: 120_000 }, async (t) => {
+  test('zero failed requests while etcd is down; afterwards registrations and watches recover by themselves', {
+    timeout: 120_000,
+  }, async (t) => {
     const etcdDir = tempDir('gateway-etcd-outage');
     let privateEtcd = await startEtcd({ dir: etcdDir.path, log: () => undefined });
     const { clientPort, peerPort } = privateEtcd;
@@ -123,7 +148,9 @@ describe('gateway over etcd discovery: etcd goes down under traffic', { skip }, 
     await waitUntil(() => (traffic.answers.get('late') ?? 0) > 0, 'the gateway to send traffic to the late instance', 30_000);
     await traffic.stop();
 
-    t.diagnostic(`${traffic.total} requests (${duringOutage} until the late process gave up waiting for etcd): ${JSON.stringify(Object.fromEntries(traffic.answers))}`);
+    t.diagnostic(
+      `${traffic.total} requests (${duringOutage} until the late process gave up waiting for etcd): ${JSON.stringify(Object.fromEntries(traffic.answers))}`,
+    );
     assert.deepEqual(traffic.failures, [], 'no request failed');
     assert.ok(duringOutage > 0);
     assert.deepEqual((await registry.list('echo')).length, 2, 'the first registration survived the outage, the late one was added');

@@ -20,17 +20,26 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import type { RunningPrometheus } from '../../../scripts/test-services/prometheus.ts';
 import { startShippedPrometheus } from '../../kit/test/observability/support/shipped-prometheus.ts';
-import { overlap, SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../kit/test/observability/support/otlp-receiver.ts';
+import {
+  overlap,
+  SPAN_KIND,
+  startOtlpReceiver,
+  type OtlpReceiver,
+  type ReceivedSpan,
+} from '../../kit/test/observability/support/otlp-receiver.ts';
 import { eventually } from './support/http.ts';
 import { startSystem, tracedSystemKeys, type RunningSystem, type SystemProcess } from './support/system.ts';
-
 
 function randomHex(bytes: number): string {
   return Buffer.from(Array.from({ length: bytes }, () => Math.floor(Math.random() * 256))).toString('hex');
 }
 
 async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 /** Whether `span` descends from `ancestor` through spans of the same trace. */
@@ -59,7 +68,10 @@ describe('observability end to end: gateway → orders → users (gRPC) → SQLi
     system = await startSystem({
       keys: tracedSystemKeys(receiver.endpoint),
     });
-    const created = await postJson(`${system.gateway.url}/api/users`, { name: 'Ada Lovelace', email: `ada-${randomHex(4)}@example.com` });
+    const created = await postJson(`${system.gateway.url}/api/users`, {
+      name: 'Ada Lovelace',
+      email: `ada-${randomHex(4)}@example.com`,
+    });
     assert.equal(created.status, 201, await created.clone().text());
     user = (await created.json()) as { id: string };
   });
@@ -72,7 +84,11 @@ describe('observability end to end: gateway → orders → users (gRPC) → SQLi
   test('placing an order through the gateway is one trace: gateway, orders, users over gRPC, both databases', async () => {
     const traceId = randomHex(16);
     const callerSpan = randomHex(8);
-    const placed = await postJson(`${system.gateway.url}/api/orders`, { userId: user.id, items: [{ sku: 'book-1', quantity: 2, unitPrice: 1250 }], currency: 'EUR' }, { traceparent: `00-${traceId}-${callerSpan}-01` });
+    const placed = await postJson(
+      `${system.gateway.url}/api/orders`,
+      { userId: user.id, items: [{ sku: 'book-1', quantity: 2, unitPrice: 1250 }], currency: 'EUR' },
+      { traceparent: `00-${traceId}-${callerSpan}-01` },
+    );
     assert.equal(placed.status, 201, await placed.clone().text());
 
     const complete = (spans: ReceivedSpan[]): boolean => {
@@ -89,7 +105,9 @@ describe('observability end to end: gateway → orders → users (gRPC) → SQLi
         has('orders', (s) => isDbSpan(s) && s.attributes['db.operation.name'] === 'INSERT')
       );
     };
-    const trace = (await receiver.waitFor(complete, 'the order trace from all three services', 30_000)).filter((s) => s.traceId === traceId);
+    const trace = (await receiver.waitFor(complete, 'the order trace from all three services', 30_000)).filter(
+      (s) => s.traceId === traceId,
+    );
 
     const gatewayServer = trace.find((s) => s.service === 'gateway' && s.kind === SPAN_KIND.server) as ReceivedSpan;
     assert.equal(gatewayServer.name, 'POST /api/orders/**');
@@ -101,7 +119,9 @@ describe('observability end to end: gateway → orders → users (gRPC) → SQLi
     const ordersServer = trace.find((s) => s.service === 'orders' && s.kind === SPAN_KIND.server) as ReceivedSpan;
     assert.equal(ordersServer.name, 'POST /orders');
     assert.equal(ordersServer.parentSpanId, gatewayClient.spanId, 'orders is a child of the gateway client span');
-    const grpcClient = trace.find((s) => s.service === 'orders' && s.kind === SPAN_KIND.client && s.name.endsWith('/GetUser')) as ReceivedSpan;
+    const grpcClient = trace.find(
+      (s) => s.service === 'orders' && s.kind === SPAN_KIND.client && s.name.endsWith('/GetUser'),
+    ) as ReceivedSpan;
     assert.ok(descendsFrom(grpcClient, ordersServer, trace));
     const usersServer = trace.find((s) => s.service === 'users' && s.kind === SPAN_KIND.server) as ReceivedSpan;
     assert.equal(usersServer.name, grpcClient.name);
@@ -109,23 +129,37 @@ describe('observability end to end: gateway → orders → users (gRPC) → SQLi
     const usersQuery = trace.find((s) => s.service === 'users' && isDbSpan(s)) as ReceivedSpan;
     assert.equal(usersQuery.attributes['db.system.name'], 'sqlite');
     assert.ok(descendsFrom(usersQuery, usersServer, trace), 'the users query is under its gRPC span');
-    const ordersInsert = trace.find((s) => s.service === 'orders' && isDbSpan(s) && s.attributes['db.operation.name'] === 'INSERT') as ReceivedSpan;
+    const ordersInsert = trace.find(
+      (s) => s.service === 'orders' && isDbSpan(s) && s.attributes['db.operation.name'] === 'INSERT',
+    ) as ReceivedSpan;
     assert.ok(descendsFrom(ordersInsert, ordersServer, trace), 'the orders insert is under its request span');
 
     for (const span of trace) {
-      if (span !== gatewayServer) assert.ok(descendsFrom(span, gatewayServer, trace), `${span.service} ${span.name} belongs under the gateway's span`);
+      if (span !== gatewayServer)
+        assert.ok(descendsFrom(span, gatewayServer, trace), `${span.service} ${span.name} belongs under the gateway's span`);
     }
 
     // The processes' own log lines carry the same trace (they come through each process's stdout, on its own schedule).
-    const access = await eventually(async () => linesOfTrace(system.gateway, traceId).find((line) => (line.url as { path?: string } | undefined)?.path === '/api/orders'), 'the gateway access line carrying the trace id');
+    const access = await eventually(
+      async () => linesOfTrace(system.gateway, traceId).find((line) => (line.url as { path?: string } | undefined)?.path === '/api/orders'),
+      'the gateway access line carrying the trace id',
+    );
     assert.equal(access['transaction.id'], gatewayServer.spanId);
-    await eventually(async () => (linesOfTrace(system.orders, traceId).some((line) => line['transaction.id'] === ordersServer.spanId) ? true : undefined), 'orders logging inside the trace');
-    await eventually(async () => (linesOfTrace(system.users, traceId).some((line) => line['transaction.id'] === usersServer.spanId) ? true : undefined), 'users logging inside the trace');
+    await eventually(
+      async () => (linesOfTrace(system.orders, traceId).some((line) => line['transaction.id'] === ordersServer.spanId) ? true : undefined),
+      'orders logging inside the trace',
+    );
+    await eventually(
+      async () => (linesOfTrace(system.users, traceId).some((line) => line['transaction.id'] === usersServer.spanId) ? true : undefined),
+      'users logging inside the trace',
+    );
   });
 
   test('an aggregation is one span whose parts run in parallel, each continued by its service', async () => {
     const traceId = randomHex(16);
-    const profile = await fetch(`${system.gateway.url}/api/users/${user.id}/profile`, { headers: { traceparent: `00-${traceId}-${randomHex(8)}-01` } });
+    const profile = await fetch(`${system.gateway.url}/api/users/${user.id}/profile`, {
+      headers: { traceparent: `00-${traceId}-${randomHex(8)}-01` },
+    });
     assert.equal(profile.status, 200, await profile.clone().text());
     const body = (await profile.json()) as { user: { id: string }; orders: { items: unknown[] } };
     assert.equal(body.user.id, user.id);
@@ -133,7 +167,9 @@ describe('observability end to end: gateway → orders → users (gRPC) → SQLi
 
     const trace = (
       await receiver.waitFor(
-        (spans) => spans.filter((s) => s.traceId === traceId && s.kind === SPAN_KIND.server && s.service !== 'gateway').length >= 2 && spans.filter((s) => s.traceId === traceId && s.service === 'gateway').length >= 3,
+        (spans) =>
+          spans.filter((s) => s.traceId === traceId && s.kind === SPAN_KIND.server && s.service !== 'gateway').length >= 2 &&
+          spans.filter((s) => s.traceId === traceId && s.service === 'gateway').length >= 3,
         'the aggregation trace',
         30_000,
       )
@@ -150,7 +186,13 @@ describe('observability end to end: gateway → orders → users (gRPC) → SQLi
       const served = trace.find((s) => s.service === service && s.kind === SPAN_KIND.server);
       assert.equal(served?.parentSpanId, part.spanId, `${service} continues its part's span`);
     }
-    await eventually(async () => (linesOfTrace(system.gateway, traceId).some((line) => (line.http as { route?: string } | undefined)?.route === 'user-profile') ? true : undefined), 'the aggregation access line carrying the trace id');
+    await eventually(
+      async () =>
+        linesOfTrace(system.gateway, traceId).some((line) => (line.http as { route?: string } | undefined)?.route === 'user-profile')
+          ? true
+          : undefined,
+      'the aggregation access line carrying the trace id',
+    );
   });
 
   describe('a real Prometheus with the shipped scrape config and rules', () => {
@@ -161,12 +203,20 @@ describe('observability end to end: gateway → orders → users (gRPC) → SQLi
 
     const query = async (expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> => {
       const response = await fetch(`${prometheus?.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
-      const answer = (await response.json()) as { status: string; error?: string; data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+      const answer = (await response.json()) as {
+        status: string;
+        error?: string;
+        data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+      };
       assert.equal(answer.status, 'success', `${expr}: ${answer.error}`);
       return answer.data?.result ?? [];
     };
     /** Polls until `accept` takes the result (a generous bound, never a timing assertion). */
-    const eventually = async (expr: string, accept: (result: Awaited<ReturnType<typeof query>>) => boolean, timeoutMs = 60_000): Promise<Awaited<ReturnType<typeof query>>> => {
+    const eventually = async (
+      expr: string,
+      accept: (result: Awaited<ReturnType<typeof query>>) => boolean,
+      timeoutMs = 60_000,
+    ): Promise<Awaited<ReturnType<typeof query>>> => {
       const until = Date.now() + timeoutMs;
       for (;;) {
         const result = await query(expr);
@@ -183,11 +233,16 @@ describe('observability end to end: gateway → orders → users (gRPC) → SQLi
 
     before(async () => {
       if (process.env.FLOTILLA_TEST_PROMETHEUS_BIN === undefined) {
-        if (process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1') throw new Error('FLOTILLA_TEST_PROMETHEUS_BIN is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1');
+        if (process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1')
+          throw new Error('FLOTILLA_TEST_PROMETHEUS_BIN is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1');
         return;
       }
       // The shipped file and rule files; only the static targets (this system's ports) and the intervals change.
-      const running: Record<string, SystemProcess> = { gateway: system.gateway, users: system.users, orders: system.orders };
+      const running: Record<string, SystemProcess> = {
+        gateway: system.gateway,
+        users: system.users,
+        orders: system.orders,
+      };
       const started = await startShippedPrometheus((shipped) =>
         shipped.flatMap((group) => {
           const process = running[group.labels.service ?? ''];
@@ -202,7 +257,14 @@ describe('observability end to end: gateway → orders → users (gRPC) → SQLi
       traffic = (async () => {
         const until = Date.now() + 240_000;
         for (let i = 0; !trafficStopped && Date.now() < until; i++) {
-          const path = i % 7 === 6 ? '/api/users/unknown-user' : i % 3 === 2 ? `/api/users/${user.id}/profile` : i % 3 === 1 ? `/api/orders?userId=${user.id}` : `/api/users/${user.id}`;
+          const path =
+            i % 7 === 6
+              ? '/api/users/unknown-user'
+              : i % 3 === 2
+                ? `/api/users/${user.id}/profile`
+                : i % 3 === 1
+                  ? `/api/orders?userId=${user.id}`
+                  : `/api/users/${user.id}`;
           await (await fetch(`${system.gateway.url}${path}`)).arrayBuffer();
           await sleep(20);
         }
@@ -219,25 +281,50 @@ describe('observability end to end: gateway → orders → users (gRPC) → SQLi
     test('request rate per service, and the gateway per route and per upstream', async (t) => {
       if (skipWithoutPrometheus(t)) return;
       // Every service answers requests; the gateway at least one a second (the traffic loop sends many more).
-      const perService = (r: Awaited<ReturnType<typeof query>>, service: string): number => Number(r.find((v) => v.metric.service === service)?.value[1] ?? 0);
-      await eventually('sum by (service) (rate(http_server_request_duration_seconds_count{job="flotilla-local"}[30s]))', (r) => perService(r, 'gateway') > 1 && perService(r, 'users') > 0 && perService(r, 'orders') > 0);
-      const routes = await eventually('sum by (http_route) (rate(http_server_request_duration_seconds_count{service="gateway", http_route=~"/api/.*"}[30s]))', (r) => r.length >= 3);
-      assert.deepEqual(routes.map((v) => v.metric.http_route).sort(), ['/api/orders/**', '/api/users/**', '/api/users/:id/profile'], 'the route patterns, never a raw path');
-      const upstreams = await eventually('sum by (upstream) (rate(http_client_request_duration_seconds_count{service="gateway"}[30s]))', (r) => r.length === 2);
+      const perService = (r: Awaited<ReturnType<typeof query>>, service: string): number =>
+        Number(r.find((v) => v.metric.service === service)?.value[1] ?? 0);
+      await eventually(
+        'sum by (service) (rate(http_server_request_duration_seconds_count{job="flotilla-local"}[30s]))',
+        (r) => perService(r, 'gateway') > 1 && perService(r, 'users') > 0 && perService(r, 'orders') > 0,
+      );
+      const routes = await eventually(
+        'sum by (http_route) (rate(http_server_request_duration_seconds_count{service="gateway", http_route=~"/api/.*"}[30s]))',
+        (r) => r.length >= 3,
+      );
+      assert.deepEqual(
+        routes.map((v) => v.metric.http_route).sort(),
+        ['/api/orders/**', '/api/users/**', '/api/users/:id/profile'],
+        'the route patterns, never a raw path',
+      );
+      const upstreams = await eventually(
+        'sum by (upstream) (rate(http_client_request_duration_seconds_count{service="gateway"}[30s]))',
+        (r) => r.length === 2,
+      );
       assert.deepEqual(upstreams.map((v) => v.metric.upstream).sort(), ['orders', 'users']);
       await eventually('service:http_server_requests:rate5m{service="gateway"}', (r) => r.length === 1 && Number(r[0]?.value[1]) > 0);
     });
 
     test('a p99 through histogram_quantile, and its recording rule', async (t) => {
       if (skipWithoutPrometheus(t)) return;
-      const p99 = await eventually('histogram_quantile(0.99, sum by (le) (rate(http_server_request_duration_seconds_bucket{service="gateway", http_route="/api/users/**"}[30s])))', (r) => r.length === 1 && Number.isFinite(Number(r[0]?.value[1])));
+      const p99 = await eventually(
+        'histogram_quantile(0.99, sum by (le) (rate(http_server_request_duration_seconds_bucket{service="gateway", http_route="/api/users/**"}[30s])))',
+        (r) => r.length === 1 && Number.isFinite(Number(r[0]?.value[1])),
+      );
       const seconds = Number(p99[0]?.value[1]);
       assert.ok(seconds > 0 && seconds <= 10, `p99 ${seconds} s lies inside the buckets`);
-      await eventually('service_route:http_server_request_duration_seconds:p99_5m{service="gateway", http_route="/api/users/:id/profile"}', (r) => r.length === 1 && Number(r[0]?.value[1]) > 0);
-      await eventually('service_upstream:http_client_request_duration_seconds:p99_5m{service="gateway", upstream="users"}', (r) => r.length === 1 && Number(r[0]?.value[1]) > 0);
+      await eventually(
+        'service_route:http_server_request_duration_seconds:p99_5m{service="gateway", http_route="/api/users/:id/profile"}',
+        (r) => r.length === 1 && Number(r[0]?.value[1]) > 0,
+      );
+      await eventually(
+        'service_upstream:http_client_request_duration_seconds:p99_5m{service="gateway", upstream="users"}',
+        (r) => r.length === 1 && Number(r[0]?.value[1]) > 0,
+      );
     });
 
-    test('killing users: its instance-down alert fires, and the gateway records the failures', { timeout: 240_000 }, async (t) => {
+    test('killing users: its instance-down alert fires, and the gateway records the failures', {
+      timeout: 240_000,
+    }, async (t) => {
       if (skipWithoutPrometheus(t)) return;
       trafficStopped = true;
       await traffic;
@@ -257,9 +344,19 @@ describe('observability end to end: gateway → orders → users (gRPC) → SQLi
       try {
         await eventually('up{job="flotilla-local", service="users"}', (r) => r[0]?.value[1] === '0');
         await eventually('service:http_server_error_ratio:rate5m{service="gateway"}', (r) => r.length === 1 && Number(r[0]?.value[1]) > 0);
-        const refused = await eventually('sum by (error_type) (http_client_request_duration_seconds_count{service="gateway", upstream="users", error_type!=""})', (r) => r.length > 0);
-        assert.ok(refused.some((v) => v.metric.error_type === 'connection_refused'), JSON.stringify(refused));
-        const alert = await eventually('ALERTS{alertname="FlotillaInstanceDown", service="users", alertstate="firing"}', (r) => r.length === 1, 180_000);
+        const refused = await eventually(
+          'sum by (error_type) (http_client_request_duration_seconds_count{service="gateway", upstream="users", error_type!=""})',
+          (r) => r.length > 0,
+        );
+        assert.ok(
+          refused.some((v) => v.metric.error_type === 'connection_refused'),
+          JSON.stringify(refused),
+        );
+        const alert = await eventually(
+          'ALERTS{alertname="FlotillaInstanceDown", service="users", alertstate="firing"}',
+          (r) => r.length === 1,
+          180_000,
+        );
         assert.equal(alert[0]?.metric.severity, 'page');
       } finally {
         firing = true;

@@ -17,8 +17,15 @@ import { after, before, describe, test } from 'node:test';
 import type { RunningService } from '@flotilla/kit';
 import { gatewayService } from '../src/service.ts';
 import { captureLogs, type CapturedLogs } from '../../kit/test/support/log-capture.ts';
-import { liesWithin, overlap, SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../kit/test/observability/support/otlp-receiver.ts';
-import { parseExposition, select, valueOf, type Sample } from '../../kit/test/observability/support/prom-text.ts';
+import {
+  liesWithin,
+  overlap,
+  SPAN_KIND,
+  startOtlpReceiver,
+  type OtlpReceiver,
+  type ReceivedSpan,
+} from '../../kit/test/observability/support/otlp-receiver.ts';
+import { parseExposition, select, sampleValue, type Sample } from '../../kit/test/observability/support/prom-text.ts';
 import { deadOrigin, echo, eventually, json, send, startUpstream, type Upstream } from './support/http.ts';
 
 interface StartedGateway {
@@ -32,7 +39,12 @@ async function startObservedGateway(yaml: string, env: Record<string, string>): 
   mkdirSync(join(dir, 'test'));
   writeFileSync(join(dir, 'test', 'gateway.yaml'), `http: { host: 127.0.0.1, port: 0 }\nlog: { level: info }\n${yaml}`);
   const logs = captureLogs();
-  const running = (await gatewayService.start({ configDir: dir, namespace: 'test', env: { FLOTILLA_HOME: join(dir, 'home'), ...env }, logDestination: logs.stream })) as RunningService<unknown, unknown>;
+  const running = (await gatewayService.start({
+    configDir: dir,
+    namespace: 'test',
+    env: { FLOTILLA_HOME: join(dir, 'home'), ...env },
+    logDestination: logs.stream,
+  })) as RunningService<unknown, unknown>;
   return {
     url: running.httpUrl as string,
     logs,
@@ -112,7 +124,11 @@ aggregations:
       user: { upstream: users, path: '/users/{id}', required: true }
       orders: { upstream: orders, path: '/orders?userId={id}' }
 `,
-      { FLOTILLA_GATEWAY__TRACING__ENABLED: 'true', FLOTILLA_GATEWAY__TRACING__ENDPOINT: receiver.endpoint, FLOTILLA_GATEWAY__TRACING__BATCH_DELAY_MS: '20' },
+      {
+        FLOTILLA_GATEWAY__TRACING__ENABLED: 'true',
+        FLOTILLA_GATEWAY__TRACING__ENDPOINT: receiver.endpoint,
+        FLOTILLA_GATEWAY__TRACING__BATCH_DELAY_MS: '20',
+      },
     );
   });
 
@@ -144,7 +160,10 @@ aggregations:
     assert.equal(arrived.headers.tracestate, 'vendor=opaque');
     assert.match(String(arrived.headers.baggage), /tenant=acme/);
 
-    const spans = await receiver.waitFor((all) => all.filter((s) => s.traceId === traceId).length >= 2, 'the gateway server and client spans');
+    const spans = await receiver.waitFor(
+      (all) => all.filter((s) => s.traceId === traceId).length >= 2,
+      'the gateway server and client spans',
+    );
     const server = spans.find((s) => s.traceId === traceId && s.kind === SPAN_KIND.server) as ReceivedSpan;
     const client = spans.find((s) => s.traceId === traceId && s.kind === SPAN_KIND.client) as ReceivedSpan;
     assert.equal(server.service, 'gateway');
@@ -164,24 +183,47 @@ aggregations:
     assert.equal(client.attributes['http.response.status_code'], 200);
     assert.ok(liesWithin(client, server), 'the call lies within the request');
 
-    const access = gateway.logs.lines.find((line) => (line.url as { path?: string } | undefined)?.path === '/api/users/42' && (line.event as { type?: string[] } | undefined)?.type?.includes('access'));
+    const access = gateway.logs.lines.find(
+      (line) =>
+        (line.url as { path?: string } | undefined)?.path === '/api/users/42' &&
+        (line.event as { type?: string[] } | undefined)?.type?.includes('access'),
+    );
     assert.ok(access, 'an access line');
     assert.equal(access['trace.id'], traceId);
     assert.equal(access['span.id'], server.spanId);
     assert.equal(access['transaction.id'], server.spanId);
 
     const samples = await metricsOf(gateway.url);
-    assert.equal(valueOf(samples, 'http_server_request_duration_seconds_count', { http_request_method: 'GET', http_route: '/api/users/**', http_response_status_code: '200' }), 1);
-    assert.equal(select(samples, 'http_server_request_duration_seconds_count').filter((s) => s.labels.http_route?.includes('42')).length, 0, 'no raw paths as labels');
     assert.equal(
-      valueOf(samples, 'http_client_request_duration_seconds_count', { upstream: 'users', server_address: new URL(users.url).host, http_request_method: 'GET', http_response_status_code: '200', error_type: '' }),
+      sampleValue(samples, 'http_server_request_duration_seconds_count', {
+        http_request_method: 'GET',
+        http_route: '/api/users/**',
+        http_response_status_code: '200',
+      }),
+      1,
+    );
+    assert.equal(
+      select(samples, 'http_server_request_duration_seconds_count').filter((s) => s.labels.http_route?.includes('42')).length,
+      0,
+      'no raw paths as labels',
+    );
+    assert.equal(
+      sampleValue(samples, 'http_client_request_duration_seconds_count', {
+        upstream: 'users',
+        server_address: new URL(users.url).host,
+        http_request_method: 'GET',
+        http_response_status_code: '200',
+        error_type: '',
+      }),
       1,
     );
   });
 
   test('an aggregation: one server span, its parts as overlapping client children, each upstream with its own parent', async () => {
     const traceId = randomHex(16);
-    const answer = await send(`${gateway.url}/api/users/together/profile`, { headers: { traceparent: `00-${traceId}-${randomHex(8)}-01` } });
+    const answer = await send(`${gateway.url}/api/users/together/profile`, {
+      headers: { traceparent: `00-${traceId}-${randomHex(8)}-01` },
+    });
     assert.equal(answer.status, 200, answer.body);
     assert.deepEqual(answer.json(), { user: { id: 'together' }, orders: { items: [] } });
 
@@ -201,13 +243,28 @@ aggregations:
     assert.equal(ordersSide.spanId, parts.find((p) => p.attributes['peer.service'] === 'orders')?.spanId);
 
     const samples = await metricsOf(gateway.url);
-    assert.equal(valueOf(samples, 'http_server_request_duration_seconds_count', { http_request_method: 'GET', http_route: '/api/users/:id/profile', http_response_status_code: '200' }), 1);
-    assert.equal(valueOf(samples, 'http_client_request_duration_seconds_count', { upstream: 'orders', http_response_status_code: '200' }), 1);
+    assert.equal(
+      sampleValue(samples, 'http_server_request_duration_seconds_count', {
+        http_request_method: 'GET',
+        http_route: '/api/users/:id/profile',
+        http_response_status_code: '200',
+      }),
+      1,
+    );
+    assert.equal(
+      sampleValue(samples, 'http_client_request_duration_seconds_count', {
+        upstream: 'orders',
+        http_response_status_code: '200',
+      }),
+      1,
+    );
   });
 
   test('failures: an unreachable upstream is a 502 with an error-typed client series and an ERROR span; 405 is measured under its route', async () => {
     const traceId = randomHex(16);
-    const refused = await send(`${gateway.url}/api/gone/x`, { headers: { traceparent: `00-${traceId}-${randomHex(8)}-01` } });
+    const refused = await send(`${gateway.url}/api/gone/x`, {
+      headers: { traceparent: `00-${traceId}-${randomHex(8)}-01` },
+    });
     assert.equal(refused.status, 502);
     const problem = refused.json();
     assert.equal(problem.type, 'https://flotilla.dev/problems/bad-gateway');
@@ -231,10 +288,34 @@ aggregations:
     );
 
     const samples = await metricsOf(gateway.url);
-    assert.equal(valueOf(samples, 'http_server_request_duration_seconds_count', { http_route: '/api/gone/**', http_response_status_code: '502' }), 1);
-    assert.equal(valueOf(samples, 'http_client_request_duration_seconds_count', { upstream: 'gone', http_response_status_code: '', error_type: 'connection_refused' }), 1);
-    assert.equal(valueOf(samples, 'http_server_request_duration_seconds_count', { http_request_method: 'DELETE', http_route: '/api/users/**', http_response_status_code: '405' }), 1);
-    assert.equal(valueOf(samples, 'http_server_active_requests', { http_request_method: 'GET' }), 1, 'every routed request ended: only this scrape is in flight');
+    assert.equal(
+      sampleValue(samples, 'http_server_request_duration_seconds_count', {
+        http_route: '/api/gone/**',
+        http_response_status_code: '502',
+      }),
+      1,
+    );
+    assert.equal(
+      sampleValue(samples, 'http_client_request_duration_seconds_count', {
+        upstream: 'gone',
+        http_response_status_code: '',
+        error_type: 'connection_refused',
+      }),
+      1,
+    );
+    assert.equal(
+      sampleValue(samples, 'http_server_request_duration_seconds_count', {
+        http_request_method: 'DELETE',
+        http_route: '/api/users/**',
+        http_response_status_code: '405',
+      }),
+      1,
+    );
+    assert.equal(
+      sampleValue(samples, 'http_server_active_requests', { http_request_method: 'GET' }),
+      1,
+      'every routed request ended: only this scrape is in flight',
+    );
   });
 
   test('a client that goes away is recorded as 499, and its upstream call as cancelled', async () => {
@@ -245,10 +326,21 @@ aggregations:
     client.destroy();
     const samples = await eventually(async () => {
       const now = await metricsOf(gateway.url);
-      return select(now, 'http_server_request_duration_seconds_count', { http_route: '/api/users/**', http_response_status_code: '499' }).length > 0 ? now : undefined;
+      return select(now, 'http_server_request_duration_seconds_count', {
+        http_route: '/api/users/**',
+        http_response_status_code: '499',
+      }).length > 0
+        ? now
+        : undefined;
     }, 'the 499 in the metrics');
-    assert.equal(valueOf(samples, 'http_server_request_duration_seconds_count', { http_route: '/api/users/**', http_response_status_code: '499' }), 1);
-    assert.equal(valueOf(samples, 'http_client_request_duration_seconds_count', { upstream: 'users', error_type: 'cancelled' }), 1);
+    assert.equal(
+      sampleValue(samples, 'http_server_request_duration_seconds_count', {
+        http_route: '/api/users/**',
+        http_response_status_code: '499',
+      }),
+      1,
+    );
+    assert.equal(sampleValue(samples, 'http_client_request_duration_seconds_count', { upstream: 'users', error_type: 'cancelled' }), 1);
   });
 });
 
@@ -276,7 +368,9 @@ routes:
 
   test('the trace context passes through untouched, and metrics are still recorded', async () => {
     const traceparent = `00-${randomHex(16)}-${randomHex(8)}-01`;
-    const answer = await send(`${gateway.url}/api/anything`, { headers: { traceparent, tracestate: 'a=b', baggage: 'k=v' } });
+    const answer = await send(`${gateway.url}/api/anything`, {
+      headers: { traceparent, tracestate: 'a=b', baggage: 'k=v' },
+    });
     assert.equal(answer.status, 200);
     const seen = upstream.seen.at(-1);
     assert.equal(seen?.headers.traceparent, traceparent);
@@ -287,12 +381,35 @@ routes:
     assert.equal(access['trace.id'], undefined, 'no trace ids when nothing is traced');
 
     // A request with a body loses its socket once answered; its access line still names the client.
-    assert.equal((await send(`${gateway.url}/api/posted`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' })).status, 200);
+    assert.equal(
+      (
+        await send(`${gateway.url}/api/posted`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"a":1}',
+        })
+      ).status,
+      200,
+    );
     const posted = gateway.logs.lines.find((line) => (line.url as { path?: string } | undefined)?.path === '/api/posted');
     assert.deepEqual(posted?.client, { address: '127.0.0.1' });
 
     const samples = await metricsOf(gateway.url);
-    assert.equal(valueOf(samples, 'http_server_request_duration_seconds_count', { http_request_method: 'GET', http_route: '/api/**', http_response_status_code: '200' }), 1);
-    assert.equal(valueOf(samples, 'http_client_request_duration_seconds_count', { upstream: 'echo', http_request_method: 'POST', http_response_status_code: '200' }), 1);
+    assert.equal(
+      sampleValue(samples, 'http_server_request_duration_seconds_count', {
+        http_request_method: 'GET',
+        http_route: '/api/**',
+        http_response_status_code: '200',
+      }),
+      1,
+    );
+    assert.equal(
+      sampleValue(samples, 'http_client_request_duration_seconds_count', {
+        upstream: 'echo',
+        http_request_method: 'POST',
+        http_response_status_code: '200',
+      }),
+      1,
+    );
   });
 });

@@ -10,10 +10,16 @@ const usersDocument = {
   openapi: '3.1.0',
   info: { title: 'users API', version: '1' },
   paths: {
-    '/users': { get: { operationId: 'listUsers', responses: { '200': { description: 'ok' } } }, post: { operationId: 'createUser', responses: { '201': { description: 'created' } } } },
+    '/users': {
+      get: { operationId: 'listUsers', responses: { '200': { description: 'ok' } } },
+      post: { operationId: 'createUser', responses: { '201': { description: 'created' } } },
+    },
     '/users/{id}': {
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-      get: { operationId: 'getUser', responses: { '200': { description: 'ok', content: { 'application/json': { schema: ref('User') } } } } },
+      get: {
+        operationId: 'getUser',
+        responses: { '200': { description: 'ok', content: { 'application/json': { schema: ref('User') } } } },
+      },
       delete: { operationId: 'deleteUser', responses: { '204': { description: 'gone' } } },
     },
     '/admin/reindex': { post: { operationId: 'reindex', responses: { '202': { description: 'later' } } } },
@@ -26,7 +32,11 @@ const ordersDocument = {
   info: { title: 'orders API', version: '1' },
   paths: {
     '/orders': {
-      get: { operationId: 'listOrders', tags: ['orders'], responses: { '200': { description: 'ok', content: { 'application/json': { schema: ref('OrderPage') } } } } },
+      get: {
+        operationId: 'listOrders',
+        tags: ['orders'],
+        responses: { '200': { description: 'ok', content: { 'application/json': { schema: ref('OrderPage') } } } },
+      },
       post: { operationId: 'createOrder', responses: { '201': { description: 'created' } } },
     },
   },
@@ -73,7 +83,10 @@ aggregations:
   test('paths appear under their public prefix, only for operations a route serves', async () => {
     const answer = await send(`${gateway.url}/openapi.json`);
     assert.equal(answer.status, 200);
-    const doc = answer.json<{ openapi: string; paths: Record<string, Record<string, { operationId?: string; tags?: string[] }>> }>();
+    const doc = answer.json<{
+      openapi: string;
+      paths: Record<string, Record<string, { operationId?: string; tags?: string[] }>>;
+    }>();
     assert.equal(doc.openapi, '3.1.0');
     assert.deepEqual(Object.keys(doc.paths).sort(), ['/api/orders', '/api/users', '/api/users/{id}', '/api/users/{id}/profile']);
     assert.deepEqual(Object.keys(doc.paths['/api/orders'] ?? {}), ['get'], 'the orders route only allows GET');
@@ -84,21 +97,45 @@ aggregations:
   });
 
   test('components are namespaced per upstream and every $ref follows', async () => {
-    const doc = (await send(`${gateway.url}/openapi.json`)).json<{ paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, unknown> } }>();
+    const doc = (await send(`${gateway.url}/openapi.json`)).json<{
+      paths: Record<string, Record<string, unknown>>;
+      components: { schemas: Record<string, unknown> };
+    }>();
     assert.deepEqual(Object.keys(doc.components.schemas).sort(), ['orders.OrderPage', 'users.User']);
-    assert.deepEqual(doc.components.schemas['users.User'], { type: 'object', properties: { id: { type: 'string' }, friend: ref('users.User') } });
-    const getUser = doc.paths['/api/users/{id}']?.get as { responses: Record<string, { content: Record<string, { schema: unknown }> }> };
+    assert.deepEqual(doc.components.schemas['users.User'], {
+      type: 'object',
+      properties: { id: { type: 'string' }, friend: ref('users.User') },
+    });
+    const getUser = doc.paths['/api/users/{id}']?.get as {
+      responses: Record<string, { content: Record<string, { schema: unknown }> }>;
+    };
     assert.deepEqual(getUser.responses['200']?.content['application/json']?.schema, ref('users.User'));
   });
 
   test('an aggregation is documented with its parts’ schemas and the partial contract', async () => {
-    const doc = (await send(`${gateway.url}/openapi.json`)).json<{ paths: Record<string, { get: { responses: Record<string, { content?: Record<string, { schema: { properties: Record<string, unknown>; required: string[] } }> }> } }> }>();
+    const doc = (await send(`${gateway.url}/openapi.json`)).json<{
+      paths: Record<
+        string,
+        {
+          get: {
+            responses: Record<
+              string,
+              { content?: Record<string, { schema: { properties: Record<string, unknown>; required: string[] } }> }
+            >;
+          };
+        }
+      >;
+    }>();
     const schema = doc.paths['/api/users/{id}/profile']?.get.responses['200']?.content?.['application/json']?.schema;
     assert.ok(schema !== undefined);
     assert.deepEqual(schema.properties.user, ref('users.User'));
     assert.deepEqual(schema.properties.orders, ref('orders.OrderPage'));
     assert.deepEqual(schema.required, ['user']);
-    assert.deepEqual(schema.properties.partial, { type: 'array', items: { enum: ['orders'] }, description: 'Optional parts that failed or timed out; absent when the answer is complete' });
+    assert.deepEqual(schema.properties.partial, {
+      type: 'array',
+      items: { enum: ['orders'] },
+      description: 'Optional parts that failed or timed out; absent when the answer is complete',
+    });
   });
 
   test('an unreachable upstream is left out and named in x-flotilla-unavailable-upstreams', async () => {

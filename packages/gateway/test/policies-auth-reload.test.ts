@@ -33,7 +33,11 @@ ${authYaml().replace(`secret: '${JWT_SECRET}'`, `secret: '${jwtSecret}'`)}routes
 
   before(async () => {
     upstream = await startUpstream(echo);
-    gateway = await startChildGateway(gatewayYaml(JWT_SECRET), { namespace: 'dev', configDir: centre.env.FLOTILLA_CONFIG_DIR, home: centre.env.FLOTILLA_HOME });
+    gateway = await startChildGateway(gatewayYaml(JWT_SECRET), {
+      namespace: 'dev',
+      configDir: centre.env.FLOTILLA_CONFIG_DIR,
+      home: centre.env.FLOTILLA_HOME,
+    });
   });
   after(async () => {
     await gateway?.stop();
@@ -54,9 +58,15 @@ ${authYaml().replace(`secret: '${JWT_SECRET}'`, `secret: '${jwtSecret}'`)}routes
     const forwarded = upstream.seen.at(-1);
     assert.ok(typeof forwarded?.headers['x-flotilla-identity'] === 'string', 'the upstream got a signed identity');
 
-    const set = await runCli(['config', 'set', '--ns', 'dev', '--service', 'gateway', ...centre.args, '-m', 'rotate the JWT secret'], { input: BASE_YAML + gatewayYaml(NEXT_SECRET) });
+    const set = await runCli(['config', 'set', '--ns', 'dev', '--service', 'gateway', ...centre.args, '-m', 'rotate the JWT secret'], {
+      input: BASE_YAML + gatewayYaml(NEXT_SECRET),
+    });
     assert.equal(set.code, 0, set.stderr);
-    await eventually(async () => ((await orders(newReader)).status === 200 ? true : undefined), 'the new secret on the routed path', 20_000);
+    await eventually(
+      async () => ((await orders(newReader)).status === 200 ? true : undefined),
+      'the new secret on the routed path',
+      20_000,
+    );
 
     const refused = await orders(oldReader);
     assert.equal(refused.status, 401);

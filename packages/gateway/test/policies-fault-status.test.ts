@@ -64,7 +64,7 @@ ${fault === '' ? '' : `  upstreams:\n    orders: { fault: { abort: ${fault} } }\
       assert.equal(problem.type, problemType(kind));
       assert.equal(problem.status, status, 'the document agrees with the response');
       assert.match(problem.detail, /^Injected fault: abort with .*\(x-flotilla-fault header\)$/);
-      assert.equal(problem['upstream'], 'orders');
+      assert.equal(problem.upstream, 'orders');
       assert.equal(reached, false);
     });
   }
@@ -84,7 +84,10 @@ ${fault === '' ? '' : `  upstreams:\n    orders: { fault: { abort: ${fault} } }\
       const now = await adminJson<ConfigStatus>(gateway.url, '/admin/config');
       return now.rejected !== null ? now : undefined;
     }, 'the gateway rejecting the change');
-    assert.match(status.rejected!.reason, /resilience\.upstreams\.orders\.fault\.abort\.status = 302: must be an HTTP error status 400-599, not 302/);
+    assert.match(
+      status.rejected!.reason,
+      /resilience\.upstreams\.orders\.fault\.abort\.status = 302: must be an HTTP error status 400-599, not 302/,
+    );
     assert.equal(status.appliedVersion, applied, 'the previous config stays in force');
     assert.equal((await through()).answer.status, 507);
 

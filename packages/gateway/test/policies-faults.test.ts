@@ -38,7 +38,9 @@ ${resilience}routes:
 `;
   /** `flotilla config set` of the dev gateway's document, as an operator would. */
   const configSet = async (resilience: string, message: string): Promise<void> => {
-    const set = await runCli(['config', 'set', '--ns', 'dev', '--service', 'gateway', ...centre.args, '-m', message], { input: BASE_YAML + gatewayYaml(resilience) });
+    const set = await runCli(['config', 'set', '--ns', 'dev', '--service', 'gateway', ...centre.args, '-m', message], {
+      input: BASE_YAML + gatewayYaml(resilience),
+    });
     assert.equal(set.code, 0, set.stderr);
   };
   /** GET through the gateway, and whether the upstream saw it. */
@@ -51,7 +53,10 @@ ${resilience}routes:
   before(async () => {
     upstream = await startUpstream(echo);
     const folders = { configDir: centre.env.FLOTILLA_CONFIG_DIR, home: centre.env.FLOTILLA_HOME };
-    const started = await Promise.allSettled([startChildGateway(gatewayYaml(''), { namespace: 'dev', ...folders }), startChildGateway(gatewayYaml(''), { namespace: 'prod', ...folders })]);
+    const started = await Promise.allSettled([
+      startChildGateway(gatewayYaml(''), { namespace: 'dev', ...folders }),
+      startChildGateway(gatewayYaml(''), { namespace: 'prod', ...folders }),
+    ]);
     [dev, prod] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined)) as [ChildGateway, ChildGateway];
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
@@ -67,10 +72,14 @@ ${resilience}routes:
     assert.equal((await through(dev)).answer.status, 200);
 
     await configSet('  upstreams:\n    orders: { fault: { abort: { status: 503, percent: 100 } } }\n', 'orders: abort everything');
-    const faulted = await eventually(async () => {
-      const { answer, reached } = await through(dev);
-      return answer.status === 503 && !reached ? answer : undefined;
-    }, 'the injected fault', 20_000);
+    const faulted = await eventually(
+      async () => {
+        const { answer, reached } = await through(dev);
+        return answer.status === 503 && !reached ? answer : undefined;
+      },
+      'the injected fault',
+      20_000,
+    );
     const problem = problemOf(faulted);
     assert.equal(problem.type, problemType('unavailable'));
     assert.match(problem.detail, /Injected fault: abort with 503 \(fault rule for orders\)/);
@@ -106,11 +115,18 @@ ${resilience}routes:
 
     const applied = (await adminJson<ConfigStatus>(prod.url, '/admin/config')).appliedVersion;
     // An edit of the centre's working copy (the CLI's path is covered above and costs a process start).
-    writeAtomically(join(centre.env.FLOTILLA_CONFIG_DIR!, 'prod', 'gateway.yaml'), BASE_YAML + gatewayYaml('  faults: { headerEnabled: true }\n'));
-    const status = await eventually(async () => {
-      const now = await adminJson<ConfigStatus>(prod.url, '/admin/config');
-      return now.rejected !== null ? now : undefined;
-    }, 'the prod gateway rejecting the change', 20_000);
+    writeAtomically(
+      join(centre.env.FLOTILLA_CONFIG_DIR!, 'prod', 'gateway.yaml'),
+      BASE_YAML + gatewayYaml('  faults: { headerEnabled: true }\n'),
+    );
+    const status = await eventually(
+      async () => {
+        const now = await adminJson<ConfigStatus>(prod.url, '/admin/config');
+        return now.rejected !== null ? now : undefined;
+      },
+      'the prod gateway rejecting the change',
+      20_000,
+    );
     t.diagnostic(`rejected: ${status.rejected!.reason}`);
     assert.match(status.rejected!.reason, /resilience\.faults\.headerEnabled = true: Fault injection is refused in the prod namespace/);
     assert.equal(status.appliedVersion, applied, 'the previous config stays in force');

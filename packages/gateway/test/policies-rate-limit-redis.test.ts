@@ -48,17 +48,30 @@ routes:
     const answers: Array<{ gateway: number; answer: Answer }> = [];
     // Interleaved, 8 at a time, so both processes decide while the other does.
     for (let sent = 0; sent < LIMIT * 2; sent += 8) {
-      const batch = Array.from({ length: 8 }, (_, i) => (sent + i) % 2).map(async (g) => ({ gateway: g, answer: await send(`${gateways[g]!.url}/api/orders/x`) }));
+      const batch = Array.from({ length: 8 }, (_, i) => (sent + i) % 2).map(async (g) => ({
+        gateway: g,
+        answer: await send(`${gateways[g]!.url}/api/orders/x`),
+      }));
       answers.push(...(await Promise.all(batch)));
     }
     const admitted = answers.filter((a) => a.answer.status === 200);
     const refused = answers.filter((a) => a.answer.status === 429);
-    assert.equal(admitted.length + refused.length, answers.length, `only 200 and 429 expected: ${[...new Set(answers.map((a) => a.answer.status))]}`);
+    assert.equal(
+      admitted.length + refused.length,
+      answers.length,
+      `only 200 and 429 expected: ${[...new Set(answers.map((a) => a.answer.status))]}`,
+    );
     assert.ok(Math.abs(admitted.length - LIMIT) <= LIMIT * 0.05, `admitted ${admitted.length}, limit ${LIMIT}`);
     assert.equal(upstream.seen.length, admitted.length);
     for (const g of [0, 1]) {
-      assert.ok(admitted.some((a) => a.gateway === g), `gateway ${g} admitted some`);
-      assert.ok(refused.some((a) => a.gateway === g), `gateway ${g} refused some`);
+      assert.ok(
+        admitted.some((a) => a.gateway === g),
+        `gateway ${g} admitted some`,
+      );
+      assert.ok(
+        refused.some((a) => a.gateway === g),
+        `gateway ${g} refused some`,
+      );
     }
     const last = refused.at(-1)!.answer;
     assert.equal(last.headers['ratelimit-policy'], `"shared";q=${LIMIT};w=3600`);

@@ -42,7 +42,9 @@ describe('gateway upstream guards (retries, budget, breaker, deadlines, shedding
       startUpstream((_req, res) => json(res, 200, { who: 'quick' })),
     ]);
     const names = ['good', 'bad', 'down', 'writes', 'flaky', 'slow', 'held', 'quick'] as const;
-    names.forEach((name, i) => (upstreams[name] = started[i]!));
+    names.forEach((name, i) => {
+      upstreams[name] = started[i]!;
+    });
     const u = upstreams as Record<(typeof names)[number], Upstream>;
     gateway = await startChildGateway(`proxy: { accessLog: false }
 # In-flight limit for the shedding test; the event-loop signal is kept out of it (a busy test machine).
@@ -96,7 +98,7 @@ routes:
     const requests = 50;
     for (let i = 0; i < requests; i++) {
       const answer = await send(`${gateway.url}/api/down/x`);
-      assert.equal(answer.status, 503, 'the upstream\'s last answer is passed on');
+      assert.equal(answer.status, 503, "the upstream's last answer is passed on");
     }
     const attempts = upstreams.down!.seen.length;
     const allowed = requests * (1 + DOWN_BUDGET.ratio) + DOWN_FLOOR;
@@ -110,7 +112,12 @@ routes:
 
   test('a POST without Idempotency-Key is not retried; with one (and no body) it is', async () => {
     const writes = upstreams.writes!;
-    const post = (headers: Record<string, string>, body = '') => send(`${gateway.url}/api/writes/x`, { method: 'POST', headers: { 'content-length': String(body.length), ...headers }, body });
+    const post = (headers: Record<string, string>, body = '') =>
+      send(`${gateway.url}/api/writes/x`, {
+        method: 'POST',
+        headers: { 'content-length': String(body.length), ...headers },
+        body,
+      });
 
     assert.equal((await post({})).status, 503);
     assert.equal(writes.seen.length, 1, 'one attempt only');
@@ -147,32 +154,47 @@ routes:
     assert.ok(Number(rejected.headers['retry-after']) >= 1);
 
     // Under continued failure: every circuit-open answer leaves the upstream untouched, and the admin endpoint says open, and why.
-    const open = await eventually(async () => {
-      const before = flaky.seen.length;
-      const answer = await send(`${gateway.url}/api/flaky/x`);
-      assert.equal(answer.status, 503);
-      assert.equal(flaky.seen.length === before, isProblem(answer, 'circuit-open'), 'circuit-open exactly when the upstream was not called');
-      const view = await guardOf(gateway.url, 'flaky');
-      return view?.breaker?.state === 'open' ? view.breaker : undefined;
-    }, 'the breaker shown open', 30_000);
+    const open = await eventually(
+      async () => {
+        const before = flaky.seen.length;
+        const answer = await send(`${gateway.url}/api/flaky/x`);
+        assert.equal(answer.status, 503);
+        assert.equal(
+          flaky.seen.length === before,
+          isProblem(answer, 'circuit-open'),
+          'circuit-open exactly when the upstream was not called',
+        );
+        const view = await guardOf(gateway.url, 'flaky');
+        return view?.breaker?.state === 'open' ? view.breaker : undefined;
+      },
+      'the breaker shown open',
+      30_000,
+    );
     t.diagnostic(`first circuit-open after ${reachedBeforeOpen} upstream calls; open: ${open.reason}`);
     assert.match(open.reason, /error ratio [\d.]+ over \d+ s, \d+ requests/);
     assert.ok(open.probability >= 0.9);
-    await eventually(async () => (/circuit to flaky opened: error ratio/.test(gateway.output()) ? true : undefined), 'the breaker-opened log line');
+    await eventually(
+      async () => (/circuit to flaky opened: error ratio/.test(gateway.output()) ? true : undefined),
+      'the breaker-opened log line',
+    );
 
     flakyFailing = false;
-    const closed = await eventually(async () => {
-      await send(`${gateway.url}/api/flaky/x`);
-      const view = await guardOf(gateway.url, 'flaky');
-      return view?.breaker?.state === 'closed' ? view.breaker : undefined;
-    }, 'the breaker closed after recovery', 30_000);
+    const closed = await eventually(
+      async () => {
+        await send(`${gateway.url}/api/flaky/x`);
+        const view = await guardOf(gateway.url, 'flaky');
+        return view?.breaker?.state === 'closed' ? view.breaker : undefined;
+      },
+      'the breaker closed after recovery',
+      30_000,
+    );
     t.diagnostic(`closed: ${closed.reason}`);
     assert.ok(closed.reason.length > 0);
     assert.equal((await send(`${gateway.url}/api/flaky/x`)).status, 200);
     await eventually(async () => (/circuit to flaky closed/.test(gateway.output()) ? true : undefined), 'the breaker-closed log line');
   });
 
-  test('deadline: a client\'s x-request-timeout: 300 reaches the upstream shrunk, and the answer is 504 deadline-exceeded', async () => {
+  test("deadline: a client's x-request-timeout: 300 reaches the upstream shrunk, and the answer is 504 deadline-exceeded", async () => {
     const slow = upstreams.slow!;
     const answer = await send(`${gateway.url}/api/slow/x`, { headers: { 'x-request-timeout': '300' } });
     assert.equal(answer.status, 504, answer.body);
@@ -182,7 +204,7 @@ routes:
     assert.ok(propagated > 0 && propagated <= 300, `upstream got x-request-timeout ${propagated}`);
   });
 
-  test('deadline: a route timeout shorter than the client\'s wins', async () => {
+  test("deadline: a route timeout shorter than the client's wins", async () => {
     const slow = upstreams.slow!;
     const answer = await send(`${gateway.url}/api/slow-route/x`, { headers: { 'x-request-timeout': '5000' } });
     assert.equal(answer.status, 504, answer.body);
@@ -207,7 +229,10 @@ routes:
 
     for (const res of held.splice(0)) json(res, 200, { who: 'held' });
     const answers: Answer[] = await Promise.all(pending);
-    assert.deepEqual(answers.map((a) => a.status), [200, 200]);
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [200, 200],
+    );
     // Served again once the load is gone.
     const fourth = send(`${gateway.url}/api/held/4`);
     await eventually(async () => (held.length === 1 ? true : undefined), 'the fourth request at the upstream');

@@ -27,15 +27,24 @@ describe('gateway proxy', () => {
     });
     hops = await startUpstream((_req, res) => {
       res.writeHead(200, [
-        'content-type', 'text/plain',
-        'connection', 'keep-alive, x-upstream-hop',
-        'keep-alive', 'timeout=5',
-        'x-upstream-hop', 'secret',
-        'proxy-authenticate', 'Basic',
-        'x-end-to-end', 'kept',
-        'set-cookie', 'a=1',
-        'set-cookie', 'b=2',
-        'x-request-id', 'upstream-made-this-up',
+        'content-type',
+        'text/plain',
+        'connection',
+        'keep-alive, x-upstream-hop',
+        'keep-alive',
+        'timeout=5',
+        'x-upstream-hop',
+        'secret',
+        'proxy-authenticate',
+        'Basic',
+        'x-end-to-end',
+        'kept',
+        'set-cookie',
+        'a=1',
+        'set-cookie',
+        'b=2',
+        'x-request-id',
+        'upstream-made-this-up',
       ]);
       res.end('ok');
     });
@@ -130,14 +139,16 @@ routes:
     const seen = upstream.seen.at(-1);
     assert.equal(answer.status, 200);
     assert.ok(seen !== undefined);
-    for (const name of ['x-client-hop', 'keep-alive', 'te', 'proxy-authorization']) assert.ok(!seen.rawHeaderNames.includes(name), `${name} must not reach the upstream`);
+    for (const name of ['x-client-hop', 'keep-alive', 'te', 'proxy-authorization'])
+      assert.ok(!seen.rawHeaderNames.includes(name), `${name} must not reach the upstream`);
     assert.equal(seen.headers['x-end-to-end'], 'kept');
     assert.equal(seen.headers.connection, 'keep-alive', "only undici's own connection header");
   });
 
   test('hop-by-hop response headers, and those Connection names, stop at the gateway', async () => {
     const answer = await send(`${gateway.url}/api/hops/x`);
-    for (const name of ['x-upstream-hop', 'keep-alive', 'proxy-authenticate']) assert.ok(!answer.headerNames.includes(name), `${name} must not reach the client`);
+    for (const name of ['x-upstream-hop', 'keep-alive', 'proxy-authenticate'])
+      assert.ok(!answer.headerNames.includes(name), `${name} must not reach the client`);
     assert.notEqual(answer.headers.connection, 'keep-alive, x-upstream-hop');
   });
 
@@ -149,7 +160,11 @@ routes:
     assert.equal(first.headers['x-forwarded-proto'], 'http');
     assert.equal(first.headers['x-forwarded-host'], host);
 
-    const chained = (await send(`${gateway.url}/api/echo/fwd`, { headers: { forwarded: 'for=10.0.0.1', 'x-forwarded-for': '10.0.0.1', 'x-forwarded-proto': 'https' } })).json<Echoed>();
+    const chained = (
+      await send(`${gateway.url}/api/echo/fwd`, {
+        headers: { forwarded: 'for=10.0.0.1', 'x-forwarded-for': '10.0.0.1', 'x-forwarded-proto': 'https' },
+      })
+    ).json<Echoed>();
     assert.equal(chained.headers.forwarded, `for=10.0.0.1, for=127.0.0.1;host="${host}";proto=http`);
     assert.equal(chained.headers['x-forwarded-for'], '10.0.0.1, 127.0.0.1');
     assert.equal(chained.headers['x-forwarded-proto'], 'http', 'replaced with what this hop saw');
@@ -166,7 +181,9 @@ routes:
     const sent = minted.json<Echoed>().headers['x-request-id'];
     assert.match(sent ?? '', UUID);
     assert.equal(minted.headers['x-request-id'], sent);
-    const malformed = await send(`${gateway.url}/api/echo/id`, { headers: { 'x-request-id': 'has spaces and <angle>' } });
+    const malformed = await send(`${gateway.url}/api/echo/id`, {
+      headers: { 'x-request-id': 'has spaces and <angle>' },
+    });
     assert.match(malformed.json<Echoed>().headers['x-request-id'] ?? '', UUID);
     const upstreamMadeOne = await send(`${gateway.url}/api/hops/x`, { headers: { 'x-request-id': 'mine' } });
     assert.equal(upstreamMadeOne.headers['x-request-id'], 'mine');
@@ -216,10 +233,19 @@ routes:
 
   test('failures are logged with the upstream and the request id', async () => {
     await send(`${gateway.url}/api/dead/logged`, { headers: { 'x-request-id': 'dead-log-1' } });
-    const line = gateway.logs.lines.find((l) => (l.event as { action?: string } | undefined)?.action === 'upstream-failure' && (l.http as { request: { id: string } }).request.id === 'dead-log-1');
+    const line = gateway.logs.lines.find(
+      (l) =>
+        (l.event as { action?: string } | undefined)?.action === 'upstream-failure' &&
+        (l.http as { request: { id: string } }).request.id === 'dead-log-1',
+    );
     assert.ok(line !== undefined, 'an upstream-failure line');
     assert.deepEqual(line.labels, { upstream: 'dead' });
-    const access = gateway.logs.lines.find((l) => (l.http as { request?: { id?: string }; response?: { status_code?: number } } | undefined)?.request?.id === 'dead-log-1' && (l.http as { response?: unknown }).response !== undefined);
-    assert.equal((access?.http as { response: { status_code: number } }).response.status_code, 502);
+    const access = gateway.logs.lines.find(
+      (l) =>
+        (l.http as { request?: { id?: string }; response?: { status_code?: number } } | undefined)?.request?.id === 'dead-log-1' &&
+        (l.http as { response?: unknown }).response !== undefined,
+    );
+    assert.ok(access !== undefined, 'an access-log line');
+    assert.equal((access.http as { response: { status_code: number } }).response.status_code, 502);
   });
 });

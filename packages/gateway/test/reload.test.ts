@@ -25,9 +25,11 @@ ${TEST_ADMIN_YAML}routes:
 ${extra}`;
 
   const colour = async (): Promise<string> => (await send(`${gateway.url}/api/colour/now`)).json<{ colour: string }>().colour;
-  const rejections = (): Array<Record<string, unknown>> => gateway.logs.lines.filter((l) => (l.event as { action?: string } | undefined)?.action === 'config-rejected');
+  const rejections = (): Array<Record<string, unknown>> =>
+    gateway.logs.lines.filter((l) => (l.event as { action?: string } | undefined)?.action === 'config-rejected');
   const reasonOf = (line: Record<string, unknown>): string => (line.event as { reason: string }).reason;
-  const status = async (): Promise<{ rejections: number; rejected: { reason: string } | null }> => send(`${gateway.url}/admin/config`, { headers: ADMIN_HEADERS }).then((a) => a.json());
+  const status = async (): Promise<{ rejections: number; rejected: { reason: string } | null }> =>
+    send(`${gateway.url}/admin/config`, { headers: ADMIN_HEADERS }).then((a) => a.json());
 
   before(async () => {
     blue = await startUpstream((req, res) => {
@@ -64,7 +66,8 @@ routes:
   - { path: /api/colour/**, upstream: blue, timeoutMs: -5, colour: red }
 `);
     const line = await eventually(async () => rejections()[before], 'the rejection log line');
-    for (const key of ['routes.0.colour', 'routes.0.timeoutMs', 'upstreams.blue.instances.0']) assert.match(reasonOf(line), new RegExp(`- ${key.replaceAll('.', '\\.')} =`));
+    for (const key of ['routes.0.colour', 'routes.0.timeoutMs', 'upstreams.blue.instances.0'])
+      assert.match(reasonOf(line), new RegExp(`- ${key.replaceAll('.', '\\.')} =`));
     assert.equal(line['log.level'], 'error');
     assert.equal(await colour(), 'green', 'still served by the last good table');
     const shown = await status();
@@ -99,7 +102,10 @@ routes:
     const inFlight = send(`${gateway.url}/api/held/long`);
     await eventually(async () => (held.length > 0 ? true : undefined), 'the held request to reach the upstream');
     gateway.writeConfig(config('blue'));
-    await eventually(async () => ((await send(`${gateway.url}/api/held/other`)).status === 404 ? true : undefined), 'the held route to disappear');
+    await eventually(
+      async () => ((await send(`${gateway.url}/api/held/other`)).status === 404 ? true : undefined),
+      'the held route to disappear',
+    );
     json(held.shift() as ServerResponse, 200, { finished: true });
     const answer = await inFlight;
     assert.equal(answer.status, 200);

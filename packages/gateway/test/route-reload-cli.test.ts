@@ -58,7 +58,9 @@ ${extra}`;
     test('a route added with `flotilla config set` is served by the running gateway', async () => {
       assert.equal((await send(`${url}/api/blue/x`)).json<{ colour: string }>().colour, 'blue');
       assert.equal((await send(`${url}/api/green/x`)).status, 404);
-      const set = await runCli(['config', 'set', ...doc, '-m', 'add green'], { input: routes('  - { name: green, path: /api/green/**, upstream: green, stripPrefix: /api/green }\n') });
+      const set = await runCli(['config', 'set', ...doc, '-m', 'add green'], {
+        input: routes('  - { name: green, path: /api/green/**, upstream: green, stripPrefix: /api/green }\n'),
+      });
       assert.equal(set.code, 0, set.stderr);
       const answer = await eventually(async () => {
         const got = await send(`${url}/api/green/x`);
@@ -69,7 +71,9 @@ ${extra}`;
     });
 
     test('a route to an undeclared upstream is rejected by the gateway; the previous routes stay in force', async () => {
-      const set = await runCli(['config', 'set', ...doc, '-m', 'typo'], { input: routes('  - { name: green, path: /api/green/**, upstream: gren }\n') });
+      const set = await runCli(['config', 'set', ...doc, '-m', 'typo'], {
+        input: routes('  - { name: green, path: /api/green/**, upstream: gren }\n'),
+      });
       assert.equal(set.code, 0, set.stderr); // the schema allows it; only the gateway knows its upstreams
       const rejected = await eventually(async () => {
         const now = await status();

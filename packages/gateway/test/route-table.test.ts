@@ -21,7 +21,13 @@ describe('route table', () => {
           { name: 'users', path: '/api/users/**', upstream: 'users', stripPrefix: '/api' },
           { name: 'one-user', path: '/api/users/:id', upstream: 'users', stripPrefix: '/api' },
         ],
-        aggregations: [{ name: 'profile', path: '/api/users/:id/profile', parts: { user: { upstream: 'users', path: '/users/{id}', required: true } } }],
+        aggregations: [
+          {
+            name: 'profile',
+            path: '/api/users/:id/profile',
+            parts: { user: { upstream: 'users', path: '/users/{id}', required: true } },
+          },
+        ],
       }),
       1,
       'test',
@@ -44,7 +50,12 @@ describe('route table', () => {
         upstreams,
         routes: [
           { name: 'strip', path: '/api/users/**', upstream: 'users', stripPrefix: '/api' },
-          { name: 'rewrite', path: '/v1/shop/:shop/orders/**', upstream: 'orders', rewrite: '/shops/{shop}/orders{**}' },
+          {
+            name: 'rewrite',
+            path: '/v1/shop/:shop/orders/**',
+            upstream: 'orders',
+            rewrite: '/shops/{shop}/orders{**}',
+          },
         ],
       }),
       1,
@@ -62,7 +73,11 @@ describe('route table', () => {
   });
 
   test('methods: another route for the same path may serve other methods; none left is 405 with the allowed ones', () => {
-    const table = compileRouteTable(settings({ upstreams, routes: [{ path: '/api/hello/**', upstream: 'users', methods: ['GET', 'HEAD'] }] }), 1, 'test');
+    const table = compileRouteTable(
+      settings({ upstreams, routes: [{ path: '/api/hello/**', upstream: 'users', methods: ['GET', 'HEAD'] }] }),
+      1,
+      'test',
+    );
     assert.equal(table.lookup('GET', '/api/hello/x').found, 'route');
     assert.deepEqual(table.lookup('POST', '/api/hello/x'), { found: 'method-not-allowed', allow: ['GET', 'HEAD'] });
   });
@@ -89,7 +104,16 @@ describe('route table', () => {
         assert.ok(error instanceof ConfigError);
         assert.deepEqual(
           error.problems.map((p) => p.key),
-          ['aggregations.0.parts.x.upstream', 'aggregations.0.parts.x.path', 'routes.0.upstream', 'routes.1.name', 'routes.1.path', 'routes.2.rewrite', 'routes.3.stripPrefix', 'routes.4.rewrite'],
+          [
+            'aggregations.0.parts.x.upstream',
+            'aggregations.0.parts.x.path',
+            'routes.0.upstream',
+            'routes.1.name',
+            'routes.1.path',
+            'routes.2.rewrite',
+            'routes.3.stripPrefix',
+            'routes.4.rewrite',
+          ],
         );
         return true;
       },
@@ -98,10 +122,19 @@ describe('route table', () => {
 
   test('the schema rejects unknown keys, bad methods and bad origins', () => {
     assert.throws(
-      () => settings({ upstreams: { users: { instances: ['ftp://x'] } }, routes: [{ path: 'no-slash', upstream: 'users', methods: ['FETCH'], retries: 3 }] }),
+      () =>
+        settings({
+          upstreams: { users: { instances: ['ftp://x'] } },
+          routes: [{ path: 'no-slash', upstream: 'users', methods: ['FETCH'], retries: 3 }],
+        }),
       (error: unknown) => {
         assert.ok(error instanceof ConfigError);
-        assert.deepEqual(error.problems.map((p) => p.key).sort(), ['routes.0.methods.0', 'routes.0.path', 'routes.0.retries', 'upstreams.users.instances.0']);
+        assert.deepEqual(error.problems.map((p) => p.key).sort(), [
+          'routes.0.methods.0',
+          'routes.0.path',
+          'routes.0.retries',
+          'upstreams.users.instances.0',
+        ]);
         return true;
       },
     );

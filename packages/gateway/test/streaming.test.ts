@@ -72,9 +72,15 @@ describe(`streaming ${MB} MB through the gateway process`, () => {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(SIZE) });
       generated(SIZE).pipe(res);
     });
-    gateway = await startChildGateway(`upstreams:\n  blobs: { instances: ['${upstream.url}'] }\nproxy: { accessLog: false }\nroutes:\n  - { path: /api/blobs/**, upstream: blobs, stripPrefix: /api, timeoutMs: 60000 }\n`);
+    gateway = await startChildGateway(
+      `upstreams:\n  blobs: { instances: ['${upstream.url}'] }\nproxy: { accessLog: false }\nroutes:\n  - { path: /api/blobs/**, upstream: blobs, stripPrefix: /api, timeoutMs: 60000 }\n`,
+    );
     // Warm the path once so lazily loaded code is in the idle figure.
-    await new Promise<void>((resolve, reject) => request(`${gateway.url}/api/blobs/warm`, { method: 'HEAD' }, (res) => res.resume().on('end', resolve)).on('error', reject).end());
+    await new Promise<void>((resolve, reject) =>
+      request(`${gateway.url}/api/blobs/warm`, { method: 'HEAD' }, (res) => res.resume().on('end', resolve))
+        .on('error', reject)
+        .end(),
+    );
     idleRss = rssMiB(gateway.pid);
   });
 
@@ -86,33 +92,53 @@ describe(`streaming ${MB} MB through the gateway process`, () => {
   test(`upload: ${MB} MB generated on the fly arrive intact, gateway RSS stays flat`, async () => {
     const rss = sampleRss(gateway.pid);
     const answer = await new Promise<string>((resolve, reject) => {
-      const req = request(`${gateway.url}/api/blobs/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'content-length': String(SIZE) } }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`status ${res.statusCode}: ${body}`))));
-      });
+      const req = request(
+        `${gateway.url}/api/blobs/upload`,
+        { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'content-length': String(SIZE) } },
+        (res) => {
+          let body = '';
+          res
+            .setEncoding('utf8')
+            .on('data', (c: string) => (body += c))
+            .on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`status ${res.statusCode}: ${body}`))));
+        },
+      );
       req.on('error', reject);
       generated(SIZE).pipe(req);
     });
     const { peakMiB, samples } = rss.stop();
     assert.deepEqual(JSON.parse(answer), expected);
     process.stdout.write(`# upload: gateway RSS idle ${idleRss.toFixed(1)} MiB, peak ${peakMiB.toFixed(1)} MiB over ${samples} samples\n`);
-    assert.ok(peakMiB - idleRss < RSS_GROWTH_MIB, `RSS grew ${(peakMiB - idleRss).toFixed(1)} MiB while streaming ${MB} MB (limit ${RSS_GROWTH_MIB})`);
+    assert.ok(
+      peakMiB - idleRss < RSS_GROWTH_MIB,
+      `RSS grew ${(peakMiB - idleRss).toFixed(1)} MiB while streaming ${MB} MB (limit ${RSS_GROWTH_MIB})`,
+    );
   });
 
   test('upload without Content-Length (chunked) streams the same way', async () => {
     const rss = sampleRss(gateway.pid);
     const answer = await new Promise<string>((resolve, reject) => {
-      const req = request(`${gateway.url}/api/blobs/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' } }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve(body));
-      });
+      const req = request(
+        `${gateway.url}/api/blobs/upload`,
+        { method: 'POST', headers: { 'content-type': 'application/octet-stream' } },
+        (res) => {
+          let body = '';
+          res
+            .setEncoding('utf8')
+            .on('data', (c: string) => (body += c))
+            .on('end', () => resolve(body));
+        },
+      );
       req.on('error', reject);
       generated(SIZE).pipe(req);
     });
     const { peakMiB } = rss.stop();
     assert.deepEqual(JSON.parse(answer), expected);
     process.stdout.write(`# chunked upload: gateway RSS idle ${idleRss.toFixed(1)} MiB, peak ${peakMiB.toFixed(1)} MiB\n`);
-    assert.ok(peakMiB - idleRss < RSS_GROWTH_MIB, `RSS grew ${(peakMiB - idleRss).toFixed(1)} MiB while streaming ${MB} MB (limit ${RSS_GROWTH_MIB})`);
+    assert.ok(
+      peakMiB - idleRss < RSS_GROWTH_MIB,
+      `RSS grew ${(peakMiB - idleRss).toFixed(1)} MiB while streaming ${MB} MB (limit ${RSS_GROWTH_MIB})`,
+    );
   });
 
   test(`download: ${MB} MB arrive intact while the client reads slowly at first, gateway RSS stays flat`, async () => {
@@ -130,7 +156,12 @@ describe(`streaming ${MB} MB through the gateway process`, () => {
     });
     const { peakMiB, samples } = rss.stop();
     assert.deepEqual(digest, expected);
-    process.stdout.write(`# download: gateway RSS idle ${idleRss.toFixed(1)} MiB, peak ${peakMiB.toFixed(1)} MiB over ${samples} samples\n`);
-    assert.ok(peakMiB - idleRss < RSS_GROWTH_MIB, `RSS grew ${(peakMiB - idleRss).toFixed(1)} MiB while streaming ${MB} MB (limit ${RSS_GROWTH_MIB})`);
+    process.stdout.write(
+      `# download: gateway RSS idle ${idleRss.toFixed(1)} MiB, peak ${peakMiB.toFixed(1)} MiB over ${samples} samples\n`,
+    );
+    assert.ok(
+      peakMiB - idleRss < RSS_GROWTH_MIB,
+      `RSS grew ${(peakMiB - idleRss).toFixed(1)} MiB while streaming ${MB} MB (limit ${RSS_GROWTH_MIB})`,
+    );
   });
 });

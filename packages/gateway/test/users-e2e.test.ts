@@ -56,7 +56,11 @@ aggregations:
   });
 
   test('create, read and validate users through /api/users', async () => {
-    const created = await send(`${gateway.url}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'e2e-create' }, body: JSON.stringify({ name: 'Ada Lovelace', email: 'ada@example.com' }) });
+    const created = await send(`${gateway.url}/api/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'e2e-create' },
+      body: JSON.stringify({ name: 'Ada Lovelace', email: 'ada@example.com' }),
+    });
     assert.equal(created.status, 201, created.body);
     const user = created.json<User>();
     assert.equal(created.headers.location, `/api/users/${user.id}`, 'Location is rewritten into the public path');
@@ -67,14 +71,24 @@ aggregations:
     assert.equal(fetched.headers.etag, '"1"');
     assert.deepEqual(fetched.json(), user);
 
-    const invalid = await send(`${gateway.url}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '', email: 'nope' }) });
+    const invalid = await send(`${gateway.url}/api/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: '', email: 'nope' }),
+    });
     assert.equal(invalid.status, 400);
     assert.equal(invalid.headers['content-type'], 'application/problem+json; charset=utf-8', "the service's own problem passes through");
     assert.equal(invalid.json().type, 'https://flotilla.dev/problems/validation');
   });
 
   test('the profile aggregation answers with the user and names orders as missing', async () => {
-    const created = (await send(`${gateway.url}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Grace Hopper', email: 'grace@example.com' }) })).json<User>();
+    const created = (
+      await send(`${gateway.url}/api/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Grace Hopper', email: 'grace@example.com' }),
+      })
+    ).json<User>();
     const profile = await send(`${gateway.url}/api/users/${created.id}/profile`);
     assert.equal(profile.status, 200);
     assert.deepEqual(profile.json(), { user: created, partial: ['orders'] });
@@ -87,9 +101,17 @@ aggregations:
   });
 
   test("the merged OpenAPI carries the users service's real paths under /api", async () => {
-    const doc = (await send(`${gateway.url}/openapi.json`)).json<{ paths: Record<string, Record<string, unknown>>; 'x-flotilla-unavailable-upstreams'?: string[] }>();
+    const doc = (await send(`${gateway.url}/openapi.json`)).json<{
+      paths: Record<string, Record<string, unknown>>;
+      'x-flotilla-unavailable-upstreams'?: string[];
+    }>();
     assert.ok(doc.paths['/api/users'] !== undefined && doc.paths['/api/users']?.post !== undefined);
-    assert.deepEqual(Object.keys(doc.paths['/api/users/{id}'] ?? {}).filter((k) => k !== 'parameters').sort(), ['delete', 'get', 'put']);
+    assert.deepEqual(
+      Object.keys(doc.paths['/api/users/{id}'] ?? {})
+        .filter((k) => k !== 'parameters')
+        .sort(),
+      ['delete', 'get', 'put'],
+    );
     assert.ok(doc.paths['/api/users/{id}/profile'] !== undefined);
     assert.deepEqual(doc['x-flotilla-unavailable-upstreams'], ['orders']);
   });

@@ -39,7 +39,10 @@ const deadlines = new WeakMap<RequestContext, Deadline>();
 export function deadlineOf(context: RequestContext): Deadline | undefined {
   if (context.deadline === undefined) return undefined;
   let deadline = deadlines.get(context);
-  if (deadline === undefined) deadlines.set(context, (deadline = Deadline.at(context.deadline)));
+  if (deadline === undefined) {
+    deadline = Deadline.at(context.deadline);
+    deadlines.set(context, deadline);
+  }
   return deadline;
 }
 

@@ -43,7 +43,11 @@ export class FlotillaError extends Error {
   readonly httpStatus: number | undefined;
   readonly grpcCode: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown>; httpStatus?: number; grpcCode?: number }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown>; httpStatus?: number; grpcCode?: number },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;

@@ -28,18 +28,27 @@ export function schemaProblems(errors: RawError[]): SchemaProblem[] {
   const unionPaths = new Set(errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.instancePath));
   const problems: SchemaProblem[] = [];
   for (const error of errors) {
-    const path = error.instancePath.split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const path = error.instancePath
+      .split('/')
+      .filter(Boolean)
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
     if (error.keyword === 'boolean') continue; // repeated below as additionalProperties
     if (unionPaths.has(error.instancePath) && error.keyword !== 'anyOf' && error.keyword !== 'oneOf') continue;
     switch (error.keyword) {
       case 'additionalProperties':
-        for (const name of (error.params as { additionalProperties: string[] }).additionalProperties) problems.push({ path: [...path, name], rule: 'unknown-field', message: 'is not a known field' });
+        for (const name of (error.params as { additionalProperties: string[] }).additionalProperties)
+          problems.push({ path: [...path, name], rule: 'unknown-field', message: 'is not a known field' });
         break;
       case 'required':
-        for (const name of (error.params as { requiredProperties: string[] }).requiredProperties) problems.push({ path: [...path, name], rule: 'required', message: 'is required' });
+        for (const name of (error.params as { requiredProperties: string[] }).requiredProperties)
+          problems.push({ path: [...path, name], rule: 'required', message: 'is required' });
         break;
       case 'enum':
-        problems.push({ path, rule: 'enum', message: `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}` });
+        problems.push({
+          path,
+          rule: 'enum',
+          message: `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`,
+        });
         break;
       case 'anyOf':
       case 'oneOf':
@@ -59,7 +68,10 @@ export function schemaProblems(errors: RawError[]): SchemaProblem[] {
 }
 
 /** Compiles once and returns a checker that yields problems (empty when valid). */
-export function compileChecker(schema: TSchema): { check(value: unknown): boolean; problems(value: unknown): SchemaProblem[] } {
+export function compileChecker(schema: TSchema): {
+  check(value: unknown): boolean;
+  problems(value: unknown): SchemaProblem[];
+} {
   const validator = Compile(schema);
   return {
     check: (value) => validator.Check(value),

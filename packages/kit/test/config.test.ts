@@ -8,7 +8,10 @@ import Type from 'typebox';
 
 const Schema = serviceConfig({
   database: DatabaseConfig,
-  feature: Type.Object({ enabled: Type.Boolean({ default: false }), apiToken: Type.Optional(Type.String()) }, { additionalProperties: false, default: {} }),
+  feature: Type.Object(
+    { enabled: Type.Boolean({ default: false }), apiToken: Type.Optional(Type.String()) },
+    { additionalProperties: false, default: {} },
+  ),
 });
 
 function configDir(files: Record<string, string>): string {
@@ -36,7 +39,12 @@ describe('loadConfig', () => {
       'dev/shared.yaml': 'log:\n  level: warn\nhttp:\n  port: 7000\n',
       'dev/svc.yaml': 'http:\n  port: 7001\ndatabase:\n  dsn: "sqlite::memory:"\n',
     });
-    const { value, namespace, sources } = loadConfig({ service: 'svc', schema: Schema, dir, env: { FLOTILLA_SVC__HTTP__PORT: '7002' } });
+    const { value, namespace, sources } = loadConfig({
+      service: 'svc',
+      schema: Schema,
+      dir,
+      env: { FLOTILLA_SVC__HTTP__PORT: '7002' },
+    });
     assert.equal(namespace, 'dev');
     assert.equal(sources.length, 2);
     assert.equal(value.http.port, 7002, 'environment wins');
@@ -48,14 +56,25 @@ describe('loadConfig', () => {
 
   test('environment variables map camelCase keys and convert types', () => {
     const dir = configDir({ 'dev/svc.yaml': 'database:\n  dsn: "sqlite::memory:"\n' });
-    const { value } = loadConfig({ service: 'svc', schema: Schema, dir, env: { FLOTILLA_SVC__DATABASE__POOL__IDLE_TIMEOUT_MS: '1234', FLOTILLA_SVC__FEATURE__ENABLED: 'true', FLOTILLA_OTHER__HTTP__PORT: '1' } });
+    const { value } = loadConfig({
+      service: 'svc',
+      schema: Schema,
+      dir,
+      env: {
+        FLOTILLA_SVC__DATABASE__POOL__IDLE_TIMEOUT_MS: '1234',
+        FLOTILLA_SVC__FEATURE__ENABLED: 'true',
+        FLOTILLA_OTHER__HTTP__PORT: '1',
+      },
+    });
     assert.equal(value.database.pool.idleTimeoutMs, 1234);
     assert.equal(value.feature.enabled, true);
     assert.equal(value.http.port, 8080, "another service's variables do not apply");
   });
 
   test('interpolates ${VAR} and ${VAR:-default}', () => {
-    const dir = configDir({ 'dev/svc.yaml': 'database:\n  dsn: postgres://app:${DB_PASS}@${DB_HOST:-localhost}/app\n' });
+    const dir = configDir({
+      'dev/svc.yaml': 'database:\n  dsn: postgres://app:${DB_PASS}@${DB_HOST:-localhost}/app\n',
+    });
     const { value } = loadConfig({ service: 'svc', schema: Schema, dir, env: { DB_PASS: 's3cret' } });
     assert.equal(value.database.dsn, 'postgres://app:s3cret@localhost/app');
   });

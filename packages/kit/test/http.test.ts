@@ -14,9 +14,30 @@ let healthy = true;
 
 before(async () => {
   app = createHttpServer({ logger: createLogger({ service: 'test', destination: logs.stream }), bodyLimitBytes: 1024 });
-  registerHealthRoutes(app as never, { isReady: () => true, checks: () => ({ database: async () => { if (!healthy) throw new Error('connection refused'); } }) });
-  app.post('/things', { schema: { body: Type.Object({ name: Type.String({ minLength: 1 }), count: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }) } }, async (request) => ({ ok: true, body: request.body }));
-  app.get('/things', { schema: { querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 10, default: 5 }) }) } }, async (request) => ({ limit: request.query.limit }));
+  registerHealthRoutes(app as never, {
+    isReady: () => true,
+    checks: () => ({
+      database: async () => {
+        if (!healthy) throw new Error('connection refused');
+      },
+    }),
+  });
+  app.post(
+    '/things',
+    {
+      schema: {
+        body: Type.Object({ name: Type.String({ minLength: 1 }), count: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => ({ ok: true, body: request.body }),
+  );
+  app.get(
+    '/things',
+    { schema: { querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 10, default: 5 }) }) } },
+    async (request) => ({
+      limit: request.query.limit,
+    }),
+  );
   app.get('/context', async () => ({ requestId: currentContext()?.requestId }));
   app.get('/boom', async () => {
     throw new Error('secret internal detail: SELECT * FROM users');
@@ -44,7 +65,11 @@ async function problem(response: Response): Promise<Record<string, unknown>> {
 
 describe('problem+json errors', () => {
   test('validation lists every offending field with its rule', async () => {
-    const response = await fetch(`${base}/things`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '', count: -1, extra: true }) });
+    const response = await fetch(`${base}/things`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: '', count: -1, extra: true }),
+    });
     assert.equal(response.status, 400);
     const body = await problem(response);
     assert.equal(body.type, 'https://flotilla.dev/problems/validation');
@@ -53,7 +78,11 @@ describe('problem+json errors', () => {
   });
 
   test('missing required fields are named', async () => {
-    const response = await fetch(`${base}/things`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const response = await fetch(`${base}/things`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     const body = await problem(response);
     assert.deepEqual((body.errors as Array<{ field: string }>).map((e) => e.field).sort(), ['body.count', 'body.name']);
   });
@@ -67,27 +96,45 @@ describe('problem+json errors', () => {
   });
 
   test('malformed JSON is a 400 bad-request', async () => {
-    const response = await fetch(`${base}/things`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name": "a",' });
+    const response = await fetch(`${base}/things`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name": "a",',
+    });
     assert.equal(response.status, 400);
     assert.equal((await problem(response)).type, 'https://flotilla.dev/problems/bad-request');
   });
 
   test('a body over the limit is 413', async () => {
-    const response = await fetch(`${base}/things`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x'.repeat(5000), count: 1 }) });
+    const response = await fetch(`${base}/things`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x'.repeat(5000), count: 1 }),
+    });
     assert.equal(response.status, 413);
     assert.equal((await problem(response)).type, 'https://flotilla.dev/problems/payload-too-large');
   });
 
   test('a body that is not JSON is 415', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
-      const response = await fetch(`${base}/things`, { method: 'POST', headers: { 'content-type': type }, body: 'name=a' });
+      const response = await fetch(`${base}/things`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body: 'name=a',
+      });
       assert.equal(response.status, 415, type);
       assert.equal((await problem(response)).type, 'https://flotilla.dev/problems/unsupported-media-type');
     }
   });
 
   test('domain errors map to their statuses', async () => {
-    const expected: Record<string, number> = { 'not-found': 404, conflict: 409, 'precondition-failed': 412, unprocessable: 422, unavailable: 503 };
+    const expected: Record<string, number> = {
+      'not-found': 404,
+      conflict: 409,
+      'precondition-failed': 412,
+      unprocessable: 422,
+      unavailable: 503,
+    };
     for (const [kind, status] of Object.entries(expected)) {
       const response = await fetch(`${base}/fail/${kind}`);
       assert.equal(response.status, status, kind);
@@ -130,14 +177,26 @@ describe('request ids and context', () => {
   });
 
   test('every request leaves one ECS access line', async () => {
-    const response = await fetch(`${base}/things?limit=2`, { headers: { 'x-request-id': 'access-1', 'user-agent': 'probe/1' } });
+    const response = await fetch(`${base}/things?limit=2`, {
+      headers: { 'x-request-id': 'access-1', 'user-agent': 'probe/1' },
+    });
     await response.text();
     // Written once the response has been sent (an onResponse hook): it may come a moment after the client has the answer.
-    const accessLines = (): Array<Record<string, unknown>> => logs.lines.filter((l) => (l.event as { type?: string[] } | undefined)?.type?.includes('access') && (l.http as { request: { id: string } }).request.id === 'access-1');
+    const accessLines = (): Array<Record<string, unknown>> =>
+      logs.lines.filter(
+        (l) =>
+          (l.event as { type?: string[] } | undefined)?.type?.includes('access') &&
+          (l.http as { request: { id: string } }).request.id === 'access-1',
+      );
     await waitUntil(() => accessLines().length > 0, 'the access line');
     const lines = accessLines();
     assert.equal(lines.length, 1);
-    const line = lines[0] as { http: { request: { method: string }; response: { status_code: number }; route: string }; url: { path: string; query: string }; event: { duration: number }; user_agent: { original: string } };
+    const line = lines[0] as {
+      http: { request: { method: string }; response: { status_code: number }; route: string };
+      url: { path: string; query: string };
+      event: { duration: number };
+      user_agent: { original: string };
+    };
     assert.equal(line.http.request.method, 'GET');
     assert.equal(line.http.response.status_code, 200);
     assert.equal(line.http.route, '/things');

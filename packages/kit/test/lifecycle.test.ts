@@ -7,11 +7,24 @@ import { test } from 'node:test';
 
 const fixture = join(import.meta.dirname, 'fixtures', 'slow-service.ts');
 
-interface Started { child: ChildProcess; url: string; stdout: () => string; stderr: () => string; exited: Promise<number | null>; logged: (text: string) => Promise<void> }
+interface Started {
+  child: ChildProcess;
+  url: string;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+  logged: (text: string) => Promise<void>;
+}
 
 async function startFixture(env: Record<string, string> = {}): Promise<Started> {
   const child = spawn(process.execPath, ['--conditions=@flotilla/source', fixture], {
-    env: { ...process.env, FLOTILLA_CONFIG_DIR: '/nonexistent', FLOTILLA_SLOW__HTTP__HOST: '127.0.0.1', FLOTILLA_SLOW__HTTP__PORT: '0', ...env },
+    env: {
+      ...process.env,
+      FLOTILLA_CONFIG_DIR: '/nonexistent',
+      FLOTILLA_SLOW__HTTP__HOST: '127.0.0.1',
+      FLOTILLA_SLOW__HTTP__PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -50,7 +63,11 @@ test('SIGTERM drains in-flight requests, refuses new ones, and exits 0', async (
   assert.deepEqual(await response.json(), { slept: 800 });
   assert.equal(await svc.exited, 0);
   await assert.rejects(fetch(`${svc.url}/healthz`), 'the port no longer accepts connections');
-  const lines = svc.stdout().trim().split('\n').map((l) => JSON.parse(l) as { message: string });
+  const lines = svc
+    .stdout()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { message: string });
   const messages = lines.map((l) => l.message);
   assert.ok(messages.some((m) => m.includes('shutting down: received SIGTERM')));
   assert.equal(messages[messages.length - 1], 'slow stopped', svc.stdout());
@@ -58,7 +75,10 @@ test('SIGTERM drains in-flight requests, refuses new ones, and exits 0', async (
 
 test('the drain is bounded by shutdown.timeoutMs', async () => {
   const svc = await startFixture({ FLOTILLA_SLOW__SHUTDOWN__TIMEOUT_MS: '300' });
-  const inFlight = fetch(`${svc.url}/slow?ms=30000`).then((r) => r.status, () => 'cut');
+  const inFlight = fetch(`${svc.url}/slow?ms=30000`).then(
+    (r) => r.status,
+    () => 'cut',
+  );
   await svc.logged('sleeping');
   svc.child.kill('SIGTERM');
   assert.equal(await svc.exited, 0);
@@ -81,7 +101,13 @@ test('a second signal exits at once', async () => {
 
 test('invalid config refuses to start with one line per problem, secrets masked, exit 78', async () => {
   const child = spawn(process.execPath, ['--conditions=@flotilla/source', fixture], {
-    env: { ...process.env, FLOTILLA_CONFIG_DIR: '/nonexistent', FLOTILLA_SLOW__HTTP__PORT: 'eighty', FLOTILLA_SLOW__SECRET__PASSWORD: 'short', FLOTILLA_SLOW__LOG__LEVL: 'debug' },
+    env: {
+      ...process.env,
+      FLOTILLA_CONFIG_DIR: '/nonexistent',
+      FLOTILLA_SLOW__HTTP__PORT: 'eighty',
+      FLOTILLA_SLOW__SECRET__PASSWORD: 'short',
+      FLOTILLA_SLOW__LOG__LEVL: 'debug',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

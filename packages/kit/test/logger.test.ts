@@ -30,15 +30,27 @@ test('errors become ECS error.* fields', () => {
 test('secrets are redacted: auth headers, passwords, tokens, DSN passwords', () => {
   const logs = captureLogs();
   const logger = createLogger({ service: 's', destination: logs.stream });
-  logger.info({
-    http: { request: { headers: { authorization: 'Bearer abc.def.ghi', cookie: 'session=xyz', accept: 'application/json' } } },
-    user: { password: 'hunter2', name: 'ada' },
-    token: 'tok-123',
-    database: { dsn: 'postgres://app:pa55word@db:5432/app' },
-  }, 'request');
+  logger.info(
+    {
+      http: {
+        request: {
+          headers: { authorization: 'Bearer abc.def.ghi', cookie: 'session=xyz', accept: 'application/json' },
+        },
+      },
+      user: { password: 'hunter2', name: 'ada' },
+      token: 'tok-123',
+      database: { dsn: 'postgres://app:pa55word@db:5432/app' },
+    },
+    'request',
+  );
   const text = logs.text();
-  for (const secret of ['abc.def.ghi', 'session=xyz', 'hunter2', 'tok-123', 'pa55word']) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
-  const line = logs.lines[0] as { database: { dsn: string }; user: { name: string }; http: { request: { headers: { accept: string } } } };
+  for (const secret of ['abc.def.ghi', 'session=xyz', 'hunter2', 'tok-123', 'pa55word'])
+    assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
+  const line = logs.lines[0] as {
+    database: { dsn: string };
+    user: { name: string };
+    http: { request: { headers: { accept: string } } };
+  };
   assert.equal(line.database.dsn, 'postgres://app:***@db:5432/app', 'the DSN keeps its shape');
   assert.equal(line.user.name, 'ada');
   assert.equal(line.http.request.headers.accept, 'application/json');

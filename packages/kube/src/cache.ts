@@ -84,7 +84,10 @@ export class IndexedCache<T extends KubeObject> {
       const index = this.indices.get(name)!;
       for (const value of fn(obj)) {
         let keys = index.get(value);
-        if (!keys) index.set(value, (keys = new Set()));
+        if (!keys) {
+          keys = new Set();
+          index.set(value, keys);
+        }
         keys.add(key);
       }
     }

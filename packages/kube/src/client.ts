@@ -75,7 +75,11 @@ export class KubeClient {
     return `Bearer ${this.token.value}`;
   }
 
-  private async send(method: Dispatcher.HttpMethod, path: string, options: RequestOptions & { bodyTimeout?: number }): Promise<Dispatcher.ResponseData> {
+  private async send(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    options: RequestOptions & { bodyTimeout?: number },
+  ): Promise<Dispatcher.ResponseData> {
     const headers: Record<string, string | string[]> = { accept: 'application/json' };
     const auth = this.authorization();
     if (auth) headers.authorization = auth;
@@ -114,11 +118,20 @@ export class KubeClient {
 
   /** Opens a watch and yields its events until the server ends the stream. */
   async *watch(path: string, query: Query, options: WatchOptions): AsyncGenerator<WatchEvent> {
-    const response = await this.send('GET', path, { query: { ...query, watch: true }, signal: options.signal, bodyTimeout: options.idleTimeoutMs, timeoutMs: 30_000 });
+    const response = await this.send('GET', path, {
+      query: { ...query, watch: true },
+      signal: options.signal,
+      bodyTimeout: options.idleTimeoutMs,
+      timeoutMs: 30_000,
+    });
     if (response.statusCode >= 300) {
       const text = await response.body.text();
       let json: unknown;
-      try { json = JSON.parse(text); } catch { json = undefined; }
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
       throw KubeApiError.fromStatus(response.statusCode, json, `watch ${path}: HTTP ${response.statusCode}`);
     }
     options.onOpen?.();
@@ -126,8 +139,7 @@ export class KubeClient {
     try {
       for await (const chunk of response.body) {
         buffered += (chunk as Buffer).toString('utf8');
-        let newline: number;
-        while ((newline = buffered.indexOf('\n')) >= 0) {
+        for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
           const line = buffered.slice(0, newline).trim();
           buffered = buffered.slice(newline + 1);
           if (line) yield JSON.parse(line) as WatchEvent;
@@ -153,27 +165,50 @@ export class KubeClient {
   }
 
   async replace<T extends KubeObject>(type: ResourceType, obj: T): Promise<T> {
-    return await this.request<T>('PUT', objectPath(type, obj.metadata.namespace, obj.metadata.name ?? ''), { body: obj });
+    return await this.request<T>('PUT', objectPath(type, obj.metadata.namespace, obj.metadata.name ?? ''), {
+      body: obj,
+    });
   }
 
   /** Server-side apply with this client's field manager; `force` takes over conflicting fields. */
-  async apply<T extends KubeObject>(type: ResourceType, obj: T, options: { force?: boolean; subresource?: string; dryRun?: boolean } = {}): Promise<T> {
+  async apply<T extends KubeObject>(
+    type: ResourceType,
+    obj: T,
+    options: { force?: boolean; subresource?: string; dryRun?: boolean } = {},
+  ): Promise<T> {
     return await this.request<T>('PATCH', objectPath(type, obj.metadata.namespace, obj.metadata.name ?? '', options.subresource), {
       body: obj,
       contentType: 'application/apply-patch+yaml',
-      query: { fieldManager: this.fieldManager, force: options.force ?? true, dryRun: options.dryRun ? 'All' : undefined },
+      query: {
+        fieldManager: this.fieldManager,
+        force: options.force ?? true,
+        dryRun: options.dryRun ? 'All' : undefined,
+      },
     });
   }
 
-  async patch<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, patch: unknown,
-    kind: 'json' | 'merge' = 'merge', subresource?: string): Promise<T> {
+  async patch<T extends KubeObject>(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    kind: 'json' | 'merge' = 'merge',
+    subresource?: string,
+  ): Promise<T> {
     const contentType = kind === 'json' ? 'application/json-patch+json' : 'application/merge-patch+json';
     return await this.request<T>('PATCH', objectPath(type, namespace, name, subresource), {
-      body: patch, contentType, query: { fieldManager: this.fieldManager },
+      body: patch,
+      contentType,
+      query: { fieldManager: this.fieldManager },
     });
   }
 
-  async delete(type: ResourceType, namespace: string | undefined, name: string, propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'): Promise<void> {
+  async delete(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    propagationPolicy?: 'Background' | 'Foreground' | 'Orphan',
+  ): Promise<void> {
     await this.request('DELETE', objectPath(type, namespace, name), {
       body: propagationPolicy ? { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy } : undefined,
     });

@@ -24,7 +24,13 @@ export interface ClusterConnection {
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-interface Named<T> { name: string; [key: string]: unknown; cluster?: T; user?: T; context?: T }
+interface Named<T> {
+  name: string;
+  [key: string]: unknown;
+  cluster?: T;
+  user?: T;
+  context?: T;
+}
 type Section = Record<string, string | boolean | undefined>;
 
 function pick(list: unknown, name: string | undefined, field: 'cluster' | 'user' | 'context'): Section {

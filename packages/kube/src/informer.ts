@@ -149,10 +149,18 @@ export class Informer<T extends KubeObject> implements ReflectorSink<T> {
     }
   }
 
-  private scheduleRetry(handler: EventHandler<T>, key: string, call: (handler: EventHandler<T>) => void | Promise<void>, error: unknown): void {
+  private scheduleRetry(
+    handler: EventHandler<T>,
+    key: string,
+    call: (handler: EventHandler<T>) => void | Promise<void>,
+    error: unknown,
+  ): void {
     this.handlerRetries += 1;
     let backoff = this.retryBackoff.get(key);
-    if (!backoff) this.retryBackoff.set(key, (backoff = new Backoff({ initialMs: 50, maxMs: 10_000 })));
+    if (!backoff) {
+      backoff = new Backoff({ initialMs: 50, maxMs: 10_000 });
+      this.retryBackoff.set(key, backoff);
+    }
     const delay = backoff.next();
     this.log.warn({ err: error, key, retryInMs: Math.round(delay) }, 'event handler failed; redelivering');
     const timer = setTimeout(() => {

@@ -143,12 +143,16 @@ export class Reflector<T extends KubeObject> {
   private async watchOnce(signal: AbortSignal): Promise<number> {
     let delivered = 0;
     const minTimeout = this.options.minWatchTimeoutSeconds ?? 300;
-    const stream = this.client.watch(collectionPath(this.type, this.options.namespace), {
-      ...this.selectors,
-      resourceVersion: this.lastResourceVersion,
-      allowWatchBookmarks: true,
-      timeoutSeconds: jitter(minTimeout),
-    }, { signal, idleTimeoutMs: this.options.idleTimeoutMs ?? 300_000, onOpen: () => this.options.onConnected?.() });
+    const stream = this.client.watch(
+      collectionPath(this.type, this.options.namespace),
+      {
+        ...this.selectors,
+        resourceVersion: this.lastResourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: jitter(minTimeout),
+      },
+      { signal, idleTimeoutMs: this.options.idleTimeoutMs ?? 300_000, onOpen: () => this.options.onConnected?.() },
+    );
     this.health.watching = true;
     for await (const event of stream) {
       delivered += 1;

@@ -29,8 +29,13 @@ export function objectPath(type: ResourceType, namespace: string | undefined, na
   return `${collectionPath(type, namespace)}/${encodeURIComponent(name)}${subresource ? `/${subresource}` : ''}`;
 }
 
-const t = (group: string, version: string, plural: string, kind: string, namespaced = true): ResourceType =>
-  ({ group, version, plural, kind, namespaced });
+const t = (group: string, version: string, plural: string, kind: string, namespaced = true): ResourceType => ({
+  group,
+  version,
+  plural,
+  kind,
+  namespaced,
+});
 
 /** Built-in types Flotilla reads or writes. */
 export const Resources = {

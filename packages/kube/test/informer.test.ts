@@ -19,9 +19,16 @@ test('lists in pages, then follows the watch; indexes and handler retries work',
   client = clientFor(kubeconfig);
   namespace = await createNamespace(client, 'inf');
   const names = Array.from({ length: 120 }, (_, i) => `cm-${i}`);
-  await Promise.all(names.map((name, i) => client!.create(Resources.ConfigMap, {
-    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels: { shard: String(i % 3) } }, data: { v: '1' },
-  })));
+  await Promise.all(
+    names.map((name, i) =>
+      client!.create(Resources.ConfigMap, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name, namespace, labels: { shard: String(i % 3) } },
+        data: { v: '1' },
+      }),
+    ),
+  );
 
   const informer = new Informer<ConfigMap>(client, Resources.ConfigMap, silentLogger, {
     namespace,
@@ -30,12 +37,17 @@ test('lists in pages, then follows the watch; indexes and handler retries work',
   });
   const seen = { adds: 0, updates: 0, deletes: 0, syncThrows: 0 };
   informer.addHandler({
-    onAdd: () => { seen.adds += 1; },
+    onAdd: () => {
+      seen.adds += 1;
+    },
     onUpdate: (oldObj, newObj) => {
       assert.notEqual(oldObj.metadata.resourceVersion, newObj.metadata.resourceVersion);
       seen.updates += 1;
     },
-    onDelete: (_obj, finalStateUnknown) => { assert.equal(finalStateUnknown, false); seen.deletes += 1; },
+    onDelete: (_obj, finalStateUnknown) => {
+      assert.equal(finalStateUnknown, false);
+      seen.deletes += 1;
+    },
   });
   let thrown = false;
   let cm7Deliveries = 0;
@@ -58,9 +70,18 @@ test('lists in pages, then follows the watch; indexes and handler retries work',
 
   await client.patch(Resources.ConfigMap, namespace, 'cm-7', { metadata: { labels: { shard: '9' } } });
   await client.delete(Resources.ConfigMap, namespace, 'cm-8');
-  await client.create(Resources.ConfigMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late', namespace } });
-  await waitUntil('watch events in the cache', () =>
-    informer.cache.get(`${namespace}/cm-7`)?.metadata.labels?.shard === '9' && !informer.cache.get(`${namespace}/cm-8`) && !!informer.cache.get(`${namespace}/late`));
+  await client.create(Resources.ConfigMap, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'late', namespace },
+  });
+  await waitUntil(
+    'watch events in the cache',
+    () =>
+      informer.cache.get(`${namespace}/cm-7`)?.metadata.labels?.shard === '9' &&
+      !informer.cache.get(`${namespace}/cm-8`) &&
+      !!informer.cache.get(`${namespace}/late`),
+  );
   assert.deepEqual(informer.cache.byIndex('shard', '9').map(objectKey), [`${namespace}/cm-7`]);
   assert.equal(informer.cache.byIndex('shard', '1').length, 39, 'cm-7 left shard 1');
   assert.equal(seen.deletes, 1);
@@ -85,27 +106,60 @@ test('onAdd tells the first list from later adds; onConnected and onError report
     await deleteNamespace(admin, ns);
     await admin.close();
   });
-  await admin.create(Resources.ConfigMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'early', namespace: ns } });
+  await admin.create(Resources.ConfigMap, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'early', namespace: ns },
+  });
   let connected = 0;
-  const informer = new Informer<ConfigMap>(admin, Resources.ConfigMap, silentLogger, { namespace: ns, onConnected: () => { connected += 1; } });
+  const informer = new Informer<ConfigMap>(admin, Resources.ConfigMap, silentLogger, {
+    namespace: ns,
+    onConnected: () => {
+      connected += 1;
+    },
+  });
   const adds: Array<[string, boolean]> = [];
-  informer.addHandler({ onAdd: (obj, initial) => { adds.push([obj.metadata.name!, initial]); } });
+  informer.addHandler({
+    onAdd: (obj, initial) => {
+      adds.push([obj.metadata.name!, initial]);
+    },
+  });
   informer.start();
   cleanups.push(() => informer.stop());
   await informer.waitForSync();
-  await admin.create(Resources.ConfigMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late', namespace: ns } });
+  await admin.create(Resources.ConfigMap, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'late', namespace: ns },
+  });
   await waitUntil('the late add', () => adds.length === 2);
-  assert.deepEqual(adds, [['early', true], ['late', false]]);
+  assert.deepEqual(adds, [
+    ['early', true],
+    ['late', false],
+  ]);
   assert.ok(connected >= 2, 'the list and the watch stream both count as contact');
   const replayed: Array<[string, boolean]> = [];
-  informer.addHandler({ onAdd: (obj, initial) => { replayed.push([obj.metadata.name!, initial]); } });
-  assert.deepEqual(replayed.sort(), [['early', true], ['late', true]], 'a late handler hears the cache as a first list');
+  informer.addHandler({
+    onAdd: (obj, initial) => {
+      replayed.push([obj.metadata.name!, initial]);
+    },
+  });
+  assert.deepEqual(
+    replayed.sort(),
+    [
+      ['early', true],
+      ['late', true],
+    ],
+    'a late handler hears the cache as a first list',
+  );
 
   // Nothing listens on port 9: every attempt fails without an HTTP status.
   const nowhere = new KubeClient({ server: 'https://127.0.0.1:9' });
   cleanups.push(() => nowhere.close());
   const errors: unknown[] = [];
-  const offline = new Informer<ConfigMap>(nowhere, Resources.ConfigMap, silentLogger, { onError: (error) => errors.push(error) });
+  const offline = new Informer<ConfigMap>(nowhere, Resources.ConfigMap, silentLogger, {
+    onError: (error) => errors.push(error),
+  });
   offline.start();
   await waitUntil('an error report', () => errors.length > 0, 10_000);
   await offline.stop();

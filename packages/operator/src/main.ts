@@ -46,10 +46,13 @@ export async function runOperatorCommand(argv = process.argv.slice(2)): Promise<
     log.info({ signal }, 'shutting down; releasing the lease');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    operator.stop().then(() => process.exit(0), (error: unknown) => {
-      log.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    });
+    operator.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -58,8 +58,16 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     client,
     forType: MicroserviceResource,
     forOptions: { namespace: options.namespace },
-    owns: [Resources.ConfigMap, Resources.Deployment, Resources.Service, Resources.PodDisruptionBudget, Resources.HorizontalPodAutoscaler]
-      .map((type) => ({ type, informerOptions: owned })),
+    owns: [
+      Resources.ConfigMap,
+      Resources.Deployment,
+      Resources.Service,
+      Resources.PodDisruptionBudget,
+      Resources.HorizontalPodAutoscaler,
+    ].map((type) => ({
+      type,
+      informerOptions: owned,
+    })),
     workers: options.workers ?? 4,
     metrics,
     log,
@@ -67,7 +75,9 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const events = new EventRecorder(client, 'flotilla-operator', identity, log);
   const reconciler = new MicroserviceReconciler({ client, controller, events, log });
   const elector = new LeaderElector({
-    client, log, identity,
+    client,
+    log,
+    identity,
     namespace: options.leaseNamespace,
     name: options.leaseName ?? 'flotilla-operator',
     leaseDurationMs: options.leaseDurationMs,

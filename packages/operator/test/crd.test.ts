@@ -13,7 +13,10 @@ test('the CRD files in deploy/kubernetes/crds match the TypeBox types (run npm r
 });
 
 test('the generated schema is structural: records become additionalProperties, literal unions enums', () => {
-  const crd = microserviceCrd() as { spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: Record<string, any> } } } }[] } };
+  const crd = microserviceCrd() as {
+    // biome-ignore lint/suspicious/noExplicitAny: walks deep into the generated JSON schema
+    spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: Record<string, any> } } } }[] };
+  };
   const spec = crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec;
   assert.deepEqual(spec.required, ['image']);
   assert.deepEqual(spec.properties.config.properties.inline.additionalProperties, { type: 'string' });
@@ -26,8 +29,20 @@ test('the generated schema is structural: records become additionalProperties, l
 });
 
 test('drift: server defaults are not drift, a changed or missing field is', () => {
-  const desired = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', labels: { a: '1' }, ownerReferences: [{ apiVersion: 'x/v1', kind: 'X', name: 'o', uid: 'u1' }] }, spec: { ports: [{ port: 80 }] } };
-  const live = { metadata: { name: 's', labels: { a: '1', extra: 'y' }, ownerReferences: [{ uid: 'u1' }], resourceVersion: '9' }, spec: { ports: [{ port: 80, protocol: 'TCP' }], clusterIP: '10.0.0.9' } };
+  const desired = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: 's',
+      labels: { a: '1' },
+      ownerReferences: [{ apiVersion: 'x/v1', kind: 'X', name: 'o', uid: 'u1' }],
+    },
+    spec: { ports: [{ port: 80 }] },
+  };
+  const live = {
+    metadata: { name: 's', labels: { a: '1', extra: 'y' }, ownerReferences: [{ uid: 'u1' }], resourceVersion: '9' },
+    spec: { ports: [{ port: 80, protocol: 'TCP' }], clusterIP: '10.0.0.9' },
+  };
   assert.equal(hasDrifted(desired, live), false);
   assert.equal(hasDrifted(desired, undefined), true);
   assert.equal(hasDrifted(desired, { ...live, spec: { ports: [{ port: 81 }] } }), true);

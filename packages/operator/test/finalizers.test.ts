@@ -18,15 +18,22 @@ test('add/remove finalizers keep other finalizers and fail on a stale resourceVe
   client = clientFor(kubeconfig);
   namespace = await createNamespace(client, 'fin');
   const created = await client.create<KubeObject>(Resources.ConfigMap, {
-    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'f', namespace, finalizers: ['example.com/theirs'] },
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'f', namespace, finalizers: ['example.com/theirs'] },
   });
   const withOurs = await addFinalizer(client, Resources.ConfigMap, created, 'flotilla.dev/ours');
   assert.deepEqual(withOurs.metadata.finalizers, ['example.com/theirs', 'flotilla.dev/ours']);
   assert.equal(await addFinalizer(client, Resources.ConfigMap, withOurs, 'flotilla.dev/ours'), withOurs, 'idempotent');
 
   // Someone else changes the object: our copy is stale and the guarded patch must fail.
-  await client.patch(Resources.ConfigMap, namespace, 'f', { metadata: { finalizers: ['example.com/theirs', 'flotilla.dev/ours', 'example.com/late'] } });
-  await assert.rejects(removeFinalizer(client, Resources.ConfigMap, withOurs, 'flotilla.dev/ours'), (e: Error & { status?: number }) => e.status === 422 || e.status === 409);
+  await client.patch(Resources.ConfigMap, namespace, 'f', {
+    metadata: { finalizers: ['example.com/theirs', 'flotilla.dev/ours', 'example.com/late'] },
+  });
+  await assert.rejects(
+    removeFinalizer(client, Resources.ConfigMap, withOurs, 'flotilla.dev/ours'),
+    (e: Error & { status?: number }) => e.status === 422 || e.status === 409,
+  );
 
   const fresh = await client.get<KubeObject>(Resources.ConfigMap, namespace, 'f');
   const removed = await removeFinalizer(client, Resources.ConfigMap, fresh, 'flotilla.dev/ours');

@@ -13,21 +13,41 @@ const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const LEASE_SECONDS = 15;
 const RETRY_SECONDS = 2;
 
-interface OperatorProcess { child: ChildProcess; identity: Promise<string>; exited: Promise<number | null> }
+interface OperatorProcess {
+  child: ChildProcess;
+  identity: Promise<string>;
+  exited: Promise<number | null>;
+}
 
 function spawnOperator(kubeconfig: string, namespace: string): OperatorProcess {
-  const child = spawn(process.execPath, ['--conditions=@flotilla/source', main,
-    '--kubeconfig', kubeconfig, '--namespace', namespace, '--lease-namespace', namespace, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, LOG_LEVEL: 'info' },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@flotilla/source',
+      main,
+      '--kubeconfig',
+      kubeconfig,
+      '--namespace',
+      namespace,
+      '--lease-namespace',
+      namespace,
+      '--port',
+      '0',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, LOG_LEVEL: 'info' },
+    },
+  );
   const identity = new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       try {
         const record = JSON.parse(line) as { identity?: string; message?: string };
         if (record.message === 'operator started' && record.identity) resolve(record.identity);
-      } catch { /* not JSON */ }
+      } catch {
+        /* not JSON */
+      }
     });
     child.once('exit', (code) => reject(new Error(`operator exited (${code}) before starting`)));
   });
@@ -44,7 +64,8 @@ after(async () => {
   await client?.close();
 });
 
-const holder = async () => (await getOrUndefined(() => client!.get<Lease>(Resources.Lease, namespace, 'flotilla-operator')))?.spec?.holderIdentity;
+const holder = async () =>
+  (await getOrUndefined(() => client!.get<Lease>(Resources.Lease, namespace, 'flotilla-operator')))?.spec?.holderIdentity;
 
 test('one leader among two processes; kill -9 the leader and the standby takes over within the lease time', async (t) => {
   const kubeconfig = kubeconfigOrSkip(t);
@@ -61,12 +82,17 @@ test('one leader among two processes; kill -9 the leader and the standby takes o
   const first = await holder();
   const renewals = new Set<string>();
   const holders = new Set<string | undefined>();
-  await waitUntil('two more renewals', async () => {
-    const spec = (await getOrUndefined(() => client!.get<Lease>(Resources.Lease, namespace, 'flotilla-operator')))?.spec;
-    holders.add(spec?.holderIdentity);
-    if (spec?.renewTime !== undefined) renewals.add(spec.renewTime);
-    return renewals.size > 2;
-  }, (LEASE_SECONDS + 15) * 1000, 200);
+  await waitUntil(
+    'two more renewals',
+    async () => {
+      const spec = (await getOrUndefined(() => client!.get<Lease>(Resources.Lease, namespace, 'flotilla-operator')))?.spec;
+      holders.add(spec?.holderIdentity);
+      if (spec?.renewTime !== undefined) renewals.add(spec.renewTime);
+      return renewals.size > 2;
+    },
+    (LEASE_SECONDS + 15) * 1000,
+    200,
+  );
   assert.deepEqual([...holders], [first], 'the leader renews; no flapping');
 
   const [leader, standby] = first === ids.a ? [a, b] : [b, a];

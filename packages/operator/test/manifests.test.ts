@@ -9,7 +9,17 @@ import type { Lease } from '../src/runtime/leader-election.ts';
 import { MicroserviceResource } from '../src/microservice/crd.ts';
 import type { Microservice } from '../src/microservice/types.ts';
 import { startOperator, type RunningOperator } from '../src/operator.ts';
-import { clientFor, createNamespace, deleteNamespace, getOrUndefined, installCrd, kubeconfigOrSkip, kubectl, testLogger, waitUntil } from './support/kube.ts';
+import {
+  clientFor,
+  createNamespace,
+  deleteNamespace,
+  getOrUndefined,
+  installCrd,
+  kubeconfigOrSkip,
+  kubectl,
+  testLogger,
+  waitUntil,
+} from './support/kube.ts';
 
 const deploy = fileURLToPath(new URL('../../../deploy/kubernetes/', import.meta.url));
 let client: KubeClient | undefined;
@@ -33,7 +43,8 @@ test('kubectl apply --dry-run=server accepts the CRDs, RBAC, operator Deployment
   await installCrd(client);
   const { stdout } = await kubectl(kubeconfig, 'apply', '--dry-run=server', '-k', `${deploy}examples`);
   assert.match(stdout, /microservice\.flotilla\.dev\/greeter .*\(server dry run\)/);
-  for (const name of ['users', 'orders', 'gateway']) assert.match(stdout, new RegExp(`microservice\\.flotilla\\.dev/${name} .*\\(server dry run\\)`));
+  for (const name of ['users', 'orders', 'gateway'])
+    assert.match(stdout, new RegExp(`microservice\\.flotilla\\.dev/${name} .*\\(server dry run\\)`));
   const { stdout: printed } = await kubectl(kubeconfig, 'get', 'msvc', '-A');
   assert.ok(typeof printed === 'string', 'the short name resolves');
 });
@@ -47,7 +58,13 @@ test('the operator works with only the RBAC in deploy/kubernetes/operator/rbac.y
   namespace = await createNamespace(client, 'rbac');
   const sa = 'system:serviceaccount:flotilla-system:flotilla-operator';
   operator = await startOperator({
-    connection: { ...loadKubeconfig(kubeconfig), impersonate: { user: sa, groups: ['system:serviceaccounts', 'system:serviceaccounts:flotilla-system', 'system:authenticated'] } },
+    connection: {
+      ...loadKubeconfig(kubeconfig),
+      impersonate: {
+        user: sa,
+        groups: ['system:serviceaccounts', 'system:serviceaccounts:flotilla-system', 'system:authenticated'],
+      },
+    },
     log: testLogger(),
     namespace,
     leaseNamespace: 'flotilla-system',
@@ -55,17 +72,28 @@ test('the operator works with only the RBAC in deploy/kubernetes/operator/rbac.y
   });
   await waitUntil('leadership under the service account', () => operator!.isLeader(), 30_000);
   await client.create(MicroserviceResource, {
-    apiVersion: 'flotilla.dev/v1alpha1', kind: 'Microservice', metadata: { name: 'svc', namespace },
+    apiVersion: 'flotilla.dev/v1alpha1',
+    kind: 'Microservice',
+    metadata: { name: 'svc', namespace },
     spec: { image: 'x:1', autoscaling: { maxReplicas: 3 } },
   } as Microservice);
   await waitUntil('the HPA and status', async () => {
     const ms = await client!.get<Microservice>(MicroserviceResource, namespace, 'svc');
-    return ms.status?.observedGeneration === ms.metadata.generation && !!(await getOrUndefined(() => client!.get(Resources.HorizontalPodAutoscaler, namespace, 'svc')));
+    return (
+      ms.status?.observedGeneration === ms.metadata.generation &&
+      !!(await getOrUndefined(() => client!.get(Resources.HorizontalPodAutoscaler, namespace, 'svc')))
+    );
   });
   await client.patch(MicroserviceResource, namespace, 'svc', { spec: { autoscaling: null } });
-  await waitUntil('the HPA to be deleted', async () => !(await getOrUndefined(() => client!.get(Resources.HorizontalPodAutoscaler, namespace, 'svc'))));
+  await waitUntil(
+    'the HPA to be deleted',
+    async () => !(await getOrUndefined(() => client!.get(Resources.HorizontalPodAutoscaler, namespace, 'svc'))),
+  );
   const events = await client.list<KubeObject & { reason: string }>(Resources.Event, namespace);
-  assert.ok(events.items.some((e) => e.reason === 'Reconciled'), 'events can be recorded');
+  assert.ok(
+    events.items.some((e) => e.reason === 'Reconciled'),
+    'events can be recorded',
+  );
   const lease = await client.get<Lease>(Resources.Lease, 'flotilla-system', `flotilla-operator-${namespace}`);
   assert.equal(lease.spec?.holderIdentity, operator.identity);
   const errors = await operator.metrics.registry.getSingleMetric('controller_runtime_reconcile_errors_total')?.get();

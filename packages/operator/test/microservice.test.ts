@@ -1,18 +1,30 @@
 // The Microservice controller against a real API server and controller manager.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { type KubeClient, type KubeObject, loadKubeconfig, Resources } from '@flotilla/kube';
 import { MicroserviceResource } from '../src/microservice/crd.ts';
 import type { Microservice } from '../src/microservice/types.ts';
 import { startOperator, type RunningOperator } from '../src/operator.ts';
-import { clientFor, createNamespace, deleteNamespace, getOrUndefined, installCrd, kubeconfigOrSkip, testLogger, waitUntil } from './support/kube.ts';
+import {
+  clientFor,
+  createNamespace,
+  deleteNamespace,
+  getOrUndefined,
+  installCrd,
+  kubeconfigOrSkip,
+  testLogger,
+  waitUntil,
+} from './support/kube.ts';
 
 let client: KubeClient | undefined;
 let operator: RunningOperator | undefined;
 let namespace = '';
 
 interface Deployment extends KubeObject {
-  spec: { replicas?: number; template: { spec: { containers: { image: string; env?: { name: string; value: string }[] }[] } } };
+  spec: {
+    replicas?: number;
+    template: { spec: { containers: { image: string; env?: { name: string; value: string }[] }[] } };
+  };
 }
 
 async function setup(t: Parameters<typeof kubeconfigOrSkip>[0]): Promise<KubeClient | undefined> {
@@ -45,7 +57,10 @@ const get = <T extends KubeObject>(type: typeof Resources.Deployment, name: stri
 
 async function createMicroservice(name: string, spec: Record<string, unknown>): Promise<Microservice> {
   return await client!.create<Microservice>(MicroserviceResource, {
-    apiVersion: 'flotilla.dev/v1alpha1', kind: 'Microservice', metadata: { name, namespace }, spec: spec as Microservice['spec'],
+    apiVersion: 'flotilla.dev/v1alpha1',
+    kind: 'Microservice',
+    metadata: { name, namespace },
+    spec: spec as Microservice['spec'],
   });
 }
 
@@ -60,7 +75,12 @@ async function waitObserved(name: string): Promise<Microservice> {
 
 test('a new Microservice converges: Deployment, Service, ConfigMap, PDB owned, status written', async (t) => {
   if (!(await setup(t))) return;
-  const created = await createMicroservice('greeter', { image: 'flotilla/greeter:1', replicas: 2, ports: { http: 8083, grpc: 9083 }, config: { namespace: 'staging', inline: { GREETING: 'hi' } } });
+  const created = await createMicroservice('greeter', {
+    image: 'flotilla/greeter:1',
+    replicas: 2,
+    ports: { http: 8083, grpc: 9083 },
+    config: { namespace: 'staging', inline: { GREETING: 'hi' } },
+  });
   const ms = await waitObserved('greeter');
   const deployment = await get<Deployment>(Resources.Deployment, 'greeter');
   const service = await get<KubeObject & { spec: { ports: { name: string; port: number }[] } }>(Resources.Service, 'greeter');
@@ -74,7 +94,13 @@ test('a new Microservice converges: Deployment, Service, ConfigMap, PDB owned, s
   }
   assert.equal(deployment!.spec.replicas, 2);
   assert.equal(deployment!.spec.template.spec.containers[0]!.image, 'flotilla/greeter:1');
-  assert.deepEqual(service!.spec.ports.map((p) => [p.name, p.port]), [['http', 8083], ['grpc', 9083]]);
+  assert.deepEqual(
+    service!.spec.ports.map((p) => [p.name, p.port]),
+    [
+      ['http', 8083],
+      ['grpc', 9083],
+    ],
+  );
   assert.deepEqual(configMap!.data, { FLOTILLA_ENV: 'staging', GREETING: 'hi' });
   assert.equal(await get(Resources.HorizontalPodAutoscaler, 'greeter'), undefined, 'no HPA without autoscaling');
   const types = Object.fromEntries((ms.status?.conditions ?? []).map((c) => [c.type, c.status]));
@@ -89,26 +115,48 @@ test('pods reported ready (as a kubelet would) make the Microservice Available',
   // No kubelet here: the ReplicaSet controller creates Pods that stay Pending. Mark them
   // Running and Ready through the status subresource, as a kubelet would.
   const selector = 'flotilla.dev/microservice=ready';
-  await waitUntil('the ReplicaSet controller to create 2 pods', async () =>
-    (await client!.list(Resources.Pod, namespace, { labelSelector: selector })).items.length === 2, 30_000);
+  await waitUntil(
+    'the ReplicaSet controller to create 2 pods',
+    async () => (await client!.list(Resources.Pod, namespace, { labelSelector: selector })).items.length === 2,
+    30_000,
+  );
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   for (const pod of (await client!.list(Resources.Pod, namespace, { labelSelector: selector })).items) {
-    await client!.patch(Resources.Pod, namespace, pod.metadata.name!, {
-      status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }, { type: 'ContainersReady', status: 'True', lastTransitionTime: now }] },
-    }, 'merge', 'status');
+    await client!.patch(
+      Resources.Pod,
+      namespace,
+      pod.metadata.name!,
+      {
+        status: {
+          phase: 'Running',
+          conditions: [
+            { type: 'Ready', status: 'True', lastTransitionTime: now },
+            { type: 'ContainersReady', status: 'True', lastTransitionTime: now },
+          ],
+        },
+      },
+      'merge',
+      'status',
+    );
   }
-  await waitUntil('Available=True with 2 ready replicas', async () => {
-    const ms = await client!.get<Microservice>(MicroserviceResource, namespace, 'ready');
-    const byType = Object.fromEntries((ms.status?.conditions ?? []).map((c) => [c.type, c.status]));
-    return ms.status?.readyReplicas === 2 && byType.Available === 'True' && byType.Progressing === 'False';
-  }, 60_000);
+  await waitUntil(
+    'Available=True with 2 ready replicas',
+    async () => {
+      const ms = await client!.get<Microservice>(MicroserviceResource, namespace, 'ready');
+      const byType = Object.fromEntries((ms.status?.conditions ?? []).map((c) => [c.type, c.status]));
+      return ms.status?.readyReplicas === 2 && byType.Available === 'True' && byType.Progressing === 'False';
+    },
+    60_000,
+  );
 });
 
 test('updates converge: image change, autoscaling on creates an HPA, off deletes it', async (t) => {
   if (!(await setup(t))) return;
   await createMicroservice('users', { image: 'flotilla/users:1', replicas: 3 });
   await waitObserved('users');
-  await client!.patch(MicroserviceResource, namespace, 'users', { spec: { image: 'flotilla/users:2', autoscaling: { minReplicas: 2, maxReplicas: 5 } } });
+  await client!.patch(MicroserviceResource, namespace, 'users', {
+    spec: { image: 'flotilla/users:2', autoscaling: { minReplicas: 2, maxReplicas: 5 } },
+  });
   await waitObserved('users');
   await waitUntil('the new image and the HPA', async () => {
     const deployment = await get<Deployment>(Resources.Deployment, 'users');
@@ -128,27 +176,40 @@ test('the Pod template: counts for the rollout, secrets by reference, a graceful
   await createMicroservice('shaped', {
     image: 'flotilla/shaped:1',
     rollout: { maxSurge: '1', maxUnavailable: '0' },
-    env: [{ name: 'PLAIN', value: 'x' }, { name: 'DATABASE_URL', secretKeyRef: { name: 'db', key: 'url' } }],
+    env: [
+      { name: 'PLAIN', value: 'x' },
+      { name: 'DATABASE_URL', secretKeyRef: { name: 'db', key: 'url' } },
+    ],
     serviceAccountName: 'flotilla-service',
     shutdown: { preStopDelaySeconds: 3, terminationGracePeriodSeconds: 2 },
   });
   const ms = await waitObserved('shaped');
   const byType = Object.fromEntries((ms.status?.conditions ?? []).map((c) => [c.type, c.status]));
   assert.equal(byType.ReconcileError, 'False', 'the API server accepted the rendered Deployment');
+  // biome-ignore lint/suspicious/noExplicitAny: walks deep into the rendered Deployment
   const deployment = await get<KubeObject & { spec: Record<string, any> }>(Resources.Deployment, 'shaped');
   assert.deepEqual(deployment!.spec.strategy.rollingUpdate, { maxSurge: 1, maxUnavailable: 0 });
   const pod = deployment!.spec.template.spec;
   const container = pod.containers[0];
-  assert.deepEqual(container.env, [{ name: 'PLAIN', value: 'x' }, { name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'db', key: 'url' } } }]);
+  assert.deepEqual(container.env, [
+    { name: 'PLAIN', value: 'x' },
+    { name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'db', key: 'url' } } },
+  ]);
   assert.deepEqual(container.lifecycle, { preStop: { sleep: { seconds: 3 } } });
   assert.equal(pod.terminationGracePeriodSeconds, 4, 'the grace period outlasts the preStop delay');
   assert.equal(pod.serviceAccountName, 'flotilla-service');
   assert.equal(container.securityContext.readOnlyRootFilesystem, true);
   assert.deepEqual(container.securityContext.capabilities, { drop: ['ALL'] });
   assert.equal(pod.securityContext.runAsNonRoot, true);
-  assert.deepEqual(container.volumeMounts.map((m: { mountPath: string }) => m.mountPath), ['/var/lib/flotilla']);
+  assert.deepEqual(
+    container.volumeMounts.map((m: { mountPath: string }) => m.mountPath),
+    ['/var/lib/flotilla'],
+  );
   await assert.rejects(
-    createMicroservice('both', { image: 'x', env: [{ name: 'A', value: 'v', secretKeyRef: { name: 'db', key: 'url' } }] }),
+    createMicroservice('both', {
+      image: 'x',
+      env: [{ name: 'A', value: 'v', secretKeyRef: { name: 'db', key: 'url' } }],
+    }),
     (error: Error & { status?: number }) => error.status === 422,
     'an env item with both a value and a secret is rejected',
   );
@@ -172,20 +233,30 @@ test('drift is repaired: a hand-edited Deployment and a deleted Service are put 
     return deployment?.spec.replicas === 2 && deployment.spec.template.spec.containers[0]?.image === 'flotilla/orders:1' && !!service;
   });
   const events = await client!.list<KubeObject & { reason: string; involvedObject: { name: string } }>(Resources.Event, namespace);
-  assert.ok(events.items.some((e) => e.involvedObject.name === 'orders' && e.reason === 'DriftRepaired'), 'a DriftRepaired event was recorded');
+  assert.ok(
+    events.items.some((e) => e.involvedObject.name === 'orders' && e.reason === 'DriftRepaired'),
+    'a DriftRepaired event was recorded',
+  );
 });
 
 test('deleting a Microservice cascades through the garbage collector', async (t) => {
   if (!(await setup(t))) return;
   await createMicroservice('doomed', { image: 'flotilla/doomed:1' });
   await waitObserved('doomed');
-  await waitUntil('owned objects', async () => !!(await get(Resources.Deployment, 'doomed')) && !!(await get(Resources.ConfigMap, 'doomed-config')));
+  await waitUntil(
+    'owned objects',
+    async () => !!(await get(Resources.Deployment, 'doomed')) && !!(await get(Resources.ConfigMap, 'doomed-config')),
+  );
   await client!.delete(MicroserviceResource, namespace, 'doomed');
-  await waitUntil('the owned objects to be collected', async () =>
-    (await get(Resources.Deployment, 'doomed')) === undefined &&
-    (await get(Resources.Service, 'doomed')) === undefined &&
-    (await get(Resources.ConfigMap, 'doomed-config')) === undefined &&
-    (await get(Resources.PodDisruptionBudget, 'doomed')) === undefined, 60_000);
+  await waitUntil(
+    'the owned objects to be collected',
+    async () =>
+      (await get(Resources.Deployment, 'doomed')) === undefined &&
+      (await get(Resources.Service, 'doomed')) === undefined &&
+      (await get(Resources.ConfigMap, 'doomed-config')) === undefined &&
+      (await get(Resources.PodDisruptionBudget, 'doomed')) === undefined,
+    60_000,
+  );
 });
 
 test('invalid specs are rejected by the CRD schema', async (t) => {
@@ -200,9 +271,19 @@ test('the operator serves /readyz (caches synced, watches alive) and controller-
   const ready = await fetch(`${base}/readyz`);
   assert.equal(ready.status, 200);
   const metrics = await (await fetch(`${base}/metrics`)).text();
-  for (const name of ['controller_runtime_reconcile_total', 'controller_runtime_reconcile_errors_total', 'controller_runtime_reconcile_time_seconds',
-    'controller_runtime_max_concurrent_reconciles', 'controller_runtime_active_workers', 'workqueue_depth', 'workqueue_adds_total',
-    'workqueue_queue_duration_seconds', 'workqueue_work_duration_seconds', 'workqueue_retries_total', 'leader_election_master_status']) {
+  for (const name of [
+    'controller_runtime_reconcile_total',
+    'controller_runtime_reconcile_errors_total',
+    'controller_runtime_reconcile_time_seconds',
+    'controller_runtime_max_concurrent_reconciles',
+    'controller_runtime_active_workers',
+    'workqueue_depth',
+    'workqueue_adds_total',
+    'workqueue_queue_duration_seconds',
+    'workqueue_work_duration_seconds',
+    'workqueue_retries_total',
+    'leader_election_master_status',
+  ]) {
     assert.match(metrics, new RegExp(`^# TYPE ${name} `, 'm'), name);
   }
   assert.match(metrics, /controller_runtime_reconcile_total\{controller="microservice",result="success"\} [1-9]/);

@@ -20,10 +20,18 @@ after(async () => {
 });
 
 type ConfigMap = KubeObject & { data?: Record<string, string> };
-const cm = (namespace: string, name: string, value: string): ConfigMap =>
-  ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace, name }, data: { value } });
-const ms = (namespace: string, name: string, image: string): Microservice =>
-  ({ apiVersion: 'flotilla.dev/v1alpha1', kind: 'Microservice', metadata: { namespace, name }, spec: { image } });
+const cm = (namespace: string, name: string, value: string): ConfigMap => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { namespace, name },
+  data: { value },
+});
+const ms = (namespace: string, name: string, image: string): Microservice => ({
+  apiVersion: 'flotilla.dev/v1alpha1',
+  kind: 'Microservice',
+  metadata: { namespace, name },
+  spec: { image },
+});
 
 test('restart mid-watch + etcd compaction: 410 Gone, relist, synthesized deletes, nothing missed', async (t) => {
   plane = await privatePlaneOrSkip(t);
@@ -38,7 +46,10 @@ test('restart mid-watch + etcd compaction: 410 Gone, relist, synthesized deletes
   for (const name of ['ms-keep', 'ms-change', 'ms-remove']) await client.create(MicroserviceResource, ms(ns, name, 'img:1'));
 
   // An informer whose handler fails the first time it sees each add: errors must be retried.
-  const informer = new Informer<ConfigMap>(client, Resources.ConfigMap, testLogger(), { namespace: ns, unhealthyAfterMs: 1000 });
+  const informer = new Informer<ConfigMap>(client, Resources.ConfigMap, testLogger(), {
+    namespace: ns,
+    unhealthyAfterMs: 1000,
+  });
   const deletes: { key: string; finalStateUnknown: boolean }[] = [];
   const failedOnce = new Set<string>();
   const delivered = new Map<string, number>();
@@ -51,7 +62,9 @@ test('restart mid-watch + etcd compaction: 410 Gone, relist, synthesized deletes
         throw new Error(`handler failure for ${key}`);
       }
     },
-    onDelete: (obj, finalStateUnknown) => { deletes.push({ key: objectKey(obj), finalStateUnknown }); },
+    onDelete: (obj, finalStateUnknown) => {
+      deletes.push({ key: objectKey(obj), finalStateUnknown });
+    },
   });
   informer.start();
   t.after(() => informer.stop());
@@ -62,8 +75,14 @@ test('restart mid-watch + etcd compaction: 410 Gone, relist, synthesized deletes
     const live = await client.get<Microservice>(MicroserviceResource, ns, name);
     return live.status?.observedGeneration === live.metadata.generation;
   };
-  await waitUntil('initial reconciles', async () => (await observed('ms-keep')) && (await observed('ms-change')) && (await observed('ms-remove')), 60_000);
-  await waitUntil('every add delivered again after its handler failed', () => ['keep', 'change', 'remove'].every((n) => (delivered.get(`${ns}/${n}`) ?? 0) >= 2));
+  await waitUntil(
+    'initial reconciles',
+    async () => (await observed('ms-keep')) && (await observed('ms-change')) && (await observed('ms-remove')),
+    60_000,
+  );
+  await waitUntil('every add delivered again after its handler failed', () =>
+    ['keep', 'change', 'remove'].every((n) => (delivered.get(`${ns}/${n}`) ?? 0) >= 2),
+  );
 
   // Take the API server away, make changes through a second one on another port that
   // nobody watches, compact etcd so the old resourceVersion is gone, then come back.
@@ -84,13 +103,18 @@ test('restart mid-watch + etcd compaction: 410 Gone, relist, synthesized deletes
   await plane.stopApiserver();
   await plane.startApiserver();
 
-  await waitUntil('the informer to relist and match the server', async () => {
-    const live = await client.list<ConfigMap>(Resources.ConfigMap, ns);
-    const cached = informer.cache.list();
-    const liveState = live.items.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`).sort();
-    const cachedState = cached.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`).sort();
-    return JSON.stringify(liveState) === JSON.stringify(cachedState);
-  }, 90_000, 250);
+  await waitUntil(
+    'the informer to relist and match the server',
+    async () => {
+      const live = await client.list<ConfigMap>(Resources.ConfigMap, ns);
+      const cached = informer.cache.list();
+      const liveState = live.items.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`).sort();
+      const cachedState = cached.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`).sort();
+      return JSON.stringify(liveState) === JSON.stringify(cachedState);
+    },
+    90_000,
+    250,
+  );
   assert.ok(informer.status().lists >= 2, 'the informer relisted (410 Gone)');
   await waitUntil('the informer to be healthy again', () => informer.healthy(), 20_000);
   assert.deepEqual(deletes, [{ key: `${ns}/remove`, finalStateUnknown: true }], 'the vanished object became a synthesized delete');
@@ -98,11 +122,27 @@ test('restart mid-watch + etcd compaction: 410 Gone, relist, synthesized deletes
   assert.ok(informer.cache.get(`${ns}/new`));
 
   // The operator saw none of those events either, and still converges.
-  await waitUntil('the operator to converge on the final state', async () => {
-    const deployment = await getOrUndefined(() => client.get<KubeObject & { spec: { template: { spec: { containers: { image: string }[] } } } }>(Resources.Deployment, ns, 'ms-change'));
-    const created = await getOrUndefined(() => client.get(Resources.Deployment, ns, 'ms-new'));
-    return deployment?.spec.template.spec.containers[0]?.image === 'img:2' && !!created && (await observed('ms-new')) && (await observed('ms-change'));
-  }, 90_000, 250);
+  await waitUntil(
+    'the operator to converge on the final state',
+    async () => {
+      const deployment = await getOrUndefined(() =>
+        client.get<KubeObject & { spec: { template: { spec: { containers: { image: string }[] } } } }>(
+          Resources.Deployment,
+          ns,
+          'ms-change',
+        ),
+      );
+      const created = await getOrUndefined(() => client.get(Resources.Deployment, ns, 'ms-new'));
+      return (
+        deployment?.spec.template.spec.containers[0]?.image === 'img:2' &&
+        !!created &&
+        (await observed('ms-new')) &&
+        (await observed('ms-change'))
+      );
+    },
+    90_000,
+    250,
+  );
   assert.equal(operator.controller.primary.cache.get(`${ns}/ms-remove`), undefined);
   // Every informer's watch must be back (some may still be in their reconnect backoff).
   await waitUntil('the operator to report ready again once the watches are back', () => operator!.ready().ok, 60_000);

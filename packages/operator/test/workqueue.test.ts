@@ -23,7 +23,9 @@ test('a key being processed is never handed to a second worker; re-adds run afte
   queue.add('k'); // changed while a worker holds it
   assert.equal(queue.length, 0, 'not queued while processing');
   let second: string | undefined;
-  const waiting = queue.get().then((key) => { second = key; });
+  const waiting = queue.get().then((key) => {
+    second = key;
+  });
   // The queue hands keys out synchronously: one turn of the event loop runs every callback already due.
   await new Promise((r) => setImmediate(r));
   assert.equal(second, undefined, 'a second worker must not get k yet');

@@ -17,9 +17,26 @@ import { findLeftovers, startNode, type KubeNode } from '../node.ts';
 const log = (m: string) => process.stderr.write(`[node.test] ${m}\n`);
 
 // Host paths a kubelet or containerd writes by default; the node must not create them.
-const HOST_PATHS = ['/run/containerd', '/var/lib/containerd', '/var/lib/kubelet', '/var/log/pods', '/var/log/containers',
-  '/opt/containerd', '/var/lib/cni', '/etc/cni/net.d', '/usr/libexec/kubernetes', '/etc/kubernetes'];
-const SYSCTLS = ['vm/overcommit_memory', 'vm/panic_on_oom', 'kernel/panic', 'kernel/panic_on_oops', 'kernel/keys/root_maxkeys', 'kernel/keys/root_maxbytes'];
+const HOST_PATHS = [
+  '/run/containerd',
+  '/var/lib/containerd',
+  '/var/lib/kubelet',
+  '/var/log/pods',
+  '/var/log/containers',
+  '/opt/containerd',
+  '/var/lib/cni',
+  '/etc/cni/net.d',
+  '/usr/libexec/kubernetes',
+  '/etc/kubernetes',
+];
+const SYSCTLS = [
+  'vm/overcommit_memory',
+  'vm/panic_on_oom',
+  'kernel/panic',
+  'kernel/panic_on_oops',
+  'kernel/keys/root_maxkeys',
+  'kernel/keys/root_maxbytes',
+];
 
 async function hostState() {
   return {
@@ -34,7 +51,9 @@ function readLine(host: string, port: number): Promise<string> {
     const socket = connect({ host, port });
     let data = '';
     socket.setTimeout(5000, () => socket.destroy(new Error(`timeout reading ${host}:${port}`)));
-    socket.on('data', (chunk: Buffer) => { data += chunk.toString(); });
+    socket.on('data', (chunk: Buffer) => {
+      data += chunk.toString();
+    });
     socket.on('end', () => resolve(data.trim()));
     socket.on('error', reject);
   });
@@ -55,15 +74,23 @@ test('a node registers, runs a hostPort pod reachable from the host, and stops w
     await rm(dir, { recursive: true, force: true });
   });
   let node: KubeNode | undefined;
-  t.after(async () => { await node?.stop().catch((e: Error) => log(e.message)); });
+  t.after(async () => {
+    await node?.stop().catch((e: Error) => log(e.message));
+  });
 
   node = await startNode(plane, { log });
   const api = apiFromKubeconfig(plane.kubeconfig);
 
   // Ready, as the API reports it, with the expected addresses and runtime.
-  const nodeObj = (await api.request<{
-    status: { conditions: { type: string; status: string }[]; addresses: { type: string; address: string }[]; nodeInfo: { containerRuntimeVersion: string; kubeletVersion: string } };
-  }>('GET', `/api/v1/nodes/${node.name}`)).body;
+  const nodeObj = (
+    await api.request<{
+      status: {
+        conditions: { type: string; status: string }[];
+        addresses: { type: string; address: string }[];
+        nodeInfo: { containerRuntimeVersion: string; kubeletVersion: string };
+      };
+    }>('GET', `/api/v1/nodes/${node.name}`)
+  ).body;
   assert.equal(nodeObj.status.conditions.find((c) => c.type === 'Ready')?.status, 'True');
   assert.deepEqual(nodeObj.status.addresses.find((a) => a.type === 'InternalIP')?.address, node.nodeIP);
   assert.match(nodeObj.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\//);
@@ -72,30 +99,49 @@ test('a node registers, runs a hostPort pod reachable from the host, and stops w
 
   // A namespace with its default ServiceAccount and kube-root-ca.crt (token volume).
   const ns = 'node-test';
-  assert.equal((await api.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })).status, 201);
-  await poll('default ServiceAccount and kube-root-ca.crt', async () =>
-    (await api.request('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`)).status === 200
-      && (await api.request('GET', `/api/v1/namespaces/${ns}/configmaps/kube-root-ca.crt`)).status === 200 ? true : undefined, 60_000);
+  assert.equal(
+    (await api.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })).status,
+    201,
+  );
+  await poll(
+    'default ServiceAccount and kube-root-ca.crt',
+    async () =>
+      (await api.request('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`)).status === 200 &&
+      (await api.request('GET', `/api/v1/namespaces/${ns}/configmaps/kube-root-ca.crt`)).status === 200
+        ? true
+        : undefined,
+    60_000,
+  );
 
   const hostPort = 18080;
   const created = await api.request<Pod>('POST', `/api/v1/namespaces/${ns}/pods`, {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: { name: 'pause' },
     spec: {
       terminationGracePeriodSeconds: 5,
-      containers: [{
-        name: 'pause', image: node.pauseImage, imagePullPolicy: 'Never', args: ['-l', '8080'],
-        ports: [{ containerPort: 8080, hostPort, protocol: 'TCP' }],
-        readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
-      }],
+      containers: [
+        {
+          name: 'pause',
+          image: node.pauseImage,
+          imagePullPolicy: 'Never',
+          args: ['-l', '8080'],
+          ports: [{ containerPort: 8080, hostPort, protocol: 'TCP' }],
+          readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
+        },
+      ],
     },
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const began = Date.now();
-  const pod = await poll('pod Running and Ready', async () => {
-    const p = (await api.request<Pod>('GET', `/api/v1/namespaces/${ns}/pods/pause`)).body;
-    return p.status.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? p : undefined;
-  }, 120_000);
+  const pod = await poll(
+    'pod Running and Ready',
+    async () => {
+      const p = (await api.request<Pod>('GET', `/api/v1/namespaces/${ns}/pods/pause`)).body;
+      return p.status.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? p : undefined;
+    },
+    120_000,
+  );
   log(`pod Ready ${Date.now() - began} ms after creation, IP ${pod.status.podIP}`);
   assert.equal(pod.spec.nodeName, node.name, 'scheduled by kube-scheduler onto the node');
   assert.equal(pod.status.hostIP, node.nodeIP);
@@ -112,13 +158,21 @@ test('a node registers, runs a hostPort pod reachable from the host, and stops w
 
   // Deleted: gone from the API, its containers and hostPort rules gone from the node.
   assert.equal((await api.request('DELETE', `/api/v1/namespaces/${ns}/pods/pause`)).status, 200);
-  await poll('pod deleted', async () => ((await api.request('GET', `/api/v1/namespaces/${ns}/pods/pause`)).status === 404 ? true : undefined), 60_000);
+  await poll(
+    'pod deleted',
+    async () => ((await api.request('GET', `/api/v1/namespaces/${ns}/pods/pause`)).status === 404 ? true : undefined),
+    60_000,
+  );
   const ctr = (...args: string[]) => exec('ctr', ['--address', node!.containerdSocket, '--namespace', 'k8s.io', ...args]);
   await poll('no running tasks', async () => ((await ctr('tasks', 'list', '--quiet')).trim() === '' ? true : undefined), 60_000);
-  await poll('hostPort rule removed', async () => {
-    const rules = await exec('nsenter', [`--net=/run/netns/${node!.netns}`, '--', 'iptables-save', '-t', 'nat']);
-    return rules.includes(`--dport ${hostPort}`) ? undefined : true;
-  }, 60_000);
+  await poll(
+    'hostPort rule removed',
+    async () => {
+      const rules = await exec('nsenter', [`--net=/run/netns/${node!.netns}`, '--', 'iptables-save', '-t', 'nat']);
+      return rules.includes(`--dport ${hostPort}`) ? undefined : true;
+    },
+    60_000,
+  );
 
   // stop() removes everything (it throws if it finds leftovers; checked again here), the
   // API forgets the node, and the host looks as before.

@@ -53,7 +53,9 @@ export async function aptInstall(packages: string[], log: Log): Promise<void> {
     closeSync(fd);
   }
   if (code !== 0) {
-    throw new Error(`test-services: apt-get install ${wanted.join(' ')} failed (exit ${code}); last lines of ${logFile}:\n${readLogTail(logFile)}`);
+    throw new Error(
+      `test-services: apt-get install ${wanted.join(' ')} failed (exit ${code}); last lines of ${logFile}:\n${readLogTail(logFile)}`,
+    );
   }
   log(`installed ${wanted.join(' ')} (${seconds(began)})`);
 }

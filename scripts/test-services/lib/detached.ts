@@ -38,7 +38,14 @@ export async function startDetached(opts: { cliPath: string; stateDir: string; o
   if (supervisorPid(stateDir) !== undefined) throw new Error(`test-services already running for ${stateDir}; run stop first`);
   rmSync(f.env, { force: true });
   const logFd = openSync(f.log, 'w');
-  const args = [...process.execArgv, opts.cliPath, '__supervise', '--state', stateDir, ...(opts.only ? ['--only', opts.only.join(',')] : [])];
+  const args = [
+    ...process.execArgv,
+    opts.cliPath,
+    '__supervise',
+    '--state',
+    stateDir,
+    ...(opts.only ? ['--only', opts.only.join(',')] : []),
+  ];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd], cwd: process.cwd() });
   closeSync(logFd);
   writeFileSync(f.pid, `${child.pid}\n`);
@@ -51,7 +58,12 @@ export async function startDetached(opts: { cliPath: string; stateDir: string; o
     const fd = openSync(f.log, 'r');
     try {
       const buffer = Buffer.alloc(65_536);
-      for (let n; (n = readSync(fd, buffer, 0, buffer.length, shown)) > 0; shown += n) process.stderr.write(buffer.subarray(0, n));
+      for (;;) {
+        const n = readSync(fd, buffer, 0, buffer.length, shown);
+        if (n <= 0) break;
+        process.stderr.write(buffer.subarray(0, n));
+        shown += n;
+      }
     } finally {
       closeSync(fd);
     }

@@ -3,7 +3,7 @@
 //   the whole group (postgres backends included) and SIGKILL it after a grace;
 // - each server is exec'd through `setpriv --pdeathsig=KILL`, so the kernel
 //   kills it if the Node process that started it dies without calling stop().
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { isExecutable, isRoot } from './paths.ts';
 import { lookupUser } from './users.ts';
@@ -56,9 +56,7 @@ function commandLine(opts: LaunchOptions): { file: string; args: string[]; uid?:
     // pdeathsig is applied after the uid change by setpriv, so it survives it.
     return { file: SETPRIV, args: [...drop, '--pdeathsig=KILL', '--', opts.command, ...opts.args] };
   }
-  return user
-    ? { file: opts.command, args: opts.args, uid: user.uid, gid: user.gid }
-    : { file: opts.command, args: opts.args };
+  return user ? { file: opts.command, args: opts.args, uid: user.uid, gid: user.gid } : { file: opts.command, args: opts.args };
 }
 
 function openLog(logFile: string, header: string): { fd: number; offset: number } {
@@ -71,7 +69,7 @@ function openLog(logFile: string, header: string): { fd: number; offset: number 
 export function launch(opts: LaunchOptions): ManagedProcess {
   const line = commandLine(opts);
   const { fd, offset } = openLog(opts.logFile, `${opts.command} ${opts.args.join(' ')}`);
-  let child;
+  let child: ChildProcess;
   try {
     child = spawn(line.file, line.args, {
       cwd: opts.cwd,
@@ -149,11 +147,15 @@ export async function runToCompletion(opts: Omit<LaunchOptions, 'stopSignal' | '
   clearTimeout(timer);
   if (result === 'timeout') {
     await proc.stop();
-    throw new Error(`${opts.name}: ${opts.command} timed out; last lines of ${opts.logFile}:\n${readLogTail(opts.logFile, proc.logOffset)}`);
+    throw new Error(
+      `${opts.name}: ${opts.command} timed out; last lines of ${opts.logFile}:\n${readLogTail(opts.logFile, proc.logOffset)}`,
+    );
   }
   if (result.error || result.code !== 0) {
     const why = result.error ? result.error.message : result.signal ? `signal ${result.signal}` : `exit code ${result.code}`;
-    throw new Error(`${opts.name}: ${opts.command} failed (${why}); last lines of ${opts.logFile}:\n${readLogTail(opts.logFile, proc.logOffset)}`);
+    throw new Error(
+      `${opts.name}: ${opts.command} failed (${why}); last lines of ${opts.logFile}:\n${readLogTail(opts.logFile, proc.logOffset)}`,
+    );
   }
 }
 

@@ -16,7 +16,8 @@ export class ServerStartError extends Error {
   }
 }
 
-const ADDRESS_IN_USE = /address already in use|EADDRINUSE|Bind on TCP\/IP port|could not bind|Could not create server TCP listening socket/i;
+const ADDRESS_IN_USE =
+  /address already in use|EADDRINUSE|Bind on TCP\/IP port|could not bind|Could not create server TCP listening socket/i;
 
 export interface ReadyOptions {
   name: string;

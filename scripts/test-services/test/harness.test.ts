@@ -221,9 +221,12 @@ describe('startServices', () => {
       assert.deepEqual((await pgQuery(services.env.FLOTILLA_TEST_POSTGRES_URL!, 'SELECT 1 AS ok')).rows, [{ ok: 1 }]);
       const health = await fetch(`${services.env.FLOTILLA_TEST_ETCD_ENDPOINTS}/health`);
       assert.equal(health.status, 200);
-      const ports = ['FLOTILLA_TEST_POSTGRES_URL', 'FLOTILLA_TEST_MYSQL_URL', 'FLOTILLA_TEST_REDIS_URL', 'FLOTILLA_TEST_ETCD_ENDPOINTS'].map(
-        (key) => Number(new URL(services.env[key]!).port),
-      );
+      const ports = [
+        'FLOTILLA_TEST_POSTGRES_URL',
+        'FLOTILLA_TEST_MYSQL_URL',
+        'FLOTILLA_TEST_REDIS_URL',
+        'FLOTILLA_TEST_ETCD_ENDPOINTS',
+      ].map((key) => Number(new URL(services.env[key]!).port));
       await services.stop();
       stopped = true;
       assert.equal(existsSync(services.dir), false);
@@ -253,7 +256,15 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
 
 describe('cli', () => {
   test('run gives the command the env, returns its exit code, and stops the servers', async () => {
-    const result = await cli(['run', '--only', 'redis', '--', process.execPath, '-e', 'console.log(process.env.FLOTILLA_TEST_REDIS_URL); process.exit(7)']);
+    const result = await cli([
+      'run',
+      '--only',
+      'redis',
+      '--',
+      process.execPath,
+      '-e',
+      'console.log(process.env.FLOTILLA_TEST_REDIS_URL); process.exit(7)',
+    ]);
     assert.equal(result.code, 7, result.stderr);
     const url = result.stdout.trim();
     assert.match(url, /^redis:\/\/127\.0\.0\.1:\d+$/);

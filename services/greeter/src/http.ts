@@ -7,7 +7,11 @@ const Params = Type.Object({ name: Type.String({ minLength: 1, maxLength: NAME_M
 const Greeting = Type.Object({ message: Type.String() }, { additionalProperties: false });
 
 export function registerGreeterRoutes(app: HttpApp): void {
-  app.get('/hello/:name', {
-    schema: { tags: ['greeter'], summary: 'Say hello', params: Params, response: { 200: Greeting, ...problemResponses(400) } },
-  }, async (request) => ({ message: greet(request.params.name) }));
+  app.get(
+    '/hello/:name',
+    {
+      schema: { tags: ['greeter'], summary: 'Say hello', params: Params, response: { 200: Greeting, ...problemResponses(400) } },
+    },
+    async (request) => ({ message: greet(request.params.name) }),
+  );
 }

@@ -35,12 +35,21 @@ test('SayHello through the generated client', async () => {
 });
 
 test('SayHello through a client that loads greeter.proto at run time', async () => {
-  const definition = protoLoader.loadSync('flotilla/greeter/v1/greeter.proto', { includeDirs: [join(import.meta.dirname, '..', '..', '..', 'proto')] });
-  const loaded = grpc.loadPackageDefinition(definition) as unknown as { flotilla: { greeter: { v1: { GreeterService: grpc.ServiceClientConstructor } } } };
+  const definition = protoLoader.loadSync('flotilla/greeter/v1/greeter.proto', {
+    includeDirs: [join(import.meta.dirname, '..', '..', '..', 'proto')],
+  });
+  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+    flotilla: { greeter: { v1: { GreeterService: grpc.ServiceClientConstructor } } };
+  };
   const client = new loaded.flotilla.greeter.v1.GreeterService(running.grpcAddress as string, grpc.credentials.createInsecure());
   try {
     const reply = await new Promise<{ message: string }>((resolve, reject) =>
-      (client.SayHello as (r: object, cb: (e: Error | null, v: { message: string }) => void) => void).call(client, { name: 'Linus' }, (e, v) => (e ? reject(e) : resolve(v))));
+      (client.SayHello as (r: object, cb: (e: Error | null, v: { message: string }) => void) => void).call(
+        client,
+        { name: 'Linus' },
+        (e, v) => (e ? reject(e) : resolve(v)),
+      ),
+    );
     assert.equal(reply.message, 'Hello, Linus!');
   } finally {
     client.close();

@@ -7,8 +7,18 @@ const strict = { additionalProperties: false } as const;
 
 export const UsersDependencyConfig = Type.Object(
   {
-    grpcAddress: Type.Optional(Type.String({ minLength: 1, description: 'host:port of the users gRPC service; unset: users is found through discovery, an instance per call' })),
-    timeoutMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 1_000, description: 'Deadline of one user lookup (the caller\'s own deadline still caps it)' }),
+    grpcAddress: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'host:port of the users gRPC service; unset: users is found through discovery, an instance per call',
+      }),
+    ),
+    timeoutMs: Type.Integer({
+      minimum: 1,
+      maximum: 60_000,
+      default: 1_000,
+      description: "Deadline of one user lookup (the caller's own deadline still caps it)",
+    }),
   },
   { ...strict, default: {} },
 );

@@ -66,14 +66,25 @@ export class OrdersDomain {
    */
   async create(fields: OrderFields, idempotencyKey?: string): Promise<{ order: OrderRecord; replayed: boolean }> {
     const clean = normalise(fields);
-    const key = idempotencyKey === undefined ? undefined : { scope: IDEMPOTENCY_SCOPE, key: idempotencyKey, fingerprint: fingerprint(clean), ttlMs: this.options.idempotencyTtlMs };
+    const key =
+      idempotencyKey === undefined
+        ? undefined
+        : { scope: IDEMPOTENCY_SCOPE, key: idempotencyKey, fingerprint: fingerprint(clean), ttlMs: this.options.idempotencyTtlMs };
     if (key !== undefined) {
       const prior = await this.store.priorOutcome(key);
       if (prior !== undefined) return settle(prior);
     }
     await this.users.assertExists(clean.userId);
     const now = new Date();
-    const order: OrderRecord = { id: uuidv7(now.getTime()), ...clean, total: totalOf(clean.items), status: 'pending', createdAt: now, updatedAt: now, version: 1 };
+    const order: OrderRecord = {
+      id: uuidv7(now.getTime()),
+      ...clean,
+      total: totalOf(clean.items),
+      status: 'pending',
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    };
     if (key === undefined) {
       await this.store.insert(order);
       return { order, replayed: false };
@@ -124,7 +135,9 @@ export function totalOf(items: readonly OrderLine[]): number {
   let total = 0n;
   for (const item of items) total += BigInt(item.quantity) * BigInt(item.unitPrice);
   if (total > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new ValidationError([{ field: 'items', rule: 'total-overflow', message: `the order total must not exceed ${Number.MAX_SAFE_INTEGER} minor units` }]);
+    throw new ValidationError([
+      { field: 'items', rule: 'total-overflow', message: `the order total must not exceed ${Number.MAX_SAFE_INTEGER} minor units` },
+    ]);
   }
   return Number(total);
 }
@@ -148,7 +161,9 @@ function settle(outcome: IdempotentOutcome): { order: OrderRecord; replayed: boo
     case 'mismatch':
       throw new UnprocessableError('This Idempotency-Key was already used with a different request', { reason: 'idempotency-key-reused' });
     case 'in-progress':
-      throw new ConflictError('A request with this Idempotency-Key is still being processed; retry later', { reason: 'idempotency-key-in-progress' });
+      throw new ConflictError('A request with this Idempotency-Key is still being processed; retry later', {
+        reason: 'idempotency-key-in-progress',
+      });
   }
 }
 
@@ -161,11 +176,14 @@ function stale(id: string, version: number): PreconditionFailedError {
 }
 
 function illegalTransition(order: OrderRecord, action: Transition): ConflictError {
-  return new ConflictError(`Order ${order.id} is ${order.status}; it cannot ${action === 'pay' ? 'be paid' : action === 'ship' ? 'be shipped' : 'be cancelled'}`, {
-    reason: 'illegal-transition',
-    currentStatus: order.status,
-    transition: action,
-  });
+  return new ConflictError(
+    `Order ${order.id} is ${order.status}; it cannot ${action === 'pay' ? 'be paid' : action === 'ship' ? 'be shipped' : 'be cancelled'}`,
+    {
+      reason: 'illegal-transition',
+      currentStatus: order.status,
+      transition: action,
+    },
+  );
 }
 
 function encodeCursor(id: string, userId: string | undefined): string {

@@ -48,7 +48,9 @@ export function orderServiceImplementation(orders: OrdersDomain): OrderServiceSe
 
 function validate(checker: ReturnType<typeof compileChecker>, value: unknown, root: string): void {
   if (checker.check(value)) return;
-  const violations: FieldViolation[] = checker.problems(value).map((p) => ({ field: [root, ...p.path.map(snakeCase)].filter(Boolean).join('.'), rule: p.rule, message: p.message }));
+  const violations: FieldViolation[] = checker
+    .problems(value)
+    .map((p) => ({ field: [root, ...p.path.map(snakeCase)].filter(Boolean).join('.'), rule: p.rule, message: p.message }));
   throw new ValidationError(violations);
 }
 

@@ -13,45 +13,76 @@ const TRANSITION_SUMMARIES: Record<Transition, string> = {
 };
 
 export function registerOrderRoutes(app: HttpApp, orders: OrdersDomain): void {
-  app.post('/orders', {
-    schema: {
-      tags,
-      summary: 'Place an order (the user must exist; the total is computed here)',
-      headers: CreateHeaders,
-      body: OrderInput,
-      response: { 201: Order, ...problemResponses(400, 409, 413, 415, 422, 503, 504) },
+  app.post(
+    '/orders',
+    {
+      schema: {
+        tags,
+        summary: 'Place an order (the user must exist; the total is computed here)',
+        headers: CreateHeaders,
+        body: OrderInput,
+        response: { 201: Order, ...problemResponses(400, 409, 413, 415, 422, 503, 504) },
+      },
     },
-  }, async (request, reply) => {
-    const { order, replayed } = await orders.create(request.body, request.headers['idempotency-key']);
-    if (replayed) reply.header('idempotent-replayed', 'true');
-    return reply.code(201).header('location', `/orders/${order.id}`).header('etag', etagOf(order)).send(toWire(order));
-  });
+    async (request, reply) => {
+      const { order, replayed } = await orders.create(request.body, request.headers['idempotency-key']);
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(201).header('location', `/orders/${order.id}`).header('etag', etagOf(order)).send(toWire(order));
+    },
+  );
 
-  app.get('/orders/:id', {
-    schema: { tags, summary: 'Get an order', params: IdParams, response: { 200: Order, ...problemResponses(400, 404) } },
-  }, async (request, reply) => {
-    const order = await orders.get(request.params.id);
-    return reply.header('etag', etagOf(order)).send(toWire(order));
-  });
+  app.get(
+    '/orders/:id',
+    {
+      schema: { tags, summary: 'Get an order', params: IdParams, response: { 200: Order, ...problemResponses(400, 404) } },
+    },
+    async (request, reply) => {
+      const order = await orders.get(request.params.id);
+      return reply.header('etag', etagOf(order)).send(toWire(order));
+    },
+  );
 
-  app.get('/orders', {
-    schema: { tags, summary: 'List orders newest first, optionally one user\'s; cursor-paginated', querystring: ListQuery, response: { 200: OrderPage, ...problemResponses(400) } },
-  }, async (request, reply) => {
-    const page = await orders.list(request.query);
-    if (page.nextCursor !== null) {
-      const next = new URLSearchParams({ ...(request.query.userId === undefined ? {} : { userId: request.query.userId }), limit: String(request.query.limit), cursor: page.nextCursor });
-      reply.header('link', `</orders?${next.toString()}>; rel="next"`);
-    }
-    return { items: page.items.map(toWire), nextCursor: page.nextCursor };
-  });
+  app.get(
+    '/orders',
+    {
+      schema: {
+        tags,
+        summary: "List orders newest first, optionally one user's; cursor-paginated",
+        querystring: ListQuery,
+        response: { 200: OrderPage, ...problemResponses(400) },
+      },
+    },
+    async (request, reply) => {
+      const page = await orders.list(request.query);
+      if (page.nextCursor !== null) {
+        const next = new URLSearchParams({
+          ...(request.query.userId === undefined ? {} : { userId: request.query.userId }),
+          limit: String(request.query.limit),
+          cursor: page.nextCursor,
+        });
+        reply.header('link', `</orders?${next.toString()}>; rel="next"`);
+      }
+      return { items: page.items.map(toWire), nextCursor: page.nextCursor };
+    },
+  );
 
   for (const action of ['pay', 'ship', 'cancel'] as const) {
-    app.post(`/orders/:id/${action}`, {
-      schema: { tags, summary: TRANSITION_SUMMARIES[action], params: IdParams, headers: MutationHeaders, response: { 200: Order, ...problemResponses(400, 404, 409, 412) } },
-    }, async (request, reply) => {
-      const order = await orders.transition(request.params.id, action, expectedVersion(request.headers['if-match']));
-      return reply.header('etag', etagOf(order)).send(toWire(order));
-    });
+    app.post(
+      `/orders/:id/${action}`,
+      {
+        schema: {
+          tags,
+          summary: TRANSITION_SUMMARIES[action],
+          params: IdParams,
+          headers: MutationHeaders,
+          response: { 200: Order, ...problemResponses(400, 404, 409, 412) },
+        },
+      },
+      async (request, reply) => {
+        const order = await orders.transition(request.params.id, action, expectedVersion(request.headers['if-match']));
+        return reply.header('etag', etagOf(order)).send(toWire(order));
+      },
+    );
   }
 }
 
@@ -72,4 +103,3 @@ export function toWire(order: OrderRecord): Order {
 function etagOf(order: OrderRecord): string {
   return versionEtag(order.version);
 }
-

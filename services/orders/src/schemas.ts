@@ -19,7 +19,11 @@ export const OrderItem = Type.Object(
   {
     sku: Type.String({ minLength: 1, maxLength: 64, pattern: SKU_PATTERN, description: 'Letters, digits, ".", "_" and "-"' }),
     quantity: Type.Integer({ minimum: 1, maximum: QUANTITY_MAX }),
-    unitPrice: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Price of one unit in minor units of the currency (cents)' }),
+    unitPrice: Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: 'Price of one unit in minor units of the currency (cents)',
+    }),
   },
   { $id: 'OrderItem', additionalProperties: false },
 );
@@ -59,7 +63,7 @@ export const ListQuery = Type.Object(
   {
     userId: Type.Optional(UserId),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: 'Opaque; from the previous page\'s nextCursor' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: "Opaque; from the previous page's nextCursor" })),
   },
   { additionalProperties: false },
 );
@@ -80,5 +84,12 @@ export const MutationHeaders = Type.Object({
 });
 
 export const CreateHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX, pattern: IDEMPOTENCY_KEY_PATTERN, description: 'Replays the first response for the same key and body' })),
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: IDEMPOTENCY_KEY_MAX,
+      pattern: IDEMPOTENCY_KEY_PATTERN,
+      description: 'Replays the first response for the same key and body',
+    }),
+  ),
 });

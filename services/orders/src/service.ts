@@ -19,7 +19,8 @@ interface OrdersDeps {
 export const ordersService = defineService({
   name: 'orders',
   version: '0.1.0',
-  description: 'Orders: place (checking the user over gRPC), read, list, pay, ship and cancel, with optimistic concurrency and idempotent creates.',
+  description:
+    'Orders: place (checking the user over gRPC), read, list, pay, ship and cancel, with optimistic concurrency and idempotent creates.',
   config: OrdersConfig,
   database: { migrations },
   setup: ({ config, database, logger, discovery, namespace, telemetry, reload }): OrdersDeps => {

@@ -54,10 +54,7 @@ export interface IdempotencyKey {
   ttlMs: number;
 }
 
-export type IdempotentOutcome =
-  | { state: 'replay'; order: OrderRecord }
-  | { state: 'mismatch' }
-  | { state: 'in-progress' };
+export type IdempotentOutcome = { state: 'replay'; order: OrderRecord } | { state: 'mismatch' } | { state: 'in-progress' };
 
 export type IdempotentInsert = { state: 'created' } | IdempotentOutcome;
 
@@ -67,11 +64,11 @@ const ROLLBACK = Symbol('rollback');
 const DEADLOCK_ATTEMPTS = 5;
 
 export class OrderStore {
-  private readonly database: Database<{}>;
+  private readonly database: Database<object>;
   private readonly db: Kysely<OrdersTables>;
   private readonly idempotency: IdempotencyStore;
 
-  constructor(database: Database<{}>) {
+  constructor(database: Database<object>) {
     this.database = database;
     this.db = database.db.withTables<OrdersTables>();
     this.idempotency = new IdempotencyStore(database);
@@ -84,13 +81,15 @@ export class OrderStore {
 
   /** Insert and record the outcome under an idempotency key, atomically: all of it happens or none. */
   async insertIdempotently(order: OrderRecord, key: IdempotencyKey): Promise<IdempotentInsert> {
-    return this.retryingDeadlocks(() => this.database.transaction(async (trx) => {
-      const begun = await this.idempotency.begin(key.scope, key.key, key.fingerprint, key.ttlMs, trx);
-      if (begun.state !== 'new') return outcomeOf(begun);
-      await this.insertWith(order, trx.withTables<OrdersTables>());
-      await this.idempotency.complete(key.scope, key.key, { statusCode: 201, headers: {}, body: JSON.stringify(order) }, trx);
-      return { state: 'created' as const };
-    }));
+    return this.retryingDeadlocks(() =>
+      this.database.transaction(async (trx) => {
+        const begun = await this.idempotency.begin(key.scope, key.key, key.fingerprint, key.ttlMs, trx);
+        if (begun.state !== 'new') return outcomeOf(begun);
+        await this.insertWith(order, trx.withTables<OrdersTables>());
+        await this.idempotency.complete(key.scope, key.key, { statusCode: 201, headers: {}, body: JSON.stringify(order) }, trx);
+        return { state: 'created' as const };
+      }),
+    );
   }
 
   /**
@@ -171,7 +170,9 @@ export class OrderStore {
       .execute();
     await executor
       .insertInto('order_items')
-      .values(order.items.map((item, line) => ({ order_id: order.id, line, sku: item.sku, quantity: item.quantity, unit_price: item.unitPrice })))
+      .values(
+        order.items.map((item, line) => ({ order_id: order.id, line, sku: item.sku, quantity: item.quantity, unit_price: item.unitPrice })),
+      )
       .execute();
   }
 
@@ -181,7 +182,11 @@ export class OrderStore {
     const items = await this.db
       .selectFrom('order_items')
       .selectAll()
-      .where('order_id', 'in', rows.map((row) => row.id))
+      .where(
+        'order_id',
+        'in',
+        rows.map((row) => row.id),
+      )
       .orderBy('order_id')
       .orderBy('line')
       .execute();
@@ -209,7 +214,9 @@ function fromRow(row: Selectable<OrdersTable>, items: OrderLine[]): OrderRecord 
   };
 }
 
-function outcomeOf(begun: { state: 'replay'; response: { body: string } } | { state: 'mismatch' } | { state: 'in-progress' }): IdempotentOutcome {
+function outcomeOf(
+  begun: { state: 'replay'; response: { body: string } } | { state: 'mismatch' } | { state: 'in-progress' },
+): IdempotentOutcome {
   return begun.state === 'replay' ? { state: 'replay', order: fromSnapshot(begun.response.body) } : begun;
 }
 

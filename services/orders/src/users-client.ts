@@ -67,7 +67,11 @@ export class GrpcUserDirectory implements UserDirectory {
     if (error instanceof DeadlineExceededError) {
       // The caller's deadline bounded the call: that is theirs to hear about.
       if (callerDeadlineFirst) return new DeadlineExceededError('The deadline passed while checking the user', { cause: error });
-      return dependencyUnavailable(`The users service did not answer within ${this.settings.timeoutMs} ms; try again later`, 'users-timeout', error);
+      return dependencyUnavailable(
+        `The users service did not answer within ${this.settings.timeoutMs} ms; try again later`,
+        'users-timeout',
+        error,
+      );
     }
     return dependencyUnavailable('The users service is unavailable; try again later', 'users-unavailable', error);
   }

@@ -23,8 +23,13 @@ for (const dialect of testDialects()) {
       return JSON.stringify({ orders: page.items, rows: await svc.rowCounts() });
     };
     const raw = (method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<Response> =>
-      fetch(`${svc.base}${path}`, { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, ...(body === undefined ? {} : { body }) });
-    const post = (body: unknown, headers: Record<string, string> = {}): Promise<Response> => raw('POST', '/orders', JSON.stringify(body), headers);
+      fetch(`${svc.base}${path}`, {
+        method,
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        ...(body === undefined ? {} : { body }),
+      });
+    const post = (body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
+      raw('POST', '/orders', JSON.stringify(body), headers);
 
     before(async () => {
       users = await startSlowUsers(0);

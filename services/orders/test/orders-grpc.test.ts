@@ -9,10 +9,22 @@ import { DeadlineExceededError, NotFoundError, UnprocessableError, ValidationErr
 import { ChannelPool, createGrpcClient, decodeStatusDetails, STATUS_DETAILS_TRAILER, type GrpcClient } from '@flotilla/kit/grpc';
 import { OrderServiceClient, OrderStatus } from '@flotilla/contracts/orders';
 import { testDialects } from '../../../test/support/databases.ts';
-import { send, startOrders, startSlowUsers, startUsers, type OrderBody, type OrdersUnderTest, type SlowUsers, type UsersUnderTest } from './support.ts';
+import {
+  send,
+  startOrders,
+  startSlowUsers,
+  startUsers,
+  type OrderBody,
+  type OrdersUnderTest,
+  type SlowUsers,
+  type UsersUnderTest,
+} from './support.ts';
 
 const protoRoot = join(import.meta.dirname, '..', '..', '..', 'proto');
-const items = [{ sku: 'MUG-01', quantity: 2, unitPrice: 900 }, { sku: 'TEA.green', quantity: 1, unitPrice: 450 }];
+const items = [
+  { sku: 'MUG-01', quantity: 2, unitPrice: 900 },
+  { sku: 'TEA.green', quantity: 1, unitPrice: 450 },
+];
 
 const grpcCode = (error: unknown): number | undefined => ((error as FlotillaError).cause as grpc.ServiceError | undefined)?.code;
 /** google.rpc.ErrorInfo.reason from the status details trailer (the client's UnavailableError does not keep details). */
@@ -22,9 +34,19 @@ const errorInfoReason = (error: unknown): string | undefined => {
 };
 
 /** A client built from orders.proto at run time, with promise-returning methods. */
-function dynamicOrdersClient(address: string): { call: <T>(method: string, request: object, deadlineMs?: number) => Promise<T>; close(): void } {
-  const definition = protoLoader.loadSync('flotilla/orders/v1/orders.proto', { includeDirs: [protoRoot], longs: Number, enums: String, defaults: true });
-  const loaded = grpc.loadPackageDefinition(definition) as unknown as { flotilla: { orders: { v1: { OrderService: grpc.ServiceClientConstructor } } } };
+function dynamicOrdersClient(address: string): {
+  call: <T>(method: string, request: object, deadlineMs?: number) => Promise<T>;
+  close(): void;
+} {
+  const definition = protoLoader.loadSync('flotilla/orders/v1/orders.proto', {
+    includeDirs: [protoRoot],
+    longs: Number,
+    enums: String,
+    defaults: true,
+  });
+  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+    flotilla: { orders: { v1: { OrderService: grpc.ServiceClientConstructor } } };
+  };
   const client = new loaded.flotilla.orders.v1.OrderService(address, grpc.credentials.createInsecure());
   type Callback<T> = (error: grpc.ServiceError | null, value: T) => void;
   return {
@@ -82,17 +104,33 @@ for (const dialect of testDialects()) {
       const first = (await client.createOrder(request)).order!;
       const again = (await client.createOrder(request)).order!;
       assert.deepEqual(again, first);
-      const rest = await send(svc.base, 'POST', '/orders', { userId: buyer, items, currency: 'EUR' }, { 'idempotency-key': `grpc-${dialect}-1` });
+      const rest = await send(
+        svc.base,
+        'POST',
+        '/orders',
+        { userId: buyer, items, currency: 'EUR' },
+        { 'idempotency-key': `grpc-${dialect}-1` },
+      );
       assert.equal(rest.status, 201, 'REST and gRPC share the key space');
       assert.equal(((await rest.json()) as OrderBody).id, first.id);
-      await assert.rejects(client.createOrder({ ...request, currency: 'USD' }), (error: unknown) =>
-        error instanceof UnprocessableError && error.details?.['reason'] === 'idempotency-key-reused' && grpcCode(error) === grpc.status.FAILED_PRECONDITION);
+      await assert.rejects(
+        client.createOrder({ ...request, currency: 'USD' }),
+        (error: unknown) =>
+          error instanceof UnprocessableError &&
+          error.details?.reason === 'idempotency-key-reused' &&
+          grpcCode(error) === grpc.status.FAILED_PRECONDITION,
+      );
     });
 
     test('an unknown user is FAILED_PRECONDITION unknown-user and writes nothing', async () => {
       const before = await svc.rowCounts();
-      await assert.rejects(client.createOrder({ userId: '01936f0e-8c3a-7cc4-9a52-3f1e2d4b5a69', items, currency: 'EUR', idempotencyKey: '' }), (error: unknown) =>
-        error instanceof UnprocessableError && error.details?.['reason'] === 'unknown-user' && grpcCode(error) === grpc.status.FAILED_PRECONDITION);
+      await assert.rejects(
+        client.createOrder({ userId: '01936f0e-8c3a-7cc4-9a52-3f1e2d4b5a69', items, currency: 'EUR', idempotencyKey: '' }),
+        (error: unknown) =>
+          error instanceof UnprocessableError &&
+          error.details?.reason === 'unknown-user' &&
+          grpcCode(error) === grpc.status.FAILED_PRECONDITION,
+      );
       assert.deepEqual(await svc.rowCounts(), before);
     });
 
@@ -106,13 +144,26 @@ for (const dialect of testDialects()) {
         [{ userId: buyer, items: [{ sku: "x'; DROP TABLE orders;--", quantity: 1, unitPrice: 1 }], currency: 'EUR' }, 'items.0.sku'],
         [{ userId: buyer, items, currency: 'eur' }, 'currency'],
         [{ userId: buyer, items, currency: 'EUR', idempotencyKey: 'has space' }, 'idempotency_key'],
-        [{ userId: buyer, items: [{ sku: 'A', quantity: 1, unitPrice: Number.MAX_SAFE_INTEGER }, { sku: 'B', quantity: 1, unitPrice: 1 }], currency: 'EUR' }, 'items'],
+        [
+          {
+            userId: buyer,
+            items: [
+              { sku: 'A', quantity: 1, unitPrice: Number.MAX_SAFE_INTEGER },
+              { sku: 'B', quantity: 1, unitPrice: 1 },
+            ],
+            currency: 'EUR',
+          },
+          'items',
+        ],
       ];
       for (const [request, field] of invalid) {
         await assert.rejects(client.createOrder({ idempotencyKey: '', ...request } as never), (error: unknown) => {
           assert.ok(error instanceof ValidationError, String(error));
           assert.equal(grpcCode(error), grpc.status.INVALID_ARGUMENT);
-          assert.ok(error.violations.some((v) => v.field === field), `${field} in ${JSON.stringify(error.violations)}`);
+          assert.ok(
+            error.violations.some((v) => v.field === field),
+            `${field} in ${JSON.stringify(error.violations)}`,
+          );
           return true;
         });
       }
@@ -124,7 +175,8 @@ for (const dialect of testDialects()) {
     test('ListOrdersByUser pages newest first with page_size and page_token', async () => {
       const lister = await users.createUser('Lister');
       const made: string[] = [];
-      for (let i = 0; i < 5; i++) made.push((await client.createOrder({ userId: lister, items, currency: 'EUR', idempotencyKey: '' })).order!.id);
+      for (let i = 0; i < 5; i++)
+        made.push((await client.createOrder({ userId: lister, items, currency: 'EUR', idempotencyKey: '' })).order!.id);
       const seen: string[] = [];
       let pageToken = '';
       let pages = 0;
@@ -137,25 +189,54 @@ for (const dialect of testDialects()) {
       } while (pageToken !== '' && pages < 10);
       assert.deepEqual(seen, [...made].reverse());
       assert.equal(pages, 3);
-      assert.deepEqual((await client.listOrdersByUser({ userId: lister, pageSize: 0, pageToken: '' })).orders.map((o) => o.id), [...made].reverse(), '0 is the default size');
-      assert.equal((await client.listOrdersByUser({ userId: lister, pageSize: 1_000_000, pageToken: '' })).orders.length, 5, 'too large is lowered, not refused');
+      assert.deepEqual(
+        (await client.listOrdersByUser({ userId: lister, pageSize: 0, pageToken: '' })).orders.map((o) => o.id),
+        [...made].reverse(),
+        '0 is the default size',
+      );
+      assert.equal(
+        (await client.listOrdersByUser({ userId: lister, pageSize: 1_000_000, pageToken: '' })).orders.length,
+        5,
+        'too large is lowered, not refused',
+      );
     });
 
     test('every RPC works from a client that loads orders.proto at run time', async () => {
       const dynamic = dynamicOrdersClient(svc.grpcAddress);
       try {
-        type Wire = { id: string; userId: string; total: number; status: string; items: Array<{ sku: string; quantity: number; unitPrice: number }> };
-        const created = await dynamic.call<{ order: Wire }>('CreateOrder', { userId: buyer, currency: 'EUR', items: [{ sku: 'DYN-1', quantity: 3, unitPrice: 333 }], idempotencyKey: `dyn-${dialect}` });
+        type Wire = {
+          id: string;
+          userId: string;
+          total: number;
+          status: string;
+          items: Array<{ sku: string; quantity: number; unitPrice: number }>;
+        };
+        const created = await dynamic.call<{ order: Wire }>('CreateOrder', {
+          userId: buyer,
+          currency: 'EUR',
+          items: [{ sku: 'DYN-1', quantity: 3, unitPrice: 333 }],
+          idempotencyKey: `dyn-${dialect}`,
+        });
         assert.equal(created.order.total, 999);
         assert.equal(created.order.status, 'ORDER_STATUS_PENDING');
         assert.deepEqual(created.order.items, [{ sku: 'DYN-1', quantity: 3, unitPrice: 333 }]);
         const got = await dynamic.call<{ order: Wire }>('GetOrder', { id: created.order.id });
         assert.equal(got.order.id, created.order.id);
         const listed = await dynamic.call<{ orders: Wire[]; nextPageToken: string }>('ListOrdersByUser', { userId: buyer, pageSize: 1 });
-        assert.deepEqual(listed.orders.map((o) => o.id), [created.order.id], 'newest first');
+        assert.deepEqual(
+          listed.orders.map((o) => o.id),
+          [created.order.id],
+          'newest first',
+        );
         assert.notEqual(listed.nextPageToken, '');
-        await assert.rejects(dynamic.call('CreateOrder', { userId: buyer, currency: 'EUR', items: [{ sku: 'X', quantity: -1, unitPrice: 1 }] }), (error: grpc.ServiceError) => error.code === grpc.status.INVALID_ARGUMENT);
-        await assert.rejects(dynamic.call('GetOrder', { id: '01936f0e-8c3a-7cc4-9a52-3f1e2d4b5a69' }), (error: grpc.ServiceError) => error.code === grpc.status.NOT_FOUND);
+        await assert.rejects(
+          dynamic.call('CreateOrder', { userId: buyer, currency: 'EUR', items: [{ sku: 'X', quantity: -1, unitPrice: 1 }] }),
+          (error: grpc.ServiceError) => error.code === grpc.status.INVALID_ARGUMENT,
+        );
+        await assert.rejects(
+          dynamic.call('GetOrder', { id: '01936f0e-8c3a-7cc4-9a52-3f1e2d4b5a69' }),
+          (error: grpc.ServiceError) => error.code === grpc.status.NOT_FOUND,
+        );
       } finally {
         dynamic.close();
       }
@@ -163,11 +244,17 @@ for (const dialect of testDialects()) {
 
     test('health answers SERVING for OrderService and overall', async () => {
       const definition = protoLoader.loadSync('grpc/health/v1/health.proto', { includeDirs: [protoRoot], enums: String });
-      const loaded = grpc.loadPackageDefinition(definition) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } };
+      const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+        grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
+      };
       const health = new loaded.grpc.health.v1.Health(svc.grpcAddress, grpc.credentials.createInsecure());
       try {
         for (const service of ['', 'flotilla.orders.v1.OrderService']) {
-          const answer = await new Promise<{ status: string }>((resolve, reject) => (health.Check as (r: object, cb: (e: Error | null, v: { status: string }) => void) => void).call(health, { service }, (e, v) => (e ? reject(e) : resolve(v))));
+          const answer = await new Promise<{ status: string }>((resolve, reject) =>
+            (health.Check as (r: object, cb: (e: Error | null, v: { status: string }) => void) => void).call(health, { service }, (e, v) =>
+              e ? reject(e) : resolve(v),
+            ),
+          );
           assert.equal(answer.status, 'SERVING', service);
         }
       } finally {
@@ -201,20 +288,31 @@ for (const dialect of testDialects()) {
     };
 
     // First, so the channels are connected before the tests whose budget is short.
-    test('a caller with more time than orders\' own users timeout hears UNAVAILABLE users-timeout', async () => {
+    test("a caller with more time than orders' own users timeout hears UNAVAILABLE users-timeout", async () => {
       const userId = '0193a000-0000-7000-8000-00000000000c';
-      await assert.rejects(client.createOrder({ userId, items, currency: 'EUR', idempotencyKey: '' }, { timeoutMs: 20_000 }), (error: unknown) =>
-        (error as FlotillaError).code === 'unavailable' && errorInfoReason(error) === 'USERS_TIMEOUT' && grpcCode(error) === grpc.status.UNAVAILABLE);
+      await assert.rejects(
+        client.createOrder({ userId, items, currency: 'EUR', idempotencyKey: '' }, { timeoutMs: 20_000 }),
+        (error: unknown) =>
+          (error as FlotillaError).code === 'unavailable' &&
+          errorInfoReason(error) === 'USERS_TIMEOUT' &&
+          grpcCode(error) === grpc.status.UNAVAILABLE,
+      );
       assert.deepEqual(await svc.rowCounts(), { orders: 0, items: 0 });
     });
 
-    test('a caller deadline shorter than users\' delay: DEADLINE_EXCEEDED, and users got the caller\'s deadline, not orders\' own', async () => {
+    test("a caller deadline shorter than users' delay: DEADLINE_EXCEEDED, and users got the caller's deadline, not orders' own", async () => {
       const userId = '0193a000-0000-7000-8000-00000000000a';
       const callerDeadline = Date.now() + 500;
       const startedAt = Date.now();
-      await assert.rejects(client.createOrder({ userId, items, currency: 'EUR', idempotencyKey: '' }, { deadline: callerDeadline }), DeadlineExceededError);
+      await assert.rejects(
+        client.createOrder({ userId, items, currency: 'EUR', idempotencyKey: '' }, { deadline: callerDeadline }),
+        DeadlineExceededError,
+      );
       const seenByUsers = await waitForUsersCall(userId);
-      assert.ok(seenByUsers < startedAt + ownTimeoutMs, `users saw deadline ${seenByUsers - startedAt} ms after the start; orders' own would be ${ownTimeoutMs}`);
+      assert.ok(
+        seenByUsers < startedAt + ownTimeoutMs,
+        `users saw deadline ${seenByUsers - startedAt} ms after the start; orders' own would be ${ownTimeoutMs}`,
+      );
       assert.deepEqual(await svc.rowCounts(), { orders: 0, items: 0 });
     });
 
@@ -223,11 +321,14 @@ for (const dialect of testDialects()) {
       const dynamic = dynamicOrdersClient(svc.grpcAddress);
       const startedAt = Date.now();
       try {
-        await assert.rejects(dynamic.call('CreateOrder', { userId, currency: 'EUR', items }, 500), (error: grpc.ServiceError) => error.code === grpc.status.DEADLINE_EXCEEDED);
+        await assert.rejects(
+          dynamic.call('CreateOrder', { userId, currency: 'EUR', items }, 500),
+          (error: grpc.ServiceError) => error.code === grpc.status.DEADLINE_EXCEEDED,
+        );
       } finally {
         dynamic.close();
       }
-      assert.ok((await waitForUsersCall(userId)) < startedAt + ownTimeoutMs, 'users got the caller\'s deadline, not orders\' own');
+      assert.ok((await waitForUsersCall(userId)) < startedAt + ownTimeoutMs, "users got the caller's deadline, not orders' own");
       assert.deepEqual(await svc.rowCounts(), { orders: 0, items: 0 });
     });
   });

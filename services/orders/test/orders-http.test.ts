@@ -19,7 +19,8 @@ for (const dialect of testDialects()) {
       await users?.stop();
     });
 
-    const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response> => send(svc.base, method, path, body, headers);
+    const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response> =>
+      send(svc.base, method, path, body, headers);
     const create = async (userId = buyer, overrides: Record<string, unknown> = {}): Promise<OrderBody> => {
       const response = await call('POST', '/orders', orderInput(userId, overrides));
       assert.equal(response.status, 201, await response.clone().text());
@@ -37,7 +38,10 @@ for (const dialect of testDialects()) {
       assert.equal(order.status, 'pending');
       assert.equal(order.currency, 'EUR');
       assert.equal(order.total, 2 * 1250 + 3 * 199);
-      assert.deepEqual(order.items, [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1250 }, { sku: 'pen_blue.2', quantity: 3, unitPrice: 199 }]);
+      assert.deepEqual(order.items, [
+        { sku: 'BOOK-1', quantity: 2, unitPrice: 1250 },
+        { sku: 'pen_blue.2', quantity: 3, unitPrice: 199 },
+      ]);
       assert.equal(order.version, 1);
       assert.equal(order.createdAt, order.updatedAt);
       const fetched = await call('GET', response.headers.get('location') as string);
@@ -51,27 +55,46 @@ for (const dialect of testDialects()) {
       const response = await call('POST', '/orders', { ...orderInput(buyer), total: 1 });
       assert.equal(response.status, 400);
       const problem = (await response.json()) as { errors: Array<{ field: string; rule: string }> };
-      assert.deepEqual(problem.errors.map((e) => [e.field, e.rule]), [['body.total', 'unknown-field']]);
+      assert.deepEqual(
+        problem.errors.map((e) => [e.field, e.rule]),
+        [['body.total', 'unknown-field']],
+      );
       assert.deepEqual(await svc.rowCounts(), before);
     });
 
     test('the largest safe total is exact; one unit more is 400 and nothing is written', async () => {
       const max = Number.MAX_SAFE_INTEGER;
-      const exact = await create(buyer, { items: [{ sku: 'BIG', quantity: 1, unitPrice: max - 1 }, { sku: 'ONE', quantity: 1, unitPrice: 1 }] });
+      const exact = await create(buyer, {
+        items: [
+          { sku: 'BIG', quantity: 1, unitPrice: max - 1 },
+          { sku: 'ONE', quantity: 1, unitPrice: 1 },
+        ],
+      });
       assert.equal(exact.total, max);
       assert.equal((await get(exact.id)).total, max, 'stored and read back without rounding');
       const before = await svc.rowCounts();
-      const over = await call('POST', '/orders', orderInput(buyer, { items: [{ sku: 'BIG', quantity: 2, unitPrice: Math.ceil(max / 2) }] }));
+      const over = await call(
+        'POST',
+        '/orders',
+        orderInput(buyer, { items: [{ sku: 'BIG', quantity: 2, unitPrice: Math.ceil(max / 2) }] }),
+      );
       assert.equal(over.status, 400);
       assert.equal(((await over.json()) as { errors: Array<{ rule: string }> }).errors[0]?.rule, 'total-overflow');
       assert.deepEqual(await svc.rowCounts(), before);
     });
 
     test('zero-priced items are allowed and the lines keep their order', async () => {
-      const items = Array.from({ length: 100 }, (_, i) => ({ sku: `SKU-${String(99 - i).padStart(3, '0')}`, quantity: 1 + (i % 7), unitPrice: i % 3 === 0 ? 0 : i }));
+      const items = Array.from({ length: 100 }, (_, i) => ({
+        sku: `SKU-${String(99 - i).padStart(3, '0')}`,
+        quantity: 1 + (i % 7),
+        unitPrice: i % 3 === 0 ? 0 : i,
+      }));
       const order = await create(buyer, { items });
       assert.deepEqual((await get(order.id)).items, items);
-      assert.equal(order.total, items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0));
+      assert.equal(
+        order.total,
+        items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0),
+      );
     });
 
     test('pending → paid → shipped, each bumping version and ETag', async () => {
@@ -118,7 +141,13 @@ for (const dialect of testDialects()) {
         const response = await call('POST', `/orders/${order.id}/${action}`);
         assert.equal(response.status, 409);
         assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
-        const problem = (await response.json()) as { type: string; currentStatus: string; transition: string; reason: string; detail: string };
+        const problem = (await response.json()) as {
+          type: string;
+          currentStatus: string;
+          transition: string;
+          reason: string;
+          detail: string;
+        };
         assert.equal(problem.type, 'https://flotilla.dev/problems/conflict');
         assert.equal(problem.reason, 'illegal-transition');
         assert.equal(problem.currentStatus, status);
@@ -142,7 +171,11 @@ for (const dialect of testDialects()) {
       assert.equal(stale.status, 412);
       assert.equal(((await stale.json()) as { type: string }).type, 'https://flotilla.dev/problems/precondition-failed');
       assert.equal((await get(order.id)).status, 'paid');
-      assert.equal((await call('POST', `/orders/${order.id}/ship`, undefined, { 'if-match': 'W/"2"' })).status, 412, 'weak tags never match');
+      assert.equal(
+        (await call('POST', `/orders/${order.id}/ship`, undefined, { 'if-match': 'W/"2"' })).status,
+        412,
+        'weak tags never match',
+      );
       assert.equal((await get(order.id)).status, 'paid');
       const shipped = await call('POST', `/orders/${order.id}/ship`, undefined, { 'if-match': '"2"' });
       assert.equal(shipped.status, 200);
@@ -176,7 +209,10 @@ for (const dialect of testDialects()) {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const response = await call('GET', `/orders?userId=${other}&limit=3${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
+        const response = await call(
+          'GET',
+          `/orders?userId=${other}&limit=3${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`,
+        );
         assert.equal(response.status, 200);
         const page = (await response.json()) as { items: OrderBody[]; nextCursor: string | null };
         assert.ok(page.items.length <= 3);
@@ -190,7 +226,10 @@ for (const dialect of testDialects()) {
       assert.equal(pages, 3);
       const all = (await (await call('GET', '/orders?limit=100')).json()) as { items: OrderBody[] };
       assert.ok(all.items.length > mine.length, 'without userId every order is listed');
-      assert.deepEqual(all.items.map((o) => o.id), [...all.items.map((o) => o.id)].sort().reverse());
+      assert.deepEqual(
+        all.items.map((o) => o.id),
+        [...all.items.map((o) => o.id)].sort().reverse(),
+      );
     });
 
     test('a cursor only continues the listing it came from', async () => {
@@ -227,12 +266,20 @@ for (const dialect of testDialects()) {
       const before = await svc.rowCounts();
       const responses = await Promise.all(Array.from({ length: 8 }, () => call('POST', '/orders', orderInput(racer), headers)));
       const statuses = responses.map((r) => r.status);
-      assert.ok(statuses.every((s) => s === 201 || s === 409), `statuses: ${statuses.join(',')}`);
+      assert.ok(
+        statuses.every((s) => s === 201 || s === 409),
+        `statuses: ${statuses.join(',')}`,
+      );
       assert.ok(statuses.includes(201));
-      const ids = new Set(await Promise.all(responses.filter((r) => r.status === 201).map(async (r) => ((await r.json()) as OrderBody).id)));
+      const ids = new Set(
+        await Promise.all(responses.filter((r) => r.status === 201).map(async (r) => ((await r.json()) as OrderBody).id)),
+      );
       assert.equal(ids.size, 1);
       const listed = (await (await call('GET', `/orders?userId=${racer}`)).json()) as { items: OrderBody[] };
-      assert.deepEqual(listed.items.map((o) => o.id), [...ids]);
+      assert.deepEqual(
+        listed.items.map((o) => o.id),
+        [...ids],
+      );
       const after = await svc.rowCounts();
       assert.equal(after.orders, before.orders + 1);
       assert.equal(after.items, before.items + 2);

@@ -13,7 +13,12 @@ for (const dialect of testDialects()) {
   test(`migrate command on ${dialect}`, async () => {
     const database = await createTestDatabase(dialect);
     try {
-      const env = { ...process.env, FLOTILLA_CONFIG_DIR: join(import.meta.dirname, '..', '..', '..', 'config'), FLOTILLA_ENV: 'dev', FLOTILLA_ORDERS__DATABASE__DSN: database.dsn };
+      const env = {
+        ...process.env,
+        FLOTILLA_CONFIG_DIR: join(import.meta.dirname, '..', '..', '..', 'config'),
+        FLOTILLA_ENV: 'dev',
+        FLOTILLA_ORDERS__DATABASE__DSN: database.dsn,
+      };
       const first = await run(process.execPath, ['--conditions=@flotilla/source', entry], { env });
       assert.match(first.stdout, /orders: applied .*0001_create_orders.*0002_index_orders_by_user.*0003_create_order_items/);
       const second = await run(process.execPath, ['--conditions=@flotilla/source', entry], { env });

@@ -10,7 +10,12 @@ before(async () => {
 });
 after(() => svc?.stop());
 
-interface Operation { requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown>; additionalProperties: boolean; required?: string[] } }> }; responses: Record<string, unknown> }
+interface Operation {
+  requestBody?: {
+    content: Record<string, { schema: { properties: Record<string, unknown>; additionalProperties: boolean; required?: string[] } }>;
+  };
+  responses: Record<string, unknown>;
+}
 
 test('/openapi.json is OpenAPI 3.1 describing every orders operation', async () => {
   const response = await fetch(`${svc.base}/openapi.json`);

@@ -5,9 +5,24 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { testDialects } from '../../../test/support/databases.ts';
-import { orderInput, send, startOrders, startSlowUsers, startUsers, type OrderBody, type OrdersUnderTest, type SlowUsers, type UsersUnderTest } from './support.ts';
+import {
+  orderInput,
+  send,
+  startOrders,
+  startSlowUsers,
+  startUsers,
+  type OrderBody,
+  type OrdersUnderTest,
+  type SlowUsers,
+  type UsersUnderTest,
+} from './support.ts';
 
-interface Problem { type: string; status: number; reason?: string; dependency?: string }
+interface Problem {
+  type: string;
+  status: number;
+  reason?: string;
+  dependency?: string;
+}
 
 async function problemOf(response: Response): Promise<Problem> {
   assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
@@ -108,7 +123,9 @@ for (const dialect of testDialects()) {
       });
 
       test('creating is 503 users-timeout, users was asked, and nothing is written', async () => {
-        const response = await send(svc.base, 'POST', '/orders', orderInput('0193a000-0000-7000-8000-000000000001'), { 'idempotency-key': `slow-${dialect}` });
+        const response = await send(svc.base, 'POST', '/orders', orderInput('0193a000-0000-7000-8000-000000000001'), {
+          'idempotency-key': `slow-${dialect}`,
+        });
         assert.equal(response.status, 503);
         const problem = await problemOf(response);
         assert.equal(problem.reason, 'users-timeout');

@@ -28,7 +28,12 @@ async function startUsers(): Promise<Awaited<ReturnType<typeof usersService.star
     configDir,
     namespace: 'dev',
     logDestination: captureLogs().stream,
-    env: { FLOTILLA_HOME: home, FLOTILLA_USERS__DATABASE__DSN: database.dsn, FLOTILLA_USERS__HTTP__PORT: '0', FLOTILLA_USERS__GRPC__PORT: '0' },
+    env: {
+      FLOTILLA_HOME: home,
+      FLOTILLA_USERS__DATABASE__DSN: database.dsn,
+      FLOTILLA_USERS__HTTP__PORT: '0',
+      FLOTILLA_USERS__GRPC__PORT: '0',
+    },
   });
 }
 
@@ -45,7 +50,12 @@ before(async () => {
     configDir,
     namespace: 'dev',
     logDestination: captureLogs().stream,
-    env: { FLOTILLA_HOME: home, FLOTILLA_ORDERS__DATABASE__DSN: database.dsn, FLOTILLA_ORDERS__HTTP__PORT: '0', FLOTILLA_ORDERS__GRPC__PORT: '0' },
+    env: {
+      FLOTILLA_HOME: home,
+      FLOTILLA_ORDERS__DATABASE__DSN: database.dsn,
+      FLOTILLA_ORDERS__HTTP__PORT: '0',
+      FLOTILLA_ORDERS__GRPC__PORT: '0',
+    },
   });
 });
 
@@ -59,7 +69,8 @@ after(async () => {
 async function ordersSees(grpcAddress: string | undefined): Promise<void> {
   const set = orders.context.discovery.grpc.balancers.entry('users').set;
   const port = grpcAddress === undefined ? undefined : Number(grpcAddress.split(':')[1]);
-  const seen = (): boolean => (port === undefined ? set.snapshot().length === 0 : set.snapshot().length === 1 && set.snapshot()[0]?.ports.grpc === port);
+  const seen = (): boolean =>
+    port === undefined ? set.snapshot().length === 0 : set.snapshot().length === 1 && set.snapshot()[0]?.ports.grpc === port;
   for (let waited = 0; !seen(); waited += 20) {
     if (waited > 10_000) throw new Error(`orders never saw users at ${grpcAddress}: ${JSON.stringify(set.snapshot())}`);
     await new Promise((resolve) => setTimeout(resolve, 20));

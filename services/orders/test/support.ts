@@ -105,7 +105,11 @@ export interface OrdersUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startOrders(dialect: DialectName, usersGrpcAddress: string, extraEnv: Record<string, string> = {}): Promise<OrdersUnderTest> {
+export async function startOrders(
+  dialect: DialectName,
+  usersGrpcAddress: string,
+  extraEnv: Record<string, string> = {},
+): Promise<OrdersUnderTest> {
   const database = await createTestDatabase(dialect);
   const logs = captureLogs();
   const running = await ordersService.start({
@@ -130,7 +134,10 @@ export async function startOrders(dialect: DialectName, usersGrpcAddress: string
       const reader = createDatabase({ dsn: database.dsn });
       try {
         const count = async (table: string): Promise<number> => {
-          const row = await reader.db.selectFrom(table as never).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+          const row = await reader.db
+            .selectFrom(table as never)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow();
           return Number((row as { n: unknown }).n);
         };
         return { orders: await count('orders'), items: await count('order_items') };
@@ -167,5 +174,13 @@ export function send(base: string, method: string, path: string, body?: unknown,
 }
 
 export function orderInput(userId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { userId, currency: 'EUR', items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1250 }, { sku: 'pen_blue.2', quantity: 3, unitPrice: 199 }], ...overrides };
+  return {
+    userId,
+    currency: 'EUR',
+    items: [
+      { sku: 'BOOK-1', quantity: 2, unitPrice: 1250 },
+      { sku: 'pen_blue.2', quantity: 3, unitPrice: 199 },
+    ],
+    ...overrides,
+  };
 }

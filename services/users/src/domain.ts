@@ -44,16 +44,25 @@ export class UsersDomain {
       await this.store.insert(record);
       return { user: record, replayed: false };
     }
-    const outcome = await this.store.insertIdempotently(record, { scope: 'users.create', key: idempotency.key, fingerprint: idempotency.fingerprint, ttlMs: this.options.idempotencyTtlMs });
+    const outcome = await this.store.insertIdempotently(record, {
+      scope: 'users.create',
+      key: idempotency.key,
+      fingerprint: idempotency.fingerprint,
+      ttlMs: this.options.idempotencyTtlMs,
+    });
     switch (outcome.state) {
       case 'created':
         return { user: record, replayed: false };
       case 'replay':
         return { user: outcome.user, replayed: true };
       case 'mismatch':
-        throw new UnprocessableError('This Idempotency-Key was already used with a different request body', { reason: 'idempotency-key-reused' });
+        throw new UnprocessableError('This Idempotency-Key was already used with a different request body', {
+          reason: 'idempotency-key-reused',
+        });
       case 'in-progress':
-        throw new ConflictError('A request with this Idempotency-Key is still being processed; retry later', { reason: 'idempotency-key-in-progress' });
+        throw new ConflictError('A request with this Idempotency-Key is still being processed; retry later', {
+          reason: 'idempotency-key-in-progress',
+        });
     }
   }
 
@@ -100,15 +109,19 @@ export class UsersDomain {
 
 /** A stable digest of a create request, to detect an Idempotency-Key reused for another body. */
 export function fingerprint(fields: UserFields): string {
-  return createHash('sha256').update(JSON.stringify([fields.name, fields.email])).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify([fields.name, fields.email]))
+    .digest('base64url');
 }
 
 function normalise(fields: UserFields): UserFields {
   const name = fields.name.trim();
   const email = fields.email.trim();
   const violations = [];
-  if (name.length < 1 || name.length > NAME_MAX) violations.push({ field: 'body.name', rule: 'length', message: `must be 1–${NAME_MAX} characters after trimming` });
-  if (email.length > EMAIL_MAX) violations.push({ field: 'body.email', rule: 'maxLength', message: `must be at most ${EMAIL_MAX} characters` });
+  if (name.length < 1 || name.length > NAME_MAX)
+    violations.push({ field: 'body.name', rule: 'length', message: `must be 1–${NAME_MAX} characters after trimming` });
+  if (email.length > EMAIL_MAX)
+    violations.push({ field: 'body.email', rule: 'maxLength', message: `must be at most ${EMAIL_MAX} characters` });
   if (violations.length > 0) throw new ValidationError(violations);
   return { name, email };
 }

@@ -34,7 +34,7 @@ export type UserInput = Static<typeof UserInput>;
 export const ListQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Opaque; from the previous page\'s nextCursor' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Opaque; from the previous page's nextCursor" })),
     email: Type.Optional(Type.String({ minLength: 1, maxLength: EMAIL_MAX, description: 'Exact match, case-insensitive' })),
   },
   { additionalProperties: false },
@@ -56,5 +56,12 @@ export const MutationHeaders = Type.Object({
 });
 
 export const CreateHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$', description: 'Replays the first response for the same key and body' })),
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7E]+$',
+      description: 'Replays the first response for the same key and body',
+    }),
+  ),
 });

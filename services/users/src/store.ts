@@ -34,11 +34,11 @@ export type IdempotentInsert =
   | { state: 'in-progress' };
 
 export class UserStore {
-  private readonly database: Database<{}>;
+  private readonly database: Database<object>;
   private readonly db: Kysely<UsersTables>;
   private readonly idempotency: IdempotencyStore;
 
-  constructor(database: Database<{}>) {
+  constructor(database: Database<object>) {
     this.database = database;
     this.db = database.db.withTables<UsersTables>();
     this.idempotency = new IdempotencyStore(database);
@@ -54,7 +54,10 @@ export class UserStore {
   }
 
   /** Insert and record the outcome under an idempotency key, atomically: both happen or neither. */
-  async insertIdempotently(user: UserRecord, key: { scope: string; key: string; fingerprint: string; ttlMs: number }): Promise<IdempotentInsert> {
+  async insertIdempotently(
+    user: UserRecord,
+    key: { scope: string; key: string; fingerprint: string; ttlMs: number },
+  ): Promise<IdempotentInsert> {
     return this.database.transaction(async (trx) => {
       const tx = trx.withTables<UsersTables>();
       const begun = await this.idempotency.begin(key.scope, key.key, key.fingerprint, key.ttlMs, trx);
@@ -73,7 +76,16 @@ export class UserStore {
 
   async findByIds(ids: string[]): Promise<UserRecord[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db.selectFrom('users').selectAll().where('id', 'in', ids.map((id) => id.toLowerCase())).orderBy('id').execute();
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        ids.map((id) => id.toLowerCase()),
+      )
+      .orderBy('id')
+      .execute();
     return rows.map(fromRow);
   }
 
@@ -90,7 +102,13 @@ export class UserStore {
     try {
       const result = await this.db
         .updateTable('users')
-        .set({ name: user.name, email: user.email, email_normalized: user.email.toLowerCase(), updated_at: user.updatedAt, version: user.version })
+        .set({
+          name: user.name,
+          email: user.email,
+          email_normalized: user.email.toLowerCase(),
+          updated_at: user.updatedAt,
+          version: user.version,
+        })
         .where('id', '=', user.id)
         .where('version', '=', expectedVersion)
         .executeTakeFirst();
@@ -110,11 +128,26 @@ export class UserStore {
 }
 
 function toRow(user: UserRecord): UsersTable {
-  return { id: user.id, name: user.name, email: user.email, email_normalized: user.email.toLowerCase(), created_at: user.createdAt, updated_at: user.updatedAt, version: user.version };
+  return {
+    id: user.id,
+    name: user.name,
+    email: user.email,
+    email_normalized: user.email.toLowerCase(),
+    created_at: user.createdAt,
+    updated_at: user.updatedAt,
+    version: user.version,
+  };
 }
 
 function fromRow(row: Selectable<UsersTable>): UserRecord {
-  return { id: row.id, name: row.name, email: row.email, createdAt: toDate(row.created_at), updatedAt: toDate(row.updated_at), version: Number(row.version) };
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+    version: Number(row.version),
+  };
 }
 
 function fromSnapshot(body: string): UserRecord {

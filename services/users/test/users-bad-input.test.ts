@@ -10,7 +10,8 @@ for (const dialect of testDialects()) {
     let existingId: string;
     let snapshot: string;
 
-    const all = async (): Promise<string> => JSON.stringify(((await (await fetch(`${svc.base}/users?limit=100`)).json()) as { items: unknown[] }).items);
+    const all = async (): Promise<string> =>
+      JSON.stringify(((await (await fetch(`${svc.base}/users?limit=100`)).json()) as { items: unknown[] }).items);
     const send = (method: string, path: string, body: string | undefined, contentType = 'application/json'): Promise<Response> =>
       fetch(`${svc.base}${path}`, { method, ...(body === undefined ? {} : { body, headers: { 'content-type': contentType } }) });
 
@@ -32,7 +33,13 @@ for (const dialect of testDialects()) {
       ['invalid email', 'POST', '/users', JSON.stringify({ name: 'a', email: 'not-an-email' }), 400],
       ['blank name after trimming', 'POST', '/users', JSON.stringify({ name: '   ', email: 'blank@example.com' }), 400],
       ['name over 100 characters', 'POST', '/users', JSON.stringify({ name: 'n'.repeat(101), email: 'long@example.com' }), 400],
-      ['very long strings in every field', 'POST', '/users', JSON.stringify({ name: 'x'.repeat(5000), email: `${'y'.repeat(5000)}@example.com` }), 400],
+      [
+        'very long strings in every field',
+        'POST',
+        '/users',
+        JSON.stringify({ name: 'x'.repeat(5000), email: `${'y'.repeat(5000)}@example.com` }),
+        400,
+      ],
       ['body over the limit', 'POST', '/users', JSON.stringify({ name: 'z'.repeat(20000), email: 'big@example.com' }), 413],
       ['wrong content type', 'POST', '/users', 'name=a&email=a@example.com', 415, 'application/x-www-form-urlencoded'],
       ['text/plain', 'POST', '/users', '{"name":"a","email":"a@example.com"}', 415, 'text/plain'],
@@ -72,9 +79,16 @@ for (const dialect of testDialects()) {
       const user = (await created.json()) as { id: string; name: string; email: string };
       assert.equal(user.name, name);
       assert.equal(user.email, email);
-      const search = (await (await fetch(`${svc.base}/users?email=${encodeURIComponent("o'brien+test@example.com")}`)).json()) as { items: Array<{ id: string }> };
-      assert.deepEqual(search.items.map((u) => u.id), [user.id]);
-      const wildcard = (await (await fetch(`${svc.base}/users?email=${encodeURIComponent('%@example.com')}`)).json()) as { items: unknown[] };
+      const search = (await (await fetch(`${svc.base}/users?email=${encodeURIComponent("o'brien+test@example.com")}`)).json()) as {
+        items: Array<{ id: string }>;
+      };
+      assert.deepEqual(
+        search.items.map((u) => u.id),
+        [user.id],
+      );
+      const wildcard = (await (await fetch(`${svc.base}/users?email=${encodeURIComponent('%@example.com')}`)).json()) as {
+        items: unknown[];
+      };
       assert.deepEqual(wildcard.items, [], 'LIKE wildcards are not interpreted');
       assert.equal((await fetch(`${svc.base}/users/${existingId}`)).status, 200, 'the table is still there');
       assert.equal((await fetch(`${svc.base}/users/${user.id}`, { method: 'DELETE' })).status, 204);

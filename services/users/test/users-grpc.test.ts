@@ -38,10 +38,19 @@ for (const dialect of testDialects()) {
 
     test('errors map to statuses and back to domain errors', async () => {
       await assert.rejects(client.getUser({ id: '01936f0e-8c3a-7cc4-9a52-3f1e2d4b5a69' }), NotFoundError);
-      await assert.rejects(client.getUser({ id: 'nope' }), (error: unknown) => error instanceof ValidationError && error.violations[0]?.field === 'id');
-      await assert.rejects(client.createUser({ name: '', email: 'bad' }), (error: unknown) => error instanceof ValidationError && error.violations.length === 2);
+      await assert.rejects(
+        client.getUser({ id: 'nope' }),
+        (error: unknown) => error instanceof ValidationError && error.violations[0]?.field === 'id',
+      );
+      await assert.rejects(
+        client.createUser({ name: '', email: 'bad' }),
+        (error: unknown) => error instanceof ValidationError && error.violations.length === 2,
+      );
       await client.createUser({ name: 'Dup', email: 'dup@example.com' });
-      await assert.rejects(client.createUser({ name: 'Dup', email: 'DUP@example.com' }), (error: unknown) => (error as { cause?: grpc.ServiceError }).cause?.code === grpc.status.ALREADY_EXISTS);
+      await assert.rejects(
+        client.createUser({ name: 'Dup', email: 'DUP@example.com' }),
+        (error: unknown) => (error as { cause?: grpc.ServiceError }).cause?.code === grpc.status.ALREADY_EXISTS,
+      );
     });
 
     test('ListUsers streams every user, honouring max_users', async () => {
@@ -57,21 +66,35 @@ for (const dialect of testDialects()) {
 
     test('every RPC works from a client that loads the .proto at run time', async () => {
       const definition = protoLoader.loadSync('flotilla/users/v1/users.proto', { includeDirs: [protoRoot], longs: Number, defaults: true });
-      const loaded = grpc.loadPackageDefinition(definition) as unknown as { flotilla: { users: { v1: { UserService: grpc.ServiceClientConstructor } } } };
+      const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+        flotilla: { users: { v1: { UserService: grpc.ServiceClientConstructor } } };
+      };
       const dynamic = new loaded.flotilla.users.v1.UserService(svc.grpcAddress, grpc.credentials.createInsecure());
       const call = <T>(method: string, request: object): Promise<T> =>
-        new Promise((resolve, reject) => (dynamic[method] as (r: object, cb: (e: Error | null, v: T) => void) => void).call(dynamic, request, (error, value) => (error ? reject(error) : resolve(value))));
+        new Promise((resolve, reject) =>
+          (dynamic[method] as (r: object, cb: (e: Error | null, v: T) => void) => void).call(dynamic, request, (error, value) =>
+            error ? reject(error) : resolve(value),
+          ),
+        );
       try {
-        const created = await call<{ user: { id: string; name: string; version: number } }>('CreateUser', { name: 'Dyn', email: 'dyn@example.com' });
+        const created = await call<{ user: { id: string; name: string; version: number } }>('CreateUser', {
+          name: 'Dyn',
+          email: 'dyn@example.com',
+        });
         assert.equal(created.user.name, 'Dyn');
         assert.equal(created.user.version, 1);
         const got = await call<{ user: { id: string } }>('GetUser', { id: created.user.id });
         assert.equal(got.user.id, created.user.id);
         const batch = await call<{ users: Array<{ id: string }> }>('BatchGetUsers', { ids: [created.user.id] });
-        assert.deepEqual(batch.users.map((u) => u.id), [created.user.id]);
+        assert.deepEqual(
+          batch.users.map((u) => u.id),
+          [created.user.id],
+        );
         const streamed = await new Promise<string[]>((resolve, reject) => {
           const ids: string[] = [];
-          const stream = (dynamic.ListUsers as (r: object) => grpc.ClientReadableStream<{ user: { id: string } }>).call(dynamic, { maxUsers: 0 });
+          const stream = (dynamic.ListUsers as (r: object) => grpc.ClientReadableStream<{ user: { id: string } }>).call(dynamic, {
+            maxUsers: 0,
+          });
           stream.on('data', (m) => ids.push(m.user.id));
           stream.on('end', () => resolve(ids));
           stream.on('error', reject);
@@ -84,11 +107,17 @@ for (const dialect of testDialects()) {
 
     test('health answers SERVING for the service and overall', async () => {
       const definition = protoLoader.loadSync('grpc/health/v1/health.proto', { includeDirs: [protoRoot], enums: String });
-      const loaded = grpc.loadPackageDefinition(definition) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } };
+      const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+        grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
+      };
       const health = new loaded.grpc.health.v1.Health(svc.grpcAddress, grpc.credentials.createInsecure());
       try {
         for (const service of ['', 'flotilla.users.v1.UserService']) {
-          const answer = await new Promise<{ status: string }>((resolve, reject) => (health.Check as (r: object, cb: (e: Error | null, v: { status: string }) => void) => void).call(health, { service }, (e, v) => (e ? reject(e) : resolve(v))));
+          const answer = await new Promise<{ status: string }>((resolve, reject) =>
+            (health.Check as (r: object, cb: (e: Error | null, v: { status: string }) => void) => void).call(health, { service }, (e, v) =>
+              e ? reject(e) : resolve(v),
+            ),
+          );
           assert.equal(answer.status, 'SERVING', service);
         }
       } finally {

@@ -4,7 +4,14 @@ import { after, before, describe, test } from 'node:test';
 import { testDialects } from '../../../test/support/databases.ts';
 import { startUsers, type UsersUnderTest } from './start-users.ts';
 
-interface UserBody { id: string; name: string; email: string; createdAt: string; updatedAt: string; version: number }
+interface UserBody {
+  id: string;
+  name: string;
+  email: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
 
 for (const dialect of testDialects()) {
   describe(`users REST on ${dialect}`, () => {
@@ -15,7 +22,11 @@ for (const dialect of testDialects()) {
     after(() => svc.stop());
 
     const json = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> =>
-      fetch(`${svc.base}${path}`, { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      fetch(`${svc.base}${path}`, {
+        method,
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
     const create = async (name: string, email: string): Promise<UserBody> => {
       const response = await json('POST', '/users', { name, email });
       assert.equal(response.status, 201, await response.clone().text());
@@ -25,7 +36,10 @@ for (const dialect of testDialects()) {
       let count = 0;
       let cursor: string | null = null;
       do {
-        const page = (await (await fetch(`${svc.base}/users?limit=100${cursor === null ? '' : `&cursor=${cursor}`}`)).json()) as { items: unknown[]; nextCursor: string | null };
+        const page = (await (await fetch(`${svc.base}/users?limit=100${cursor === null ? '' : `&cursor=${cursor}`}`)).json()) as {
+          items: unknown[];
+          nextCursor: string | null;
+        };
         count += page.items.length;
         cursor = page.nextCursor;
       } while (cursor !== null);
@@ -84,7 +98,10 @@ for (const dialect of testDialects()) {
 
     test('If-Match: a stale ETag is 412 and changes nothing; the current one succeeds', async () => {
       const user = await create('Edsger', 'edsger@example.com');
-      assert.equal((await json('PUT', `/users/${user.id}`, { name: 'E. Dijkstra', email: 'edsger@example.com' }, { 'if-match': '"1"' })).status, 200);
+      assert.equal(
+        (await json('PUT', `/users/${user.id}`, { name: 'E. Dijkstra', email: 'edsger@example.com' }, { 'if-match': '"1"' })).status,
+        200,
+      );
       const stale = await json('PUT', `/users/${user.id}`, { name: 'Lost update', email: 'edsger@example.com' }, { 'if-match': '"1"' });
       assert.equal(stale.status, 412);
       assert.equal(((await stale.json()) as { type: string }).type, 'https://flotilla.dev/problems/precondition-failed');
@@ -120,7 +137,10 @@ for (const dialect of testDialects()) {
       assert.equal(new Set(seen).size, seen.length, 'no duplicates across pages');
       for (const id of made) assert.ok(seen.includes(id));
       const filtered = (await (await fetch(`${svc.base}/users?email=PAGE3@paging.example`)).json()) as { items: UserBody[] };
-      assert.deepEqual(filtered.items.map((u) => u.email), ['page3@paging.example']);
+      assert.deepEqual(
+        filtered.items.map((u) => u.email),
+        ['page3@paging.example'],
+      );
     });
 
     test('Idempotency-Key: same body replays, different body is 422, expired keys start over', async () => {
@@ -136,7 +156,11 @@ for (const dialect of testDialects()) {
       const other = await json('POST', '/users', { name: 'Idem', email: 'other-idem@example.com' }, headers);
       assert.equal(other.status, 422);
       assert.equal((await json('GET', `/users?email=other-idem@example.com`)).status, 200);
-      assert.deepEqual(((await (await json('GET', '/users?email=other-idem@example.com')).json()) as { items: unknown[] }).items, [], 'the refused request created nothing');
+      assert.deepEqual(
+        ((await (await json('GET', '/users?email=other-idem@example.com')).json()) as { items: unknown[] }).items,
+        [],
+        'the refused request created nothing',
+      );
       await new Promise((resolve) => setTimeout(resolve, 1700));
       const afterExpiry = await json('POST', '/users', { name: 'Idem', email: 'idem-2@example.com' }, headers);
       assert.equal(afterExpiry.status, 201, 'an expired key is a new request');
@@ -145,9 +169,14 @@ for (const dialect of testDialects()) {
 
     test('concurrent requests with one Idempotency-Key create one user', async () => {
       const headers = { 'idempotency-key': `key-${dialect}-race` };
-      const responses = await Promise.all(Array.from({ length: 5 }, () => json('POST', '/users', { name: 'Race', email: 'race@example.com' }, headers)));
+      const responses = await Promise.all(
+        Array.from({ length: 5 }, () => json('POST', '/users', { name: 'Race', email: 'race@example.com' }, headers)),
+      );
       const statuses = responses.map((r) => r.status);
-      assert.ok(statuses.every((s) => s === 201 || s === 409), `statuses: ${statuses.join(',')}`);
+      assert.ok(
+        statuses.every((s) => s === 201 || s === 409),
+        `statuses: ${statuses.join(',')}`,
+      );
       const ids = new Set(await Promise.all(responses.filter((r) => r.status === 201).map(async (r) => ((await r.json()) as UserBody).id)));
       assert.equal(ids.size, 1);
       const listed = (await (await json('GET', '/users?email=race@example.com')).json()) as { items: unknown[] };

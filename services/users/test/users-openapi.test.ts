@@ -12,7 +12,19 @@ after(() => svc.stop());
 test('/openapi.json is OpenAPI 3.1 describing every users operation', async () => {
   const response = await fetch(`${svc.base}/openapi.json`);
   assert.equal(response.status, 200);
-  const doc = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown>; additionalProperties: boolean } }> }; responses: Record<string, unknown> }>> };
+  const doc = (await response.json()) as {
+    openapi: string;
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown>; additionalProperties: boolean } }> };
+          responses: Record<string, unknown>;
+        }
+      >
+    >;
+  };
   assert.equal(doc.openapi, '3.1.0');
   assert.deepEqual(Object.keys(doc.paths['/users'] ?? {}).sort(), ['get', 'post']);
   assert.deepEqual(Object.keys(doc.paths['/users/{id}'] ?? {}).sort(), ['delete', 'get', 'put']);

@@ -29,7 +29,8 @@ export function nodeClusterOrSkipReason(): NodeCluster | { skip: string } {
   const kubeconfig = env.FLOTILLA_TEST_NODE_KUBECONFIG;
   const netns = env.FLOTILLA_TEST_NODE_NETNS;
   if (!kubeconfig || !netns || !env.FLOTILLA_TEST_NODE_CONTAINERD || !env.FLOTILLA_TEST_NODE_NAME) {
-    if (servicesRequired) throw new Error('FLOTILLA_TEST_NODE_* are not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: the kube-node test server did not start');
+    if (servicesRequired)
+      throw new Error('FLOTILLA_TEST_NODE_* are not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: the kube-node test server did not start');
     return { skip: 'no node cluster: start scripts/test-services with kube-node' };
   }
   const slot = parseNetnsName(netns);
@@ -77,8 +78,9 @@ export interface Pod extends KubeObject {
 }
 
 export function isReady(pod: Pod): boolean {
-  return pod.metadata.deletionTimestamp === undefined
-    && (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  return (
+    pod.metadata.deletionTimestamp === undefined && (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
+  );
 }
 
 export async function podsOf(cluster: NodeCluster, namespace: string, microservice: string): Promise<Pod[]> {
@@ -97,7 +99,12 @@ export async function killContainer(cluster: NodeCluster, pod: Pod): Promise<voi
   await ctr(cluster, 'tasks', 'kill', '--signal', 'SIGKILL', id);
 }
 
-export async function getOrUndefined<T extends KubeObject>(client: KubeClient, type: Parameters<KubeClient['get']>[0], namespace: string | undefined, name: string): Promise<T | undefined> {
+export async function getOrUndefined<T extends KubeObject>(
+  client: KubeClient,
+  type: Parameters<KubeClient['get']>[0],
+  namespace: string | undefined,
+  name: string,
+): Promise<T | undefined> {
   try {
     return await client.get<T>(type, namespace, name);
   } catch (error) {

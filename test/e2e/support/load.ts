@@ -75,7 +75,11 @@ export function startLoad(options: LoadOptions): RunningLoad {
         body: target.body === undefined ? undefined : JSON.stringify(target.body),
       });
       const text = await response.body.text();
-      record(response.statusCode === target.expect ? undefined : `${target.method} ${base}${target.path}: ${response.statusCode} ${text.slice(0, 200)}`);
+      record(
+        response.statusCode === target.expect
+          ? undefined
+          : `${target.method} ${base}${target.path}: ${response.statusCode} ${text.slice(0, 200)}`,
+      );
     } catch (error) {
       record(`${target.method} ${base}${target.path}: ${(error as Error).message}`);
     }
@@ -101,7 +105,8 @@ export function startLoad(options: LoadOptions): RunningLoad {
     },
     answered(count) {
       const at = done + count;
-      if (sent + count > options.maxRequests) return Promise.reject(new Error(`load: ${count} more answers would exceed maxRequests ${options.maxRequests}`));
+      if (sent + count > options.maxRequests)
+        return Promise.reject(new Error(`load: ${count} more answers would exceed maxRequests ${options.maxRequests}`));
       return new Promise((resolve) => waiters.push({ at, resolve }));
     },
     async stop() {

@@ -9,14 +9,28 @@ import { join } from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
 import { type KubeClient, type KubeObject, Resources, type ResourceType } from '@flotilla/kube';
 
-const rbac = (plural: string, kind: string, namespaced: boolean): ResourceType => ({ group: 'rbac.authorization.k8s.io', version: 'v1', plural, kind, namespaced });
+const rbac = (plural: string, kind: string, namespaced: boolean): ResourceType => ({
+  group: 'rbac.authorization.k8s.io',
+  version: 'v1',
+  plural,
+  kind,
+  namespaced,
+});
 
 const TYPES: ResourceType[] = [
-  Resources.Namespace, Resources.ConfigMap, Resources.Service, Resources.ServiceAccount, Resources.Deployment,
-  Resources.CustomResourceDefinition, Resources.HorizontalPodAutoscaler, Resources.PodDisruptionBudget,
+  Resources.Namespace,
+  Resources.ConfigMap,
+  Resources.Service,
+  Resources.ServiceAccount,
+  Resources.Deployment,
+  Resources.CustomResourceDefinition,
+  Resources.HorizontalPodAutoscaler,
+  Resources.PodDisruptionBudget,
   { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true },
-  rbac('roles', 'Role', true), rbac('rolebindings', 'RoleBinding', true),
-  rbac('clusterroles', 'ClusterRole', false), rbac('clusterrolebindings', 'ClusterRoleBinding', false),
+  rbac('roles', 'Role', true),
+  rbac('rolebindings', 'RoleBinding', true),
+  rbac('clusterroles', 'ClusterRole', false),
+  rbac('clusterrolebindings', 'ClusterRoleBinding', false),
   { group: 'flotilla.dev', version: 'v1alpha1', plural: 'microservices', kind: 'Microservice', namespaced: true },
 ];
 
@@ -37,15 +51,19 @@ export function readManifests(dir: string): KubeObject[] {
     files = k.resources ?? [];
     namespace = k.namespace;
   } else {
-    files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
   }
-  return files.flatMap((file) => parseAllDocuments(readFileSync(join(dir, file), 'utf8'))
-    .map((doc) => doc.toJSON() as KubeObject | null)
-    .filter((o): o is KubeObject => o !== null)
-    .map((object) => {
-      if (namespace !== undefined && resourceTypeOf(object).namespaced) object.metadata = { ...object.metadata, namespace };
-      return object;
-    }));
+  return files.flatMap((file) =>
+    parseAllDocuments(readFileSync(join(dir, file), 'utf8'))
+      .map((doc) => doc.toJSON() as KubeObject | null)
+      .filter((o): o is KubeObject => o !== null)
+      .map((object) => {
+        if (namespace !== undefined && resourceTypeOf(object).namespaced) object.metadata = { ...object.metadata, namespace };
+        return object;
+      }),
+  );
 }
 
 /** Server-side apply of every object, in order (the CRD and Namespace before what needs them). */

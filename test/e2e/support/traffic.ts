@@ -31,15 +31,21 @@ export async function call(method: string, url: string, body?: unknown): Promise
 }
 
 const healthDefinition = loadSync('grpc/health/v1/health.proto', { includeDirs: [join(ROOT, 'proto')], enums: String });
-const healthPackage = grpc.loadPackageDefinition(healthDefinition) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } };
+const healthPackage = grpc.loadPackageDefinition(healthDefinition) as unknown as {
+  grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
+};
 
 /** grpc.health.v1.Health/Check against `address` for `service` ('' = the server as a whole). */
 export async function grpcHealth(address: string, service: string): Promise<string> {
   const client = new healthPackage.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
   try {
     return await new Promise<string>((resolve, reject) => {
-      (client.Check as (r: object, o: object, cb: (e: Error | null, v: { status: string }) => void) => void)
-        .call(client, { service }, { deadline: Date.now() + 5_000 }, (error, value) => (error ? reject(error) : resolve(value.status)));
+      (client.Check as (r: object, o: object, cb: (e: Error | null, v: { status: string }) => void) => void).call(
+        client,
+        { service },
+        { deadline: Date.now() + 5_000 },
+        (error, value) => (error ? reject(error) : resolve(value.status)),
+      );
     });
   } finally {
     client.close();

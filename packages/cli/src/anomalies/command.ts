@@ -20,7 +20,10 @@ export function registerAnomalyCommands(program: Command): void {
     .description('List the anomalies a running service has raised (latency p99 or error ratio above baseline)')
     .requiredOption('--url <url>', "the service's HTTP base URL, e.g. http://127.0.0.1:8080")
     .option('--json', 'print machine-readable JSON')
-    .addHelpText('after', '\nThe gateway\'s /admin endpoints need an admin credential: $FLOTILLA_API_KEY or $FLOTILLA_TOKEN.\nExample:\n  FLOTILLA_API_KEY=flk_dev_admin_key_for_local_use_only flotilla anomalies --url http://127.0.0.1:8080')
+    .addHelpText(
+      'after',
+      "\nThe gateway's /admin endpoints need an admin credential: $FLOTILLA_API_KEY or $FLOTILLA_TOKEN.\nExample:\n  FLOTILLA_API_KEY=flk_dev_admin_key_for_local_use_only flotilla anomalies --url http://127.0.0.1:8080",
+    )
     .action(
       action(async (options: { url: string; json?: boolean }) => {
         const answer = await getAdminJson<AnomaliesAnswer>(options.url, ANOMALIES_PATH);

@@ -24,7 +24,12 @@ export function registerAuthCommands(program: Command): void {
       action(async (options: { json?: boolean }) => {
         const { key, hash } = generateApiKey();
         if (options.json) return printJson({ key, hash });
-        printLines([`key:  ${key}`, `hash: ${hash}`, '', 'Store only the hash, e.g. under auth.apiKeys: [{ id: <name>, hash: <hash>, roles: [...] }]']);
+        printLines([
+          `key:  ${key}`,
+          `hash: ${hash}`,
+          '',
+          'Store only the hash, e.g. under auth.apiKeys: [{ id: <name>, hash: <hash>, roles: [...] }]',
+        ]);
       }),
     );
   auth

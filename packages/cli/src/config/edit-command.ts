@@ -36,11 +36,16 @@ export async function editCommand(options: WriteCommandOptions): Promise<void> {
     try {
       const notes = await validateDocument(store, options.ns, options.service, edited, validateOptions(options));
       if (!options.json) for (const note of notes) process.stderr.write(`${note}\n`);
-      const document = await store.set(options.ns, options.service, edited, { expectedVersion: opened.version, ...writeOptions(options) });
+      const document = await store.set(options.ns, options.service, edited, {
+        expectedVersion: opened.version,
+        ...writeOptions(options),
+      });
       rmSync(dir, { recursive: true, force: true });
       report(document, options.json === true);
     } catch (error) {
-      process.stderr.write(`your edit is kept in ${file}; fix it and run: flotilla config set --ns ${options.ns} --service ${options.service} ${file}\n`);
+      process.stderr.write(
+        `your edit is kept in ${file}; fix it and run: flotilla config set --ns ${options.ns} --service ${options.service} ${file}\n`,
+      );
       throw error;
     }
   });
@@ -50,8 +55,14 @@ function runEditor(file: string): Promise<void> {
   const editor = process.env.VISUAL || process.env.EDITOR || 'vi';
   return new Promise((resolve, reject) => {
     // Through a shell: editors are often configured with arguments ("code --wait").
-    const child = spawn(`${editor} "$FLOTILLA_EDIT_FILE"`, { shell: true, stdio: 'inherit', env: { ...process.env, FLOTILLA_EDIT_FILE: file } });
+    const child = spawn(`${editor} "$FLOTILLA_EDIT_FILE"`, {
+      shell: true,
+      stdio: 'inherit',
+      env: { ...process.env, FLOTILLA_EDIT_FILE: file },
+    });
     child.once('error', (error) => reject(new UsageError(`cannot run editor "${editor}": ${error.message}`)));
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new UsageError(`editor "${editor}" exited with ${code}; nothing stored (your edit is in ${file})`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new UsageError(`editor "${editor}" exited with ${code}; nothing stored (your edit is in ${file})`)),
+    );
   });
 }

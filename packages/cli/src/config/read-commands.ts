@@ -7,7 +7,9 @@ export async function getCommand(options: DocumentOptions & { version?: string }
   const version = options.version === undefined ? undefined : parseVersion(options.version, '--version');
   const document = await withStore(options, (store) => store.get(options.ns, options.service, version));
   if (options.json) return printJson(document);
-  process.stderr.write(`# ${document.namespace}/${document.service} version ${document.version}, ${document.time} by ${document.author}${document.message ? `: ${document.message}` : ''}\n`);
+  process.stderr.write(
+    `# ${document.namespace}/${document.service} version ${document.version}, ${document.time} by ${document.author}${document.message ? `: ${document.message}` : ''}\n`,
+  );
   process.stdout.write(document.text.endsWith('\n') || document.text === '' ? document.text : `${document.text}\n`);
 }
 
@@ -22,7 +24,10 @@ export async function historyCommand(options: DocumentOptions): Promise<void> {
 }
 
 function historyRow(v: ConfigVersionInfo): string[] {
-  const note = v.rollbackOf === undefined ? v.message : `${v.message}${v.message.includes(`version ${v.rollbackOf}`) ? '' : ` (rollback to ${v.rollbackOf})`}`;
+  const note =
+    v.rollbackOf === undefined
+      ? v.message
+      : `${v.message}${v.message.includes(`version ${v.rollbackOf}`) ? '' : ` (rollback to ${v.rollbackOf})`}`;
   return [String(v.version), v.time, v.author, note];
 }
 
@@ -44,7 +49,12 @@ export async function listCommand(options: StoreOptions & { ns: string }): Promi
     return Promise.all(names.map(async (service) => ({ service, version: await store.head(options.ns, service) })));
   });
   if (options.json) return printJson(rows);
-  printLines(formatTable(['DOCUMENT', 'VERSION'], rows.map((r) => [r.service, String(r.version)])));
+  printLines(
+    formatTable(
+      ['DOCUMENT', 'VERSION'],
+      rows.map((r) => [r.service, String(r.version)]),
+    ),
+  );
 }
 
 export async function schemaCommand(options: DocumentOptions): Promise<void> {

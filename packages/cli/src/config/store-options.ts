@@ -24,23 +24,41 @@ export function addStoreOptions(command: Command): Command {
     .option('--backend <backend>', 'config backend: file, etcd or kubernetes (default: $FLOTILLA_CONFIG_BACKEND or file)')
     .option('--etcd <endpoints>', 'etcd endpoints, comma-separated (default: $FLOTILLA_CONFIG_ETCD_ENDPOINTS)')
     .option('--etcd-prefix <prefix>', 'etcd key prefix (default: $FLOTILLA_CONFIG_ETCD_PREFIX or /flotilla/config)')
-    .option('--kubeconfig <path>', 'kubernetes backend: kubeconfig file (default: $FLOTILLA_CONFIG_KUBECONFIG, $KUBECONFIG, in-cluster credentials, ~/.kube/config)')
-    .option('--kube-namespace <namespace>', "kubernetes backend: the Kubernetes namespace of the ConfigMaps (default: $FLOTILLA_CONFIG_KUBE_NAMESPACE, else the context's)")
+    .option(
+      '--kubeconfig <path>',
+      'kubernetes backend: kubeconfig file (default: $FLOTILLA_CONFIG_KUBECONFIG, $KUBECONFIG, in-cluster credentials, ~/.kube/config)',
+    )
+    .option(
+      '--kube-namespace <namespace>',
+      "kubernetes backend: the Kubernetes namespace of the ConfigMaps (default: $FLOTILLA_CONFIG_KUBE_NAMESPACE, else the context's)",
+    )
     .option('--config-dir <dir>', 'file backend: folder of <ns>/<service>.yaml (default: $FLOTILLA_CONFIG_DIR or ./config)')
     .option('--home <dir>', 'file backend: state folder holding the history (default: $FLOTILLA_HOME or ./.flotilla)')
     .option('--json', 'print machine-readable JSON (errors too, on stderr)');
 }
 
 export function addDocumentOptions(command: Command): Command {
-  return addStoreOptions(command.requiredOption('--ns <namespace>', 'namespace, e.g. dev, staging, prod').requiredOption('--service <service>', 'service name, or "shared" for the keys every service reads'));
+  return addStoreOptions(
+    command
+      .requiredOption('--ns <namespace>', 'namespace, e.g. dev, staging, prod')
+      .requiredOption('--service <service>', 'service name, or "shared" for the keys every service reads'),
+  );
 }
 
 export async function openStore(options: StoreOptions): Promise<ConfigStore> {
   const backend = options.backend;
-  if (backend !== undefined && backend !== 'file' && backend !== 'etcd' && backend !== 'kubernetes') throw new UsageError(`--backend must be "file", "etcd" or "kubernetes", got "${backend}"`);
+  if (backend !== undefined && backend !== 'file' && backend !== 'etcd' && backend !== 'kubernetes')
+    throw new UsageError(`--backend must be "file", "etcd" or "kubernetes", got "${backend}"`);
   return openConfigStore({
     ...(backend === undefined ? {} : { backend: backend as ConfigBackend }),
-    ...(options.etcd === undefined ? {} : { etcdEndpoints: options.etcd.split(',').map((s) => s.trim()).filter(Boolean) }),
+    ...(options.etcd === undefined
+      ? {}
+      : {
+          etcdEndpoints: options.etcd
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        }),
     ...(options.etcdPrefix === undefined ? {} : { etcdPrefix: options.etcdPrefix }),
     ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }),
     ...(options.kubeNamespace === undefined ? {} : { kubeNamespace: options.kubeNamespace }),

@@ -18,16 +18,27 @@ export interface ValidateOptions {
 }
 
 /** Throws ConfigError when the document is not acceptable; returns notes on what was checked. */
-export async function validateDocument(store: ConfigStore, namespace: string, service: string, text: string, options: ValidateOptions): Promise<string[]> {
+export async function validateDocument(
+  store: ConfigStore,
+  namespace: string,
+  service: string,
+  text: string,
+  options: ValidateOptions,
+): Promise<string[]> {
   parseConfigText(text, `${namespace}/${service}`);
   if (!options.schemaCheck) return ['schema check skipped (--no-schema-check)'];
 
   const targets = service === SHARED_DOCUMENT ? (await store.list(namespace)).filter((s) => s !== SHARED_DOCUMENT) : [service];
   const notes: string[] = [];
   for (const target of targets) {
-    const schema = options.schemaFile !== undefined && service !== SHARED_DOCUMENT ? readSchemaFile(options.schemaFile) : await store.schema(namespace, target);
+    const schema =
+      options.schemaFile !== undefined && service !== SHARED_DOCUMENT
+        ? readSchemaFile(options.schemaFile)
+        : await store.schema(namespace, target);
     if (schema === undefined) {
-      notes.push(`no schema known for ${namespace}/${target}: checked YAML syntax only (start the service once in this namespace, or pass --schema FILE)`);
+      notes.push(
+        `no schema known for ${namespace}/${target}: checked YAML syntax only (start the service once in this namespace, or pass --schema FILE)`,
+      );
       continue;
     }
     const shared = service === SHARED_DOCUMENT ? text : (await store.current(namespace, SHARED_DOCUMENT))?.text;

@@ -17,12 +17,16 @@ export interface WriteCommandOptions extends DocumentOptions {
 
 export async function setCommand(file: string | undefined, options: WriteCommandOptions & { file?: string }): Promise<void> {
   const source = options.file ?? file;
-  if (options.file !== undefined && file !== undefined) throw new UsageError('give the document either as an argument or with --file, not both');
+  if (options.file !== undefined && file !== undefined)
+    throw new UsageError('give the document either as an argument or with --file, not both');
   const text = source === undefined || source === '-' ? await readStdin() : readFileSync(source, 'utf8');
   const document = await withStore(options, async (store) => {
     const notes = await validateDocument(store, options.ns, options.service, text, validateOptions(options));
     if (!options.json) for (const note of notes) process.stderr.write(`${note}\n`);
-    const expectedVersion = options.expectVersion === undefined ? await store.head(options.ns, options.service) : parseVersion(options.expectVersion, '--expect-version');
+    const expectedVersion =
+      options.expectVersion === undefined
+        ? await store.head(options.ns, options.service)
+        : parseVersion(options.expectVersion, '--expect-version');
     return store.set(options.ns, options.service, text, { expectedVersion, ...writeOptions(options) });
   });
   report(document, options.json === true);
@@ -44,17 +48,33 @@ export async function rollbackCommand(options: WriteCommandOptions & { to: strin
 }
 
 export function writeOptions(options: { author?: string; message?: string }): { author?: string; message?: string } {
-  return { ...(options.author === undefined ? {} : { author: options.author }), ...(options.message === undefined ? {} : { message: options.message }) };
+  return {
+    ...(options.author === undefined ? {} : { author: options.author }),
+    ...(options.message === undefined ? {} : { message: options.message }),
+  };
 }
 
-export function validateOptions(options: WriteCommandOptions): { schemaCheck: boolean; schemaFile?: string; configDir?: string } {
-  return { schemaCheck: options.schemaCheck, ...(options.schema === undefined ? {} : { schemaFile: options.schema }), ...(options.configDir === undefined ? {} : { configDir: options.configDir }) };
+export function validateOptions(options: WriteCommandOptions): {
+  schemaCheck: boolean;
+  schemaFile?: string;
+  configDir?: string;
+} {
+  return {
+    schemaCheck: options.schemaCheck,
+    ...(options.schema === undefined ? {} : { schemaFile: options.schema }),
+    ...(options.configDir === undefined ? {} : { configDir: options.configDir }),
+  };
 }
 
 export function report(document: ConfigDocument, json: boolean): void {
   const { text: _text, ...info } = document;
-  if (json) return printJson(info);
-  process.stdout.write(`${document.namespace}/${document.service}: version ${document.version}${document.rollbackOf === undefined ? '' : ` (content of version ${document.rollbackOf})`}\n`);
+  if (json) {
+    printJson(info);
+    return;
+  }
+  process.stdout.write(
+    `${document.namespace}/${document.service}: version ${document.version}${document.rollbackOf === undefined ? '' : ` (content of version ${document.rollbackOf})`}\n`,
+  );
 }
 
 async function readStdin(): Promise<string> {

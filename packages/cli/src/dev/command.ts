@@ -9,7 +9,11 @@ export async function runDev(root: string): Promise<void> {
   const log = (message: string): void => {
     process.stderr.write(`[flotilla] ${message}\n`);
   };
-  const env = { ...process.env, FLOTILLA_ENV: process.env.FLOTILLA_ENV ?? 'dev', FLOTILLA_CONFIG_DIR: process.env.FLOTILLA_CONFIG_DIR ?? join(root, 'config') };
+  const env = {
+    ...process.env,
+    FLOTILLA_ENV: process.env.FLOTILLA_ENV ?? 'dev',
+    FLOTILLA_CONFIG_DIR: process.env.FLOTILLA_CONFIG_DIR ?? join(root, 'config'),
+  };
   const supervisor = new Supervisor(DEV_PROCESSES, { root, env, log });
   // Every process runs on this Node (the pinned one `npm start` puts first on PATH).
   log(`Node.js ${process.version} (${process.execPath})`);
@@ -32,7 +36,10 @@ export async function runDev(root: string): Promise<void> {
   process.on('SIGTERM', onSignal);
 
   supervisor.start();
-  const notReady = await waitReady(DEV_PROCESSES.map((p) => p.url), 30_000);
+  const notReady = await waitReady(
+    DEV_PROCESSES.map((p) => p.url),
+    30_000,
+  );
   if (interrupted) return;
   if (notReady.length > 0) log(`not ready after 30 s: ${notReady.join(', ')} (still trying; see the logs above)`);
   let userId: string | undefined;
@@ -63,7 +70,9 @@ function printBanner(userId: string | undefined): void {
       'Try:',
       `  curl -s ${api}/users`,
       `  curl -s -X POST ${api}/users -H 'content-type: application/json' -d '{"name":"Edsger","email":"edsger@example.com"}'`,
-      ...(entry === undefined ? [] : [`  curl -s ${api}/users/${id}/profile        # user + orders, fetched in parallel`, `  curl -s ${api}/hello/world`]),
+      ...(entry === undefined
+        ? []
+        : [`  curl -s ${api}/users/${id}/profile        # user + orders, fetched in parallel`, `  curl -s ${api}/hello/world`]),
       '  npx flotilla registry ls                 # the instances registered in discovery',
       '',
       'Ctrl-C stops everything.',

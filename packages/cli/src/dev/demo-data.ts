@@ -10,7 +10,13 @@ const DEMO_USERS = [
 
 const DEMO_ORDERS = [
   { items: [{ sku: 'ANALYTICAL-ENGINE', quantity: 1, unitPrice: 125_000 }], currency: 'GBP' },
-  { items: [{ sku: 'COBOL-MANUAL', quantity: 2, unitPrice: 1_999 }, { sku: 'NANOSECOND-WIRE', quantity: 10, unitPrice: 30 }], currency: 'USD' },
+  {
+    items: [
+      { sku: 'COBOL-MANUAL', quantity: 2, unitPrice: 1_999 },
+      { sku: 'NANOSECOND-WIRE', quantity: 10, unitPrice: 30 },
+    ],
+    currency: 'USD',
+  },
 ];
 
 export async function loadDemoData(usersUrl: string, ordersUrl: string): Promise<{ loaded: boolean; userIds: string[] }> {
@@ -18,13 +24,21 @@ export async function loadDemoData(usersUrl: string, ordersUrl: string): Promise
   if (existing.items.length > 0) return { loaded: false, userIds: existing.items.map((u) => u.id) };
   const userIds: string[] = [];
   for (const user of DEMO_USERS) {
-    const response = await fetch(`${usersUrl}/users`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': `demo-${user.email}` }, body: JSON.stringify(user) });
+    const response = await fetch(`${usersUrl}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': `demo-${user.email}` },
+      body: JSON.stringify(user),
+    });
     if (response.status !== 201) throw new Error(`demo user ${user.email}: HTTP ${response.status} ${await response.text()}`);
     userIds.push(((await response.json()) as { id: string }).id);
   }
   for (const [index, order] of DEMO_ORDERS.entries()) {
     const userId = userIds[index] as string;
-    const response = await fetch(`${ordersUrl}/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': `demo-order-${index}` }, body: JSON.stringify({ userId, ...order }) });
+    const response = await fetch(`${ordersUrl}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': `demo-order-${index}` },
+      body: JSON.stringify({ userId, ...order }),
+    });
     if (response.status !== 201) throw new Error(`demo order ${index}: HTTP ${response.status} ${await response.text()}`);
   }
   return { loaded: true, userIds };

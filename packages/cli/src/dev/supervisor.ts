@@ -57,7 +57,12 @@ export class Supervisor {
   }
 
   private launch(proc: Supervised): void {
-    const child = spawn(process.execPath, ['--enable-source-maps', proc.spec.entry], { cwd: this.options.root, env: this.options.env, stdio: 'inherit', detached: true });
+    const child = spawn(process.execPath, ['--enable-source-maps', proc.spec.entry], {
+      cwd: this.options.root,
+      env: this.options.env,
+      stdio: 'inherit',
+      detached: true,
+    });
     proc.child = child;
     proc.startedAt = Date.now();
     child.on('exit', (code, signal) => {

@@ -31,13 +31,20 @@ export function registerRegistryCommands(program: Command, open: typeof openRegi
     .option('--etcd-prefix <prefix>', 'etcd key prefix (default: /flotilla)')
     .option('--registry-dir <dir>', 'local backend folder (default: $FLOTILLA_HOME/registry)')
     .option('--kubeconfig <path>', 'kubernetes backend: kubeconfig file (default: $KUBECONFIG, in-cluster credentials, ~/.kube/config)')
-    .option('--kube-namespace <namespace>', "kubernetes backend: whose EndpointSlices to read (default: the context's or the pod's namespace)")
+    .option(
+      '--kube-namespace <namespace>',
+      "kubernetes backend: whose EndpointSlices to read (default: the context's or the pod's namespace)",
+    )
     .option('--json', 'print machine-readable JSON')
-    .addHelpText('after', '\nExamples:\n  flotilla registry ls\n  flotilla registry ls users --json\n  flotilla registry ls --backend etcd --etcd http://127.0.0.1:2379')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  flotilla registry ls\n  flotilla registry ls users --json\n  flotilla registry ls --backend etcd --etcd http://127.0.0.1:2379',
+    )
     .action(
       action(async (service: string | undefined, options: LsOptions) => {
         const backend = options.backend ?? process.env.FLOTILLA_REGISTRY_BACKEND ?? 'local';
-        if (backend !== 'local' && backend !== 'etcd' && backend !== 'kubernetes') throw new UsageError(`--backend must be "local", "etcd" or "kubernetes", got "${backend}"`);
+        if (backend !== 'local' && backend !== 'etcd' && backend !== 'kubernetes')
+          throw new UsageError(`--backend must be "local", "etcd" or "kubernetes", got "${backend}"`);
         const lister = await open({
           backend,
           namespace: options.ns ?? process.env.FLOTILLA_ENV ?? 'dev',
@@ -53,7 +60,9 @@ export function registerRegistryCommands(program: Command, open: typeof openRegi
           process.stderr.write(service === undefined ? 'no instances registered\n' : `no instances of ${service}\n`);
           return;
         }
-        printLines(formatTable(['SERVICE', 'ID', 'ADDRESS', 'REGION', 'ZONE', 'HEALTH', 'WEIGHT', 'OUTSTANDING', 'VERSION'], instances.map(row)));
+        printLines(
+          formatTable(['SERVICE', 'ID', 'ADDRESS', 'REGION', 'ZONE', 'HEALTH', 'WEIGHT', 'OUTSTANDING', 'VERSION'], instances.map(row)),
+        );
       }),
     );
 }
@@ -65,6 +74,21 @@ async function listAll(lister: RegistryLister, service: string | undefined): Pro
 }
 
 function row(instance: RegistryInstance): string[] {
-  const ports = [instance.ports.http === undefined ? undefined : `http:${instance.ports.http}`, instance.ports.grpc === undefined ? undefined : `grpc:${instance.ports.grpc}`].filter(Boolean).join(',');
-  return [instance.service, instance.id, `${instance.address} ${ports}`, instance.region, instance.zone, instance.health, String(instance.weight), instance.metadata.outstanding ?? '-', instance.version];
+  const ports = [
+    instance.ports.http === undefined ? undefined : `http:${instance.ports.http}`,
+    instance.ports.grpc === undefined ? undefined : `grpc:${instance.ports.grpc}`,
+  ]
+    .filter(Boolean)
+    .join(',');
+  return [
+    instance.service,
+    instance.id,
+    `${instance.address} ${ports}`,
+    instance.region,
+    instance.zone,
+    instance.health,
+    String(instance.weight),
+    instance.metadata.outstanding ?? '-',
+    instance.version,
+  ];
 }

@@ -48,7 +48,9 @@ export async function openRegistry(options: RegistrySourceOptions): Promise<Regi
   try {
     discovery = (await import(DISCOVERY_MODULE)) as DiscoveryModule;
   } catch (error) {
-    throw new UnavailableError(`service discovery is not available in this build (${DISCOVERY_MODULE}: ${(error as Error).message})`, { cause: error });
+    throw new UnavailableError(`service discovery is not available in this build (${DISCOVERY_MODULE}: ${(error as Error).message})`, {
+      cause: error,
+    });
   }
   const settings = {
     backend: options.backend,
@@ -56,10 +58,18 @@ export async function openRegistry(options: RegistrySourceOptions): Promise<Regi
     zone: 'local',
     local: { ...(options.dir === undefined ? {} : { dir: options.dir }), ttlMs: 5000, heartbeatMs: 1000 },
     etcd: { endpoints: options.etcdEndpoints, prefix: options.etcdPrefix, ttlSeconds: 10 },
-    kubernetes: { ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }), ...(options.kubeNamespace === undefined ? {} : { namespace: options.kubeNamespace }) },
+    kubernetes: {
+      ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }),
+      ...(options.kubeNamespace === undefined ? {} : { namespace: options.kubeNamespace }),
+    },
   };
   const registry = discovery.createRegistry(settings, { namespace: options.namespace });
-  const where = options.backend === 'etcd' ? `etcd at ${options.etcdEndpoints}` : options.backend === 'kubernetes' ? 'the Kubernetes API' : 'the local registry';
+  const where =
+    options.backend === 'etcd'
+      ? `etcd at ${options.etcdEndpoints}`
+      : options.backend === 'kubernetes'
+        ? 'the Kubernetes API'
+        : 'the local registry';
   return {
     services: () => unreachableAsUnavailable(where, () => registry.services()),
     list: (service) => unreachableAsUnavailable(where, () => registry.list(service)),
@@ -73,7 +83,8 @@ async function unreachableAsUnavailable<T>(where: string, work: () => Promise<T>
     return await work();
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (code === 14 || code === 4 || code === 'ECONNREFUSED') throw new UnavailableError(`${where} is unavailable: ${(error as Error).message}`, { cause: error });
+    if (code === 14 || code === 4 || code === 'ECONNREFUSED')
+      throw new UnavailableError(`${where} is unavailable: ${(error as Error).message}`, { cause: error });
     throw error;
   }
 }

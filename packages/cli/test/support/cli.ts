@@ -16,7 +16,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function runCli(args: string[], options: { env?: Record<string, string | undefined>; input?: string; cwd?: string } = {}): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; input?: string; cwd?: string } = {},
+): Promise<CliResult> {
   const child = spawn(process.execPath, ['--conditions=@flotilla/source', cliMain, ...args], {
     cwd: options.cwd ?? repoRoot,
     env: { ...process.env, ...options.env },
@@ -53,7 +56,13 @@ export function centreFlags(backend: Backend): CentreFlags {
   const fileEnv = { FLOTILLA_CONFIG_DIR: join(dir, 'config'), FLOTILLA_HOME: join(dir, 'home') };
   const nothing = { ready: Promise.resolve(), cleanup: async () => undefined };
   if (backend === 'file') {
-    return { backend, dir, args: ['--config-dir', fileEnv.FLOTILLA_CONFIG_DIR, '--home', fileEnv.FLOTILLA_HOME], env: { ...fileEnv, FLOTILLA_CONFIG_BACKEND: 'file' }, ...nothing };
+    return {
+      backend,
+      dir,
+      args: ['--config-dir', fileEnv.FLOTILLA_CONFIG_DIR, '--home', fileEnv.FLOTILLA_HOME],
+      env: { ...fileEnv, FLOTILLA_CONFIG_BACKEND: 'file' },
+      ...nothing,
+    };
   }
   if (backend === 'kubernetes') return kubernetesCentre(dir, fileEnv);
   const endpoints = process.env.FLOTILLA_TEST_ETCD_ENDPOINTS ?? '';
@@ -62,7 +71,12 @@ export function centreFlags(backend: Backend): CentreFlags {
     backend,
     dir,
     args: ['--backend', 'etcd', '--etcd', endpoints, '--etcd-prefix', prefix, '--config-dir', fileEnv.FLOTILLA_CONFIG_DIR],
-    env: { ...fileEnv, FLOTILLA_CONFIG_BACKEND: 'etcd', FLOTILLA_CONFIG_ETCD_ENDPOINTS: endpoints, FLOTILLA_CONFIG_ETCD_PREFIX: prefix },
+    env: {
+      ...fileEnv,
+      FLOTILLA_CONFIG_BACKEND: 'etcd',
+      FLOTILLA_CONFIG_ETCD_ENDPOINTS: endpoints,
+      FLOTILLA_CONFIG_ETCD_PREFIX: prefix,
+    },
     ...nothing,
   };
 }
@@ -72,13 +86,29 @@ function kubernetesCentre(dir: string, fileEnv: { FLOTILLA_CONFIG_DIR: string; F
   const kubeconfig = process.env.FLOTILLA_TEST_KUBECONFIG ?? '';
   const namespace = `flotilla-cli-${randomBytes(4).toString('hex')}`;
   const admin = new KubeClient(loadKubeconfig(kubeconfig));
-  const ready = admin.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }).then(() => undefined);
+  const ready = admin
+    .create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } })
+    .then(() => undefined);
   ready.catch(() => undefined); // reported where it is awaited
   return {
     backend: 'kubernetes',
     dir,
-    args: ['--backend', 'kubernetes', '--kubeconfig', kubeconfig, '--kube-namespace', namespace, '--config-dir', fileEnv.FLOTILLA_CONFIG_DIR],
-    env: { ...fileEnv, FLOTILLA_CONFIG_BACKEND: 'kubernetes', FLOTILLA_CONFIG_KUBECONFIG: kubeconfig, FLOTILLA_CONFIG_KUBE_NAMESPACE: namespace },
+    args: [
+      '--backend',
+      'kubernetes',
+      '--kubeconfig',
+      kubeconfig,
+      '--kube-namespace',
+      namespace,
+      '--config-dir',
+      fileEnv.FLOTILLA_CONFIG_DIR,
+    ],
+    env: {
+      ...fileEnv,
+      FLOTILLA_CONFIG_BACKEND: 'kubernetes',
+      FLOTILLA_CONFIG_KUBECONFIG: kubeconfig,
+      FLOTILLA_CONFIG_KUBE_NAMESPACE: namespace,
+    },
     ready,
     cleanup: async () => {
       await admin.delete(Resources.Namespace, undefined, namespace).catch((error: unknown) => {
@@ -94,10 +124,14 @@ export function testBackends(): Backend[] {
   const backends: Backend[] = ['file'];
   const required = process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1';
   if (process.env.FLOTILLA_TEST_ETCD_ENDPOINTS) backends.push('etcd');
-  else if (required) throw new Error('FLOTILLA_TEST_ETCD_ENDPOINTS is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: start etcd (scripts/test-services)');
+  else if (required)
+    throw new Error('FLOTILLA_TEST_ETCD_ENDPOINTS is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: start etcd (scripts/test-services)');
   else process.stderr.write('[test] flotilla config: skipping the etcd backend (FLOTILLA_TEST_ETCD_ENDPOINTS not set)\n');
   if (process.env.FLOTILLA_TEST_KUBECONFIG) backends.push('kubernetes');
-  else if (required) throw new Error('FLOTILLA_TEST_KUBECONFIG is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: start the kube control plane (scripts/test-services)');
+  else if (required)
+    throw new Error(
+      'FLOTILLA_TEST_KUBECONFIG is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: start the kube control plane (scripts/test-services)',
+    );
   else process.stderr.write('[test] flotilla config: skipping the kubernetes backend (FLOTILLA_TEST_KUBECONFIG not set)\n');
   return backends;
 }
@@ -141,7 +175,11 @@ export async function startServiceProcess(entry: string, name: string, env: Reco
   };
 }
 
-export async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -17,7 +17,13 @@ import type { UpstreamResolver } from '../upstream/resolver.ts';
 
 export type PartOutcome =
   | { ok: true; value: unknown }
-  | { ok: false; reason: 'no-instance' | 'unreachable' | 'timeout' | 'status' | 'invalid-body' | 'rejected'; detail: string; status?: number; body?: unknown };
+  | {
+      ok: false;
+      reason: 'no-instance' | 'unreachable' | 'timeout' | 'status' | 'invalid-body' | 'rejected';
+      detail: string;
+      status?: number;
+      body?: unknown;
+    };
 
 export interface AggregationDeps {
   resolver: UpstreamResolver;
@@ -37,14 +43,29 @@ export interface AggregationDeps {
 
 export type AggregationResult =
   | { ok: true; body: Record<string, unknown>; partial: string[]; failures: Record<string, PartOutcome> }
-  | { ok: false; part: string; problem: GatewayProblem; upstreamStatus?: number; upstreamBody?: unknown; failures: Record<string, PartOutcome> };
+  | {
+      ok: false;
+      part: string;
+      problem: GatewayProblem;
+      upstreamStatus?: number;
+      upstreamBody?: unknown;
+      failures: Record<string, PartOutcome>;
+    };
 
 class PartTimeout extends Error {}
 
 /** `headers` are sent to every part (request id, forwarding info, the client's end-to-end headers). */
-export async function runAggregation(route: AggregationRoute, match: MatchResult, headers: string[], deps: AggregationDeps, clientSignal: AbortSignal): Promise<AggregationResult> {
+export async function runAggregation(
+  route: AggregationRoute,
+  match: MatchResult,
+  headers: string[],
+  deps: AggregationDeps,
+  clientSignal: AbortSignal,
+): Promise<AggregationResult> {
   const controllers = route.parts.map(() => new AbortController());
-  const abortAll = (): void => controllers.forEach((c) => c.abort(new Error('aggregation finished or client went away')));
+  const abortAll = (): void => {
+    for (const c of controllers) c.abort(new Error('aggregation finished or client went away'));
+  };
   clientSignal.addEventListener('abort', abortAll, { once: true });
 
   const outcomes: Array<PartOutcome | undefined> = route.parts.map(() => undefined);
@@ -69,7 +90,13 @@ export async function runAggregation(route: AggregationRoute, match: MatchResult
     if (firstRequiredFailure !== undefined) {
       const part = route.parts[firstRequiredFailure] as AggregationPart;
       const outcome = outcomes[firstRequiredFailure] as Extract<PartOutcome, { ok: false }>;
-      return { ok: false, part: part.name, problem: requiredPartProblem(part, outcome), ...(outcome.status === undefined ? {} : { upstreamStatus: outcome.status, upstreamBody: outcome.body }), failures };
+      return {
+        ok: false,
+        part: part.name,
+        problem: requiredPartProblem(part, outcome),
+        ...(outcome.status === undefined ? {} : { upstreamStatus: outcome.status, upstreamBody: outcome.body }),
+        failures,
+      };
     }
 
     const body: Record<string, unknown> = {};
@@ -90,24 +117,61 @@ export async function runAggregation(route: AggregationRoute, match: MatchResult
 const UNANSWERED: ReadonlySet<string> = new Set(['unreachable', 'timeout', 'no-instance']);
 
 /** A part under its upstream's guard: a breaker rejection or a full bulkhead makes it a missing part (a partial answer), not an error. */
-async function guardedPart(part: AggregationPart, match: MatchResult, headers: string[], deps: AggregationDeps, controller: AbortController): Promise<PartOutcome> {
+async function guardedPart(
+  part: AggregationPart,
+  match: MatchResult,
+  headers: string[],
+  deps: AggregationDeps,
+  controller: AbortController,
+): Promise<PartOutcome> {
   const guards = deps.guards;
   if (guards === undefined) return callPart(part, match, headers, deps, controller, part.timeoutMs);
   try {
-    return await guards.execute(part.upstream, (ctx) => callPart(part, match, headers, deps, controller, Math.min(part.timeoutMs, Math.max(1, Math.floor(ctx.deadline.remaining()))), ctx.faultDelayMs), {
-      signal: controller.signal,
-      deadline: deps.deadline,
-      idempotent: true,
-      fault: deps.clientHeaders === undefined ? undefined : guards.faultFromHeaders(deps.clientHeaders),
-      failureOf: (outcome) => (outcome.ok ? undefined : UNANSWERED.has(outcome.reason) || (outcome.status !== undefined && outcome.status >= 502 && outcome.status <= 504) ? new FlotillaError('unavailable', outcome.detail) : undefined),
-    });
+    return await guards.execute(
+      part.upstream,
+      (ctx) =>
+        callPart(
+          part,
+          match,
+          headers,
+          deps,
+          controller,
+          Math.min(part.timeoutMs, Math.max(1, Math.floor(ctx.deadline.remaining()))),
+          ctx.faultDelayMs,
+        ),
+      {
+        signal: controller.signal,
+        deadline: deps.deadline,
+        idempotent: true,
+        fault: deps.clientHeaders === undefined ? undefined : guards.faultFromHeaders(deps.clientHeaders),
+        failureOf: (outcome) =>
+          outcome.ok
+            ? undefined
+            : UNANSWERED.has(outcome.reason) || (outcome.status !== undefined && outcome.status >= 502 && outcome.status <= 504)
+              ? new FlotillaError('unavailable', outcome.detail)
+              : undefined,
+      },
+    );
   } catch (error) {
-    if (error instanceof FlotillaError) return { ok: false, reason: error.code === 'deadline-exceeded' ? 'timeout' : 'rejected', detail: `${part.upstream}: ${error.message}` };
+    if (error instanceof FlotillaError)
+      return {
+        ok: false,
+        reason: error.code === 'deadline-exceeded' ? 'timeout' : 'rejected',
+        detail: `${part.upstream}: ${error.message}`,
+      };
     return { ok: false, reason: 'unreachable', detail: `${part.upstream} could not be reached` };
   }
 }
 
-async function callPart(part: AggregationPart, match: MatchResult, headers: string[], deps: AggregationDeps, parent: AbortController, timeoutMs: number, faultDelayMs = 0): Promise<PartOutcome> {
+async function callPart(
+  part: AggregationPart,
+  match: MatchResult,
+  headers: string[],
+  deps: AggregationDeps,
+  parent: AbortController,
+  timeoutMs: number,
+  faultDelayMs = 0,
+): Promise<PartOutcome> {
   const picked = deps.resolver.pick(part.upstream);
   if (picked === undefined) return { ok: false, reason: 'no-instance', detail: `upstream ${part.upstream} has no instance` };
   const path = part.template.render(match.params, match.rest);
@@ -131,11 +195,18 @@ async function callPart(part: AggregationPart, match: MatchResult, headers: stri
     try {
       value = text === '' ? null : JSON.parse(text);
     } catch {
-      if (response.statusCode < 300) return { ok: false, reason: 'invalid-body', detail: `${part.upstream} answered with a body that is not JSON` };
+      if (response.statusCode < 300)
+        return { ok: false, reason: 'invalid-body', detail: `${part.upstream} answered with a body that is not JSON` };
       value = undefined;
     }
     if (response.statusCode >= 200 && response.statusCode < 300) return { ok: true, value };
-    return { ok: false, reason: 'status', status: response.statusCode, body: value, detail: `${part.upstream} answered ${response.statusCode}` };
+    return {
+      ok: false,
+      reason: 'status',
+      status: response.statusCode,
+      body: value,
+      detail: `${part.upstream} answered ${response.statusCode}`,
+    };
   } catch (error) {
     if (controller.signal.reason instanceof PartTimeout) {
       call.fail('timeout', true);
@@ -145,7 +216,11 @@ async function callPart(part: AggregationPart, match: MatchResult, headers: stri
     if (controller.signal.aborted) call.fail('cancelled', false);
     else call.fail(upstreamErrorType(error), true);
     const code = (error as { code?: unknown }).code;
-    return { ok: false, reason: 'unreachable', detail: `${part.upstream} could not be reached${typeof code === 'string' ? ` (${code})` : ''}` };
+    return {
+      ok: false,
+      reason: 'unreachable',
+      detail: `${part.upstream} could not be reached${typeof code === 'string' ? ` (${code})` : ''}`,
+    };
   } finally {
     clearTimeout(timer);
     parent.signal.removeEventListener('abort', onParentAbort);

@@ -7,7 +7,10 @@
  */
 import type { AggregationRoute, ProxyRoute, RouteTable } from '../routes/table.ts';
 
-export type OpenApiDocument = Record<string, unknown> & { paths?: Record<string, Record<string, unknown>>; components?: Record<string, Record<string, unknown>> };
+export type OpenApiDocument = Record<string, unknown> & {
+  paths?: Record<string, Record<string, unknown>>;
+  components?: Record<string, Record<string, unknown>>;
+};
 
 export interface MergeInput {
   title: string;
@@ -31,7 +34,14 @@ export function mergeOpenApi(input: MergeInput): OpenApiDocument {
     const refs = refRewriter(upstream);
     for (const [kind, entries] of Object.entries(document.components ?? {})) {
       if (entries === null || typeof entries !== 'object') continue;
-      for (const [name, value] of Object.entries(entries)) (components[kind] ??= {})[`${upstream}.${name}`] = refs(value);
+      for (const [name, value] of Object.entries(entries)) {
+        let group = components[kind];
+        if (group === undefined) {
+          group = {};
+          components[kind] = group;
+        }
+        group[`${upstream}.${name}`] = refs(value);
+      }
     }
     const routes = input.table.routes.filter((r): r is ProxyRoute => r.kind === 'proxy' && r.upstream === upstream);
     for (const [upstreamPath, item] of Object.entries(document.paths ?? {})) {
@@ -40,7 +50,11 @@ export function mergeOpenApi(input: MergeInput): OpenApiDocument {
         if (operation === undefined) continue;
         const publicPath = servedAt(input.table, routes, method.toUpperCase(), upstreamPath);
         if (publicPath === undefined) continue;
-        const target = (paths[publicPath] ??= {});
+        let target = paths[publicPath];
+        if (target === undefined) {
+          target = {};
+          paths[publicPath] = target;
+        }
         for (const shared of ['parameters', 'summary', 'description'] as const) {
           const value = (item as Record<string, unknown>)[shared];
           if (value !== undefined && target[shared] === undefined) target[shared] = refs(value);
@@ -56,7 +70,11 @@ export function mergeOpenApi(input: MergeInput): OpenApiDocument {
 
   return {
     openapi: '3.1.0',
-    info: { title: input.title, version: input.version, description: 'The public API as routed by the Flotilla gateway: each service under its public prefix, plus aggregations.' },
+    info: {
+      title: input.title,
+      version: input.version,
+      description: 'The public API as routed by the Flotilla gateway: each service under its public prefix, plus aggregations.',
+    },
     paths,
     components,
     ...(input.unavailable.length > 0 ? { [UNAVAILABLE_EXTENSION]: [...input.unavailable] } : {}),
@@ -90,7 +108,10 @@ function refRewriter(upstream: string): (value: unknown) => unknown {
     if (value === null || typeof value !== 'object') return value;
     const out: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(value)) {
-      out[key] = key === '$ref' && typeof child === 'string' ? child.replace(/^#\/components\/([^/]+)\/(.+)$/, `#/components/$1/${upstream}.$2`) : rewrite(child);
+      out[key] =
+        key === '$ref' && typeof child === 'string'
+          ? child.replace(/^#\/components\/([^/]+)\/(.+)$/, `#/components/$1/${upstream}.$2`)
+          : rewrite(child);
     }
     return out;
   };
@@ -98,7 +119,10 @@ function refRewriter(upstream: string): (value: unknown) => unknown {
 }
 
 function toOpenApiPath(pattern: string): string {
-  return pattern.replace(/\/:([A-Za-z_][A-Za-z0-9_]*)/g, '/{$1}').replace(/\/\*\*$/, '/{rest}').replace(/\/\*(?=\/|$)/g, '/{segment}');
+  return pattern
+    .replace(/\/:([A-Za-z_][A-Za-z0-9_]*)/g, '/{$1}')
+    .replace(/\/\*\*$/, '/{rest}')
+    .replace(/\/\*(?=\/|$)/g, '/{segment}');
 }
 
 function aggregationOperation(route: AggregationRoute, documents: ReadonlyMap<string, OpenApiDocument>): Record<string, unknown> {
@@ -109,17 +133,36 @@ function aggregationOperation(route: AggregationRoute, documents: ReadonlyMap<st
     properties[part.name] = partSchema(part.upstream, part.template.source, documents) ?? {};
     (part.required ? required : optional).push(part.name);
   }
-  if (optional.length > 0) properties.partial = { type: 'array', items: { enum: optional }, description: 'Optional parts that failed or timed out; absent when the answer is complete' };
+  if (optional.length > 0)
+    properties.partial = {
+      type: 'array',
+      items: { enum: optional },
+      description: 'Optional parts that failed or timed out; absent when the answer is complete',
+    };
   const problem = { 'application/problem+json': { schema: { type: 'object' } } };
   return {
     operationId: `gateway.${route.name}`,
     tags: ['aggregations'],
     summary: `Aggregation ${route.name}: ${route.parts.map((p) => `${p.name} (${p.upstream}${p.required ? ', required' : ''})`).join(', ')}, called in parallel`,
-    parameters: route.pattern.paramNames.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+    parameters: route.pattern.paramNames.map((name) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    })),
     responses: {
       '200': {
-        description: 'Every required part answered. When an optional part did not, `partial` names it and the `x-flotilla-partial` header is set.',
-        headers: optional.length > 0 ? { 'x-flotilla-partial': { schema: { type: 'string' }, description: 'comma-separated names of missing optional parts' } } : {},
+        description:
+          'Every required part answered. When an optional part did not, `partial` names it and the `x-flotilla-partial` header is set.',
+        headers:
+          optional.length > 0
+            ? {
+                'x-flotilla-partial': {
+                  schema: { type: 'string' },
+                  description: 'comma-separated names of missing optional parts',
+                },
+              }
+            : {},
         content: { 'application/json': { schema: { type: 'object', properties, required } } },
       },
       '404': { description: 'A required part answered 404', content: problem },

@@ -58,7 +58,13 @@ export class PublishedOpenApi {
     );
     unavailable.sort();
     const ordered = new Map(routed.filter((u) => documents.has(u)).map((u) => [u, documents.get(u) as OpenApiDocument]));
-    const document = mergeOpenApi({ title: this.#options.title, version: this.#options.version, table, documents: ordered, unavailable });
+    const document = mergeOpenApi({
+      title: this.#options.title,
+      version: this.#options.version,
+      table,
+      documents: ordered,
+      unavailable,
+    });
     const ttl = unavailable.length > 0 ? Math.min(this.#options.cacheTtlMs, PARTIAL_TTL_MS) : this.#options.cacheTtlMs;
     this.#cached = { document, expires: Date.now() + ttl, table };
     return document;
@@ -68,14 +74,21 @@ export class PublishedOpenApi {
     const picked = resolver.pick(upstream);
     if (picked === undefined) return undefined;
     try {
-      const response = await this.#options.pool(picked.origin).request({ path: '/openapi.json', method: 'GET', headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.#options.fetchTimeoutMs) });
+      const response = await this.#options.pool(picked.origin).request({
+        path: '/openapi.json',
+        method: 'GET',
+        headers: { accept: 'application/json' },
+        signal: AbortSignal.timeout(this.#options.fetchTimeoutMs),
+      });
       picked.done({ ok: !statusCountsAsFailure(response.statusCode) });
       if (response.statusCode !== 200) {
         await response.body.dump();
         return undefined;
       }
       const document = (await response.body.json()) as unknown;
-      return document !== null && typeof document === 'object' && typeof (document as { paths?: unknown }).paths === 'object' ? (document as OpenApiDocument) : undefined;
+      return document !== null && typeof document === 'object' && typeof (document as { paths?: unknown }).paths === 'object'
+        ? (document as OpenApiDocument)
+        : undefined;
     } catch {
       picked.done({ ok: false }); // no-op when the answer already counted (a body that failed to parse)
       return undefined;

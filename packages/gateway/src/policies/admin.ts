@@ -19,4 +19,3 @@ export function registerAdminRoutes(app: HttpApp, policies: GatewayPolicies): vo
   app.get('/admin/breakers', async () => policies.guards.snapshot());
   app.get('/admin/limits', async () => policies.limiter.status());
 }
-

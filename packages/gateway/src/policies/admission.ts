@@ -23,12 +23,25 @@ const ADMITTED: Admission = { ok: true, identity: null, responseHeaders: [] };
  * rate-limit buckets. A promise only for a token seen for the first time
  * (signature check, maybe a JWKS fetch) or a limit kept in Redis.
  */
-export function admit(policies: GatewayPolicies, route: RoutePolicy, req: IncomingMessage, res: ServerResponse, path: string): Admission | Promise<Admission> {
+export function admit(
+  policies: GatewayPolicies,
+  route: RoutePolicy,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Admission | Promise<Admission> {
   const shedder = policies.shedder;
   if (shedder !== undefined) {
     const shed = shedder.shouldShed(path, route.priority);
     if (shed !== undefined) {
-      return { ok: false, problem: { code: 'overloaded', detail: `The gateway is overloaded (${shed.reason}); try again later`, headers: ['retry-after', String(shed.retryAfterSeconds)] } };
+      return {
+        ok: false,
+        problem: {
+          code: 'overloaded',
+          detail: `The gateway is overloaded (${shed.reason}); try again later`,
+          headers: ['retry-after', String(shed.retryAfterSeconds)],
+        },
+      };
     }
     // In flight from here until the response closes, like the requests Fastify serves.
     shedder.track(res);
@@ -46,11 +59,25 @@ export function admit(policies: GatewayPolicies, route: RoutePolicy, req: Incomi
 
 type LimitPolicy = NonNullable<ReturnType<GatewayPolicies['limiter']['policyFor']>>;
 
-function authenticated(policies: GatewayPolicies, route: RoutePolicy, req: IncomingMessage, limit: LimitPolicy | undefined, result: AuthenticateResult): Admission | Promise<Admission> {
+function authenticated(
+  policies: GatewayPolicies,
+  route: RoutePolicy,
+  req: IncomingMessage,
+  limit: LimitPolicy | undefined,
+  result: AuthenticateResult,
+): Admission | Promise<Admission> {
   let identity: Identity | null = null;
   if ('problem' in result) {
     // Only a route that requires auth refuses; elsewhere a bad credential just means "key the limit by IP".
-    if (route.auth !== undefined) return { ok: false, problem: { code: result.problem.code, detail: result.problem.message, ...(result.wwwAuthenticate === undefined ? {} : { headers: ['www-authenticate', result.wwwAuthenticate] }) } };
+    if (route.auth !== undefined)
+      return {
+        ok: false,
+        problem: {
+          code: result.problem.code,
+          detail: result.problem.message,
+          ...(result.wwwAuthenticate === undefined ? {} : { headers: ['www-authenticate', result.wwwAuthenticate] }),
+        },
+      };
   } else {
     identity = result.identity;
   }
@@ -58,8 +85,18 @@ function authenticated(policies: GatewayPolicies, route: RoutePolicy, req: Incom
   return limited(policies, route, req, limit, identity);
 }
 
-function limited(policies: GatewayPolicies, route: RoutePolicy, req: IncomingMessage, limit: LimitPolicy, identity: Identity | null): Admission | Promise<Admission> {
-  const key = rateLimitKey(limit.keyBy, { ip: req.socket.remoteAddress, headers: req.headers }, identity === null ? undefined : { subject: identity.subject, ...(identity.method === 'apiKey' ? { apiKeyId: identity.subject } : {}) });
+function limited(
+  policies: GatewayPolicies,
+  route: RoutePolicy,
+  req: IncomingMessage,
+  limit: LimitPolicy,
+  identity: Identity | null,
+): Admission | Promise<Admission> {
+  const key = rateLimitKey(
+    limit.keyBy,
+    { ip: req.socket.remoteAddress, headers: req.headers },
+    identity === null ? undefined : { subject: identity.subject, ...(identity.method === 'apiKey' ? { apiKeyId: identity.subject } : {}) },
+  );
   // In-process buckets answer at once; only a shared store (Redis) needs the wait.
   const decision = policies.limiter.checkNow(route.name, key, limit.name);
   if (decision !== undefined) return decided(decision, limit, identity);
@@ -70,7 +107,15 @@ function decided(decision: RateLimitDecision, limit: LimitPolicy, identity: Iden
   const headers: string[] = [];
   for (const name in decision.headers) headers.push(name, decision.headers[name] as string);
   if (!decision.allowed) {
-    return { ok: false, problem: { code: 'rate-limited', detail: `Rate limit "${decision.policy ?? limit.name}" exceeded; retry in ${decision.retryAfterSeconds} s`, extensions: { policy: decision.policy, retryAfter: decision.retryAfterSeconds }, headers } };
+    return {
+      ok: false,
+      problem: {
+        code: 'rate-limited',
+        detail: `Rate limit "${decision.policy ?? limit.name}" exceeded; retry in ${decision.retryAfterSeconds} s`,
+        extensions: { policy: decision.policy, retryAfter: decision.retryAfterSeconds },
+        headers,
+      },
+    };
   }
   return { ok: true, identity, responseHeaders: headers };
 }

@@ -9,7 +9,15 @@ import { ConfigError, type ConfigProblem } from '@flotilla/kit/config';
 import { Authenticator, authSettingsProblems, type AuthSettings } from '@flotilla/kit/http';
 import type { Logger } from '@flotilla/kit/observability';
 import type { ServiceTelemetry } from '@flotilla/kit/observability';
-import { createRateLimiter, rateLimitSettingsProblems, UpstreamGuards, type LoadShedder, type RateLimiter, type RateLimitSettings, type ResilienceSettings } from '@flotilla/kit/resilience';
+import {
+  createRateLimiter,
+  rateLimitSettingsProblems,
+  UpstreamGuards,
+  type LoadShedder,
+  type RateLimiter,
+  type RateLimitSettings,
+  type ResilienceSettings,
+} from '@flotilla/kit/resilience';
 import type { AdminSettings } from './settings.ts';
 
 export interface GatewayPolicySettings {
@@ -29,11 +37,22 @@ export class GatewayPolicies {
   /** False when the authenticator was given (the service's, which follows reloads itself). */
   readonly #ownsAuthenticator: boolean;
 
-  constructor(settings: GatewayPolicySettings, options: { namespace: string; telemetry: ServiceTelemetry; logger: Logger; authenticator?: Authenticator }) {
+  constructor(
+    settings: GatewayPolicySettings,
+    options: { namespace: string; telemetry: ServiceTelemetry; logger: Logger; authenticator?: Authenticator },
+  ) {
     this.#ownsAuthenticator = options.authenticator === undefined;
     this.authenticator = options.authenticator ?? new Authenticator(settings.auth, { logger: options.logger });
-    this.limiter = createRateLimiter({ settings: settings.rateLimit, metrics: options.telemetry.metrics, logger: options.logger });
-    this.guards = new UpstreamGuards(gatewayResilience(settings.resilience), { namespace: options.namespace, metrics: options.telemetry, logger: options.logger });
+    this.limiter = createRateLimiter({
+      settings: settings.rateLimit,
+      metrics: options.telemetry.metrics,
+      logger: options.logger,
+    });
+    this.guards = new UpstreamGuards(gatewayResilience(settings.resilience), {
+      namespace: options.namespace,
+      metrics: options.telemetry,
+      logger: options.logger,
+    });
     this.#admin = settings.admin;
   }
 
@@ -44,7 +63,14 @@ export class GatewayPolicies {
   /** True when upstream calls have anything to guard (false keeps the proxy on its direct path). */
   guarded(upstream: string): boolean {
     const policy = this.guards.get(upstream).policy;
-    return policy.retry.enabled || policy.breaker.enabled || policy.bulkhead.enabled || policy.fault.delay !== undefined || policy.fault.abort !== undefined || this.guards.faultPermission.header;
+    return (
+      policy.retry.enabled ||
+      policy.breaker.enabled ||
+      policy.bulkhead.enabled ||
+      policy.fault.delay !== undefined ||
+      policy.fault.abort !== undefined ||
+      this.guards.faultPermission.header
+    );
   }
 
   /** Applies reloaded settings; throws ConfigError (changing nothing) when one part is invalid. */
@@ -68,13 +94,17 @@ export class GatewayPolicies {
  * the config centre reports such a change as rejected instead of applied.
  */
 export function policyProblems(settings: GatewayPolicySettings, namespace: string): ConfigProblem[] {
-  const problems = [...authSettingsProblems(settings.auth).map((p) => ({ ...p, key: `auth.${p.key}` })), ...rateLimitSettingsProblems(settings.rateLimit).map((p) => ({ ...p, key: `rateLimit.${p.key}` }))];
+  const problems = [
+    ...authSettingsProblems(settings.auth).map((p) => ({ ...p, key: `auth.${p.key}` })),
+    ...rateLimitSettingsProblems(settings.rateLimit).map((p) => ({ ...p, key: `rateLimit.${p.key}` })),
+  ];
   try {
     // Built only to validate: the same checks the live guards make on update, including the namespace's fault rules.
     new UpstreamGuards(gatewayResilience(settings.resilience), { namespace });
   } catch (error) {
     if (error instanceof ConfigError) problems.push(...error.problems.map((p) => ({ ...p, key: `resilience.${p.key}` })));
-    else if (error instanceof FlotillaError && error.code === 'validation') problems.push(...refusedFaultKeys(error).map((key) => ({ key, value: valueAt(settings, key), rule: error.message })));
+    else if (error instanceof FlotillaError && error.code === 'validation')
+      problems.push(...refusedFaultKeys(error).map((key) => ({ key, value: valueAt(settings, key), rule: error.message })));
     else throw error;
   }
   return problems;
@@ -88,7 +118,8 @@ function refusedFaultKeys(error: FlotillaError): string[] {
 
 function valueAt(root: unknown, path: string): unknown {
   let value = root;
-  for (const part of path.split('.')) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+  for (const part of path.split('.'))
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
   return value;
 }
 

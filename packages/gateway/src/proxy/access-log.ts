@@ -28,7 +28,17 @@ function accessLogger(logger: Logger, identity: ServiceIdentity): Logger {
   const destination = (logger as unknown as Record<symbol, DestinationStream | undefined>)[symbols.streamSym];
   if (destination === undefined) return logger;
   return pino(
-    { ...ecsFormat({ serviceName: identity.service, serviceVersion: identity.version, serviceEnvironment: identity.environment, convertErr: true, convertReqRes: false, apmIntegration: false }), level: logger.level },
+    {
+      ...ecsFormat({
+        serviceName: identity.service,
+        serviceVersion: identity.version,
+        serviceEnvironment: identity.environment,
+        convertErr: true,
+        convertReqRes: false,
+        apmIntegration: false,
+      }),
+      level: logger.level,
+    },
     destination,
   );
 }
@@ -75,14 +85,32 @@ export class AccessLog {
    * `request`: the routed request's telemetry, whose span ids the line carries.
    * `clientAddress`: read when the request arrived (a request with a body loses its socket once answered).
    */
-  write(req: IncomingMessage, status: number, requestId: string, target: AccessTarget, elapsedMs: number, request?: HttpRequestTelemetry, clientAddress = req.socket?.remoteAddress): void {
+  write(
+    req: IncomingMessage,
+    status: number,
+    requestId: string,
+    target: AccessTarget,
+    elapsedMs: number,
+    request?: HttpRequestTelemetry,
+    clientAddress = req.socket?.remoteAddress,
+  ): void {
     if (!this.enabled) return;
     const url = req.url ?? '';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
     const fields: Record<string, unknown> = {
-      event: { kind: 'event', category: WEB, type: ACCESS, outcome: status >= 500 ? 'failure' : 'success', duration: Math.round(elapsedMs * 1e6) },
-      http: { request: { id: requestId, method: req.method }, response: { status_code: status }, route: target.routeName },
+      event: {
+        kind: 'event',
+        category: WEB,
+        type: ACCESS,
+        outcome: status >= 500 ? 'failure' : 'success',
+        duration: Math.round(elapsedMs * 1e6),
+      },
+      http: {
+        request: { id: requestId, method: req.method },
+        response: { status_code: status },
+        route: target.routeName,
+      },
       url: query === -1 ? { path } : { path, query: url.slice(query + 1) },
       client: { address: clientAddress },
       labels: { upstream: target.upstream },
@@ -95,7 +123,17 @@ export class AccessLog {
   }
 
   /** An upstream failure; when the gateway answered (status given) the access line follows. */
-  failure(req: IncomingMessage, requestId: string, target: AccessTarget, error: unknown, reason: string, request: HttpRequestTelemetry | undefined, status?: number, elapsedMs?: number, clientAddress?: string): void {
+  failure(
+    req: IncomingMessage,
+    requestId: string,
+    target: AccessTarget,
+    error: unknown,
+    reason: string,
+    request: HttpRequestTelemetry | undefined,
+    status?: number,
+    elapsedMs?: number,
+    clientAddress?: string,
+  ): void {
     const code = (error as { code?: unknown } | null)?.code;
     this.#logger.warn(
       correlate(
@@ -103,13 +141,17 @@ export class AccessLog {
           event: { kind: 'event', category: WEB, type: ERROR, action: 'upstream-failure', outcome: 'failure' },
           http: { request: { id: requestId, method: req.method }, route: target.routeName },
           labels: { upstream: target.upstream },
-          error: { message: error instanceof Error ? error.message : String(error), ...(typeof code === 'string' ? { code } : {}) },
+          error: {
+            message: error instanceof Error ? error.message : String(error),
+            ...(typeof code === 'string' ? { code } : {}),
+          },
           ...(target.origin === undefined ? {} : { destination: { address: target.origin } }),
         },
         request,
       ),
       `${reason} (${target.upstream})`,
     );
-    if (status !== undefined) this.write(req, status, requestId, target, elapsedMs ?? 0, request, clientAddress ?? req.socket?.remoteAddress);
+    if (status !== undefined)
+      this.write(req, status, requestId, target, elapsedMs ?? 0, request, clientAddress ?? req.socket?.remoteAddress);
   }
 }

@@ -85,7 +85,16 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   /** The upstream status once its headers arrived (0 before). */
   status = 0;
 
-  constructor(req: IncomingMessage, res: ServerResponse, requestId: string, target: ExchangeTarget, log: AccessLog, request: HttpRequestTelemetry, call: UpstreamCall, hold?: HoldCallbacks) {
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    target: ExchangeTarget,
+    log: AccessLog,
+    request: HttpRequestTelemetry,
+    call: UpstreamCall,
+    hold?: HoldCallbacks,
+  ) {
     this.req = req;
     this.res = res;
     this.requestId = requestId;
@@ -194,7 +203,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.call.finish();
     const status = this.res.statusCode;
     this.request.end(status);
-    if (this.log.enabled) this.log.write(this.req, status, this.requestId, this.target, performance.now() - this.started, this.request, this.clientAddress);
+    if (this.log.enabled)
+      this.log.write(this.req, status, this.requestId, this.target, performance.now() - this.started, this.request, this.clientAddress);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
@@ -211,7 +221,15 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
         return;
       }
       this.request.end(CLIENT_CLOSED_REQUEST);
-      this.log.write(this.req, CLIENT_CLOSED_REQUEST, this.requestId, this.target, performance.now() - this.started, this.request, this.clientAddress);
+      this.log.write(
+        this.req,
+        CLIENT_CLOSED_REQUEST,
+        this.requestId,
+        this.target,
+        performance.now() - this.started,
+        this.request,
+        this.clientAddress,
+      );
       return;
     }
     const errorType = upstreamErrorType(error);
@@ -256,7 +274,17 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     // No headers left when the client's connection was already gone.
     const status = this.res.headersSent ? this.res.statusCode : CLIENT_CLOSED_REQUEST;
     this.request.end(status);
-    this.log.failure(this.req, this.requestId, this.target, error, problem.detail, this.request, status, performance.now() - this.started, this.clientAddress);
+    this.log.failure(
+      this.req,
+      this.requestId,
+      this.target,
+      error,
+      problem.detail,
+      this.request,
+      status,
+      performance.now() - this.started,
+      this.clientAddress,
+    );
   }
 }
 
@@ -275,8 +303,21 @@ export function upstreamProblem(error: unknown, target: ExchangeTarget): Gateway
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
     const what = code === 'UND_ERR_CONNECT_TIMEOUT' ? 'could not be connected to in time' : `did not answer within ${target.timeoutMs} ms`;
-    return { code: 'deadline-exceeded', detail: `Upstream ${target.upstream} ${what}`, extensions: { upstream: target.upstream } };
+    return {
+      code: 'deadline-exceeded',
+      detail: `Upstream ${target.upstream} ${what}`,
+      extensions: { upstream: target.upstream },
+    };
   }
-  const reason = code === 'ECONNREFUSED' ? 'refused the connection' : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' ? 'closed the connection' : 'could not be reached';
-  return { code: 'bad-gateway', detail: `Upstream ${target.upstream} ${reason}`, extensions: { upstream: target.upstream } };
+  const reason =
+    code === 'ECONNREFUSED'
+      ? 'refused the connection'
+      : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'
+        ? 'closed the connection'
+        : 'could not be reached';
+  return {
+    code: 'bad-gateway',
+    detail: `Upstream ${target.upstream} ${reason}`,
+    extensions: { upstream: target.upstream },
+  };
 }

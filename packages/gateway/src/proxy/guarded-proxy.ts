@@ -10,7 +10,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FlotillaError } from '@flotilla/kit';
 import type { HttpRequestTelemetry } from '@flotilla/kit/observability';
-import { Cancellation, isIdempotentHttp, type Deadline, type ExecutionContext, type FaultSpec, type UpstreamGuards } from '@flotilla/kit/resilience';
+import {
+  Cancellation,
+  isIdempotentHttp,
+  type Deadline,
+  type ExecutionContext,
+  type FaultSpec,
+  type UpstreamGuards,
+} from '@flotilla/kit/resilience';
 import type { Dispatcher } from 'undici';
 import type { UpstreamResolver } from '../upstream/resolver.ts';
 import { statusCountsAsFailure } from '../upstream/resolver.ts';
@@ -65,7 +72,12 @@ export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
     current?.discard();
     current = undefined;
     const picked = deps.resolver.pick(r.target.upstream);
-    if (picked === undefined) return Promise.reject(new FlotillaError('bad-gateway', `Upstream ${r.target.upstream} has no available instance`, { details: { upstream: r.target.upstream } }));
+    if (picked === undefined)
+      return Promise.reject(
+        new FlotillaError('bad-gateway', `Upstream ${r.target.upstream} has no available instance`, {
+          details: { upstream: r.target.upstream },
+        }),
+      );
     const remaining = Math.max(1, Math.floor(ctx.deadline.remaining()));
     const headers = [...r.headers, 'x-request-timeout', String(remaining)];
     const call = deps.upstreams.start(r.request, r.target.upstream, picked, method, r.path, headers);
@@ -74,7 +86,13 @@ export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
     return new Promise<ProxyExchange>((resolve, reject) => {
       // Assigned below, before the dispatch that can call back.
       let settle: () => void;
-      const target: ExchangeTarget = { routeName: r.target.routeName, upstream: r.target.upstream, origin: picked.origin, timeoutMs, publicLocation: r.target.publicLocation };
+      const target: ExchangeTarget = {
+        routeName: r.target.routeName,
+        upstream: r.target.upstream,
+        origin: picked.origin,
+        timeoutMs,
+        publicLocation: r.target.publicLocation,
+      };
       const exchange = new ProxyExchange(r.req, r.res, r.requestId, target, deps.accessLog, r.request, call, {
         held: (held) => {
           settle();
@@ -89,7 +107,13 @@ export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
       settle = ctx.cancellation.onAbort((reason) => exchange.cancel(reason instanceof Error ? reason : new Error('attempt cancelled')));
       exchange.extraHeaders = r.extraHeaders;
       current = exchange;
-      const options: Dispatcher.DispatchOptions = { path: r.path, method: method as Dispatcher.HttpMethod, headers, body: r.hasBody ? r.req : null, headersTimeout: timeoutMs };
+      const options: Dispatcher.DispatchOptions = {
+        path: r.path,
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body: r.hasBody ? r.req : null,
+        headersTimeout: timeoutMs,
+      };
       try {
         deps.pool(picked.origin).dispatch(options, exchange);
       } catch (error) {
@@ -104,7 +128,10 @@ export function guardedProxy(deps: GuardedProxyDeps, r: GuardedRequest): void {
       deadline: r.deadline,
       idempotent: !r.hasBody && isIdempotentHttp(method, r.req.headers),
       fault,
-      failureOf: (exchange) => (statusCountsAsFailure(exchange.status) ? new FlotillaError('unavailable', `Upstream ${r.target.upstream} answered ${exchange.status}`) : undefined),
+      failureOf: (exchange) =>
+        statusCountsAsFailure(exchange.status)
+          ? new FlotillaError('unavailable', `Upstream ${r.target.upstream} answered ${exchange.status}`)
+          : undefined,
     })
     .then(
       (exchange) => {
@@ -136,11 +163,21 @@ function onGuardedResponseClose(this: WatchedResponse): void {
 /** What the client is told when the guard gave up. */
 export function problemFor(error: unknown, target: Omit<ExchangeTarget, 'origin'>): GatewayProblem {
   if (error instanceof FlotillaError && error.code === 'deadline-exceeded' && error.httpStatus === undefined) {
-    return { code: 'deadline-exceeded', detail: `Upstream ${target.upstream} did not answer within ${target.timeoutMs} ms`, extensions: { upstream: target.upstream } };
+    return {
+      code: 'deadline-exceeded',
+      detail: `Upstream ${target.upstream} did not answer within ${target.timeoutMs} ms`,
+      extensions: { upstream: target.upstream },
+    };
   }
   if (error instanceof FlotillaError) {
     const retryAfter = error.code === 'circuit-open' || error.code === 'overloaded' ? ['retry-after', '1'] : undefined;
-    return { code: error.code, detail: error.message, extensions: { upstream: target.upstream, ...error.details }, status: error.httpStatus, ...(retryAfter === undefined ? {} : { headers: retryAfter }) };
+    return {
+      code: error.code,
+      detail: error.message,
+      extensions: { upstream: target.upstream, ...error.details },
+      status: error.httpStatus,
+      ...(retryAfter === undefined ? {} : { headers: retryAfter }),
+    };
   }
   return upstreamProblem(error, { ...target, origin: '' });
 }

@@ -95,12 +95,19 @@ export function upstreamRequestHeaders(req: IncomingMessage, proto: string, ownT
   const id = requestId !== undefined && SAFE_REQUEST_ID.test(requestId) ? requestId : randomUUID();
   const client = req.socket.remoteAddress ?? 'unknown';
   const node = client.includes(':') ? `"[${client}]"` : client;
-  const hop = host === undefined ? `for=${node};proto=${proto}` : `for=${node};host="${host.includes('"') || host.includes('\\') ? host.replace(/["\\]/g, '') : host}";proto=${proto}`;
+  const hop =
+    host === undefined
+      ? `for=${node};proto=${proto}`
+      : `for=${node};host="${host.includes('"') || host.includes('\\') ? host.replace(/["\\]/g, '') : host}";proto=${proto}`;
   headers.push(
-    'x-request-id', id,
-    'forwarded', forwarded === undefined ? hop : `${forwarded}, ${hop}`,
-    'x-forwarded-for', forwardedFor === undefined ? client : `${forwardedFor}, ${client}`,
-    'x-forwarded-proto', proto,
+    'x-request-id',
+    id,
+    'forwarded',
+    forwarded === undefined ? hop : `${forwarded}, ${hop}`,
+    'x-forwarded-for',
+    forwardedFor === undefined ? client : `${forwardedFor}, ${client}`,
+    'x-forwarded-proto',
+    proto,
   );
   if (host !== undefined) headers.push('x-forwarded-host', host);
   return { headers, requestId: id, hasBody };
@@ -113,7 +120,12 @@ export function upstreamRequestHeaders(req: IncomingMessage, proto: string, ownT
  * Location is mapped back to the public path (the upstream's `/users/1` is
  * the client's `/api/users/1`).
  */
-export function downstreamResponseHeaders(raw: Buffer[], requestId: string, framing: { contentLength: number }, publicLocation: (location: string) => string): string[] {
+export function downstreamResponseHeaders(
+  raw: Buffer[],
+  requestId: string,
+  framing: { contentLength: number },
+  publicLocation: (location: string) => string,
+): string[] {
   const headers: string[] = [];
   let connection: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {

@@ -18,7 +18,13 @@ export interface GatewayProblem {
 }
 
 /** Writes the problem unless headers already left; then the only honest signal left is cutting the connection. */
-export function sendProblem(res: ServerResponse, problem: GatewayProblem, instance: string, requestId: string, closeConnection = false): void {
+export function sendProblem(
+  res: ServerResponse,
+  problem: GatewayProblem,
+  instance: string,
+  requestId: string,
+  closeConnection = false,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -26,7 +32,16 @@ export function sendProblem(res: ServerResponse, problem: GatewayProblem, instan
   if (res.destroyed) return;
   const status = problem.status ?? statusOf(problem.code);
   const body = JSON.stringify(problemBody(problem.code, problem.detail, instance, requestId, problem.extensions, status));
-  const headers = ['content-type', PROBLEM_CONTENT_TYPE, 'content-length', String(Buffer.byteLength(body)), 'x-request-id', requestId, 'cache-control', 'no-store'];
+  const headers = [
+    'content-type',
+    PROBLEM_CONTENT_TYPE,
+    'content-length',
+    String(Buffer.byteLength(body)),
+    'x-request-id',
+    requestId,
+    'cache-control',
+    'no-store',
+  ];
   if (closeConnection) headers.push('connection', 'close');
   if (problem.headers !== undefined) headers.push(...problem.headers);
   res.writeHead(status, headers);

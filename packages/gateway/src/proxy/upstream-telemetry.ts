@@ -84,7 +84,15 @@ export class UpstreamTelemetry {
    * `template` names the call's path shape (an aggregation part's
    * `/users/{id}`), if it has one.
    */
-  start(parent: HttpRequestTelemetry, upstream: string, picked: PickedUpstream, method: string, path: string, headers: string[], template?: string): UpstreamCall {
+  start(
+    parent: HttpRequestTelemetry,
+    upstream: string,
+    picked: PickedUpstream,
+    method: string,
+    path: string,
+    headers: string[],
+    template?: string,
+  ): UpstreamCall {
     const target = this.targetFor(upstream, picked.origin);
     const startedAt = performance.now();
     let span: Span | undefined;
@@ -92,7 +100,11 @@ export class UpstreamTelemetry {
     if (this.tracer !== undefined && parentContext !== undefined) {
       if (parent.span?.isRecording() === true) {
         const label = methodLabel(method) === '_OTHER' ? 'HTTP' : method;
-        span = this.tracer.startSpan(template === undefined ? label : `${label} ${template}`, { kind: SpanKind.CLIENT, startTime: startedAt }, parentContext);
+        span = this.tracer.startSpan(
+          template === undefined ? label : `${label} ${template}`,
+          { kind: SpanKind.CLIENT, startTime: startedAt },
+          parentContext,
+        );
         // One by one: no attribute object per call.
         span.setAttribute('http.request.method', methodLabel(method));
         span.setAttribute('server.address', target.host);

@@ -53,14 +53,18 @@ export function compilePattern(source: string): CompiledPattern {
       if (segments.some((s) => s.kind === 'param' && s.name === name)) throw new PatternError(`captures "${name}" twice`);
       segments.push({ kind: 'param', name });
     } else {
-      if (part.includes('*') || part.includes(':') || part.includes('?')) throw new PatternError(`segment "${part}" mixes literal text with a wildcard`);
+      if (part.includes('*') || part.includes(':') || part.includes('?'))
+        throw new PatternError(`segment "${part}" mixes literal text with a wildcard`);
       segments.push({ kind: 'literal', value: part });
     }
   });
 
   let leading = 0;
   while (leading < segments.length && segments[leading]?.kind === 'literal') leading++;
-  const literalPrefix = segments.slice(0, leading).map((s) => `/${(s as { value: string }).value}`).join('');
+  const literalPrefix = segments
+    .slice(0, leading)
+    .map((s) => `/${(s as { value: string }).value}`)
+    .join('');
   const allLiteral = leading === segments.length;
   const paramNames = segments.flatMap((s) => (s.kind === 'param' ? [s.name] : []));
 
@@ -98,7 +102,15 @@ export function compilePattern(source: string): CompiledPattern {
     };
   }
 
-  return { source, literalPrefix, hasRest, literalCount: segments.filter((s) => s.kind === 'literal').length, segmentCount: segments.length, paramNames, match };
+  return {
+    source,
+    literalPrefix,
+    hasRest,
+    literalCount: segments.filter((s) => s.kind === 'literal').length,
+    segmentCount: segments.length,
+    paramNames,
+    match,
+  };
 }
 
 export interface CompiledTemplate {
@@ -126,7 +138,8 @@ export function compileTemplate(source: string): CompiledTemplate {
     last = found.index + found[0].length;
   }
   pieces.push(source.slice(last));
-  if (pieces.some((p) => typeof p === 'string' && (p.includes('{') || p.includes('}')))) throw new PatternError('has an unbalanced "{" or "}"');
+  if (pieces.some((p) => typeof p === 'string' && (p.includes('{') || p.includes('}'))))
+    throw new PatternError('has an unbalanced "{" or "}"');
 
   const render = (params: Params, rest: string): string => {
     let out = '';

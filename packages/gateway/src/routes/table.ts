@@ -68,18 +68,24 @@ export class RouteTable {
       if (match === undefined) continue;
       if (route.kind === 'aggregation') {
         if (method === 'GET' || method === 'HEAD') return { found: 'route', route, match };
-        (allow ??= []).push('GET', 'HEAD');
+        allow ??= [];
+        allow.push('GET', 'HEAD');
         continue;
       }
       if (route.methods === undefined || route.methods.has(method)) return { found: 'route', route, match };
-      (allow ??= []).push(...route.methods);
+      allow ??= [];
+      allow.push(...route.methods);
     }
     return allow === undefined ? NONE : { found: 'method-not-allowed', allow: [...new Set(allow)] };
   }
 }
 
 /** Compiles the routing part of the config; throws ConfigError listing every problem. */
-export function compileRouteTable(settings: Pick<GatewaySettings, 'routes' | 'aggregations' | 'upstreams' | 'proxy'>, version: number, source: string): RouteTable {
+export function compileRouteTable(
+  settings: Pick<GatewaySettings, 'routes' | 'aggregations' | 'upstreams' | 'proxy'>,
+  version: number,
+  source: string,
+): RouteTable {
   const problems: ConfigProblem[] = [];
   const upstreams: Record<string, readonly string[]> = {};
   // Routes may only name declared upstreams (static or discovered: the resolver tells them apart).
@@ -108,7 +114,10 @@ export function compileRouteTable(settings: Pick<GatewaySettings, 'routes' | 'ag
 
   if (problems.length > 0) throw new ConfigError('gateway', source, problems);
   compiled.sort((a, b) => specificity(a.route.pattern) - specificity(b.route.pattern) || a.order - b.order);
-  return new RouteTable(version, compiled.map((c) => c.route));
+  return new RouteTable(
+    version,
+    compiled.map((c) => c.route),
+  );
 }
 
 /** Lower sorts first: patterns without `**`, then more literal segments, then more segments. */
@@ -137,26 +146,58 @@ function template(source: string, key: string, problems: ConfigProblem[]): Compi
 }
 
 function checkUpstream(name: string, key: string, upstreams: Record<string, readonly string[]>, problems: ConfigProblem[]): void {
-  if (upstreams[name] === undefined) problems.push({ key, value: name, rule: `is not declared under "upstreams" (known: ${Object.keys(upstreams).join(', ') || 'none'})` });
+  if (upstreams[name] === undefined)
+    problems.push({
+      key,
+      value: name,
+      rule: `is not declared under "upstreams" (known: ${Object.keys(upstreams).join(', ') || 'none'})`,
+    });
 }
 
-function checkPlaceholders(compiledTemplate: CompiledTemplate, compiledPattern: CompiledPattern, key: string, problems: ConfigProblem[]): void {
+function checkPlaceholders(
+  compiledTemplate: CompiledTemplate,
+  compiledPattern: CompiledPattern,
+  key: string,
+  problems: ConfigProblem[],
+): void {
   for (const name of compiledTemplate.names) {
-    if (!compiledPattern.paramNames.includes(name)) problems.push({ key, value: compiledTemplate.source, rule: `uses {${name}}, which the path "${compiledPattern.source}" does not capture` });
+    if (!compiledPattern.paramNames.includes(name))
+      problems.push({
+        key,
+        value: compiledTemplate.source,
+        rule: `uses {${name}}, which the path "${compiledPattern.source}" does not capture`,
+      });
   }
-  if (compiledTemplate.usesRest && !compiledPattern.hasRest) problems.push({ key, value: compiledTemplate.source, rule: `uses {**}, but the path "${compiledPattern.source}" does not end in **` });
+  if (compiledTemplate.usesRest && !compiledPattern.hasRest)
+    problems.push({
+      key,
+      value: compiledTemplate.source,
+      rule: `uses {**}, but the path "${compiledPattern.source}" does not end in **`,
+    });
 }
 
-function compileProxyRoute(spec: RouteSettings, name: string, key: string, upstreams: Record<string, readonly string[]>, defaultTimeoutMs: number, problems: ConfigProblem[]): ProxyRoute | undefined {
+function compileProxyRoute(
+  spec: RouteSettings,
+  name: string,
+  key: string,
+  upstreams: Record<string, readonly string[]>,
+  defaultTimeoutMs: number,
+  problems: ConfigProblem[],
+): ProxyRoute | undefined {
   const compiledPattern = pattern(spec.path, `${key}.path`, problems);
   checkUpstream(spec.upstream, `${key}.upstream`, upstreams, problems);
-  if (spec.stripPrefix !== undefined && spec.rewrite !== undefined) problems.push({ key: `${key}.rewrite`, value: spec.rewrite, rule: 'cannot be combined with stripPrefix: use one' });
+  if (spec.stripPrefix !== undefined && spec.rewrite !== undefined)
+    problems.push({ key: `${key}.rewrite`, value: spec.rewrite, rule: 'cannot be combined with stripPrefix: use one' });
   const rewrite = spec.rewrite === undefined ? undefined : template(spec.rewrite, `${key}.rewrite`, problems);
   if (compiledPattern === undefined) return undefined;
   if (rewrite !== undefined) checkPlaceholders(rewrite, compiledPattern, `${key}.rewrite`, problems);
   const strip = spec.stripPrefix;
   if (strip !== undefined && !(compiledPattern.literalPrefix === strip || compiledPattern.literalPrefix.startsWith(`${strip}/`))) {
-    problems.push({ key: `${key}.stripPrefix`, value: strip, rule: `is not a leading literal part of the path "${spec.path}"` });
+    problems.push({
+      key: `${key}.stripPrefix`,
+      value: strip,
+      rule: `is not a leading literal part of the path "${spec.path}"`,
+    });
   }
 
   let upstreamPath: ProxyRoute['upstreamPath'];
@@ -201,7 +242,14 @@ function compileProxyRoute(spec: RouteSettings, name: string, key: string, upstr
 /** The inverse of a prefix-style rewrite (`/v2/users{**}`); other rewrites are not documented. */
 function inverseOfRewrite(rewrite: CompiledTemplate, compiledPattern: CompiledPattern): ProxyRoute['publicPath'] {
   const prefix = rewrite.source.endsWith('{**}') ? rewrite.source.slice(0, -'{**}'.length) : undefined;
-  if (prefix === undefined || rewrite.names.length > 0 || !compiledPattern.hasRest || compiledPattern.paramNames.length > 0 || compiledPattern.segmentCount !== compiledPattern.literalCount) return () => undefined;
+  if (
+    prefix === undefined ||
+    rewrite.names.length > 0 ||
+    !compiledPattern.hasRest ||
+    compiledPattern.paramNames.length > 0 ||
+    compiledPattern.segmentCount !== compiledPattern.literalCount
+  )
+    return () => undefined;
   const publicPrefix = compiledPattern.literalPrefix;
   return (path) => {
     if (path === prefix) return publicPrefix || '/';
@@ -215,7 +263,13 @@ function openApiToRaw(path: string): string {
   return path.replace(/\{[^}/]+\}/g, 'x');
 }
 
-function compileAggregation(spec: AggregationSettings, key: string, upstreams: Record<string, readonly string[]>, defaultTimeoutMs: number, problems: ConfigProblem[]): AggregationRoute | undefined {
+function compileAggregation(
+  spec: AggregationSettings,
+  key: string,
+  upstreams: Record<string, readonly string[]>,
+  defaultTimeoutMs: number,
+  problems: ConfigProblem[],
+): AggregationRoute | undefined {
   const compiledPattern = pattern(spec.path, `${key}.path`, problems);
   const parts: AggregationPart[] = [];
   for (const [partName, part] of Object.entries(spec.parts)) {
@@ -224,12 +278,27 @@ function compileAggregation(spec: AggregationSettings, key: string, upstreams: R
     const compiledTemplate = template(part.path, `${partKey}.path`, problems);
     if (compiledTemplate === undefined || compiledPattern === undefined) continue;
     checkPlaceholders(compiledTemplate, compiledPattern, `${partKey}.path`, problems);
-    parts.push({ name: partName, upstream: part.upstream, template: compiledTemplate, required: part.required ?? false, timeoutMs: part.timeoutMs ?? spec.timeoutMs ?? defaultTimeoutMs });
+    parts.push({
+      name: partName,
+      upstream: part.upstream,
+      template: compiledTemplate,
+      required: part.required ?? false,
+      timeoutMs: part.timeoutMs ?? spec.timeoutMs ?? defaultTimeoutMs,
+    });
   }
   if (compiledPattern === undefined) return undefined;
-  return { kind: 'aggregation', name: spec.name, policy: routePolicy(spec.name, spec), pattern: compiledPattern, parts };
+  return {
+    kind: 'aggregation',
+    name: spec.name,
+    policy: routePolicy(spec.name, spec),
+    pattern: compiledPattern,
+    parts,
+  };
 }
 
-function routePolicy(name: string, spec: { auth?: RoutePolicy['auth']; rateLimit?: string | false; priority?: RoutePolicy['priority'] }): RoutePolicy {
+function routePolicy(
+  name: string,
+  spec: { auth?: RoutePolicy['auth']; rateLimit?: string | false; priority?: RoutePolicy['priority'] },
+): RoutePolicy {
   return { name, auth: spec.auth, rateLimit: spec.rateLimit, priority: spec.priority ?? 'low' };
 }

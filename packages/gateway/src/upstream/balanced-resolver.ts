@@ -10,7 +10,18 @@
  * upstreams exist now (`configure`), so balancer state (latency, ejections)
  * survives reloads; a change of `balancing` rebuilds the balancers.
  */
-import { createBalancer, LiveInstanceSet, NoInstanceError, ServiceBalancers, type Balancer, type BalancerOptions, type Instance, type InstanceStats, type PickedInstance, type Registry } from '@flotilla/kit/discovery';
+import {
+  createBalancer,
+  LiveInstanceSet,
+  NoInstanceError,
+  ServiceBalancers,
+  type Balancer,
+  type BalancerOptions,
+  type Instance,
+  type InstanceStats,
+  type PickedInstance,
+  type Registry,
+} from '@flotilla/kit/discovery';
 import type { BalancingOptions, UpstreamSettings } from '../config.ts';
 import type { PickedUpstream, UpstreamResolver } from './resolver.ts';
 
@@ -111,7 +122,11 @@ export class BalancedUpstreamResolver implements UpstreamResolver {
     const entry = this.#upstreams.get(service);
     if (entry !== undefined) return entry.set.snapshot().map((i) => this.#originOf(i));
     if (!this.#upstreams.has(service) || this.#discovered === undefined) return [];
-    return this.#discovered.entry(service).set.snapshot().filter((i) => i.ports.http !== undefined).map((i) => this.#originOf(i));
+    return this.#discovered
+      .entry(service)
+      .set.snapshot()
+      .filter((i) => i.ports.http !== undefined)
+      .map((i) => this.#originOf(i));
   }
 
   /** Every origin of every declared upstream (the pools worth keeping). */

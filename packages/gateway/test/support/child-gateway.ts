@@ -31,7 +31,12 @@ export async function startChildGateway(yaml: string, options: ChildGatewayOptio
   mkdirSync(join(dir, namespace), { recursive: true });
   writeFileSync(join(dir, namespace, 'gateway.yaml'), BASE_YAML + yaml);
   const child = spawn(process.execPath, ['--conditions=@flotilla/source', MAIN], {
-    env: { PATH: process.env.PATH, FLOTILLA_CONFIG_DIR: dir, FLOTILLA_ENV: namespace, FLOTILLA_HOME: options.home ?? join(dir, 'home') },
+    env: {
+      PATH: process.env.PATH,
+      FLOTILLA_CONFIG_DIR: dir,
+      FLOTILLA_ENV: namespace,
+      FLOTILLA_HOME: options.home ?? join(dir, 'home'),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -29,12 +29,20 @@ export function discoveryWorld(discovery: Record<string, string>): DiscoveryWorl
   const dir = mkdtempSync(join(tmpdir(), 'flotilla-discovery-e2e-'));
   const configDir = join(dir, 'config');
   mkdirSync(join(configDir, NAMESPACE), { recursive: true });
-  return { dir, configDir, home: join(dir, 'home'), discovery, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    configDir,
+    home: join(dir, 'home'),
+    discovery,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** `{ BACKEND: 'etcd' }` → `{ FLOTILLA_ECHO__DISCOVERY__BACKEND: 'etcd' }`. */
 function discoveryEnv(service: string, discovery: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(discovery).map(([key, value]) => [`FLOTILLA_${service.toUpperCase()}__DISCOVERY__${key}`, value]));
+  return Object.fromEntries(
+    Object.entries(discovery).map(([key, value]) => [`FLOTILLA_${service.toUpperCase()}__DISCOVERY__${key}`, value]),
+  );
 }
 
 export interface EchoProcess {
@@ -125,7 +133,11 @@ export async function startDiscoveringGateway(world: DiscoveryWorld, yaml = ECHO
     configDir: world.configDir,
     namespace: NAMESPACE,
     logDestination: logs.stream,
-    env: { FLOTILLA_HOME: world.home, FLOTILLA_GATEWAY__SHEDDING__ENABLED: 'false', ...discoveryEnv('gateway', world.discovery) },
+    env: {
+      FLOTILLA_HOME: world.home,
+      FLOTILLA_GATEWAY__SHEDDING__ENABLED: 'false',
+      ...discoveryEnv('gateway', world.discovery),
+    },
   });
   const url = running.httpUrl as string;
   return {
@@ -142,7 +154,12 @@ export async function startDiscoveringGateway(world: DiscoveryWorld, yaml = ECHO
 }
 
 /** Sends requests through the gateway back to back until stopped; counts who answered and every failure. */
-export function trafficThrough(gateway: DiscoveringGateway): { readonly answers: Map<string, number>; readonly failures: string[]; readonly total: number; stop(): Promise<void> } {
+export function trafficThrough(gateway: DiscoveringGateway): {
+  readonly answers: Map<string, number>;
+  readonly failures: string[];
+  readonly total: number;
+  stop(): Promise<void>;
+} {
   const answers = new Map<string, number>();
   const failures: string[] = [];
   let total = 0;

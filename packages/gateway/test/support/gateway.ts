@@ -42,7 +42,12 @@ export async function startGateway(yaml: string): Promise<GatewayUnderTest> {
   writeFileSync(file, BASE_YAML + yaml);
   const logs = captureLogs();
   // Config history and the local registry live in the temporary folder too.
-  const running = await gatewayService.start({ configDir: dir, namespace: NAMESPACE, env: { FLOTILLA_HOME: join(dir, 'home') }, logDestination: logs.stream });
+  const running = await gatewayService.start({
+    configDir: dir,
+    namespace: NAMESPACE,
+    env: { FLOTILLA_HOME: join(dir, 'home') },
+    logDestination: logs.stream,
+  });
   return {
     url: running.httpUrl as string,
     logs,

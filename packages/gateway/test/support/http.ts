@@ -33,7 +33,13 @@ export function send(url: string, options: SendOptions = {}): Promise<Answer> {
         const body = Buffer.concat(chunks).toString('utf8');
         const headerNames: string[] = [];
         for (let i = 0; i < res.rawHeaders.length; i += 2) headerNames.push((res.rawHeaders[i] as string).toLowerCase());
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, headerNames, body, json: <T>() => JSON.parse(body) as T });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          headerNames,
+          body,
+          json: <T>() => JSON.parse(body) as T,
+        });
       });
     });
     req.on('error', reject);
@@ -81,7 +87,12 @@ export const echo: Handler = (req, res) => {
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
     const status = Number(req.headers['x-want-status'] ?? 200);
-    const body = JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+    const body = JSON.stringify({
+      method: req.method,
+      url: req.url,
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+    });
     if (status === 204 || status === 304) {
       res.writeHead(status);
       res.end();

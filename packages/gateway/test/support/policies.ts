@@ -36,7 +36,11 @@ admin: { roles: [admin] }
 /** An HS256 token the gateways above accept (unless the claims or the secret say otherwise). */
 export function token(claims: Record<string, unknown> = {}, secret = JWT_SECRET): string {
   const now = nowSeconds();
-  return mintJwt({ alg: 'HS256', typ: 'JWT' }, { iss: ISSUER, aud: AUDIENCE, sub: 'ada', roles: [], iat: now, exp: now + 600, ...claims }, hs256(secret));
+  return mintJwt(
+    { alg: 'HS256', typ: 'JWT' },
+    { iss: ISSUER, aud: AUDIENCE, sub: 'ada', roles: [], iat: now, exp: now + 600, ...claims },
+    hs256(secret),
+  );
 }
 
 export function bearer(jwt: string): Record<string, string> {
@@ -53,7 +57,8 @@ export interface Problem {
 /** The problem+json body of an answer (fails loudly when the answer is not one). */
 export function problemOf(answer: Answer): Problem {
   const type = String(answer.headers['content-type']);
-  if (!type.startsWith('application/problem+json')) throw new Error(`expected a problem, got ${answer.status} ${type}: ${answer.body.slice(0, 300)}`);
+  if (!type.startsWith('application/problem+json'))
+    throw new Error(`expected a problem, got ${answer.status} ${type}: ${answer.body.slice(0, 300)}`);
   return answer.json<Problem>();
 }
 
@@ -86,7 +91,12 @@ export async function guardOf(url: string, upstream: string): Promise<UpstreamGu
  * Sends one request after another (never two at once) until `done` says so
  * for an answer, at most `max` requests or `timeoutMs`; returns that answer.
  */
-export async function sendUntil(url: string, done: (answer: Answer) => boolean | Promise<boolean>, what: string, options: SendOptions & { max?: number; timeoutMs?: number } = {}): Promise<Answer> {
+export async function sendUntil(
+  url: string,
+  done: (answer: Answer) => boolean | Promise<boolean>,
+  what: string,
+  options: SendOptions & { max?: number; timeoutMs?: number } = {},
+): Promise<Answer> {
   const { max = 1_000, timeoutMs = 20_000, ...request } = options;
   const deadline = Date.now() + timeoutMs;
   let last: Answer | undefined;

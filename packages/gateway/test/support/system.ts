@@ -70,7 +70,13 @@ export type PerServiceKeys = Record<string, string>;
  * shed 503 (or the retry after it, adding spans) is not what these suites test.
  */
 export function tracedSystemKeys(endpoint: string): PerServiceKeys {
-  return { TRACING__ENABLED: 'true', TRACING__ENDPOINT: endpoint, TRACING__SAMPLE_RATIO: '1', TRACING__BATCH_DELAY_MS: '50', SHEDDING__ENABLED: 'false' };
+  return {
+    TRACING__ENABLED: 'true',
+    TRACING__ENDPOINT: endpoint,
+    TRACING__SAMPLE_RATIO: '1',
+    TRACING__BATCH_DELAY_MS: '50',
+    SHEDDING__ENABLED: 'false',
+  };
 }
 
 export interface SystemOptions {
@@ -83,14 +89,23 @@ export interface SystemOptions {
 
 export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
   const home = mkdtempSync(join(tmpdir(), 'flotilla-system-'));
-  const [usersHttp, usersGrpc, ordersHttp, ordersGrpc, gatewayHttp] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [usersHttp, usersGrpc, ordersHttp, ordersGrpc, gatewayHttp] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const origin = (port: number): string => `http://127.0.0.1:${port}`;
 
   // The gateway's dev file, its upstreams pointed at this system's ports (routes and aggregations as shipped).
   const gatewayConfig = join(home, 'gateway-config');
   mkdirSync(join(gatewayConfig, 'dev'), { recursive: true });
   if (existsSync(join(DEV_CONFIG, 'shared.yaml'))) copyFileSync(join(DEV_CONFIG, 'shared.yaml'), join(gatewayConfig, 'dev', 'shared.yaml'));
-  const gatewayYaml = parse(readFileSync(join(DEV_CONFIG, 'gateway.yaml'), 'utf8')) as { http: { port: number }; upstreams: Record<string, { instances?: string[] }> };
+  const gatewayYaml = parse(readFileSync(join(DEV_CONFIG, 'gateway.yaml'), 'utf8')) as {
+    http: { port: number };
+    upstreams: Record<string, { instances?: string[] }>;
+  };
   gatewayYaml.http.port = gatewayHttp;
   gatewayYaml.upstreams.users = { ...gatewayYaml.upstreams.users, instances: [origin(usersHttp)] };
   gatewayYaml.upstreams.orders = { ...gatewayYaml.upstreams.orders, instances: [origin(ordersHttp)] };
@@ -105,8 +120,26 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const usersGrpcTarget = `127.0.0.1:${usersGrpc}`;
   const ordersUsersAddress = options.ordersDialsUsers === undefined ? usersGrpcTarget : await options.ordersDialsUsers(usersGrpcTarget);
   const started = await Promise.allSettled([
-    launch('users', usersHttp, home, join(REPO_ROOT, 'config'), keys('users', { HTTP__PORT: String(usersHttp), GRPC__PORT: String(usersGrpc) }), usersGrpcTarget),
-    launch('orders', ordersHttp, home, join(REPO_ROOT, 'config'), keys('orders', { HTTP__PORT: String(ordersHttp), GRPC__PORT: String(ordersGrpc), DEPENDENCIES__USERS__GRPC_ADDRESS: ordersUsersAddress }), `127.0.0.1:${ordersGrpc}`),
+    launch(
+      'users',
+      usersHttp,
+      home,
+      join(REPO_ROOT, 'config'),
+      keys('users', { HTTP__PORT: String(usersHttp), GRPC__PORT: String(usersGrpc) }),
+      usersGrpcTarget,
+    ),
+    launch(
+      'orders',
+      ordersHttp,
+      home,
+      join(REPO_ROOT, 'config'),
+      keys('orders', {
+        HTTP__PORT: String(ordersHttp),
+        GRPC__PORT: String(ordersGrpc),
+        DEPENDENCIES__USERS__GRPC_ADDRESS: ordersUsersAddress,
+      }),
+      `127.0.0.1:${ordersGrpc}`,
+    ),
     launch('gateway', gatewayHttp, home, gatewayConfig, keys('gateway', {})),
   ]);
   const processes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
@@ -123,7 +156,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   return { users, orders, gateway, stop: stopAll };
 }
 
-async function launch(name: SystemService, port: number, home: string, configDir: string, env: Record<string, string>, grpcTarget?: string): Promise<SystemProcess> {
+async function launch(
+  name: SystemService,
+  port: number,
+  home: string,
+  configDir: string,
+  env: Record<string, string>,
+  grpcTarget?: string,
+): Promise<SystemProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--conditions=@flotilla/source', ENTRIES[name]], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH, FLOTILLA_ENV: 'dev', FLOTILLA_CONFIG_DIR: configDir, FLOTILLA_HOME: home, ...env },
@@ -152,7 +192,16 @@ async function launch(name: SystemService, port: number, home: string, configDir
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
   };
-  const process_: SystemProcess = { name, url, target: `127.0.0.1:${port}`, ...(grpcTarget === undefined ? {} : { grpcTarget }), lines: () => lines, output: () => output, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
+  const process_: SystemProcess = {
+    name,
+    url,
+    target: `127.0.0.1:${port}`,
+    ...(grpcTarget === undefined ? {} : { grpcTarget }),
+    lines: () => lines,
+    output: () => output,
+    stop: () => end('SIGTERM'),
+    kill: () => end('SIGKILL'),
+  };
 
   // Ready when /readyz answers 200 (bounded; a process that exits fails at once).
   const deadline = Date.now() + 60_000;

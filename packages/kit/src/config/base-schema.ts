@@ -55,10 +55,7 @@ export const GrpcConfig = Type.Object(
   { ...strict, default: {} },
 );
 
-export const ShutdownConfig = Type.Object(
-  { timeoutMs: Type.Integer({ default: 10_000, minimum: 0 }) },
-  { ...strict, default: {} },
-);
+export const ShutdownConfig = Type.Object({ timeoutMs: Type.Integer({ default: 10_000, minimum: 0 }) }, { ...strict, default: {} });
 
 const baseProperties = {
   http: HttpConfig,

@@ -36,7 +36,12 @@ export function readEnvOverrides(service: string, env: Record<string, string | u
     let node = result;
     for (const segment of path.slice(0, -1)) {
       const next = node[segment];
-      node = (next !== null && typeof next === 'object' ? next : (node[segment] = {})) as Record<string, unknown>;
+      if (next !== null && typeof next === 'object') node = next as Record<string, unknown>;
+      else {
+        const created: Record<string, unknown> = {};
+        node[segment] = created;
+        node = created;
+      }
     }
     node[path[path.length - 1] as string] = value;
   }

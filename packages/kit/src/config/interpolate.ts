@@ -18,7 +18,11 @@ export function interpolate(
       const resolved = env[name];
       if (resolved !== undefined && resolved !== '') return resolved;
       if (fallback !== undefined) return fallback;
-      problems.push({ key: path.join('.'), value: undefined, rule: `environment variable ${name} is not set (use \${${name}:-default} for a default)` });
+      problems.push({
+        key: path.join('.'),
+        value: undefined,
+        rule: `environment variable ${name} is not set (use \${${name}:-default} for a default)`,
+      });
       return '';
     });
   }

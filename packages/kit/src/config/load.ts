@@ -72,7 +72,9 @@ export function parseAgainstSchema<S extends TSchema>(service: string, source: s
   const converted = Value.Convert(schema, withDefaults);
   const checker = compileChecker(schema);
   if (checker.check(converted)) return converted as Static<S>;
-  const problems: ConfigProblem[] = checker.problems(converted).map((p) => ({ key: p.path.join('.'), value: lookup(converted, p.path), rule: p.message }));
+  const problems: ConfigProblem[] = checker
+    .problems(converted)
+    .map((p) => ({ key: p.path.join('.'), value: lookup(converted, p.path), rule: p.message }));
   throw new ConfigError(service, source, problems);
 }
 
@@ -80,7 +82,11 @@ function readYaml(service: string, file: string): unknown {
   if (!existsSync(file)) return undefined;
   const document = parseDocument(readFileSync(file, 'utf8'), { prettyErrors: true });
   if (document.errors.length > 0) {
-    throw new ConfigError(service, file, document.errors.map((e) => ({ key: '(file)', value: undefined, rule: e.message })));
+    throw new ConfigError(
+      service,
+      file,
+      document.errors.map((e) => ({ key: '(file)', value: undefined, rule: e.message })),
+    );
   }
   const value: unknown = document.toJS();
   if (value === null || value === undefined) return {};

@@ -51,7 +51,10 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
     case 'sqlite': {
       let raw: ReturnType<typeof openSqlite>;
       try {
-        raw = openSqlite({ filename: parsed.filename, busyTimeoutMs: options.sqlite?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+        raw = openSqlite({
+          filename: parsed.filename,
+          busyTimeoutMs: options.sqlite?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+        });
       } catch (error) {
         throw new UnavailableError(`Database ${redactedDsn} cannot be opened: ${describe(error)}`, { cause: error });
       }

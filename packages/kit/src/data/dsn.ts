@@ -12,8 +12,8 @@ import { ValidationError } from '../errors.ts';
 export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 
 export type ParsedDsn =
-  | { dialect: 'sqlite'; /** absolute path, or ':memory:' */ filename: string }
-  | { dialect: 'postgres'; /** connection string for pg, scheme normalised */ connectionString: string }
+  | { dialect: 'sqlite' /** absolute path, or ':memory:' */; filename: string }
+  | { dialect: 'postgres' /** connection string for pg, scheme normalised */; connectionString: string }
   | { dialect: 'mysql'; host: string; port: number; user: string; password: string; database: string };
 
 const SQLITE_PREFIX = 'sqlite:';
@@ -25,7 +25,7 @@ export function parseDsn(dsn: string, cwd: string = process.cwd()): ParsedDsn {
   if (scheme === 'postgres' || scheme === 'postgresql') {
     const url = parseUrl(trimmed, dsn);
     if (url.hostname === '') throw invalidDsn(dsn, 'a postgres DSN needs a host');
-    return { dialect: 'postgres', connectionString: 'postgres://' + trimmed.slice(scheme.length + 3) };
+    return { dialect: 'postgres', connectionString: `postgres://${trimmed.slice(scheme.length + 3)}` };
   }
   if (scheme === 'mysql' || scheme === 'mariadb') return parseMysql(trimmed, dsn);
   throw invalidDsn(dsn, 'the DSN must start with sqlite:, postgres://, postgresql://, mysql:// or mariadb://');
@@ -82,7 +82,7 @@ export function redactDsn(dsn: string): string {
     const start = schemeEnd + 3;
     const at = out.lastIndexOf('@');
     const colon = out.indexOf(':', start);
-    if (at > start && colon !== -1 && colon < at) out = out.slice(0, colon + 1) + '***' + out.slice(at);
+    if (at > start && colon !== -1 && colon < at) out = `${out.slice(0, colon + 1)}***${out.slice(at)}`;
   }
   return out.replace(/([?&;](?:password|pass|pwd)=)[^&#;]*/gi, '$1***');
 }

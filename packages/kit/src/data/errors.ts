@@ -82,10 +82,7 @@ export function isForeignKeyViolation(error: unknown): boolean {
 export function isSerializationFailure(error: unknown): boolean {
   return someError(
     error,
-    (e) =>
-      PG_SERIALIZATION.has(String(e.code)) ||
-      MYSQL_SERIALIZATION.has(Number(e.errno)) ||
-      /^SQLITE_(BUSY|LOCKED)/.test(String(e.code)),
+    (e) => PG_SERIALIZATION.has(String(e.code)) || MYSQL_SERIALIZATION.has(Number(e.errno)) || /^SQLITE_(BUSY|LOCKED)/.test(String(e.code)),
   );
 }
 

@@ -16,7 +16,6 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { ValidationError } from '../errors.ts';
 import type { Database } from './database.ts';
-import type { Dialect } from './dsn.ts';
 import type { Migration } from './migrator.ts';
 import { keyTextType, longTextType, timestampType, toDate } from './schema.ts';
 
@@ -42,6 +41,7 @@ export interface IdempotencyStoreOptions {
 }
 
 /** Where queries run: the database's Kysely, or a transaction from `database.transaction()`. */
+// biome-ignore lint/suspicious/noExplicitAny: the caller's own schema, which the store does not know
 export type Executor = Kysely<any>;
 
 interface IdempotencyRow {
@@ -68,7 +68,7 @@ export const MAX_REQUEST_HASH_LENGTH = 128;
 /** Add to the service's migration list. */
 export const idempotencyMigration: Migration = {
   name: '0000_flotilla_idempotency_keys',
-  async up(db: Kysely<any>, dialect: Dialect) {
+  async up(db, dialect) {
     await db.schema
       .createTable(IDEMPOTENCY_TABLE)
       .addColumn('scope', keyTextType(dialect, MAX_SCOPE_LENGTH), (col) => col.notNull())
@@ -85,7 +85,7 @@ export const idempotencyMigration: Migration = {
       .execute();
     await db.schema.createIndex('flotilla_idempotency_key_expires_at').on(IDEMPOTENCY_TABLE).column('expires_at').execute();
   },
-  async down(db: Kysely<any>) {
+  async down(db) {
     await db.schema.dropTable(IDEMPOTENCY_TABLE).execute();
   },
 };
@@ -93,10 +93,12 @@ export const idempotencyMigration: Migration = {
 const MAX_ATTEMPTS = 4;
 
 export class IdempotencyStore {
+  // biome-ignore lint/suspicious/noExplicitAny: the caller's own schema, which the store does not know
   readonly #database: Database<any>;
   readonly #pendingTimeoutMs: number;
   readonly #now: () => Date;
 
+  // biome-ignore lint/suspicious/noExplicitAny: the caller's own schema, which the store does not know
   constructor(database: Database<any>, options: IdempotencyStoreOptions = {}) {
     this.#database = database;
     this.#pendingTimeoutMs = options.pendingTimeoutMs ?? 60_000;
@@ -120,7 +122,12 @@ export class IdempotencyStore {
       if (row === undefined) continue; // released between our insert and select: try again
       if (this.#isDead(row, now)) {
         // Replace it; the lease id makes sure we delete that entry and not a newer claim.
-        await db.deleteFrom(IDEMPOTENCY_TABLE).where('scope', '=', scope).where('idem_key', '=', key).where('lease_id', '=', row.lease_id).execute();
+        await db
+          .deleteFrom(IDEMPOTENCY_TABLE)
+          .where('scope', '=', scope)
+          .where('idem_key', '=', key)
+          .where('lease_id', '=', row.lease_id)
+          .execute();
         continue;
       }
       if (row.request_hash !== requestHash) return { state: 'mismatch' };
@@ -194,7 +201,10 @@ export class IdempotencyStore {
     const insert =
       this.#database.dialect === 'mysql'
         ? db.insertInto(IDEMPOTENCY_TABLE).ignore().values(values)
-        : db.insertInto(IDEMPOTENCY_TABLE).values(values).onConflict((conflict) => conflict.columns(['scope', 'idem_key']).doNothing());
+        : db
+            .insertInto(IDEMPOTENCY_TABLE)
+            .values(values)
+            .onConflict((conflict) => conflict.columns(['scope', 'idem_key']).doNothing());
     const result = await insert.executeTakeFirst();
     return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
   }
@@ -218,7 +228,11 @@ function checkLengths(scope: string, key: string, requestHash: string): void {
     violations.push({ field: 'scope', rule: 'length', message: `must be 1 to ${MAX_SCOPE_LENGTH} characters` });
   }
   if (requestHash.length === 0 || requestHash.length > MAX_REQUEST_HASH_LENGTH) {
-    violations.push({ field: 'requestHash', rule: 'length', message: `must be 1 to ${MAX_REQUEST_HASH_LENGTH} characters` });
+    violations.push({
+      field: 'requestHash',
+      rule: 'length',
+      message: `must be 1 to ${MAX_REQUEST_HASH_LENGTH} characters`,
+    });
   }
   if (violations.length > 0) throw new ValidationError(violations, 'Invalid idempotency key');
 }

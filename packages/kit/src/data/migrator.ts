@@ -16,7 +16,9 @@ export interface Migration {
   /** Sortable and unique, e.g. '0001_create_users'. Migrations run in name order. */
   name: string;
   /** Must not open its own transaction: the migrator already runs it in one where the dialect allows. */
+  // biome-ignore lint/suspicious/noExplicitAny: a migration runs over a schema it is itself creating
   up(db: Kysely<any>, dialect: Dialect): Promise<void>;
+  // biome-ignore lint/suspicious/noExplicitAny: a migration runs over a schema it is itself creating
   down?(db: Kysely<any>, dialect: Dialect): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export const MIGRATION_TABLE = 'flotilla_migration';
 export const MIGRATION_LOCK_TABLE = 'flotilla_migration_lock';
 
 /** Applies every pending migration and returns the names it applied, in order. */
+// biome-ignore lint/suspicious/noExplicitAny: accepts a database of any schema
 export async function migrate(database: Database<any>, migrations: readonly Migration[]): Promise<{ applied: string[] }> {
   validate(migrations);
   // Checked up front for a clear message; Kysely repeats the check under its lock.
@@ -68,6 +71,7 @@ export async function migrate(database: Database<any>, migrations: readonly Migr
 }
 
 /** What is applied, what is pending, and what the database knows that the code does not. */
+// biome-ignore lint/suspicious/noExplicitAny: accepts a database of any schema
 export async function migrationStatus(database: Database<any>, migrations: readonly Migration[]): Promise<MigrationStatus> {
   validate(migrations);
   const applied = await readApplied(database);
@@ -85,6 +89,7 @@ export async function migrationStatus(database: Database<any>, migrations: reado
   };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: accepts a database of any schema
 function createMigrator(database: Database<any>, migrations: readonly Migration[]): Migrator {
   const provided: Record<string, KyselyMigration> = {};
   for (const migration of migrations) provided[migration.name] = adapt(migration, database.dialect);
@@ -103,7 +108,7 @@ function adapt(migration: Migration, dialect: Dialect): KyselyMigration {
   const down = migration.down;
   return {
     up: (db) => atomicOnSqlite(db, dialect, () => migration.up(db, dialect)),
-    ...(down === undefined ? {} : { down: (db: Kysely<any>) => atomicOnSqlite(db, dialect, () => down(db, dialect)) }),
+    ...(down === undefined ? {} : { down: (db) => atomicOnSqlite(db, dialect, () => down(db, dialect)) }),
   };
 }
 
@@ -112,7 +117,7 @@ function adapt(migration: Migration, dialect: Dialect): KyselyMigration {
  * lock); a savepoint per migration undoes a failed one while keeping the ones
  * before it. PostgreSQL runs them in a transaction already; MySQL DDL cannot be.
  */
-async function atomicOnSqlite(db: Kysely<any>, dialect: Dialect, run: () => Promise<void>): Promise<void> {
+async function atomicOnSqlite(db: Kysely<unknown>, dialect: Dialect, run: () => Promise<void>): Promise<void> {
   if (dialect !== 'sqlite') return run();
   await sql`savepoint flotilla_migration`.execute(db);
   try {
@@ -125,6 +130,7 @@ async function atomicOnSqlite(db: Kysely<any>, dialect: Dialect, run: () => Prom
   }
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: accepts a database of any schema
 async function refuseUnknown(database: Database<any>, migrations: readonly Migration[]): Promise<void> {
   const known = new Set(migrations.map((migration) => migration.name));
   const unknown = [...(await readApplied(database)).keys()].filter((name) => !known.has(name)).sort(compareNames);
@@ -141,13 +147,14 @@ function unknownAppliedError(unknown: string[], cause?: unknown): MigrationError
 }
 
 /** name → ISO timestamp of every applied migration (empty before the first migrate). */
+// biome-ignore lint/suspicious/noExplicitAny: reads Kysely's own table, which no service schema declares
 async function readApplied(database: Database<any>): Promise<Map<string, string>> {
   const tables = await database.db.introspection.getTables({ withInternalKyselyTables: true });
   if (!tables.some((table) => table.name === MIGRATION_TABLE)) return new Map();
-  const rows = await database.db
-    .selectFrom(MIGRATION_TABLE)
-    .select(['name', 'timestamp'])
-    .execute() as Array<{ name: string; timestamp: string }>;
+  const rows = (await database.db.selectFrom(MIGRATION_TABLE).select(['name', 'timestamp']).execute()) as Array<{
+    name: string;
+    timestamp: string;
+  }>;
   return new Map(rows.map((row) => [row.name, row.timestamp]));
 }
 
@@ -155,7 +162,10 @@ function validate(migrations: readonly Migration[]): void {
   const seen = new Set<string>();
   for (const migration of migrations) {
     if (typeof migration.name !== 'string' || !/^[A-Za-z0-9_.-]{1,200}$/.test(migration.name)) {
-      throw new MigrationError('invalid-list', `Invalid migration name ${JSON.stringify(migration.name)}: use letters, digits, '_', '.', '-'`);
+      throw new MigrationError(
+        'invalid-list',
+        `Invalid migration name ${JSON.stringify(migration.name)}: use letters, digits, '_', '.', '-'`,
+      );
     }
     if (seen.has(migration.name)) throw new MigrationError('invalid-list', `Duplicate migration name ${migration.name}`);
     seen.add(migration.name);

@@ -61,7 +61,7 @@ export function booleanType(_dialect: Dialect): ColumnType {
 export function toDate(value: Date | string | number): Date {
   if (value instanceof Date) return value;
   if (typeof value === 'number') return new Date(value);
-  const text = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value) ? value.replace(' ', 'T') + 'Z' : value;
+  const text = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value) ? `${value.replace(' ', 'T')}Z` : value;
   const date = new Date(text);
   if (Number.isNaN(date.getTime())) throw new TypeError(`Not a timestamp: ${JSON.stringify(value)}`);
   return date;

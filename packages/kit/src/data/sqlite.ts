@@ -156,10 +156,12 @@ class LockingSqliteAdapter extends SqliteAdapter {
   }
 
   // Kysely runs all pending migrations on one connection between these two calls.
+  // biome-ignore lint/suspicious/noExplicitAny: matches Kysely's DialectAdapter signature
   override async acquireMigrationLock(db: Kysely<any>): Promise<void> {
     await sql`begin immediate`.execute(db);
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: matches Kysely's DialectAdapter signature
   override async releaseMigrationLock(db: Kysely<any>): Promise<void> {
     try {
       await sql`commit`.execute(db);

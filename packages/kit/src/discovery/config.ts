@@ -17,7 +17,8 @@ export const DiscoveryConfig = Type.Object(
   {
     backend: Type.Enum(['local', 'etcd', 'kubernetes', 'auto'], {
       default: 'local',
-      description: 'local: files under $FLOTILLA_HOME/registry (one machine); etcd: leases and watches; kubernetes: EndpointSlices; auto: kubernetes when KUBERNETES_SERVICE_HOST is set, else local',
+      description:
+        'local: files under $FLOTILLA_HOME/registry (one machine); etcd: leases and watches; kubernetes: EndpointSlices; auto: kubernetes when KUBERNETES_SERVICE_HOST is set, else local',
     }),
     /** Whether this process registers itself; false: it only looks others up. */
     register: Type.Boolean({ default: true }),
@@ -38,7 +39,11 @@ export const DiscoveryConfig = Type.Object(
     ),
     etcd: Type.Object(
       {
-        endpoints: Type.String({ default: 'http://127.0.0.1:2379', minLength: 1, description: 'comma-separated http://host:port list' }),
+        endpoints: Type.String({
+          default: 'http://127.0.0.1:2379',
+          minLength: 1,
+          description: 'comma-separated http://host:port list',
+        }),
         prefix: Type.String({ default: '/flotilla', pattern: '^/' }),
         ttlSeconds: Type.Integer({ default: 10, minimum: 2 }),
       },
@@ -46,8 +51,13 @@ export const DiscoveryConfig = Type.Object(
     ),
     kubernetes: Type.Object(
       {
-        kubeconfig: Type.Optional(Type.String({ minLength: 1, description: 'default: $KUBECONFIG, else the pod\'s service account, else ~/.kube/config' })),
-        namespace: Type.Optional(Type.String({ minLength: 1, description: 'whose EndpointSlices are read; default the pod\'s namespace' })),
+        kubeconfig: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description: "default: $KUBECONFIG, else the pod's service account, else ~/.kube/config",
+          }),
+        ),
+        namespace: Type.Optional(Type.String({ minLength: 1, description: "whose EndpointSlices are read; default the pod's namespace" })),
       },
       { ...strict, default: {} },
     ),

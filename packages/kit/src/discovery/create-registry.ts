@@ -28,7 +28,10 @@ export interface CreateRegistryOptions {
 }
 
 /** `auto` resolved: kubernetes inside a pod (KUBERNETES_SERVICE_HOST is set), local elsewhere. */
-export function registryBackend(settings: Pick<DiscoverySettings, 'backend'>, env: Record<string, string | undefined> = process.env): RegistryBackend {
+export function registryBackend(
+  settings: Pick<DiscoverySettings, 'backend'>,
+  env: Record<string, string | undefined> = process.env,
+): RegistryBackend {
   if (settings.backend !== 'auto') return settings.backend;
   return env.KUBERNETES_SERVICE_HOST ? 'kubernetes' : 'local';
 }
@@ -48,14 +51,21 @@ export function createRegistry(settings: DiscoverySettings, options: CreateRegis
   }
   if (backend === 'etcd') {
     return new EtcdRegistry({
-      endpoints: settings.etcd.endpoints.split(',').map((e) => e.trim()).filter(Boolean),
+      endpoints: settings.etcd.endpoints
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean),
       prefix: settings.etcd.prefix,
       ttlSeconds: settings.etcd.ttlSeconds,
       ...namespace,
     });
   }
   return new LocalRegistry({
-    ...(settings.local.dir !== undefined ? { dir: settings.local.dir } : options.home !== undefined ? { dir: join(options.home, 'registry') } : {}),
+    ...(settings.local.dir !== undefined
+      ? { dir: settings.local.dir }
+      : options.home !== undefined
+        ? { dir: join(options.home, 'registry') }
+        : {}),
     ttlMs: settings.local.ttlMs,
     heartbeatMs: settings.local.heartbeatMs,
     ...namespace,

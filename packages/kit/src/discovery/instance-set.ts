@@ -79,7 +79,12 @@ export class LiveInstanceSet implements InstanceSet {
     const before = this.#byId.get(instance.id);
     if (before !== undefined && sameInstance(before, instance)) return;
     this.#byId.set(instance.id, instance);
-    this.#publish({ added: before === undefined ? [instance] : [], updated: before === undefined ? [] : [instance], removed: [], instances: [] });
+    this.#publish({
+      added: before === undefined ? [instance] : [],
+      updated: before === undefined ? [] : [instance],
+      removed: [],
+      instances: [],
+    });
   }
 
   remove(id: string): void {

@@ -19,7 +19,10 @@ export class InvalidInstanceError extends Error {
 
 /** `<service>-<host>-<pid>-<random>`: unique per process, readable in `flotilla registry ls`. */
 export function newInstanceId(service: string): string {
-  const host = hostname().replace(/[^A-Za-z0-9-]/g, '-').slice(0, 40) || 'host';
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9-]/g, '-')
+      .slice(0, 40) || 'host';
   return `${service}-${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -32,25 +35,30 @@ function checkPorts(ports: InstancePorts): InstancePorts {
   for (const protocol of ['http', 'grpc'] as const) {
     const port = ports[protocol];
     if (port === undefined) continue;
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidInstanceError(`ports.${protocol} must be an integer in 1..65535, got ${String(port)}`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new InvalidInstanceError(`ports.${protocol} must be an integer in 1..65535, got ${String(port)}`);
     out[protocol] = port;
   }
-  if (out.http === undefined && out.grpc === undefined) throw new InvalidInstanceError('an instance needs at least one port (http or grpc)');
+  if (out.http === undefined && out.grpc === undefined)
+    throw new InvalidInstanceError('an instance needs at least one port (http or grpc)');
   return out;
 }
 
 function checkWeight(weight: number): number {
-  if (!Number.isInteger(weight) || weight < 0 || weight > 1000) throw new InvalidInstanceError(`weight must be an integer in 0..1000, got ${String(weight)}`);
+  if (!Number.isInteger(weight) || weight < 0 || weight > 1000)
+    throw new InvalidInstanceError(`weight must be an integer in 0..1000, got ${String(weight)}`);
   return weight;
 }
 
 function checkHealth(health: string): InstanceHealth {
-  if (health !== 'serving' && health !== 'not-serving') throw new InvalidInstanceError(`health must be "serving" or "not-serving", got "${health}"`);
+  if (health !== 'serving' && health !== 'not-serving')
+    throw new InvalidInstanceError(`health must be "serving" or "not-serving", got "${health}"`);
   return health;
 }
 
 function checkMetadata(metadata: unknown): Record<string, string> {
-  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw new InvalidInstanceError('metadata must be an object of strings');
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
+    throw new InvalidInstanceError('metadata must be an object of strings');
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(metadata)) {
     if (typeof value !== 'string') throw new InvalidInstanceError(`metadata.${key} must be a string`);
@@ -64,7 +72,8 @@ export function instanceFromSpec(spec: InstanceSpec): Instance {
   checkName('service', spec.service);
   const id = spec.id ?? newInstanceId(spec.service);
   checkName('id', id);
-  if (typeof spec.address !== 'string' || spec.address === '' || /[\s/]/.test(spec.address)) throw new InvalidInstanceError(`address "${String(spec.address)}" must be a host name or IP`);
+  if (typeof spec.address !== 'string' || spec.address === '' || /[\s/]/.test(spec.address))
+    throw new InvalidInstanceError(`address "${String(spec.address)}" must be a host name or IP`);
   const region = spec.region ?? DEFAULT_REGION;
   const zone = spec.zone ?? DEFAULT_ZONE;
   checkName('region', region);
@@ -123,7 +132,19 @@ export function sameInstance(a: Instance, b: Instance): boolean {
 
 function canonical(instance: Instance): unknown {
   const metadata = Object.fromEntries(Object.entries(instance.metadata).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
-  return [instance.id, instance.service, instance.address, instance.ports.http, instance.ports.grpc, instance.version, instance.region, instance.zone, instance.weight, instance.health, metadata];
+  return [
+    instance.id,
+    instance.service,
+    instance.address,
+    instance.ports.http,
+    instance.ports.grpc,
+    instance.version,
+    instance.region,
+    instance.zone,
+    instance.weight,
+    instance.health,
+    metadata,
+  ];
 }
 
 /** `host:port` of the instance for a protocol, or undefined when it does not serve it. IPv6 literals are bracketed. */

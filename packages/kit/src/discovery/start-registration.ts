@@ -36,7 +36,15 @@ export async function startRegistration(options: StartRegistrationOptions): Prom
   const registered = registry.register(options.instance).then((done) => {
     registration = done;
     logger?.info(
-      { event: { action: 'registered' }, labels: { instance: done.instance.id, registry: registry.backend, region: done.instance.region, zone: done.instance.zone } },
+      {
+        event: { action: 'registered' },
+        labels: {
+          instance: done.instance.id,
+          registry: registry.backend,
+          region: done.instance.region,
+          zone: done.instance.zone,
+        },
+      },
       `registered ${done.instance.id} in the ${registry.backend} registry`,
     );
     return done;
@@ -52,7 +60,11 @@ export async function startRegistration(options: StartRegistrationOptions): Prom
   ]);
   clearTimeout(timer);
   if (waited !== 'registered' && waited !== 'timeout') throw waited; // invalid spec: a programming error, fail the start
-  if (waited === 'timeout') logger?.warn({ event: { action: 'registration-pending' }, labels: { registry: registry.backend } }, `the ${registry.backend} registry is not reachable yet; registering in the background`);
+  if (waited === 'timeout')
+    logger?.warn(
+      { event: { action: 'registration-pending' }, labels: { registry: registry.backend } },
+      `the ${registry.backend} registry is not reachable yet; registering in the background`,
+    );
 
   let stopping: Promise<void> | undefined;
   return {
@@ -64,7 +76,9 @@ export async function startRegistration(options: StartRegistrationOptions): Prom
       if (registration !== undefined && stopping === undefined) await registration.update({ health });
     },
     stop() {
-      stopping ??= registry.deregister().then(() => logger?.info({ event: { action: 'deregistered' } }, `deregistered from the ${registry.backend} registry`));
+      stopping ??= registry
+        .deregister()
+        .then(() => logger?.info({ event: { action: 'deregistered' } }, `deregistered from the ${registry.backend} registry`));
       return stopping;
     },
   };

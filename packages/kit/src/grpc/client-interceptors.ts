@@ -66,7 +66,8 @@ export function createOutboundInterceptor(options: OutboundInterceptorOptions = 
   return (callOptions, nextCall) => {
     const context = currentContext();
     const now = Date.now();
-    const explicit = toEpochMs(callOptions.deadline) ?? (options.defaultTimeoutMs === undefined ? undefined : now + options.defaultTimeoutMs);
+    const explicit =
+      toEpochMs(callOptions.deadline) ?? (options.defaultTimeoutMs === undefined ? undefined : now + options.defaultTimeoutMs);
     const deadline = earliest(explicit, context?.deadline);
     const path = callOptions.method_definition.path;
     const startedAt = performance.now();
@@ -74,20 +75,34 @@ export function createOutboundInterceptor(options: OutboundInterceptorOptions = 
 
     const logStatus = (code: number): void => {
       options.logger?.debug(
-        { requestId, rpc: { system: 'grpc', path }, grpc: { code, status: Status[code] ?? String(code) }, durationMs: performance.now() - startedAt },
+        {
+          requestId,
+          rpc: { system: 'grpc', path },
+          grpc: { code, status: Status[code] ?? String(code) },
+          durationMs: performance.now() - startedAt,
+        },
         `grpc client ${path} ${Status[code] ?? code}`,
       );
     };
 
-    if (deadline !== undefined && deadline <= now) {
+    // The caller's signal fires at its deadline, possibly a millisecond before Date.now() reaches it:
+    // either way the caller is out of time, which must read as DEADLINE_EXCEEDED, never as a cancellation.
+    const pastDeadline = (context?.signal?.reason as { code?: unknown } | undefined)?.code === 'deadline-exceeded';
+    if ((deadline !== undefined && deadline <= now) || (context?.signal?.aborted === true && pastDeadline)) {
       logStatus(Status.DEADLINE_EXCEEDED);
       return new InterceptingCall(
-        failedCall({ code: Status.DEADLINE_EXCEEDED, details: 'No time left before the caller\'s deadline', metadata: new Metadata() }),
+        failedCall({
+          code: Status.DEADLINE_EXCEEDED,
+          details: "No time left before the caller's deadline",
+          metadata: new Metadata(),
+        }),
       );
     }
     if (context?.signal?.aborted === true) {
       logStatus(Status.CANCELLED);
-      return new InterceptingCall(failedCall({ code: Status.CANCELLED, details: 'The calling request was cancelled', metadata: new Metadata() }));
+      return new InterceptingCall(
+        failedCall({ code: Status.CANCELLED, details: 'The calling request was cancelled', metadata: new Metadata() }),
+      );
     }
 
     const next = nextCall(deadline === undefined ? callOptions : { ...callOptions, deadline });
@@ -95,10 +110,13 @@ export function createOutboundInterceptor(options: OutboundInterceptorOptions = 
     const onAbort = (): void => {
       // The caller's signal also fires at its deadline: report that as DEADLINE_EXCEEDED, not as a cancellation.
       const pastDeadline = (context?.signal?.reason as { code?: unknown } | undefined)?.code === 'deadline-exceeded';
-      call?.cancelWithStatus(pastDeadline ? Status.DEADLINE_EXCEEDED : Status.CANCELLED, pastDeadline ? "The caller's deadline passed" : 'The calling request was cancelled');
+      call?.cancelWithStatus(
+        pastDeadline ? Status.DEADLINE_EXCEEDED : Status.CANCELLED,
+        pastDeadline ? "The caller's deadline passed" : 'The calling request was cancelled',
+      );
     };
     call = new InterceptingCall(next, {
-      start(metadata, listener, start) {
+      start(metadata, _listener, start) {
         const [incoming] = metadata.get(REQUEST_ID_METADATA_KEY);
         if (typeof incoming === 'string' && incoming !== '') requestId = incoming;
         else {

@@ -91,7 +91,11 @@ export type ServerStreamingMethod<Request, Response> = (request: Request, option
 /** The promise API of a generated client type: unary methods return promises, server-streaming ones async iterables. */
 // Streaming is tested first: a ClientReadableStream is structurally also a ClientUnaryCall.
 export type PromiseClient<C> = {
-  [K in Exclude<keyof C, keyof Client>]: C[K] extends (request: infer Request, metadata?: Metadata, options?: Partial<CallOptions>) => ClientReadableStream<infer Response>
+  [K in Exclude<keyof C, keyof Client>]: C[K] extends (
+    request: infer Request,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ) => ClientReadableStream<infer Response>
     ? ServerStreamingMethod<Request, Response>
     : C[K] extends (
           request: infer Request,
@@ -127,7 +131,13 @@ export interface GrpcTargetPicker {
 }
 
 /** Codes that say something about the instance rather than the request: they count as failures for the balancer. */
-const INSTANCE_FAILURE_CODES: ReadonlySet<number> = new Set([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.INTERNAL, GrpcStatus.UNKNOWN, GrpcStatus.DATA_LOSS]);
+const INSTANCE_FAILURE_CODES: ReadonlySet<number> = new Set([
+  GrpcStatus.UNAVAILABLE,
+  GrpcStatus.DEADLINE_EXCEEDED,
+  GrpcStatus.INTERNAL,
+  GrpcStatus.UNKNOWN,
+  GrpcStatus.DATA_LOSS,
+]);
 
 function outcomeOf(error: unknown): { ok: boolean } {
   const code = (error as { code?: unknown } | null)?.code;
@@ -164,7 +174,12 @@ function callOptionsFrom(options: GrpcCallOptions): Partial<CallOptions> {
   return {};
 }
 
-type RawUnary = (request: unknown, metadata: Metadata, options: Partial<CallOptions>, callback: (error: ServiceError | null, response: unknown) => void) => ClientUnaryCall;
+type RawUnary = (
+  request: unknown,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (error: ServiceError | null, response: unknown) => void,
+) => ClientUnaryCall;
 type RawServerStreaming = (request: unknown, metadata: Metadata, options: Partial<CallOptions>) => ClientReadableStream<unknown>;
 
 /** The raw client for one call, and how to report the call's end to whoever picked its target. */
@@ -238,8 +253,12 @@ export function createGrpcClient<C extends Client>(
     let raw = raws.get(target);
     if (raw === undefined) {
       // Telemetry outermost, so calls the deadline interceptor ends at once are measured too.
-      const all = telemetry === undefined ? interceptors : [createClientTelemetryInterceptor(telemetry, target, serviceName), ...interceptors];
-      raw = new ClientConstructor(target, grpcCredentials.createInsecure(), { channelOverride: pool.get(target), interceptors: all });
+      const all =
+        telemetry === undefined ? interceptors : [createClientTelemetryInterceptor(telemetry, target, serviceName), ...interceptors];
+      raw = new ClientConstructor(target, grpcCredentials.createInsecure(), {
+        channelOverride: pool.get(target),
+        interceptors: all,
+      });
       raws.set(target, raw);
     }
     return raw;

@@ -52,7 +52,7 @@ export function grpcCodeFor(error: FlotillaError): Status {
     case 'not-found':
       return Status.NOT_FOUND;
     case 'conflict':
-      return error.details?.['reason'] === VERSION_CONFLICT_REASON ? Status.ABORTED : Status.ALREADY_EXISTS;
+      return error.details?.reason === VERSION_CONFLICT_REASON ? Status.ABORTED : Status.ALREADY_EXISTS;
     case 'precondition-failed':
     case 'unprocessable':
       return Status.FAILED_PRECONDITION;
@@ -85,7 +85,11 @@ export function toGrpcStatus(error: unknown): GrpcErrorStatus {
     if (code === Status.INTERNAL && error.grpcCode === undefined) return internalStatus();
     const details: StatusDetails = { code, message: error.message, errorInfo: errorInfoFor(error) };
     if (error instanceof ValidationError && error.violations.length > 0) {
-      details.fieldViolations = error.violations.map((v) => ({ field: v.field, description: v.message, reason: v.rule }));
+      details.fieldViolations = error.violations.map((v) => ({
+        field: v.field,
+        description: v.message,
+        reason: v.rule,
+      }));
     }
     const metadata = new Metadata();
     metadata.set(STATUS_DETAILS_TRAILER, Buffer.from(encodeStatusDetails(details)));
@@ -110,8 +114,8 @@ function errorInfoFor(error: FlotillaError): NonNullable<StatusDetails['errorInf
   for (const [key, value] of Object.entries(error.details ?? {})) {
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') metadata[key] = String(value);
   }
-  metadata['code'] = error.code;
-  const reason = typeof error.details?.['reason'] === 'string' ? error.details['reason'] : error.code;
+  metadata.code = error.code;
+  const reason = typeof error.details?.reason === 'string' ? error.details.reason : error.code;
   return { reason: reason.toUpperCase().replace(/[^A-Z0-9]+/g, '_'), domain: ERROR_DOMAIN, metadata };
 }
 
@@ -145,10 +149,14 @@ export function toFlotillaError(error: unknown): FlotillaError {
   const status = error as Partial<StatusObject> & { code: number };
   const rich = readStatusDetails(status.metadata);
   const message = typeof status.details === 'string' && status.details !== '' ? status.details : (rich?.message ?? '');
-  const flotillaCode = rich?.errorInfo?.domain === ERROR_DOMAIN ? rich.errorInfo.metadata['code'] : undefined;
+  const flotillaCode = rich?.errorInfo?.domain === ERROR_DOMAIN ? rich.errorInfo.metadata.code : undefined;
   const details = rich?.errorInfo?.domain === ERROR_DOMAIN ? detailsFrom(rich.errorInfo.metadata) : undefined;
   const code = (flotillaCode as ErrorCode | undefined) ?? codeForStatus(status.code);
-  const violations: FieldViolation[] = (rich?.fieldViolations ?? []).map((v) => ({ field: v.field, rule: v.reason, message: v.description }));
+  const violations: FieldViolation[] = (rich?.fieldViolations ?? []).map((v) => ({
+    field: v.field,
+    rule: v.reason,
+    message: v.description,
+  }));
   return attachCause(errorFor(code, message, violations, details, status.code), error);
 }
 
@@ -226,6 +234,7 @@ function detailsFrom(metadata: Record<string, string>): Record<string, unknown> 
 }
 
 function attachCause<E extends Error>(error: E, cause: unknown): E {
-  if (error.cause === undefined) Object.defineProperty(error, 'cause', { value: cause, enumerable: false, writable: true, configurable: true });
+  if (error.cause === undefined)
+    Object.defineProperty(error, 'cause', { value: cause, enumerable: false, writable: true, configurable: true });
   return error;
 }

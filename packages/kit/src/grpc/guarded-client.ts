@@ -15,7 +15,15 @@ import type { Client, ServiceDefinition } from '@grpc/grpc-js';
 import { currentDeadline } from '../context.ts';
 import { Deadline } from '../resilience/deadline.ts';
 import type { Policy } from '../resilience/policy.ts';
-import { createGrpcClient, type GeneratedClientConstructor, type GrpcCallOptions, type GrpcClient, type GrpcClientOptions, type PromiseClient, type UnaryMethod } from './client.ts';
+import {
+  createGrpcClient,
+  type GeneratedClientConstructor,
+  type GrpcCallOptions,
+  type GrpcClient,
+  type GrpcClientOptions,
+  type PromiseClient,
+  type UnaryMethod,
+} from './client.ts';
 
 export type GrpcMethodName<C> = Extract<keyof PromiseClient<C>, string>;
 
@@ -29,15 +37,21 @@ export interface GuardOptions<C> {
 /** Wraps the unary methods of `client` (made for `service`) in `guard`. */
 export function guardGrpcClient<C>(client: GrpcClient<C>, service: ServiceDefinition, options: GuardOptions<C>): GrpcClient<C> {
   const idempotent = options.idempotent;
-  const isIdempotent = typeof idempotent === 'function' ? idempotent : (name: string) => (idempotent as readonly string[] | undefined)?.includes(name) ?? false;
+  const isIdempotent =
+    typeof idempotent === 'function'
+      ? idempotent
+      : (name: string) => (idempotent as readonly string[] | undefined)?.includes(name) ?? false;
   const guarded: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   Object.defineProperty(guarded, 'raw', { enumerable: true, get: () => client.raw });
-  guarded['target'] = client.target;
+  guarded.target = client.target;
   const methods = client as unknown as Record<string, unknown>;
   for (const [name, definition] of Object.entries(service)) {
     const method = methods[name];
     if (typeof method !== 'function') continue;
-    guarded[name] = definition.requestStream || definition.responseStream ? method : guardUnary(method as UnaryMethod<unknown, unknown>, options.guard, isIdempotent(name));
+    guarded[name] =
+      definition.requestStream || definition.responseStream
+        ? method
+        : guardUnary(method as UnaryMethod<unknown, unknown>, options.guard, isIdempotent(name));
   }
   return guarded as GrpcClient<C>;
 }
@@ -64,7 +78,12 @@ function guardUnary(method: UnaryMethod<unknown, unknown>, guard: Policy, idempo
           : undefined;
     const deadline = (currentDeadline() ?? Deadline.NONE).earliest(own);
     return guard.execute(
-      (attempt) => method(request, { ...rest, signal: attempt.signal, ...(attempt.deadline.bounded ? { deadline: attempt.deadline.at } : {}) }),
+      (attempt) =>
+        method(request, {
+          ...rest,
+          signal: attempt.signal,
+          ...(attempt.deadline.bounded ? { deadline: attempt.deadline.at } : {}),
+        }),
       { idempotent, deadline, ...(signal === undefined ? {} : { signal }) },
     );
   };

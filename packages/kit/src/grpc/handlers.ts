@@ -4,12 +4,7 @@
  * callback form. Errors thrown or rejected become gRPC statuses through the
  * server's error mapping.
  */
-import type {
-  handleServerStreamingCall,
-  handleUnaryCall,
-  ServerUnaryCall,
-  ServerWritableStream,
-} from '@grpc/grpc-js';
+import type { handleServerStreamingCall, handleUnaryCall, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 
 export function unary<Request, Response>(
   handler: (request: Request, call: ServerUnaryCall<Request, Response>) => Promise<Response> | Response,

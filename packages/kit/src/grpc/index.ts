@@ -1,5 +1,11 @@
 // @flotilla/kit/grpc: gRPC server and client factories and their interceptors.
-export { createGrpcServer, type GrpcServer, type GrpcServerOptions, type GrpcServiceRegistration, type ShutdownResult } from './server.ts';
+export {
+  createGrpcServer,
+  type GrpcServer,
+  type GrpcServerOptions,
+  type GrpcServiceRegistration,
+  type ShutdownResult,
+} from './server.ts';
 export { unary, serverStreaming } from './handlers.ts';
 export {
   createGrpcClient,

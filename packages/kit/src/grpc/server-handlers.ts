@@ -10,7 +10,7 @@
  * deserializer returns a marker and the call ends with INVALID_ARGUMENT.
  */
 import {
-  Metadata,
+  type Metadata,
   status as Status,
   type sendUnaryData,
   type MethodDefinition,
@@ -76,7 +76,8 @@ function openCallScope(call: ServerCallLike): CallScope {
     );
   };
   call.on('cancelled', onCancelled);
-  const context: RequestContext = deadline === undefined ? { requestId, signal: controller.signal } : { requestId, deadline, signal: controller.signal };
+  const context: RequestContext =
+    deadline === undefined ? { requestId, signal: controller.signal } : { requestId, deadline, signal: controller.signal };
   return {
     context,
     close() {
@@ -151,7 +152,13 @@ interface ServerStreamLike extends ServerCallLike {
   once(event: string, listener: () => void): unknown;
 }
 
-function wrapStreamingHandler(handler: AnyHandler, implementation: object, path: string, logger: Logger, checkRequest: boolean): AnyHandler {
+function wrapStreamingHandler(
+  handler: AnyHandler,
+  implementation: object,
+  path: string,
+  logger: Logger,
+  checkRequest: boolean,
+): AnyHandler {
   return (call) => {
     const stream = call as ServerStreamLike;
     const scope = openCallScope(stream);

@@ -15,7 +15,13 @@ export function registerAccessLog(app: FastifyInstance): void {
     const path = request.url.split('?')[0] ?? request.url;
     const length = reply.getHeader('content-length');
     const fields = {
-      event: { kind: 'event', category: ['web'], type: ['access'], outcome: status >= 500 ? 'failure' : 'success', duration: Math.round(reply.elapsedTime * 1e6) },
+      event: {
+        kind: 'event',
+        category: ['web'],
+        type: ['access'],
+        outcome: status >= 500 ? 'failure' : 'success',
+        duration: Math.round(reply.elapsedTime * 1e6),
+      },
       http: {
         request: { id: request.id, method: request.method },
         response: { status_code: status, ...(length === undefined ? {} : { body: { bytes: Number(length) } }) },

@@ -11,7 +11,10 @@ export function versionEtag(version: number): string {
  */
 export function expectedVersion(ifMatch: string | undefined): number | undefined {
   if (ifMatch === undefined || ifMatch.trim() === '*') return undefined;
-  const versions = ifMatch.split(',').map((tag) => /^\s*"(\d{1,15})"\s*$/.exec(tag)?.[1]).filter((v): v is string => v !== undefined);
+  const versions = ifMatch
+    .split(',')
+    .map((tag) => /^\s*"(\d{1,15})"\s*$/.exec(tag)?.[1])
+    .filter((v): v is string => v !== undefined);
   if (versions.length !== 1) throw new PreconditionFailedError('If-Match must be exactly one strong ETag from a previous response');
   return Number(versions[0]);
 }

@@ -24,20 +24,34 @@ export function registerHealthRoutes(app: FastifyInstance, options: HealthOption
 
   app.get('/readyz', hidden, async (request, reply) => {
     if (!options.isReady()) {
-      return reply.code(503).type(PROBLEM_CONTENT_TYPE).send({
-        type: problemType('unavailable'), title: 'Service unavailable', status: 503,
-        detail: 'The service is starting or shutting down', requestId: request.id, checks: {},
-      });
+      return reply
+        .code(503)
+        .type(PROBLEM_CONTENT_TYPE)
+        .send({
+          type: problemType('unavailable'),
+          title: 'Service unavailable',
+          status: 503,
+          detail: 'The service is starting or shutting down',
+          requestId: request.id,
+          checks: {},
+        });
     }
     const entries = Object.entries(options.checks());
     const results = await Promise.all(entries.map(async ([name, check]) => [name, await runCheck(check, timeoutMs)] as const));
     const checks = Object.fromEntries(results);
     const failing = results.filter(([, result]) => result !== 'ok').map(([name]) => name);
     if (failing.length === 0) return { status: 'ready', checks };
-    return reply.code(503).type(PROBLEM_CONTENT_TYPE).send({
-      type: problemType('unavailable'), title: 'Service unavailable', status: 503,
-      detail: `Failing checks: ${failing.join(', ')}`, requestId: request.id, checks,
-    });
+    return reply
+      .code(503)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send({
+        type: problemType('unavailable'),
+        title: 'Service unavailable',
+        status: 503,
+        detail: `Failing checks: ${failing.join(', ')}`,
+        requestId: request.id,
+        checks,
+      });
   });
 }
 

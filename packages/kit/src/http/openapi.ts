@@ -22,6 +22,9 @@ export async function registerOpenApi(app: FastifyInstance, info: OpenApiInfo): 
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } as Record<string, unknown> });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { url: '/openapi.json' } as Record<string, unknown>,
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

@@ -73,11 +73,18 @@ export interface ClassifiedError {
 }
 
 export function classifyError(error: unknown): ClassifiedError {
-  if (error instanceof ValidationError) return { code: 'validation', detail: error.message, extensions: { errors: error.violations }, unexpected: false };
+  if (error instanceof ValidationError)
+    return { code: 'validation', detail: error.message, extensions: { errors: error.violations }, unexpected: false };
   if (error instanceof FlotillaError) {
     // An error naming its own status (an injected fault) is deliberate, even as a 5xx.
     const unexpected = error.code === 'internal' && error.httpStatus === undefined;
-    return { code: error.code, detail: unexpected ? 'An unexpected error occurred' : error.message, extensions: unexpected ? {} : (error.details ?? {}), unexpected, status: error.httpStatus };
+    return {
+      code: error.code,
+      detail: unexpected ? 'An unexpected error occurred' : error.message,
+      extensions: unexpected ? {} : (error.details ?? {}),
+      unexpected,
+      status: error.httpStatus,
+    };
   }
   const fastifyCode = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : '';
   const mapped = FASTIFY_CODES[fastifyCode];
@@ -109,7 +116,22 @@ export function toProblem(classified: ClassifiedError, instance: string, request
  * Extensions (client-safe extra members) follow the standard ones; `status`
  * overrides the kind's (the `type` stays the kind's).
  */
-export function problemBody(code: ErrorCode, detail: string, instance: string, requestId: string, extensions?: Record<string, unknown>, status?: number): Problem {
+export function problemBody(
+  code: ErrorCode,
+  detail: string,
+  instance: string,
+  requestId: string,
+  extensions?: Record<string, unknown>,
+  status?: number,
+): Problem {
   const kind = KINDS[code];
-  return { type: problemType(code), title: kind.title, detail, instance, requestId, ...extensions, status: status ?? kind.status };
+  return {
+    type: problemType(code),
+    title: kind.title,
+    detail,
+    instance,
+    requestId,
+    ...extensions,
+    status: status ?? kind.status,
+  };
 }

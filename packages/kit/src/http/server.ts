@@ -62,20 +62,37 @@ export function createHttpServer(options: HttpServerOptions): HttpApp {
     runWithContext(incomingRequestContext(request.id, request.headers, { clientGone: clientGone.signal }), done);
   });
   // After telemetry and request ids, so a shed 503 is counted, logged and carries its request id.
-  if (options.shedding !== undefined) registerLoadShedding(app as unknown as FastifyInstance, { ...options.shedding, logger: options.logger, metrics: options.telemetry?.metrics });
+  if (options.shedding !== undefined)
+    registerLoadShedding(app as unknown as FastifyInstance, {
+      ...options.shedding,
+      logger: options.logger,
+      metrics: options.telemetry?.metrics,
+    });
 
   app.setErrorHandler((error, request, reply) => {
     const classified = classifyError(error);
     const problem = toProblem(classified, request.url, request.id);
     if (classified.unexpected) {
-      request.log.error({ err: error, http: { request: { id: request.id } } }, `Unexpected error handling ${request.method} ${request.url.split('?')[0]}`);
+      request.log.error(
+        { err: error, http: { request: { id: request.id } } },
+        `Unexpected error handling ${request.method} ${request.url.split('?')[0]}`,
+      );
     }
     if (problem.status === 413 || problem.status === 400) reply.header('connection', reply.raw.headersSent ? undefined : 'close');
     return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const problem = toProblem({ code: 'not-found', detail: `No route for ${request.method} ${request.url.split('?')[0]}`, extensions: {}, unexpected: false }, request.url, request.id);
+    const problem = toProblem(
+      {
+        code: 'not-found',
+        detail: `No route for ${request.method} ${request.url.split('?')[0]}`,
+        extensions: {},
+        unexpected: false,
+      },
+      request.url,
+      request.id,
+    );
     return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(problem);
   });
 

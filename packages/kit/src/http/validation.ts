@@ -22,7 +22,9 @@ export const typeboxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schem
     const withDefaults = Value.Default(schema, part === 'body' ? input : Value.Clone(input));
     const value = part === 'body' ? withDefaults : Value.Convert(schema, withDefaults);
     if (checker.check(value)) return { value };
-    const violations: FieldViolation[] = checker.problems(value).map((p) => ({ field: [part, ...p.path].join('.'), rule: p.rule, message: p.message }));
+    const violations: FieldViolation[] = checker
+      .problems(value)
+      .map((p) => ({ field: [part, ...p.path].join('.'), rule: p.rule, message: p.message }));
     return { error: new ValidationError(violations) };
   };
 };

@@ -4,7 +4,7 @@
  * that names the missing permission, refused credentials `unauthenticated`,
  * and an API server that cannot be reached `unavailable`.
  */
-import { isForbidden, isUnauthorized, isUnreachable, KubeApiError } from '@flotilla/kube';
+import { isForbidden, isUnauthorized, isUnreachable, type KubeApiError } from '@flotilla/kube';
 import { FlotillaError, UnavailableError } from '../errors.ts';
 
 /** What was being done, in RBAC terms: `list` `endpointslices.discovery.k8s.io` in `shop`. */
@@ -26,10 +26,19 @@ export function kubernetesError(error: unknown, operation: KubeOperation): Error
     );
   }
   if (isUnauthorized(error)) {
-    return new FlotillaError('unauthenticated', `the Kubernetes API at ${server} refused the credentials (expired token or wrong kubeconfig): ${(error as KubeApiError).message}`, { cause: error });
+    return new FlotillaError(
+      'unauthenticated',
+      `the Kubernetes API at ${server} refused the credentials (expired token or wrong kubeconfig): ${(error as KubeApiError).message}`,
+      { cause: error },
+    );
   }
   if (isUnreachable(error)) {
-    return new UnavailableError(`the Kubernetes API at ${server} is unavailable: ${(error as Error).message || (error as { code?: string }).code}`, { cause: error });
+    return new UnavailableError(
+      `the Kubernetes API at ${server} is unavailable: ${(error as Error).message || (error as { code?: string }).code}`,
+      {
+        cause: error,
+      },
+    );
   }
   return error instanceof Error ? error : new Error(String(error));
 }

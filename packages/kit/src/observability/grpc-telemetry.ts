@@ -12,8 +12,26 @@
  * (`flotilla.users.v1.UserService/GetUser`, rpc.system/service/method,
  * rpc.grpc.status_code).
  */
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
-import { InterceptingCall, Metadata, ServerInterceptingCall, status as Status, type Interceptor, type ServerInterceptor } from '@grpc/grpc-js';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+  type TextMapGetter,
+  type TextMapSetter,
+} from '@opentelemetry/api';
+import {
+  InterceptingCall,
+  type Metadata,
+  ServerInterceptingCall,
+  status as Status,
+  type Interceptor,
+  type ServerInterceptor,
+} from '@grpc/grpc-js';
 import type { ServiceTelemetry } from './telemetry.ts';
 import { SERVICE_SPAN_SCOPE, serviceSpanScope, type ServiceSpanScope } from './tracing/scope.ts';
 import type { RpcMethodSeries } from './metrics/rpc.ts';
@@ -21,7 +39,14 @@ import type { AnomalyDetector } from './anomaly/detector.ts';
 import { budgetFromDeadline, DEADLINE_BUDGET_ATTRIBUTE } from './deadline-budget.ts';
 
 /** Codes that mean the server failed (the semantic conventions' list for server spans). */
-const SERVER_FAULTS = new Set<number>([Status.UNKNOWN, Status.DEADLINE_EXCEEDED, Status.UNIMPLEMENTED, Status.INTERNAL, Status.UNAVAILABLE, Status.DATA_LOSS]);
+const SERVER_FAULTS = new Set<number>([
+  Status.UNKNOWN,
+  Status.DEADLINE_EXCEEDED,
+  Status.UNIMPLEMENTED,
+  Status.INTERNAL,
+  Status.UNAVAILABLE,
+  Status.DATA_LOSS,
+]);
 
 const metadataGetter: TextMapGetter<Metadata> = {
   keys: (metadata) => Object.keys(metadata.getMap()),
@@ -61,7 +86,12 @@ export function createServerTelemetryInterceptor(telemetry: ServiceTelemetry, op
     if (entry === undefined) {
       const { service, method } = splitPath(path);
       const quiet = quietPrefixes.some((prefix) => path.startsWith(prefix));
-      entry = { service, method, series: rpcServer?.method(service, method), detector: quiet ? undefined : anomalies.detector(`grpc ${service}/${method}`) };
+      entry = {
+        service,
+        method,
+        series: rpcServer?.method(service, method),
+        detector: quiet ? undefined : anomalies.detector(`grpc ${service}/${method}`),
+      };
       methods.set(path, entry);
     }
     return entry;
@@ -105,7 +135,12 @@ export function createServerTelemetryInterceptor(telemetry: ServiceTelemetry, op
                 const budget = budgetFromDeadline(call.getDeadline());
                 if (budget !== undefined) span.setAttribute(DEADLINE_BUDGET_ATTRIBUTE, budget);
               }
-              const spanScope: ServiceSpanScope = { service: telemetry.identity.service, provider: tracing.provider, tracer: tracing.tracer, transactionId: span.spanContext().spanId };
+              const spanScope: ServiceSpanScope = {
+                service: telemetry.identity.service,
+                provider: tracing.provider,
+                tracer: tracing.tracer,
+                transactionId: span.spanContext().spanId,
+              };
               active = trace.setSpan(parent, span).setValue(SERVICE_SPAN_SCOPE, spanScope);
             }
             within(() => nextMetadata(metadata));
@@ -134,7 +169,13 @@ export function createClientTelemetryInterceptor(telemetry: ServiceTelemetry, ta
   const { rpcClient, tracing, anomalies } = telemetry;
   const detector = anomalies.detector(`upstream ${upstream}`);
   const colon = target.lastIndexOf(':');
-  const serverAttributes = colon > 0 ? { 'server.address': target.slice(0, colon).replace(/^\[|\]$/g, ''), 'server.port': Number(target.slice(colon + 1)) } : { 'server.address': target };
+  const serverAttributes =
+    colon > 0
+      ? {
+          'server.address': target.slice(0, colon).replace(/^\[|\]$/g, ''),
+          'server.port': Number(target.slice(colon + 1)),
+        }
+      : { 'server.address': target };
   const methods = new Map<string, { service: string; method: string; series: RpcMethodSeries | undefined }>();
 
   return (callOptions, nextCall) => {
@@ -153,11 +194,12 @@ export function createClientTelemetryInterceptor(telemetry: ServiceTelemetry, ta
       const parent = context.active();
       const tracer = serviceSpanScope(parent)?.tracer ?? tracing.tracer;
       span = tracer.startSpan(`${service}/${method}`, { kind: SpanKind.CLIENT }, parent);
-      if (span.isRecording()) span.setAttributes({ 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': method, ...serverAttributes });
+      if (span.isRecording())
+        span.setAttributes({ 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': method, ...serverAttributes });
       carrier = trace.setSpan(parent, span);
     }
     return new InterceptingCall(nextCall(callOptions), {
-      start(metadata, listener, next) {
+      start(metadata, _listener, next) {
         if (carrier !== undefined) propagation.inject(carrier, metadata, metadataSetter);
         next(metadata, {
           onReceiveStatus(status, nextStatus) {

@@ -53,7 +53,14 @@ export class HttpRequestTelemetry {
   context: Context | undefined;
   private done = false;
 
-  constructor(owner: HttpServerTelemetry, entry: RouteEntry, method: string, route: string, active: { dec(): void } | undefined, startedAt: number) {
+  constructor(
+    owner: HttpServerTelemetry,
+    entry: RouteEntry,
+    method: string,
+    route: string,
+    active: { dec(): void } | undefined,
+    startedAt: number,
+  ) {
     this.owner = owner;
     this.entry = entry;
     this.method = method;
@@ -130,7 +137,10 @@ export class HttpServerTelemetry {
     const parent = propagation.extract(LINKED_ROOT, request.headers);
     const label = methodLabel(method);
     let name = entry.spanNames.get(label);
-    if (name === undefined) entry.spanNames.set(label, (name = route === undefined ? label : `${label} ${route}`));
+    if (name === undefined) {
+      name = route === undefined ? label : `${label} ${route}`;
+      entry.spanNames.set(label, name);
+    }
     const span = tracing.tracer.startSpan(name, { kind: SpanKind.SERVER, startTime: startedAt }, parent);
     // Attributes only for spans that are kept (the ratio sampler does not read them).
     if (span.isRecording()) {
@@ -138,7 +148,12 @@ export class HttpServerTelemetry {
       const budget = budgetFromHeaders(request.headers);
       if (budget !== undefined) span.setAttribute(DEADLINE_BUDGET_ATTRIBUTE, budget);
     }
-    const spanScope: ServiceSpanScope = { service: this.telemetry.identity.service, provider: tracing.provider, tracer: tracing.tracer, transactionId: span.spanContext().spanId };
+    const spanScope: ServiceSpanScope = {
+      service: this.telemetry.identity.service,
+      provider: tracing.provider,
+      tracer: tracing.tracer,
+      transactionId: span.spanContext().spanId,
+    };
     state.span = span;
     state.context = trace.setSpan(parent, span).setValue(SERVICE_SPAN_SCOPE, spanScope);
     return state;
@@ -158,7 +173,12 @@ export class HttpServerTelemetry {
   private entryFor(route: string): RouteEntry {
     let entry = this.routes.get(route);
     if (entry === undefined) {
-      entry = { series: this.telemetry.httpServer?.route(route), detectors: new Map(), spanNames: new Map(), infrastructure: route === this.metricsPath || INFRASTRUCTURE_ROUTES.has(route) };
+      entry = {
+        series: this.telemetry.httpServer?.route(route),
+        detectors: new Map(),
+        spanNames: new Map(),
+        infrastructure: route === this.metricsPath || INFRASTRUCTURE_ROUTES.has(route),
+      };
       this.routes.set(route, entry);
     }
     return entry;
@@ -213,7 +233,13 @@ export function registerHttpTelemetry(app: FastifyInstance, telemetry: ServiceTe
 }
 
 /** The SERVER span's request attributes, set one by one (no intermediate object on the hot path). */
-function setRequestAttributes(span: Span, request: IncomingMessage, method: string, route: string | undefined, clientAddress: string | undefined): void {
+function setRequestAttributes(
+  span: Span,
+  request: IncomingMessage,
+  method: string,
+  route: string | undefined,
+  clientAddress: string | undefined,
+): void {
   const host = request.headers.host ?? '';
   const colon = host.lastIndexOf(':');
   const hasPort = colon > 0 && !host.endsWith(']');
@@ -244,5 +270,8 @@ export function registerMetricsRoute(app: FastifyInstance, telemetry: ServiceTel
 /** `GET /admin/anomalies`: the anomalies raised now, for the CLI and operators. */
 export function registerAnomaliesRoute(app: FastifyInstance, telemetry: ServiceTelemetry): void {
   const anomalies = telemetry.anomalies;
-  app.get(ANOMALIES_PATH, { schema: { hide: true } }, async () => ({ service: telemetry.identity.service, anomalies: anomalies.active() }));
+  app.get(ANOMALIES_PATH, { schema: { hide: true } }, async () => ({
+    service: telemetry.identity.service,
+    anomalies: anomalies.active(),
+  }));
 }

@@ -30,7 +30,12 @@ const URL_FIELDS = ['dsn', 'url', 'connectionString'];
 
 /** Paths pino redacts: sensitive headers wherever a request is logged, and credential-named fields up to three levels deep. */
 export const REDACT_PATHS = [
-  ...HEADER_SECRETS.flatMap((h) => [`req.headers["${h}"]`, `http.request.headers["${h}"]`, `http.response.headers["${h}"]`, `headers["${h}"]`]),
+  ...HEADER_SECRETS.flatMap((h) => [
+    `req.headers["${h}"]`,
+    `http.request.headers["${h}"]`,
+    `http.response.headers["${h}"]`,
+    `headers["${h}"]`,
+  ]),
   ...[...FIELD_SECRETS, ...URL_FIELDS].flatMap((f) => [f, `*.${f}`, `*.*.${f}`]),
 ];
 
@@ -60,7 +65,18 @@ export function createLogger(settings: LoggerSettings): Logger {
   if (settings.destination !== undefined) return pino(options, settings.destination);
   const pretty = settings.pretty ?? process.stdout.isTTY === true;
   if (pretty) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true, messageKey: 'message', timestampKey: '@timestamp', ignore: 'process.pid,host.hostname,ecs.version,event.dataset' } } });
+    return pino({
+      ...options,
+      transport: {
+        target: 'pino-pretty',
+        options: {
+          colorize: true,
+          messageKey: 'message',
+          timestampKey: '@timestamp',
+          ignore: 'process.pid,host.hostname,ecs.version,event.dataset',
+        },
+      },
+    });
   }
   return pino(options);
 }

@@ -83,7 +83,12 @@ export async function createServiceTelemetry({ identity, settings, logger }: Cre
     databaseLogger(dsn) {
       const { dialect, server } = databaseTarget(dsn);
       if (on) database ??= new DatabaseMetrics(metrics, dbSystemName(dialect));
-      return databaseQueryLogger({ dialect, ...(database === undefined ? {} : { metrics: database }), ...(tracing === undefined ? {} : { tracing }), ...(server === undefined ? {} : { server }) });
+      return databaseQueryLogger({
+        dialect,
+        ...(database === undefined ? {} : { metrics: database }),
+        ...(tracing === undefined ? {} : { tracing }),
+        ...(server === undefined ? {} : { server }),
+      });
     },
     watchDatabasePool(stats) {
       if (!on) return;

@@ -122,7 +122,10 @@ export class AdaptiveBreaker implements Policy {
     const registry = options.metrics;
     if (registry !== undefined) {
       let breakers = breakersByRegistry.get(registry);
-      if (breakers === undefined) breakersByRegistry.set(registry, (breakers = new Set()));
+      if (breakers === undefined) {
+        breakers = new Set();
+        breakersByRegistry.set(registry, breakers);
+      }
       breakers.add(this);
       // A quiet upstream's window drains without calls: re-evaluate at scrape time.
       this.#instruments = breakerInstruments(registry, () => {
@@ -215,7 +218,17 @@ export class AdaptiveBreaker implements Policy {
   status(): BreakerStatus {
     const state = this.refresh();
     const { requests, accepts, rejections } = this.#counts.totals();
-    return { upstream: this.upstream, state, probability: this.#probability, reason: this.#reason(), since: this.#since, requests, accepts, rejections, settings: { ...this.#settings } };
+    return {
+      upstream: this.upstream,
+      state,
+      probability: this.#probability,
+      reason: this.#reason(),
+      since: this.#since,
+      requests,
+      accepts,
+      rejections,
+      settings: { ...this.#settings },
+    };
   }
 
   /** Stops reporting this breaker (its upstream was removed from the config). */
@@ -234,7 +247,14 @@ export class AdaptiveBreaker implements Policy {
   }
 
   #transition(to: BreakerState): void {
-    const change: BreakerStateChange = { upstream: this.upstream, from: this.#state, to, probability: this.#probability, reason: this.#reason(), at: this.#clock.now() };
+    const change: BreakerStateChange = {
+      upstream: this.upstream,
+      from: this.#state,
+      to,
+      probability: this.#probability,
+      reason: this.#reason(),
+      at: this.#clock.now(),
+    };
     this.#state = to;
     this.#since = change.at;
     this.#instruments?.state.set({ upstream: this.upstream }, STATE_VALUE[to]);
@@ -251,7 +271,8 @@ export class AdaptiveBreaker implements Policy {
     if (requests < minRequests) return `${requests} requests in the last ${seconds}, fewer than the ${minRequests} needed to judge`;
     const failed = requests - accepts - rejections;
     const errorRatio = (requests - accepts) / requests;
-    if (this.#probability === 0) return `${accepts} of ${requests} requests accepted over ${seconds} (error ratio ${errorRatio.toFixed(2)}, below what K=${k} tolerates)`;
+    if (this.#probability === 0)
+      return `${accepts} of ${requests} requests accepted over ${seconds} (error ratio ${errorRatio.toFixed(2)}, below what K=${k} tolerates)`;
     return `error ratio ${errorRatio.toFixed(2)} over ${seconds}, ${requests} requests (${failed} failed upstream, ${rejections} rejected here); rejecting ${Math.round(this.#probability * 100)} % (K=${k})`;
   }
 

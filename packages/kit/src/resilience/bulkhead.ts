@@ -58,12 +58,18 @@ export class Bulkhead implements Policy {
 
   constructor(options: BulkheadOptions) {
     this.upstream = options.upstream;
-    this.#settings = { maxConcurrent: options.maxConcurrent ?? BULKHEAD_DEFAULTS.maxConcurrent, maxQueue: options.maxQueue ?? BULKHEAD_DEFAULTS.maxQueue };
+    this.#settings = {
+      maxConcurrent: options.maxConcurrent ?? BULKHEAD_DEFAULTS.maxConcurrent,
+      maxQueue: options.maxQueue ?? BULKHEAD_DEFAULTS.maxQueue,
+    };
     this.#logger = options.logger;
     const registry = options.metrics;
     if (registry !== undefined) {
       let bulkheads = bulkheadsByRegistry.get(registry);
-      if (bulkheads === undefined) bulkheadsByRegistry.set(registry, (bulkheads = new Set()));
+      if (bulkheads === undefined) {
+        bulkheads = new Set();
+        bulkheadsByRegistry.set(registry, bulkheads);
+      }
       bulkheads.add(this);
       this.#registry = registry;
       // Read at scrape time: setting two labelled gauges on every call's entry and exit cost more than the bulkhead itself.
@@ -76,7 +82,10 @@ export class Bulkhead implements Policy {
 
   /** New limits; running calls finish, and freed or added slots admit queued ones. */
   configure(settings: Partial<BulkheadSettings>): void {
-    this.#settings = { maxConcurrent: settings.maxConcurrent ?? this.#settings.maxConcurrent, maxQueue: settings.maxQueue ?? this.#settings.maxQueue };
+    this.#settings = {
+      maxConcurrent: settings.maxConcurrent ?? this.#settings.maxConcurrent,
+      maxQueue: settings.maxQueue ?? this.#settings.maxQueue,
+    };
     this.#drain();
   }
 
@@ -168,10 +177,17 @@ export class Bulkhead implements Policy {
     this.#rejections++;
     this.#instruments?.rejections.inc({ upstream: this.upstream });
     const { maxConcurrent, maxQueue } = this.#settings;
-    this.#logger?.debug({ upstream: this.upstream, bulkhead: { inFlight: this.#inFlight, queued: this.#queue.length } }, `bulkhead for ${this.upstream} full`);
-    return new FlotillaError('overloaded', `Too many concurrent calls to ${this.upstream}: ${maxConcurrent} running and ${maxQueue} queued`, {
-      details: { upstream: this.upstream, maxConcurrent, maxQueue },
-    });
+    this.#logger?.debug(
+      { upstream: this.upstream, bulkhead: { inFlight: this.#inFlight, queued: this.#queue.length } },
+      `bulkhead for ${this.upstream} full`,
+    );
+    return new FlotillaError(
+      'overloaded',
+      `Too many concurrent calls to ${this.upstream}: ${maxConcurrent} running and ${maxQueue} queued`,
+      {
+        details: { upstream: this.upstream, maxConcurrent, maxQueue },
+      },
+    );
   }
 
   #publish(): void {

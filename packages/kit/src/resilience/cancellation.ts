@@ -77,7 +77,8 @@ export class Cancellation {
       return () => source.removeEventListener('abort', forward);
     }
     if (this.#aborted) return noop;
-    (this.#listeners ??= []).push(listener);
+    this.#listeners ??= [];
+    this.#listeners.push(listener);
     return () => {
       const listeners = this.#listeners;
       if (listeners === undefined) return;

@@ -20,7 +20,13 @@ export function isIdempotentHttp(method: string, headers: HeaderBag | Headers = 
   if (IDEMPOTENT_METHODS.has(method.toUpperCase())) return true;
   if (headers instanceof Headers) return (headers.get(IDEMPOTENCY_KEY_HEADER) ?? '') !== '';
   for (const [name, value] of Object.entries(headers)) {
-    if (name.toLowerCase() === IDEMPOTENCY_KEY_HEADER && value !== undefined && value !== '' && !(Array.isArray(value) && value.length === 0)) return true;
+    if (
+      name.toLowerCase() === IDEMPOTENCY_KEY_HEADER &&
+      value !== undefined &&
+      value !== '' &&
+      !(Array.isArray(value) && value.length === 0)
+    )
+      return true;
   }
   return false;
 }

@@ -41,7 +41,8 @@ export class DeadlinePolicy implements Policy {
 
   execute<T>(fn: Operation<T>, options?: ExecuteOptions<T>): Promise<T> {
     const context = executionContext(options);
-    const deadline = this.#timeoutMs === undefined ? context.deadline : context.deadline.earliest(Deadline.after(this.#timeoutMs, this.#clock));
+    const deadline =
+      this.#timeoutMs === undefined ? context.deadline : context.deadline.earliest(Deadline.after(this.#timeoutMs, this.#clock));
     const message = this.#message;
     if (deadline.expired()) return Promise.reject(deadline.error(message));
     const caller = context.cancellation;

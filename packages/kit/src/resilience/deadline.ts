@@ -84,11 +84,16 @@ export class Deadline {
   get signal(): AbortSignal {
     if (this.#signal !== undefined) return this.#signal;
     const remaining = this.remaining();
-    if (!this.bounded || remaining > MAX_TIMER_MS) return (this.#signal = NEVER_ABORTED);
+    if (!this.bounded || remaining > MAX_TIMER_MS) {
+      this.#signal = NEVER_ABORTED;
+      return NEVER_ABORTED;
+    }
     const controller = new AbortController();
     if (remaining <= 0) controller.abort(this.error());
     else setTimeout(() => controller.abort(this.error()), remaining).unref();
-    return (this.#signal = controller.signal);
+    const signal = controller.signal;
+    this.#signal = signal;
+    return signal;
   }
 
   /** `x-request-timeout` for the next hop: whole milliseconds remaining, or undefined without a deadline. */
@@ -121,7 +126,9 @@ function single(value: string | string[] | undefined): string | undefined {
 }
 
 function badHeader(header: string, value: string, rule: string): FlotillaError {
-  return new FlotillaError('bad-request', `Header ${header} ${rule} (got "${value.slice(0, 40)}")`, { details: { header } });
+  return new FlotillaError('bad-request', `Header ${header} ${rule} (got "${value.slice(0, 40)}")`, {
+    details: { header },
+  });
 }
 
 /** `x-request-timeout`: whole milliseconds, 0 to 999999999. */

@@ -1,14 +1,43 @@
 // @flotilla/kit/resilience: deadlines, retries with budgets, adaptive breakers, bulkheads, fault injection.
-export { Deadline, REQUEST_TIMEOUT_HEADER, GRPC_TIMEOUT_HEADER, parseRequestTimeout, parseGrpcTimeout, formatGrpcTimeout, type HeaderBag } from './deadline.ts';
+export {
+  Deadline,
+  REQUEST_TIMEOUT_HEADER,
+  GRPC_TIMEOUT_HEADER,
+  parseRequestTimeout,
+  parseGrpcTimeout,
+  formatGrpcTimeout,
+  type HeaderBag,
+} from './deadline.ts';
 export { currentDeadline, deadlineOf } from '../context.ts';
 export { incomingRequestContext } from './request-deadline.ts';
 export { systemClock, systemRandom, sleep, type Clock, type RandomSource } from './clock.ts';
 export { Cancellation } from './cancellation.ts';
-export { executionContext, deriveContext, type ContextChanges, type Policy, type Operation, type ExecutionContext, type ExecuteOptions } from './policy.ts';
+export {
+  executionContext,
+  deriveContext,
+  type ContextChanges,
+  type Policy,
+  type Operation,
+  type ExecutionContext,
+  type ExecuteOptions,
+} from './policy.ts';
 export { wrap, noopPolicy } from './wrap.ts';
 export { DeadlinePolicy, type DeadlinePolicyOptions } from './deadline-policy.ts';
-export { isIdempotentHttp, isRetryableError, isUpstreamFailure, isConnectionError, IDEMPOTENCY_KEY_HEADER } from './classify.ts';
-export { RetryPolicy, RETRY_DEFAULTS, type RetryPolicyOptions, type RetrySettings, type RetryEvent, type RetryStop } from './retry-policy.ts';
+export {
+  isIdempotentHttp,
+  isRetryableError,
+  isUpstreamFailure,
+  isConnectionError,
+  IDEMPOTENCY_KEY_HEADER,
+} from './classify.ts';
+export {
+  RetryPolicy,
+  RETRY_DEFAULTS,
+  type RetryPolicyOptions,
+  type RetrySettings,
+  type RetryEvent,
+  type RetryStop,
+} from './retry-policy.ts';
 export { RetryBudget, RETRY_BUDGET_DEFAULTS, type RetryBudgetOptions, type RetryBudgetStatus } from './retry-budget.ts';
 export {
   AdaptiveBreaker,
@@ -20,11 +49,22 @@ export {
   type BreakerStateChange,
   type BreakerRejection,
 } from './breaker.ts';
-export { Bulkhead, BULKHEAD_DEFAULTS, type BulkheadOptions, type BulkheadSettings, type BulkheadStatus } from './bulkhead.ts';
+export {
+  Bulkhead,
+  BULKHEAD_DEFAULTS,
+  type BulkheadOptions,
+  type BulkheadSettings,
+  type BulkheadStatus,
+} from './bulkhead.ts';
 export { FaultPolicy, type FaultPolicyOptions } from './fault/fault-policy.ts';
 export { faultError, type FaultSpec, type FaultRules, type FaultAbort } from './fault/fault-spec.ts';
 export { parseFaultHeader, faultFromHeaders, FAULT_HEADER, MAX_FAULT_DELAY_MS } from './fault/fault-header.ts';
-export { faultInjectionAllowed, PROD_NAMESPACE, type FaultPermission, type FaultPermissionSettings } from './fault/permission.ts';
+export {
+  faultInjectionAllowed,
+  PROD_NAMESPACE,
+  type FaultPermission,
+  type FaultPermissionSettings,
+} from './fault/permission.ts';
 export {
   ResilienceSettings,
   UpstreamPolicyConfig,

@@ -23,8 +23,16 @@ export function breakerInstruments(registry: MetricsRegistry, collect: () => voi
       labelNames: ['upstream'],
       collect,
     }),
-    probability: registry.gauge({ name: 'flotilla_breaker_reject_probability', help: 'Share of calls the adaptive breaker rejects now (0..1)', labelNames: ['upstream'] }),
-    rejections: registry.counter({ name: 'flotilla_breaker_rejections_total', help: 'Calls the circuit breaker rejected without sending them', labelNames: ['upstream'] }),
+    probability: registry.gauge({
+      name: 'flotilla_breaker_reject_probability',
+      help: 'Share of calls the adaptive breaker rejects now (0..1)',
+      labelNames: ['upstream'],
+    }),
+    rejections: registry.counter({
+      name: 'flotilla_breaker_rejections_total',
+      help: 'Calls the circuit breaker rejected without sending them',
+      labelNames: ['upstream'],
+    }),
   };
 }
 
@@ -36,8 +44,16 @@ export interface RetryInstruments {
 
 export function retryInstruments(registry: MetricsRegistry): RetryInstruments {
   return {
-    retries: registry.counter({ name: 'flotilla_retries_total', help: 'Retry attempts by outcome (success, failure)', labelNames: ['upstream', 'outcome'] }),
-    budgetExhausted: registry.counter({ name: 'flotilla_retry_budget_exhausted_total', help: 'Retries not made because the retry budget was spent', labelNames: ['upstream'] }),
+    retries: registry.counter({
+      name: 'flotilla_retries_total',
+      help: 'Retry attempts by outcome (success, failure)',
+      labelNames: ['upstream', 'outcome'],
+    }),
+    budgetExhausted: registry.counter({
+      name: 'flotilla_retry_budget_exhausted_total',
+      help: 'Retries not made because the retry budget was spent',
+      labelNames: ['upstream'],
+    }),
   };
 }
 
@@ -50,12 +66,29 @@ export interface BulkheadInstruments {
 /** `collect` publishes the current figures: it runs when the registry is scraped. */
 export function bulkheadInstruments(registry: MetricsRegistry, collect?: () => void): BulkheadInstruments {
   return {
-    inFlight: registry.gauge({ name: 'flotilla_bulkhead_in_flight', help: 'Calls running through the bulkhead', labelNames: ['upstream'], ...(collect === undefined ? {} : { collect }) }),
-    queued: registry.gauge({ name: 'flotilla_bulkhead_queued', help: 'Calls waiting for a bulkhead slot', labelNames: ['upstream'] }),
-    rejections: registry.counter({ name: 'flotilla_bulkhead_rejections_total', help: 'Calls rejected because the bulkhead and its queue were full', labelNames: ['upstream'] }),
+    inFlight: registry.gauge({
+      name: 'flotilla_bulkhead_in_flight',
+      help: 'Calls running through the bulkhead',
+      labelNames: ['upstream'],
+      ...(collect === undefined ? {} : { collect }),
+    }),
+    queued: registry.gauge({
+      name: 'flotilla_bulkhead_queued',
+      help: 'Calls waiting for a bulkhead slot',
+      labelNames: ['upstream'],
+    }),
+    rejections: registry.counter({
+      name: 'flotilla_bulkhead_rejections_total',
+      help: 'Calls rejected because the bulkhead and its queue were full',
+      labelNames: ['upstream'],
+    }),
   };
 }
 
 export function faultInstruments(registry: MetricsRegistry): Counter<'upstream' | 'kind'> {
-  return registry.counter({ name: 'flotilla_faults_injected_total', help: 'Faults injected, by kind (delay, abort)', labelNames: ['upstream', 'kind'] });
+  return registry.counter({
+    name: 'flotilla_faults_injected_total',
+    help: 'Faults injected, by kind (delay, abort)',
+    labelNames: ['upstream', 'kind'],
+  });
 }

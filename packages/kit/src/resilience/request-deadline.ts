@@ -14,7 +14,11 @@
 import { deadlineOf, type RequestContext } from '../context.ts';
 import { Deadline, type HeaderBag } from './deadline.ts';
 
-export function incomingRequestContext(requestId: string, headers: HeaderBag, options: { routeTimeoutMs?: number | undefined; clientGone?: AbortSignal | undefined } = {}): RequestContext {
+export function incomingRequestContext(
+  requestId: string,
+  headers: HeaderBag,
+  options: { routeTimeoutMs?: number | undefined; clientGone?: AbortSignal | undefined } = {},
+): RequestContext {
   const deadline = Deadline.fromRequest(headers, options);
   const gone = options.clientGone;
   if (!deadline.bounded) return gone === undefined ? { requestId } : { requestId, signal: gone };

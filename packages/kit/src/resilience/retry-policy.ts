@@ -12,7 +12,15 @@ import type { MetricsRegistry } from '../observability/metrics/registry.ts';
 import { isRetryableError } from './classify.ts';
 import { sleep as realSleep, systemRandom, type RandomSource } from './clock.ts';
 import { retryInstruments, type RetryInstruments } from './metrics.ts';
-import { deriveContext, executionContext, invoke, type ExecuteOptions, type ExecutionContext, type Operation, type Policy } from './policy.ts';
+import {
+  deriveContext,
+  executionContext,
+  invoke,
+  type ExecuteOptions,
+  type ExecutionContext,
+  type Operation,
+  type Policy,
+} from './policy.ts';
 import type { RetryBudget } from './retry-budget.ts';
 
 export interface RetrySettings {
@@ -112,7 +120,13 @@ export class RetryPolicy implements Policy {
   }
 
   /** After a failed attempt: retries after the backoff, or gives up with the failure (or the value that stood for it). */
-  #afterFailure<T>(fn: Operation<T>, context: ExecutionContext, attempt: number, failure: unknown, result: { value: T } | undefined): Promise<T> {
+  #afterFailure<T>(
+    fn: Operation<T>,
+    context: ExecutionContext,
+    attempt: number,
+    failure: unknown,
+    result: { value: T } | undefined,
+  ): Promise<T> {
     if (attempt > 1) this.#instruments?.retries.inc({ upstream: this.upstream, outcome: 'failure' });
     const next = attempt + 1;
     const delayMs = this.backoffMs(next);
@@ -126,7 +140,10 @@ export class RetryPolicy implements Policy {
       return result === undefined ? Promise.reject(failure) : Promise.resolve(result.value);
     }
     this.#options.onRetry?.({ upstream: this.upstream, attempt: next, delayMs, error: failure });
-    this.#options.logger?.debug({ upstream: this.upstream, attempt: next, delayMs, err: failure }, `retrying ${this.upstream} (attempt ${next}) in ${delayMs} ms`);
+    this.#options.logger?.debug(
+      { upstream: this.upstream, attempt: next, delayMs, err: failure },
+      `retrying ${this.upstream} (attempt ${next}) in ${delayMs} ms`,
+    );
     return this.#sleep(delayMs, context.signal).then(() => this.#attempt(fn, context, next));
   }
 

@@ -23,7 +23,9 @@ export class SlidingCounts<K extends string> {
 
   constructor(keys: readonly K[], options: { windowMs: number; buckets: number; clock: Clock }) {
     if (!(options.windowMs > 0) || !Number.isInteger(options.buckets) || options.buckets < 1) {
-      throw new RangeError(`A sliding window needs windowMs > 0 and a whole number of buckets ≥ 1 (got ${options.windowMs} ms, ${options.buckets})`);
+      throw new RangeError(
+        `A sliding window needs windowMs > 0 and a whole number of buckets ≥ 1 (got ${options.windowMs} ms, ${options.buckets})`,
+      );
     }
     this.windowMs = options.windowMs;
     this.bucketMs = options.windowMs / options.buckets;

@@ -22,7 +22,15 @@ import { runMain } from './main.ts';
 import { createGrpcServer, type GrpcServer } from '../grpc/server.ts';
 import { closeAll as closeGrpcChannels } from '../grpc/client.ts';
 import { openServiceDiscovery } from './discovery.ts';
-import type { DatabaseSettings, GrpcSettings, RunningService, ServiceContext, ServiceDatabase, ServiceDefinition, StartOptions } from './types.ts';
+import type {
+  DatabaseSettings,
+  GrpcSettings,
+  RunningService,
+  ServiceContext,
+  ServiceDatabase,
+  ServiceDefinition,
+  StartOptions,
+} from './types.ts';
 
 export interface Service<C, Deps> {
   readonly name: string;
@@ -33,7 +41,9 @@ export interface Service<C, Deps> {
   migrate(options?: StartOptions): Promise<{ applied: string[] }>;
 }
 
-export function defineService<S extends TObject<BaseProperties>, Deps = undefined>(definition: ServiceDefinition<S, Deps>): Service<Static<S>, Deps> {
+export function defineService<S extends TObject<BaseProperties>, Deps = undefined>(
+  definition: ServiceDefinition<S, Deps>,
+): Service<Static<S>, Deps> {
   const service: Service<Static<S>, Deps> = {
     name: definition.name,
     start: (options = {}) => startService(definition, options),
@@ -43,12 +53,24 @@ export function defineService<S extends TObject<BaseProperties>, Deps = undefine
   return service;
 }
 
-async function migrateOnly<S extends TObject<BaseProperties>, Deps>(definition: ServiceDefinition<S, Deps>, options: StartOptions): Promise<{ applied: string[] }> {
+async function migrateOnly<S extends TObject<BaseProperties>, Deps>(
+  definition: ServiceDefinition<S, Deps>,
+  options: StartOptions,
+): Promise<{ applied: string[] }> {
   if (definition.database === undefined) return { applied: [] };
-  const centre = await startConfigCentre({ service: definition.name, schema: definition.config, watch: false, ...centreOptions(options) });
+  const centre = await startConfigCentre({
+    service: definition.name,
+    schema: definition.config,
+    watch: false,
+    ...centreOptions(options),
+  });
   await centre.close();
   const settings = databaseSettings(definition, centre.value);
-  const database = createDatabase({ dsn: settings.dsn, pool: settings.pool, sqlite: { busyTimeoutMs: settings.sqliteBusyTimeoutMs } });
+  const database = createDatabase({
+    dsn: settings.dsn,
+    pool: settings.pool,
+    sqlite: { busyTimeoutMs: settings.sqliteBusyTimeoutMs },
+  });
   try {
     return await migrate(database, definition.database.migrations);
   } finally {
@@ -64,15 +86,25 @@ function centreOptions(options: StartOptions) {
   };
 }
 
-function databaseSettings<S extends TObject<BaseProperties>, Deps>(definition: ServiceDefinition<S, Deps>, config: Static<S>): DatabaseSettings {
+function databaseSettings<S extends TObject<BaseProperties>, Deps>(
+  definition: ServiceDefinition<S, Deps>,
+  config: Static<S>,
+): DatabaseSettings {
   const settings = (config as unknown as { database?: DatabaseSettings }).database;
   if (settings === undefined) throw new Error(`${definition.name} declares a database but its config schema has no "database" key`);
   return settings;
 }
 
-async function startService<S extends TObject<BaseProperties>, Deps>(definition: ServiceDefinition<S, Deps>, options: StartOptions): Promise<RunningService<Static<S>, Deps>> {
+async function startService<S extends TObject<BaseProperties>, Deps>(
+  definition: ServiceDefinition<S, Deps>,
+  options: StartOptions,
+): Promise<RunningService<Static<S>, Deps>> {
   // Config centre (file or etcd, by FLOTILLA_CONFIG_BACKEND): first load, then live changes.
-  const loaded = await startConfigCentre({ service: definition.name, schema: definition.config, ...centreOptions(options) });
+  const loaded = await startConfigCentre({
+    service: definition.name,
+    schema: definition.config,
+    ...centreOptions(options),
+  });
   const config = loaded.value;
   const logger = createLogger({
     service: definition.name,
@@ -82,7 +114,14 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
     ...(config.log.pretty === undefined ? {} : { pretty: config.log.pretty }),
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
-  logger.info({ event: { action: 'config-loaded' }, labels: { namespace: loaded.namespace }, file: { path: loaded.sources.join(', ') || '(defaults)' } }, 'configuration loaded');
+  logger.info(
+    {
+      event: { action: 'config-loaded' },
+      labels: { namespace: loaded.namespace },
+      file: { path: loaded.sources.join(', ') || '(defaults)' },
+    },
+    'configuration loaded',
+  );
   const reload = await attachConfigReload({ centre: loaded, logger });
 
   let database: ServiceDatabase | undefined;
@@ -94,7 +133,14 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
     logger,
   });
   cleanups.push(() => telemetry.shutdown()); // last: spans of the shutdown itself are flushed too
-  const discovery = openServiceDiscovery({ service: definition.name, version: definition.version ?? '0.0.0', namespace: loaded.namespace, settings: config.discovery, env: options.env ?? process.env, logger });
+  const discovery = openServiceDiscovery({
+    service: definition.name,
+    version: definition.version ?? '0.0.0',
+    namespace: loaded.namespace,
+    settings: config.discovery,
+    env: options.env ?? process.env,
+    logger,
+  });
   cleanups.unshift(() => discovery.close());
   try {
     // The `anomaly` section is live: every detector (routes, methods, upstreams) takes a valid change at once.
@@ -112,7 +158,14 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
       telemetry.watchDatabasePool(() => opened.poolStats());
       cleanups.unshift(() => opened.close());
       const { applied } = await migrate(database, definition.database.migrations);
-      logger.info({ event: { action: 'migrated' }, database: { dsn: redactDsn(settings.dsn), dialect: database.dialect }, migrations: applied }, applied.length > 0 ? `applied ${applied.length} migration(s)` : 'database schema up to date');
+      logger.info(
+        {
+          event: { action: 'migrated' },
+          database: { dsn: redactDsn(settings.dsn), dialect: database.dialect },
+          migrations: applied,
+        },
+        applied.length > 0 ? `applied ${applied.length} migration(s)` : 'database schema up to date',
+      );
     }
 
     // One authenticator per process, following `auth` live: the routes' hook and the service's own code
@@ -121,13 +174,30 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
     const unsubscribeAuth = [
       reload.validate((candidate) => {
         const problems = authSettingsProblems(candidate.auth);
-        if (problems.length > 0) throw new ConfigError(definition.name, 'auth', problems.map((p) => ({ ...p, key: `auth.${p.key}` })));
+        if (problems.length > 0)
+          throw new ConfigError(
+            definition.name,
+            'auth',
+            problems.map((p) => ({ ...p, key: `auth.${p.key}` })),
+          );
       }),
       reload.onChange('auth', () => authenticator.update(reload.current().auth)),
     ];
-    cleanups.push(async () => unsubscribeAuth.forEach((unsubscribe) => unsubscribe()));
+    cleanups.push(async () => {
+      for (const unsubscribe of unsubscribeAuth) unsubscribe();
+    });
 
-    const context: ServiceContext<Static<S>> = { name: definition.name, namespace: loaded.namespace, config, logger, database, telemetry, reload, discovery: discovery.discovery, auth: authenticator };
+    const context: ServiceContext<Static<S>> = {
+      name: definition.name,
+      namespace: loaded.namespace,
+      config,
+      logger,
+      database,
+      telemetry,
+      reload,
+      discovery: discovery.discovery,
+      auth: authenticator,
+    };
     const setup = definition.setup;
     const deps = (setup === undefined ? undefined : await withTelemetry(telemetry, () => setup(context))) as Deps;
     if (definition.close !== undefined) {
@@ -140,7 +210,14 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
     let httpUrl: string | undefined;
     let httpPort: number | undefined;
     if (definition.http !== undefined) {
-      http = createHttpServer({ logger, bodyLimitBytes: config.http.bodyLimitBytes, keepAliveTimeoutMs: config.http.keepAliveTimeoutMs, requestTimeoutMs: config.http.requestTimeoutMs, telemetry, shedding: { settings: config.shedding, subscribe: (listener) => reload.onChange('shedding', listener) } });
+      http = createHttpServer({
+        logger,
+        bodyLimitBytes: config.http.bodyLimitBytes,
+        keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
+        requestTimeoutMs: config.http.requestTimeoutMs,
+        telemetry,
+        shedding: { settings: config.shedding, subscribe: (listener) => reload.onChange('shedding', listener) },
+      });
       const checks = (): Record<string, HealthCheck> => ({
         ...(database === undefined ? {} : { database: () => (database as ServiceDatabase).ping() }),
         ...(definition.checks === undefined ? {} : definition.checks(deps)),
@@ -151,7 +228,11 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
       registerAnomaliesRoute(http as never, telemetry);
       // Routes that declare `config: { auth }` are checked; the gateway's signed identity is trusted when it verifies.
       registerAuth(http, { authenticator, trustIdentityHeader: true });
-      await registerOpenApi(http as never, { title: `${definition.name} API`, version: definition.version ?? '0.0.0', ...(definition.description === undefined ? {} : { description: definition.description }) });
+      await registerOpenApi(http as never, {
+        title: `${definition.name} API`,
+        version: definition.version ?? '0.0.0',
+        ...(definition.description === undefined ? {} : { description: definition.description }),
+      });
       await definition.http(http, deps, context);
       await http.listen({ host: config.http.host, port: config.http.port });
       const address = http.server.address();
@@ -167,7 +248,13 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
       const settings = (config as unknown as { grpc?: GrpcSettings }).grpc;
       if (settings === undefined) throw new Error(`${definition.name} serves gRPC but its config schema has no "grpc" key`);
       const { services, descriptorSet } = definition.grpc;
-      grpc = createGrpcServer({ logger, services: services(deps, context), health: () => ready, telemetry, ...(descriptorSet === undefined ? {} : { descriptorSet }) });
+      grpc = createGrpcServer({
+        logger,
+        services: services(deps, context),
+        health: () => ready,
+        telemetry,
+        ...(descriptorSet === undefined ? {} : { descriptorSet }),
+      });
       const port = await grpc.listen(settings.host, settings.port);
       grpcListener = { host: settings.host, port };
       grpcAddress = `${settings.host === '0.0.0.0' ? '127.0.0.1' : settings.host}:${port}`;
@@ -178,13 +265,19 @@ async function startService<S extends TObject<BaseProperties>, Deps>(definition:
     // Listeners up and ready: now peers may find this instance (exactly once).
     await discovery.register(
       {
-        ports: { ...(httpPort === undefined ? {} : { http: httpPort }), ...(grpcListener === undefined ? {} : { grpc: grpcListener.port }) },
+        ports: {
+          ...(httpPort === undefined ? {} : { http: httpPort }),
+          ...(grpcListener === undefined ? {} : { grpc: grpcListener.port }),
+        },
         hosts: [...(httpPort === undefined ? [] : [config.http.host]), ...(grpcListener === undefined ? [] : [grpcListener.host])],
       },
       reload,
     );
     const where = [httpUrl, grpcAddress === undefined ? undefined : `grpc://${grpcAddress}`].filter((w) => w !== undefined).join(' and ');
-    logger.info({ event: { action: 'started' }, url: { full: httpUrl }, labels: { grpc: grpcAddress } }, `${definition.name} ready${where === '' ? '' : ` on ${where}`}`);
+    logger.info(
+      { event: { action: 'started' }, url: { full: httpUrl }, labels: { grpc: grpcAddress } },
+      `${definition.name} ready${where === '' ? '' : ` on ${where}`}`,
+    );
 
     let stopping: Promise<void> | undefined;
     const stop = (reason = 'stop requested'): Promise<void> => {
@@ -226,7 +319,10 @@ async function closeWithin(http: HttpApp, timeoutMs: number, logger: { warn: (o:
   clearInterval(sweeper);
   clearTimeout(timer);
   if (outcome === 'timeout') {
-    logger.warn({ event: { action: 'drain-timeout' } }, `in-flight requests still running after ${timeoutMs} ms; closing their connections`);
+    logger.warn(
+      { event: { action: 'drain-timeout' } },
+      `in-flight requests still running after ${timeoutMs} ms; closing their connections`,
+    );
     http.server.closeAllConnections();
   }
 }

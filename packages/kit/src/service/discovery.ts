@@ -102,7 +102,11 @@ export function openServiceDiscovery(options: OpenServiceDiscoveryOptions): Open
         });
         const registration = running;
         unsubscribe = reload.onChange('discovery.weight', (weight) => {
-          void registration.registered.then((r) => r.update({ weight: weight as number })).catch((error: unknown) => logger.warn({ event: { action: 'registration-update-failed' }, err: error }, 'could not publish the new weight'));
+          void registration.registered
+            .then((r) => r.update({ weight: weight as number }))
+            .catch((error: unknown) =>
+              logger.warn({ event: { action: 'registration-update-failed' }, err: error }, 'could not publish the new weight'),
+            );
         });
       })();
       return registering;
@@ -112,9 +116,19 @@ export function openServiceDiscovery(options: OpenServiceDiscoveryOptions): Open
       if (running === undefined) return;
       let timer: NodeJS.Timeout | undefined;
       const gaveUp = new Promise<'timeout'>((done) => (timer = setTimeout(() => done('timeout'), timeoutMs)));
-      const outcome = await Promise.race([running.stop().then(() => 'done' as const, () => 'failed' as const), gaveUp]);
+      const outcome = await Promise.race([
+        running.stop().then(
+          () => 'done' as const,
+          () => 'failed' as const,
+        ),
+        gaveUp,
+      ]);
       clearTimeout(timer);
-      if (outcome !== 'done') logger.warn({ event: { action: 'deregistration-failed' } }, `could not deregister from the ${registry.backend} registry; the entry expires by itself`);
+      if (outcome !== 'done')
+        logger.warn(
+          { event: { action: 'deregistration-failed' } },
+          `could not deregister from the ${registry.backend} registry; the entry expires by itself`,
+        );
     },
     async close() {
       grpc.close();
@@ -128,4 +142,3 @@ export function openServiceDiscovery(options: OpenServiceDiscoveryOptions): Open
 function advertisedHost(hosts: string[]): string {
   return hosts.find((host) => !ANY_HOST.has(host)) ?? '127.0.0.1';
 }
-

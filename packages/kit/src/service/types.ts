@@ -12,7 +12,7 @@ import type { DatabaseConfig, GrpcConfig } from '../config/base-schema.ts';
 import type { ServiceDiscovery } from './discovery.ts';
 
 /** Database handle as the kit opens it; a store narrows it with `db.withTables<T>()`. */
-export type ServiceDatabase = Database<{}>;
+export type ServiceDatabase = Database<object>;
 
 export interface ServiceContext<C> {
   name: string;

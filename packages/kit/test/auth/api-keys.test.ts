@@ -33,7 +33,12 @@ describe('API keys', () => {
     for (const headers of [{ 'x-api-key': ops.key }, { authorization: `ApiKey ${ops.key}` }]) {
       const result = await auth.authenticate(headers);
       assert.ok(!isAuthFailure(result));
-      assert.deepEqual(result.identity, { subject: 'ops-cli', roles: ['admin'], method: 'apiKey', claims: { keyId: 'ops-cli' } });
+      assert.deepEqual(result.identity, {
+        subject: 'ops-cli',
+        roles: ['admin'],
+        method: 'apiKey',
+        claims: { keyId: 'ops-cli' },
+      });
     }
     const other = await auth.authenticate({ 'x-api-key': reporting.key });
     assert.ok(!isAuthFailure(other));
@@ -41,7 +46,12 @@ describe('API keys', () => {
   });
 
   test('an unknown key is a 401 with the challenge listing both schemes', async () => {
-    const auth = new Authenticator(parseAuthSettings({ jwt: { issuer: 'i', audience: 'a', algorithms: ['HS256'], secret: 'x'.repeat(32) }, apiKeys: settings().apiKeys }));
+    const auth = new Authenticator(
+      parseAuthSettings({
+        jwt: { issuer: 'i', audience: 'a', algorithms: ['HS256'], secret: 'x'.repeat(32) },
+        apiKeys: settings().apiKeys,
+      }),
+    );
     for (const key of [generateApiKey().key, `${ops.key}x`, ops.key.slice(0, -1), '', 'k'.repeat(5_000)]) {
       const result = await auth.authenticate({ 'x-api-key': key });
       assert.ok(isAuthFailure(result), `accepted ${key.slice(0, 20)}`);

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Authenticator, createHttpServer, generateApiKey, IDENTITY_HEADER, parseAuthSettings, registerAuth, type HttpApp } from '@flotilla/kit/http';
+import {
+  Authenticator,
+  createHttpServer,
+  generateApiKey,
+  IDENTITY_HEADER,
+  parseAuthSettings,
+  registerAuth,
+  type HttpApp,
+} from '@flotilla/kit/http';
 import { createLogger } from '@flotilla/kit/observability';
 import { captureLogs } from '../support/log-capture.ts';
 import { goodClaims, hs256, mintJwt, nowSeconds, SECRET } from './support.ts';
@@ -10,7 +18,10 @@ const adminKey = generateApiKey();
 const readerKey = generateApiKey();
 const settings = parseAuthSettings({
   jwt: { issuer: 'https://issuer.test', audience: 'flotilla', algorithms: ['HS256'], secret: SECRET },
-  apiKeys: [{ id: 'admin-key', hash: adminKey.hash, roles: ['admin'] }, { id: 'reader-key', hash: readerKey.hash, roles: ['reader'] }],
+  apiKeys: [
+    { id: 'admin-key', hash: adminKey.hash, roles: ['admin'] },
+    { id: 'reader-key', hash: readerKey.hash, roles: ['reader'] },
+  ],
   identityHeader: { secret: identitySecret },
 });
 const token = (claims: Record<string, unknown> = {}) => mintJwt({ alg: 'HS256', typ: 'JWT' }, goodClaims(claims), hs256(SECRET));
@@ -25,8 +36,13 @@ function build(trustIdentityHeader: boolean): HttpApp {
   registerAuth(server, { authenticator: new Authenticator(settings), trustIdentityHeader });
   server.get('/public', async (request) => ({ identity: request.identity }));
   server.get('/me', { config: { auth: { required: true } } }, async (request) => ({ identity: request.identity }));
-  server.get('/optional', { config: { auth: { required: false } } }, async (request) => ({ subject: request.identity?.subject ?? null }));
-  server.get('/admin', { config: { auth: { roles: ['admin'] } } }, async (request) => ({ subject: request.identity?.subject, method: request.identity?.method }));
+  server.get('/optional', { config: { auth: { required: false } } }, async (request) => ({
+    subject: request.identity?.subject ?? null,
+  }));
+  server.get('/admin', { config: { auth: { roles: ['admin'] } } }, async (request) => ({
+    subject: request.identity?.subject,
+    method: request.identity?.method,
+  }));
   server.post('/admin', { config: { auth: { roles: ['admin'] } } }, async () => ({ created: true }));
   return server;
 }
@@ -45,7 +61,12 @@ after(async () => {
 async function call(path: string, headers: Record<string, string> = {}, init: RequestInit = {}) {
   const response = await fetch(`${base}${path}`, { ...init, headers });
   const body = (await response.json()) as Record<string, unknown>;
-  return { status: response.status, challenge: response.headers.get('www-authenticate'), type: response.headers.get('content-type'), body };
+  return {
+    status: response.status,
+    challenge: response.headers.get('www-authenticate'),
+    type: response.headers.get('content-type'),
+    body,
+  };
 }
 
 describe('registerAuth on a real server', () => {
@@ -110,11 +131,19 @@ describe('registerAuth on a real server', () => {
     assert.equal((await call('/admin?x=2', { [IDENTITY_HEADER]: header, 'x-request-id': 'rid-1' })).status, 401);
     assert.equal((await call('/admin?x=1', { [IDENTITY_HEADER]: `${header}A`, 'x-request-id': 'rid-1' })).status, 401);
     assert.equal((await call('/admin?x=1', { [IDENTITY_HEADER]: header, 'x-request-id': 'rid-2' })).status, 401);
-    const untrusted = await strictApp.inject({ method: 'GET', url: '/admin?x=1', headers: { [IDENTITY_HEADER]: header, 'x-request-id': 'rid-1' } });
+    const untrusted = await strictApp.inject({
+      method: 'GET',
+      url: '/admin?x=1',
+      headers: { [IDENTITY_HEADER]: header, 'x-request-id': 'rid-1' },
+    });
     assert.equal(untrusted.statusCode, 401);
 
     // An ignored header does not stop the request's own credential from working.
-    const fallback = await call('/admin?x=2', { [IDENTITY_HEADER]: header, 'x-request-id': 'rid-1', 'x-api-key': adminKey.key });
+    const fallback = await call('/admin?x=2', {
+      [IDENTITY_HEADER]: header,
+      'x-request-id': 'rid-1',
+      'x-api-key': adminKey.key,
+    });
     assert.equal(fallback.status, 200);
   });
 });

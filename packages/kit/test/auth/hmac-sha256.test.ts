@@ -3,7 +3,15 @@ import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import { HmacSha256 } from '../../src/http/auth/hmac-sha256.ts';
 
-const keys = ['', 'k', 'identity-secret-shared-by-gateway-and-services', 'x'.repeat(64), 'y'.repeat(65), 'z'.repeat(200), 'clé-à-accents-🔑'];
+const keys = [
+  '',
+  'k',
+  'identity-secret-shared-by-gateway-and-services',
+  'x'.repeat(64),
+  'y'.repeat(65),
+  'z'.repeat(200),
+  'clé-à-accents-🔑',
+];
 const messages = ['', 'v1.abc', 'é', '🚀'.repeat(10), 'm'.repeat(63), 'm'.repeat(64), 'n'.repeat(5_000), 'short again'];
 
 test('HmacSha256 gives what createHmac gives, for every key length and message, reusing its buffer', () => {
@@ -11,7 +19,11 @@ test('HmacSha256 gives what createHmac gives, for every key length and message, 
     const mac = new HmacSha256(key);
     // Long then short messages: what a longer message left in the buffer must not leak into the next MAC.
     for (const message of messages) {
-      assert.equal(mac.digestBase64url(message), createHmac('sha256', key).update(message, 'utf8').digest('base64url'), `key ${key.length} chars, message ${message.length} chars`);
+      assert.equal(
+        mac.digestBase64url(message),
+        createHmac('sha256', key).update(message, 'utf8').digest('base64url'),
+        `key ${key.length} chars, message ${message.length} chars`,
+      );
       assert.deepEqual(mac.digest(message), createHmac('sha256', key).update(message, 'utf8').digest());
     }
   }

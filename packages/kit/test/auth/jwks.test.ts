@@ -19,7 +19,14 @@ function reset(keys: Array<Record<string, unknown>>): void {
 }
 
 function authenticator(clock: ManualClock, jwks: Record<string, unknown> = {}): Authenticator {
-  const settings = parseAuthSettings({ jwt: { issuer: 'https://issuer.test', audience: 'flotilla', algorithms: ['RS256', 'ES256'], jwks: { url, ...jwks } } });
+  const settings = parseAuthSettings({
+    jwt: {
+      issuer: 'https://issuer.test',
+      audience: 'flotilla',
+      algorithms: ['RS256', 'ES256'],
+      jwks: { url, ...jwks },
+    },
+  });
   return new Authenticator(settings, { clock: clock.read });
 }
 
@@ -46,7 +53,9 @@ describe('JWKS', () => {
   test('RS256 and ES256 tokens verify against the fetched set, which is fetched once', async () => {
     reset([rsa1.jwk, ec1.jwk]);
     const auth = authenticator(new ManualClock());
-    const results = await Promise.all([tokenFor(rsa1), tokenFor(ec1), tokenFor(rsa1), tokenFor(ec1)].map((t) => auth.authenticate(bearer(t))));
+    const results = await Promise.all(
+      [tokenFor(rsa1), tokenFor(ec1), tokenFor(rsa1), tokenFor(ec1)].map((t) => auth.authenticate(bearer(t))),
+    );
     assert.deepEqual(results.map(outcome), ['ok:ada', 'ok:ada', 'ok:ada', 'ok:ada']);
     assert.equal(server.requests, 1);
   });
@@ -73,7 +82,11 @@ describe('JWKS', () => {
     assert.equal(server.requests, 1);
 
     const flood = (): Promise<AuthenticateResult[]> =>
-      Promise.all(Array.from({ length: 200 }, () => auth.authenticate(bearer(mintJwt({ alg: 'RS256', kid: randomUUID() }, goodClaims(), rsa1.signer)))));
+      Promise.all(
+        Array.from({ length: 200 }, () =>
+          auth.authenticate(bearer(mintJwt({ alg: 'RS256', kid: randomUUID() }, goodClaims(), rsa1.signer))),
+        ),
+      );
     for (const result of await flood()) assert.equal(outcome(result), 'unauthenticated:The token is signed with an unknown key');
     assert.equal(server.requests, 1, 'within the cooldown: no fetch at all');
 
@@ -102,7 +115,12 @@ describe('JWKS', () => {
   });
 
   test('max-age is clamped to [minCacheSeconds, cacheSeconds], and no-store means the minimum', async () => {
-    for (const [cacheControl, lifetime] of [['max-age=86400', 600], ['max-age=1', 30], ['no-store', 30], [undefined, 600]] as const) {
+    for (const [cacheControl, lifetime] of [
+      ['max-age=86400', 600],
+      ['max-age=1', 30],
+      ['no-store', 30],
+      [undefined, 600],
+    ] as const) {
       reset([rsa1.jwk]);
       server.cacheControl = cacheControl;
       const clock = new ManualClock();
@@ -122,7 +140,10 @@ describe('JWKS', () => {
     assert.ok(isAuthFailure(result) && result.wwwAuthenticate === undefined);
 
     server.status = 200;
-    assert.equal(outcome(await auth.authenticate(bearer(tokenFor(rsa1)))), 'unavailable:The token signing keys cannot be fetched right now');
+    assert.equal(
+      outcome(await auth.authenticate(bearer(tokenFor(rsa1)))),
+      'unavailable:The token signing keys cannot be fetched right now',
+    );
     assert.equal(server.requests, 1, 'no retry inside the cooldown');
     clock.advance(10);
     assert.equal(outcome(await auth.authenticate(bearer(tokenFor(rsa1)))), 'ok:ada');
@@ -143,11 +164,23 @@ describe('JWKS', () => {
   test('keys that must not verify are skipped: short RSA, encryption keys, symmetric keys, mislabelled alg', async () => {
     const weak = rsaKey('weak', 1024);
     const mislabelled = ecKey('mislabelled');
-    reset([weak.jwk, { ...rsa1.jwk, kid: 'enc', use: 'enc' }, { kty: 'oct', kid: 'oct', k: 'c2VjcmV0' }, { ...mislabelled.jwk, alg: 'RS256' }, rsa2.jwk]);
+    reset([
+      weak.jwk,
+      { ...rsa1.jwk, kid: 'enc', use: 'enc' },
+      { kty: 'oct', kid: 'oct', k: 'c2VjcmV0' },
+      { ...mislabelled.jwk, alg: 'RS256' },
+      rsa2.jwk,
+    ]);
     const auth = authenticator(new ManualClock());
     assert.equal(outcome(await auth.authenticate(bearer(tokenFor(weak)))), 'unauthenticated:The token is signed with an unknown key');
-    assert.equal(outcome(await auth.authenticate(bearer(mintJwt({ alg: 'RS256', kid: 'enc' }, goodClaims(), rsa1.signer)))), 'unauthenticated:The token is signed with an unknown key');
-    assert.equal(outcome(await auth.authenticate(bearer(tokenFor(mislabelled)))), 'unauthenticated:The token is signed with an unknown key');
+    assert.equal(
+      outcome(await auth.authenticate(bearer(mintJwt({ alg: 'RS256', kid: 'enc' }, goodClaims(), rsa1.signer)))),
+      'unauthenticated:The token is signed with an unknown key',
+    );
+    assert.equal(
+      outcome(await auth.authenticate(bearer(tokenFor(mislabelled)))),
+      'unauthenticated:The token is signed with an unknown key',
+    );
     assert.equal(outcome(await auth.authenticate(bearer(tokenFor(rsa2)))), 'ok:ada');
     assert.equal(auth.jwksStats()?.keys, 1);
   });

@@ -24,7 +24,8 @@ function authenticator(jwt: Record<string, unknown> = {}): Authenticator {
 
 const auth = authenticator();
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-const hsToken = (claims: Record<string, unknown> = goodClaims(), header: Record<string, unknown> = {}) => mintJwt({ alg: 'HS256', typ: 'JWT', ...header }, claims, hs256(SECRET));
+const hsToken = (claims: Record<string, unknown> = goodClaims(), header: Record<string, unknown> = {}) =>
+  mintJwt({ alg: 'HS256', typ: 'JWT', ...header }, claims, hs256(SECRET));
 
 function refused(result: AuthenticateResult, description: string): void {
   assert.ok(isAuthFailure(result), 'expected a refusal');
@@ -69,9 +70,14 @@ describe('JWT: tokens that verify', () => {
 
   test('roles come from a nested claim or a space-separated scope', async () => {
     const nested = authenticator({ rolesClaim: 'realm_access.roles' });
-    assert.deepEqual(accepted(await nested.authenticate(bearer(hsToken(goodClaims({ realm_access: { roles: ['admin', 7] } }))))).roles, ['admin']);
+    assert.deepEqual(accepted(await nested.authenticate(bearer(hsToken(goodClaims({ realm_access: { roles: ['admin', 7] } }))))).roles, [
+      'admin',
+    ]);
     const scoped = authenticator({ rolesClaim: 'scope' });
-    assert.deepEqual(accepted(await scoped.authenticate(bearer(hsToken(goodClaims({ scope: 'orders:read  orders:write' }))))).roles, ['orders:read', 'orders:write']);
+    assert.deepEqual(accepted(await scoped.authenticate(bearer(hsToken(goodClaims({ scope: 'orders:read  orders:write' }))))).roles, [
+      'orders:read',
+      'orders:write',
+    ]);
   });
 });
 
@@ -84,7 +90,10 @@ describe('JWT: every bad token is a 401 invalid_token', () => {
   });
 
   test('an algorithm that is not in the allowed list', async () => {
-    refused(await auth.authenticate(bearer(mintJwt({ alg: 'HS512' }, goodClaims(), hs256(SECRET)))), 'The token signing algorithm is not accepted');
+    refused(
+      await auth.authenticate(bearer(mintJwt({ alg: 'HS512' }, goodClaims(), hs256(SECRET)))),
+      'The token signing algorithm is not accepted',
+    );
     const rsOnly = authenticator({ algorithms: ['RS256'] });
     refused(await rsOnly.authenticate(bearer(hsToken())), 'The token signing algorithm is not accepted');
   });
@@ -95,8 +104,14 @@ describe('JWT: every bad token is a 401 invalid_token', () => {
     refused(await authenticator({ algorithms: ['RS256'] }).authenticate(bearer(confused)), 'The token signing algorithm is not accepted');
     refused(await auth.authenticate(bearer(confused)), 'The token signature is invalid');
     // …and an RS256 token cannot be verified by the EC key, nor an ES256 one by the RSA key.
-    refused(await auth.authenticate(bearer(mintJwt({ alg: 'ES256', kid: 'rsa-1' }, goodClaims(), rsa.signer))), 'The token is signed with an unknown key');
-    refused(await authenticator({ keys: [{ jwk: ec.jwk }] }).authenticate(bearer(mintJwt({ alg: 'RS256' }, goodClaims(), rsa.signer))), 'The token is signed with an unknown key');
+    refused(
+      await auth.authenticate(bearer(mintJwt({ alg: 'ES256', kid: 'rsa-1' }, goodClaims(), rsa.signer))),
+      'The token is signed with an unknown key',
+    );
+    refused(
+      await authenticator({ keys: [{ jwk: ec.jwk }] }).authenticate(bearer(mintJwt({ alg: 'RS256' }, goodClaims(), rsa.signer))),
+      'The token is signed with an unknown key',
+    );
   });
 
   test('expired beyond the skew, and no expiry at all', async () => {
@@ -104,7 +119,10 @@ describe('JWT: every bad token is a 401 invalid_token', () => {
     const claims = goodClaims();
     delete claims.exp;
     refused(await auth.authenticate(bearer(hsToken(claims))), 'The access token has no expiry');
-    refused(await authenticator({ clockSkewSeconds: 0 }).authenticate(bearer(hsToken(goodClaims({ exp: nowSeconds() - 1 })))), 'The access token expired');
+    refused(
+      await authenticator({ clockSkewSeconds: 0 }).authenticate(bearer(hsToken(goodClaims({ exp: nowSeconds() - 1 })))),
+      'The access token expired',
+    );
   });
 
   test('not yet valid beyond the skew', async () => {
@@ -112,14 +130,23 @@ describe('JWT: every bad token is a 401 invalid_token', () => {
   });
 
   test('wrong audience or issuer, and no subject', async () => {
-    refused(await auth.authenticate(bearer(hsToken(goodClaims({ aud: 'someone-else' })))), 'The access token is meant for another audience');
+    refused(
+      await auth.authenticate(bearer(hsToken(goodClaims({ aud: 'someone-else' })))),
+      'The access token is meant for another audience',
+    );
     refused(await auth.authenticate(bearer(hsToken(goodClaims({ aud: undefined })))), 'The access token is meant for another audience');
-    refused(await auth.authenticate(bearer(hsToken(goodClaims({ iss: 'https://evil.test' })))), 'The access token comes from an issuer that is not trusted');
+    refused(
+      await auth.authenticate(bearer(hsToken(goodClaims({ iss: 'https://evil.test' })))),
+      'The access token comes from an issuer that is not trusted',
+    );
     refused(await auth.authenticate(bearer(hsToken(goodClaims({ sub: '' })))), 'The access token has no subject');
   });
 
   test('forged signatures: another secret, another key, a tampered payload', async () => {
-    refused(await auth.authenticate(bearer(mintJwt({ alg: 'HS256' }, goodClaims(), hs256('another-secret-that-is-long-enough-000000')))), 'The token signature is invalid');
+    refused(
+      await auth.authenticate(bearer(mintJwt({ alg: 'HS256' }, goodClaims(), hs256('another-secret-that-is-long-enough-000000')))),
+      'The token signature is invalid',
+    );
     const impostor = rsaKey('rsa-1');
     refused(await auth.authenticate(bearer(tokenFor(impostor))), 'The token signature is invalid');
     const [header, , signature] = hsToken().split('.');
@@ -128,14 +155,30 @@ describe('JWT: every bad token is a 401 invalid_token', () => {
   });
 
   test('an expired token with a forged signature is reported as forged, not as expired', async () => {
-    refused(await auth.authenticate(bearer(mintJwt({ alg: 'HS256' }, goodClaims({ exp: 1 }), hs256('another-secret-that-is-long-enough-000000')))), 'The token signature is invalid');
+    refused(
+      await auth.authenticate(
+        bearer(mintJwt({ alg: 'HS256' }, goodClaims({ exp: 1 }), hs256('another-secret-that-is-long-enough-000000'))),
+      ),
+      'The token signature is invalid',
+    );
   });
 
   test('malformed tokens', async () => {
     const valid = hsToken();
     const [h, p, s] = valid.split('.') as [string, string, string];
     const notJson = Buffer.from('not json').toString('base64url');
-    for (const token of ['', 'abc', `${h}.${p}`, `${valid}.extra`, `${h}.${p}.${s}!`, `${notJson}.${p}.${s}`, `.${p}.${s}`, `${h}..${s}`, 'x'.repeat(20_000), `${h}.${p}.${s}A`]) {
+    for (const token of [
+      '',
+      'abc',
+      `${h}.${p}`,
+      `${valid}.extra`,
+      `${h}.${p}.${s}!`,
+      `${notJson}.${p}.${s}`,
+      `.${p}.${s}`,
+      `${h}..${s}`,
+      'x'.repeat(20_000),
+      `${h}.${p}.${s}A`,
+    ]) {
       const result = await auth.authenticate(bearer(token));
       assert.ok(isAuthFailure(result), `accepted ${token.slice(0, 40)}`);
       assert.equal(result.problem.code, 'unauthenticated');
@@ -199,7 +242,15 @@ describe('401 versus 403', () => {
 describe('JWT: a token verified once is remembered, never past what it allows', () => {
   function clocked(): { auth: Authenticator; now: { ms: number } } {
     const now = { ms: Date.now() };
-    const settings = parseAuthSettings({ jwt: { issuer: 'https://issuer.test', audience: 'flotilla', algorithms: ['HS256'], secret: SECRET, clockSkewSeconds: 0 } });
+    const settings = parseAuthSettings({
+      jwt: {
+        issuer: 'https://issuer.test',
+        audience: 'flotilla',
+        algorithms: ['HS256'],
+        secret: SECRET,
+        clockSkewSeconds: 0,
+      },
+    });
     return { auth: new Authenticator(settings, { clock: () => now.ms }), now };
   }
 
@@ -217,7 +268,16 @@ describe('JWT: a token verified once is remembered, never past what it allows', 
     const { auth } = clocked();
     const token = hsToken();
     accepted(await auth.authenticate(bearer(token)));
-    auth.update(parseAuthSettings({ jwt: { issuer: 'https://issuer.test', audience: 'flotilla', algorithms: ['HS256'], secret: 'another-secret-of-at-least-32-bytes!!' } }));
+    auth.update(
+      parseAuthSettings({
+        jwt: {
+          issuer: 'https://issuer.test',
+          audience: 'flotilla',
+          algorithms: ['HS256'],
+          secret: 'another-secret-of-at-least-32-bytes!!',
+        },
+      }),
+    );
     refused(await auth.authenticate(bearer(token)), 'The token signature is invalid');
   });
 

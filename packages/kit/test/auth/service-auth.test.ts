@@ -18,7 +18,9 @@ const guarded = defineService({
   name: 'guarded',
   config: serviceConfig({}),
   http: (app) => {
-    app.get('/reports', { config: { auth: { roles: ['auditor'] } } }, async (request) => ({ subject: request.identity?.subject }));
+    app.get('/reports', { config: { auth: { roles: ['auditor'] } } }, async (request) => ({
+      subject: request.identity?.subject,
+    }));
     app.get('/open', async () => ({ open: true }));
   },
 });
@@ -31,7 +33,12 @@ before(async () => {
     configDir: join(dir, 'config'),
     namespace: 'test',
     logDestination: captureLogs().stream,
-    env: { FLOTILLA_HOME: join(dir, 'home'), FLOTILLA_GUARDED__HTTP__HOST: '127.0.0.1', FLOTILLA_GUARDED__HTTP__PORT: '0', FLOTILLA_GUARDED__DISCOVERY__REGISTER: 'false' },
+    env: {
+      FLOTILLA_HOME: join(dir, 'home'),
+      FLOTILLA_GUARDED__HTTP__HOST: '127.0.0.1',
+      FLOTILLA_GUARDED__HTTP__PORT: '0',
+      FLOTILLA_GUARDED__DISCOVERY__REGISTER: 'false',
+    },
   });
 });
 
@@ -42,7 +49,11 @@ after(async () => {
 
 const headersFor = (roles: string[], requestId: string, secret = SECRET): Record<string, string> => ({
   'x-request-id': requestId,
-  [IDENTITY_HEADER]: signIdentity({ subject: 'ada', roles, method: 'jwt', claims: {} }, secret, { method: 'GET', target: '/reports', requestId }),
+  [IDENTITY_HEADER]: signIdentity({ subject: 'ada', roles, method: 'jwt', claims: {} }, secret, {
+    method: 'GET',
+    target: '/reports',
+    requestId,
+  }),
 });
 
 test('a route with config.auth accepts the gateway-signed identity and sees who calls', async () => {
@@ -56,6 +67,13 @@ test('no identity is 401, a wrong role 403, a header signed with another secret 
   assert.equal(none.status, 401);
   assert.match(none.headers.get('www-authenticate') ?? '', /^Bearer realm=/);
   assert.equal((await fetch(`${running.httpUrl}/reports`, { headers: headersFor(['viewer'], 'req-2') })).status, 403);
-  assert.equal((await fetch(`${running.httpUrl}/reports`, { headers: headersFor(['auditor'], 'req-3', 'another-secret-that-is-long-enough-000') })).status, 401);
+  assert.equal(
+    (
+      await fetch(`${running.httpUrl}/reports`, {
+        headers: headersFor(['auditor'], 'req-3', 'another-secret-that-is-long-enough-000'),
+      })
+    ).status,
+    401,
+  );
   assert.equal((await fetch(`${running.httpUrl}/open`)).status, 200, 'routes without config.auth stay open');
 });

@@ -28,7 +28,11 @@ describe('auth settings', () => {
 
   test('shape errors name the key and never echo a secret', () => {
     try {
-      parseAuthSettings({ jwt: { ...jwtBase, algorithms: ['HS256'], secret: 'too-short-secret' }, apiKeys: [{ id: 'a', hash: 'md5:abc' }], identityHeader: {} });
+      parseAuthSettings({
+        jwt: { ...jwtBase, algorithms: ['HS256'], secret: 'too-short-secret' },
+        apiKeys: [{ id: 'a', hash: 'md5:abc' }],
+        identityHeader: {},
+      });
       assert.fail('accepted');
     } catch (error) {
       assert.ok(error instanceof ConfigError);
@@ -48,17 +52,32 @@ describe('auth settings', () => {
         algorithms: ['HS256', 'RS256'],
         jwks: { url: 'http://127.0.0.1:1/jwks', cacheSeconds: 10, minCacheSeconds: 60 },
         keys: [
-          { kid: 'a', pem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString().replace('PRIVATE KEY', 'PUBLIC KEY') },
+          {
+            kid: 'a',
+            pem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString().replace('PRIVATE KEY', 'PUBLIC KEY'),
+          },
           { kid: 'a', pem: weak },
           { kid: 'b' },
           { jwk: { ...privateKey.export({ format: 'jwk' }) } },
           { alg: 'ES256', jwk: rsaKey('c').jwk },
         ],
       },
-      apiKeys: [{ id: 'x', hash: key.hash }, { id: 'x', hash: key.hash }],
+      apiKeys: [
+        { id: 'x', hash: key.hash },
+        { id: 'x', hash: key.hash },
+      ],
     });
     assert.deepEqual(problems.map((p) => p.split(':')[0]).sort(), [
-      'apiKeys.1.hash', 'apiKeys.1.id', 'jwt.jwks.minCacheSeconds', 'jwt.keys.0.pem', 'jwt.keys.1.kid', 'jwt.keys.1.pem', 'jwt.keys.2', 'jwt.keys.3.jwk', 'jwt.keys.4.jwk', 'jwt.secret',
+      'apiKeys.1.hash',
+      'apiKeys.1.id',
+      'jwt.jwks.minCacheSeconds',
+      'jwt.keys.0.pem',
+      'jwt.keys.1.kid',
+      'jwt.keys.1.pem',
+      'jwt.keys.2',
+      'jwt.keys.3.jwk',
+      'jwt.keys.4.jwk',
+      'jwt.secret',
     ]);
     assert.deepEqual(problemsOf({ jwt: { ...jwtBase, algorithms: ['ES256'] } }), ['jwt: RS256/ES256 need jwt.jwks.url or jwt.keys']);
     assert.deepEqual(authSettingsProblems(parseAuthSettings({ jwt: { ...jwtBase, algorithms: ['HS256'], secret: SECRET } })), []);

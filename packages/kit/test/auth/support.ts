@@ -5,9 +5,18 @@ import type { AddressInfo } from 'node:net';
 
 export type Signer = (input: string) => Buffer;
 
-export const hs256 = (secret: string): Signer => (input) => createHmac('sha256', secret).update(input).digest();
-export const rs256 = (key: KeyObject): Signer => (input) => sign('sha256', Buffer.from(input), key);
-export const es256 = (key: KeyObject): Signer => (input) => sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+export const hs256 =
+  (secret: string): Signer =>
+  (input) =>
+    createHmac('sha256', secret).update(input).digest();
+export const rs256 =
+  (key: KeyObject): Signer =>
+  (input) =>
+    sign('sha256', Buffer.from(input), key);
+export const es256 =
+  (key: KeyObject): Signer =>
+  (input) =>
+    sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
 
 const segment = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -20,7 +29,15 @@ export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 /** Claims that pass the checks of `jwtSettings` below, for an hour. */
 export function goodClaims(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { iss: 'https://issuer.test', aud: 'flotilla', sub: 'ada', roles: ['reader'], iat: nowSeconds(), exp: nowSeconds() + 3600, ...extra };
+  return {
+    iss: 'https://issuer.test',
+    aud: 'flotilla',
+    sub: 'ada',
+    roles: ['reader'],
+    iat: nowSeconds(),
+    exp: nowSeconds() + 3600,
+    ...extra,
+  };
 }
 
 export interface TestKey {
@@ -34,12 +51,26 @@ export interface TestKey {
 
 export function rsaKey(kid: string, modulusLength = 2048): TestKey {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength });
-  return { kid, privateKey, publicKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' }, signer: rs256(privateKey), alg: 'RS256' };
+  return {
+    kid,
+    privateKey,
+    publicKey,
+    jwk: { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' },
+    signer: rs256(privateKey),
+    alg: 'RS256',
+  };
 }
 
 export function ecKey(kid: string): TestKey {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { kid, privateKey, publicKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'ES256' }, signer: es256(privateKey), alg: 'ES256' };
+  return {
+    kid,
+    privateKey,
+    publicKey,
+    jwk: { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'ES256' },
+    signer: es256(privateKey),
+    alg: 'ES256',
+  };
 }
 
 export function tokenFor(key: TestKey, claims: Record<string, unknown> = goodClaims()): string {

@@ -25,7 +25,10 @@ test('an existing config file becomes version 1; a hand edit becomes a version o
   // A writer that read version 1 before the hand edit must not overwrite it.
   await assert.rejects(store.set('dev', 'users', 'log:\n  level: debug\n', { expectedVersion: 1 }), ConfigConflictError);
   const history = await store.history('dev', 'users');
-  assert.deepEqual(history.map((h) => h.version), [1, 2]);
+  assert.deepEqual(
+    history.map((h) => h.version),
+    [1, 2],
+  );
   assert.equal((await store.get('dev', 'users', 2)).text, 'log:\n  level: warn\n');
   await store.set('dev', 'users', 'log:\n  level: debug\n', { expectedVersion: 2 });
   assert.equal(readFileSync(join(configDir, 'dev', 'users.yaml'), 'utf8'), 'log:\n  level: debug\n');
@@ -38,7 +41,10 @@ test('a watcher sees a hand edit, without a version until it is recorded', async
   try {
     writeFileSync(join(configDir, 'dev', 'orders.yaml'), 'a: 2\n');
     await eventually(() => (seen.length > 0 ? true : undefined), 5_000, 'the hand edit');
-    assert.deepEqual(seen.map((c) => [c.version, c.text]), [[undefined, 'a: 2\n']]);
+    assert.deepEqual(
+      seen.map((c) => [c.version, c.text]),
+      [[undefined, 'a: 2\n']],
+    );
     assert.equal((await store.current('dev', 'orders'))?.version, undefined);
     assert.equal(await store.head('dev', 'orders'), 2);
     assert.equal((await store.current('dev', 'orders'))?.version, 2);
@@ -55,7 +61,10 @@ test('a lock left by a dead process is taken over; a live one makes writers wait
   assert.equal((await store.set('dev', 'locked', 'a: 1\n', { expectedVersion: 0 })).version, 1);
 
   writeFileSync(lock, `${process.ppid} ${hostname()}\n`); // a live process holds it
-  await assert.rejects(store.set('dev', 'locked', 'a: 2\n', { expectedVersion: 1 }), (error: Error & { code?: string }) => error.code === 'unavailable' && /lock/.test(error.message));
+  await assert.rejects(
+    store.set('dev', 'locked', 'a: 2\n', { expectedVersion: 1 }),
+    (error: Error & { code?: string }) => error.code === 'unavailable' && /lock/.test(error.message),
+  );
   rmSync(lock);
   assert.equal((await store.set('dev', 'locked', 'a: 2\n', { expectedVersion: 1 })).version, 2);
 });

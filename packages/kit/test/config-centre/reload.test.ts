@@ -8,7 +8,13 @@ import { captureLogs } from '../support/log-capture.ts';
 import { createTestStore, eventually, testBackends, type TestStore } from './support.ts';
 
 const schema = serviceConfig({
-  limits: Type.Object({ rps: Type.Integer({ default: 10, minimum: 1 }), burst: Type.Integer({ default: 5, minimum: 0, 'x-restart': true }) }, { additionalProperties: false, default: {} }),
+  limits: Type.Object(
+    {
+      rps: Type.Integer({ default: 10, minimum: 1 }),
+      burst: Type.Integer({ default: 5, minimum: 0, 'x-restart': true }),
+    },
+    { additionalProperties: false, default: {} },
+  ),
   upstream: Type.Object({ token: Type.String({ default: 'none' }) }, { additionalProperties: false, default: {} }),
 });
 
@@ -95,7 +101,9 @@ for (const backend of testBackends()) {
       const { centre, reload } = await startReloading('gamma');
       try {
         reload.onChange('limits', () => undefined); // live handler for limits.*, but burst is x-restart
-        await store.set('dev', 'gamma', 'http:\n  port: 7002\nlimits:\n  burst: 9\n  rps: 20\n', { expectedVersion: 1 });
+        await store.set('dev', 'gamma', 'http:\n  port: 7002\nlimits:\n  burst: 9\n  rps: 20\n', {
+          expectedVersion: 1,
+        });
         await waitForVersion(reload, 2);
         assert.deepEqual(reload.status().pendingRestart.sort(), ['http.port', 'limits.burst']);
         assert.equal(centre.watcher.config.http.port, 7001, 'no handler for http.port: the running value stays');
@@ -160,7 +168,7 @@ for (const backend of testBackends()) {
         assert.equal(logger.level, 'info');
         assert.equal(reload.status().reloads, 1);
         const devShared = await store.head('dev', 'shared');
-        assert.equal(reload.status().sharedVersion, devShared === 0 ? null : devShared, 'the dev shared document, not staging\'s');
+        assert.equal(reload.status().sharedVersion, devShared === 0 ? null : devShared, "the dev shared document, not staging's");
       } finally {
         await reload.close();
       }

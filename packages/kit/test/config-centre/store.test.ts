@@ -18,12 +18,26 @@ for (const backend of testBackends()) {
     test('every change is a version with time, author and message; history lists them oldest first', async () => {
       assert.equal(await store.head('dev', 'users'), 0);
       await assert.rejects(store.get('dev', 'users'), NotFoundError);
-      const v1 = await store.set('dev', 'users', 'log:\n  level: info\n', { expectedVersion: 0, author: 'ada', message: 'first' });
-      const v2 = await store.set('dev', 'users', 'log:\n  level: debug\n', { expectedVersion: 1, author: 'bob', message: 'more logs' });
+      const v1 = await store.set('dev', 'users', 'log:\n  level: info\n', {
+        expectedVersion: 0,
+        author: 'ada',
+        message: 'first',
+      });
+      const v2 = await store.set('dev', 'users', 'log:\n  level: debug\n', {
+        expectedVersion: 1,
+        author: 'bob',
+        message: 'more logs',
+      });
       assert.equal(v1.version, 1);
       assert.equal(v2.version, 2);
       const history = await store.history('dev', 'users');
-      assert.deepEqual(history.map((h) => [h.version, h.author, h.message]), [[1, 'ada', 'first'], [2, 'bob', 'more logs']]);
+      assert.deepEqual(
+        history.map((h) => [h.version, h.author, h.message]),
+        [
+          [1, 'ada', 'first'],
+          [2, 'bob', 'more logs'],
+        ],
+      );
       assert.ok(history.every((h) => !Number.isNaN(Date.parse(h.time))));
       assert.equal((await store.get('dev', 'users')).text, 'log:\n  level: debug\n');
       assert.equal((await store.get('dev', 'users', 1)).text, 'log:\n  level: info\n');
@@ -40,8 +54,8 @@ for (const backend of testBackends()) {
       await store.set('dev', 'diffed', 'http:\n  port: 1\nlog:\n  level: debug\nextra: true\n', { expectedVersion: 1 });
       const diff = await store.diff('dev', 'diffed', 1, 2);
       assert.match(diff.unified, /^--- dev\/diffed@1\n\+\+\+ dev\/diffed@2\n@@ /);
-      assert.match(diff.unified, /^-  level: info$/m);
-      assert.match(diff.unified, /^\+  level: debug$/m);
+      assert.match(diff.unified, /^- {2}level: info$/m);
+      assert.match(diff.unified, /^\+ {2}level: debug$/m);
       assert.match(diff.unified, /^\+extra: true$/m);
       assert.deepEqual(diff.changes, [
         { path: 'log.level', kind: 'changed', from: 'info', to: 'debug' },
@@ -60,7 +74,10 @@ for (const backend of testBackends()) {
       assert.equal(rolled.rollbackOf, 1);
       assert.equal(rolled.text, 'v: 1\n');
       assert.equal((await store.get('dev', 'rolled')).text, 'v: 1\n');
-      assert.deepEqual((await store.history('dev', 'rolled')).map((h) => h.version), [1, 2, 3, 4]);
+      assert.deepEqual(
+        (await store.history('dev', 'rolled')).map((h) => h.version),
+        [1, 2, 3, 4],
+      );
       await assert.rejects(store.rollback('dev', 'rolled', 2, { expectedVersion: 3 }), ConfigConflictError);
     });
 
@@ -117,8 +134,14 @@ for (const backend of testBackends()) {
         // Then a dev change: once the dev watcher sees it, it would have seen the earlier staging one too.
         await store.set('dev', 'orders', 'who: dev again\n', { expectedVersion: 1 });
         await eventually(() => (devChanges.length > 0 ? true : undefined), 5_000, 'the dev watcher');
-        assert.deepEqual(devChanges.map((c) => [c.namespace, c.text]), [['dev', 'who: dev again\n']]);
-        assert.deepEqual(stagingChanges.map((c) => [c.namespace, c.version, c.text]), [['staging', 1, 'who: staging\n']]);
+        assert.deepEqual(
+          devChanges.map((c) => [c.namespace, c.text]),
+          [['dev', 'who: dev again\n']],
+        );
+        assert.deepEqual(
+          stagingChanges.map((c) => [c.namespace, c.version, c.text]),
+          [['staging', 1, 'who: staging\n']],
+        );
         assert.equal((await store.get('dev', 'orders')).text, 'who: dev again\n');
         assert.equal((await store.get('staging', 'orders')).text, 'who: staging\n');
         assert.deepEqual(await store.list('staging'), ['orders']);
@@ -136,7 +159,10 @@ for (const backend of testBackends()) {
         await store.set('dev', 'watched-not', 'x: 1\n', { expectedVersion: 0 });
         await store.set('dev', 'watched', 'x: 2\n', { expectedVersion: 0 });
         await eventually(() => (seen.length > 0 ? true : undefined), 5_000, 'the watcher');
-        assert.deepEqual(seen.map((c) => [c.service, c.version, c.text]), [['watched', 1, 'x: 2\n']]);
+        assert.deepEqual(
+          seen.map((c) => [c.service, c.version, c.text]),
+          [['watched', 1, 'x: 2\n']],
+        );
       } finally {
         await watch.close();
       }

@@ -18,10 +18,14 @@ export function testBackends(): BackendName[] {
   const backends: BackendName[] = ['file'];
   const required = process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1';
   if (process.env.FLOTILLA_TEST_ETCD_ENDPOINTS) backends.push('etcd');
-  else if (required) throw new Error('FLOTILLA_TEST_ETCD_ENDPOINTS is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: start etcd (scripts/test-services)');
+  else if (required)
+    throw new Error('FLOTILLA_TEST_ETCD_ENDPOINTS is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: start etcd (scripts/test-services)');
   else process.stderr.write('[test] config centre: skipping the etcd backend (FLOTILLA_TEST_ETCD_ENDPOINTS not set)\n');
   if (testKubeconfig() !== undefined) backends.push('kubernetes');
-  else if (required) throw new Error('FLOTILLA_TEST_KUBECONFIG is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: start the kube control plane (scripts/test-services)');
+  else if (required)
+    throw new Error(
+      'FLOTILLA_TEST_KUBECONFIG is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: start the kube control plane (scripts/test-services)',
+    );
   else process.stderr.write('[test] config centre: skipping the kubernetes backend (FLOTILLA_TEST_KUBECONFIG not set)\n');
   return backends;
 }
@@ -46,7 +50,8 @@ export async function createTestStore(backend: BackendName): Promise<TestStore> 
   const kubeNamespace = admin === undefined ? '' : await createNamespace(admin, 'flotilla-centre');
   const open = async (): Promise<ConfigStore> => {
     if (backend === 'file') return new FileConfigStore({ configDir: join(dir, 'config'), home: join(dir, 'home'), pollIntervalMs: 100 });
-    if (backend === 'etcd') return createEtcdConfigStore({ endpoints: (process.env.FLOTILLA_TEST_ETCD_ENDPOINTS ?? '').split(','), prefix });
+    if (backend === 'etcd')
+      return createEtcdConfigStore({ endpoints: (process.env.FLOTILLA_TEST_ETCD_ENDPOINTS ?? '').split(','), prefix });
     return createKubernetesConfigStore({ kubeconfig, namespace: kubeNamespace });
   };
   const store = await open();
@@ -73,7 +78,11 @@ export async function createTestStore(backend: BackendName): Promise<TestStore> 
 }
 
 /** Resolves with the first value `probe` returns that is not undefined; rejects after `timeoutMs`. */
-export async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 5_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

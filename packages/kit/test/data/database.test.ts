@@ -41,7 +41,10 @@ for (const dialect of testDialects()) {
         .addColumn('big', 'bigint', (col) => col.notNull())
         .addColumn('created_at', timestampType(dialect), (col) => col.notNull())
         .execute();
-      await db.schema.createTable('parent').addColumn('id', 'integer', (col) => col.primaryKey()).execute();
+      await db.schema
+        .createTable('parent')
+        .addColumn('id', 'integer', (col) => col.primaryKey())
+        .execute();
       await db.schema
         .createTable('child')
         .addColumn('id', 'integer', (col) => col.primaryKey())
@@ -83,14 +86,20 @@ for (const dialect of testDialects()) {
 
     it('returns booleans, bigints, counts and timestamps in the same JS shape', async () => {
       const createdAt = new Date('2024-02-29T23:59:59.123Z');
-      await database.db.insertInto('item').values({ id: 1, name: 'a', active: true, big: 2 ** 40, created_at: createdAt }).execute();
+      await database.db
+        .insertInto('item')
+        .values({ id: 1, name: 'a', active: true, big: 2 ** 40, created_at: createdAt })
+        .execute();
       await database.db.insertInto('item').values({ id: 2, name: 'b', active: false, big: 7, created_at: createdAt }).execute();
       const rows = await database.db.selectFrom('item').selectAll().orderBy('id').execute();
       assert.deepEqual(rows, [
         { id: 1, name: 'a', active: true, big: 2 ** 40, created_at: createdAt },
         { id: 2, name: 'b', active: false, big: 7, created_at: createdAt },
       ]);
-      const count = await database.db.selectFrom('item').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      const count = await database.db
+        .selectFrom('item')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
       assert.strictEqual(count.n, 2);
       const filtered = await database.db.selectFrom('item').select('id').where('active', '=', true).execute();
       assert.deepEqual(filtered, [{ id: 1 }]);
@@ -98,9 +107,15 @@ for (const dialect of testDialects()) {
 
     it('classifies a unique violation', async () => {
       await database.db.insertInto('item').values({ id: 10, name: 'dup', active: true, big: 1, created_at: new Date() }).execute();
-      const duplicateKey = database.db.insertInto('item').values({ id: 10, name: 'other', active: true, big: 1, created_at: new Date() }).execute();
+      const duplicateKey = database.db
+        .insertInto('item')
+        .values({ id: 10, name: 'other', active: true, big: 1, created_at: new Date() })
+        .execute();
       await assert.rejects(duplicateKey, (error) => isUniqueViolation(error) && !isForeignKeyViolation(error) && !isUnavailable(error));
-      const duplicateName = database.db.insertInto('item').values({ id: 11, name: 'dup', active: true, big: 1, created_at: new Date() }).execute();
+      const duplicateName = database.db
+        .insertInto('item')
+        .values({ id: 11, name: 'dup', active: true, big: 1, created_at: new Date() })
+        .execute();
       await assert.rejects(duplicateName, (error) => isUniqueViolation(error));
     });
 
@@ -135,7 +150,10 @@ for (const dialect of testDialects()) {
       const later = await database.db.selectFrom('event').select('id').where('at', '>', instants[1]!).orderBy('id').execute();
       assert.deepEqual(later, [{ id: 3 }, { id: 4 }]);
       const raw = await sql<{ id: number }>`select id from event where at = ${fromDate(instants[2]!, dialect)}`.execute(database.db);
-      assert.deepEqual(raw.rows.map((row) => Number(row.id)), [3]);
+      assert.deepEqual(
+        raw.rows.map((row) => Number(row.id)),
+        [3],
+      );
     });
 
     it('reports pool stats: in use, idle and waiting', async () => {
@@ -153,7 +171,10 @@ for (const dialect of testDialects()) {
       assert.deepEqual(database.poolStats(), { total: capacity, idle: 0, waiting: 1 });
       for (const release of gates) release();
       await Promise.all(holders);
-      assert.deepEqual((await queued).rows.map((row) => Number((row as { one: unknown }).one)), [1]);
+      assert.deepEqual(
+        (await queued).rows.map((row) => Number((row as { one: unknown }).one)),
+        [1],
+      );
       await until(() => database.poolStats().idle === database.poolStats().total, 'connections to return');
       assert.equal(database.poolStats().waiting, 0);
       assert.equal(database.poolStats().total, capacity);
@@ -166,7 +187,10 @@ for (const dialect of testDialects().filter((name) => name !== 'sqlite')) {
     it('ping throws UnavailableError with the password redacted when nothing listens', async () => {
       const port = await closedPort();
       const scheme = dialect === 'postgres' ? 'postgres' : 'mysql';
-      const database = createDatabase({ dsn: `${scheme}://app:hunter2@127.0.0.1:${port}/app`, pool: { acquireTimeoutMs: 2_000 } });
+      const database = createDatabase({
+        dsn: `${scheme}://app:hunter2@127.0.0.1:${port}/app`,
+        pool: { acquireTimeoutMs: 2_000 },
+      });
       try {
         await assert.rejects(database.ping(), (error) => {
           assert.ok(error instanceof UnavailableError, String(error));
@@ -197,11 +221,15 @@ describe('sqlite files', () => {
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'flotilla-sqlite-'));
-    const database = createDatabase({ dsn: `sqlite:${join(dir, 'nested', 'deeper', 'app.db')}`, sqlite: { busyTimeoutMs: 1234 } });
+    const database = createDatabase({
+      dsn: `sqlite:${join(dir, 'nested', 'deeper', 'app.db')}`,
+      sqlite: { busyTimeoutMs: 1234 },
+    });
     try {
       await database.ping();
       assert.ok(existsSync(join(dir, 'nested', 'deeper', 'app.db')));
-      const pragma = async (name: string): Promise<unknown> => Object.values((await sql.raw(`pragma ${name}`).execute(database.db)).rows[0] as object)[0];
+      const pragma = async (name: string): Promise<unknown> =>
+        Object.values((await sql.raw(`pragma ${name}`).execute(database.db)).rows[0] as object)[0];
       assert.equal(await pragma('journal_mode'), 'wal');
       assert.equal(await pragma('foreign_keys'), 1);
       assert.equal(await pragma('busy_timeout'), 1234);
@@ -220,7 +248,10 @@ describe('sqlite files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'flotilla-sqlite-'));
     try {
       writeFileSync(join(dir, 'not-a-dir'), '');
-      assert.throws(() => createDatabase({ dsn: `sqlite:${join(dir, 'not-a-dir', 'app.db')}` }), (error) => error instanceof UnavailableError && isUnavailable(error));
+      assert.throws(
+        () => createDatabase({ dsn: `sqlite:${join(dir, 'not-a-dir', 'app.db')}` }),
+        (error) => error instanceof UnavailableError && isUnavailable(error),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

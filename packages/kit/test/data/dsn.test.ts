@@ -6,7 +6,10 @@ import { parseDsn, redactDsn } from '@flotilla/kit/data/index';
 
 describe('parseDsn', () => {
   it('resolves sqlite paths against the working directory', () => {
-    assert.deepEqual(parseDsn('sqlite:.flotilla/users.db', '/srv/app'), { dialect: 'sqlite', filename: '/srv/app/.flotilla/users.db' });
+    assert.deepEqual(parseDsn('sqlite:.flotilla/users.db', '/srv/app'), {
+      dialect: 'sqlite',
+      filename: '/srv/app/.flotilla/users.db',
+    });
     assert.deepEqual(parseDsn('sqlite:/var/lib/x.db', '/srv/app'), { dialect: 'sqlite', filename: '/var/lib/x.db' });
     assert.deepEqual(parseDsn('sqlite:///var/lib/x.db', '/srv/app'), { dialect: 'sqlite', filename: '/var/lib/x.db' });
     assert.deepEqual(parseDsn('sqlite::memory:'), { dialect: 'sqlite', filename: ':memory:' });
@@ -31,11 +34,26 @@ describe('parseDsn', () => {
       password: 'p@ss:word',
       database: 'orders',
     });
-    assert.deepEqual(parseDsn('mariadb://app@db/orders'), { dialect: 'mysql', host: 'db', port: 3306, user: 'app', password: '', database: 'orders' });
+    assert.deepEqual(parseDsn('mariadb://app@db/orders'), {
+      dialect: 'mysql',
+      host: 'db',
+      port: 3306,
+      user: 'app',
+      password: '',
+      database: 'orders',
+    });
   });
 
   it('rejects anything else with a validation error that hides the password', () => {
-    for (const dsn of ['', 'oracle://u:hunter2@db/x', 'sqlite:', 'mysql://u:hunter2@db/', 'mysql://u:hunter2@db/a?ssl=1', 'postgres://u:hunter2@/x', 'users.db']) {
+    for (const dsn of [
+      '',
+      'oracle://u:hunter2@db/x',
+      'sqlite:',
+      'mysql://u:hunter2@db/',
+      'mysql://u:hunter2@db/a?ssl=1',
+      'postgres://u:hunter2@/x',
+      'users.db',
+    ]) {
       assert.throws(
         () => parseDsn(dsn),
         (error: unknown) => {
@@ -55,7 +73,10 @@ describe('redactDsn', () => {
     assert.equal(redactDsn('postgres://app:s3cret@db:5432/users'), 'postgres://app:***@db:5432/users');
     assert.equal(redactDsn('mysql://app:p%40ss@db/orders'), 'mysql://app:***@db/orders');
     assert.equal(redactDsn('postgres://app@db/users'), 'postgres://app@db/users');
-    assert.equal(redactDsn('postgres://db/users?user=a&password=s3cret&sslmode=require'), 'postgres://db/users?user=a&password=***&sslmode=require');
+    assert.equal(
+      redactDsn('postgres://db/users?user=a&password=s3cret&sslmode=require'),
+      'postgres://db/users?user=a&password=***&sslmode=require',
+    );
     assert.equal(redactDsn('sqlite:.flotilla/users.db'), 'sqlite:.flotilla/users.db');
   });
 

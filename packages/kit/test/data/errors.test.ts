@@ -2,9 +2,20 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { UnavailableError } from '@flotilla/kit/errors';
-import { createDatabase, isForeignKeyViolation, isSerializationFailure, isUnavailable, isUniqueViolation, type Database } from '@flotilla/kit/data/index';
+import {
+  createDatabase,
+  isForeignKeyViolation,
+  isSerializationFailure,
+  isUnavailable,
+  isUniqueViolation,
+  type Database,
+} from '@flotilla/kit/data/index';
 import { testDialects } from '../../../../test/support/databases.ts';
 import { openFresh, type OpenedDatabase } from './helpers.ts';
+
+interface Tables {
+  account: { id: number; balance: number };
+}
 
 /** A connection held open until `release()`, so two sessions can interleave statements. */
 interface Session {
@@ -12,13 +23,19 @@ interface Session {
   release(): Promise<void>;
 }
 
-function session(db: Kysely<any>): Promise<Session> {
+function session<DB>(db: Kysely<DB>): Promise<Session> {
   return new Promise((ready, failed) => {
     let release!: () => void;
     const done = db
       .connection()
       .execute(async (connection) => {
-        ready({ run: async (query) => (await query.execute(connection)).rows, release: async () => (release(), done) });
+        ready({
+          run: async (query) => (await query.execute(connection)).rows,
+          release: async () => {
+            release();
+            return done;
+          },
+        });
         await new Promise<void>((resolve) => (release = resolve));
       })
       .catch(failed);
@@ -27,13 +44,23 @@ function session(db: Kysely<any>): Promise<Session> {
 
 for (const dialect of testDialects()) {
   describe(`error classification on ${dialect}`, () => {
-    let opened: OpenedDatabase<any>;
-    let database: Database<any>;
+    let opened: OpenedDatabase<Tables>;
+    let database: Database<Tables>;
     before(async () => {
-      opened = await openFresh(dialect, { sqlite: { busyTimeoutMs: 0 } });
+      opened = await openFresh<Tables>(dialect, { sqlite: { busyTimeoutMs: 0 } });
       database = opened.database;
-      await database.db.schema.createTable('account').addColumn('id', 'integer', (col) => col.primaryKey()).addColumn('balance', 'integer').execute();
-      await database.db.insertInto('account').values([{ id: 1, balance: 10 }, { id: 2, balance: 10 }]).execute();
+      await database.db.schema
+        .createTable('account')
+        .addColumn('id', 'integer', (col) => col.primaryKey())
+        .addColumn('balance', 'integer')
+        .execute();
+      await database.db
+        .insertInto('account')
+        .values([
+          { id: 1, balance: 10 },
+          { id: 2, balance: 10 },
+        ])
+        .execute();
     });
     after(async () => opened?.cleanup());
 
@@ -44,7 +71,10 @@ for (const dialect of testDialects()) {
         const holder = await session(other.db);
         try {
           await holder.run(sql`begin immediate`);
-          await assert.rejects(database.db.updateTable('account').set({ balance: 0 }).execute(), (error) => isSerializationFailure(error) && !isUnavailable(error));
+          await assert.rejects(
+            database.db.updateTable('account').set({ balance: 0 }).execute(),
+            (error) => isSerializationFailure(error) && !isUnavailable(error),
+          );
           await holder.run(sql`rollback`);
         } finally {
           await holder.release();

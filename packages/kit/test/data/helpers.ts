@@ -10,7 +10,10 @@ export interface OpenedDatabase<DB> {
 }
 
 /** A fresh database of `dialect`, opened through the kit. */
-export async function openFresh<DB = any>(dialect: DialectName, options: Omit<DatabaseOptions, 'dsn'> = {}): Promise<OpenedDatabase<DB>> {
+export async function openFresh<DB = unknown>(
+  dialect: DialectName,
+  options: Omit<DatabaseOptions, 'dsn'> = {},
+): Promise<OpenedDatabase<DB>> {
   const testDatabase = await createTestDatabase(dialect);
   const database = createDatabase<DB>({ ...options, dsn: testDatabase.dsn });
   return {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Kysely } from 'kysely';
 import { ValidationError } from '@flotilla/kit/errors';
 import { IdempotencyStore, idempotencyMigration, migrate, type Database, type Migration } from '@flotilla/kit/data/index';
 import { testDialects } from '../../../../test/support/databases.ts';
@@ -12,12 +11,20 @@ interface Tables {
 
 const createNotes: Migration = {
   name: '0001_create_notes',
-  async up(db: Kysely<any>) {
-    await db.schema.createTable('note').addColumn('id', 'varchar(64)', (col) => col.primaryKey()).addColumn('text', 'varchar(200)').execute();
+  async up(db) {
+    await db.schema
+      .createTable('note')
+      .addColumn('id', 'varchar(64)', (col) => col.primaryKey())
+      .addColumn('text', 'varchar(200)')
+      .execute();
   },
 };
 
-const created = { statusCode: 201, headers: { location: '/notes/1', 'content-type': 'application/json' }, body: '{"id":"1","text":"héllo ✓"}' };
+const created = {
+  statusCode: 201,
+  headers: { location: '/notes/1', 'content-type': 'application/json' },
+  body: '{"id":"1","text":"héllo ✓"}',
+};
 const HOUR = 3_600_000;
 
 let counter = 0;
@@ -115,7 +122,10 @@ for (const dialect of testDialects()) {
         await trx.insertInto('note').values({ id: key, text: 'kept' }).execute();
         assert.equal(await store.complete('notes:create', key, { ...created, body: key }, trx), true);
       });
-      assert.deepEqual(await store.begin('notes:create', key, 'h', HOUR), { state: 'replay', response: { ...created, body: key } });
+      assert.deepEqual(await store.begin('notes:create', key, 'h', HOUR), {
+        state: 'replay',
+        response: { ...created, body: key },
+      });
       assert.equal((await database.db.selectFrom('note').select('text').where('id', '=', key).executeTakeFirst())?.text, 'kept');
     });
 
@@ -142,7 +152,10 @@ for (const dialect of testDialects()) {
       await store.complete('notes:create', key, created);
       const outcome = await database.transaction(async (trx) => {
         const result = await store.begin('notes:create', key, 'h', HOUR, trx);
-        await trx.insertInto('note').values({ id: `${key}-after`, text: 'ok' }).execute();
+        await trx
+          .insertInto('note')
+          .values({ id: `${key}-after`, text: 'ok' })
+          .execute();
         return result.state;
       });
       assert.equal(outcome, 'replay');

@@ -8,12 +8,19 @@ import { testDialects } from '../../../../test/support/databases.ts';
 import { all, addWidgetColour, createWidgets } from './fixtures/migrations.ts';
 import { openFresh, type OpenedDatabase } from './helpers.ts';
 
+/** The one table the suite reads through the query builder (created by addWidgetColour). */
+interface Tables {
+  up_runs: { name: string };
+}
+
 const childScript = fileURLToPath(new URL('./fixtures/migrate-child.ts', import.meta.url));
 
 /** Runs migrate in a separate Node process; resolves with its parsed result. */
 function migrateInChild(dsn: string): Promise<{ applied: string[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@flotilla/source', childScript, dsn], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=@flotilla/source', childScript, dsn], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -27,15 +34,15 @@ function migrateInChild(dsn: string): Promise<{ applied: string[] }> {
   });
 }
 
-async function tableNames(db: Kysely<any>): Promise<string[]> {
+async function tableNames<DB>(db: Kysely<DB>): Promise<string[]> {
   return (await db.introspection.getTables()).map((table) => table.name).sort();
 }
 
 for (const dialect of testDialects()) {
   describe(`migrations on ${dialect}`, () => {
-    let opened: OpenedDatabase<any>;
+    let opened: OpenedDatabase<Tables>;
     beforeEach(async () => {
-      opened = await openFresh(dialect);
+      opened = await openFresh<Tables>(dialect);
     });
     afterEach(async () => opened?.cleanup());
 
@@ -46,7 +53,9 @@ for (const dialect of testDialects()) {
       assert.deepEqual(before.unknown, []);
 
       // Given out of order: still applied by name.
-      assert.deepEqual(await migrate(database, [all[2]!, all[0]!, all[1]!]), { applied: ['0001_create_widgets', '0002_add_widget_colour', '0003_slow_seed'] });
+      assert.deepEqual(await migrate(database, [all[2]!, all[0]!, all[1]!]), {
+        applied: ['0001_create_widgets', '0002_add_widget_colour', '0003_slow_seed'],
+      });
       assert.deepEqual(await migrate(database, all), { applied: [] });
 
       const after = await migrationStatus(database, all);
@@ -54,7 +63,9 @@ for (const dialect of testDialects()) {
       assert.ok(after.migrations.every((state) => state.appliedAt instanceof Date && !Number.isNaN(state.appliedAt.getTime())));
       const names = await tableNames(database.db);
       assert.ok(names.includes('widget') && names.includes('flotilla_migration'), names.join(','));
-      const columns = (await database.db.introspection.getTables()).find((table) => table.name === 'widget')?.columns.map((column) => column.name);
+      const columns = (await database.db.introspection.getTables())
+        .find((table) => table.name === 'widget')
+        ?.columns.map((column) => column.name);
       assert.deepEqual(columns?.sort(), ['colour', 'created_at', 'id', 'name']);
     });
 
@@ -76,7 +87,11 @@ for (const dialect of testDialects()) {
 
     it('two concurrent migrate calls in one process are safe too', async () => {
       const results = await Promise.all([migrate(opened.database, all), migrate(opened.database, all)]);
-      assert.deepEqual(results.flatMap((result) => result.applied).sort(), ['0001_create_widgets', '0002_add_widget_colour', '0003_slow_seed']);
+      assert.deepEqual(results.flatMap((result) => result.applied).sort(), [
+        '0001_create_widgets',
+        '0002_add_widget_colour',
+        '0003_slow_seed',
+      ]);
     });
 
     it('refuses to run when the database has a migration the code does not know', async () => {
@@ -122,8 +137,14 @@ for (const dialect of testDialects()) {
     });
 
     it('rejects a list with duplicate or malformed names before touching the database', async () => {
-      await assert.rejects(migrate(opened.database, [createWidgets, createWidgets]), (error) => error instanceof MigrationError && error.reason === 'invalid-list');
-      await assert.rejects(migrate(opened.database, [{ ...createWidgets, name: 'has space' }]), (error) => error instanceof MigrationError && error.reason === 'invalid-list');
+      await assert.rejects(
+        migrate(opened.database, [createWidgets, createWidgets]),
+        (error) => error instanceof MigrationError && error.reason === 'invalid-list',
+      );
+      await assert.rejects(
+        migrate(opened.database, [{ ...createWidgets, name: 'has space' }]),
+        (error) => error instanceof MigrationError && error.reason === 'invalid-list',
+      );
       assert.ok(!(await tableNames(opened.database.db)).includes('flotilla_migration'));
     });
   });

@@ -30,7 +30,9 @@ describe('the SQLite native addon and the Node that loads it', () => {
   });
 
   const oldNapi = systemNodeApi();
-  test('opening SQLite under an older system Node fails with that message, not a crash', { skip: oldNapi === undefined || oldNapi >= 10 ? `no system Node with Node-API < 10 at ${SYSTEM_NODE}` : false }, () => {
+  test('opening SQLite under an older system Node fails with that message, not a crash', {
+    skip: oldNapi === undefined || oldNapi >= 10 ? `no system Node with Node-API < 10 at ${SYSTEM_NODE}` : false,
+  }, () => {
     const script = `import(${JSON.stringify(COMPILED_SQLITE)}).then((m) => m.openSqlite({ filename: ':memory:', busyTimeoutMs: 100 })).catch((e) => { console.error(e.message); process.exit(3); });`;
     const run = spawnSync(SYSTEM_NODE, ['-e', script], { encoding: 'utf8' });
     assert.equal(run.signal, null, `crashed with ${run.signal}`);

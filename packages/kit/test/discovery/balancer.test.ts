@@ -35,7 +35,10 @@ describe('round robin', () => {
     });
     assert.deepEqual(tally(ids), { a: 3, b: 3, c: 3 });
 
-    const weighted = createBalancer({ strategy: 'round-robin' }, setOf(instance('a', { weight: 500 }), instance('b', { weight: 100 }), instance('c', { weight: 100 })));
+    const weighted = createBalancer(
+      { strategy: 'round-robin' },
+      setOf(instance('a', { weight: 500 }), instance('b', { weight: 100 }), instance('c', { weight: 100 })),
+    );
     const sequence = Array.from({ length: 7 }, () => weighted.pick().instance.id).join('');
     assert.equal(sequence, 'aabacaa');
   });
@@ -102,7 +105,10 @@ describe('consistent hash', () => {
   });
 
   test('skips an ejected owner, and falls back to P2C without a key', () => {
-    const balancer = createBalancer({ strategy: 'consistent-hash', ejection: { consecutiveFailures: 1 } }, setOf(instance('a'), instance('b')));
+    const balancer = createBalancer(
+      { strategy: 'consistent-hash', ejection: { consecutiveFailures: 1 } },
+      setOf(instance('a'), instance('b')),
+    );
     const first = balancer.pick('k');
     first.done({ ok: false });
     const next = balancer.pick('k');
@@ -113,17 +119,30 @@ describe('consistent hash', () => {
 
 describe('eligibility', () => {
   test('never picks not-serving, zero-weight or port-less instances; NoInstanceError when none is left', () => {
-    const set = setOf(instance('down', { health: 'not-serving' }), instance('drained', { weight: 0 }), instance('http-only', { ports: { http: 1 } }), instance('ok'));
+    const set = setOf(
+      instance('down', { health: 'not-serving' }),
+      instance('drained', { weight: 0 }),
+      instance('http-only', { ports: { http: 1 } }),
+      instance('ok'),
+    );
     const balancer = createBalancer({ port: 'grpc' }, set);
     for (let i = 0; i < 50; i++) assert.equal(balancer.pick().instance.id, 'ok');
     assert.equal(balancer.pick().target, '10.0.0.1:9090');
     set.remove('ok');
     assert.throws(
       () => balancer.pick(),
-      (error: unknown) => error instanceof NoInstanceError && error instanceof UnavailableError && error.code === 'unavailable' && error.reason === 'none-eligible' && error.service === 'svc',
+      (error: unknown) =>
+        error instanceof NoInstanceError &&
+        error instanceof UnavailableError &&
+        error.code === 'unavailable' &&
+        error.reason === 'none-eligible' &&
+        error.service === 'svc',
     );
     const empty = createBalancer({}, new LiveInstanceSet('nothing'));
-    assert.throws(() => empty.pick(), (error: unknown) => error instanceof NoInstanceError && error.reason === 'none-registered');
+    assert.throws(
+      () => empty.pick(),
+      (error: unknown) => error instanceof NoInstanceError && error.reason === 'none-registered',
+    );
   });
 
   test('follows the set: added instances are picked, removed ones are not', () => {
@@ -142,7 +161,10 @@ describe('eligibility', () => {
 describe('outlier ejection', () => {
   test('ejects after consecutive failures, re-admits after a backoff that doubles, resets on success', async () => {
     const baseEjectionMs = 150;
-    const balancer = createBalancer({ strategy: 'round-robin', ejection: { consecutiveFailures: 3, baseEjectionMs, maxEjectionMs: 10_000 } }, setOf(instance('good'), instance('bad')));
+    const balancer = createBalancer(
+      { strategy: 'round-robin', ejection: { consecutiveFailures: 3, baseEjectionMs, maxEjectionMs: 10_000 } },
+      setOf(instance('good'), instance('bad')),
+    );
     const badStats = () => balancer.stats().find((s) => s.id === 'bad')!;
     /** Sends requests until one reaches `bad`, which answers `ok`; `good` always succeeds. */
     const untilBad = (ok: boolean): void => {
@@ -206,7 +228,11 @@ describe('locality', () => {
   const here = { region: 'eu', zone: 'eu-1' };
 
   test('prefers the zone, then the region, then anywhere', () => {
-    const set = setOf(instance('zone-a', { region: 'eu', zone: 'eu-1' }), instance('region-b', { region: 'eu', zone: 'eu-2' }), instance('remote-c', { region: 'us', zone: 'us-1' }));
+    const set = setOf(
+      instance('zone-a', { region: 'eu', zone: 'eu-1' }),
+      instance('region-b', { region: 'eu', zone: 'eu-2' }),
+      instance('remote-c', { region: 'us', zone: 'us-1' }),
+    );
     const balancer = createBalancer({ locality: here }, set);
     for (let i = 0; i < 30; i++) assert.equal(balancer.pick().instance.id, 'zone-a');
     set.remove('zone-a');
@@ -218,7 +244,11 @@ describe('locality', () => {
   });
 
   test('fails over to another region when the local instances fail, and fails back when they recover', async (t) => {
-    const set = setOf(instance('eu-1', { region: 'eu', zone: 'eu-1' }), instance('eu-2', { region: 'eu', zone: 'eu-1' }), instance('us-1', { region: 'us', zone: 'us-1' }));
+    const set = setOf(
+      instance('eu-1', { region: 'eu', zone: 'eu-1' }),
+      instance('eu-2', { region: 'eu', zone: 'eu-1' }),
+      instance('us-1', { region: 'us', zone: 'us-1' }),
+    );
     const balancer = createBalancer({ locality: here, ejection: { consecutiveFailures: 3, baseEjectionMs: 300 } }, set);
     let localHealthy = true;
     const served: Array<{ at: number; id: string; ok: boolean }> = [];
@@ -241,7 +271,9 @@ describe('locality', () => {
     const failedBackAt = await waitFor(() => lastRunAllLocal(served, 20, recoveredAt));
     await traffic;
     const failures = served.filter((s) => !s.ok).length;
-    t.diagnostic(`failover ${failedOverAt - failedAt} ms after the local instances started failing (${failures} failed requests); failback ${failedBackAt - recoveredAt} ms after they recovered`);
+    t.diagnostic(
+      `failover ${failedOverAt - failedAt} ms after the local instances started failing (${failures} failed requests); failback ${failedBackAt - recoveredAt} ms after they recovered`,
+    );
     assert.ok(failures <= 3 * 2 * 3, `failed requests: ${failures}`); // a few per ejection round, never a stream
     assert.ok(failedOverAt - failedAt < 5000);
     assert.ok(failedBackAt - recoveredAt < 5000);

@@ -16,7 +16,10 @@ import { sharedEtcd, tempDir, waitUntil } from './support.ts';
 
 const etcdAvailable = sharedEtcd(); // the private etcd needs the same binary the harness provides
 
-test('etcd stopped while traffic flows: zero failures, then registrations and watches recover by themselves', { skip: 'skip' in etcdAvailable ? etcdAvailable.skip : false, timeout: 120_000 }, async (t) => {
+test('etcd stopped while traffic flows: zero failures, then registrations and watches recover by themselves', {
+  skip: 'skip' in etcdAvailable ? etcdAvailable.skip : false,
+  timeout: 120_000,
+}, async (t) => {
   const dir = tempDir('etcd-outage');
   let etcd = await startEtcd({ dir: dir.path, log: () => undefined });
   const { clientPort, peerPort } = etcd;
@@ -57,11 +60,19 @@ test('etcd stopped while traffic flows: zero failures, then registrations and wa
   const picksAtStop = picks;
   await etcd.stop();
   await waitUntil(() => set.status === 'stale', 'the watch to notice etcd is gone');
-  assert.deepEqual(set.snapshot().map((i) => i.id), ['orders-a'], 'the last known set is kept');
+  assert.deepEqual(
+    set.snapshot().map((i) => i.id),
+    ['orders-a'],
+    'the last known set is kept',
+  );
 
   // A process starting now cannot register yet: it starts anyway and keeps trying.
   const started = Date.now();
-  const running_b = await startRegistration({ registry: serverB, instance: { service: 'orders', id: 'orders-b', address: '127.0.0.1', ports: { http: 2 } }, waitMs: 300 });
+  const running_b = await startRegistration({
+    registry: serverB,
+    instance: { service: 'orders', id: 'orders-b', address: '127.0.0.1', ports: { http: 2 } },
+    waitMs: 300,
+  });
   assert.ok(Date.now() - started < 5000);
   assert.equal(running_b.registration, undefined);
   // Traffic keeps flowing on the last known set: counted, not given a fixed time.
@@ -71,7 +82,16 @@ test('etcd stopped while traffic flows: zero failures, then registrations and wa
   etcd = await startEtcd({ dir: dir.path, clientPort, peerPort, log: () => undefined });
   const restartedAt = Date.now();
   await running_b.registered;
-  await waitUntil(() => set.status === 'live' && set.snapshot().map((i) => i.id).join() === 'orders-a,orders-b', 'the watch to recover and see orders-b', 20_000);
+  await waitUntil(
+    () =>
+      set.status === 'live' &&
+      set
+        .snapshot()
+        .map((i) => i.id)
+        .join() === 'orders-a,orders-b',
+    'the watch to recover and see orders-b',
+    20_000,
+  );
   const recoveredAfterMs = Date.now() - restartedAt;
 
   await serverC.register({ service: 'orders', id: 'orders-c', address: '127.0.0.1', ports: { http: 3 } });
@@ -80,12 +100,17 @@ test('etcd stopped while traffic flows: zero failures, then registrations and wa
   const admin = new EtcdClient({ endpoints: [etcd.endpoint] });
   assert.ok((await admin.leaseTimeToLive(leaseA!)) > 0);
   admin.close();
-  assert.deepEqual((await client.list('orders')).map((i) => i.id), ['orders-a', 'orders-b', 'orders-c']);
+  assert.deepEqual(
+    (await client.list('orders')).map((i) => i.id),
+    ['orders-a', 'orders-b', 'orders-c'],
+  );
   assert.equal(a.instance.id, 'orders-a');
 
   running = false;
   await traffic;
-  t.diagnostic(`${picks} picks (${picksDuringOutage} while etcd was down), ${failures.length} failures; watch live and complete ${recoveredAfterMs} ms after etcd restarted`);
+  t.diagnostic(
+    `${picks} picks (${picksDuringOutage} while etcd was down), ${failures.length} failures; watch live and complete ${recoveredAfterMs} ms after etcd restarted`,
+  );
   assert.deepEqual(failures, []);
   assert.ok(picksDuringOutage > 100, `traffic ran during the outage (${picksDuringOutage} picks)`);
   await running_b.stop();

@@ -22,7 +22,12 @@ describe('etcd registry', { skip: 'skip' in etcd ? etcd.skip : false }, () => {
   let admin: EtcdClient;
   const registries: EtcdRegistry[] = [];
   const registry = (options: { ttlSeconds?: number; endpoint?: string } = {}): EtcdRegistry => {
-    const made = new EtcdRegistry({ endpoints: [options.endpoint ?? endpoint], prefix, namespace: 'test', ttlSeconds: options.ttlSeconds ?? 3 });
+    const made = new EtcdRegistry({
+      endpoints: [options.endpoint ?? endpoint],
+      prefix,
+      namespace: 'test',
+      ttlSeconds: options.ttlSeconds ?? 3,
+    });
     registries.push(made);
     return made;
   };
@@ -41,7 +46,14 @@ describe('etcd registry', { skip: 'skip' in etcd ? etcd.skip : false }, () => {
     const client = registry();
     const set = client.watch('users');
     await set.ready;
-    const registration = await server.register({ service: 'users', id: 'users-1', address: '127.0.0.1', ports: { http: 8081, grpc: 9081 }, region: 'eu', zone: 'eu-1' });
+    const registration = await server.register({
+      service: 'users',
+      id: 'users-1',
+      address: '127.0.0.1',
+      ports: { http: 8081, grpc: 9081 },
+      region: 'eu',
+      zone: 'eu-1',
+    });
 
     const { kvs } = await admin.range(`${prefix}/test/services/users/users-1`);
     assert.equal(kvs.length, 1);
@@ -83,7 +95,14 @@ describe('etcd registry', { skip: 'skip' in etcd ? etcd.skip : false }, () => {
   test("a kill -9'd process disappears within its lease TTL", async (t) => {
     const watcher = registry();
     const set = watcher.watch('victim');
-    const victim = spawnFixture(child, { BACKEND: 'etcd', ETCD_ENDPOINTS: endpoint, PREFIX: prefix, TTL_SECONDS: '2', SERVICE: 'victim', INSTANCE_ID: 'victim-1' });
+    const victim = spawnFixture(child, {
+      BACKEND: 'etcd',
+      ETCD_ENDPOINTS: endpoint,
+      PREFIX: prefix,
+      TTL_SECONDS: '2',
+      SERVICE: 'victim',
+      INSTANCE_ID: 'victim-1',
+    });
     t.after(() => victim.kill9());
     await victim.line(/registered victim-1/);
     await waitUntil(() => set.snapshot().length === 1, 'victim-1 to be listed');
@@ -96,7 +115,13 @@ describe('etcd registry', { skip: 'skip' in etcd ? etcd.skip : false }, () => {
 
   test('a lease revoked by someone else is replaced and the instance registered again', async (t) => {
     const events: string[] = [];
-    const server = new EtcdRegistry({ endpoints: [endpoint], prefix, namespace: 'test', ttlSeconds: 3, onEvent: (e) => events.push(e.type) });
+    const server = new EtcdRegistry({
+      endpoints: [endpoint],
+      prefix,
+      namespace: 'test',
+      ttlSeconds: 3,
+      onEvent: (e) => events.push(e.type),
+    });
     registries.push(server);
     const set = registry().watch('revoked');
     const changes: InstanceChange[] = [];
@@ -117,8 +142,14 @@ describe('etcd registry', { skip: 'skip' in etcd ? etcd.skip : false }, () => {
     // The registry hears etcd's answer to its put on a connection of its own: its event is waited for, not assumed.
     await waitUntil(() => events.filter((e) => e === 'registered').length >= 2, 'the registry to report the new registration');
     t.diagnostic(`re-registered ${Date.now() - revokedAt} ms after the revoke (ttl 3 s, keepalive every 1 s)`);
-    assert.ok(changes.some((c) => c.removed.length === 1), 'the revoke was visible as a removal');
-    assert.deepEqual(events.filter((e) => e !== 'unreachable'), ['registered', 'lease-lost', 'registered']);
+    assert.ok(
+      changes.some((c) => c.removed.length === 1),
+      'the revoke was visible as a removal',
+    );
+    assert.deepEqual(
+      events.filter((e) => e !== 'unreachable'),
+      ['registered', 'lease-lost', 'registered'],
+    );
     set.close();
   });
 
@@ -136,7 +167,19 @@ describe('etcd registry', { skip: 'skip' in etcd ? etcd.skip : false }, () => {
       });
       await set.ready;
       const key = (id: string): string => `${prefix}/test/services/resume/${id}`;
-      const value = (id: string, weight: number): string => JSON.stringify({ id, service: 'resume', address: '127.0.0.1', ports: { http: 1 }, version: '1', region: 'local', zone: 'local', weight, health: 'serving', metadata: {} });
+      const value = (id: string, weight: number): string =>
+        JSON.stringify({
+          id,
+          service: 'resume',
+          address: '127.0.0.1',
+          ports: { http: 1 },
+          version: '1',
+          region: 'local',
+          zone: 'local',
+          weight,
+          health: 'serving',
+          metadata: {},
+        });
       await admin.put(key('a'), value('a', 100));
       await admin.put(key('b'), value('b', 100));
       await waitUntil(() => set.snapshot().length === 2, 'a and b');
@@ -147,10 +190,22 @@ describe('etcd registry', { skip: 'skip' in etcd ? etcd.skip : false }, () => {
       await admin.put(key('a'), value('a', 50));
       await admin.delete(key('b'));
       await admin.put(key('a'), value('a', 60));
-      assert.deepEqual(set.snapshot().map((i) => i.id), ['a', 'b'], 'the last known set is kept while cut off');
+      assert.deepEqual(
+        set.snapshot().map((i) => i.id),
+        ['a', 'b'],
+        'the last known set is kept while cut off',
+      );
       proxy.restore();
 
-      await waitUntil(() => set.status === 'live' && set.snapshot().map((i) => `${i.id}:${i.weight}`).join() === 'a:60,c:100', 'the watch to catch up');
+      await waitUntil(
+        () =>
+          set.status === 'live' &&
+          set
+            .snapshot()
+            .map((i) => `${i.id}:${i.weight}`)
+            .join() === 'a:60,c:100',
+        'the watch to catch up',
+      );
       await admin.put(key('d'), value('d', 100));
       await waitUntil(() => set.snapshot().length === 3, 'd');
       // Every change exactly once, in revision order (the a:50 update came in the same catch-up batch as a:60).
@@ -174,11 +229,33 @@ describe('etcd registry', { skip: 'skip' in etcd ? etcd.skip : false }, () => {
       proxy.cut();
       await waitUntil(() => set.status === 'stale', 'the watch to notice');
       const key = `${prefix}/test/services/compacted/extra`;
-      await admin.put(key, JSON.stringify({ id: 'extra', service: 'compacted', address: '127.0.0.1', ports: { http: 2 }, version: '1', region: 'local', zone: 'local', weight: 100, health: 'serving', metadata: {} }));
+      await admin.put(
+        key,
+        JSON.stringify({
+          id: 'extra',
+          service: 'compacted',
+          address: '127.0.0.1',
+          ports: { http: 2 },
+          version: '1',
+          region: 'local',
+          zone: 'local',
+          weight: 100,
+          health: 'serving',
+          metadata: {},
+        }),
+      );
       const { revision } = await admin.put(`${prefix}/unrelated`, 'x');
       await admin.compact(revision);
       proxy.restore();
-      await waitUntil(() => set.status === 'live' && set.snapshot().map((i) => i.id).join() === 'extra,keep', 'the relisted set');
+      await waitUntil(
+        () =>
+          set.status === 'live' &&
+          set
+            .snapshot()
+            .map((i) => i.id)
+            .join() === 'extra,keep',
+        'the relisted set',
+      );
       set.close();
     } finally {
       await proxy.close();

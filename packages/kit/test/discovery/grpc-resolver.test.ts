@@ -11,7 +11,9 @@ import { startGreeter } from '../grpc/helpers.ts';
 import { tempDir, waitUntil } from './support.ts';
 
 const dirs: Array<{ remove(): void }> = [];
-after(() => dirs.forEach((d) => d.remove()));
+after(() => {
+  for (const d of dirs) d.remove();
+});
 
 describe('discoveryResolver', () => {
   test('spreads calls over registered instances and stops using one that died', async (t) => {
@@ -19,9 +21,21 @@ describe('discoveryResolver', () => {
     dirs.push(dir);
     const greeters = await Promise.all([startGreeter(), startGreeter()]);
     const registries = greeters.map(() => new LocalRegistry({ dir: dir.path, namespace: 'test' }));
-    await Promise.all(registries.map((r, i) => r.register({ service: 'greeter', id: `greeter-${i}`, address: '127.0.0.1', ports: { grpc: greeters[i]!.port, http: 1 } })));
+    await Promise.all(
+      registries.map((r, i) =>
+        r.register({
+          service: 'greeter',
+          id: `greeter-${i}`,
+          address: '127.0.0.1',
+          ports: { grpc: greeters[i]!.port, http: 1 },
+        }),
+      ),
+    );
     const clientRegistry = new LocalRegistry({ dir: dir.path, namespace: 'test' });
-    const resolve = discoveryResolver(clientRegistry, { strategy: 'round-robin', ejection: { consecutiveFailures: 2, baseEjectionMs: 60_000 } });
+    const resolve = discoveryResolver(clientRegistry, {
+      strategy: 'round-robin',
+      ejection: { consecutiveFailures: 2, baseEjectionMs: 60_000 },
+    });
     const pool = new ChannelPool();
     t.after(async () => {
       resolve.close();
@@ -39,7 +53,12 @@ describe('discoveryResolver', () => {
     );
     // Domain errors are answers, not instance failures: nothing gets ejected.
     for (let i = 0; i < 4; i++) await assert.rejects(greeter.sayHello({ name: 'missing' }), { code: 'not-found' });
-    assert.ok(resolve.balancers.entry('greeter').balancer.stats().every((s) => !s.ejected));
+    assert.ok(
+      resolve.balancers
+        .entry('greeter')
+        .balancer.stats()
+        .every((s) => !s.ejected),
+    );
 
     // One instance dies but stays registered: its calls fail until it is ejected, then none do.
     await greeters[1]!.grpc.shutdown(0);
@@ -59,7 +78,10 @@ describe('discoveryResolver', () => {
     t.diagnostic(`${failures} calls failed before the dead instance was ejected`);
     assert.ok(failures >= 1 && failures <= 2, `failures: ${failures}`);
     assert.deepEqual(
-      resolve.balancers.entry('greeter').balancer.stats().map((s) => [s.id, s.ejected]),
+      resolve.balancers
+        .entry('greeter')
+        .balancer.stats()
+        .map((s) => [s.id, s.ejected]),
       [
         ['greeter-0', false],
         ['greeter-1', true],
@@ -77,6 +99,9 @@ describe('discoveryResolver', () => {
       await registry.close();
     });
     const greeter = createGrpcClient(GreeterServiceClient, 'greeter', { resolve });
-    await assert.rejects(greeter.sayHello({ name: 'x' }), (error: unknown) => error instanceof NoInstanceError && error.code === 'unavailable' && error.service === 'greeter');
+    await assert.rejects(
+      greeter.sayHello({ name: 'x' }),
+      (error: unknown) => error instanceof NoInstanceError && error.code === 'unavailable' && error.service === 'greeter',
+    );
   });
 });

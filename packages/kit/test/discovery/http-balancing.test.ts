@@ -14,9 +14,14 @@ import type { PickedInstance } from '../../src/discovery/balancer/types.ts';
 import { tempDir, waitUntil } from './support.ts';
 
 const dirs: Array<{ remove(): void }> = [];
-after(() => dirs.forEach((d) => d.remove()));
+after(() => {
+  for (const d of dirs) d.remove();
+});
 
-async function httpServer(name: string, delayMs: () => number): Promise<{ server: Server; port: number; hits: () => number; close(): Promise<void> }> {
+async function httpServer(
+  name: string,
+  delayMs: () => number,
+): Promise<{ server: Server; port: number; hits: () => number; close(): Promise<void> }> {
   let hits = 0;
   const server = createServer((_req, res) => {
     hits += 1;
@@ -57,7 +62,9 @@ describe('HTTP balancing through the local registry', () => {
     const servers = await Promise.all([httpServer('fast-1', () => 2), httpServer('fast-2', () => 2), httpServer('slow', () => 150)]);
     const registries = servers.map(() => new LocalRegistry({ dir: dir.path, namespace: 'test' }));
     const names = ['fast-1', 'fast-2', 'slow'];
-    await Promise.all(registries.map((r, i) => r.register({ service: 'api', id: names[i]!, address: '127.0.0.1', ports: { http: servers[i]!.port } })));
+    await Promise.all(
+      registries.map((r, i) => r.register({ service: 'api', id: names[i]!, address: '127.0.0.1', ports: { http: servers[i]!.port } })),
+    );
     const client = new LocalRegistry({ dir: dir.path, namespace: 'test' });
     const balancers = new ServiceBalancers(client, { port: 'http' });
     t.after(async () => {
@@ -88,10 +95,28 @@ describe('HTTP balancing through the local registry', () => {
     const remote = await httpServer('us', () => 1);
     const euRegistry = new LocalRegistry({ dir: dir.path, namespace: 'test', ttlMs: 2000, heartbeatMs: 300 });
     const usRegistry = new LocalRegistry({ dir: dir.path, namespace: 'test' });
-    await euRegistry.register({ service: 'api', id: 'eu-1', address: '127.0.0.1', ports: { http: local.port }, region: 'eu', zone: 'eu-a' });
-    await usRegistry.register({ service: 'api', id: 'us-1', address: '127.0.0.1', ports: { http: remote.port }, region: 'us', zone: 'us-a' });
+    await euRegistry.register({
+      service: 'api',
+      id: 'eu-1',
+      address: '127.0.0.1',
+      ports: { http: local.port },
+      region: 'eu',
+      zone: 'eu-a',
+    });
+    await usRegistry.register({
+      service: 'api',
+      id: 'us-1',
+      address: '127.0.0.1',
+      ports: { http: remote.port },
+      region: 'us',
+      zone: 'us-a',
+    });
     const client = new LocalRegistry({ dir: dir.path, namespace: 'test', ttlMs: 2000, rescanMs: 250 });
-    const balancers = new ServiceBalancers(client, { port: 'http', locality: { region: 'eu', zone: 'eu-a' }, ejection: { consecutiveFailures: 3, baseEjectionMs: 500 } });
+    const balancers = new ServiceBalancers(client, {
+      port: 'http',
+      locality: { region: 'eu', zone: 'eu-a' },
+      ejection: { consecutiveFailures: 3, baseEjectionMs: 500 },
+    });
     let restarted: Awaited<ReturnType<typeof httpServer>> | undefined;
     const euAgain = new LocalRegistry({ dir: dir.path, namespace: 'test' });
     t.after(async () => {
@@ -127,12 +152,21 @@ describe('HTTP balancing through the local registry', () => {
     await sleep(300);
     restarted = await httpServer('eu', () => 1);
     const returnedAt = Date.now();
-    await euAgain.register({ service: 'api', id: 'eu-2', address: '127.0.0.1', ports: { http: restarted.port }, region: 'eu', zone: 'eu-a' });
+    await euAgain.register({
+      service: 'api',
+      id: 'eu-2',
+      address: '127.0.0.1',
+      ports: { http: restarted.port },
+      region: 'eu',
+      zone: 'eu-a',
+    });
     const failedBackAt = await waitUntil(() => servedBy('eu', returnedAt), 'traffic to come back to the local region', 10_000);
     running = false;
     await traffic;
 
-    t.diagnostic(`failover: ${failedOverAt - diedAt} ms after the local instance died (${failedDuringFailover} failed requests); failback: ${failedBackAt - returnedAt} ms after the new local instance registered`);
+    t.diagnostic(
+      `failover: ${failedOverAt - diedAt} ms after the local instance died (${failedDuringFailover} failed requests); failback: ${failedBackAt - returnedAt} ms after the new local instance registered`,
+    );
     assert.ok(failedOverAt - diedAt < 5000, `failover took ${failedOverAt - diedAt} ms`);
     assert.ok(failedDuringFailover <= 10, `${failedDuringFailover} requests failed during the failover`);
   });

@@ -9,7 +9,9 @@ import { spawnFixture, tempDir, waitUntil } from './support.ts';
 
 const child = join(import.meta.dirname, 'fixtures', 'register-child.ts');
 const dirs: Array<{ remove(): void }> = [];
-after(() => dirs.forEach((d) => d.remove()));
+after(() => {
+  for (const d of dirs) d.remove();
+});
 
 function registryDir(): string {
   const dir = tempDir('local-registry');
@@ -29,7 +31,15 @@ describe('local registry', () => {
     assert.equal(set.status, 'live');
     assert.deepEqual(set.snapshot(), []);
 
-    const registration = await server.register({ service: 'greeter', address: '127.0.0.1', ports: { http: 8083, grpc: 9083 }, region: 'eu', zone: 'eu-1', version: '1.2.3', metadata: { sha: 'abc' } });
+    const registration = await server.register({
+      service: 'greeter',
+      address: '127.0.0.1',
+      ports: { http: 8083, grpc: 9083 },
+      region: 'eu',
+      zone: 'eu-1',
+      version: '1.2.3',
+      metadata: { sha: 'abc' },
+    });
     assert.match(registration.instance.id, /^greeter-/);
     assert.deepEqual(await client.list('greeter'), [registration.instance]);
     assert.deepEqual(await client.services(), ['greeter']);
@@ -62,7 +72,10 @@ describe('local registry', () => {
     // Several heartbeats (each rewrites the entry, waking the watch) and the rescans between them, counted in the entry file.
     const entry = join(dir, 'test', 'quiet', `${registration.instance.id}.json`);
     const heartbeats = new Set<number>();
-    await waitUntil(() => heartbeats.add((JSON.parse(readFileSync(entry, 'utf8')) as { heartbeatAt: number }).heartbeatAt).size > 5, 'five more heartbeats');
+    await waitUntil(
+      () => heartbeats.add((JSON.parse(readFileSync(entry, 'utf8')) as { heartbeatAt: number }).heartbeatAt).size > 5,
+      'five more heartbeats',
+    );
     assert.equal(changes, 0);
     await server.close();
   });
@@ -98,14 +111,34 @@ describe('local registry', () => {
     const dir = registryDir();
     const serviceDir = join(dir, 'test', 'orders');
     mkdirSync(serviceDir, { recursive: true });
-    const instance = { id: 'orders-old', service: 'orders', address: '127.0.0.1', ports: { http: 1 }, version: '1', region: 'local', zone: 'local', weight: 100, health: 'serving', metadata: {} };
-    writeFileSync(join(serviceDir, 'orders-old.json'), JSON.stringify({ instance, heartbeatAt: Date.now() - 60_000, ttlMs: 5000, pid: 1, host: 'elsewhere' }));
+    const instance = {
+      id: 'orders-old',
+      service: 'orders',
+      address: '127.0.0.1',
+      ports: { http: 1 },
+      version: '1',
+      region: 'local',
+      zone: 'local',
+      weight: 100,
+      health: 'serving',
+      metadata: {},
+    };
+    writeFileSync(
+      join(serviceDir, 'orders-old.json'),
+      JSON.stringify({ instance, heartbeatAt: Date.now() - 60_000, ttlMs: 5000, pid: 1, host: 'elsewhere' }),
+    );
     writeFileSync(join(serviceDir, 'garbage.json'), '{ not json');
     writeFileSync(join(serviceDir, 'README.txt'), 'not an entry');
     const fresh = { ...instance, id: 'orders-new' };
-    writeFileSync(join(serviceDir, 'orders-new.json'), JSON.stringify({ instance: fresh, heartbeatAt: Date.now() + 60_000, ttlMs: 5000, pid: 1, host: 'elsewhere' }));
+    writeFileSync(
+      join(serviceDir, 'orders-new.json'),
+      JSON.stringify({ instance: fresh, heartbeatAt: Date.now() + 60_000, ttlMs: 5000, pid: 1, host: 'elsewhere' }),
+    );
     const registry = new LocalRegistry({ dir, namespace: 'test' });
-    assert.deepEqual((await registry.list('orders')).map((i) => i.id), ['orders-new']);
+    assert.deepEqual(
+      (await registry.list('orders')).map((i) => i.id),
+      ['orders-new'],
+    );
     assert.deepEqual(readdirSync(serviceDir).sort(), ['README.txt', 'garbage.json', 'orders-new.json']);
     await registry.close();
   });
@@ -125,7 +158,14 @@ describe('local registry', () => {
     test(`a kill -9'd process disappears within the TTL and a restarted one reappears (${checkPids ? 'pid check' : 'TTL only'})`, async (t) => {
       const dir = registryDir();
       const ttlMs = 2000;
-      const env = { BACKEND: 'local', REGISTRY_DIR: dir, SERVICE: 'victim', TTL_MS: String(ttlMs), HEARTBEAT_MS: '300', CHECK_PIDS: checkPids ? '1' : '0' };
+      const env = {
+        BACKEND: 'local',
+        REGISTRY_DIR: dir,
+        SERVICE: 'victim',
+        TTL_MS: String(ttlMs),
+        HEARTBEAT_MS: '300',
+        CHECK_PIDS: checkPids ? '1' : '0',
+      };
       const watcher = new LocalRegistry({ dir, namespace: 'test', ttlMs, rescanMs: 200, checkPids });
       const set = watcher.watch('victim');
       const first = spawnFixture(child, { ...env, INSTANCE_ID: 'victim-a' });
@@ -143,7 +183,14 @@ describe('local registry', () => {
       const second = spawnFixture(child, { ...env, INSTANCE_ID: 'victim-b' });
       t.after(() => second.kill9());
       await second.line(/registered victim-b/);
-      await waitUntil(() => set.snapshot().map((i) => i.id).join() === 'victim-b', 'the restarted process to reappear');
+      await waitUntil(
+        () =>
+          set
+            .snapshot()
+            .map((i) => i.id)
+            .join() === 'victim-b',
+        'the restarted process to reappear',
+      );
       await second.kill9();
       await watcher.close();
     });

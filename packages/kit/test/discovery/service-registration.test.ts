@@ -25,7 +25,9 @@ import { sharedEtcd, tempDir, waitUntil } from './support.ts';
 
 const NAMESPACE = 'regtest';
 const dirs: Array<{ remove(): void }> = [];
-after(() => dirs.forEach((d) => d.remove()));
+after(() => {
+  for (const d of dirs) d.remove();
+});
 
 const registered = defineService({
   name: 'registered',
@@ -47,7 +49,8 @@ function listenerEnv(home: string): Record<string, string> {
   };
 }
 
-const actions = (logs: ReturnType<typeof captureLogs>): string[] => logs.lines.map((l) => (l.event as { action?: string } | undefined)?.action ?? '');
+const actions = (logs: ReturnType<typeof captureLogs>): string[] =>
+  logs.lines.map((l) => (l.event as { action?: string } | undefined)?.action ?? '');
 
 test('a service registers once its listeners are up, peers resolve it, a graceful stop deregisters first', async () => {
   const dir = tempDir('service-registration');
@@ -58,7 +61,12 @@ test('a service registers once its listeners are up, peers resolve it, a gracefu
     configDir: join(dir.path, 'config'),
     namespace: NAMESPACE,
     logDestination: logs.stream,
-    env: { ...listenerEnv(join(dir.path, 'home')), FLOTILLA_REGISTERED__DISCOVERY__REGION: 'eu', FLOTILLA_REGISTERED__DISCOVERY__ZONE: 'eu-1', FLOTILLA_REGISTERED__DISCOVERY__WEIGHT: '7' },
+    env: {
+      ...listenerEnv(join(dir.path, 'home')),
+      FLOTILLA_REGISTERED__DISCOVERY__REGION: 'eu',
+      FLOTILLA_REGISTERED__DISCOVERY__ZONE: 'eu-1',
+      FLOTILLA_REGISTERED__DISCOVERY__WEIGHT: '7',
+    },
   });
   const registry = new LocalRegistry({ dir: join(dir.path, 'home', 'registry'), namespace: NAMESPACE });
   try {
@@ -67,15 +75,38 @@ test('a service registers once its listeners are up, peers resolve it, a gracefu
     const [instance, ...others] = await registry.list('registered');
     assert.equal(others.length, 0);
     assert.deepEqual(
-      { address: instance!.address, ports: instance!.ports, version: instance!.version, region: instance!.region, zone: instance!.zone, weight: instance!.weight, health: instance!.health },
-      { address: '127.0.0.1', ports: { http: httpPort, grpc: grpcPort }, version: '1.2.3', region: 'eu', zone: 'eu-1', weight: 7, health: 'serving' },
+      {
+        address: instance!.address,
+        ports: instance!.ports,
+        version: instance!.version,
+        region: instance!.region,
+        zone: instance!.zone,
+        weight: instance!.weight,
+        health: instance!.health,
+      },
+      {
+        address: '127.0.0.1',
+        ports: { http: httpPort, grpc: grpcPort },
+        version: '1.2.3',
+        region: 'eu',
+        zone: 'eu-1',
+        weight: 7,
+        health: 'serving',
+      },
     );
     assert.equal(running.context.discovery.registration?.registration?.instance.id, instance!.id);
     assert.ok(actions(logs).indexOf('registered') < actions(logs).indexOf('started'), 'registered before it says it is ready');
 
     // Exactly once: registering again through the same registry adds nothing.
-    await running.context.discovery.registry.register({ service: 'registered', address: '127.0.0.1', ports: { http: 1 } });
-    assert.deepEqual((await registry.list('registered')).map((i) => i.id), [instance!.id]);
+    await running.context.discovery.registry.register({
+      service: 'registered',
+      address: '127.0.0.1',
+      ports: { http: 1 },
+    });
+    assert.deepEqual(
+      (await registry.list('registered')).map((i) => i.id),
+      [instance!.id],
+    );
 
     // Peers resolve it through the context's balancers (HTTP) and resolver (gRPC).
     await running.context.discovery.http.ready('registered', 5_000);
@@ -94,7 +125,10 @@ test('a service registers once its listeners are up, peers resolve it, a gracefu
   }
   assert.deepEqual(await registry.list('registered'), []);
   const order = actions(logs);
-  assert.ok(order.indexOf('deregistered') !== -1 && order.indexOf('deregistered') < order.indexOf('stopping'), `deregistered before draining: ${order.join(', ')}`);
+  assert.ok(
+    order.indexOf('deregistered') !== -1 && order.indexOf('deregistered') < order.indexOf('stopping'),
+    `deregistered before draining: ${order.join(', ')}`,
+  );
   await registry.close();
 });
 
@@ -104,10 +138,18 @@ test('discovery.weight changed in the config centre is published live; other dis
   const file = join(dir.path, 'config', NAMESPACE, 'registered.yaml');
   mkdirSync(join(dir.path, 'config', NAMESPACE), { recursive: true });
   writeFileSync(file, 'discovery:\n  weight: 10\n');
-  const running = await registered.start({ configDir: join(dir.path, 'config'), namespace: NAMESPACE, logDestination: captureLogs().stream, env: listenerEnv(join(dir.path, 'home')) });
+  const running = await registered.start({
+    configDir: join(dir.path, 'config'),
+    namespace: NAMESPACE,
+    logDestination: captureLogs().stream,
+    env: listenerEnv(join(dir.path, 'home')),
+  });
   const registry = new LocalRegistry({ dir: join(dir.path, 'home', 'registry'), namespace: NAMESPACE });
   try {
-    assert.deepEqual((await registry.list('registered')).map((i) => i.weight), [10]);
+    assert.deepEqual(
+      (await registry.list('registered')).map((i) => i.weight),
+      [10],
+    );
     writeFileSync(file, 'discovery:\n  weight: 60\n  zone: elsewhere\n');
     await waitUntil(async () => (await registry.list('registered'))[0]?.weight === 60, 'the new weight in the registry');
     const status = (await (await fetch(`${running.httpUrl}/admin/config`)).json()) as { pendingRestart: string[] };
@@ -121,7 +163,9 @@ test('discovery.weight changed in the config centre is published live; other dis
 
 const etcd = sharedEtcd();
 
-test('FLOTILLA_<SERVICE>__DISCOVERY__BACKEND=etcd registers in etcd and deregisters on stop', { skip: 'skip' in etcd ? etcd.skip : false }, async () => {
+test('FLOTILLA_<SERVICE>__DISCOVERY__BACKEND=etcd registers in etcd and deregisters on stop', {
+  skip: 'skip' in etcd ? etcd.skip : false,
+}, async () => {
   const endpoint = (etcd as { endpoint: string }).endpoint;
   const prefix = `/flotilla-svc-${randomBytes(4).toString('hex')}`;
   const dir = tempDir('service-etcd');
@@ -142,7 +186,10 @@ test('FLOTILLA_<SERVICE>__DISCOVERY__BACKEND=etcd registers in etcd and deregist
   try {
     assert.equal(running.context.discovery.registry.backend, 'etcd');
     const listed = await registry.list('registered');
-    assert.deepEqual(listed.map((i) => i.ports.http), [Number(new URL(running.httpUrl!).port)]);
+    assert.deepEqual(
+      listed.map((i) => i.ports.http),
+      [Number(new URL(running.httpUrl!).port)],
+    );
   } finally {
     await running.stop('test finished');
   }
@@ -152,7 +199,9 @@ test('FLOTILLA_<SERVICE>__DISCOVERY__BACKEND=etcd registers in etcd and deregist
 
 const kube = kubeconfigOrSkipReason();
 
-test('FLOTILLA_<SERVICE>__DISCOVERY__BACKEND=kubernetes: registering writes nothing, peers come from EndpointSlices, stop drains at once', { skip: 'skip' in kube ? kube.skip : false }, async () => {
+test('FLOTILLA_<SERVICE>__DISCOVERY__BACKEND=kubernetes: registering writes nothing, peers come from EndpointSlices, stop drains at once', {
+  skip: 'skip' in kube ? kube.skip : false,
+}, async () => {
   const kubeconfig = (kube as { kubeconfig: string }).kubeconfig;
   const admin = adminClient(kubeconfig);
   const namespace = await createNamespace(admin, 'flotilla-svc');
@@ -163,7 +212,8 @@ test('FLOTILLA_<SERVICE>__DISCOVERY__BACKEND=kubernetes: registering writes noth
   try {
     // A peer, published as the EndpointSlice controller would.
     await admin.create(Resources.EndpointSlice, {
-      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
       metadata: { name: 'peer-a', namespace, labels: { 'kubernetes.io/service-name': 'peer' } },
       addressType: 'IPv4',
       endpoints: [{ addresses: ['10.1.0.1'], conditions: { ready: true }, targetRef: { kind: 'Pod', name: 'peer-1' } }],

@@ -10,19 +10,34 @@ import { startRegistration } from '../../src/discovery/start-registration.ts';
 import { tempDir } from './support.ts';
 
 const dirs: Array<{ remove(): void }> = [];
-after(() => dirs.forEach((d) => d.remove()));
+after(() => {
+  for (const d of dirs) d.remove();
+});
 
 test('startRegistration registers once listeners are up and stop() deregisters', async () => {
   const dir = tempDir('start-registration');
   dirs.push(dir);
   const registry = new LocalRegistry({ dir: dir.path, namespace: 'test' });
   const logs: string[] = [];
-  const logger = { info: (_o: object, m: string) => logs.push(m), warn: (_o: object, m: string) => logs.push(`WARN ${m}`) };
-  const running = await startRegistration({ registry, instance: { service: 'users', id: 'users-1', address: '127.0.0.1', ports: { http: 8081, grpc: 9081 } }, logger });
+  const logger = {
+    info: (_o: object, m: string) => logs.push(m),
+    warn: (_o: object, m: string) => logs.push(`WARN ${m}`),
+  };
+  const running = await startRegistration({
+    registry,
+    instance: { service: 'users', id: 'users-1', address: '127.0.0.1', ports: { http: 8081, grpc: 9081 } },
+    logger,
+  });
   assert.equal(running.registration?.instance.id, 'users-1');
-  assert.deepEqual((await registry.list('users')).map((i) => i.health), ['serving']);
+  assert.deepEqual(
+    (await registry.list('users')).map((i) => i.health),
+    ['serving'],
+  );
   await running.setHealth('not-serving');
-  assert.deepEqual((await registry.list('users')).map((i) => i.health), ['not-serving']);
+  assert.deepEqual(
+    (await registry.list('users')).map((i) => i.health),
+    ['not-serving'],
+  );
   await Promise.all([running.stop(), running.stop()]);
   assert.deepEqual(await registry.list('users'), []);
   assert.deepEqual(logs, ['registered users-1 in the local registry', 'deregistered from the local registry']);
@@ -33,7 +48,10 @@ test('startRegistration fails the start for an invalid instance', async () => {
   const dir = tempDir('start-invalid');
   dirs.push(dir);
   const registry = new LocalRegistry({ dir: dir.path, namespace: 'test' });
-  await assert.rejects(startRegistration({ registry, instance: { service: 'users', address: '127.0.0.1', ports: {} } }), /at least one port/);
+  await assert.rejects(
+    startRegistration({ registry, instance: { service: 'users', address: '127.0.0.1', ports: {} } }),
+    /at least one port/,
+  );
   await registry.close();
 });
 
@@ -46,7 +64,11 @@ test('createRegistry picks the backend from the discovery config section', async
   const local = createRegistry({ ...defaults, local: { ...defaults.local, dir: dir.path } }, { namespace: 'staging' });
   assert.ok(local instanceof LocalRegistry);
   assert.equal((local as LocalRegistry).namespace, 'staging');
-  const etcd = createRegistry({ ...defaults, backend: 'etcd', etcd: { ...defaults.etcd, endpoints: 'http://127.0.0.1:1, http://127.0.0.1:2', prefix: '/x' } });
+  const etcd = createRegistry({
+    ...defaults,
+    backend: 'etcd',
+    etcd: { ...defaults.etcd, endpoints: 'http://127.0.0.1:1, http://127.0.0.1:2', prefix: '/x' },
+  });
   assert.ok(etcd instanceof EtcdRegistry);
   assert.equal((etcd as EtcdRegistry).servicePrefix('users'), `/x/${process.env.FLOTILLA_ENV ?? 'dev'}/services/users/`);
   assert.equal((etcd as EtcdRegistry).client.target, 'ipv4:127.0.0.1:1,127.0.0.1:2');

@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Polls `check` until it returns something other than undefined/false; fails after `timeoutMs`. */
-export async function waitUntil<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 10_000, everyMs = 20): Promise<T> {
+export async function waitUntil<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 10_000,
+  everyMs = 20,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -32,7 +37,10 @@ export function tempDir(prefix: string): { path: string; remove(): void } {
 export function sharedEtcd(): { endpoint: string } | { skip: string } {
   const endpoint = process.env.FLOTILLA_TEST_ETCD_ENDPOINTS;
   if (endpoint !== undefined && endpoint !== '') return { endpoint: endpoint.split(',')[0]! };
-  if (process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1') throw new Error('FLOTILLA_TEST_ETCD_ENDPOINTS is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: start the test servers (scripts/test-services)');
+  if (process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1')
+    throw new Error(
+      'FLOTILLA_TEST_ETCD_ENDPOINTS is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: start the test servers (scripts/test-services)',
+    );
   return { skip: 'FLOTILLA_TEST_ETCD_ENDPOINTS not set (run under scripts/test-services)' };
 }
 
@@ -48,7 +56,10 @@ export interface Child {
 
 /** Runs a TypeScript fixture as its own Node process. */
 export function spawnFixture(file: string, env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--conditions=@flotilla/source', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--conditions=@flotilla/source', file], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   let stderr = '';
   let buffer = '';

@@ -28,7 +28,11 @@ describe('deadline and request-id propagation across two hops', () => {
     const deadline = Date.now() + 5_000;
     const reply = await client.sayHello({ name: 'relay:context' }, { deadline, metadata });
 
-    const observed = front.probe.observations.at(-1) as { requestId: string; deadline: number; remainingAtCall: number };
+    const observed = front.probe.observations.at(-1) as {
+      requestId: string;
+      deadline: number;
+      remainingAtCall: number;
+    };
     const nested = JSON.parse(reply.message) as { requestId: string; deadline: number; now: number };
     assert.equal(observed.requestId, 'req-two-hops');
     assert.equal(nested.requestId, 'req-two-hops');
@@ -53,10 +57,10 @@ describe('deadline and request-id propagation across two hops', () => {
     await assert.rejects(client.sayHello({ name: 'relay:after-deadline' }, { timeoutMs: 200 }), DeadlineExceededError);
     const observed = await waitFor(() => {
       const last = front.probe.observations.at(-1);
-      return last?.['error'] === undefined ? undefined : last;
+      return last?.error === undefined ? undefined : last;
     }, 'the front handler to give up');
-    assert.equal(observed['abortReason'], 'DeadlineExceededError', 'the signal was aborted by the deadline');
-    assert.equal(observed['error'], 'DeadlineExceededError');
+    assert.equal(observed.abortReason, 'DeadlineExceededError', 'the signal was aborted by the deadline');
+    assert.equal(observed.error, 'DeadlineExceededError');
     assert.equal(back.probe.calls.length, backCallsBefore, 'nothing reached the next hop');
   });
 });
@@ -86,22 +90,47 @@ describe('outbound deadlines from the request context', () => {
     assert.equal(greeter.probe.calls.length, before);
   });
 
+  test('a signal aborted by the deadline a moment before the clock reaches it still means DEADLINE_EXCEEDED', async () => {
+    const client = createGrpcClient(GreeterServiceClient, 'greeter', { pool, resolve: () => greeter.target });
+    const before = greeter.probe.calls.length;
+    // Timers and Date.now() tick apart: the deadline timer can fire while Date.now() is still short of it.
+    const signal = AbortSignal.abort(new DeadlineExceededError('deadline passed'));
+    await runWithContext({ requestId: 'r-early-timer', deadline: Date.now() + 60_000, signal }, async () => {
+      await assert.rejects(client.sayHello({ name: 'out of time' }), DeadlineExceededError);
+    });
+    assert.equal(greeter.probe.calls.length, before);
+  });
+
   test('the context deadline caps a longer explicit one, and a shorter explicit one wins', async () => {
     const client = createGrpcClient(GreeterServiceClient, 'greeter', { pool, resolve: () => greeter.target });
     const contextDeadline = Date.now() + 3_000;
     await runWithContext({ requestId: 'r-cap', deadline: contextDeadline }, async () => {
       const remaining = contextDeadline - Date.now();
-      const capped = JSON.parse((await client.sayHello({ name: 'context' }, { timeoutMs: 60_000 })).message) as { deadline: number; now: number; requestId: string };
+      const capped = JSON.parse((await client.sayHello({ name: 'context' }, { timeoutMs: 60_000 })).message) as {
+        deadline: number;
+        now: number;
+        requestId: string;
+      };
       assert.ok(capped.deadline - capped.now <= remaining, `server got ${capped.deadline - capped.now} ms, the caller had ${remaining} ms`);
       assert.equal(capped.requestId, 'r-cap');
-      const shorter = JSON.parse((await client.sayHello({ name: 'context' }, { timeoutMs: 1_000 })).message) as { deadline: number; now: number };
+      const shorter = JSON.parse((await client.sayHello({ name: 'context' }, { timeoutMs: 1_000 })).message) as {
+        deadline: number;
+        now: number;
+      };
       assert.ok(shorter.deadline - shorter.now <= 1_000);
     });
   });
 
   test('the client default timeout applies when nothing else sets a deadline', async () => {
-    const client = createGrpcClient(GreeterServiceClient, 'greeter', { pool, resolve: () => greeter.target, defaultTimeoutMs: 2_000 });
-    const reply = JSON.parse((await client.sayHello({ name: 'context' })).message) as { deadline: number | null; now: number };
+    const client = createGrpcClient(GreeterServiceClient, 'greeter', {
+      pool,
+      resolve: () => greeter.target,
+      defaultTimeoutMs: 2_000,
+    });
+    const reply = JSON.parse((await client.sayHello({ name: 'context' })).message) as {
+      deadline: number | null;
+      now: number;
+    };
     assert.notEqual(reply.deadline, null);
     assert.ok((reply.deadline ?? Infinity) - reply.now <= 2_000);
   });

@@ -79,7 +79,11 @@ describe('error mapping over the wire', () => {
     ]);
     const info = status.details.find((d) => d.typeUrl === 'type.googleapis.com/google.rpc.ErrorInfo');
     assert.ok(info);
-    assert.deepEqual(ErrorInfo.decode(info.value), { reason: 'VALIDATION', domain: 'flotilla.dev', metadata: { code: 'validation' } });
+    assert.deepEqual(ErrorInfo.decode(info.value), {
+      reason: 'VALIDATION',
+      domain: 'flotilla.dev',
+      metadata: { code: 'validation' },
+    });
   });
 
   test('an unexpected error becomes INTERNAL with a generic message, and is logged with the request id', async () => {
@@ -89,9 +93,9 @@ describe('error mapping over the wire', () => {
     assert.equal(error.code, grpc.status.INTERNAL);
     assert.equal(error.details, 'Internal error');
     assert.doesNotMatch(JSON.stringify({ details: error.details, metadata: error.metadata.getMap() }), /hunter2|at .*\.ts/);
-    const logged = greeter.lines.find((line) => line.requestId === 'req-boom' && line.level === 50 && line['err'] !== undefined);
+    const logged = greeter.lines.find((line) => line.requestId === 'req-boom' && line.level === 50 && line.err !== undefined);
     assert.ok(logged, 'the failure is logged');
-    assert.match(JSON.stringify(logged['err']), /hunter2/);
+    assert.match(JSON.stringify(logged.err), /hunter2/);
   });
 
   test('a failed call is logged once, at warn, with its status', async () => {
@@ -101,7 +105,7 @@ describe('error mapping over the wire', () => {
     const lines = greeter.lines.filter((line) => line.requestId === 'req-missing');
     assert.equal(lines.length, 1);
     assert.equal(lines[0]?.level, 40);
-    assert.deepEqual(lines[0]?.['grpc'], { code: grpc.status.NOT_FOUND, status: 'NOT_FOUND' });
+    assert.deepEqual(lines[0]?.grpc, { code: grpc.status.NOT_FOUND, status: 'NOT_FOUND' });
   });
 
   test('the promise client turns statuses back into the matching FlotillaError classes', async () => {
@@ -112,25 +116,39 @@ describe('error mapping over the wire', () => {
     assert.deepEqual(invalid.violations, [{ field: 'name', rule: 'minLength', message: 'must not be empty' }]);
     assert.equal((invalid.cause as grpc.ServiceError).code, grpc.status.INVALID_ARGUMENT);
 
-    await assert.rejects(client.sayHello({ name: 'missing' }), (e: unknown) => e instanceof NotFoundError && e.message === 'No such person: missing');
+    await assert.rejects(
+      client.sayHello({ name: 'missing' }),
+      (e: unknown) => e instanceof NotFoundError && e.message === 'No such person: missing',
+    );
     await assert.rejects(client.sayHello({ name: 'taken' }), (e: unknown) => e instanceof ConflictError && e.details === undefined);
     await assert.rejects(
       client.sayHello({ name: 'stale' }),
-      (e: unknown) => e instanceof ConflictError && e.details?.['reason'] === 'version-conflict' && e.details['current'] === '4',
+      (e: unknown) => e instanceof ConflictError && e.details?.reason === 'version-conflict' && e.details.current === '4',
     );
     await assert.rejects(
       client.sayHello({ name: 'unprocessable' }),
-      (e: unknown) => e instanceof UnprocessableError && e.details?.['limit'] === '3',
+      (e: unknown) => e instanceof UnprocessableError && e.details?.limit === '3',
     );
     await assert.rejects(client.sayHello({ name: 'throttled' }), (e: unknown) => e instanceof FlotillaError && e.code === 'rate-limited');
-    await assert.rejects(client.sayHello({ name: 'boom' }), (e: unknown) => e instanceof FlotillaError && e.code === 'internal' && e.message === 'Internal error');
+    await assert.rejects(
+      client.sayHello({ name: 'boom' }),
+      (e: unknown) => e instanceof FlotillaError && e.code === 'internal' && e.message === 'Internal error',
+    );
   });
 
   test('a callback-style handler passing a FlotillaError to its callback is mapped too', async () => {
     const { logger } = captureLogger();
     const server = createGrpcServer({
       logger,
-      services: [{ definition: GreeterServiceService, implementation: { sayHello: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback(new NotFoundError('gone') as unknown as grpc.ServiceError, null) } }],
+      services: [
+        {
+          definition: GreeterServiceService,
+          implementation: {
+            sayHello: (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
+              callback(new NotFoundError('gone') as unknown as grpc.ServiceError, null),
+          },
+        },
+      ],
     });
     const port = await server.listen('127.0.0.1', 0);
     const local = new ChannelPool();
@@ -152,7 +170,12 @@ describe('malformed input', () => {
     greeter = await startGreeter({
       logger,
       services: [
-        { definition: GreeterServiceService, implementation: { sayHello: unary(async (request: { name: string }) => ({ message: `Hello, ${request.name}!` })) } },
+        {
+          definition: GreeterServiceService,
+          implementation: {
+            sayHello: unary(async (request: { name: string }) => ({ message: `Hello, ${request.name}!` })),
+          },
+        },
         // Only ListUsers is implemented; GetUser stays UNIMPLEMENTED.
         { definition: UserServiceService, implementation: { listUsers: serverStreaming(function* () {}) } },
       ],
@@ -186,18 +209,22 @@ describe('malformed input', () => {
   const garbage = Buffer.from([0x0a, 0x05, 0x61]);
 
   test('garbage bytes get INVALID_ARGUMENT and the server keeps serving', async () => {
-    const error = await new Promise<grpc.ServiceError | null>((resolve) => garbageClient['sayHello']!(garbage, (e: grpc.ServiceError | null) => resolve(e)));
+    const error = await new Promise<grpc.ServiceError | null>((resolve) =>
+      garbageClient.sayHello!(garbage, (e: grpc.ServiceError | null) => resolve(e)),
+    );
     assert.equal(error?.code, grpc.status.INVALID_ARGUMENT);
     assert.equal(error?.details, 'The request message could not be decoded');
 
     const reply = await new Promise<Buffer>((resolve, reject) =>
-      garbageClient['sayHello']!(Buffer.from([0x0a, 0x02, 0x6f, 0x6b]), (e: grpc.ServiceError | null, r: Buffer) => (e ? reject(e) : resolve(r))),
+      garbageClient.sayHello!(Buffer.from([0x0a, 0x02, 0x6f, 0x6b]), (e: grpc.ServiceError | null, r: Buffer) =>
+        e ? reject(e) : resolve(r),
+      ),
     );
     assert.match(reply.toString('latin1'), /Hello, ok!/);
   });
 
   test('garbage bytes to a server-streaming method get INVALID_ARGUMENT', async () => {
-    const stream = garbageClient['listUsers']!(garbage) as grpc.ClientReadableStream<Buffer>;
+    const stream = garbageClient.listUsers!(garbage) as grpc.ClientReadableStream<Buffer>;
     const error = await new Promise<grpc.ServiceError>((resolve) => {
       stream.on('data', () => {});
       stream.on('error', resolve);
@@ -206,7 +233,9 @@ describe('malformed input', () => {
   });
 
   test('a method without a handler is UNIMPLEMENTED', async () => {
-    const error = await new Promise<grpc.ServiceError | null>((resolve) => garbageClient['getUser']!(Buffer.alloc(0), (e: grpc.ServiceError | null) => resolve(e)));
+    const error = await new Promise<grpc.ServiceError | null>((resolve) =>
+      garbageClient.getUser!(Buffer.alloc(0), (e: grpc.ServiceError | null) => resolve(e)),
+    );
     assert.equal(error?.code, grpc.status.UNIMPLEMENTED);
   });
 });
@@ -237,12 +266,13 @@ describe('mapping functions', () => {
   });
 
   test('statuses from servers that send no Flotilla details still map by code', () => {
-    const status = (code: grpc.status): grpc.ServiceError => Object.assign(new Error('m'), { code, details: 'm', metadata: new grpc.Metadata() });
+    const status = (code: grpc.status): grpc.ServiceError =>
+      Object.assign(new Error('m'), { code, details: 'm', metadata: new grpc.Metadata() });
     assert.ok(toFlotillaError(status(grpc.status.INVALID_ARGUMENT)) instanceof ValidationError);
     assert.ok(toFlotillaError(status(grpc.status.NOT_FOUND)) instanceof NotFoundError);
     assert.ok(toFlotillaError(status(grpc.status.FAILED_PRECONDITION)) instanceof PreconditionFailedError);
     assert.ok(toFlotillaError(status(grpc.status.UNAVAILABLE)) instanceof UnavailableError);
-    assert.equal(toFlotillaError(status(grpc.status.ABORTED)).details?.['reason'], 'version-conflict');
+    assert.equal(toFlotillaError(status(grpc.status.ABORTED)).details?.reason, 'version-conflict');
     assert.equal(codeForStatus(grpc.status.PERMISSION_DENIED), 'forbidden');
     assert.equal(codeForStatus(grpc.status.UNAUTHENTICATED), 'unauthenticated');
     assert.equal(codeForStatus(grpc.status.UNKNOWN), 'internal');

@@ -16,24 +16,27 @@ type HealthResponse = { status: string };
 
 // The health client is built from proto/grpc/health/v1/health.proto, so these
 // tests also check the kit's hand-written codec against the published contract.
-const healthPackage = grpc.loadPackageDefinition(loadSync(join(protoRoot, 'grpc/health/v1/health.proto'), { enums: String })) as unknown as {
+const healthPackage = grpc.loadPackageDefinition(
+  loadSync(join(protoRoot, 'grpc/health/v1/health.proto'), { enums: String }),
+) as unknown as {
   grpc: { health: { v1: { Health: Ctor } } };
 };
 
 function healthClient(target: string): grpc.Client & Record<string, (...args: unknown[]) => unknown> {
-  return new healthPackage.grpc.health.v1.Health(target, grpc.credentials.createInsecure()) as grpc.Client & Record<string, (...args: unknown[]) => unknown>;
+  return new healthPackage.grpc.health.v1.Health(target, grpc.credentials.createInsecure()) as grpc.Client &
+    Record<string, (...args: unknown[]) => unknown>;
 }
 
 function check(client: ReturnType<typeof healthClient>, service: string): Promise<HealthResponse> {
   return new Promise((resolve, reject) =>
-    client['check']!({ service }, (error: grpc.ServiceError | null, response: HealthResponse) => (error ? reject(error) : resolve(response))),
+    client.check!({ service }, (error: grpc.ServiceError | null, response: HealthResponse) => (error ? reject(error) : resolve(response))),
   );
 }
 
 /** Opens a Watch and collects what it streams. */
 function watch(client: ReturnType<typeof healthClient>, service: string) {
   const statuses: string[] = [];
-  const stream = client['watch']!({ service }) as grpc.ClientReadableStream<HealthResponse>;
+  const stream = client.watch!({ service }) as grpc.ClientReadableStream<HealthResponse>;
   let error: grpc.ServiceError | undefined;
   stream.on('data', (response: HealthResponse) => statuses.push(response.status));
   stream.on('error', (e: grpc.ServiceError) => (error = e));
@@ -129,12 +132,17 @@ describe('reflection', () => {
 
   for (const version of ['v1', 'v1alpha'] as const) {
     test(`${version} lists the registered services and serves their descriptors`, async () => {
-      const definition = loadSync(join(reflectionProtoRoot, `grpc/reflection/${version}/reflection.proto`), { includeDirs: [reflectionProtoRoot] });
-      const loaded = grpc.loadPackageDefinition(definition) as unknown as { grpc: { reflection: Record<string, { ServerReflection: Ctor }> } };
+      const definition = loadSync(join(reflectionProtoRoot, `grpc/reflection/${version}/reflection.proto`), {
+        includeDirs: [reflectionProtoRoot],
+      });
+      const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+        grpc: { reflection: Record<string, { ServerReflection: Ctor }> };
+      };
       const Reflection = loaded.grpc.reflection[version]!.ServerReflection;
-      const client = new Reflection(greeter.target, grpc.credentials.createInsecure()) as grpc.Client & Record<string, () => grpc.ClientDuplexStream<object, Record<string, unknown>>>;
+      const client = new Reflection(greeter.target, grpc.credentials.createInsecure()) as grpc.Client &
+        Record<string, () => grpc.ClientDuplexStream<object, Record<string, unknown>>>;
       try {
-        const call = client['serverReflectionInfo']!();
+        const call = client.serverReflectionInfo!();
         const responses: Record<string, unknown>[] = [];
         const done = new Promise<void>((resolve, reject) => {
           call.on('data', (response: Record<string, unknown>) => responses.push(response));
@@ -146,10 +154,10 @@ describe('reflection', () => {
         call.end();
         await done;
 
-        const listed = responses[0]?.['listServicesResponse'] as { service: { name: string }[] } | undefined;
+        const listed = responses[0]?.listServicesResponse as { service: { name: string }[] } | undefined;
         const names = (listed?.service ?? []).map((s) => s.name).sort();
         assert.deepEqual(names, [GREETER, 'grpc.health.v1.Health']);
-        const files = responses[1]?.['fileDescriptorResponse'] as { fileDescriptorProto: Buffer[] } | undefined;
+        const files = responses[1]?.fileDescriptorResponse as { fileDescriptorProto: Buffer[] } | undefined;
         assert.ok((files?.fileDescriptorProto.length ?? 0) >= 1, 'the descriptor of the greeter file');
         assert.ok(files?.fileDescriptorProto.some((bytes) => bytes.toString('latin1').includes('flotilla/greeter/v1/greeter.proto')));
       } finally {

@@ -76,7 +76,13 @@ export function testGreeter(probe: GreeterProbe, relayTo?: () => string): Greete
         return { message: 'Finally, hello!' };
       }
       if (name === 'context') {
-        return { message: JSON.stringify({ requestId: context?.requestId, deadline: context?.deadline ?? null, now: Date.now() }) };
+        return {
+          message: JSON.stringify({
+            requestId: context?.requestId,
+            deadline: context?.deadline ?? null,
+            now: Date.now(),
+          }),
+        };
       }
       if (name.startsWith('relay:') && relayTo !== undefined) {
         const inner = name.slice(6);
@@ -85,18 +91,18 @@ export function testGreeter(probe: GreeterProbe, relayTo?: () => string): Greete
         if (inner === 'after-deadline') {
           // Wait until our own deadline has passed (the signal says so), then try to call on.
           await new Promise<void>((resolve) => context?.signal?.addEventListener('abort', () => resolve(), { once: true }));
-          observation['abortReason'] = (context?.signal?.reason as Error | undefined)?.name;
+          observation.abortReason = (context?.signal?.reason as Error | undefined)?.name;
         }
         const pool = new ChannelPool();
         try {
           const next = createGrpcClient(GreeterServiceClient, 'next', { resolve: relayTo, pool });
-          observation['remainingAtCall'] = context?.deadline === undefined ? null : context.deadline - Date.now();
+          observation.remainingAtCall = context?.deadline === undefined ? null : context.deadline - Date.now();
           // Asks for a whole minute: the caller's deadline must win.
           const reply = await next.sayHello({ name: inner }, { timeoutMs: 60_000 });
-          observation['reply'] = reply.message;
+          observation.reply = reply.message;
           return { message: reply.message };
         } catch (error) {
-          observation['error'] = (error as Error).name;
+          observation.error = (error as Error).name;
           throw error;
         } finally {
           pool.closeAll();

@@ -41,7 +41,9 @@ describe('round trip', () => {
     const client = new loaded.flotilla.greeter.v1.GreeterService(greeter.target, grpc.credentials.createInsecure());
     try {
       const response = await new Promise<{ message: string }>((resolve, reject) =>
-        client['sayHello']!({ name: 'Grace' }, (error: grpc.ServiceError | null, reply: { message: string }) => (error ? reject(error) : resolve(reply))),
+        client.sayHello!({ name: 'Grace' }, (error: grpc.ServiceError | null, reply: { message: string }) =>
+          error ? reject(error) : resolve(reply),
+        ),
       );
       assert.equal(response.message, 'Hello, Grace!');
     } finally {
@@ -109,21 +111,38 @@ describe('round trip', () => {
 
   test('every call is logged once with method, code and duration', async () => {
     const { logger, lines } = captureLogger();
-    const server = createGrpcServer({ logger, services: [{ definition: GreeterServiceService, implementation: { sayHello: (_call: unknown, cb: grpc.sendUnaryData<{ message: string }>) => cb(null, { message: 'hi' }) } }] });
+    const server = createGrpcServer({
+      logger,
+      services: [
+        {
+          definition: GreeterServiceService,
+          implementation: {
+            sayHello: (_call: unknown, cb: grpc.sendUnaryData<{ message: string }>) => cb(null, { message: 'hi' }),
+          },
+        },
+      ],
+    });
     const port = await server.listen('127.0.0.1', 0);
     const local = new ChannelPool();
     try {
-      const client = createGrpcClient(GreeterServiceClient, 'greeter', { pool: local, resolve: () => `127.0.0.1:${port}` });
+      const client = createGrpcClient(GreeterServiceClient, 'greeter', {
+        pool: local,
+        resolve: () => `127.0.0.1:${port}`,
+      });
       const metadata = new grpc.Metadata();
       metadata.set(REQUEST_ID_METADATA_KEY, 'req-logged');
       await client.sayHello({ name: 'x' }, { metadata });
-      const callLines = lines.filter((line) => (line['rpc'] as { method?: string } | undefined)?.method === 'SayHello');
+      const callLines = lines.filter((line) => (line.rpc as { method?: string } | undefined)?.method === 'SayHello');
       assert.equal(callLines.length, 1);
       const [line] = callLines;
       assert.equal(line?.requestId, 'req-logged');
-      assert.deepEqual(line?.['rpc'], { system: 'grpc', service: 'flotilla.greeter.v1.GreeterService', method: 'SayHello' });
-      assert.deepEqual(line?.['grpc'], { code: 0, status: 'OK' });
-      assert.equal(typeof line?.['durationMs'], 'number');
+      assert.deepEqual(line?.rpc, {
+        system: 'grpc',
+        service: 'flotilla.greeter.v1.GreeterService',
+        method: 'SayHello',
+      });
+      assert.deepEqual(line?.grpc, { code: 0, status: 'OK' });
+      assert.equal(typeof line?.durationMs, 'number');
     } finally {
       local.closeAll();
       await server.shutdown(1000);

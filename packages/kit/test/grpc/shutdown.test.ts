@@ -81,7 +81,7 @@ describe('graceful shutdown (child process)', () => {
       assert.equal((await client.sayHello({ name: 'child' })).message, 'Hello, child!');
 
       const inFlight = client.sayHello({ name: 'slow:500' });
-      await next((m) => m['event'] === 'slow-started');
+      await next((m) => m.event === 'slow-started');
       child.kill('SIGTERM');
       assert.equal((await inFlight).message, 'Finally, hello!');
       const { shutdown } = (await next((m) => 'shutdown' in m)) as { shutdown: { forced: boolean } };

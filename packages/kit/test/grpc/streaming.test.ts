@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { UserServiceClient, UserServiceService, type ListUsersRequest, type ListUsersResponse, type User } from '@flotilla/contracts/users';
 import { currentContext } from '../../src/context.ts';
 import { NotFoundError, ValidationError } from '../../src/errors.ts';
@@ -11,7 +11,14 @@ import { captureLogger } from './helpers.ts';
 const created = new Date('2024-05-01T12:00:00.000Z');
 
 function user(n: number): User {
-  return { id: `u${n}`, name: `User ${n}`, email: `u${n}@example.test`, createTime: created, updateTime: created, version: n };
+  return {
+    id: `u${n}`,
+    name: `User ${n}`,
+    email: `u${n}@example.test`,
+    createTime: created,
+    updateTime: created,
+    version: n,
+  };
 }
 
 describe('server streaming', () => {

@@ -19,7 +19,16 @@ import { createKubernetesConfigStore, type ConfigChange, type KubernetesConfigSt
 import { createKubernetesRegistry } from '../../src/discovery/kubernetes/kubernetes-registry.ts';
 import { FlotillaError } from '../../src/errors.ts';
 import { waitUntil } from '../discovery/support.ts';
-import { adminClient, applyRbacManifest, createNamespace, deleteNamespace, kubeconfigOrSkipReason, kubectl, serviceAccountCredentials, type ServiceAccountCredentials } from '../support/kube.ts';
+import {
+  adminClient,
+  applyRbacManifest,
+  createNamespace,
+  deleteNamespace,
+  kubeconfigOrSkipReason,
+  kubectl,
+  serviceAccountCredentials,
+  type ServiceAccountCredentials,
+} from '../support/kube.ts';
 
 const rbacDir = join(import.meta.dirname, '..', '..', '..', '..', 'deploy', 'kubernetes', 'rbac');
 const kube = kubeconfigOrSkipReason();
@@ -53,7 +62,8 @@ describe('RBAC for the kubernetes backends', { skip: 'skip' in kube ? kube.skip 
     adminStore = createKubernetesConfigStore({ kubeconfig, namespace });
     await adminStore.set('prod', 'users', 'log:\n  level: info\n', { expectedVersion: 0 });
     await admin.create(Resources.EndpointSlice, {
-      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
       metadata: { name: 'users-a', namespace, labels: { 'kubernetes.io/service-name': 'users' } },
       addressType: 'IPv4',
       endpoints: [{ addresses: ['10.0.0.1'], conditions: { ready: true }, targetRef: { kind: 'Pod', name: 'users-1' } }],
@@ -74,7 +84,11 @@ describe('RBAC for the kubernetes backends', { skip: 'skip' in kube ? kube.skip 
     return store;
   };
   const registryAs = (who: keyof typeof as, logger?: { info(o: object, m: string): void; warn(o: object, m: string): void }) => {
-    const registry = createKubernetesRegistry({ kubeconfig: as[who].kubeconfig, namespace, ...(logger === undefined ? {} : { logger }) });
+    const registry = createKubernetesRegistry({
+      kubeconfig: as[who].kubeconfig,
+      namespace,
+      ...(logger === undefined ? {} : { logger }),
+    });
     closers.push(() => registry.close());
     return registry;
   };
@@ -89,7 +103,10 @@ describe('RBAC for the kubernetes backends', { skip: 'skip' in kube ? kube.skip 
     const store = storeAs('nobody');
     const where = `in the Kubernetes namespace "${namespace}"`;
     await assert.rejects(store.current('prod', 'users'), forbidden(new RegExp(`may not "get" configmaps ${where}`)));
-    await assert.rejects(store.watch('prod', 'users', () => undefined), forbidden(/may not "list" configmaps/));
+    await assert.rejects(
+      store.watch('prod', 'users', () => undefined),
+      forbidden(/may not "list" configmaps/),
+    );
     await assert.rejects(store.set('prod', 'users', 'a: 1\n', { expectedVersion: 1 }), forbidden(/may not "get" configmaps/));
     await assert.rejects(store.list('prod'), forbidden(/may not "list" configmaps/));
 
@@ -113,17 +130,26 @@ describe('RBAC for the kubernetes backends', { skip: 'skip' in kube ? kube.skip 
     closers.push(() => watch.close());
     await adminStore.set('prod', 'users', 'log:\n  level: debug\n', { expectedVersion: 1 });
     await waitUntil(() => seen.length > 0, 'the change to reach the service');
-    assert.deepEqual(seen.map((c) => c.version), [2]);
+    assert.deepEqual(
+      seen.map((c) => c.version),
+      [2],
+    );
     await assert.rejects(store.set('prod', 'users', 'a: 1\n', { expectedVersion: 2 }), forbidden(/may not "update" configmaps/));
     await assert.rejects(store.set('prod', 'fresh', 'a: 1\n', { expectedVersion: 0 }), forbidden(/may not "create" configmaps/));
     await assert.rejects(store.publishSchema('prod', 'users', { type: 'object' }), forbidden(/may not "create" configmaps/));
 
     const registry = registryAs('service');
-    assert.deepEqual((await registry.list('users')).map((i) => i.id), ['users-1']);
+    assert.deepEqual(
+      (await registry.list('users')).map((i) => i.id),
+      ['users-1'],
+    );
     const set = registry.watch('users');
     await set.ready;
     assert.equal(set.status, 'live');
-    assert.deepEqual(set.snapshot().map((i) => i.id), ['users-1']);
+    assert.deepEqual(
+      set.snapshot().map((i) => i.id),
+      ['users-1'],
+    );
     set.close();
   });
 
@@ -144,6 +170,9 @@ describe('RBAC for the kubernetes backends', { skip: 'skip' in kube ? kube.skip 
     const registry = createKubernetesRegistry({ serviceAccountDir, env });
     closers.push(() => registry.close());
     assert.equal(registry.namespace, namespace);
-    assert.deepEqual((await registry.list('users')).map((i) => i.id), ['users-1']);
+    assert.deepEqual(
+      (await registry.list('users')).map((i) => i.id),
+      ['users-1'],
+    );
   });
 });

@@ -19,12 +19,23 @@ import type { RunningService } from '../../src/service/types.ts';
 import { AnomalyMonitor, type AnomalyTransition, type DetectorSettings } from '@flotilla/kit/observability';
 import { tempDir, waitUntil } from '../discovery/support.ts';
 import { captureLogs, type CapturedLogs } from '../support/log-capture.ts';
-import { parseExposition, valueOf } from './support/prom-text.ts';
+import { parseExposition, sampleValue } from './support/prom-text.ts';
 
 const KEY = 'upstream billing';
 const STEP_MS = 600_000;
 /** Six steps per window; a baseline trusted after three judged windows; raise and clear at once. */
-const TUNED = { windowMs: 6 * STEP_MS, stepMs: STEP_MS, baselineSize: 20, minBaseline: 3, minRequests: 20, madThreshold: 6, minLatencyShiftMs: 1_000, minErrorRateShift: 0.05, sustainMs: 0, recoverMs: 0 };
+const TUNED = {
+  windowMs: 6 * STEP_MS,
+  stepMs: STEP_MS,
+  baselineSize: 20,
+  minBaseline: 3,
+  minRequests: 20,
+  madThreshold: 6,
+  minLatencyShiftMs: 1_000,
+  minErrorRateShift: 0.05,
+  sustainMs: 0,
+  recoverMs: 0,
+};
 
 type Anomaly = { kind: string; key: string; value: number };
 
@@ -51,7 +62,11 @@ describe('anomaly settings change live through the config centre', () => {
   const change = async (anomaly: object, outcome: 'reloads' | 'rejections'): Promise<void> => {
     const before = running.context.reload.status()[outcome];
     writeAnomaly(anomaly);
-    await waitUntil(() => running.context.reload.status()[outcome] > before, `the change ${outcome === 'reloads' ? 'applied' : 'refused'}`, 20_000);
+    await waitUntil(
+      () => running.context.reload.status()[outcome] > before,
+      `the change ${outcome === 'reloads' ? 'applied' : 'refused'}`,
+      20_000,
+    );
   };
   /** One step of 40 requests around `ms` through the detector, then a roll of the whole monitor. */
   const step = (ms: number): AnomalyTransition[] => {
@@ -59,8 +74,13 @@ describe('anomaly settings change live through the config centre', () => {
     now += STEP_MS;
     return monitor.roll(now);
   };
-  const listed = async (): Promise<Anomaly[]> => ((await (await fetch(`${running.httpUrl}/admin/anomalies`)).json()) as { anomalies: Anomaly[] }).anomalies;
-  const gauge = async (): Promise<number> => valueOf(parseExposition(await (await fetch(`${running.httpUrl}/metrics`)).text()), 'flotilla_anomaly_active', { kind: 'latency', key: KEY });
+  const listed = async (): Promise<Anomaly[]> =>
+    ((await (await fetch(`${running.httpUrl}/admin/anomalies`)).json()) as { anomalies: Anomaly[] }).anomalies;
+  const gauge = async (): Promise<number> =>
+    sampleValue(parseExposition(await (await fetch(`${running.httpUrl}/metrics`)).text()), 'flotilla_anomaly_active', {
+      kind: 'latency',
+      key: KEY,
+    });
 
   before(async () => {
     mkdirSync(join(dir.path, 'config', 'dev'), { recursive: true });
@@ -69,7 +89,11 @@ describe('anomaly settings change live through the config centre', () => {
     running = (await service.start({
       configDir: join(dir.path, 'config'),
       namespace: 'dev',
-      env: { FLOTILLA_HOME: join(dir.path, 'home'), FLOTILLA_ANOMLIVE__HTTP__HOST: '127.0.0.1', FLOTILLA_ANOMLIVE__HTTP__PORT: '0' },
+      env: {
+        FLOTILLA_HOME: join(dir.path, 'home'),
+        FLOTILLA_ANOMLIVE__HTTP__HOST: '127.0.0.1',
+        FLOTILLA_ANOMLIVE__HTTP__PORT: '0',
+      },
       logDestination: logs.stream,
     })) as RunningService<unknown, undefined>;
     monitor = running.context.telemetry.anomalies;
@@ -90,9 +114,15 @@ describe('anomaly settings change live through the config centre', () => {
 
     // No new warm-up: the next step is judged against the baseline learnt before the change.
     const raised = step(320);
-    assert.deepEqual(raised.map((t) => `${t.kind} ${t.key} ${t.change}`), [`latency ${KEY} raised`]);
+    assert.deepEqual(
+      raised.map((t) => `${t.kind} ${t.key} ${t.change}`),
+      [`latency ${KEY} raised`],
+    );
     assert.ok((raised[0]?.state.baseline ?? 0) < 30, `baseline kept at ~20 ms: ${raised[0]?.state.baseline}`);
-    assert.deepEqual((await listed()).map((a) => `${a.kind} ${a.key}`), [`latency ${KEY}`]);
+    assert.deepEqual(
+      (await listed()).map((a) => `${a.kind} ${a.key}`),
+      [`latency ${KEY}`],
+    );
     assert.equal(await gauge(), 1);
   });
 
@@ -102,14 +132,21 @@ describe('anomaly settings change live through the config centre', () => {
 
     // Passes the schema key by key, but the baseline could never be trusted.
     await change({ ...TUNED, minLatencyShiftMs: 50, minBaseline: 30 }, 'rejections');
-    assert.match(running.context.reload.status().rejected?.reason ?? '', /anomaly\.minBaseline = 30: must not be above anomaly\.baselineSize \(20\)/);
+    assert.match(
+      running.context.reload.status().rejected?.reason ?? '',
+      /anomaly\.minBaseline = 30: must not be above anomaly\.baselineSize \(20\)/,
+    );
     // Fails the schema.
     await change({ ...TUNED, minLatencyShiftMs: 50, madThreshold: 0 }, 'rejections');
     assert.match(running.context.reload.status().rejected?.reason ?? '', /anomaly\.madThreshold/);
 
     assert.deepEqual(monitor.settings, before, 'the settings in force are unchanged');
     assert.equal(actionsOf(logs, 'config-rejected').length, rejectedBefore + 2, 'each refusal logged');
-    assert.deepEqual((await listed()).map((a) => a.key), [KEY], 'the raised anomaly stays raised');
+    assert.deepEqual(
+      (await listed()).map((a) => a.key),
+      [KEY],
+      'the raised anomaly stays raised',
+    );
   });
 
   test('turning detection off clears the active anomaly; on again, it learns afresh', async () => {
@@ -130,13 +167,27 @@ describe('anomaly settings change live through the config centre', () => {
     // A fresh start: the window is empty again (its first step, slow as it is, is not judged) and no baseline is trusted yet…
     for (let i = 0; i < 8; i++) assert.deepEqual(step(i === 0 ? 320 : 20), []);
     // …and then detection works again.
-    assert.deepEqual(step(320).map((t) => t.change), ['raised']);
+    assert.deepEqual(
+      step(320).map((t) => t.change),
+      ['raised'],
+    );
     assert.equal(await gauge(), 1);
   });
 });
 
 describe('AnomalyMonitor.configure', () => {
-  const SETTINGS: DetectorSettings = { windowMs: 6_000, stepMs: 1_000, baselineSize: 20, minBaseline: 3, minRequests: 20, madThreshold: 6, minLatencyShiftMs: 50, minErrorRateShift: 0.05, sustainMs: 0, recoverMs: 0 };
+  const SETTINGS: DetectorSettings = {
+    windowMs: 6_000,
+    stepMs: 1_000,
+    baselineSize: 20,
+    minBaseline: 3,
+    minRequests: 20,
+    madThreshold: 6,
+    minLatencyShiftMs: 50,
+    minErrorRateShift: 0.05,
+    sustainMs: 0,
+    recoverMs: 0,
+  };
 
   function raisedMonitor() {
     const monitor = new AnomalyMonitor({ settings: SETTINGS });
@@ -148,14 +199,20 @@ describe('AnomalyMonitor.configure', () => {
       return monitor.roll(now);
     };
     for (let i = 0; i < 10; i++) step(20);
-    assert.deepEqual(step(400).map((t) => t.change), ['raised']);
+    assert.deepEqual(
+      step(400).map((t) => t.change),
+      ['raised'],
+    );
     return { monitor, step, now: () => now };
   }
 
   test('a new window shape starts the baseline afresh and clears what was raised', () => {
     const { monitor, step, now } = raisedMonitor();
     const cleared = monitor.configure({ enabled: true, ...SETTINGS, windowMs: 4_000 }, now());
-    assert.deepEqual(cleared.map((t) => `${t.change} ${t.reason}`), ['cleared baseline-reset']);
+    assert.deepEqual(
+      cleared.map((t) => `${t.change} ${t.reason}`),
+      ['cleared baseline-reset'],
+    );
     assert.deepEqual(monitor.active(), []);
     for (let i = 0; i < 6; i++) assert.deepEqual(step(400), [], 'relearning: nothing judged against the old baseline');
   });
@@ -163,7 +220,10 @@ describe('AnomalyMonitor.configure', () => {
   test('settings the checks refuse throw and change nothing', () => {
     const { monitor } = raisedMonitor();
     const before = monitor.settings;
-    assert.throws(() => monitor.configure({ enabled: true, ...SETTINGS, stepMs: 10_000 }), /anomaly\.stepMs = 10000: must not be above anomaly\.windowMs/);
+    assert.throws(
+      () => monitor.configure({ enabled: true, ...SETTINGS, stepMs: 10_000 }),
+      /anomaly\.stepMs = 10000: must not be above anomaly\.windowMs/,
+    );
     assert.throws(() => monitor.configure({ enabled: true, ...SETTINGS, windowMs: 600_000, stepMs: 1_000 }), /600 steps per window/);
     assert.deepEqual(monitor.settings, before);
     assert.equal(monitor.active().length, 1);
@@ -177,6 +237,9 @@ describe('AnomalyMonitor.configure', () => {
     // Cleared once the slow steps have left the window, judged against the kept baseline.
     let cleared: AnomalyTransition[] = [];
     for (let i = 0; i < 8 && cleared.length === 0; i++) cleared = step(20);
-    assert.deepEqual(cleared.map((t) => `${t.change} ${t.reason}`), ['cleared recovered']);
+    assert.deepEqual(
+      cleared.map((t) => `${t.change} ${t.reason}`),
+      ['cleared recovered'],
+    );
   });
 });

@@ -7,10 +7,18 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AnomalyDetector, AnomalyMonitor, median, medianAbsoluteDeviation, MetricsRegistry, type AnomalyTransition, type DetectorSettings } from '@flotilla/kit/observability';
+import {
+  AnomalyDetector,
+  AnomalyMonitor,
+  median,
+  medianAbsoluteDeviation,
+  MetricsRegistry,
+  type AnomalyTransition,
+  type DetectorSettings,
+} from '@flotilla/kit/observability';
 import { createLogger } from '@flotilla/kit/observability';
 import { captureLogs } from '../support/log-capture.ts';
-import { valueOf, parseExposition } from './support/prom-text.ts';
+import { sampleValue, parseExposition } from './support/prom-text.ts';
 
 const SETTINGS: DetectorSettings = {
   windowMs: 60_000,
@@ -76,7 +84,13 @@ describe('robust statistics', () => {
 
 describe('AnomalyDetector', () => {
   test('steady noisy traffic for an hour raises nothing, at high and at low rates', () => {
-    for (const [seed, perSecond] of [[1, 20], [2, 20], [3, 100], [4, 5], [5, 5]] as const) {
+    for (const [seed, perSecond] of [
+      [1, 20],
+      [2, 20],
+      [3, 100],
+      [4, 5],
+      [5, 5],
+    ] as const) {
       const detector = new AnomalyDetector('http GET /users/:id', SETTINGS);
       const sim = simulator(detector, seed, perSecond);
       sim.run(60 * 60_000);
@@ -109,7 +123,10 @@ describe('AnomalyDetector', () => {
     const cleared = sim.transitions[1] as AnomalyTransition;
     assert.equal(cleared.change, 'cleared');
     assert.ok(cleared.at - removedAt >= SETTINGS.recoverMs, 'not before recovery has lasted recoverMs');
-    assert.ok(cleared.at - removedAt <= SETTINGS.windowMs + SETTINGS.recoverMs + SETTINGS.stepMs, `cleared ${cleared.at - removedAt} ms after removal`);
+    assert.ok(
+      cleared.at - removedAt <= SETTINGS.windowMs + SETTINGS.recoverMs + SETTINGS.stepMs,
+      `cleared ${cleared.at - removedAt} ms after removal`,
+    );
     assert.equal(detector.state('latency').active, false);
   });
 
@@ -127,7 +144,10 @@ describe('AnomalyDetector', () => {
     const sim = simulator(detector);
     sim.run(10 * 60_000);
     sim.run(2 * 60_000, { errorRatio: 0.3 });
-    assert.deepEqual(sim.transitions.map((t) => `${t.kind} ${t.change}`), ['errors raised']);
+    assert.deepEqual(
+      sim.transitions.map((t) => `${t.kind} ${t.change}`),
+      ['errors raised'],
+    );
   });
 
   test('too little traffic is not judged', () => {
@@ -145,7 +165,11 @@ describe('AnomalyMonitor', () => {
   test('a raise and a clear are logged, exported as flotilla_anomaly_active and listed', async () => {
     const logs = captureLogs();
     const registry = new MetricsRegistry();
-    const monitor = new AnomalyMonitor({ settings: { ...SETTINGS, sustainMs: 0, recoverMs: 0 }, registry, logger: createLogger({ service: 'svc', destination: logs.stream }) });
+    const monitor = new AnomalyMonitor({
+      settings: { ...SETTINGS, sustainMs: 0, recoverMs: 0 },
+      registry,
+      logger: createLogger({ service: 'svc', destination: logs.stream }),
+    });
     const detector = monitor.detector('upstream users');
     assert.equal(monitor.detector('upstream users'), detector, 'one detector per key');
     let now = 0;
@@ -155,24 +179,46 @@ describe('AnomalyMonitor', () => {
       return monitor.roll(now);
     };
     for (let i = 0; i < 30; i++) assert.deepEqual(step(20), []);
-    assert.equal(valueOf(parseExposition(await registry.metrics()), 'flotilla_anomaly_active', { kind: 'latency', key: 'upstream users' }), 0);
+    assert.equal(
+      sampleValue(parseExposition(await registry.metrics()), 'flotilla_anomaly_active', {
+        kind: 'latency',
+        key: 'upstream users',
+      }),
+      0,
+    );
 
-    assert.deepEqual(step(400).map((t) => t.change), ['raised']);
-    assert.equal(valueOf(parseExposition(await registry.metrics()), 'flotilla_anomaly_active', { kind: 'latency', key: 'upstream users' }), 1);
+    assert.deepEqual(
+      step(400).map((t) => t.change),
+      ['raised'],
+    );
+    assert.equal(
+      sampleValue(parseExposition(await registry.metrics()), 'flotilla_anomaly_active', {
+        kind: 'latency',
+        key: 'upstream users',
+      }),
+      1,
+    );
     const [active] = monitor.active();
     assert.equal(active?.kind, 'latency');
     assert.equal(active?.key, 'upstream users');
     assert.ok((active?.value ?? 0) > 300);
     const raisedLine = logs.lines.find((l) => (l.event as { action?: string }).action === 'anomaly-raised');
-    assert.equal(raisedLine?.['log.level'], 'warn');
-    assert.deepEqual((raisedLine?.event as { kind: string }).kind, 'alert');
-    assert.deepEqual(raisedLine?.labels, { anomaly_kind: 'latency', anomaly_key: 'upstream users' });
+    assert.ok(raisedLine !== undefined, 'an anomaly-raised line');
+    assert.equal(raisedLine['log.level'], 'warn');
+    assert.deepEqual((raisedLine.event as { kind: string }).kind, 'alert');
+    assert.deepEqual(raisedLine.labels, { anomaly_kind: 'latency', anomaly_key: 'upstream users' });
 
     let cleared: string[] = [];
     for (let i = 0; i < 20 && cleared.length === 0; i++) cleared = step(20).map((t) => t.change);
     assert.deepEqual(cleared, ['cleared']);
     assert.deepEqual(monitor.active(), []);
-    assert.equal(valueOf(parseExposition(await registry.metrics()), 'flotilla_anomaly_active', { kind: 'latency', key: 'upstream users' }), 0);
+    assert.equal(
+      sampleValue(parseExposition(await registry.metrics()), 'flotilla_anomaly_active', {
+        kind: 'latency',
+        key: 'upstream users',
+      }),
+      0,
+    );
     assert.ok(logs.lines.some((l) => (l.event as { action?: string }).action === 'anomaly-cleared'));
   });
 

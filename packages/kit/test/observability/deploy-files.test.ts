@@ -52,7 +52,13 @@ describe('Prometheus files', () => {
     const promtool = toolPath('FLOTILLA_TEST_PROMTOOL_BIN', t);
     if (promtool === undefined) return;
     const text = readFileSync(join(PROMETHEUS_DIR, 'prometheus-kubernetes.yml'), 'utf8');
-    const config = parse(text) as { scrape_configs: Array<{ job_name: string; kubernetes_sd_configs?: Array<{ role: string }>; relabel_configs: Array<Record<string, unknown>> }> };
+    const config = parse(text) as {
+      scrape_configs: Array<{
+        job_name: string;
+        kubernetes_sd_configs?: Array<{ role: string }>;
+        relabel_configs: Array<Record<string, unknown>>;
+      }>;
+    };
     const job = config.scrape_configs.find((c) => c.job_name === 'flotilla-kubernetes');
     assert.ok(job, 'the flotilla-kubernetes job exists');
     assert.deepEqual(job.kubernetes_sd_configs, [{ role: 'endpoints' }]);
@@ -66,7 +72,10 @@ describe('Prometheus files', () => {
     if (native.code === 0) return;
     // Debian's Prometheus is built without Kubernetes discovery: check everything else.
     assert.match(native.output, /field kubernetes_sd_configs not found/, native.output);
-    writeFileSync(join(dir, 'prometheus.yml'), text.replace(/kubernetes_sd_configs:\n\s+- role: endpoints/, "static_configs:\n      - targets: ['127.0.0.1:1']"));
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      text.replace(/kubernetes_sd_configs:\n\s+- role: endpoints/, "static_configs:\n      - targets: ['127.0.0.1:1']"),
+    );
     const rest = await run(promtool, ['check', 'config', 'prometheus.yml'], dir);
     assert.equal(rest.code, 0, rest.output);
   });
@@ -81,9 +90,23 @@ describe('Grafana dashboard', () => {
 
   test('covers RED, gRPC, database, breakers, limits, anomalies and runtime, per service', () => {
     assert.equal(dashboard.uid, 'flotilla-services');
-    assert.deepEqual(dashboard.templating.list.map((v) => v.name), ['datasource', 'service']);
+    assert.deepEqual(
+      dashboard.templating.list.map((v) => v.name),
+      ['datasource', 'service'],
+    );
     const titles = dashboard.panels.map((p) => p.title).join(' | ');
-    for (const needed of ['Requests per second', 'Error ratio', 'p99 latency', 'gRPC server', 'Database', 'Circuit breakers', 'Rate-limit', 'anomalies', 'Event-loop', 'Heap']) {
+    for (const needed of [
+      'Requests per second',
+      'Error ratio',
+      'p99 latency',
+      'gRPC server',
+      'Database',
+      'Circuit breakers',
+      'Rate-limit',
+      'anomalies',
+      'Event-loop',
+      'Heap',
+    ]) {
       assert.ok(titles.includes(needed), `a panel about ${needed}`);
     }
   });
@@ -95,7 +118,11 @@ describe('Grafana dashboard', () => {
         assert.match(expr, /service=~"\$service"/, `${panel.title}: ${expr}`);
         const metrics = [...expr.matchAll(/([a-z_:][a-z0-9_:]*)\{/g)].map((m) => m[1] as string);
         assert.ok(metrics.length > 0, expr);
-        for (const metric of metrics) assert.ok(KNOWN_METRICS.some((known) => known.test(metric)), `${panel.title}: unknown metric ${metric}`);
+        for (const metric of metrics)
+          assert.ok(
+            KNOWN_METRICS.some((known) => known.test(metric)),
+            `${panel.title}: unknown metric ${metric}`,
+          );
       }
     }
   });
@@ -108,7 +135,10 @@ describe('OpenTelemetry Collector and logging pipeline', () => {
       processors: Record<string, unknown>;
       exporters: Record<string, unknown>;
       extensions: Record<string, unknown>;
-      service: { extensions: string[]; pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }> };
+      service: {
+        extensions: string[];
+        pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }>;
+      };
     };
     const traces = config.service.pipelines.traces;
     assert.ok(traces);
@@ -117,13 +147,22 @@ describe('OpenTelemetry Collector and logging pipeline', () => {
     for (const name of traces.processors) assert.ok(name in config.processors, name);
     for (const name of traces.exporters) assert.ok(name in config.exporters, name);
     for (const name of config.service.extensions) assert.ok(name in config.extensions, name);
-    assert.ok(traces.exporters.every((e) => e.startsWith('otlp')), 'OTLP out');
+    assert.ok(
+      traces.exporters.every((e) => e.startsWith('otlp')),
+      'OTLP out',
+    );
     assert.equal(traces.processors[0], 'memory_limiter', 'the memory limiter runs first');
   });
 
   test('Filebeat ships to Logstash, which routes ECS lines into per-service data streams', () => {
-    const filebeat = parse(readFileSync(join(DEPLOY_DIR, 'logging', 'filebeat', 'filebeat.yml'), 'utf8')) as { 'filebeat.inputs': Array<{ id: string }>; 'output.logstash': { hosts: string[] } };
-    assert.deepEqual(filebeat['filebeat.inputs'].map((i) => i.id), ['flotilla-files', 'flotilla-containers']);
+    const filebeat = parse(readFileSync(join(DEPLOY_DIR, 'logging', 'filebeat', 'filebeat.yml'), 'utf8')) as {
+      'filebeat.inputs': Array<{ id: string }>;
+      'output.logstash': { hosts: string[] };
+    };
+    assert.deepEqual(
+      filebeat['filebeat.inputs'].map((i) => i.id),
+      ['flotilla-files', 'flotilla-containers'],
+    );
     assert.match(filebeat['output.logstash'].hosts[0] ?? '', /5044/);
     const logstash = readFileSync(join(DEPLOY_DIR, 'logging', 'logstash', 'flotilla.conf'), 'utf8');
     assert.match(logstash, /beats \{\s*port => 5044/);

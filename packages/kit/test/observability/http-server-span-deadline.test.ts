@@ -10,11 +10,18 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { createHttpServer, type HttpApp } from '@flotilla/kit/http';
-import { AnomalyConfig, createLogger, createServiceTelemetry, MetricsConfig, TracingConfig, type ServiceTelemetry } from '@flotilla/kit/observability';
+import {
+  AnomalyConfig,
+  createLogger,
+  createServiceTelemetry,
+  MetricsConfig,
+  TracingConfig,
+  type ServiceTelemetry,
+} from '@flotilla/kit/observability';
 import Value from 'typebox/value';
 import { captureLogs } from '../support/log-capture.ts';
 import { SPAN_KIND, startOtlpReceiver, type OtlpReceiver } from './support/otlp-receiver.ts';
-import { parseExposition, valueOf } from './support/prom-text.ts';
+import { parseExposition, sampleValue } from './support/prom-text.ts';
 
 const BUDGET = 'flotilla.deadline.budget_ms';
 
@@ -32,7 +39,11 @@ describe('HTTP server spans and deadlines', () => {
       identity: { service: 'svc', version: '1.0.0', namespace: 'test' },
       settings: {
         metrics: Value.Default(MetricsConfig, {}) as never,
-        tracing: Value.Default(TracingConfig, { enabled: true, endpoint: receiver.endpoint, batchDelayMs: 20 }) as never,
+        tracing: Value.Default(TracingConfig, {
+          enabled: true,
+          endpoint: receiver.endpoint,
+          batchDelayMs: 20,
+        }) as never,
         anomaly: Value.Default(AnomalyConfig, {}) as never,
       },
     });
@@ -52,7 +63,10 @@ describe('HTTP server spans and deadlines', () => {
     await receiver?.close();
   });
 
-  const spanOf = async (traceId: string) => (await receiver.waitFor((spans) => spans.some((s) => s.traceId === traceId && s.kind === SPAN_KIND.server), `the span of ${traceId}`)).find((s) => s.traceId === traceId && s.kind === SPAN_KIND.server);
+  const spanOf = async (traceId: string) =>
+    (
+      await receiver.waitFor((spans) => spans.some((s) => s.traceId === traceId && s.kind === SPAN_KIND.server), `the span of ${traceId}`)
+    ).find((s) => s.traceId === traceId && s.kind === SPAN_KIND.server);
 
   test("the span carries the caller's budget, the shorter of x-request-timeout and grpc-timeout; none without one", async () => {
     const cases: Array<[traceId: string, headers: Record<string, string>, budget: number | undefined]> = [
@@ -61,7 +75,9 @@ describe('HTTP server spans and deadlines', () => {
       ['3'.repeat(32), {}, undefined],
     ];
     for (const [traceId, headers, budget] of cases) {
-      const answer = await fetch(`http://127.0.0.1:${port}/quick`, { headers: { ...headers, traceparent: `00-${traceId}-${'a'.repeat(16)}-01` } });
+      const answer = await fetch(`http://127.0.0.1:${port}/quick`, {
+        headers: { ...headers, traceparent: `00-${traceId}-${'a'.repeat(16)}-01` },
+      });
       assert.equal(answer.status, 200);
       assert.equal((await spanOf(traceId))?.attributes[BUDGET], budget, JSON.stringify(headers));
     }
@@ -77,7 +93,13 @@ describe('HTTP server spans and deadlines', () => {
         }
       }, 5);
     });
-    const sent = request({ host: '127.0.0.1', port, method: 'POST', path: '/held', headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${'b'.repeat(16)}-01` } });
+    const sent = request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/held',
+      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${'b'.repeat(16)}-01` },
+    });
     sent.on('error', () => undefined);
     sent.end('{}');
     await handlerWaiting;
@@ -85,7 +107,10 @@ describe('HTTP server spans and deadlines', () => {
 
     const span = await spanOf(traceId);
     assert.equal(span?.attributes['error.type'], 'client_closed_request');
-    const inFlight = async (): Promise<number> => valueOf(parseExposition(await telemetry.metrics.metrics()), 'http_server_active_requests', { http_request_method: 'POST' });
+    const inFlight = async (): Promise<number> =>
+      sampleValue(parseExposition(await telemetry.metrics.metrics()), 'http_server_active_requests', {
+        http_request_method: 'POST',
+      });
     assert.equal(await inFlight(), 0);
     // The handler finishing later changes nothing.
     releaseHeld?.();

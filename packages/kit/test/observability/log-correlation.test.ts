@@ -34,7 +34,10 @@ test('request loggers, which bind the id already, do not repeat it', async () =>
   const response = await app.inject({ method: 'GET', url: '/x', headers: { 'x-request-id': 'abc-1' } });
   assert.equal(response.statusCode, 200);
   await app.close();
-  const raw = logs.text().split('\n').find((line) => line.includes('from the request logger'));
+  const raw = logs
+    .text()
+    .split('\n')
+    .find((line) => line.includes('from the request logger'));
   assert.ok(raw);
   assert.equal(raw.match(/"http\.request\.id"/g)?.length, 1);
   assert.equal((JSON.parse(raw) as Record<string, unknown>)['http.request.id'], 'abc-1');

@@ -9,7 +9,18 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { context, createTraceState, diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Span } from '@opentelemetry/api';
+import {
+  context,
+  createTraceState,
+  diag,
+  DiagLogLevel,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type Span,
+} from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { createServiceTracing, type ServiceTracing } from '@flotilla/kit/observability';
 import { fields, hex } from './support/protobuf-fields.ts';
@@ -31,7 +42,13 @@ interface Decoded {
   attributes: Record<string, Value>;
   droppedAttributes: number;
   events: Array<{ timeNs: bigint; name: string; attributes: Record<string, Value> }>;
-  links: Array<{ traceId: string; spanId: string; traceState: string; attributes: Record<string, Value>; flags: number }>;
+  links: Array<{
+    traceId: string;
+    spanId: string;
+    traceState: string;
+    attributes: Record<string, Value>;
+    flags: number;
+  }>;
   statusCode: number;
   statusMessage: string;
   flags: number;
@@ -46,7 +63,11 @@ function anyValue(bytes: Uint8Array): Value {
     else if (field === 4) value = r.double();
     else if (field === 5) {
       const items: Value[] = [];
-      fields(r.bytes(), (f, a) => (f === 1 ? (items.push(anyValue(a.bytes())), true) : false));
+      fields(r.bytes(), (f, a) => {
+        if (f !== 1) return false;
+        items.push(anyValue(a.bytes()));
+        return true;
+      });
       value = items;
     } else return false;
     return true;
@@ -67,19 +88,58 @@ function keyValueInto(target: Record<string, Value>, bytes: Uint8Array): void {
 }
 
 function decodeSpan(bytes: Uint8Array, resource: Record<string, Value>, scope: string, scopeVersion: string): Decoded {
-  const span: Decoded = { resource, scope, scopeVersion, traceId: '', spanId: '', traceState: '', parentSpanId: '', name: '', kind: 0, startNs: 0n, endNs: 0n, attributes: {}, droppedAttributes: 0, events: [], links: [], statusCode: -1, statusMessage: '', flags: 0 };
+  const span: Decoded = {
+    resource,
+    scope,
+    scopeVersion,
+    traceId: '',
+    spanId: '',
+    traceState: '',
+    parentSpanId: '',
+    name: '',
+    kind: 0,
+    startNs: 0n,
+    endNs: 0n,
+    attributes: {},
+    droppedAttributes: 0,
+    events: [],
+    links: [],
+    statusCode: -1,
+    statusMessage: '',
+    flags: 0,
+  };
   fields(bytes, (field, r) => {
     switch (field) {
-      case 1: span.traceId = hex(r.bytes()); break;
-      case 2: span.spanId = hex(r.bytes()); break;
-      case 3: span.traceState = r.string(); break;
-      case 4: span.parentSpanId = hex(r.bytes()); break;
-      case 5: span.name = r.string(); break;
-      case 6: span.kind = r.int32(); break;
-      case 7: span.startNs = BigInt(r.fixed64()); break;
-      case 8: span.endNs = BigInt(r.fixed64()); break;
-      case 9: keyValueInto(span.attributes, r.bytes()); break;
-      case 10: span.droppedAttributes = r.uint32(); break;
+      case 1:
+        span.traceId = hex(r.bytes());
+        break;
+      case 2:
+        span.spanId = hex(r.bytes());
+        break;
+      case 3:
+        span.traceState = r.string();
+        break;
+      case 4:
+        span.parentSpanId = hex(r.bytes());
+        break;
+      case 5:
+        span.name = r.string();
+        break;
+      case 6:
+        span.kind = r.int32();
+        break;
+      case 7:
+        span.startNs = BigInt(r.fixed64());
+        break;
+      case 8:
+        span.endNs = BigInt(r.fixed64());
+        break;
+      case 9:
+        keyValueInto(span.attributes, r.bytes());
+        break;
+      case 10:
+        span.droppedAttributes = r.uint32();
+        break;
       case 11: {
         const event = { timeNs: 0n, name: '', attributes: {} as Record<string, Value> };
         fields(r.bytes(), (f, e) => {
@@ -115,8 +175,11 @@ function decodeSpan(bytes: Uint8Array, resource: Record<string, Value>, scope: s
           return true;
         });
         break;
-      case 16: span.flags = r.fixed32(); break;
-      default: return false;
+      case 16:
+        span.flags = r.fixed32();
+        break;
+      default:
+        return false;
     }
     return true;
   });
@@ -130,7 +193,12 @@ function decodeRequest(body: Uint8Array): Decoded[] {
     const resource: Record<string, Value> = {};
     const scopes: Uint8Array[] = [];
     fields(r.bytes(), (f, rs) => {
-      if (f === 1) fields(rs.bytes(), (g, res) => (g === 1 ? (keyValueInto(resource, res.bytes()), true) : false));
+      if (f === 1)
+        fields(rs.bytes(), (g, res) => {
+          if (g !== 1) return false;
+          keyValueInto(resource, res.bytes());
+          return true;
+        });
       else if (f === 2) scopes.push(rs.bytes());
       else return false;
       return true;
@@ -140,7 +208,13 @@ function decodeRequest(body: Uint8Array): Decoded[] {
       let version = '';
       const raw: Uint8Array[] = [];
       fields(bytes, (f, ss) => {
-        if (f === 1) fields(ss.bytes(), (g, sc) => (g === 1 ? ((scope = sc.string()), true) : g === 2 ? ((version = sc.string()), true) : false));
+        if (f === 1)
+          fields(ss.bytes(), (g, sc) => {
+            if (g === 1) scope = sc.string();
+            else if (g === 2) version = sc.string();
+            else return false;
+            return true;
+          });
         else if (f === 2) raw.push(ss.bytes());
         else return false;
         return true;
@@ -154,7 +228,12 @@ function decodeRequest(body: Uint8Array): Decoded[] {
 
 /** A receiver that answers the first `failFirst` requests 503 (Retry-After: 0), then 200, keeping every span. */
 async function startReceiver(failFirst = 0): Promise<{ endpoint: string; spans: Decoded[]; requests: number; close(): Promise<void> }> {
-  const state = { endpoint: '', spans: [] as Decoded[], requests: 0, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  const state = {
+    endpoint: '',
+    spans: [] as Decoded[],
+    requests: 0,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -174,9 +253,22 @@ async function startReceiver(failFirst = 0): Promise<{ endpoint: string; spans: 
   return state;
 }
 
-const settings = (endpoint: string, sampleRatio = 1) => ({ enabled: true, endpoint, sampleRatio, headers: {}, exportTimeoutMs: 10_000, batchDelayMs: 20 });
+const settings = (endpoint: string, sampleRatio = 1) => ({
+  enabled: true,
+  endpoint,
+  sampleRatio,
+  headers: {},
+  exportTimeoutMs: 10_000,
+  batchDelayMs: 20,
+});
 const identity = { service: 'encoder-test', version: '1.2.3', namespace: 'test' };
-const REMOTE_PARENT = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED, isRemote: true, traceState: createTraceState('vendor=opaque,other=1') };
+const REMOTE_PARENT = {
+  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+  spanId: '00f067aa0ba902b7',
+  traceFlags: TraceFlags.SAMPLED,
+  isRemote: true,
+  traceState: createTraceState('vendor=opaque,other=1'),
+};
 
 /** Nanoseconds of epoch milliseconds, the exact way (the encoder does it without BigInt). */
 function nanos(millis: number): bigint {
@@ -211,8 +303,39 @@ describe('the kit tracer provider and its OTLP export', () => {
     const start = Math.floor(Date.now()) + 0.123456;
     const long = 'x'.repeat(300);
     const huge = 'é'.repeat(20_000);
-    const span = tracing.tracer.startSpan('every field', { kind: SpanKind.CLIENT, startTime: start, attributes: { 'from.options': 'yes' }, links: [{ context: { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 0, traceState: createTraceState('k=v') }, attributes: { why: 'linked' } }] }, parent);
-    span.setAttributes({ text: 'héllo ✓', long, huge, int: 42, negative: -7, big: 2 ** 40, double: 1.5, yes: true, no: false, strings: ['a', null as unknown as string, 'c'], numbers: [1, 2.5] });
+    const span = tracing.tracer.startSpan(
+      'every field',
+      {
+        kind: SpanKind.CLIENT,
+        startTime: start,
+        attributes: { 'from.options': 'yes' },
+        links: [
+          {
+            context: {
+              traceId: 'a'.repeat(32),
+              spanId: 'b'.repeat(16),
+              traceFlags: 0,
+              traceState: createTraceState('k=v'),
+            },
+            attributes: { why: 'linked' },
+          },
+        ],
+      },
+      parent,
+    );
+    span.setAttributes({
+      text: 'héllo ✓',
+      long,
+      huge,
+      int: 42,
+      negative: -7,
+      big: 2 ** 40,
+      double: 1.5,
+      yes: true,
+      no: false,
+      strings: ['a', null as unknown as string, 'c'],
+      numbers: [1, 2.5],
+    });
     span.setAttribute('text', 'replaced');
     span.addEvent('checkpoint', { step: 1 }, start + 1);
     span.recordException(Object.assign(new Error('it broke'), { name: 'BrokenError' }), [Math.floor(start / 1000), 500_000_000]);
@@ -232,17 +355,39 @@ describe('the kit tracer provider and its OTLP export', () => {
     assert.equal(got.startNs, nanos(start));
     assert.equal(got.endNs, nanos(Math.floor(start) + 5));
     assert.deepEqual(got.attributes, {
-      'from.options': 'yes', text: 'replaced', long, huge, int: 42n, negative: -7n, big: 2n ** 40n, double: 1.5, yes: true, no: false, strings: ['a', null, 'c'], numbers: [1n, 2.5],
+      'from.options': 'yes',
+      text: 'replaced',
+      long,
+      huge,
+      int: 42n,
+      negative: -7n,
+      big: 2n ** 40n,
+      double: 1.5,
+      yes: true,
+      no: false,
+      strings: ['a', null, 'c'],
+      numbers: [1n, 2.5],
     });
     assert.equal(got.droppedAttributes, 0);
-    assert.deepEqual(got.events.map((e) => e.name), ['checkpoint', 'exception']);
+    assert.deepEqual(
+      got.events.map((e) => e.name),
+      ['checkpoint', 'exception'],
+    );
     assert.equal(got.events[0]?.timeNs, nanos(start + 1));
     assert.deepEqual(got.events[0]?.attributes, { step: 1n });
     assert.equal(got.events[1]?.timeNs, BigInt(Math.floor(start / 1000)) * 1_000_000_000n + 500_000_000n);
     assert.equal(got.events[1]?.attributes['exception.type'], 'BrokenError');
     assert.equal(got.events[1]?.attributes['exception.message'], 'it broke');
     assert.match(String(got.events[1]?.attributes['exception.stacktrace']), /it broke/);
-    assert.deepEqual(got.links, [{ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceState: 'k=v', attributes: { why: 'linked' }, flags: 0x100 }]);
+    assert.deepEqual(got.links, [
+      {
+        traceId: 'a'.repeat(32),
+        spanId: 'b'.repeat(16),
+        traceState: 'k=v',
+        attributes: { why: 'linked' },
+        flags: 0x100,
+      },
+    ]);
     assert.equal(got.statusCode, 2);
     assert.equal(got.statusMessage, 'failed');
     assert.equal(got.flags, 0x301, 'sampled, with a remote parent');
@@ -288,7 +433,10 @@ describe('the kit tracer provider and its OTLP export', () => {
   });
 
   test('sampling is parent-based, and suppressed work records nothing', async () => {
-    const ratioZero = await createServiceTracing(settings(receiver.endpoint, 0), { ...identity, service: 'ratio-zero' });
+    const ratioZero = await createServiceTracing(settings(receiver.endpoint, 0), {
+      ...identity,
+      service: 'ratio-zero',
+    });
     try {
       const root = ratioZero.tracer.startSpan('ratio zero root', {}, ROOT_CONTEXT);
       assert.equal(root.isRecording(), false);
@@ -297,18 +445,27 @@ describe('the kit tracer provider and its OTLP export', () => {
       const followed = ratioZero.tracer.startSpan('sampled parent followed', {}, trace.setSpanContext(ROOT_CONTEXT, REMOTE_PARENT));
       assert.equal(followed.isRecording(), true);
       followed.end();
-      const unsampled = tracing.tracer.startSpan('unsampled parent followed', {}, trace.setSpanContext(ROOT_CONTEXT, { ...REMOTE_PARENT, traceFlags: TraceFlags.NONE }));
+      const unsampled = tracing.tracer.startSpan(
+        'unsampled parent followed',
+        {},
+        trace.setSpanContext(ROOT_CONTEXT, { ...REMOTE_PARENT, traceFlags: TraceFlags.NONE }),
+      );
       assert.equal(unsampled.isRecording(), false, 'ratio 1 does not override a parent that was not sampled');
       assert.equal(unsampled.spanContext().traceId, REMOTE_PARENT.traceId);
       const suppressed = tracing.tracer.startSpan('suppressed', {}, suppressTracing(ROOT_CONTEXT));
       assert.equal(suppressed.isRecording(), false);
-      const child = tracing.tracer.startSpan('child of a kit span', {}, trace.setSpan(ROOT_CONTEXT, tracing.tracer.startSpan('local parent', {}, ROOT_CONTEXT)));
+      const child = tracing.tracer.startSpan(
+        'child of a kit span',
+        {},
+        trace.setSpan(ROOT_CONTEXT, tracing.tracer.startSpan('local parent', {}, ROOT_CONTEXT)),
+      );
       assert.equal(child.isRecording(), true);
       await ratioZero.forceFlush();
       await tracing.forceFlush();
       const names = receiver.spans.map((s) => s.name);
       assert.ok(names.includes('sampled parent followed'));
-      for (const absent of ['ratio zero root', 'unsampled parent followed', 'suppressed']) assert.ok(!names.includes(absent), `${absent} was not exported`);
+      for (const absent of ['ratio zero root', 'unsampled parent followed', 'suppressed'])
+        assert.ok(!names.includes(absent), `${absent} was not exported`);
       assert.equal(receiver.spans.find((s) => s.name === 'sampled parent followed')?.resource['service.name'], 'ratio-zero');
     } finally {
       await ratioZero.shutdown();
@@ -316,7 +473,7 @@ describe('the kit tracer provider and its OTLP export', () => {
   });
 
   test('an attribute repeated span after span, with values that keep changing, is encoded right every time', async () => {
-    const values = ['/a', '/a', '/b', '/b', '/c', '/d', '/e', '/f', '/g', '/a', '/a', 'é/long/' + 'p'.repeat(200), '/a'];
+    const values = ['/a', '/a', '/b', '/b', '/c', '/d', '/e', '/f', '/g', '/a', '/a', `é/long/${'p'.repeat(200)}`, '/a'];
     values.forEach((path, i) => {
       const span: Span = tracing.tracer.startSpan(`repeat ${i}`, {}, ROOT_CONTEXT);
       span.setAttribute('url.path', path);
@@ -327,7 +484,11 @@ describe('the kit tracer provider and its OTLP export', () => {
     await tracing.forceFlush();
     values.forEach((path, i) => {
       const got = receiver.spans.find((s) => s.name === `repeat ${i}`);
-      assert.deepEqual(got?.attributes, { 'url.path': path, 'http.request.method': 'GET', 'server.port': BigInt(i % 2 === 0 ? 8080 : 8081) }, `span ${i}`);
+      assert.deepEqual(
+        got?.attributes,
+        { 'url.path': path, 'http.request.method': 'GET', 'server.port': BigInt(i % 2 === 0 ? 8080 : 8081) },
+        `span ${i}`,
+      );
     });
   });
 
@@ -350,7 +511,10 @@ test('export: a 503 with Retry-After is retried, and many spans go out in severa
     await tracing.forceFlush();
     assert.equal(receiver.spans.length, 5_000, 'every span arrived, the refused batch included');
     assert.equal(new Set(receiver.spans.map((s) => s.name)).size, 5_000);
-    assert.ok(receiver.requests >= 4, `one refused request and at least three batches (of at most 2048), got ${receiver.requests} requests`);
+    assert.ok(
+      receiver.requests >= 4,
+      `one refused request and at least three batches (of at most 2048), got ${receiver.requests} requests`,
+    );
   } finally {
     await tracing.shutdown();
     await receiver.close();
@@ -377,15 +541,20 @@ test('export: while the collector stalls, the queue stays bounded; what it canno
   const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/traces`;
   const warnings: string[] = [];
   const ignore = (): void => undefined;
-  diag.setLogger({ warn: (message: string) => warnings.push(message), error: ignore, info: ignore, debug: ignore, verbose: ignore }, DiagLogLevel.WARN);
+  diag.setLogger(
+    { warn: (message: string) => warnings.push(message), error: ignore, info: ignore, debug: ignore, verbose: ignore },
+    DiagLogLevel.WARN,
+  );
   const tracing = await createServiceTracing({ ...settings(endpoint), exportTimeoutMs: 60_000 }, { ...identity, service: 'stalled' });
-  const dropped = (): number => warnings.reduce((sum, warning) => sum + Number(/^Dropped (\d+) spans: the export queue \(\d+\) was full$/.exec(warning)?.[1] ?? 0), 0);
+  const dropped = (): number =>
+    warnings.reduce((sum, warning) => sum + Number(/^Dropped (\d+) spans: the export queue \(\d+\) was full$/.exec(warning)?.[1] ?? 0), 0);
   try {
     const total = 40_000;
     for (let i = 0; i < total; i++) tracing.tracer.startSpan(`stalled ${i}`, {}, ROOT_CONTEXT).end();
     // The batch timer reports what was dropped while the exports were held; the held requests reach the collector in their own time.
     for (const until = Date.now() + 20_000; dropped() === 0 || held.length === 0; ) {
-      if (Date.now() > until) throw new Error(`no drop reported or no export received (${held.length} held); diag said: ${warnings.join(' | ') || 'nothing'}`);
+      if (Date.now() > until)
+        throw new Error(`no drop reported or no export received (${held.length} held); diag said: ${warnings.join(' | ') || 'nothing'}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     assert.ok(held.length <= 4, `a bounded number of exports in flight while the collector stalls, got ${held.length}`);

@@ -22,13 +22,21 @@ interface Vector {
   value: [number, string];
 }
 
-async function query(prometheus: RunningPrometheus, expr: string): Promise<{ status: string; data?: { resultType: string; result: Vector[] }; error?: string }> {
+async function query(
+  prometheus: RunningPrometheus,
+  expr: string,
+): Promise<{ status: string; data?: { resultType: string; result: Vector[] }; error?: string }> {
   const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
   return (await response.json()) as { status: string; data?: { resultType: string; result: Vector[] }; error?: string };
 }
 
 /** Polls `expr` until `accept` takes its result (bounded by `timeoutMs`). */
-async function eventually(prometheus: RunningPrometheus, expr: string, accept: (result: Vector[]) => boolean, timeoutMs = 30_000): Promise<Vector[]> {
+async function eventually(
+  prometheus: RunningPrometheus,
+  expr: string,
+  accept: (result: Vector[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<Vector[]> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -49,7 +57,8 @@ describe('a real Prometheus scraping a running service with the shipped config',
 
   before(async () => {
     if (process.env.FLOTILLA_TEST_PROMETHEUS_BIN === undefined) {
-      if (process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1') throw new Error('FLOTILLA_TEST_PROMETHEUS_BIN is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1');
+      if (process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1')
+        throw new Error('FLOTILLA_TEST_PROMETHEUS_BIN is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1');
       skipped = true;
       return;
     }
@@ -62,7 +71,11 @@ describe('a real Prometheus scraping a running service with the shipped config',
     await eventually(prometheus, 'up{job="flotilla-local"}', (r) => r.length === 1 && r[0]?.value[1] === '1');
 
     const base = service.httpUrl as string;
-    const created = await fetch(`${base}/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'a1', name: 'one' }) });
+    const created = await fetch(`${base}/items`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'a1', name: 'one' }),
+    });
     assert.equal(created.status, 201);
     // ~6 s of traffic: mostly 200s, some 404s, a few 500s.
     const until = Date.now() + 6_000;
@@ -92,7 +105,11 @@ describe('a real Prometheus scraping a running service with the shipped config',
       (r) => r.length === 1 && Number(r[0]?.value[1]) > 1,
     );
     assert.equal(rate[0]?.metric.http_route, '/items/:id');
-    const recorded = await eventually(prometheus!, 'service:http_server_requests:rate5m{service="users"}', (r) => r.length === 1 && Number(r[0]?.value[1]) > 0);
+    const recorded = await eventually(
+      prometheus!,
+      'service:http_server_requests:rate5m{service="users"}',
+      (r) => r.length === 1 && Number(r[0]?.value[1]) > 0,
+    );
     assert.ok(Number(recorded[0]?.value[1]) > 0);
   });
 
@@ -105,17 +122,27 @@ describe('a real Prometheus scraping a running service with the shipped config',
     );
     const seconds = Number(p99[0]?.value[1]);
     assert.ok(seconds > 0 && seconds <= 10, `p99 ${seconds}s is inside the histogram`);
-    const recordedP99 = await eventually(prometheus!, 'service_route:http_server_request_duration_seconds:p99_5m{service="users", http_route="/items/:id"}', (r) => r.length === 1);
+    const recordedP99 = await eventually(
+      prometheus!,
+      'service_route:http_server_request_duration_seconds:p99_5m{service="users", http_route="/items/:id"}',
+      (r) => r.length === 1,
+    );
     assert.ok(Number(recordedP99[0]?.value[1]) > 0);
     // One request in ten is a 500.
-    const ratio = await eventually(prometheus!, 'service:http_server_error_ratio:rate5m{service="users"}', (r) => r.length === 1 && Number(r[0]?.value[1]) > 0);
+    const ratio = await eventually(
+      prometheus!,
+      'service:http_server_error_ratio:rate5m{service="users"}',
+      (r) => r.length === 1 && Number(r[0]?.value[1]) > 0,
+    );
     const value = Number(ratio[0]?.value[1]);
     assert.ok(value > 0.05 && value < 0.2, `error ratio ${value}`);
   });
 
   test('every dashboard query parses and runs', async (t) => {
     if (skipped) return t.skip('FLOTILLA_TEST_PROMETHEUS_BIN not set');
-    const dashboard = JSON.parse(readFileSync(join(DEPLOY_DIR, 'grafana', 'flotilla-services.json'), 'utf8')) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
+    const dashboard = JSON.parse(readFileSync(join(DEPLOY_DIR, 'grafana', 'flotilla-services.json'), 'utf8')) as {
+      panels: Array<{ title: string; targets?: Array<{ expr: string }> }>;
+    };
     for (const panel of dashboard.panels) {
       for (const { expr } of panel.targets ?? []) {
         const answer = await query(prometheus!, expr.replaceAll('$__rate_interval', '1m').replaceAll('$service', '.*'));

@@ -6,18 +6,40 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createTraceState, defaultTextMapGetter, defaultTextMapSetter, propagation, ROOT_CONTEXT, trace, TraceFlags, type Context, type TextMapPropagator } from '@opentelemetry/api';
+import {
+  createTraceState,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+  TraceFlags,
+  type Context,
+  type TextMapPropagator,
+} from '@opentelemetry/api';
 import { CompositePropagator, suppressTracing, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { createServiceTracing, type ServiceTracing } from '@flotilla/kit/observability';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';
-const core: TextMapPropagator = new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
+const core: TextMapPropagator = new CompositePropagator({
+  propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+});
 let tracing: ServiceTracing;
 
 before(async () => {
   // Unused endpoint: nothing here is exported. Starting tracing installs the kit's propagator.
-  tracing = await createServiceTracing({ enabled: true, endpoint: 'http://127.0.0.1:9/v1/traces', sampleRatio: 1, headers: {}, exportTimeoutMs: 1_000, batchDelayMs: 1_000 }, { service: 'propagation-test', version: '0', namespace: 'test' });
+  tracing = await createServiceTracing(
+    {
+      enabled: true,
+      endpoint: 'http://127.0.0.1:9/v1/traces',
+      sampleRatio: 1,
+      headers: {},
+      exportTimeoutMs: 1_000,
+      batchDelayMs: 1_000,
+    },
+    { service: 'propagation-test', version: '0', namespace: 'test' },
+  );
 });
 
 after(() => tracing.shutdown());
@@ -27,7 +49,16 @@ function described(context: Context): unknown {
   const span = trace.getSpanContext(context);
   const baggage = propagation.getBaggage(context);
   return {
-    span: span === undefined ? undefined : { traceId: span.traceId, spanId: span.spanId, traceFlags: span.traceFlags, isRemote: span.isRemote, traceState: span.traceState?.serialize() },
+    span:
+      span === undefined
+        ? undefined
+        : {
+            traceId: span.traceId,
+            spanId: span.spanId,
+            traceFlags: span.traceFlags,
+            isRemote: span.isRemote,
+            traceState: span.traceState?.serialize(),
+          },
     baggage: baggage?.getAllEntries().map(([key, entry]) => [key, entry.value, entry.metadata?.toString()]),
   };
 }
@@ -56,7 +87,7 @@ const EXTRACT_CASES: Array<[string, Record<string, string | string[]>]> = [
   ['nothing', {}],
 ];
 
-test('extract: the same context as core\'s W3C propagators, header by header', () => {
+test("extract: the same context as core's W3C propagators, header by header", () => {
   for (const [name, headers] of EXTRACT_CASES) {
     const ours = propagation.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
     const theirs = core.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
@@ -64,15 +95,33 @@ test('extract: the same context as core\'s W3C propagators, header by header', (
   }
 });
 
-test('inject: the same headers as core\'s W3C propagators', () => {
+test("inject: the same headers as core's W3C propagators", () => {
   const kitSpan = tracing.tracer.startSpan('parent', {}, ROOT_CONTEXT);
   const withBaggage = propagation.setBaggage(ROOT_CONTEXT, propagation.createBaggage({ tenant: { value: 'acme' } }));
   const cases: Array<[string, Context]> = [
     ['sampled', trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE, spanId: SPAN, traceFlags: TraceFlags.SAMPLED })],
-    ['not sampled, with tracestate', trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE, spanId: SPAN, traceFlags: TraceFlags.NONE, traceState: createTraceState('k=v') })],
+    [
+      'not sampled, with tracestate',
+      trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: TRACE,
+        spanId: SPAN,
+        traceFlags: TraceFlags.NONE,
+        traceState: createTraceState('k=v'),
+      }),
+    ],
     ['a kit span', trace.setSpan(ROOT_CONTEXT, kitSpan)],
-    ['an invalid span context', trace.setSpanContext(ROOT_CONTEXT, { traceId: '0'.repeat(32), spanId: SPAN, traceFlags: TraceFlags.SAMPLED })],
-    ['upper-case ids (valid for the API)', trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE.toUpperCase(), spanId: SPAN, traceFlags: TraceFlags.SAMPLED })],
+    [
+      'an invalid span context',
+      trace.setSpanContext(ROOT_CONTEXT, { traceId: '0'.repeat(32), spanId: SPAN, traceFlags: TraceFlags.SAMPLED }),
+    ],
+    [
+      'upper-case ids (valid for the API)',
+      trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: TRACE.toUpperCase(),
+        spanId: SPAN,
+        traceFlags: TraceFlags.SAMPLED,
+      }),
+    ],
     ['baggage', trace.setSpanContext(withBaggage, { traceId: TRACE, spanId: SPAN, traceFlags: TraceFlags.SAMPLED })],
     ['suppressed', suppressTracing(trace.setSpanContext(withBaggage, { traceId: TRACE, spanId: SPAN, traceFlags: TraceFlags.SAMPLED }))],
     ['nothing', ROOT_CONTEXT],

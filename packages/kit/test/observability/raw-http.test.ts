@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import { trace, context } from '@opentelemetry/api';
 import { AnomalyConfig, createServiceTelemetry, httpServerTelemetry, MetricsConfig, TracingConfig } from '@flotilla/kit/observability';
 import Value from 'typebox/value';
-import { parseExposition, valueOf } from './support/prom-text.ts';
+import { parseExposition, sampleValue } from './support/prom-text.ts';
 import { SPAN_KIND, startOtlpReceiver } from './support/otlp-receiver.ts';
 
 const receiver = await startOtlpReceiver();
@@ -51,9 +51,23 @@ test('a raw node:http handler records RED metrics and a server span through Http
     assert.ok(activeInside !== undefined && activeInside !== '', 'a span was active inside run()');
 
     const samples = parseExposition(await telemetry.metrics.metrics());
-    assert.equal(valueOf(samples, 'http_server_request_duration_seconds_count', { http_request_method: 'GET', http_route: '/api/users/**', http_response_status_code: '200' }), 1);
-    assert.equal(valueOf(samples, 'http_server_request_duration_seconds_count', { http_request_method: 'GET', http_route: '(unmatched)', http_response_status_code: '404' }), 1);
-    assert.equal(valueOf(samples, 'http_server_active_requests', { http_request_method: 'GET' }), 0);
+    assert.equal(
+      sampleValue(samples, 'http_server_request_duration_seconds_count', {
+        http_request_method: 'GET',
+        http_route: '/api/users/**',
+        http_response_status_code: '200',
+      }),
+      1,
+    );
+    assert.equal(
+      sampleValue(samples, 'http_server_request_duration_seconds_count', {
+        http_request_method: 'GET',
+        http_route: '(unmatched)',
+        http_response_status_code: '404',
+      }),
+      1,
+    );
+    assert.equal(sampleValue(samples, 'http_server_active_requests', { http_request_method: 'GET' }), 0);
   } finally {
     server.close();
     await telemetry.shutdown();

@@ -17,7 +17,17 @@ let tracing: ServiceTracing;
 before(async () => {
   keepTracingContextSynchronous();
   receiver = await startOtlpReceiver();
-  tracing = await createServiceTracing({ enabled: true, endpoint: receiver.endpoint, sampleRatio: 1, headers: {}, exportTimeoutMs: 5_000, batchDelayMs: 20 }, { service: 'sync-context', version: '0', namespace: 'test' });
+  tracing = await createServiceTracing(
+    {
+      enabled: true,
+      endpoint: receiver.endpoint,
+      sampleRatio: 1,
+      headers: {},
+      exportTimeoutMs: 5_000,
+      batchDelayMs: 20,
+    },
+    { service: 'sync-context', version: '0', namespace: 'test' },
+  );
 });
 
 after(async () => {

@@ -14,7 +14,12 @@ import { liesWithin, SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type Recei
 
 type Running = RunningService<unknown, unknown>;
 
-const tracingEnv = (endpoint: string, ratio = '1') => ({ TRACING__ENABLED: 'true', TRACING__ENDPOINT: endpoint, TRACING__SAMPLE_RATIO: ratio, TRACING__BATCH_DELAY_MS: '20' });
+const tracingEnv = (endpoint: string, ratio = '1') => ({
+  TRACING__ENABLED: 'true',
+  TRACING__ENDPOINT: endpoint,
+  TRACING__SAMPLE_RATIO: ratio,
+  TRACING__BATCH_DELAY_MS: '20',
+});
 
 function only(spans: ReceivedSpan[], predicate: (s: ReceivedSpan) => boolean, what: string): ReceivedSpan {
   const found = spans.filter(predicate);
@@ -36,10 +41,22 @@ describe('tracing', () => {
     frontLogs = captureLogs();
     back = (await defineCatalog('back').start(catalogOptions('back', tracingEnv(receiver.endpoint), backLogs.stream))) as Running;
     front = (await defineCatalog('front').start(
-      catalogOptions('front', { ...tracingEnv(receiver.endpoint), DEPENDENCIES__GREETER: back.grpcAddress as string, DEPENDENCIES__HTTP: back.httpUrl as string }, frontLogs.stream),
+      catalogOptions(
+        'front',
+        {
+          ...tracingEnv(receiver.endpoint),
+          DEPENDENCIES__GREETER: back.grpcAddress as string,
+          DEPENDENCIES__HTTP: back.httpUrl as string,
+        },
+        frontLogs.stream,
+      ),
     )) as Running;
     solo = (await defineCatalog('solo').start(catalogOptions('solo', tracingEnv(receiver.endpoint, '0'), captureLogs().stream))) as Running;
-    const created = await fetch(`${back.httpUrl}/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'a1', name: 'one' }) });
+    const created = await fetch(`${back.httpUrl}/items`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'a1', name: 'one' }),
+    });
     assert.equal(created.status, 201);
   });
 
@@ -49,10 +66,12 @@ describe('tracing', () => {
     await receiver?.close();
   });
 
-  test('an HTTP request continues the caller\'s trace; its query is a child span', async () => {
+  test("an HTTP request continues the caller's trace; its query is a child span", async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const callerSpan = '00f067aa0ba902b7';
-    const response = await fetch(`${back.httpUrl}/items/a1`, { headers: { traceparent: `00-${traceId}-${callerSpan}-01`, tracestate: 'vendor=abc' } });
+    const response = await fetch(`${back.httpUrl}/items/a1`, {
+      headers: { traceparent: `00-${traceId}-${callerSpan}-01`, tracestate: 'vendor=abc' },
+    });
     assert.equal(response.status, 200);
 
     const spans = await receiver.waitFor((all) => all.some((s) => s.traceId === traceId && s.kind === SPAN_KIND.server), 'the server span');
@@ -85,7 +104,9 @@ describe('tracing', () => {
     const requestId = response.headers.get('x-request-id');
 
     const spans = await receiver.waitFor(
-      (all) => all.some((s) => s.service === 'back' && s.kind === SPAN_KIND.server && s.name.endsWith('/SayHello')) && all.some((s) => s.service === 'front' && s.name === 'GET /relay/:name'),
+      (all) =>
+        all.some((s) => s.service === 'back' && s.kind === SPAN_KIND.server && s.name.endsWith('/SayHello')) &&
+        all.some((s) => s.service === 'front' && s.name === 'GET /relay/:name'),
       'the relay trace',
     );
     const entry = only(spans, (s) => s.service === 'front' && s.name === 'GET /relay/:name', 'front server span');
@@ -111,14 +132,18 @@ describe('tracing', () => {
     assert.equal(query.parentSpanId, served.spanId);
 
     // Logs written while serving carry the ids of this same trace.
-    const relaying = frontLogs.lines.find((l) => (l.event as { action?: string } | undefined)?.action === 'relaying' && l['http.request.id'] === requestId);
+    const relaying = frontLogs.lines.find(
+      (l) => (l.event as { action?: string } | undefined)?.action === 'relaying' && l['http.request.id'] === requestId,
+    );
     assert.ok(relaying, 'the front logged while relaying');
     assert.equal(relaying['trace.id'], entry.traceId);
     assert.equal(relaying['span.id'], entry.spanId);
     assert.equal(relaying['transaction.id'], entry.spanId);
     assert.equal(relaying['service.name'], 'front');
 
-    const greeting = backLogs.lines.find((l) => (l.event as { action?: string } | undefined)?.action === 'greeting' && l['trace.id'] === entry.traceId);
+    const greeting = backLogs.lines.find(
+      (l) => (l.event as { action?: string } | undefined)?.action === 'greeting' && l['trace.id'] === entry.traceId,
+    );
     assert.ok(greeting, 'the back logged with the same trace id');
     assert.equal(greeting['span.id'], served.spanId);
     assert.equal(greeting['transaction.id'], served.spanId);
@@ -132,7 +157,10 @@ describe('tracing', () => {
 
   test('an outbound fetch (undici) from a handler is a client span whose traceparent the next service continues', async () => {
     assert.equal((await fetch(`${front.httpUrl}/forward/a1`)).status, 200);
-    const spans = await receiver.waitFor((all) => all.some((s) => s.service === 'front' && s.name === 'GET /forward/:id'), 'the forward span');
+    const spans = await receiver.waitFor(
+      (all) => all.some((s) => s.service === 'front' && s.name === 'GET /forward/:id'),
+      'the forward span',
+    );
     const entry = only(spans, (s) => s.service === 'front' && s.name === 'GET /forward/:id', 'front server span');
     await receiver.waitFor((all) => all.filter((s) => s.traceId === entry.traceId).length >= 4, 'four spans in the trace');
     const trace = receiver.spans.filter((s) => s.traceId === entry.traceId);
@@ -152,20 +180,34 @@ describe('tracing', () => {
     const server = only(spans, (s) => s.traceId === traceId, 'failing span');
     assert.equal(server.statusCode, 2);
     assert.equal(server.attributes['error.type'], '500');
-    const line = backLogs.lines.find((l) => l['trace.id'] === traceId && l['log.level'] === 'error' && String(l.message).startsWith('Unexpected error'));
+    const line = backLogs.lines.find(
+      (l) => l['trace.id'] === traceId && l['log.level'] === 'error' && String(l.message).startsWith('Unexpected error'),
+    );
     assert.ok(line, 'the error log line carries the trace id');
   });
 
   test('sampling is parent-based: ratio 0 drops new traces but follows a sampled caller', async () => {
     assert.equal((await fetch(`${solo.httpUrl}/items/x`)).status, 404);
     const sampledTrace = 'cccccccccccccccccccccccccccccccc';
-    assert.equal((await fetch(`${solo.httpUrl}/items/y`, { headers: { traceparent: `00-${sampledTrace}-dddddddddddddddd-01` } })).status, 404);
+    assert.equal(
+      (await fetch(`${solo.httpUrl}/items/y`, { headers: { traceparent: `00-${sampledTrace}-dddddddddddddddd-01` } })).status,
+      404,
+    );
     const unsampledTrace = 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee';
-    assert.equal((await fetch(`${solo.httpUrl}/items/z`, { headers: { traceparent: `00-${unsampledTrace}-ffffffffffffffff-00` } })).status, 404);
-    await receiver.waitFor((all) => all.some((s) => s.traceId === sampledTrace && s.kind === SPAN_KIND.server), 'the sampled caller\'s span');
+    assert.equal(
+      (await fetch(`${solo.httpUrl}/items/z`, { headers: { traceparent: `00-${unsampledTrace}-ffffffffffffffff-00` } })).status,
+      404,
+    );
+    await receiver.waitFor(
+      (all) => all.some((s) => s.traceId === sampledTrace && s.kind === SPAN_KIND.server),
+      "the sampled caller's span",
+    );
     await (solo.context.telemetry.tracing as { forceFlush(): Promise<void> }).forceFlush();
     const soloServerSpans = receiver.spans.filter((s) => s.service === 'solo' && s.kind === SPAN_KIND.server);
-    assert.deepEqual(soloServerSpans.map((s) => s.attributes['url.path']), ['/items/y']);
+    assert.deepEqual(
+      soloServerSpans.map((s) => s.attributes['url.path']),
+      ['/items/y'],
+    );
   });
 
   test('probes and scrapes are not traced', async () => {

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { FlotillaError, NotFoundError, UnavailableError } from '@flotilla/kit';
 import { MetricsRegistry } from '@flotilla/kit/observability';
 import { AdaptiveBreaker, type BreakerStateChange } from '@flotilla/kit/resilience';
-import { parseExposition, valueOf } from '../observability/support/prom-text.ts';
+import { parseExposition, sampleValue } from '../observability/support/prom-text.ts';
 import { FakeClock } from './support.ts';
 
 const ok = async (): Promise<string> => 'ok';
@@ -39,8 +39,8 @@ describe('AdaptiveBreaker (SRE adaptive throttling)', () => {
     await assert.rejects(breaker.execute(ok), (error: unknown) => {
       assert.ok(error instanceof FlotillaError);
       assert.equal(error.code, 'circuit-open');
-      assert.equal(error.details?.['upstream'], 'users');
-      assert.match(String(error.details?.['reason']), /error ratio 1\.00 over 10 s, 10 requests/);
+      assert.equal(error.details?.upstream, 'users');
+      assert.match(String(error.details?.reason), /error ratio 1\.00 over 10 s, 10 requests/);
       return true;
     });
     // The rejection itself counts as a request: 11 requests, p = 11/12.
@@ -81,11 +81,23 @@ describe('AdaptiveBreaker (SRE adaptive throttling)', () => {
   test('emits state changes with a reason, and closes again as the window slides past the failures', async () => {
     const clock = new FakeClock();
     const changes: BreakerStateChange[] = [];
-    const breaker = new AdaptiveBreaker({ upstream: 'orders', minRequests: 10, windowMs: 10_000, clock, random: () => 0.999 });
+    const breaker = new AdaptiveBreaker({
+      upstream: 'orders',
+      minRequests: 10,
+      windowMs: 10_000,
+      clock,
+      random: () => 0.999,
+    });
     breaker.onStateChange((change) => changes.push(change));
     await run(breaker, 30, down);
-    assert.deepEqual(changes.map((c) => `${c.from}->${c.to}`), ['closed->open']);
-    assert.match(changes[0]?.reason ?? '', /^error ratio 1\.00 over 10 s, 10 requests \(10 failed upstream, 0 rejected here\); rejecting 91 % \(K=2\)$/);
+    assert.deepEqual(
+      changes.map((c) => `${c.from}->${c.to}`),
+      ['closed->open'],
+    );
+    assert.match(
+      changes[0]?.reason ?? '',
+      /^error ratio 1\.00 over 10 s, 10 requests \(10 failed upstream, 0 rejected here\); rejecting 91 % \(K=2\)$/,
+    );
     clock.advance(11_000);
     assert.equal(breaker.state, 'closed');
     assert.match(changes[1]?.reason ?? '', /fewer than the 10 needed/);
@@ -94,7 +106,11 @@ describe('AdaptiveBreaker (SRE adaptive throttling)', () => {
     assert.equal(breaker.state, 'open');
     await run(breaker, 10, ok);
     assert.equal(breaker.state, 'closed', '20 requests ≤ 2 × 10 accepts');
-    assert.deepEqual(changes.map((c) => c.to), ['open', 'closed', 'open', 'throttling', 'closed'], 'recovering, it throttles less and less');
+    assert.deepEqual(
+      changes.map((c) => c.to),
+      ['open', 'closed', 'open', 'throttling', 'closed'],
+      'recovering, it throttles less and less',
+    );
   });
 
   test('a rejected call can be answered by a fallback (partial results)', async () => {
@@ -107,22 +123,37 @@ describe('AdaptiveBreaker (SRE adaptive throttling)', () => {
   test('exports its state, probability and rejections as metrics', async () => {
     const clock = new FakeClock();
     const metrics = new MetricsRegistry();
-    const breaker = new AdaptiveBreaker({ upstream: 'users', minRequests: 5, k: 2, openAt: 0.9, clock, random: () => 0, metrics });
+    const breaker = new AdaptiveBreaker({
+      upstream: 'users',
+      minRequests: 5,
+      k: 2,
+      openAt: 0.9,
+      clock,
+      random: () => 0,
+      metrics,
+    });
     let samples = parseExposition(await metrics.metrics());
-    assert.equal(valueOf(samples, 'flotilla_breaker_state', { upstream: 'users' }), 0);
+    assert.equal(sampleValue(samples, 'flotilla_breaker_state', { upstream: 'users' }), 0);
     await run(breaker, 30, down);
     samples = parseExposition(await metrics.metrics());
-    assert.equal(valueOf(samples, 'flotilla_breaker_state', { upstream: 'users' }), 2);
-    assert.ok(valueOf(samples, 'flotilla_breaker_rejections_total', { upstream: 'users' }) > 0);
+    assert.equal(sampleValue(samples, 'flotilla_breaker_state', { upstream: 'users' }), 2);
+    assert.ok(sampleValue(samples, 'flotilla_breaker_rejections_total', { upstream: 'users' }) > 0);
     // No traffic for a whole window: the scrape itself notices the breaker closed.
     clock.advance(20_000);
     samples = parseExposition(await metrics.metrics());
-    assert.equal(valueOf(samples, 'flotilla_breaker_state', { upstream: 'users' }), 0);
-    assert.equal(valueOf(samples, 'flotilla_breaker_reject_probability', { upstream: 'users' }), 0);
+    assert.equal(sampleValue(samples, 'flotilla_breaker_state', { upstream: 'users' }), 0);
+    assert.equal(sampleValue(samples, 'flotilla_breaker_reject_probability', { upstream: 'users' }), 0);
   });
 
   test('throttling is the state between closed and openAt', async () => {
-    const breaker = new AdaptiveBreaker({ upstream: 'users', minRequests: 1, k: 2, openAt: 0.9, clock: new FakeClock(), random: () => 0.999 });
+    const breaker = new AdaptiveBreaker({
+      upstream: 'users',
+      minRequests: 1,
+      k: 2,
+      openAt: 0.9,
+      clock: new FakeClock(),
+      random: () => 0.999,
+    });
     await run(breaker, 10, ok);
     await run(breaker, 30, down); // 40 requests, 10 accepts: p = 20/41
     assert.equal(breaker.state, 'throttling');
@@ -130,7 +161,12 @@ describe('AdaptiveBreaker (SRE adaptive throttling)', () => {
   });
 
   test('configure keeps the window unless its size changes', async () => {
-    const breaker = new AdaptiveBreaker({ upstream: 'users', minRequests: 100, clock: new FakeClock(), random: () => 0.999 });
+    const breaker = new AdaptiveBreaker({
+      upstream: 'users',
+      minRequests: 100,
+      clock: new FakeClock(),
+      random: () => 0.999,
+    });
     await run(breaker, 20, down);
     breaker.configure({ minRequests: 10 });
     assert.equal(breaker.state, 'open');

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { DeadlineExceededError, FlotillaError } from '@flotilla/kit';
 import { MetricsRegistry } from '@flotilla/kit/observability';
 import { Bulkhead, Deadline } from '@flotilla/kit/resilience';
-import { parseExposition, valueOf } from '../observability/support/prom-text.ts';
+import { parseExposition, sampleValue } from '../observability/support/prom-text.ts';
 import { deferred } from './support.ts';
 
 /** Starts a call that holds its slot until `release` is resolved. */
@@ -28,15 +28,18 @@ describe('Bulkhead', () => {
     await Promise.all([a.started, b.started]);
     const c = hold(bulkhead);
     assert.deepEqual(bulkhead.status(), { maxConcurrent: 2, maxQueue: 1, inFlight: 2, queued: 1, rejections: 0 });
-    await assert.rejects(bulkhead.execute(async () => 'd'), (error: unknown) => {
-      assert.ok(isOverloaded(error));
-      assert.equal((error as FlotillaError).details?.['upstream'], 'users');
-      return true;
-    });
+    await assert.rejects(
+      bulkhead.execute(async () => 'd'),
+      (error: unknown) => {
+        assert.ok(isOverloaded(error));
+        assert.equal((error as FlotillaError).details?.upstream, 'users');
+        return true;
+      },
+    );
     let samples = parseExposition(await metrics.metrics());
-    assert.equal(valueOf(samples, 'flotilla_bulkhead_in_flight', { upstream: 'users' }), 2);
-    assert.equal(valueOf(samples, 'flotilla_bulkhead_queued', { upstream: 'users' }), 1);
-    assert.equal(valueOf(samples, 'flotilla_bulkhead_rejections_total', { upstream: 'users' }), 1);
+    assert.equal(sampleValue(samples, 'flotilla_bulkhead_in_flight', { upstream: 'users' }), 2);
+    assert.equal(sampleValue(samples, 'flotilla_bulkhead_queued', { upstream: 'users' }), 1);
+    assert.equal(sampleValue(samples, 'flotilla_bulkhead_rejections_total', { upstream: 'users' }), 1);
 
     a.release.resolve('a');
     assert.equal(await a.result, 'a');
@@ -46,7 +49,7 @@ describe('Bulkhead', () => {
     assert.deepEqual(await Promise.all([b.result, c.result]), ['b', 'c']);
     assert.deepEqual(bulkhead.status(), { maxConcurrent: 2, maxQueue: 1, inFlight: 0, queued: 0, rejections: 1 });
     samples = parseExposition(await metrics.metrics());
-    assert.equal(valueOf(samples, 'flotilla_bulkhead_in_flight', { upstream: 'users' }), 0);
+    assert.equal(sampleValue(samples, 'flotilla_bulkhead_in_flight', { upstream: 'users' }), 0);
   });
 
   test('a queued call leaves the queue when its caller gives up', async () => {
@@ -67,7 +70,10 @@ describe('Bulkhead', () => {
     const bulkhead = new Bulkhead({ upstream: 'users', maxConcurrent: 1, maxQueue: 5 });
     const a = hold(bulkhead);
     await a.started;
-    await assert.rejects(bulkhead.execute(async () => 'never', { deadline: Deadline.after(20) }), (error: unknown) => error instanceof DeadlineExceededError && /queued for users/.test(error.message));
+    await assert.rejects(
+      bulkhead.execute(async () => 'never', { deadline: Deadline.after(20) }),
+      (error: unknown) => error instanceof DeadlineExceededError && /queued for users/.test(error.message),
+    );
     assert.equal(bulkhead.status().queued, 0);
     a.release.resolve('a');
     await a.result;
@@ -77,7 +83,10 @@ describe('Bulkhead', () => {
     const bulkhead = new Bulkhead({ upstream: 'users', maxConcurrent: 1, maxQueue: 0 });
     const a = hold(bulkhead);
     await a.started;
-    await assert.rejects(bulkhead.execute(async () => 'b'), isOverloaded);
+    await assert.rejects(
+      bulkhead.execute(async () => 'b'),
+      isOverloaded,
+    );
     a.release.resolve('a');
     await a.result;
   });

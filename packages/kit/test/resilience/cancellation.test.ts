@@ -11,7 +11,10 @@ describe('Cancellation', () => {
     const reason = new Error('stop');
     cancellation.abort(reason);
     cancellation.abort(new Error('again'));
-    assert.deepEqual(seen, [['a', reason], ['b', reason]]);
+    assert.deepEqual(seen, [
+      ['a', reason],
+      ['b', reason],
+    ]);
     assert.equal(cancellation.aborted, true);
     assert.equal(cancellation.reason, reason);
   });

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { currentDeadline, DeadlineExceededError, FlotillaError, runWithContext } from '@flotilla/kit';
-import { Deadline, DeadlinePolicy, formatGrpcTimeout, incomingRequestContext, parseGrpcTimeout, parseRequestTimeout, wrap } from '@flotilla/kit/resilience';
+import {
+  Deadline,
+  DeadlinePolicy,
+  formatGrpcTimeout,
+  incomingRequestContext,
+  parseGrpcTimeout,
+  parseRequestTimeout,
+  wrap,
+} from '@flotilla/kit/resilience';
 import { deferred, FakeClock } from './support.ts';
 
 describe('Deadline', () => {
@@ -16,7 +24,14 @@ describe('Deadline', () => {
   });
 
   test('malformed timeouts are bad-request errors naming the header', () => {
-    for (const [header, value] of [['x-request-timeout', 'soon'], ['x-request-timeout', '-5'], ['x-request-timeout', '1.5'], ['grpc-timeout', '10'], ['grpc-timeout', '123456789S'], ['grpc-timeout', '5x']]) {
+    for (const [header, value] of [
+      ['x-request-timeout', 'soon'],
+      ['x-request-timeout', '-5'],
+      ['x-request-timeout', '1.5'],
+      ['grpc-timeout', '10'],
+      ['grpc-timeout', '123456789S'],
+      ['grpc-timeout', '5x'],
+    ]) {
       assert.throws(
         () => Deadline.fromRequest({ [header as string]: value }),
         (error: unknown) => error instanceof FlotillaError && error.code === 'bad-request' && error.message.includes(header as string),
@@ -66,7 +81,9 @@ describe('Deadline', () => {
     const deadline = Deadline.after(20);
     // The signal's timer is unref'd (it never holds a process open): keep this one up meanwhile.
     const keepAlive = setTimeout(() => undefined, 10_000);
-    const reason = await new Promise((resolve) => deadline.signal.addEventListener('abort', () => resolve(deadline.signal.reason), { once: true }));
+    const reason = await new Promise((resolve) =>
+      deadline.signal.addEventListener('abort', () => resolve(deadline.signal.reason), { once: true }),
+    );
     clearTimeout(keepAlive);
     assert.ok(reason instanceof DeadlineExceededError);
     assert.equal(Deadline.after(0).signal.aborted, true);
@@ -97,9 +114,12 @@ describe('DeadlinePolicy', () => {
     clock.advance(10);
     let called = false;
     await assert.rejects(
-      new DeadlinePolicy({ clock, upstream: 'users' }).execute(async () => {
-        called = true;
-      }, { deadline }),
+      new DeadlinePolicy({ clock, upstream: 'users' }).execute(
+        async () => {
+          called = true;
+        },
+        { deadline },
+      ),
       (error: unknown) => error instanceof DeadlineExceededError && error.message.includes('users'),
     );
     assert.equal(called, false);
@@ -107,9 +127,12 @@ describe('DeadlinePolicy', () => {
 
   test('caps the caller deadline with its timeout and hands both deadline and signal to the call', async () => {
     const clock = new FakeClock();
-    const seen = await new DeadlinePolicy({ timeoutMs: 250, clock }).execute(async ({ deadline, signal }) => ({ at: deadline.at, aborted: signal.aborted }), {
-      deadline: Deadline.after(10_000, clock),
-    });
+    const seen = await new DeadlinePolicy({ timeoutMs: 250, clock }).execute(
+      async ({ deadline, signal }) => ({ at: deadline.at, aborted: signal.aborted }),
+      {
+        deadline: Deadline.after(10_000, clock),
+      },
+    );
     assert.deepEqual(seen, { at: clock.now() + 250, aborted: false });
   });
 
@@ -133,7 +156,9 @@ describe('DeadlinePolicy', () => {
 
   test('the caller cancelling passes its reason through', async () => {
     const controller = new AbortController();
-    const pending = new DeadlinePolicy({ timeoutMs: 10_000 }).execute(() => new Promise<void>(() => undefined), { signal: controller.signal });
+    const pending = new DeadlinePolicy({ timeoutMs: 10_000 }).execute(() => new Promise<void>(() => undefined), {
+      signal: controller.signal,
+    });
     controller.abort(new Error('client went away'));
     await assert.rejects(pending, /client went away/);
   });

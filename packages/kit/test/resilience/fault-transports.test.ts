@@ -49,7 +49,7 @@ describe('an injected abort answered by an HTTP service', () => {
   }
 
   test('an injected 5xx is not logged as a bug', () => {
-    assert.equal(logs.lines.filter((line) => String(line['message'] ?? line['msg']).startsWith('Unexpected error')).length, 0);
+    assert.equal(logs.lines.filter((line) => String(line.message ?? line.msg).startsWith('Unexpected error')).length, 0);
   });
 });
 
@@ -59,7 +59,12 @@ describe('an injected abort answered by a gRPC service', () => {
   before(async () => {
     server = createGrpcServer({
       logger: createLogger({ service: 'faulty', destination: captureLogs().stream }),
-      services: [{ definition: GreeterServiceService, implementation: { sayHello: unary(async (request) => ({ message: await callUpstream(request.name) })) } }],
+      services: [
+        {
+          definition: GreeterServiceService,
+          implementation: { sayHello: unary(async (request) => ({ message: await callUpstream(request.name) })) },
+        },
+      ],
     });
     const port = await server.listen('127.0.0.1', 0);
     client = new GreeterServiceClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
@@ -70,7 +75,9 @@ describe('an injected abort answered by a gRPC service', () => {
   });
 
   const statusOf = (fault: string): Promise<grpc.ServiceError> =>
-    new Promise((resolve, reject) => client.sayHello({ name: fault }, (error) => (error === null ? reject(new Error('expected a failure')) : resolve(error))));
+    new Promise((resolve, reject) =>
+      client.sayHello({ name: fault }, (error) => (error === null ? reject(new Error('expected a failure')) : resolve(error))),
+    );
 
   const cases: Array<[fault: string, code: grpc.status]> = [
     ['abort=grpc:ABORTED', grpc.status.ABORTED], // not ALREADY_EXISTS, which its kind (conflict) would give

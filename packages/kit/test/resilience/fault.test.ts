@@ -2,13 +2,27 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DeadlineExceededError, FlotillaError } from '@flotilla/kit';
 import { ConfigError } from '@flotilla/kit/config';
-import { Deadline, DeadlinePolicy, FaultPolicy, faultError, faultFromHeaders, faultInjectionAllowed, parseFaultHeader, parseResilienceSettings, wrap } from '@flotilla/kit/resilience';
+import {
+  Deadline,
+  DeadlinePolicy,
+  FaultPolicy,
+  faultError,
+  faultFromHeaders,
+  faultInjectionAllowed,
+  parseFaultHeader,
+  parseResilienceSettings,
+  wrap,
+} from '@flotilla/kit/resilience';
 import { sequence } from './support.ts';
 
 const answer = async (): Promise<string> => 'answer';
 
 function isBadFaultHeader(fragment: RegExp) {
-  return (error: unknown): boolean => error instanceof FlotillaError && error.code === 'bad-request' && error.message.includes('x-flotilla-fault') && fragment.test(error.message);
+  return (error: unknown): boolean =>
+    error instanceof FlotillaError &&
+    error.code === 'bad-request' &&
+    error.message.includes('x-flotilla-fault') &&
+    fragment.test(error.message);
 }
 
 describe('parseFaultHeader', () => {
@@ -44,14 +58,22 @@ describe('faultInjectionAllowed', () => {
     assert.deepEqual(pick(faultInjectionAllowed('staging', { headerEnabled: true })), { rules: true, header: true });
     assert.deepEqual(pick(faultInjectionAllowed('prod', { headerEnabled: true })), { rules: false, header: false });
     assert.match(faultInjectionAllowed('prod').reason, /refused in the prod namespace/);
-    assert.deepEqual(pick(faultInjectionAllowed('prod', { allowInProd: true, headerEnabled: true })), { rules: true, header: true });
+    assert.deepEqual(pick(faultInjectionAllowed('prod', { allowInProd: true, headerEnabled: true })), {
+      rules: true,
+      header: true,
+    });
   });
 
   test('faultFromHeaders honours the header only where allowed', () => {
-    assert.deepEqual(faultFromHeaders({ 'x-flotilla-fault': 'abort=503' }, { header: true }), { abort: { status: 503 } });
+    assert.deepEqual(faultFromHeaders({ 'x-flotilla-fault': 'abort=503' }, { header: true }), {
+      abort: { status: 503 },
+    });
     assert.equal(faultFromHeaders({ 'x-flotilla-fault': 'abort=503' }, { header: false }), undefined);
     assert.equal(faultFromHeaders({}, { header: true }), undefined);
-    assert.throws(() => faultFromHeaders(new Headers({ 'x-flotilla-fault': 'nonsense' }), { header: true }), isBadFaultHeader(/not key=value/));
+    assert.throws(
+      () => faultFromHeaders(new Headers({ 'x-flotilla-fault': 'nonsense' }), { header: true }),
+      isBadFaultHeader(/not key=value/),
+    );
   });
 });
 
@@ -62,7 +84,11 @@ function pick(permission: { rules: boolean; header: boolean }): { rules: boolean
 describe('FaultPolicy', () => {
   test('aborts the configured share of calls with the error the status stands for', async () => {
     // Draws ×100: 10 < 25 aborts, 30 and 90 do not.
-    const policy = new FaultPolicy({ upstream: 'users', rules: { abort: { status: 503, percent: 25 } }, random: sequence(0.1, 0.3, 0.9) });
+    const policy = new FaultPolicy({
+      upstream: 'users',
+      rules: { abort: { status: 503, percent: 25 } },
+      random: sequence(0.1, 0.3, 0.9),
+    });
     await assert.rejects(policy.execute(answer), (error: unknown) => {
       assert.ok(error instanceof FlotillaError);
       assert.equal(error.code, 'unavailable');
@@ -75,13 +101,23 @@ describe('FaultPolicy', () => {
 
   test('a gRPC code abort maps to its kind and keeps the code', async () => {
     const policy = new FaultPolicy({ upstream: 'users', rules: { abort: { grpcCode: 4, percent: 100 } } });
-    await assert.rejects(policy.execute(answer), (error: unknown) => error instanceof FlotillaError && error.code === 'deadline-exceeded' && error.details?.['grpcCode'] === 4);
+    await assert.rejects(
+      policy.execute(answer),
+      (error: unknown) => error instanceof FlotillaError && error.code === 'deadline-exceeded' && error.details?.grpcCode === 4,
+    );
   });
 
   test('rules given directly are checked: a bad abort is a ConfigError and the previous rules stay', async () => {
-    const isBadAbort = (fragment: RegExp) => (error: unknown) => error instanceof ConfigError && error.code === 'validation' && fragment.test(error.message);
-    assert.throws(() => new FaultPolicy({ upstream: 'users', rules: { abort: { status: 302, percent: 100 } } }), isBadAbort(/fault\.abort .*HTTP error status 400-599, not 302/));
-    assert.throws(() => new FaultPolicy({ upstream: 'users', rules: { abort: { percent: 100 } } }), isBadAbort(/exactly one of status \(HTTP\) or grpcCode/));
+    const isBadAbort = (fragment: RegExp) => (error: unknown) =>
+      error instanceof ConfigError && error.code === 'validation' && fragment.test(error.message);
+    assert.throws(
+      () => new FaultPolicy({ upstream: 'users', rules: { abort: { status: 302, percent: 100 } } }),
+      isBadAbort(/fault\.abort .*HTTP error status 400-599, not 302/),
+    );
+    assert.throws(
+      () => new FaultPolicy({ upstream: 'users', rules: { abort: { percent: 100 } } }),
+      isBadAbort(/exactly one of status \(HTTP\) or grpcCode/),
+    );
     const policy = new FaultPolicy({ upstream: 'users', rules: { abort: { status: 503, percent: 100 } } });
     assert.throws(() => policy.configure({ rules: { abort: { status: 600, percent: 100 } } }), isBadAbort(/not 600/));
     assert.throws(() => policy.configure({ rules: { abort: { grpcCode: 0, percent: 100 } } }), isBadAbort(/gRPC error code 1-16, not 0/));
@@ -90,12 +126,20 @@ describe('FaultPolicy', () => {
 
   test('a fault carried by the call (the header) applies once, even with no rules', async () => {
     const policy = new FaultPolicy({ upstream: 'users' });
-    await assert.rejects(policy.execute(answer, { fault: { abort: { status: 502 } } }), (error: unknown) => error instanceof FlotillaError && error.code === 'bad-gateway');
+    await assert.rejects(
+      policy.execute(answer, { fault: { abort: { status: 502 } } }),
+      (error: unknown) => error instanceof FlotillaError && error.code === 'bad-gateway',
+    );
     assert.equal(await policy.execute(answer), 'answer');
   });
 
   test('nothing is injected where it is not allowed', async () => {
-    const policy = new FaultPolicy({ upstream: 'users', rules: { abort: { status: 503, percent: 100 } }, rulesAllowed: false, onDemandAllowed: false });
+    const policy = new FaultPolicy({
+      upstream: 'users',
+      rules: { abort: { status: 503, percent: 100 } },
+      rulesAllowed: false,
+      onDemandAllowed: false,
+    });
     assert.equal(await policy.execute(answer, { fault: { abort: { status: 503 } } }), 'answer');
     assert.equal(policy.active, false);
   });
@@ -109,7 +153,9 @@ describe('FaultPolicy', () => {
     assert.ok(started - before >= 25, `started after ${started - before} ms`);
     let reached = false;
     await assert.rejects(
-      wrap(new DeadlinePolicy({ timeoutMs: 20 }), policy).execute(async () => (reached = true), { fault: { delayMs: 60_000 } }),
+      wrap(new DeadlinePolicy({ timeoutMs: 20 }), policy).execute(async () => (reached = true), {
+        fault: { delayMs: 60_000 },
+      }),
       DeadlineExceededError,
     );
     assert.equal(reached, false, 'the call behind the delay never ran');
@@ -143,7 +189,7 @@ describe('faultError: one abort, read the same way by either transport', () => {
     }
   });
 
-  test('a gRPC code is answered exactly; its HTTP status is google.rpc.Code\'s', () => {
+  test("a gRPC code is answered exactly; its HTTP status is google.rpc.Code's", () => {
     const cases: Array<[grpcCode: number, kind: string, httpStatus: number]> = [
       [1, 'unavailable', 499],
       [2, 'internal', 500],
@@ -185,17 +231,29 @@ describe('resilience settings: a fault abort', () => {
   };
 
   test('an HTTP status outside 400-599 is one clear config problem', () => {
-    assert.equal(problemsOf({ status: 302, percent: 100 }), 'upstreams.users.fault.abort.status: must be an HTTP error status 400-599, not 302');
-    assert.equal(problemsOf({ status: 600, percent: 100 }), 'upstreams.users.fault.abort.status: must be an HTTP error status 400-599, not 600');
+    assert.equal(
+      problemsOf({ status: 302, percent: 100 }),
+      'upstreams.users.fault.abort.status: must be an HTTP error status 400-599, not 302',
+    );
+    assert.equal(
+      problemsOf({ status: 600, percent: 100 }),
+      'upstreams.users.fault.abort.status: must be an HTTP error status 400-599, not 600',
+    );
     assert.equal(problemsOf({ grpcCode: 0, percent: 100 }), 'upstreams.users.fault.abort.grpcCode: must be a gRPC error code 1-16, not 0');
     assert.equal(problemsOf({ percent: 100 }), 'upstreams.users.fault.abort: must name exactly one of status (HTTP) or grpcCode (gRPC)');
-    assert.equal(problemsOf({ status: 503, grpcCode: 14, percent: 100 }), 'upstreams.users.fault.abort: must name exactly one of status (HTTP) or grpcCode (gRPC)');
+    assert.equal(
+      problemsOf({ status: 503, grpcCode: 14, percent: 100 }),
+      'upstreams.users.fault.abort: must name exactly one of status (HTTP) or grpcCode (gRPC)',
+    );
   });
 
   test('any status 400-599 or code 1-16 is accepted as it is', () => {
     assert.equal(problemsOf({ status: 418, percent: 100 }), '');
     assert.equal(problemsOf({ status: 599, percent: 1 }), '');
     assert.equal(problemsOf({ grpcCode: 16, percent: 1 }), '');
-    assert.deepEqual(parseResilienceSettings(withAbort({ status: '503', percent: 50 })).upstreams?.['users']?.fault?.abort, { status: 503, percent: 50 });
+    assert.deepEqual(parseResilienceSettings(withAbort({ status: '503', percent: 50 })).upstreams?.users?.fault?.abort, {
+      status: 503,
+      percent: 50,
+    });
   });
 });

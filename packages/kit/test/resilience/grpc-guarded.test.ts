@@ -37,24 +37,50 @@ describe('a gRPC client guarded by UpstreamGuards', () => {
 
   test('an idempotent method is retried on UNAVAILABLE, one that is not is tried once', async () => {
     const retried: number[] = [];
-    const guards = new UpstreamGuards({ upstreams: { dead: { retry: { maxAttempts: 3, baseDelayMs: 1 }, breaker: { enabled: false } } } }, { namespace: 'dev', onRetry: (e) => retried.push(e.attempt) });
-    const marked = createGuardedGrpcClient(GreeterServiceClient, 'dead', { resolve: () => deadTarget, pool, telemetry: null, guard: guards.get('dead'), idempotent: ['sayHello'] });
+    const guards = new UpstreamGuards(
+      { upstreams: { dead: { retry: { maxAttempts: 3, baseDelayMs: 1 }, breaker: { enabled: false } } } },
+      { namespace: 'dev', onRetry: (e) => retried.push(e.attempt) },
+    );
+    const marked = createGuardedGrpcClient(GreeterServiceClient, 'dead', {
+      resolve: () => deadTarget,
+      pool,
+      telemetry: null,
+      guard: guards.get('dead'),
+      idempotent: ['sayHello'],
+    });
     await assert.rejects(marked.sayHello({ name: 'anyone' }), UnavailableError);
     assert.deepEqual(retried, [2, 3]);
 
     retried.length = 0;
-    const unmarked = createGuardedGrpcClient(GreeterServiceClient, 'dead', { resolve: () => deadTarget, pool, telemetry: null, guard: guards.get('dead') });
+    const unmarked = createGuardedGrpcClient(GreeterServiceClient, 'dead', {
+      resolve: () => deadTarget,
+      pool,
+      telemetry: null,
+      guard: guards.get('dead'),
+    });
     await assert.rejects(unmarked.sayHello({ name: 'anyone' }), UnavailableError);
     assert.deepEqual(retried, []);
   });
 
   test('the breaker opens on an upstream that keeps failing and then rejects without calling it', async () => {
-    const guards = new UpstreamGuards({ upstreams: { greeter: { breaker: { minRequests: 5 }, retry: { enabled: false } } } }, { namespace: 'dev', random: () => 0 });
-    const client = createGuardedGrpcClient(GreeterServiceClient, 'greeter', { resolve: () => greeter.target, pool, telemetry: null, guard: guards.get('greeter'), idempotent: ['sayHello'] });
+    const guards = new UpstreamGuards(
+      { upstreams: { greeter: { breaker: { minRequests: 5 }, retry: { enabled: false } } } },
+      { namespace: 'dev', random: () => 0 },
+    );
+    const client = createGuardedGrpcClient(GreeterServiceClient, 'greeter', {
+      resolve: () => greeter.target,
+      pool,
+      telemetry: null,
+      guard: guards.get('greeter'),
+      idempotent: ['sayHello'],
+    });
     // "throttled" answers RESOURCE_EXHAUSTED: the upstream refusing work, a failure for the breaker.
     for (let i = 0; i < 5; i++) await assert.rejects(client.sayHello({ name: 'throttled' }));
     const calls = greeter.probe.calls.length;
-    await assert.rejects(client.sayHello({ name: 'Ada' }), (error: unknown) => error instanceof FlotillaError && error.code === 'circuit-open' && error.details?.['upstream'] === 'greeter');
+    await assert.rejects(
+      client.sayHello({ name: 'Ada' }),
+      (error: unknown) => error instanceof FlotillaError && error.code === 'circuit-open' && error.details?.upstream === 'greeter',
+    );
     assert.equal(greeter.probe.calls.length, calls, 'the rejected call never reached the server');
   });
 
@@ -63,7 +89,13 @@ describe('a gRPC client guarded by UpstreamGuards', () => {
     let base = '';
     before(async () => {
       const guards = new UpstreamGuards({}, { namespace: 'dev' });
-      const client = createGuardedGrpcClient(GreeterServiceClient, 'greeter', { resolve: () => greeter.target, pool, telemetry: null, guard: guards.get('greeter'), idempotent: ['sayHello'] });
+      const client = createGuardedGrpcClient(GreeterServiceClient, 'greeter', {
+        resolve: () => greeter.target,
+        pool,
+        telemetry: null,
+        guard: guards.get('greeter'),
+        idempotent: ['sayHello'],
+      });
       app = createHttpServer({ logger: createLogger({ service: 'edge', destination: captureLogs().stream }) });
       app.get('/context', async () => JSON.parse((await client.sayHello({ name: 'context' })).message) as unknown);
       await app.listen({ host: '127.0.0.1', port: 0 });

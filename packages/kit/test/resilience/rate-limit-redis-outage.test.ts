@@ -24,7 +24,14 @@ function limiterOn(url: string, onStoreFailure: Fallback, extra: { recheckMs?: n
     settings: {
       policies: { small: { limit: 3, windowSeconds: 3600 } },
       defaultPolicy: 'small',
-      store: { kind: 'redis', url, prefix: uniquePrefix(), onStoreFailure, timeoutMs: extra.timeoutMs ?? 200, recheckMs: extra.recheckMs ?? 5_000 },
+      store: {
+        kind: 'redis',
+        url,
+        prefix: uniquePrefix(),
+        onStoreFailure,
+        timeoutMs: extra.timeoutMs ?? 200,
+        recheckMs: extra.recheckMs ?? 5_000,
+      },
     },
     metrics,
     logger: createLogger({ service: 'test', destination: logs.stream }),
@@ -35,7 +42,9 @@ function limiterOn(url: string, onStoreFailure: Fallback, extra: { recheckMs?: n
 
 describe('nothing listens at the Redis address', () => {
   test('reject: a prompt 429-style refusal with Retry-After, logged once, gauge set', async (t) => {
-    const { limiter, metrics, actions } = limiterOn(`redis://127.0.0.1:${await freePort()}`, 'reject', { recheckMs: 2_000 });
+    const { limiter, metrics, actions } = limiterOn(`redis://127.0.0.1:${await freePort()}`, 'reject', {
+      recheckMs: 2_000,
+    });
     t.after(() => limiter.close());
     const decisions: RateLimitDecision[] = [];
     for (let i = 0; i < 10; i++) decisions.push(await limiter.check('orders', 'ip:1'));
@@ -69,7 +78,10 @@ describe('nothing listens at the Redis address', () => {
     t.after(() => limiter.close());
     const decisions = [];
     for (let i = 0; i < 5; i++) decisions.push(await limiter.check('orders', 'ip:1'));
-    assert.deepEqual(decisions.map((d) => d.allowed), [true, true, true, false, false]);
+    assert.deepEqual(
+      decisions.map((d) => d.allowed),
+      [true, true, true, false, false],
+    );
     assert.deepEqual([...new Set(decisions.map((d) => d.store))], ['fallback']);
     assert.equal(decisions[4]?.headers.ratelimit, '"small";r=0;t=3600');
   });
@@ -77,7 +89,10 @@ describe('nothing listens at the Redis address', () => {
 
 const binary = redisBinary();
 
-test('Redis stopped under a running limiter: local fallback, then shared limits again once it is back', { skip: 'skip' in binary ? binary.skip : false, timeout: 60_000 }, async (t) => {
+test('Redis stopped under a running limiter: local fallback, then shared limits again once it is back', {
+  skip: 'skip' in binary ? binary.skip : false,
+  timeout: 60_000,
+}, async (t) => {
   const dir = tempDir('rl-outage');
   let redis = await startRedis({ dir: dir.path, log: () => undefined });
   const { port } = redis;
@@ -93,8 +108,15 @@ test('Redis stopped under a running limiter: local fallback, then shared limits 
   await waitUntil(async () => (await limiter.check('orders', 'ip:1')).store === 'fallback', 'decisions by the local fallback');
   const local = [];
   for (let i = 0; i < 4; i++) local.push(await limiter.check('orders', 'ip:1'));
-  assert.deepEqual(local.map((d) => d.store), ['fallback', 'fallback', 'fallback', 'fallback']);
-  assert.deepEqual(local.map((d) => d.allowed), [true, true, false, false], 'the policy still holds, in process (one token went to the first fallback decision)');
+  assert.deepEqual(
+    local.map((d) => d.store),
+    ['fallback', 'fallback', 'fallback', 'fallback'],
+  );
+  assert.deepEqual(
+    local.map((d) => d.allowed),
+    [true, true, false, false],
+    'the policy still holds, in process (one token went to the first fallback decision)',
+  );
   assert.match(await metrics.metrics(), /flotilla_rate_limit_store_fallback 1/);
 
   redis = await startRedis({ dir: dir.path, port, log: () => undefined });
@@ -106,7 +128,10 @@ test('Redis stopped under a running limiter: local fallback, then shared limits 
   assert.equal(limiter.status().store.fallingBack, false);
 });
 
-test('a Redis that stops answering (DEBUG SLEEP) cannot hold a decision: the timeout hands it to the fallback', { skip: 'skip' in binary ? binary.skip : false, timeout: 60_000 }, async (t) => {
+test('a Redis that stops answering (DEBUG SLEEP) cannot hold a decision: the timeout hands it to the fallback', {
+  skip: 'skip' in binary ? binary.skip : false,
+  timeout: 60_000,
+}, async (t) => {
   const dir = tempDir('rl-hang');
   const redis = await startRedis({ dir: dir.path, args: ['--enable-debug-command', 'yes'], log: () => undefined });
   const { limiter } = limiterOn(redis.url, 'reject', { timeoutMs: 100, recheckMs: 50 });

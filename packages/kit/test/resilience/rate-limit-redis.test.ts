@@ -27,7 +27,10 @@ function sharedLimiter(prefix: string, limit: number) {
   });
 }
 
-test('two limiters on separate connections enforce one limit together (within 5 %)', { skip, timeout: 30_000 }, async (t) => {
+test('two limiters on separate connections enforce one limit together (within 5 %)', {
+  skip,
+  timeout: 30_000,
+}, async (t) => {
   const prefix = uniquePrefix();
   const a = sharedLimiter(prefix, 100);
   const b = sharedLimiter(prefix, 100);
@@ -36,7 +39,9 @@ test('two limiters on separate connections enforce one limit together (within 5 
   // 300 decisions for one client, interleaved between both limiters, 16 in flight at a time.
   const decisions: RateLimitDecision[] = [];
   for (let round = 0; round < 300 / 16 + 1 && decisions.length < 300; round++) {
-    const batch = Array.from({ length: Math.min(16, 300 - decisions.length) }, (_, i) => (i % 2 === 0 ? a : b).check('orders', 'ip:198.51.100.1'));
+    const batch = Array.from({ length: Math.min(16, 300 - decisions.length) }, (_, i) =>
+      (i % 2 === 0 ? a : b).check('orders', 'ip:198.51.100.1'),
+    );
     decisions.push(...(await Promise.all(batch)));
   }
   const allowed = decisions.filter((d) => d.allowed).length;
@@ -64,7 +69,8 @@ test('two processes share one limit through Redis (within 5 %)', { skip, timeout
     return { child, exited, out: () => out, err: () => err };
   });
   try {
-    for (const worker of workers) await waitUntil(() => worker.out().includes('ready') || worker.child.exitCode !== null, 'worker ready', 30_000);
+    for (const worker of workers)
+      await waitUntil(() => worker.out().includes('ready') || worker.child.exitCode !== null, 'worker ready', 30_000);
     for (const worker of workers) assert.ok(worker.out().includes('ready'), worker.err());
     for (const worker of workers) worker.child.stdin.write('go\n');
     await Promise.all(workers.map((w) => w.exited));
@@ -72,15 +78,27 @@ test('two processes share one limit through Redis (within 5 %)', { skip, timeout
     for (const [i, result] of results.entries()) assert.ok(result, `worker ${i}: ${workers[i]?.out()} ${workers[i]?.err()}`);
     const allowed = results.reduce((sum, r) => sum + Number(r?.[1]), 0);
     assert.ok(Math.abs(allowed - 100) <= 5, `allowed ${allowed} across both processes, limit 100`);
-    assert.deepEqual(results.map((r) => r?.[2]), ['redis', 'redis']);
+    assert.deepEqual(
+      results.map((r) => r?.[2]),
+      ['redis', 'redis'],
+    );
   } finally {
     for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
   }
 });
 
-test('bucket keys live under the prefix and expire once they would be full again', { skip, timeout: 30_000 }, async (t) => {
+test('bucket keys live under the prefix and expire once they would be full again', {
+  skip,
+  timeout: 30_000,
+}, async (t) => {
   const prefix = uniquePrefix();
-  const limiter = createRateLimiter({ settings: { policies: { burst: { limit: 10, windowSeconds: 60, keyBy: 'apiKey' } }, routes: { search: 'burst' }, store: { kind: 'redis', url, prefix } } });
+  const limiter = createRateLimiter({
+    settings: {
+      policies: { burst: { limit: 10, windowSeconds: 60, keyBy: 'apiKey' } },
+      routes: { search: 'burst' },
+      store: { kind: 'redis', url, prefix },
+    },
+  });
   const client = new Redis(url);
   t.after(async () => {
     await limiter.close();

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { redisServerBin } from '../../../../scripts/test-services/index.ts';
 
 function missing(what: string): { skip: string } {
-  if (process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1') throw new Error(`${what} is not available but FLOTILLA_TEST_REQUIRE_SERVICES=1: start the test servers (scripts/test-services)`);
+  if (process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1')
+    throw new Error(`${what} is not available but FLOTILLA_TEST_REQUIRE_SERVICES=1: start the test servers (scripts/test-services)`);
   return { skip: `${what} not available (run under scripts/test-services)` };
 }
 

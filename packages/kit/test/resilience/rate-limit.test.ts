@@ -10,7 +10,13 @@ import { createHttpServer } from '../../src/http/server.ts';
 import { registerHealthRoutes } from '../../src/http/health.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { MetricsRegistry } from '../../src/observability/metrics/registry.ts';
-import { createRateLimiter, parseRateLimitSettings, rateLimitedError, rateLimitKey, registerRateLimit } from '../../src/resilience/rate-limit/index.ts';
+import {
+  createRateLimiter,
+  parseRateLimitSettings,
+  rateLimitedError,
+  rateLimitKey,
+  registerRateLimit,
+} from '../../src/resilience/rate-limit/index.ts';
 import { waitUntil } from '../discovery/support.ts';
 import { captureLogs } from '../support/log-capture.ts';
 
@@ -30,24 +36,35 @@ describe('token bucket decisions', () => {
     const refused = await limiter.check('orders', 'ip:1');
     assert.equal(refused.allowed, false);
     assert.equal(refused.retryAfterSeconds, 20, 'one token comes back every 20 s');
-    assert.deepEqual(refused.headers, { 'ratelimit-policy': '"tight";q=3;w=60', ratelimit: '"tight";r=0;t=60', 'retry-after': '20' });
+    assert.deepEqual(refused.headers, {
+      'ratelimit-policy': '"tight";q=3;w=60',
+      ratelimit: '"tight";r=0;t=60',
+      'retry-after': '20',
+    });
 
     assert.equal((await limiter.check('orders', 'ip:2')).allowed, true, 'another client has its own bucket');
     assert.equal((await limiter.check('users', 'ip:1')).allowed, true, 'another route has its own bucket');
   });
 
   test('burst sets the capacity; q and w describe the bucket', async (t) => {
-    const limiter = createRateLimiter({ settings: { policies: { api: { limit: 60, windowSeconds: 60, burst: 5 } }, routes: { search: 'api' } } });
+    const limiter = createRateLimiter({
+      settings: { policies: { api: { limit: 60, windowSeconds: 60, burst: 5 } }, routes: { search: 'api' } },
+    });
     t.after(() => limiter.close());
     const decisions = [];
     for (let i = 0; i < 6; i++) decisions.push(await limiter.check('search', 'k'));
-    assert.deepEqual(decisions.map((d) => d.allowed), [true, true, true, true, true, false]);
+    assert.deepEqual(
+      decisions.map((d) => d.allowed),
+      [true, true, true, true, true, false],
+    );
     assert.equal(decisions[0]?.headers['ratelimit-policy'], '"api";q=5;w=5');
     assert.equal(decisions[5]?.retryAfterSeconds, 1);
   });
 
   test('tokens come back over time', async (t) => {
-    const limiter = createRateLimiter({ settings: { policies: { fast: { limit: 20, windowSeconds: 1 } }, defaultPolicy: 'fast' } });
+    const limiter = createRateLimiter({
+      settings: { policies: { fast: { limit: 20, windowSeconds: 1 } }, defaultPolicy: 'fast' },
+    });
     t.after(() => limiter.close());
     for (let i = 0; i < 20; i++) assert.equal((await limiter.check('r', 'k')).allowed, true);
     assert.equal((await limiter.check('r', 'k')).allowed, false);
@@ -58,14 +75,20 @@ describe('token bucket decisions', () => {
     const limiter = createRateLimiter({ settings: { policies: tight.policies } });
     t.after(() => limiter.close());
     const decision = await limiter.check('anything', 'k');
-    assert.deepEqual({ allowed: decision.allowed, policy: decision.policy, headers: decision.headers }, { allowed: true, policy: undefined, headers: {} });
+    assert.deepEqual(
+      { allowed: decision.allowed, policy: decision.policy, headers: decision.headers },
+      { allowed: true, policy: undefined, headers: {} },
+    );
     await limiter.update({ ...tight, enabled: false });
     for (let i = 0; i < 5; i++) assert.equal((await limiter.check('orders', 'k')).allowed, true);
   });
 
   test('a route naming an unknown policy runs unlimited and is reported once', async (t) => {
     const logs = captureLogs();
-    const limiter = createRateLimiter({ settings: tight, logger: createLogger({ service: 'test', destination: logs.stream }) });
+    const limiter = createRateLimiter({
+      settings: tight,
+      logger: createLogger({ service: 'test', destination: logs.stream }),
+    });
     t.after(() => limiter.close());
     for (let i = 0; i < 5; i++) assert.equal((await limiter.check('orders', 'k', 'tigth')).allowed, true);
     const warnings = logs.lines.filter((l) => (l.event as { action?: string }).action === 'rate-limit-policy-unknown');
@@ -74,7 +97,13 @@ describe('token bucket decisions', () => {
   });
 
   test('memory is bounded: past maxLocalBuckets the least recently used bucket is forgotten', async (t) => {
-    const limiter = createRateLimiter({ settings: { policies: { one: { limit: 1, windowSeconds: 3600 } }, defaultPolicy: 'one', store: { maxLocalBuckets: 2 } } });
+    const limiter = createRateLimiter({
+      settings: {
+        policies: { one: { limit: 1, windowSeconds: 3600 } },
+        defaultPolicy: 'one',
+        store: { maxLocalBuckets: 2 },
+      },
+    });
     t.after(() => limiter.close());
     assert.equal((await limiter.check('r', 'a')).allowed, true);
     assert.equal((await limiter.check('r', 'a')).allowed, false);
@@ -115,7 +144,13 @@ describe('settings', () => {
 
   test('every problem is reported at once with a stable code', () => {
     assert.throws(
-      () => parseRateLimitSettings({ policies: { 'bad name': { limit: 1 }, ok: { limit: 0, keyBy: 'cookie' } }, routes: { orders: 'missing' }, defaultPolicy: 'nope', store: { kind: 'redis' } }),
+      () =>
+        parseRateLimitSettings({
+          policies: { 'bad name': { limit: 1 }, ok: { limit: 0, keyBy: 'cookie' } },
+          routes: { orders: 'missing' },
+          defaultPolicy: 'nope',
+          store: { kind: 'redis' },
+        }),
       (error: unknown) => {
         assert.ok(error instanceof ConfigError);
         assert.equal(error.code, 'validation');
@@ -126,7 +161,13 @@ describe('settings', () => {
       'schema problems first',
     );
     assert.throws(
-      () => parseRateLimitSettings({ policies: { 'bad name': { limit: 1 } }, routes: { orders: 'missing' }, defaultPolicy: 'nope', store: { kind: 'redis' } }),
+      () =>
+        parseRateLimitSettings({
+          policies: { 'bad name': { limit: 1 } },
+          routes: { orders: 'missing' },
+          defaultPolicy: 'nope',
+          store: { kind: 'redis' },
+        }),
       (error: unknown) => {
         assert.ok(error instanceof ConfigError);
         assert.deepEqual(error.problems.map((p) => p.key).sort(), ['defaultPolicy', 'policies.bad name', 'routes.orders', 'store.url']);
@@ -157,7 +198,12 @@ describe('client keys', () => {
     assert.ok(!byKey.includes('secret'), 'the API key itself never becomes a bucket key');
     assert.equal(rateLimitKey('apiKey', request), byKey, 'stable');
     assert.equal(rateLimitKey('apiKey', request, { apiKeyId: 'k-42' }), 'key:k-42');
-    assert.equal(rateLimitKey('apiKey', { ip: '1.2.3.4', headers: { authorization: 'x' } }, undefined, { apiKeyHeader: 'authorization' }).startsWith('key:'), true);
+    assert.equal(
+      rateLimitKey('apiKey', { ip: '1.2.3.4', headers: { authorization: 'x' } }, undefined, {
+        apiKeyHeader: 'authorization',
+      }).startsWith('key:'),
+      true,
+    );
     assert.equal(rateLimitKey('subject', request, { subject: 'user-1' }), 'sub:user-1');
     assert.equal(rateLimitKey('subject', request), 'ip:10.0.0.7', 'anonymous: by IP');
     assert.equal(rateLimitKey('apiKey', { ip: '10.0.0.8', headers: {} }), 'ip:10.0.0.8');
@@ -166,10 +212,15 @@ describe('client keys', () => {
 
 describe('the Fastify hook', () => {
   test('429 problem+json with Retry-After and RateLimit headers; per-route policies and opt-outs; health never limited', async (t) => {
-    const limiter = createRateLimiter({ settings: { policies: { tight: { limit: 2 }, perUser: { limit: 1, keyBy: 'subject' } }, defaultPolicy: 'tight' } });
+    const limiter = createRateLimiter({
+      settings: { policies: { tight: { limit: 2 }, perUser: { limit: 1, keyBy: 'subject' } }, defaultPolicy: 'tight' },
+    });
     const app = createHttpServer({ logger: createLogger({ service: 'test', destination: captureLogs().stream }) });
     registerHealthRoutes(app as never, { isReady: () => true, checks: () => ({}) });
-    registerRateLimit(app as never, { limiter, identity: (request) => (typeof request.headers['x-user'] === 'string' ? { subject: request.headers['x-user'] } : undefined) });
+    registerRateLimit(app as never, {
+      limiter,
+      identity: (request) => (typeof request.headers['x-user'] === 'string' ? { subject: request.headers['x-user'] } : undefined),
+    });
     app.get('/things', async () => ({ ok: true }));
     app.get('/mine', { config: { rateLimit: 'perUser' } }, async () => ({ ok: true }));
     app.get('/free', { config: { rateLimit: false } }, async () => ({ ok: true }));

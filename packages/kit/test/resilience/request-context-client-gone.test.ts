@@ -40,7 +40,13 @@ describe('the request context when the client goes away', () => {
   /** POSTs a whole body to /wait, leaves once the handler runs, and resolves with the signal it had. */
   const leaveWhileServed = async (headers: Record<string, string>): Promise<AbortSignal> => {
     const served = new Promise<AbortSignal>((resolve) => (waiting = resolve));
-    const sent = request({ host: '127.0.0.1', port, method: 'POST', path: '/wait', headers: { 'content-type': 'application/json', ...headers } });
+    const sent = request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/wait',
+      headers: { 'content-type': 'application/json', ...headers },
+    });
     sent.on('error', () => undefined);
     sent.end('{}');
     const signal = await served;

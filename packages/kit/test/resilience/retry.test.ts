@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { DeadlineExceededError, FlotillaError, NotFoundError, UnavailableError } from '@flotilla/kit';
 import { MetricsRegistry } from '@flotilla/kit/observability';
 import { Deadline, isIdempotentHttp, isRetryableError, RetryBudget, RetryPolicy, type RetryEvent } from '@flotilla/kit/resilience';
-import { parseExposition, valueOf } from '../observability/support/prom-text.ts';
+import { parseExposition, sampleValue } from '../observability/support/prom-text.ts';
 import { FakeClock, sequence } from './support.ts';
 
 /** A sleep that only moves the fake clock, recording each wait. */
@@ -44,7 +44,10 @@ describe('isRetryableError', () => {
   test('unavailable, bad-gateway and connection errors; never deadlines, 4xx kinds or our own rejections', () => {
     assert.equal(isRetryableError(new UnavailableError('down')), true);
     assert.equal(isRetryableError(new FlotillaError('bad-gateway', 'bad')), true);
-    assert.equal(isRetryableError(new TypeError('fetch failed', { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) })), true);
+    assert.equal(
+      isRetryableError(new TypeError('fetch failed', { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) })),
+      true,
+    );
     assert.equal(isRetryableError(new DeadlineExceededError()), false);
     assert.equal(isRetryableError(new NotFoundError('no')), false);
     assert.equal(isRetryableError(new FlotillaError('circuit-open', 'open')), false);
@@ -65,12 +68,22 @@ describe('RetryPolicy', () => {
     const waits: number[] = [];
     const events: RetryEvent[] = [];
     const op = failing(new UnavailableError('a'), new UnavailableError('b'), new UnavailableError('c'));
-    const policy = new RetryPolicy({ maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 250, random: sequence(0.5, 0.5, 0.999), sleep: fakeSleep(clock, waits), onRetry: (e) => events.push(e) });
+    const policy = new RetryPolicy({
+      maxAttempts: 4,
+      baseDelayMs: 100,
+      maxDelayMs: 250,
+      random: sequence(0.5, 0.5, 0.999),
+      sleep: fakeSleep(clock, waits),
+      onRetry: (e) => events.push(e),
+    });
     assert.equal(await policy.execute(op.fn, { idempotent: true }), 'ok');
     assert.deepEqual(op.attempts, [1, 2, 3, 4]);
     // Ceilings 100, 200, then 400 capped at 250; the waits are random fractions of them.
     assert.deepEqual(waits, [50, 100, 249]);
-    assert.deepEqual(events.map((e) => e.attempt), [2, 3, 4]);
+    assert.deepEqual(
+      events.map((e) => e.attempt),
+      [2, 3, 4],
+    );
   });
 
   test('stops after maxAttempts with the last error', async () => {
@@ -99,7 +112,12 @@ describe('RetryPolicy', () => {
     const reasons: string[] = [];
     const op = failing(new UnavailableError('1'), new UnavailableError('2'), new UnavailableError('3'));
     const policy = new RetryPolicy({
-      maxAttempts: 5, baseDelayMs: 100, minAttemptMs: 20, random: () => 0.5, sleep: fakeSleep(clock, waits), onGiveUp: (e) => reasons.push(e.reason),
+      maxAttempts: 5,
+      baseDelayMs: 100,
+      minAttemptMs: 20,
+      random: () => 0.5,
+      sleep: fakeSleep(clock, waits),
+      onGiveUp: (e) => reasons.push(e.reason),
     });
     // 140 ms: wait 50 (90 left), then would wait 100 with 90 left — refused.
     await assert.rejects(policy.execute(op.fn, { idempotent: true, deadline: Deadline.after(140, clock) }), /2/);
@@ -111,7 +129,16 @@ describe('RetryPolicy', () => {
   test('a resolved value can stand for a failure (failureOf): retried, and returned as is when retries run out', async () => {
     let calls = 0;
     const policy = new RetryPolicy({ maxAttempts: 2, sleep: async () => undefined });
-    const status = await policy.execute(async () => (++calls, 503), { idempotent: true, failureOf: (s) => (s >= 500 ? new UnavailableError(`status ${s}`) : undefined) });
+    const status = await policy.execute(
+      async () => {
+        ++calls;
+        return 503;
+      },
+      {
+        idempotent: true,
+        failureOf: (s) => (s >= 500 ? new UnavailableError(`status ${s}`) : undefined),
+      },
+    );
     assert.equal(status, 503);
     assert.equal(calls, 2);
   });
@@ -120,7 +147,13 @@ describe('RetryPolicy', () => {
     const clock = new FakeClock();
     const metrics = new MetricsRegistry();
     const budget = new RetryBudget({ ratio: 0.2, minRetriesPerSecond: 0, windowMs: 10_000, clock });
-    const policy = new RetryPolicy({ upstream: 'users', maxAttempts: 3, budget, metrics, sleep: async () => undefined });
+    const policy = new RetryPolicy({
+      upstream: 'users',
+      maxAttempts: 3,
+      budget,
+      metrics,
+      sleep: async () => undefined,
+    });
     let hits = 0;
     const alwaysDown = async (): Promise<never> => {
       hits++;
@@ -131,8 +164,8 @@ describe('RetryPolicy', () => {
     assert.ok(retries <= 0.2 * 20, `${retries} retries for 20 requests`);
     assert.ok(retries > 0);
     const samples = parseExposition(await metrics.metrics());
-    assert.equal(valueOf(samples, 'flotilla_retries_total', { upstream: 'users', outcome: 'failure' }), retries);
-    assert.ok(valueOf(samples, 'flotilla_retry_budget_exhausted_total', { upstream: 'users' }) > 0);
+    assert.equal(sampleValue(samples, 'flotilla_retries_total', { upstream: 'users', outcome: 'failure' }), retries);
+    assert.ok(sampleValue(samples, 'flotilla_retry_budget_exhausted_total', { upstream: 'users' }) > 0);
   });
 });
 
@@ -144,7 +177,14 @@ describe('RetryBudget', () => {
     let granted = 0;
     while (budget.tryAcquire()) granted++;
     assert.equal(granted, 0.2 * 50 + 10);
-    assert.deepEqual(budget.status(), { ratio: 0.2, minRetriesPerSecond: 1, windowMs: 10_000, requests: 50, retries: 20, available: 0 });
+    assert.deepEqual(budget.status(), {
+      ratio: 0.2,
+      minRetriesPerSecond: 1,
+      windowMs: 10_000,
+      requests: 50,
+      retries: 20,
+      available: 0,
+    });
   });
 
   test('the window slides: old requests and retries age out', () => {

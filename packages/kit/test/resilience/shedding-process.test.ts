@@ -11,8 +11,16 @@ import { spawnFixture, waitUntil, type Child } from '../discovery/support.ts';
 
 const fixture = join(import.meta.dirname, 'fixtures', 'shedding-service.ts');
 
-async function startSheddy(t: { after(fn: () => Promise<void>): void }, env: Record<string, string>): Promise<{ child: Child; url: string }> {
-  const child = spawnFixture(fixture, { FLOTILLA_CONFIG_DIR: '/nonexistent', FLOTILLA_SHEDDY__HTTP__HOST: '127.0.0.1', FLOTILLA_SHEDDY__HTTP__PORT: '0', ...env });
+async function startSheddy(
+  t: { after(fn: () => Promise<void>): void },
+  env: Record<string, string>,
+): Promise<{ child: Child; url: string }> {
+  const child = spawnFixture(fixture, {
+    FLOTILLA_CONFIG_DIR: '/nonexistent',
+    FLOTILLA_SHEDDY__HTTP__HOST: '127.0.0.1',
+    FLOTILLA_SHEDDY__HTTP__PORT: '0',
+    ...env,
+  });
   t.after(() => child.kill9());
   const [, url] = await child.line(/sheddy ready on (http:\/\/[^"\s]+)/);
   return { child, url: url as string };
@@ -22,8 +30,13 @@ function logged(child: Child, action: string): boolean {
   return child.lines.some((line) => line.includes(`"action":"${action}"`));
 }
 
-test('a blocked event loop: new work is shed with 503 + Retry-After, /healthz stays 200, work is accepted after the load', { timeout: 60_000 }, async (t) => {
-  const { child, url } = await startSheddy(t, { FLOTILLA_SHEDDY__SHEDDING__MAX_EVENT_LOOP_DELAY_MS: '250', FLOTILLA_SHEDDY__SHEDDING__RETRY_AFTER_SECONDS: '2' });
+test('a blocked event loop: new work is shed with 503 + Retry-After, /healthz stays 200, work is accepted after the load', {
+  timeout: 60_000,
+}, async (t) => {
+  const { child, url } = await startSheddy(t, {
+    FLOTILLA_SHEDDY__SHEDDING__MAX_EVENT_LOOP_DELAY_MS: '250',
+    FLOTILLA_SHEDDY__SHEDDING__RETRY_AFTER_SECONDS: '2',
+  });
   // Idle: served (a busy CI host can make even an idle loop late now and then, hence a wait rather than one try).
   await waitUntil(async () => (await fetch(`${url}/work`)).status === 200, 'work served while idle');
 
@@ -34,10 +47,17 @@ test('a blocked event loop: new work is shed with 503 + Retry-After, /healthz st
     while (loading && sent++ < 200) await fetch(`${url}/busy?ms=600`, { headers: { 'x-flotilla-priority': 'critical' } });
   })();
   try {
-    const refused = await waitUntil(async () => {
-      const response = await fetch(`${url}/work`);
-      return response.status === 503 ? response : (await response.body?.cancel(), undefined);
-    }, 'a 503 for ordinary work under load', 30_000, 50);
+    const refused = await waitUntil(
+      async () => {
+        const response = await fetch(`${url}/work`);
+        if (response.status === 503) return response;
+        await response.body?.cancel();
+        return undefined;
+      },
+      'a 503 for ordinary work under load',
+      30_000,
+      50,
+    );
     assert.equal(refused.headers.get('retry-after'), '2');
     const problem = (await refused.json()) as Record<string, unknown>;
     assert.equal(problem.type, 'https://flotilla.dev/problems/overloaded');
@@ -59,7 +79,9 @@ test('a blocked event loop: new work is shed with 503 + Retry-After, /healthz st
   assert.ok(logged(child, 'load-shedding-started'));
 });
 
-test('too many requests in flight: new low-priority work is shed until they finish; health and high priority pass', { timeout: 60_000 }, async (t) => {
+test('too many requests in flight: new low-priority work is shed until they finish; health and high priority pass', {
+  timeout: 60_000,
+}, async (t) => {
   const { url, child } = await startSheddy(t, { FLOTILLA_SHEDDY__SHEDDING__MAX_IN_FLIGHT: '2' });
   const holds = [fetch(`${url}/hold`), fetch(`${url}/hold`)];
   await child.line(/holding 2/);
@@ -70,7 +92,11 @@ test('too many requests in flight: new low-priority work is shed until they fini
   assert.equal(((await refused.json()) as { reason: string }).reason, 'in-flight');
   assert.equal((await fetch(`${url}/healthz`)).status, 200);
   assert.equal((await fetch(`${url}/readyz`)).status, 200);
-  assert.equal((await fetch(`${url}/work`, { headers: { 'x-flotilla-priority': 'high' } })).status, 200, 'high priority is shed only at twice the limit');
+  assert.equal(
+    (await fetch(`${url}/work`, { headers: { 'x-flotilla-priority': 'high' } })).status,
+    200,
+    'high priority is shed only at twice the limit',
+  );
 
   const released = await fetch(`${url}/release`, { method: 'POST', headers: { 'x-flotilla-priority': 'critical' } });
   assert.deepEqual(await released.json(), { released: 2 });

@@ -33,7 +33,11 @@ test('changing shedding.maxInFlight in the config centre applies live', { timeou
   const running = await service.start({
     configDir: join(dir.path, 'config'),
     namespace: 'dev',
-    env: { FLOTILLA_HOME: join(dir.path, 'home'), FLOTILLA_SHEDLIVE__HTTP__HOST: '127.0.0.1', FLOTILLA_SHEDLIVE__HTTP__PORT: '0' },
+    env: {
+      FLOTILLA_HOME: join(dir.path, 'home'),
+      FLOTILLA_SHEDLIVE__HTTP__HOST: '127.0.0.1',
+      FLOTILLA_SHEDLIVE__HTTP__PORT: '0',
+    },
     logDestination: captureLogs().stream,
   });
   t.after(async () => {

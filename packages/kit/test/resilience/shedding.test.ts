@@ -11,7 +11,14 @@ import { createHttpServer } from '../../src/http/server.ts';
 import { registerHealthRoutes } from '../../src/http/health.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { MetricsRegistry } from '../../src/observability/metrics/registry.ts';
-import { isNeverShed, LoadShedder, loadShedderOf, parsePriority, SheddingConfig, type SheddingSettings } from '../../src/resilience/shedding/index.ts';
+import {
+  isNeverShed,
+  LoadShedder,
+  loadShedderOf,
+  parsePriority,
+  SheddingConfig,
+  type SheddingSettings,
+} from '../../src/resilience/shedding/index.ts';
 import { waitUntil } from '../discovery/support.ts';
 import { captureLogs } from '../support/log-capture.ts';
 
@@ -23,7 +30,12 @@ function shedderWithDelay(overrides: Partial<SheddingSettings> = {}) {
   let delay = 0;
   const logs = captureLogs();
   const metrics = new MetricsRegistry();
-  const shedder = new LoadShedder({ settings: settings(overrides), metrics, logger: createLogger({ service: 'test', destination: logs.stream }), delaySignal: { delayMs: () => delay } });
+  const shedder = new LoadShedder({
+    settings: settings(overrides),
+    metrics,
+    logger: createLogger({ service: 'test', destination: logs.stream }),
+    delaySignal: { delayMs: () => delay },
+  });
   return { shedder, logs, metrics, setDelay: (ms: number) => (delay = ms) };
 }
 
@@ -81,7 +93,8 @@ describe('LoadShedder decisions', () => {
     const { shedder, setDelay } = shedderWithDelay({ maxEventLoopDelayMs: 10 });
     t.after(() => shedder.stop());
     setDelay(1_000);
-    for (const path of ['/healthz', '/readyz', '/metrics?name=x', '/admin', '/admin/limits']) assert.equal(shedder.shouldShed(path), undefined, path);
+    for (const path of ['/healthz', '/readyz', '/metrics?name=x', '/admin', '/admin/limits'])
+      assert.equal(shedder.shouldShed(path), undefined, path);
     assert.notEqual(shedder.shouldShed('/administrators'), undefined, 'a prefix match needs a path boundary');
     shedder.update(settings({ maxEventLoopDelayMs: 10, enabled: false }));
     assert.equal(shedder.shouldShed('/orders'), undefined);
@@ -101,7 +114,10 @@ describe('LoadShedder decisions', () => {
     assert.equal(started.length, 1);
     assert.match(String(started[0]?.message), /event-loop delay 500 ms/);
     setDelay(0);
-    await waitUntil(() => logs.lines.some((l) => (l.event as { action?: string } | undefined)?.action === 'load-shedding-stopped'), 'the stop line');
+    await waitUntil(
+      () => logs.lines.some((l) => (l.event as { action?: string } | undefined)?.action === 'load-shedding-stopped'),
+      'the stop line',
+    );
     assert.match(await metrics.metrics(), /flotilla_shed_active 0/);
     assert.equal(shedder.status().shedding, false);
     assert.equal(shedder.status().shedTotal, 25);
@@ -123,7 +139,15 @@ describe('the kit HTTP server sheds over real sockets', () => {
     let listener: ((value: unknown) => void) | undefined;
     const app = createHttpServer({
       logger: createLogger({ service: 'test', destination: logs.stream }),
-      shedding: { settings: settings({ maxInFlight: 1, retryAfterSeconds: 3 }), subscribe: (l) => ((listener = l), () => (listener = undefined)) },
+      shedding: {
+        settings: settings({ maxInFlight: 1, retryAfterSeconds: 3 }),
+        subscribe: (l) => {
+          listener = l;
+          return () => {
+            listener = undefined;
+          };
+        },
+      },
     });
     registerHealthRoutes(app as never, { isReady: () => true, checks: () => ({}) });
     let release: () => void = () => undefined;

@@ -4,7 +4,14 @@ import { SlidingCounts } from '../../src/resilience/sliding-window.ts';
 
 function window(): { counts: SlidingCounts<'requests' | 'accepts'>; clock: { ms: number } } {
   const clock = { ms: 1_000_000 };
-  return { counts: new SlidingCounts(['requests', 'accepts'], { windowMs: 1_000, buckets: 10, clock: { now: () => clock.ms } }), clock };
+  return {
+    counts: new SlidingCounts(['requests', 'accepts'], {
+      windowMs: 1_000,
+      buckets: 10,
+      clock: { now: () => clock.ms },
+    }),
+    clock,
+  };
 }
 
 describe('SlidingCounts', () => {

@@ -8,7 +8,7 @@ import { currentContext, DeadlineExceededError, FlotillaError, UnavailableError 
 import { createHttpServer, type HttpApp } from '@flotilla/kit/http';
 import { createLogger, MetricsRegistry } from '@flotilla/kit/observability';
 import { sleep as abortableSleep, UpstreamGuards, type BreakerStateChange, type ExecutionContext } from '@flotilla/kit/resilience';
-import { parseExposition, valueOf } from '../observability/support/prom-text.ts';
+import { parseExposition, sampleValue } from '../observability/support/prom-text.ts';
 import { captureLogs } from '../support/log-capture.ts';
 
 type Mode = 'ok' | 'fail' | 'hold';
@@ -73,7 +73,10 @@ describe('guards against a real failing upstream', () => {
   test('the breaker opens under failure, says why, and closes after recovery', async () => {
     upstream.mode = 'fail';
     const changes: BreakerStateChange[] = [];
-    const guards = new UpstreamGuards({ upstreams: { flaky: { breaker: { minRequests: 10, windowMs: 1_000 }, retry: { enabled: false } } } }, { namespace: 'dev' });
+    const guards = new UpstreamGuards(
+      { upstreams: { flaky: { breaker: { minRequests: 10, windowMs: 1_000 }, retry: { enabled: false } } } },
+      { namespace: 'dev' },
+    );
     guards.onBreakerStateChange((change) => changes.push(change));
 
     let sent = 0;
@@ -91,8 +94,11 @@ describe('guards against a real failing upstream', () => {
       await once();
     }
     const opened = changes.find((c) => c.to === 'open');
-    assert.match(opened?.reason ?? '', /^error ratio 1\.00 over 1 s, \d+ requests \(\d+ failed upstream, \d+ rejected here\); rejecting \d+ %/);
-    assert.match(guards.snapshot().upstreams['flaky']?.breaker?.reason ?? '', /error ratio/);
+    assert.match(
+      opened?.reason ?? '',
+      /^error ratio 1\.00 over 1 s, \d+ requests \(\d+ failed upstream, \d+ rejected here\); rejecting \d+ %/,
+    );
+    assert.match(guards.snapshot().upstreams.flaky?.breaker?.reason ?? '', /error ratio/);
 
     // While open, most calls never reach the upstream.
     const hitsBefore = upstream.hits;
@@ -123,27 +129,39 @@ describe('guards against a real failing upstream', () => {
     const guards = new UpstreamGuards(
       {
         upstreams: {
-          dead: { breaker: { enabled: false }, retry: { maxAttempts: 3, baseDelayMs: 1, budget: { ratio, minRetriesPerSecond: 0, windowMs: 60_000 } } },
+          dead: {
+            breaker: { enabled: false },
+            retry: { maxAttempts: 3, baseDelayMs: 1, budget: { ratio, minRetriesPerSecond: 0, windowMs: 60_000 } },
+          },
         },
       },
       { namespace: 'dev', metrics, onRetry: () => retriesSeen++ },
     );
     const hitsBefore = upstream.hits;
     for (let i = 0; i < requests; i++) {
-      await assert.rejects(guards.execute('dead', (context) => call(upstream.url, context), { idempotent: true }), UnavailableError);
+      await assert.rejects(
+        guards.execute('dead', (context) => call(upstream.url, context), { idempotent: true }),
+        UnavailableError,
+      );
     }
     const retries = upstream.hits - hitsBefore - requests;
     assert.equal(retries, retriesSeen, 'every retry reached the upstream');
     assert.ok(retries > 0, 'some retries were made');
-    assert.ok(retries <= ratio * requests, `${retries} retries for ${requests} requests (budget ${ratio * requests}; without it: ${2 * requests})`);
+    assert.ok(
+      retries <= ratio * requests,
+      `${retries} retries for ${requests} requests (budget ${ratio * requests}; without it: ${2 * requests})`,
+    );
     const samples = parseExposition(await metrics.metrics());
-    assert.equal(valueOf(samples, 'flotilla_retries_total', { upstream: 'dead', outcome: 'failure' }), retries);
-    assert.ok(valueOf(samples, 'flotilla_retry_budget_exhausted_total', { upstream: 'dead' }) > 0);
+    assert.equal(sampleValue(samples, 'flotilla_retries_total', { upstream: 'dead', outcome: 'failure' }), retries);
+    assert.ok(sampleValue(samples, 'flotilla_retry_budget_exhausted_total', { upstream: 'dead' }) > 0);
   });
 
   test('the bulkhead rejects calls beyond its capacity and queue', async () => {
     upstream.mode = 'hold';
-    const guards = new UpstreamGuards({ upstreams: { slow: { bulkhead: { maxConcurrent: 2, maxQueue: 1 }, retry: { enabled: false } } } }, { namespace: 'dev' });
+    const guards = new UpstreamGuards(
+      { upstreams: { slow: { bulkhead: { maxConcurrent: 2, maxQueue: 1 }, retry: { enabled: false } } } },
+      { namespace: 'dev' },
+    );
     const run = (): Promise<string> => guards.execute('slow', (context) => call(upstream.url, context));
     const running = [run(), run()];
     await waitUntil(() => upstream.held.length === 2, 'two calls to reach the upstream');
@@ -154,7 +172,7 @@ describe('guards against a real failing upstream', () => {
     upstream.mode = 'ok';
     upstream.releaseAll();
     assert.deepEqual(await Promise.all([...running, queued]), ['released', 'released', 'ok']);
-    assert.equal(guards.snapshot().upstreams['slow']?.bulkhead?.rejections, 1);
+    assert.equal(guards.snapshot().upstreams.slow?.bulkhead?.rejections, 1);
   });
 });
 
@@ -176,9 +194,14 @@ describe('a deadline across three HTTP hops', () => {
         const work = Number((request.query as { work?: string }).work ?? 5);
         // Work that stops when the request's deadline passes (the context's signal; the kit's
         // sleep rejects with the signal's reason, a DeadlineExceededError, hence a 504).
-        await abortableSleep(name === 'c' ? work : 5, ...(currentContext()?.signal === undefined ? [] : [currentContext()?.signal as AbortSignal]));
+        await abortableSleep(
+          name === 'c' ? work : 5,
+          ...(currentContext()?.signal === undefined ? [] : [currentContext()?.signal as AbortSignal]),
+        );
         if (downstream === undefined) return 'done';
-        return guards.execute(`hop-${name}-next`, (context) => call(`${downstream}?work=${work}`, context), { idempotent: true });
+        return guards.execute(`hop-${name}-next`, (context) => call(`${downstream}?work=${work}`, context), {
+          idempotent: true,
+        });
       });
       await app.listen({ host: '127.0.0.1', port: 0 });
       next = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/`;
@@ -200,7 +223,7 @@ describe('a deadline across three HTTP hops', () => {
   test('each hop receives less time than the one before', async () => {
     const response = await fetch(entry, { headers: { 'x-request-timeout': '3000' } });
     assert.equal(response.status, 200);
-    const [a, b, c] = [received['a']?.[0], received['b']?.[0], received['c']?.[0]] as [number, number, number];
+    const [a, b, c] = [received.a?.[0], received.b?.[0], received.c?.[0]] as [number, number, number];
     assert.equal(a, 3_000);
     assert.ok(b <= a - 5, `b got ${b} ms after a's ${a} ms and 5 ms of work`);
     assert.ok(c <= b - 5, `c got ${c} ms after b's ${b} ms and 5 ms of work`);

@@ -22,10 +22,13 @@ describe('wrap', () => {
     const log: string[] = [];
     const clock = new FakeClock();
     const deadline = Deadline.after(1_000, clock);
-    const seen = await wrap(tracer('a', log), tracer('b', log)).execute(async (context) => {
-      log.push('call');
-      return { idempotent: context.idempotent, deadline: context.deadline, attempt: context.attempt };
-    }, { idempotent: true, deadline });
+    const seen = await wrap(tracer('a', log), tracer('b', log)).execute(
+      async (context) => {
+        log.push('call');
+        return { idempotent: context.idempotent, deadline: context.deadline, attempt: context.attempt };
+      },
+      { idempotent: true, deadline },
+    );
     assert.deepEqual(log, ['a>', 'b>', 'call', '<b', '<a']);
     assert.deepEqual(seen, { idempotent: true, deadline, attempt: 1 });
   });

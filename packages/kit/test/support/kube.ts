@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { isAlreadyExists, KubeClient, loadKubeconfig, Resources, type KubeObject, type ResourceType } from '@flotilla/kube';
+import { isAlreadyExists, type KubeClient, loadKubeconfig, Resources, type KubeObject, type ResourceType } from '@flotilla/kube';
 
 export {
   clientFor as adminClient,
@@ -28,7 +28,13 @@ export function testKubeconfig(): string | undefined {
 const rbacTypes: Record<string, ResourceType> = {
   ServiceAccount: Resources.ServiceAccount,
   Role: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', kind: 'Role', namespaced: true },
-  RoleBinding: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', kind: 'RoleBinding', namespaced: true },
+  RoleBinding: {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    plural: 'rolebindings',
+    kind: 'RoleBinding',
+    namespaced: true,
+  },
 };
 
 /** Creates the objects of an RBAC manifest file in `namespace` (the RoleBindings' subjects moved along, as kustomize does). */
@@ -53,13 +59,25 @@ export interface ServiceAccountCredentials {
 }
 
 /** Credentials of a ServiceAccount (created if missing) from the TokenRequest API, as a pod would get them. */
-export async function serviceAccountCredentials(admin: KubeClient, adminKubeconfig: string, namespace: string, name: string, dir: string): Promise<ServiceAccountCredentials> {
-  await admin.create(Resources.ServiceAccount, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } }).catch((error: unknown) => {
-    if (!isAlreadyExists(error)) throw error;
-  });
-  const request = await admin.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`, {
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
-  });
+export async function serviceAccountCredentials(
+  admin: KubeClient,
+  adminKubeconfig: string,
+  namespace: string,
+  name: string,
+  dir: string,
+): Promise<ServiceAccountCredentials> {
+  await admin
+    .create(Resources.ServiceAccount, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } })
+    .catch((error: unknown) => {
+      if (!isAlreadyExists(error)) throw error;
+    });
+  const request = await admin.request<{ status: { token: string } }>(
+    'POST',
+    `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
+    {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+    },
+  );
   const token = request.status.token;
   const connection = loadKubeconfig(adminKubeconfig);
   const url = new URL(connection.server);
@@ -69,13 +87,25 @@ export async function serviceAccountCredentials(admin: KubeClient, adminKubeconf
   await writeFile(join(serviceAccountDir, 'ca.crt'), connection.ca ?? '');
   await writeFile(join(serviceAccountDir, 'namespace'), namespace);
   const kubeconfig = join(dir, `${name}.kubeconfig`);
-  await writeFile(kubeconfig, stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    'current-context': name,
-    clusters: [{ name: 'test', cluster: { server: connection.server, 'certificate-authority-data': connection.ca?.toString('base64') } }],
-    users: [{ name, user: { token } }],
-    contexts: [{ name, context: { cluster: 'test', user: name, namespace } }],
-  }));
-  return { kubeconfig, serviceAccountDir, env: { KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port } };
+  await writeFile(
+    kubeconfig,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': name,
+      clusters: [
+        {
+          name: 'test',
+          cluster: { server: connection.server, 'certificate-authority-data': connection.ca?.toString('base64') },
+        },
+      ],
+      users: [{ name, user: { token } }],
+      contexts: [{ name, context: { cluster: 'test', user: name, namespace } }],
+    }),
+  );
+  return {
+    kubeconfig,
+    serviceAccountDir,
+    env: { KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port },
+  };
 }

@@ -13,7 +13,8 @@ export function captureLogs(): CapturedLogs {
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       raw += chunk.toString('utf8');
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
       callback();
     },
   });

@@ -4,14 +4,23 @@
 import { GROUP, MicroserviceSpecSchema, MicroserviceStatusSchema, VERSION } from './types.ts';
 import { Resources, type ResourceType } from '@flotilla/kube';
 
-export const MicroserviceResource: ResourceType = { group: GROUP, version: VERSION, plural: 'microservices', kind: 'Microservice', namespaced: true };
+export const MicroserviceResource: ResourceType = {
+  group: GROUP,
+  version: VERSION,
+  plural: 'microservices',
+  kind: 'Microservice',
+  namespaced: true,
+};
 
 type Schema = Record<string, unknown>;
 
 /** TypeBox JSON Schema -> structural OpenAPI v3 schema for apiextensions.k8s.io/v1. */
 export function toStructural(schema: Schema): Schema {
   const { patternProperties, anyOf, properties, items, ...rest } = schema as Schema & {
-    patternProperties?: Record<string, Schema>; anyOf?: Schema[]; properties?: Record<string, Schema>; items?: Schema;
+    patternProperties?: Record<string, Schema>;
+    anyOf?: Schema[];
+    properties?: Record<string, Schema>;
+    items?: Schema;
   };
   const out: Schema = {};
   for (const [key, value] of Object.entries(rest)) {
@@ -47,34 +56,44 @@ export function microserviceCrd(): Record<string, unknown> {
     spec: {
       group: GROUP,
       scope: 'Namespaced',
-      names: { plural: 'microservices', singular: 'microservice', kind: 'Microservice', listKind: 'MicroserviceList', shortNames: ['msvc'], categories: ['flotilla'] },
-      versions: [{
-        name: VERSION,
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        additionalPrinterColumns: [
-          { name: 'Image', type: 'string', jsonPath: '.spec.image' },
-          { name: 'Desired', type: 'integer', jsonPath: '.status.replicas' },
-          { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas' },
-          { name: 'Available', type: 'string', jsonPath: '.status.conditions[?(@.type=="Available")].status' },
-          { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-        ],
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            description: 'A Flotilla microservice: reconciled into a Deployment, Service, ConfigMap, PodDisruptionBudget and (when autoscaling) a HorizontalPodAutoscaler.',
-            required: ['spec'],
-            properties: {
-              apiVersion: { type: 'string' },
-              kind: { type: 'string' },
-              metadata: { type: 'object' },
-              spec,
-              status,
+      names: {
+        plural: 'microservices',
+        singular: 'microservice',
+        kind: 'Microservice',
+        listKind: 'MicroserviceList',
+        shortNames: ['msvc'],
+        categories: ['flotilla'],
+      },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: 'Image', type: 'string', jsonPath: '.spec.image' },
+            { name: 'Desired', type: 'integer', jsonPath: '.status.replicas' },
+            { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas' },
+            { name: 'Available', type: 'string', jsonPath: '.status.conditions[?(@.type=="Available")].status' },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              description:
+                'A Flotilla microservice: reconciled into a Deployment, Service, ConfigMap, PodDisruptionBudget and (when autoscaling) a HorizontalPodAutoscaler.',
+              required: ['spec'],
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                spec,
+                status,
+              },
             },
           },
         },
-      }],
+      ],
     },
   };
 }

@@ -35,7 +35,7 @@ export class MicroserviceReconciler implements Reconciler {
     return this.deps.controller.owned.get(kind)?.cache.get(key);
   }
 
-  async reconcile(request: ReconcileRequest): Promise<void> {
+  async reconcile(request: ReconcileRequest): Promise<undefined> {
     const { client, controller, events } = this.deps;
     const ms = controller.primary.cache.get(request.key) as Microservice | undefined;
     // Gone or going: the garbage collector deletes what it owned.
@@ -46,13 +46,15 @@ export class MicroserviceReconciler implements Reconciler {
     let failure: unknown;
     try {
       // The owned objects do not depend on each other: apply them concurrently.
-      const results = await Promise.allSettled(renderAll(ms).map(async (desired) => {
-        const live = this.cached(desired.type.kind, objectKey(desired.object));
-        if (!hasDrifted(desired.object, live as Record<string, unknown> | undefined)) return { kind: desired.type.kind, object: live };
-        const applied = await client.apply(desired.type, desired.object);
-        changes.push(`${live ? 'updated' : 'created'} ${desired.type.kind}`);
-        return { kind: desired.type.kind, object: applied };
-      }));
+      const results = await Promise.allSettled(
+        renderAll(ms).map(async (desired) => {
+          const live = this.cached(desired.type.kind, objectKey(desired.object));
+          if (!hasDrifted(desired.object, live as Record<string, unknown> | undefined)) return { kind: desired.type.kind, object: live };
+          const applied = await client.apply(desired.type, desired.object);
+          changes.push(`${live ? 'updated' : 'created'} ${desired.type.kind}`);
+          return { kind: desired.type.kind, object: applied };
+        }),
+      );
       for (const result of results) {
         if (result.status === 'rejected') throw result.reason;
         if (result.value.kind === 'Deployment') deployment = result.value.object;
@@ -63,7 +65,11 @@ export class MicroserviceReconciler implements Reconciler {
     }
 
     const message = failure instanceof Error ? failure.message : String(failure);
-    const status = computeStatus({ ms, deployment, error: failure === undefined ? undefined : { reason: reasonOf(failure), message } });
+    const status = computeStatus({
+      ms,
+      deployment,
+      error: failure === undefined ? undefined : { reason: reasonOf(failure), message },
+    });
     if (statusChanged(ms.status, status)) {
       await client.patch(MicroserviceResource, ms.metadata.namespace, ms.metadata.name!, { status }, 'merge', 'status');
     }

@@ -28,7 +28,11 @@ function meta(ms: Microservice, type: ResourceType, name: string) {
     metadata: {
       name,
       namespace: ms.metadata.namespace,
-      labels: { 'app.kubernetes.io/name': ms.metadata.name!, [MANAGED_BY_LABEL]: MANAGED_BY, [MICROSERVICE_LABEL]: ms.metadata.name! },
+      labels: {
+        'app.kubernetes.io/name': ms.metadata.name!,
+        [MANAGED_BY_LABEL]: MANAGED_BY,
+        [MICROSERVICE_LABEL]: ms.metadata.name!,
+      },
       ownerReferences: [controllerReference(ms)],
     },
   };
@@ -79,17 +83,30 @@ function intOrPercent(value: string): string | number {
 }
 
 export function renderConfigMap(ms: Microservice): DesiredObject {
-  return { type: Resources.ConfigMap, object: { ...meta(ms, Resources.ConfigMap, configMapName(ms)), data: configData(ms) } };
+  return {
+    type: Resources.ConfigMap,
+    object: { ...meta(ms, Resources.ConfigMap, configMapName(ms)), data: configData(ms) },
+  };
 }
 
 export function renderDeployment(ms: Microservice): DesiredObject {
   const name = ms.metadata.name!;
   const selector = { [MICROSERVICE_LABEL]: name };
-  const configHash = createHash('sha256').update(JSON.stringify(configData(ms))).digest('hex').slice(0, 16);
+  const configHash = createHash('sha256')
+    .update(JSON.stringify(configData(ms)))
+    .digest('hex')
+    .slice(0, 16);
   const rollout = ms.spec.rollout ?? {};
-  const strategy = rollout.strategy === 'Recreate'
-    ? { type: 'Recreate' }
-    : { type: 'RollingUpdate', rollingUpdate: { maxSurge: intOrPercent(rollout.maxSurge ?? '25%'), maxUnavailable: intOrPercent(rollout.maxUnavailable ?? '25%') } };
+  const strategy =
+    rollout.strategy === 'Recreate'
+      ? { type: 'Recreate' }
+      : {
+          type: 'RollingUpdate',
+          rollingUpdate: {
+            maxSurge: intOrPercent(rollout.maxSurge ?? '25%'),
+            maxUnavailable: intOrPercent(rollout.maxUnavailable ?? '25%'),
+          },
+        };
   const envFrom: Record<string, unknown>[] = [{ configMapRef: { name: configMapName(ms) } }];
   if (ms.spec.config?.configMapRef) envFrom.push({ configMapRef: { name: ms.spec.config.configMapRef.name } });
   const container: Record<string, unknown> = {
@@ -109,12 +126,22 @@ export function renderDeployment(ms: Microservice): DesiredObject {
   // The delay lets the EndpointSlice controller and every caller's watch drop this Pod
   // before SIGTERM starts the drain (the images have no shell, hence `sleep`, not `exec`).
   if (preStopDelay > 0) container.lifecycle = { preStop: { sleep: { seconds: preStopDelay } } };
-  container.securityContext = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
+  container.securityContext = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+  };
   container.volumeMounts = [{ name: STATE_VOLUME, mountPath: STATE_DIR }];
   const podSpec: Record<string, unknown> = {
     containers: [container],
     terminationGracePeriodSeconds: Math.max(shutdown.terminationGracePeriodSeconds ?? 30, preStopDelay + 1),
-    securityContext: { runAsNonRoot: true, runAsUser: IMAGE_UID, runAsGroup: IMAGE_UID, fsGroup: IMAGE_UID, seccompProfile: { type: 'RuntimeDefault' } },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: IMAGE_UID,
+      runAsGroup: IMAGE_UID,
+      fsGroup: IMAGE_UID,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
     // The images' only writable place (SQLite files, local state); the root file system stays read-only.
     volumes: [{ name: STATE_VOLUME, emptyDir: {} }],
   };
@@ -125,7 +152,10 @@ export function renderDeployment(ms: Microservice): DesiredObject {
     selector: { matchLabels: selector },
     strategy,
     template: {
-      metadata: { labels: { ...selector, 'app.kubernetes.io/name': name }, annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
+      metadata: {
+        labels: { ...selector, 'app.kubernetes.io/name': name },
+        annotations: { [CONFIG_HASH_ANNOTATION]: configHash },
+      },
       spec: podSpec,
     },
   };
@@ -168,7 +198,15 @@ export function renderAutoscaler(ms: Microservice): DesiredObject | undefined {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: ms.metadata.name! },
         minReplicas: a.minReplicas ?? 1,
         maxReplicas: a.maxReplicas,
-        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.targetCPUUtilizationPercentage ?? 80 } } }],
+        metrics: [
+          {
+            type: 'Resource',
+            resource: {
+              name: 'cpu',
+              target: { type: 'Utilization', averageUtilization: a.targetCPUUtilizationPercentage ?? 80 },
+            },
+          },
+        ],
       },
     },
   };

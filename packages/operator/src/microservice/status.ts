@@ -40,16 +40,20 @@ export function computeStatus({ ms, deployment, error }: StatusInput, now = new 
     set(ConditionTypes.Available, 'False', 'DeploymentMissing', 'the Deployment does not exist yet');
     set(ConditionTypes.Progressing, 'True', 'Creating', 'creating the owned objects');
   } else {
-    if (available >= desired) set(ConditionTypes.Available, 'True', 'MinimumReplicasAvailable', `${available}/${desired} replicas available`);
+    if (available >= desired)
+      set(ConditionTypes.Available, 'True', 'MinimumReplicasAvailable', `${available}/${desired} replicas available`);
     else set(ConditionTypes.Available, 'False', 'MinimumReplicasUnavailable', `${available}/${desired} replicas available`);
-    const rolledOut = (ds.observedGeneration ?? 0) >= (deployment.metadata.generation ?? 0) && (ds.updatedReplicas ?? 0) >= desired && ready >= desired;
+    const rolledOut =
+      (ds.observedGeneration ?? 0) >= (deployment.metadata.generation ?? 0) && (ds.updatedReplicas ?? 0) >= desired && ready >= desired;
     if (rolledOut) set(ConditionTypes.Progressing, 'False', 'RolloutComplete', 'all replicas are updated and ready');
     else set(ConditionTypes.Progressing, 'True', 'RollingOut', `${ds.updatedReplicas ?? 0} updated, ${ready} ready of ${desired}`);
   }
   const stuck = deploymentCondition('Progressing');
   const failure = deploymentCondition('ReplicaFailure');
-  if (stuck?.reason === 'ProgressDeadlineExceeded') set(ConditionTypes.Degraded, 'True', 'ProgressDeadlineExceeded', stuck.message ?? 'the rollout is stuck');
-  else if (failure?.status === 'True') set(ConditionTypes.Degraded, 'True', failure.reason ?? 'ReplicaFailure', failure.message ?? 'replicas cannot be created');
+  if (stuck?.reason === 'ProgressDeadlineExceeded')
+    set(ConditionTypes.Degraded, 'True', 'ProgressDeadlineExceeded', stuck.message ?? 'the rollout is stuck');
+  else if (failure?.status === 'True')
+    set(ConditionTypes.Degraded, 'True', failure.reason ?? 'ReplicaFailure', failure.message ?? 'replicas cannot be created');
   else set(ConditionTypes.Degraded, 'False', 'AsExpected', 'no failure reported');
 
   if (error) set(ConditionTypes.ReconcileError, 'True', error.reason, error.message);

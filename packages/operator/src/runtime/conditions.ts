@@ -17,7 +17,8 @@ export function setCondition(conditions: Condition[] | undefined, input: Conditi
   const list = conditions ? [...conditions] : [];
   const index = list.findIndex((c) => c.type === input.type);
   const existing = index >= 0 ? list[index] : undefined;
-  const lastTransitionTime = existing && existing.status === input.status ? existing.lastTransitionTime : now.toISOString().replace(/\.\d+Z$/, 'Z');
+  const lastTransitionTime =
+    existing && existing.status === input.status ? existing.lastTransitionTime : now.toISOString().replace(/\.\d+Z$/, 'Z');
   const next: Condition = { ...input, lastTransitionTime };
   if (index >= 0) list[index] = next;
   else list.push(next);

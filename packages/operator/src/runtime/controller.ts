@@ -23,7 +23,7 @@ export interface ReconcileResult {
 }
 
 export interface Reconciler {
-  reconcile(request: ReconcileRequest, signal: AbortSignal): Promise<ReconcileResult | void>;
+  reconcile(request: ReconcileRequest, signal: AbortSignal): Promise<ReconcileResult | undefined>;
 }
 
 export interface OwnedType {
@@ -65,7 +65,9 @@ export class Controller {
     const predicate = options.updatePredicate ?? generationChanged;
     this.primary.addHandler({
       onAdd: (obj) => this.queue.add(objectKey(obj)),
-      onUpdate: (oldObj, newObj) => { if (predicate(oldObj, newObj)) this.queue.add(objectKey(newObj)); },
+      onUpdate: (oldObj, newObj) => {
+        if (predicate(oldObj, newObj)) this.queue.add(objectKey(newObj));
+      },
       onDelete: (obj) => this.queue.add(objectKey(obj)),
     });
     const group = options.forType.group;

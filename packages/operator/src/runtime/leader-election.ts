@@ -119,13 +119,17 @@ export class LeaderElector {
   }
 
   private async put(lease: Lease): Promise<Lease> {
-    return await this.options.client.request<Lease>('PUT', objectPath(Resources.Lease, this.options.namespace, this.options.name),
-      { body: lease, timeoutMs: this.callTimeoutMs() });
+    return await this.options.client.request<Lease>('PUT', objectPath(Resources.Lease, this.options.namespace, this.options.name), {
+      body: lease,
+      timeoutMs: this.callTimeoutMs(),
+    });
   }
 
   private async get(): Promise<Lease | undefined> {
     try {
-      return await this.options.client.request<Lease>('GET', objectPath(Resources.Lease, this.options.namespace, this.options.name), { timeoutMs: this.callTimeoutMs() });
+      return await this.options.client.request<Lease>('GET', objectPath(Resources.Lease, this.options.namespace, this.options.name), {
+        timeoutMs: this.callTimeoutMs(),
+      });
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -139,11 +143,21 @@ export class LeaderElector {
     try {
       const lease = await this.get();
       if (!lease) {
-        await client.request<Lease>('POST', collectionPath(Resources.Lease, namespace), { timeoutMs: this.callTimeoutMs(), body: {
-          apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
-          metadata: { name, namespace },
-          spec: { holderIdentity: identity, leaseDurationSeconds: leaseSeconds, acquireTime: microTime(), renewTime: microTime(), leaseTransitions: 0 },
-        } satisfies Lease });
+        await client.request<Lease>('POST', collectionPath(Resources.Lease, namespace), {
+          timeoutMs: this.callTimeoutMs(),
+          body: {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
+            metadata: { name, namespace },
+            spec: {
+              holderIdentity: identity,
+              leaseDurationSeconds: leaseSeconds,
+              acquireTime: microTime(),
+              renewTime: microTime(),
+              leaseTransitions: 0,
+            },
+          } satisfies Lease,
+        });
         this.lastRenew = now;
         return true;
       }

@@ -6,7 +6,14 @@ export function controllerReference(owner: KubeObject): OwnerReference {
   if (!owner.apiVersion || !owner.kind || !owner.metadata.name || !owner.metadata.uid) {
     throw new Error('controllerReference: the owner needs apiVersion, kind, name and uid');
   }
-  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name,
+    uid: owner.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 /** The work-queue key of the owner of kind `ownerKind` (in `ownerGroup`) controlling `obj`, if any. */

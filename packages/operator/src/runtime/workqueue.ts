@@ -39,7 +39,10 @@ export class WorkQueue {
   /** Adds `key` after `delayMs`; an earlier pending delay for the same key wins. */
   addAfter(key: string, delayMs: number): void {
     if (this.shuttingDown) return;
-    if (delayMs <= 0) return this.add(key);
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
     const at = Date.now() + delayMs;
     const pending = this.waiting.get(key);
     if (pending && pending.at <= at) return;

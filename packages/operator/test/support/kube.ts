@@ -1,11 +1,18 @@
 // The operator's helpers for tests against a real API server, on top of the shared
 // ones in test/support/kube.ts: a logger, the Microservice CRD, get-or-undefined.
 import { pino, type Logger } from 'pino';
-import { isAlreadyExists, isNotFound, KubeClient, type KubeObject, Resources } from '@flotilla/kube';
+import { isAlreadyExists, isNotFound, type KubeClient, type KubeObject, Resources } from '@flotilla/kube';
 import { waitUntil } from '../../../../test/support/kube.ts';
 import { microserviceCrd } from '../../src/microservice/crd.ts';
 
-export { clientFor, createNamespace, deleteNamespace, kubeconfigOrSkip, kubectl, waitUntil } from '../../../../test/support/kube.ts';
+export {
+  clientFor,
+  createNamespace,
+  deleteNamespace,
+  kubeconfigOrSkip,
+  kubectl,
+  waitUntil,
+} from '../../../../test/support/kube.ts';
 
 export function testLogger(): Logger {
   return pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -17,7 +24,10 @@ export async function installCrd(client: KubeClient): Promise<void> {
   await client.apply(Resources.CustomResourceDefinition, crd);
   await waitUntil('the Microservice CRD to be established', async () => {
     const live = await client.get<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(
-      Resources.CustomResourceDefinition, undefined, crd.metadata.name!);
+      Resources.CustomResourceDefinition,
+      undefined,
+      crd.metadata.name!,
+    );
     return live.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
   });
 }

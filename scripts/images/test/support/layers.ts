@@ -32,10 +32,16 @@ export interface TarListing {
 /** `tar -tvz --numeric-owner --full-time` of one layer blob. */
 export async function listLayer(layout: string, digest: string): Promise<TarListing[]> {
   const blob = join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
-  const { stdout } = await run('tar', ['-tvzf', blob, '--numeric-owner', '--full-time'], { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, TZ: 'UTC' } });
-  return stdout.split('\n').filter(Boolean).map((line) => {
-    const match = /^(\S+) (\d+\/\d+)\s+(\d+) (\S+ \S+) (.*?)(?: -> .*)?$/.exec(line);
-    if (match === null) throw new Error(`unexpected tar listing line: ${line}`);
-    return { mode: match[1]!, owner: match[2]!, size: Number(match[3]), time: match[4]!, path: match[5]! };
+  const { stdout } = await run('tar', ['-tvzf', blob, '--numeric-owner', '--full-time'], {
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, TZ: 'UTC' },
   });
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const match = /^(\S+) (\d+\/\d+)\s+(\d+) (\S+ \S+) (.*?)(?: -> .*)?$/.exec(line);
+      if (match === null) throw new Error(`unexpected tar listing line: ${line}`);
+      return { mode: match[1]!, owner: match[2]!, size: Number(match[3]), time: match[4]!, path: match[5]! };
+    });
 }

@@ -25,8 +25,12 @@ export async function ensureRequirements(t: TestContext): Promise<boolean> {
   if (!isRoot()) return refuse('running the images under runc needs root');
   const missing = Object.keys(TOOLS).filter((tool) => findOnPath(tool) === undefined);
   if (missing.length > 0) {
-    if (!REQUIRED) return refuse(`missing ${missing.join(', ')} (apt-get install -y ${[...new Set(missing.map((m) => TOOLS[m]!))].join(' ')})`);
-    await aptInstall(missing.map((m) => TOOLS[m]!), (line) => process.stderr.write(`[images test] ${line}\n`));
+    if (!REQUIRED)
+      return refuse(`missing ${missing.join(', ')} (apt-get install -y ${[...new Set(missing.map((m) => TOOLS[m]!))].join(' ')})`);
+    await aptInstall(
+      missing.map((m) => TOOLS[m]!),
+      (line) => process.stderr.write(`[images test] ${line}\n`),
+    );
   }
   return true;
 }

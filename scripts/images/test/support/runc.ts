@@ -16,7 +16,14 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 interface RuntimeSpec {
-  process: { terminal?: boolean; user: { uid: number; gid: number }; args: string[]; env: string[]; cwd: string; capabilities?: Record<string, string[]> };
+  process: {
+    terminal?: boolean;
+    user: { uid: number; gid: number };
+    args: string[];
+    env: string[];
+    cwd: string;
+    capabilities?: Record<string, string[]>;
+  };
   root: { path: string; readonly?: boolean };
   hostname?: string;
   mounts: { destination: string; type?: string; source?: string; options?: string[] }[];
@@ -103,7 +110,12 @@ function harden(spec: RuntimeSpec, options: ContainerOptions): void {
   spec.hostname = options.name;
   // The image's volume: umoci mounts a root-owned tmpfs; make it the service user's.
   spec.mounts = spec.mounts.filter((m) => m.destination !== '/var/lib/flotilla');
-  spec.mounts.push({ destination: '/var/lib/flotilla', type: 'tmpfs', source: 'tmpfs', options: ['rw', 'nosuid', 'nodev', 'noexec', 'size=64m', 'mode=0700', `uid=${spec.process.user.uid}`, `gid=${spec.process.user.gid}`] });
+  spec.mounts.push({
+    destination: '/var/lib/flotilla',
+    type: 'tmpfs',
+    source: 'tmpfs',
+    options: ['rw', 'nosuid', 'nodev', 'noexec', 'size=64m', 'mode=0700', `uid=${spec.process.user.uid}`, `gid=${spec.process.user.gid}`],
+  });
   // No network namespace: the container shares the host's loopback (and nothing is sent elsewhere).
   spec.linux.namespaces = spec.linux.namespaces.filter((ns) => ns.type !== 'network');
 }

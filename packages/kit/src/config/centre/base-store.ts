@@ -17,7 +17,10 @@ export abstract class BaseConfigStore implements Pick<ConfigStore, 'diff' | 'rol
   async set(namespace: string, service: string, text: string, options: SetOptions): Promise<ConfigDocument> {
     checkVersion(options.expectedVersion, true);
     parseConfigText(text, `${namespace}/${service}`);
-    return this.write(checkName('namespace', namespace), checkName('service', service), text, { expectedVersion: options.expectedVersion, ...pickWrite(options) });
+    return this.write(checkName('namespace', namespace), checkName('service', service), text, {
+      expectedVersion: options.expectedVersion,
+      ...pickWrite(options),
+    });
   }
 
   async diff(namespace: string, service: string, from: number, to: number): Promise<ConfigDiff> {
@@ -50,15 +53,27 @@ export abstract class BaseConfigStore implements Pick<ConfigStore, 'diff' | 'rol
 }
 
 function pickWrite(options: { author?: string; message?: string }): { author?: string; message?: string } {
-  return { ...(options.author === undefined ? {} : { author: options.author }), ...(options.message === undefined ? {} : { message: options.message }) };
+  return {
+    ...(options.author === undefined ? {} : { author: options.author }),
+    ...(options.message === undefined ? {} : { message: options.message }),
+  };
 }
 
 export function notFound(namespace: string, service: string, version?: number): NotFoundError {
-  return new NotFoundError(version === undefined ? `no config document ${namespace}/${service}` : `${namespace}/${service} has no version ${version}`);
+  return new NotFoundError(
+    version === undefined ? `no config document ${namespace}/${service}` : `${namespace}/${service} has no version ${version}`,
+  );
 }
 
 /** The version a write stores on top of `head`: one shape for every backend. */
-export function nextDocument(namespace: string, service: string, head: number, text: string, options: InternalSetOptions, env: Record<string, string | undefined>): ConfigDocument {
+export function nextDocument(
+  namespace: string,
+  service: string,
+  head: number,
+  text: string,
+  options: InternalSetOptions,
+  env: Record<string, string | undefined>,
+): ConfigDocument {
   return {
     namespace,
     service,

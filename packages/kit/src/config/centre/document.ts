@@ -8,7 +8,11 @@ import type { KeyPathChange } from './types.ts';
 export function parseConfigText(text: string, source: string): Record<string, unknown> {
   const document = parseDocument(text, { prettyErrors: true });
   if (document.errors.length > 0) {
-    throw new ConfigError(source, 'YAML', document.errors.map((e) => ({ key: '(file)', value: undefined, rule: e.message })));
+    throw new ConfigError(
+      source,
+      'YAML',
+      document.errors.map((e) => ({ key: '(file)', value: undefined, rule: e.message })),
+    );
   }
   const value: unknown = document.toJS();
   if (value === null || value === undefined) return {};

@@ -6,7 +6,13 @@ export class ConfigConflictError extends ConflictError {
   readonly expectedVersion: number;
   readonly actualVersion: number;
   constructor(namespace: string, service: string, expectedVersion: number, actualVersion: number) {
-    super(`${namespace}/${service} is at version ${actualVersion}, not ${expectedVersion}: someone else changed it; read it again and reapply your change`, { expectedVersion, actualVersion });
+    super(
+      `${namespace}/${service} is at version ${actualVersion}, not ${expectedVersion}: someone else changed it; read it again and reapply your change`,
+      {
+        expectedVersion,
+        actualVersion,
+      },
+    );
     this.expectedVersion = expectedVersion;
     this.actualVersion = actualVersion;
   }

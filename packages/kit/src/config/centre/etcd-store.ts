@@ -65,7 +65,8 @@ export class EtcdConfigStore extends BaseConfigStore implements ConfigStore {
   }
 
   async get(namespace: string, service: string, version?: number): Promise<ConfigDocument> {
-    const key = version === undefined ? this.headKey(namespace, service) : this.historyPrefix(namespace, service) + padVersion(checkVersion(version));
+    const key =
+      version === undefined ? this.headKey(namespace, service) : this.historyPrefix(namespace, service) + padVersion(checkVersion(version));
     const text = await this.call(() => this.client.get(key).string());
     if (text === null) throw notFound(namespace, service, version);
     return JSON.parse(text) as ConfigDocument;
@@ -97,7 +98,10 @@ export class EtcdConfigStore extends BaseConfigStore implements ConfigStore {
     const result = await this.call(() =>
       this.client
         .if(key, 'Mod', '==', current === undefined ? 0 : current.mod_revision)
-        .then(this.client.put(key).value(json), this.client.put(this.historyPrefix(namespace, service) + padVersion(document.version)).value(json))
+        .then(
+          this.client.put(key).value(json),
+          this.client.put(this.historyPrefix(namespace, service) + padVersion(document.version)).value(json),
+        )
         .commit(),
     );
     if (!result.succeeded) throw new ConfigConflictError(namespace, service, options.expectedVersion, await this.head(namespace, service));
@@ -117,7 +121,12 @@ export class EtcdConfigStore extends BaseConfigStore implements ConfigStore {
     return { text: document.text, version: document.version };
   }
 
-  async watch(namespace: string, service: string, onChange: (change: ConfigChange) => void, onError?: (error: Error) => void): Promise<ConfigSubscription> {
+  async watch(
+    namespace: string,
+    service: string,
+    onChange: (change: ConfigChange) => void,
+    onError?: (error: Error) => void,
+  ): Promise<ConfigSubscription> {
     const watcher: Watcher = await this.call(() => this.client.watch().key(this.headKey(namespace, service)).create());
     watcher.on('put', (kv: IKeyValue) => {
       try {
@@ -129,7 +138,9 @@ export class EtcdConfigStore extends BaseConfigStore implements ConfigStore {
     });
     watcher.on('delete', () => onChange({ namespace, service, version: undefined, text: undefined }));
     // etcd3 reconnects a watch by itself and resumes from the last revision it saw.
-    watcher.on('disconnected', (error: Error) => onError?.(new UnavailableError(`config watch on ${this.location} disconnected; reconnecting`, { cause: error })));
+    watcher.on('disconnected', (error: Error) =>
+      onError?.(new UnavailableError(`config watch on ${this.location} disconnected; reconnecting`, { cause: error })),
+    );
     watcher.on('error', (error: Error) => onError?.(error));
     return { close: () => watcher.cancel() };
   }
@@ -155,7 +166,10 @@ export class EtcdConfigStore extends BaseConfigStore implements ConfigStore {
     try {
       return await work();
     } catch (error) {
-      if (isUnreachable(error)) throw new UnavailableError(`etcd at ${this.endpoints} is unavailable: ${(error as Error).message}`, { cause: error });
+      if (isUnreachable(error))
+        throw new UnavailableError(`etcd at ${this.endpoints} is unavailable: ${(error as Error).message}`, {
+          cause: error,
+        });
       throw error;
     }
   }
@@ -163,5 +177,8 @@ export class EtcdConfigStore extends BaseConfigStore implements ConfigStore {
 
 function isUnreachable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  return /Unavailable|DeadlineExceeded|BrokenCircuit|ClientClosed|Cancelled/i.test(error.name) || /UNAVAILABLE|DEADLINE_EXCEEDED|ECONNREFUSED|circuit/i.test(error.message);
+  return (
+    /Unavailable|DeadlineExceeded|BrokenCircuit|ClientClosed|Cancelled/i.test(error.name) ||
+    /UNAVAILABLE|DEADLINE_EXCEEDED|ECONNREFUSED|circuit/i.test(error.message)
+  );
 }

@@ -20,7 +20,10 @@ export async function withFileLock<T>(path: string, work: () => Promise<T> | T, 
       if (readOwner(path) === owner) rmSync(path, { force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new UnavailableError(`config lock ${path} is held by another process (${readOwner(path)}); try again, or remove it if that process is gone`);
+    if (Date.now() > deadline)
+      throw new UnavailableError(
+        `config lock ${path} is held by another process (${readOwner(path)}); try again, or remove it if that process is gone`,
+      );
     await sleep(delay);
   }
   try {

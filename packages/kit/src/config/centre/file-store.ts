@@ -119,7 +119,12 @@ export class FileConfigStore extends BaseConfigStore implements ConfigStore {
     return { text, version };
   }
 
-  async watch(namespace: string, service: string, onChange: (change: ConfigChange) => void, onError?: (error: Error) => void): Promise<ConfigSubscription> {
+  async watch(
+    namespace: string,
+    service: string,
+    onChange: (change: ConfigChange) => void,
+    onError?: (error: Error) => void,
+  ): Promise<ConfigSubscription> {
     const initial = await this.current(namespace, service);
     return watchFile({
       path: this.workingCopy(namespace, service),

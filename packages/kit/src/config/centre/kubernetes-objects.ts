@@ -24,8 +24,20 @@ export interface ConfigMap extends KubeObject {
 export type ConfigPart = 'head' | 'history' | 'schema';
 
 const PREFIX = 'config.flotilla.dev/';
-export const LABELS = { managedBy: 'app.kubernetes.io/managed-by', namespace: `${PREFIX}namespace`, document: `${PREFIX}document`, part: `${PREFIX}part` } as const;
-const ANNOTATIONS = { version: `${PREFIX}version`, time: `${PREFIX}time`, author: `${PREFIX}author`, message: `${PREFIX}message`, rollbackOf: `${PREFIX}rollback-of`, sha256: `${PREFIX}sha256` } as const;
+export const LABELS = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  namespace: `${PREFIX}namespace`,
+  document: `${PREFIX}document`,
+  part: `${PREFIX}part`,
+} as const;
+const ANNOTATIONS = {
+  version: `${PREFIX}version`,
+  time: `${PREFIX}time`,
+  author: `${PREFIX}author`,
+  message: `${PREFIX}message`,
+  rollbackOf: `${PREFIX}rollback-of`,
+  sha256: `${PREFIX}sha256`,
+} as const;
 export const TEXT_KEY = 'config.yaml';
 export const SCHEMA_KEY = 'schema.json';
 const OUTSIDE_AUTHOR = '(edited outside flotilla)';
@@ -49,11 +61,22 @@ export function namespaceSelector(namespace: string): string {
   return `${LABELS.namespace}=${checkKubeName('namespace', namespace)},${LABELS.part} in (head,schema)`;
 }
 
-function metadata(kubeNamespace: string, namespace: string, service: string, part: ConfigPart, resourceVersion: string | undefined): ConfigMap['metadata'] {
+function metadata(
+  kubeNamespace: string,
+  namespace: string,
+  service: string,
+  part: ConfigPart,
+  resourceVersion: string | undefined,
+): ConfigMap['metadata'] {
   return {
     name: objectName(namespace, service, part),
     namespace: kubeNamespace,
-    labels: { [LABELS.managedBy]: 'flotilla', [LABELS.namespace]: namespace, [LABELS.document]: service, [LABELS.part]: part },
+    labels: {
+      [LABELS.managedBy]: 'flotilla',
+      [LABELS.namespace]: namespace,
+      [LABELS.document]: service,
+      [LABELS.part]: part,
+    },
     ...(resourceVersion === undefined ? {} : { resourceVersion }),
   };
 }
@@ -75,7 +98,10 @@ export function headObject(kubeNamespace: string, document: ConfigDocument, reso
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { ...metadata(kubeNamespace, document.namespace, document.service, 'head', resourceVersion), annotations },
+    metadata: {
+      ...metadata(kubeNamespace, document.namespace, document.service, 'head', resourceVersion),
+      annotations,
+    },
     data: { [TEXT_KEY]: document.text },
   };
 }
@@ -126,16 +152,35 @@ export function parseHead(object: ConfigMap, namespace: string, service: string)
 /** When the object was last written, from its managed fields (kept by the API server). */
 function lastWrite(object: ConfigMap): string {
   const fields = (object.metadata as { managedFields?: Array<{ time?: string }> }).managedFields ?? [];
-  const times = fields.map((f) => f.time).filter((t): t is string => typeof t === 'string').sort();
+  const times = fields
+    .map((f) => f.time)
+    .filter((t): t is string => typeof t === 'string')
+    .sort();
   return times.at(-1) ?? object.metadata.creationTimestamp ?? new Date(0).toISOString();
 }
 
-export function historyObject(kubeNamespace: string, namespace: string, service: string, data: Record<string, string>, resourceVersion?: string): ConfigMap {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(kubeNamespace, namespace, service, 'history', resourceVersion), data };
+export function historyObject(
+  kubeNamespace: string,
+  namespace: string,
+  service: string,
+  data: Record<string, string>,
+  resourceVersion?: string,
+): ConfigMap {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: metadata(kubeNamespace, namespace, service, 'history', resourceVersion),
+    data,
+  };
 }
 
 export function schemaObject(kubeNamespace: string, namespace: string, service: string, text: string, resourceVersion?: string): ConfigMap {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(kubeNamespace, namespace, service, 'schema', resourceVersion), data: { [SCHEMA_KEY]: text } };
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: metadata(kubeNamespace, namespace, service, 'schema', resourceVersion),
+    data: { [SCHEMA_KEY]: text },
+  };
 }
 
 export function historyKey(version: number): string {

@@ -27,8 +27,18 @@ import { BaseConfigStore, nextDocument, notFound, type InternalSetOptions } from
 import { ConfigConflictError } from './errors.ts';
 import { trimHistory, type HistoryLimits } from './kubernetes-history.ts';
 import {
-  headObject, historyDocuments, historyKey, historyObject, LABELS, namespaceSelector, objectName, parseHead, schemaObject, SCHEMA_KEY,
-  type ConfigMap, type HeadDocument,
+  headObject,
+  historyDocuments,
+  historyKey,
+  historyObject,
+  LABELS,
+  namespaceSelector,
+  objectName,
+  parseHead,
+  schemaObject,
+  SCHEMA_KEY,
+  type ConfigMap,
+  type HeadDocument,
 } from './kubernetes-objects.ts';
 import { checkVersion } from './names.ts';
 import type { ConfigChange, ConfigDocument, ConfigStore, ConfigSubscription, ConfigVersionInfo, CurrentDocument } from './types.ts';
@@ -46,7 +56,12 @@ export interface KubernetesConfigStoreOptions extends ClusterSettings, Partial<H
 export function createKubernetesConfigStore(options: KubernetesConfigStoreOptions = {}): KubernetesConfigStore {
   const env = options.env ?? process.env;
   const cluster = connectToCluster(options, env);
-  return new KubernetesConfigStore(cluster.client, { ...options, namespace: cluster.namespace, server: cluster.server, ownsClient: true });
+  return new KubernetesConfigStore(cluster.client, {
+    ...options,
+    namespace: cluster.namespace,
+    server: cluster.server,
+    ownsClient: true,
+  });
 }
 
 export interface KubernetesStoreInternals extends Partial<HistoryLimits> {
@@ -106,7 +121,16 @@ export class KubernetesConfigStore extends BaseConfigStore implements ConfigStor
 
   protected async write(namespace: string, service: string, text: string, options: InternalSetOptions): Promise<ConfigDocument> {
     if (Buffer.byteLength(text) > MAX_DOCUMENT_BYTES) {
-      throw new ValidationError([{ field: 'text', rule: 'maxLength', message: `a document on the kubernetes backend is at most ${MAX_DOCUMENT_BYTES} bytes` }], `${namespace}/${service} is too large`);
+      throw new ValidationError(
+        [
+          {
+            field: 'text',
+            rule: 'maxLength',
+            message: `a document on the kubernetes backend is at most ${MAX_DOCUMENT_BYTES} bytes`,
+          },
+        ],
+        `${namespace}/${service} is too large`,
+      );
     }
     const head = await this.readHead(namespace, service);
     const current = head?.document.version ?? 0;
@@ -119,7 +143,8 @@ export class KubernetesConfigStore extends BaseConfigStore implements ConfigStor
       else await this.client.replace(Resources.ConfigMap, object);
     } catch (error) {
       // 409: someone else wrote the head since we read it (or created it first).
-      if (isConflict(error)) throw new ConfigConflictError(namespace, service, options.expectedVersion, await this.head(namespace, service));
+      if (isConflict(error))
+        throw new ConfigConflictError(namespace, service, options.expectedVersion, await this.head(namespace, service));
       throw kubernetesError(error, this.operation(resourceVersion === undefined ? 'create' : 'update'));
     }
     // The head it replaced goes in too: an outside edit becomes a version of its own, and a
@@ -127,13 +152,20 @@ export class KubernetesConfigStore extends BaseConfigStore implements ConfigStor
     const versions = head === undefined ? [document] : [head.document, document];
     await this.appendHistory(namespace, service, versions).catch((error: unknown) => {
       // The version is stored (the head is the truth); the next write records it in the history.
-      this.options.logger?.warn({ event: { action: 'config-history-append-failed' }, error: { message: (error as Error).message } }, `${namespace}/${service}@${document.version} is stored but not yet in its history: ${(error as Error).message}`);
+      this.options.logger?.warn(
+        { event: { action: 'config-history-append-failed' }, error: { message: (error as Error).message } },
+        `${namespace}/${service}@${document.version} is stored but not yet in its history: ${(error as Error).message}`,
+      );
     });
     return document;
   }
 
   async list(namespace: string): Promise<string[]> {
-    const objects = await kubeCall(this.operation('list'), () => this.client.list<ConfigMap>(Resources.ConfigMap, this.kubeNamespace, { labelSelector: namespaceSelector(namespace) }));
+    const objects = await kubeCall(this.operation('list'), () =>
+      this.client.list<ConfigMap>(Resources.ConfigMap, this.kubeNamespace, {
+        labelSelector: namespaceSelector(namespace),
+      }),
+    );
     const names = objects.items.map((o) => o.metadata.labels?.[LABELS.document]).filter((n): n is string => n !== undefined && n !== '');
     return [...new Set(names)].sort();
   }
@@ -144,22 +176,40 @@ export class KubernetesConfigStore extends BaseConfigStore implements ConfigStor
     return { text: head.document.text, version: head.outside ? undefined : head.document.version };
   }
 
-  async watch(namespace: string, service: string, onChange: (change: ConfigChange) => void, onError?: (error: Error) => void): Promise<ConfigSubscription> {
+  async watch(
+    namespace: string,
+    service: string,
+    onChange: (change: ConfigChange) => void,
+    onError?: (error: Error) => void,
+  ): Promise<ConfigSubscription> {
     const name = objectName(namespace, service, 'head');
     const deliver = (object: ConfigMap | undefined): void => {
-      if (object === undefined) return onChange({ namespace, service, version: undefined, text: undefined });
+      if (object === undefined) {
+        onChange({ namespace, service, version: undefined, text: undefined });
+        return;
+      }
       const head = parseHead(object, namespace, service);
-      onChange({ namespace, service, version: head.outside ? undefined : head.document.version, text: head.document.text });
+      onChange({
+        namespace,
+        service,
+        version: head.outside ? undefined : head.document.version,
+        text: head.document.text,
+      });
     };
     let firstFailure: ((error: unknown) => void) | undefined;
-    const informer = new Informer<ConfigMap>(this.client, Resources.ConfigMap, kubeLogger(this.options.logger, { config: { document: `${namespace}/${service}` } }), {
-      namespace: this.kubeNamespace,
-      fieldSelector: `metadata.name=${name}`,
-      onError: (error) => {
-        if (firstFailure !== undefined) return firstFailure(error);
-        onError?.(kubernetesError(error, this.operation('watch')));
+    const informer = new Informer<ConfigMap>(
+      this.client,
+      Resources.ConfigMap,
+      kubeLogger(this.options.logger, { config: { document: `${namespace}/${service}` } }),
+      {
+        namespace: this.kubeNamespace,
+        fieldSelector: `metadata.name=${name}`,
+        onError: (error) => {
+          if (firstFailure !== undefined) return firstFailure(error);
+          onError?.(kubernetesError(error, this.operation('watch')));
+        },
       },
-    });
+    );
     // The document as it is now is what the caller reads next; only later changes are news.
     informer.addHandler({
       onAdd: (object, initial) => (initial ? undefined : deliver(object)),
@@ -243,7 +293,13 @@ export class KubernetesConfigStore extends BaseConfigStore implements ConfigStor
       const existing = await this.readHistory(namespace, service);
       const data = { ...existing?.data };
       for (const document of documents) data[historyKey(document.version)] ??= JSON.stringify(document);
-      const object = historyObject(this.kubeNamespace, namespace, service, trimHistory(data, this.limits), existing?.metadata.resourceVersion);
+      const object = historyObject(
+        this.kubeNamespace,
+        namespace,
+        service,
+        trimHistory(data, this.limits),
+        existing?.metadata.resourceVersion,
+      );
       try {
         if (existing === undefined) await this.client.create(Resources.ConfigMap, object);
         else await this.client.replace(Resources.ConfigMap, object);
@@ -255,4 +311,3 @@ export class KubernetesConfigStore extends BaseConfigStore implements ConfigStor
     }
   }
 }
-

@@ -18,7 +18,12 @@ export interface ConfigLayer {
   text: string;
 }
 
-export function buildServiceConfig<S extends TSchema>(service: string, schema: S, layers: ConfigLayer[], env: Record<string, string | undefined>): Static<S> {
+export function buildServiceConfig<S extends TSchema>(
+  service: string,
+  schema: S,
+  layers: ConfigLayer[],
+  env: Record<string, string | undefined>,
+): Static<S> {
   const problems: ConfigProblem[] = [];
   let merged: unknown = {};
   for (const layer of layers) merged = deepMerge(merged, interpolate(parseConfigText(layer.text, layer.source), env, problems));

@@ -6,14 +6,32 @@ const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export function checkName(kind: 'namespace' | 'service', value: string): string {
   if (!NAME.test(value)) {
-    throw new ValidationError([{ field: kind, rule: 'pattern', message: `${kind} "${value}" must be lower-case letters, digits and dashes (at most 63)` }], `invalid ${kind} "${value}"`);
+    throw new ValidationError(
+      [
+        {
+          field: kind,
+          rule: 'pattern',
+          message: `${kind} "${value}" must be lower-case letters, digits and dashes (at most 63)`,
+        },
+      ],
+      `invalid ${kind} "${value}"`,
+    );
   }
   return value;
 }
 
 export function checkVersion(value: number, allowZero = false): number {
   if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw new ValidationError([{ field: 'version', rule: 'minimum', message: `version must be an integer ≥ ${allowZero ? 0 : 1}, got ${value}` }], `invalid version ${value}`);
+    throw new ValidationError(
+      [
+        {
+          field: 'version',
+          rule: 'minimum',
+          message: `version must be an integer ≥ ${allowZero ? 0 : 1}, got ${value}`,
+        },
+      ],
+      `invalid version ${value}`,
+    );
   }
   return value;
 }

@@ -34,7 +34,16 @@ export function resolveBackend(settings: ConfigStoreSettings): ConfigBackend {
   const env = settings.env ?? process.env;
   const backend = settings.backend ?? env.FLOTILLA_CONFIG_BACKEND ?? 'file';
   if (backend !== 'file' && backend !== 'etcd' && backend !== 'kubernetes') {
-    throw new ValidationError([{ field: 'FLOTILLA_CONFIG_BACKEND', rule: 'enum', message: `config backend must be "file", "etcd" or "kubernetes", got "${backend}"` }], `unknown config backend "${backend}"`);
+    throw new ValidationError(
+      [
+        {
+          field: 'FLOTILLA_CONFIG_BACKEND',
+          rule: 'enum',
+          message: `config backend must be "file", "etcd" or "kubernetes", got "${backend}"`,
+        },
+      ],
+      `unknown config backend "${backend}"`,
+    );
   }
   return backend;
 }
@@ -45,7 +54,11 @@ export async function openConfigStore(settings: ConfigStoreSettings = {}): Promi
   if (backend === 'kubernetes') {
     const kubeconfig = settings.kubeconfig ?? (env.FLOTILLA_CONFIG_KUBECONFIG || undefined);
     const namespace = settings.kubeNamespace ?? (env.FLOTILLA_CONFIG_KUBE_NAMESPACE || undefined);
-    return createKubernetesConfigStore({ env, ...(kubeconfig === undefined ? {} : { kubeconfig }), ...(namespace === undefined ? {} : { namespace }) });
+    return createKubernetesConfigStore({
+      env,
+      ...(kubeconfig === undefined ? {} : { kubeconfig }),
+      ...(namespace === undefined ? {} : { namespace }),
+    });
   }
   if (backend === 'file') {
     return new FileConfigStore({
@@ -57,12 +70,24 @@ export async function openConfigStore(settings: ConfigStoreSettings = {}): Promi
   }
   const endpoints = settings.etcdEndpoints ?? splitEndpoints(env.FLOTILLA_CONFIG_ETCD_ENDPOINTS);
   if (endpoints.length === 0) {
-    throw new ValidationError([{ field: 'FLOTILLA_CONFIG_ETCD_ENDPOINTS', rule: 'required', message: 'the etcd config backend needs endpoints (FLOTILLA_CONFIG_ETCD_ENDPOINTS or --etcd)' }], 'no etcd endpoints');
+    throw new ValidationError(
+      [
+        {
+          field: 'FLOTILLA_CONFIG_ETCD_ENDPOINTS',
+          rule: 'required',
+          message: 'the etcd config backend needs endpoints (FLOTILLA_CONFIG_ETCD_ENDPOINTS or --etcd)',
+        },
+      ],
+      'no etcd endpoints',
+    );
   }
   const prefix = settings.etcdPrefix ?? env.FLOTILLA_CONFIG_ETCD_PREFIX;
   return createEtcdConfigStore({ endpoints, env, ...(prefix === undefined ? {} : { prefix }) });
 }
 
 export function splitEndpoints(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }

@@ -60,12 +60,18 @@ export async function attachConfigReload<S extends TSchema>(options: AttachConfi
       if (own === undefined && shared === undefined) return;
       await store.publishSchema(namespace, name, schemaToJson(session.watcher.schema));
     } catch (error) {
-      log.warn({ event: { action: 'config-schema-publish-failed' }, error: { message: (error as Error).message } }, `could not publish the config schema to ${store.location}: ${(error as Error).message}`);
+      log.warn(
+        { event: { action: 'config-schema-publish-failed' }, error: { message: (error as Error).message } },
+        `could not publish the config schema to ${store.location}: ${(error as Error).message}`,
+      );
     }
   }
 }
 
 /** Serves the reload status at CONFIG_STATUS_PATH on a Fastify-like app. */
-export function registerConfigStatusRoute(app: { get(path: string, handler: () => unknown): unknown }, reload: Pick<ConfigReload, 'status'>): void {
+export function registerConfigStatusRoute(
+  app: { get(path: string, handler: () => unknown): unknown },
+  reload: Pick<ConfigReload, 'status'>,
+): void {
   app.get(CONFIG_STATUS_PATH, () => reload.status());
 }

@@ -43,6 +43,7 @@ function substituteDefaults(value: unknown, path: string[], deferred: string[]):
     return result;
   }
   if (Array.isArray(value)) return value.map((item, i) => substituteDefaults(item, [...path, String(i)], deferred));
-  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteDefaults(v, [...path, k], deferred)]));
+  if (isPlainObject(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteDefaults(v, [...path, k], deferred)]));
   return value;
 }

@@ -27,7 +27,11 @@ export function restartPathsOf(schema: unknown, prefix: string[] = []): string[]
   if (!isPlainObject(schema)) return [];
   const here = schema[RESTART_KEYWORD] === true && prefix.length > 0 ? [prefix.join('.')] : [];
   const properties = schema.properties;
-  const nested = isPlainObject(properties) ? Object.entries(properties).flatMap(([key, child]) => restartPathsOf(child, [...prefix, key])) : [];
-  const variants = ['anyOf', 'oneOf', 'allOf'].flatMap((k) => (Array.isArray(schema[k]) ? (schema[k] as unknown[]).flatMap((child) => restartPathsOf(child, prefix)) : []));
+  const nested = isPlainObject(properties)
+    ? Object.entries(properties).flatMap(([key, child]) => restartPathsOf(child, [...prefix, key]))
+    : [];
+  const variants = ['anyOf', 'oneOf', 'allOf'].flatMap((k) =>
+    Array.isArray(schema[k]) ? (schema[k] as unknown[]).flatMap((child) => restartPathsOf(child, prefix)) : [],
+  );
   return [...here, ...nested, ...variants];
 }

@@ -47,7 +47,8 @@ export async function startConfigCentre<S extends TSchema>(options: ConfigCentre
   const namespace = resolveNamespace(env, options.namespace);
   const dir = resolve(options.dir ?? env.FLOTILLA_CONFIG_DIR ?? 'config');
   const ownsStore = options.store === undefined;
-  const store = options.store ?? (await openConfigStore({ env, configDir: dir, ...(options.home === undefined ? {} : { home: options.home }) }));
+  const store =
+    options.store ?? (await openConfigStore({ env, configDir: dir, ...(options.home === undefined ? {} : { home: options.home }) }));
   const subscriptions: ConfigSubscription[] = [];
   try {
     const held: ConfigChange[] = [];
@@ -56,10 +57,20 @@ export async function startConfigCentre<S extends TSchema>(options: ConfigCentre
     const watch = options.watch ?? env.FLOTILLA_CONFIG_RELOAD !== 'off';
     if (watch) {
       for (const document of [SHARED_DOCUMENT, options.service]) {
-        subscriptions.push(await store.watch(namespace, document, (change) => deliver(change), (error) => onError(error)));
+        subscriptions.push(
+          await store.watch(
+            namespace,
+            document,
+            (change) => deliver(change),
+            (error) => onError(error),
+          ),
+        );
       }
     }
-    const [shared, own] = await Promise.all([store.current(namespace, SHARED_DOCUMENT), options.service === SHARED_DOCUMENT ? undefined : store.current(namespace, options.service)]);
+    const [shared, own] = await Promise.all([
+      store.current(namespace, SHARED_DOCUMENT),
+      options.service === SHARED_DOCUMENT ? undefined : store.current(namespace, options.service),
+    ]);
     const baseLayers = store.backend === 'file' ? [] : readFileLayers(dir, namespace, options.service);
     const centreLayers: ConfigLayer[] = [];
     if (shared !== undefined) centreLayers.push({ source: describe(store, namespace, SHARED_DOCUMENT, shared), text: shared.text });

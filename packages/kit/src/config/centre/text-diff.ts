@@ -11,7 +11,7 @@ export function unifiedDiff(before: string, after: string, fromLabel: string, to
   const edits = lineEdits(splitLines(before), splitLines(after));
   const hunks = groupHunks(edits, context);
   if (hunks.length === 0) return '';
-  return [`--- ${fromLabel}`, `+++ ${toLabel}`, ...hunks].join('\n') + '\n';
+  return `${[`--- ${fromLabel}`, `+++ ${toLabel}`, ...hunks].join('\n')}\n`;
 }
 
 function splitLines(text: string): string[] {

@@ -103,7 +103,12 @@ export interface ConfigStore {
   /** The live document as a service reads it; no side effects. undefined when absent. */
   current(namespace: string, service: string): Promise<CurrentDocument | undefined>;
   /** Calls `onChange` after every change of that one document (never another namespace's). */
-  watch(namespace: string, service: string, onChange: (change: ConfigChange) => void, onError?: (error: Error) => void): Promise<ConfigSubscription>;
+  watch(
+    namespace: string,
+    service: string,
+    onChange: (change: ConfigChange) => void,
+    onError?: (error: Error) => void,
+  ): Promise<ConfigSubscription>;
   /** Stores the service's config JSON Schema so tools can validate without importing the service. */
   publishSchema(namespace: string, service: string, schema: object): Promise<void>;
   schema(namespace: string, service: string): Promise<object | undefined>;

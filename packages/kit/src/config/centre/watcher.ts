@@ -134,7 +134,11 @@ export class ConfigWatcher<S extends TSchema> {
   }
 
   status(): ConfigReloadStatus {
-    return { ...this.state, pendingRestart: [...this.state.pendingRestart], rejected: this.state.rejected === null ? null : { ...this.state.rejected } };
+    return {
+      ...this.state,
+      pendingRestart: [...this.state.pendingRestart],
+      rejected: this.state.rejected === null ? null : { ...this.state.rejected },
+    };
   }
 
   watchFailed(error: Error): void {
@@ -156,16 +160,26 @@ export class ConfigWatcher<S extends TSchema> {
     let effective: unknown;
     try {
       const desired = buildServiceConfig(this.options.service, this.options.schema, this.layers(documents), this.options.env);
-      pending = keyPathChanges(this.boot, desired).map((c) => c.path).filter((path) => this.needsRestart(path));
+      pending = keyPathChanges(this.boot, desired)
+        .map((c) => c.path)
+        .filter((path) => this.needsRestart(path));
       effective = desired;
       for (const path of pending) effective = withValueAt(effective, path, getAtPath(this.boot, path));
       for (const validator of this.validators) validator(effective as Static<S>);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.state.rejections++;
-      this.state.rejected = { document: change.service, version: change.version ?? null, reason, at: new Date().toISOString() };
+      this.state.rejected = {
+        document: change.service,
+        version: change.version ?? null,
+        reason,
+        at: new Date().toISOString(),
+      };
       this.logger?.error(
-        { event: { action: 'config-rejected', outcome: 'failure', reason }, labels: { document: change.service, version: change.version ?? null } },
+        {
+          event: { action: 'config-rejected', outcome: 'failure', reason },
+          labels: { document: change.service, version: change.version ?? null },
+        },
         `config change ${describe(change)} rejected; the previous config stays in force`,
       );
       return 'rejected';
@@ -196,7 +210,10 @@ export class ConfigWatcher<S extends TSchema> {
       );
     const shownBefore = this.logger?.isLevelEnabled?.('info') ?? true;
     if (shownBefore) line();
-    this.notify(live.map((c) => c.path), previous);
+    this.notify(
+      live.map((c) => c.path),
+      previous,
+    );
     if (!shownBefore) line();
     return 'applied';
   }
@@ -220,7 +237,10 @@ export class ConfigWatcher<S extends TSchema> {
       try {
         listener(getAtPath(this.applied, path), getAtPath(previous, path));
       } catch (error) {
-        this.logger?.error({ event: { action: 'config-listener-failed' }, err: error }, `applying ${path} failed: ${(error as Error).message}`);
+        this.logger?.error(
+          { event: { action: 'config-listener-failed' }, err: error },
+          `applying ${path} failed: ${(error as Error).message}`,
+        );
       }
     }
   }

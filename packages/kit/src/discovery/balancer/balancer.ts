@@ -44,7 +44,10 @@ export function createBalancer(options: BalancerOptions, instances: InstanceSet)
   };
 
   const isEligible = (instance: Instance): boolean =>
-    instance.health === 'serving' && instance.weight > 0 && (options.port === undefined || instance.ports[options.port] !== undefined) && (options.filter === undefined || options.filter(instance));
+    instance.health === 'serving' &&
+    instance.weight > 0 &&
+    (options.port === undefined || instance.ports[options.port] !== undefined) &&
+    (options.filter === undefined || options.filter(instance));
 
   let eligible: readonly Instance[] = [];
   const refresh = (all: readonly Instance[], change?: InstanceChange): void => {
@@ -71,7 +74,8 @@ export function createBalancer(options: BalancerOptions, instances: InstanceSet)
 
   return {
     pick(key?: string): PickedInstance {
-      if (eligible.length === 0) throw new NoInstanceError(instances.service, instances.snapshot().length === 0 ? 'none-registered' : 'none-eligible');
+      if (eligible.length === 0)
+        throw new NoInstanceError(instances.service, instances.snapshot().length === 0 ? 'none-registered' : 'none-eligible');
       const now = performance.now();
       const healthy = eligible.filter((instance) => !stateOf(instance.id).isEjected(now));
       const candidates = closestTier(healthy.length > 0 ? healthy : eligible, options.locality);

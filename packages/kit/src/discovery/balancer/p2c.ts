@@ -8,7 +8,12 @@
 import type { Instance } from '../types.ts';
 import type { EndpointState } from './endpoint-state.ts';
 
-export function pickP2C(candidates: readonly Instance[], stateOf: (id: string) => EndpointState, now: number, forcePickMs: number): Instance {
+export function pickP2C(
+  candidates: readonly Instance[],
+  stateOf: (id: string) => EndpointState,
+  now: number,
+  forcePickMs: number,
+): Instance {
   if (candidates.length === 1) return candidates[0]!;
   const first = Math.floor(Math.random() * candidates.length);
   let second = Math.floor(Math.random() * (candidates.length - 1));
@@ -23,6 +28,7 @@ export function pickP2C(candidates: readonly Instance[], stateOf: (id: string) =
   // Instances without a sample yet are costed at the average of the others, not as free.
   const known = candidates.map((c) => stateOf(c.id).ewmaMs).filter((v): v is number => v !== undefined);
   const neutral = known.length === 0 ? 1 : known.reduce((sum, v) => sum + v, 0) / known.length;
-  const cost = (instance: Instance, state: EndpointState): number => (Math.max(state.ewmaMs ?? neutral, 0.001) * (state.inflight + 1)) / Math.max(instance.weight, 1);
+  const cost = (instance: Instance, state: EndpointState): number =>
+    (Math.max(state.ewmaMs ?? neutral, 0.001) * (state.inflight + 1)) / Math.max(instance.weight, 1);
   return cost(a, stateA) <= cost(b, stateB) ? a : b;
 }

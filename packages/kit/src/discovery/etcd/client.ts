@@ -5,7 +5,16 @@
  * failure means. Calls fail fast while etcd is down (no wait-for-ready) and
  * the channel reconnects quickly once it is back (backoff capped at 2 s).
  */
-import { credentials, loadPackageDefinition, Metadata, type ChannelOptions, type Client, type ClientDuplexStream, type ServiceClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import {
+  credentials,
+  loadPackageDefinition,
+  Metadata,
+  type ChannelOptions,
+  type Client,
+  type ClientDuplexStream,
+  type ServiceClientConstructor,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { etcdPackageDefinition } from './proto.ts';
 
 export interface EtcdClientOptions {
@@ -51,7 +60,12 @@ export interface RawKeepAliveResponse {
 export type WatchStream = ClientDuplexStream<object, RawWatchResponse>;
 export type KeepAliveStream = ClientDuplexStream<{ ID: string }, RawKeepAliveResponse>;
 
-type Unary = (request: object, metadata: Metadata, options: { deadline: number }, callback: (error: ServiceError | null, response: unknown) => void) => void;
+type Unary = (
+  request: object,
+  metadata: Metadata,
+  options: { deadline: number },
+  callback: (error: ServiceError | null, response: unknown) => void,
+) => void;
 
 const services = loadPackageDefinition(etcdPackageDefinition) as unknown as {
   etcdserverpb: { KV: ServiceClientConstructor; Watch: ServiceClientConstructor; Lease: ServiceClientConstructor };
@@ -70,7 +84,13 @@ export function prefixEnd(prefix: string): Buffer {
 }
 
 export function decodeKeyValue(raw: RawKeyValue): KeyValue {
-  return { key: raw.key.toString('utf8'), value: raw.value, createRevision: Number(raw.create_revision), modRevision: Number(raw.mod_revision), lease: raw.lease };
+  return {
+    key: raw.key.toString('utf8'),
+    value: raw.value,
+    createRevision: Number(raw.create_revision),
+    modRevision: Number(raw.mod_revision),
+    lease: raw.lease,
+  };
 }
 
 /** grpc-js takes `ipv4:a:1,b:2` for several members (pick_first fails over); a single host name goes through DNS. */
@@ -125,12 +145,19 @@ export class EtcdClient {
   }
 
   async put(key: string, value: string | Buffer, lease?: string): Promise<{ revision: number }> {
-    const response = (await this.#call(this.#kv, 'Put', { key: Buffer.from(key), value: Buffer.from(value), ...(lease === undefined ? {} : { lease }) })) as { header: { revision: string } };
+    const response = (await this.#call(this.#kv, 'Put', {
+      key: Buffer.from(key),
+      value: Buffer.from(value),
+      ...(lease === undefined ? {} : { lease }),
+    })) as { header: { revision: string } };
     return { revision: Number(response.header.revision) };
   }
 
   async delete(key: string, options: { prefix?: boolean } = {}): Promise<{ revision: number; deleted: number }> {
-    const response = (await this.#call(this.#kv, 'DeleteRange', { key: Buffer.from(key), ...(options.prefix === true ? { range_end: prefixEnd(key) } : {}) })) as {
+    const response = (await this.#call(this.#kv, 'DeleteRange', {
+      key: Buffer.from(key),
+      ...(options.prefix === true ? { range_end: prefixEnd(key) } : {}),
+    })) as {
       header: { revision: string };
       deleted: string;
     };
@@ -143,7 +170,11 @@ export class EtcdClient {
   }
 
   async leaseGrant(ttlSeconds: number): Promise<{ id: string; ttlSeconds: number }> {
-    const response = (await this.#call(this.#lease, 'LeaseGrant', { TTL: String(ttlSeconds) })) as { ID: string; TTL: string; error: string };
+    const response = (await this.#call(this.#lease, 'LeaseGrant', { TTL: String(ttlSeconds) })) as {
+      ID: string;
+      TTL: string;
+      error: string;
+    };
     if (response.error !== '') throw new Error(`etcd refused the lease: ${response.error}`);
     return { id: response.ID, ttlSeconds: Number(response.TTL) };
   }
@@ -183,7 +214,9 @@ export class EtcdClient {
     if (this.#closed) return Promise.reject(new Error('etcd client is closed'));
     const fn = (client as unknown as Record<string, Unary>)[method]!;
     return new Promise((resolve, reject) => {
-      fn.call(client, request, new Metadata(), { deadline: Date.now() + this.#callTimeoutMs }, (error, response) => (error === null ? resolve(response) : reject(error)));
+      fn.call(client, request, new Metadata(), { deadline: Date.now() + this.#callTimeoutMs }, (error, response) =>
+        error === null ? resolve(response) : reject(error),
+      );
     });
   }
 }

@@ -51,9 +51,13 @@ export class EtcdRegistry implements Registry {
     this.namespace = options.namespace ?? process.env.FLOTILLA_ENV ?? 'dev';
     this.prefix = (options.prefix ?? '/flotilla').replace(/\/+$/, '');
     this.#ttlSeconds = options.ttlSeconds ?? 10;
-    if (!Number.isInteger(this.#ttlSeconds) || this.#ttlSeconds < 2) throw new RangeError(`ttlSeconds must be an integer >= 2, got ${this.#ttlSeconds}`);
+    if (!Number.isInteger(this.#ttlSeconds) || this.#ttlSeconds < 2)
+      throw new RangeError(`ttlSeconds must be an integer >= 2, got ${this.#ttlSeconds}`);
     this.#onEvent = options.onEvent;
-    this.client = new EtcdClient({ endpoints: options.endpoints, ...(options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs }) });
+    this.client = new EtcdClient({
+      endpoints: options.endpoints,
+      ...(options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs }),
+    });
   }
 
   /** `<prefix>/<namespace>/services/<service>/` */
@@ -87,7 +91,8 @@ export class EtcdRegistry implements Registry {
           return registry.#instance ?? instance;
         },
         update: async (update: InstanceUpdate) => {
-          if (this.#keeper !== keeper || this.#instance === undefined) throw new Error('this process is not registered (deregistered already?)');
+          if (this.#keeper !== keeper || this.#instance === undefined)
+            throw new Error('this process is not registered (deregistered already?)');
           this.#instance = applyUpdate(this.#instance, update);
           await keeper.update(JSON.stringify(this.#instance));
         },

@@ -38,7 +38,12 @@ export interface PrefixWatchOptions {
   retryMaxMs?: number;
 }
 
-export function watchPrefix(client: EtcdClient, prefix: string, handlers: PrefixWatchHandlers, options: PrefixWatchOptions = {}): PrefixWatch {
+export function watchPrefix(
+  client: EtcdClient,
+  prefix: string,
+  handlers: PrefixWatchHandlers,
+  options: PrefixWatchOptions = {},
+): PrefixWatch {
   const backoff = new Backoff(options.retryMinMs ?? 100, options.retryMaxMs ?? 2000);
   const sleeper = new Sleeper();
   let closed = false;
@@ -89,7 +94,14 @@ export function watchPrefix(client: EtcdClient, prefix: string, handlers: Prefix
       });
       current.on('error', finish); // includes our own cancel(); harmless
       current.on('end', finish);
-      current.write({ create_request: { key: Buffer.from(prefix), range_end: prefixEnd(prefix), start_revision: String(lastRevision + 1), progress_notify: true } });
+      current.write({
+        create_request: {
+          key: Buffer.from(prefix),
+          range_end: prefixEnd(prefix),
+          start_revision: String(lastRevision + 1),
+          progress_notify: true,
+        },
+      });
     });
 
   void (async () => {

@@ -49,21 +49,40 @@ const descriptor = {
           keys_only: { type: 'bool', id: 8 },
           count_only: { type: 'bool', id: 9 },
         }),
-        RangeResponse: message({ ...header, kvs: { type: 'mvccpb.KeyValue', id: 2, rule: 'repeated' }, more: { type: 'bool', id: 3 }, count: { type: 'int64', id: 4 } }),
-        PutRequest: message({ key: { type: 'bytes', id: 1 }, value: { type: 'bytes', id: 2 }, lease: { type: 'int64', id: 3 } }),
+        RangeResponse: message({
+          ...header,
+          kvs: { type: 'mvccpb.KeyValue', id: 2, rule: 'repeated' },
+          more: { type: 'bool', id: 3 },
+          count: { type: 'int64', id: 4 },
+        }),
+        PutRequest: message({
+          key: { type: 'bytes', id: 1 },
+          value: { type: 'bytes', id: 2 },
+          lease: { type: 'int64', id: 3 },
+        }),
         PutResponse: message({ ...header }),
         DeleteRangeRequest: message({ key: { type: 'bytes', id: 1 }, range_end: { type: 'bytes', id: 2 } }),
         DeleteRangeResponse: message({ ...header, deleted: { type: 'int64', id: 2 } }),
         CompactionRequest: message({ revision: { type: 'int64', id: 1 }, physical: { type: 'bool', id: 2 } }),
         CompactionResponse: message({ ...header }),
         LeaseGrantRequest: message({ TTL: { type: 'int64', id: 1 }, ID: { type: 'int64', id: 2 } }),
-        LeaseGrantResponse: message({ ...header, ID: { type: 'int64', id: 2 }, TTL: { type: 'int64', id: 3 }, error: { type: 'string', id: 4 } }),
+        LeaseGrantResponse: message({
+          ...header,
+          ID: { type: 'int64', id: 2 },
+          TTL: { type: 'int64', id: 3 },
+          error: { type: 'string', id: 4 },
+        }),
         LeaseRevokeRequest: message({ ID: { type: 'int64', id: 1 } }),
         LeaseRevokeResponse: message({ ...header }),
         LeaseKeepAliveRequest: message({ ID: { type: 'int64', id: 1 } }),
         LeaseKeepAliveResponse: message({ ...header, ID: { type: 'int64', id: 2 }, TTL: { type: 'int64', id: 3 } }),
         LeaseTimeToLiveRequest: message({ ID: { type: 'int64', id: 1 }, keys: { type: 'bool', id: 2 } }),
-        LeaseTimeToLiveResponse: message({ ...header, ID: { type: 'int64', id: 2 }, TTL: { type: 'int64', id: 3 }, grantedTTL: { type: 'int64', id: 4 } }),
+        LeaseTimeToLiveResponse: message({
+          ...header,
+          ID: { type: 'int64', id: 2 },
+          TTL: { type: 'int64', id: 3 },
+          grantedTTL: { type: 'int64', id: 4 },
+        }),
         WatchRequest: {
           oneofs: { request_union: { oneof: ['create_request', 'cancel_request', 'progress_request'] } },
           fields: {
@@ -100,13 +119,25 @@ const descriptor = {
           },
         },
         Watch: {
-          methods: { Watch: { requestType: 'WatchRequest', responseType: 'WatchResponse', requestStream: true, responseStream: true } },
+          methods: {
+            Watch: {
+              requestType: 'WatchRequest',
+              responseType: 'WatchResponse',
+              requestStream: true,
+              responseStream: true,
+            },
+          },
         },
         Lease: {
           methods: {
             LeaseGrant: { requestType: 'LeaseGrantRequest', responseType: 'LeaseGrantResponse' },
             LeaseRevoke: { requestType: 'LeaseRevokeRequest', responseType: 'LeaseRevokeResponse' },
-            LeaseKeepAlive: { requestType: 'LeaseKeepAliveRequest', responseType: 'LeaseKeepAliveResponse', requestStream: true, responseStream: true },
+            LeaseKeepAlive: {
+              requestType: 'LeaseKeepAliveRequest',
+              responseType: 'LeaseKeepAliveResponse',
+              requestStream: true,
+              responseStream: true,
+            },
             LeaseTimeToLive: { requestType: 'LeaseTimeToLiveRequest', responseType: 'LeaseTimeToLiveResponse' },
           },
         },
@@ -116,4 +147,9 @@ const descriptor = {
 };
 
 /** int64 fields as decimal strings (lease ids use all 63 bits), enums as names, absent fields as defaults. */
-export const etcdPackageDefinition: PackageDefinition = fromJSON(descriptor as Parameters<typeof fromJSON>[0], { longs: String, enums: String, defaults: true, oneofs: true });
+export const etcdPackageDefinition: PackageDefinition = fromJSON(descriptor as Parameters<typeof fromJSON>[0], {
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+});

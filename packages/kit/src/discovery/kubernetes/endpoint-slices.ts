@@ -97,7 +97,13 @@ function portsByName(ports: readonly EndpointPort[]): InstancePorts | undefined 
   return out.http === undefined && out.grpc === undefined ? undefined : out;
 }
 
-function candidateOf(service: string, slice: EndpointSlice, endpoint: Endpoint, ports: InstancePorts, options: SliceMappingOptions): Candidate | undefined {
+function candidateOf(
+  service: string,
+  slice: EndpointSlice,
+  endpoint: Endpoint,
+  ports: InstancePorts,
+  options: SliceMappingOptions,
+): Candidate | undefined {
   const address = endpoint.addresses[0];
   if (address === undefined) return undefined;
   const conditions = endpoint.conditions ?? {};

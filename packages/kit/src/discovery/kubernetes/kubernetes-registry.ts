@@ -41,7 +41,12 @@ const RESOURCE = 'endpointslices.discovery.k8s.io';
 
 export function createKubernetesRegistry(options: KubernetesRegistryOptions = {}): KubernetesRegistry {
   const cluster = connectToCluster(options, options.env ?? process.env);
-  return new KubernetesRegistry(cluster.client, { ...options, namespace: cluster.namespace, server: cluster.server, ownsClient: true });
+  return new KubernetesRegistry(cluster.client, {
+    ...options,
+    namespace: cluster.namespace,
+    server: cluster.server,
+    ownsClient: true,
+  });
 }
 
 export class KubernetesRegistry implements Registry {
@@ -57,7 +62,10 @@ export class KubernetesRegistry implements Registry {
   readonly #watches = new Set<LiveInstanceSet>();
   readonly #stopping = new Set<Promise<void>>();
 
-  constructor(client: KubeClient, options: { namespace: string; server: string; region?: string; logger?: RegistryLogger; ownsClient?: boolean }) {
+  constructor(
+    client: KubeClient,
+    options: { namespace: string; server: string; region?: string; logger?: RegistryLogger; ownsClient?: boolean },
+  ) {
     this.#client = client;
     this.namespace = options.namespace;
     this.#server = options.server;
@@ -93,7 +101,14 @@ export class KubernetesRegistry implements Registry {
       onError: (error) => {
         set.setStatus('stale');
         const mapped = kubernetesError(error, this.#operation('watch'));
-        this.#logger?.warn({ event: { action: 'discovery-watch-error' }, labels: { service, registry: 'kubernetes' }, error: { message: mapped.message } }, `watching the endpoints of ${service}: ${mapped.message}`);
+        this.#logger?.warn(
+          {
+            event: { action: 'discovery-watch-error' },
+            labels: { service, registry: 'kubernetes' },
+            error: { message: mapped.message },
+          },
+          `watching the endpoints of ${service}: ${mapped.message}`,
+        );
       },
       // After a list, or once a watch stream is open again: what the cache holds is current.
       onConnected: () => recompute(),
@@ -125,18 +140,26 @@ export class KubernetesRegistry implements Registry {
 
   async list(service: string): Promise<Instance[]> {
     const slices = await kubeCall(this.#operation('list'), () =>
-      this.#client.list<EndpointSlice>(Resources.EndpointSlice, this.namespace, { labelSelector: `${SERVICE_NAME_LABEL}=${service}` }));
+      this.#client.list<EndpointSlice>(Resources.EndpointSlice, this.namespace, {
+        labelSelector: `${SERVICE_NAME_LABEL}=${service}`,
+      }),
+    );
     return instancesFromSlices(service, slices.items, { region: this.#region });
   }
 
   async services(): Promise<string[]> {
-    const slices = await kubeCall(this.#operation('list'), () => this.#client.list<EndpointSlice>(Resources.EndpointSlice, this.namespace, { labelSelector: SERVICE_NAME_LABEL }));
+    const slices = await kubeCall(this.#operation('list'), () =>
+      this.#client.list<EndpointSlice>(Resources.EndpointSlice, this.namespace, { labelSelector: SERVICE_NAME_LABEL }),
+    );
     const byService = new Map<string, EndpointSlice[]>();
     for (const slice of slices.items) {
       const name = slice.metadata.labels?.[SERVICE_NAME_LABEL];
       if (name !== undefined) byService.set(name, [...(byService.get(name) ?? []), slice]);
     }
-    return [...byService].filter(([name, of]) => instancesFromSlices(name, of, { region: this.#region }).length > 0).map(([name]) => name).sort();
+    return [...byService]
+      .filter(([name, of]) => instancesFromSlices(name, of, { region: this.#region }).length > 0)
+      .map(([name]) => name)
+      .sort();
   }
 
   async close(): Promise<void> {

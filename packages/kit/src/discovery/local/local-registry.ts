@@ -15,7 +15,17 @@ import { applyUpdate, instanceFromSpec } from '../instance.ts';
 import { LiveInstanceSet } from '../instance-set.ts';
 import { Once } from '../once.ts';
 import type { Instance, InstanceSet, InstanceSpec, InstanceUpdate, Registration, Registry } from '../types.ts';
-import { entryPath, listDirs, listEntryFiles, liveness, readEntry, removeFile, serviceDir, writeEntry, type EntryFile } from './entry-files.ts';
+import {
+  entryPath,
+  listDirs,
+  listEntryFiles,
+  liveness,
+  readEntry,
+  removeFile,
+  serviceDir,
+  writeEntry,
+  type EntryFile,
+} from './entry-files.ts';
 
 export interface LocalRegistryOptions {
   /** Root of the registry files; default `$FLOTILLA_HOME/registry` (FLOTILLA_HOME defaults to `./.flotilla`). */
@@ -56,7 +66,8 @@ export class LocalRegistry implements Registry {
     this.#heartbeatMs = options.heartbeatMs ?? 1000;
     this.#rescanMs = options.rescanMs ?? 1000;
     this.#checkPids = options.checkPids ?? true;
-    if (this.#heartbeatMs >= this.#ttlMs) throw new RangeError(`heartbeatMs (${this.#heartbeatMs}) must be shorter than ttlMs (${this.#ttlMs})`);
+    if (this.#heartbeatMs >= this.#ttlMs)
+      throw new RangeError(`heartbeatMs (${this.#heartbeatMs}) must be shorter than ttlMs (${this.#ttlMs})`);
   }
 
   register(spec: InstanceSpec): Promise<Registration> {
@@ -158,7 +169,13 @@ export class LocalRegistry implements Registry {
   }
 
   async #write(instance: Instance): Promise<void> {
-    const entry: EntryFile = { instance, heartbeatAt: Date.now(), ttlMs: this.#ttlMs, pid: process.pid, host: hostname() };
+    const entry: EntryFile = {
+      instance,
+      heartbeatAt: Date.now(),
+      ttlMs: this.#ttlMs,
+      pid: process.pid,
+      host: hostname(),
+    };
     await writeEntry(entryPath(this.root, this.namespace, instance), serviceDir(this.root, this.namespace, instance.service), entry);
   }
 
@@ -166,7 +183,9 @@ export class LocalRegistry implements Registry {
     const registered = this.#registered;
     if (registered === undefined) return;
     // Chained so a slow disk never has two writes racing; a failed beat is retried by the next one.
-    registered.writing = registered.writing.then(() => (this.#registered === registered ? this.#write(registered.instance) : undefined)).catch(() => undefined);
+    registered.writing = registered.writing
+      .then(() => (this.#registered === registered ? this.#write(registered.instance) : undefined))
+      .catch(() => undefined);
   }
 
   async #update(update: InstanceUpdate): Promise<void> {

@@ -74,7 +74,10 @@ export class Authenticator {
     const state = this.state;
     const credential = readCredential(headers);
     // Only a bearer token, with JWTs accepted and not verified before, is left unanswered.
-    return this.answerNow(state, credential) ?? this.verifyJwt(state, state.jwt as NonNullable<CompiledAuth['jwt']>, (credential as { token: string }).token);
+    return (
+      this.answerNow(state, credential) ??
+      this.verifyJwt(state, state.jwt as NonNullable<CompiledAuth['jwt']>, (credential as { token: string }).token)
+    );
   }
 
   /**
@@ -94,7 +97,10 @@ export class Authenticator {
       case 'ambiguous':
         return {
           problem: new FlotillaError('bad-request', 'Send one credential: a bearer token or an API key'),
-          wwwAuthenticate: bearerChallenge(state.settings.realm, { code: 'invalid_request', description: 'More than one credential was sent' }),
+          wwwAuthenticate: bearerChallenge(state.settings.realm, {
+            code: 'invalid_request',
+            description: 'More than one credential was sent',
+          }),
         };
       case 'apiKey':
         return this.checkApiKey(state, credential.key);
@@ -109,15 +115,22 @@ export class Authenticator {
     const roles = rule.roles ?? [];
     if (identity === null) {
       if (rule.required === false && roles.length === 0) return undefined;
-      return { problem: new FlotillaError('unauthenticated', 'Authentication is required'), wwwAuthenticate: this.state.missingChallenge };
+      return {
+        problem: new FlotillaError('unauthenticated', 'Authentication is required'),
+        wwwAuthenticate: this.state.missingChallenge,
+      };
     }
     if (hasAnyRole(identity, roles)) return undefined;
-    this.logger?.debug({ event: { action: 'auth-forbidden' }, user: { id: identity.subject }, labels: { required: roles.join(' ') } }, `${identity.subject} lacks any of the roles ${roles.join(', ')}`);
+    this.logger?.debug(
+      { event: { action: 'auth-forbidden' }, user: { id: identity.subject }, labels: { required: roles.join(' ') } },
+      `${identity.subject} lacks any of the roles ${roles.join(', ')}`,
+    );
     const description = 'The credential lacks a role this route requires';
     return {
       problem: new FlotillaError('forbidden', description),
       // insufficient_scope is a Bearer notion (RFC 6750 §3.1); an API key gets a plain 403.
-      wwwAuthenticate: identity.method === 'jwt' ? bearerChallenge(this.state.settings.realm, { code: 'insufficient_scope', description }) : undefined,
+      wwwAuthenticate:
+        identity.method === 'jwt' ? bearerChallenge(this.state.settings.realm, { code: 'insufficient_scope', description }) : undefined,
     };
   }
 
@@ -140,8 +153,18 @@ export class Authenticator {
   /** Gateway side: the `x-flotilla-identity` value for one upstream request. Throws when `identityHeader` is not configured. */
   signIdentityHeader(identity: Identity, binding: IdentityBinding & { claims?: readonly string[] }): string {
     const settings = this.state.settings.identityHeader;
-    if (settings === undefined) throw new FlotillaError('internal', 'auth.identityHeader is not configured, so no identity can be forwarded');
-    return signBoundIdentity(identity, this.state.identityKeys[0] as HmacSha256, binding.method, binding.target, binding.requestId, settings.ttlSeconds, this.clock(), binding.claims);
+    if (settings === undefined)
+      throw new FlotillaError('internal', 'auth.identityHeader is not configured, so no identity can be forwarded');
+    return signBoundIdentity(
+      identity,
+      this.state.identityKeys[0] as HmacSha256,
+      binding.method,
+      binding.target,
+      binding.requestId,
+      settings.ttlSeconds,
+      this.clock(),
+      binding.claims,
+    );
   }
 
   /**
@@ -155,10 +178,15 @@ export class Authenticator {
     if (value === undefined || state.identityKeys.length === 0) return null;
     if (typeof value !== 'string') return this.ignoredIdentity('repeated');
     const requestId = headers[REQUEST_ID_HEADER];
-    const result = verifyIdentityHeader(value, state.identityKeys, { ...binding, requestId: typeof requestId === 'string' ? requestId : undefined }, {
-      now: this.clock(),
-      clockSkewSeconds: state.settings.identityHeader?.clockSkewSeconds,
-    });
+    const result = verifyIdentityHeader(
+      value,
+      state.identityKeys,
+      { ...binding, requestId: typeof requestId === 'string' ? requestId : undefined },
+      {
+        now: this.clock(),
+        clockSkewSeconds: state.settings.identityHeader?.clockSkewSeconds,
+      },
+    );
     return result.ok ? result.identity : this.ignoredIdentity(result.reason);
   }
 
@@ -171,18 +199,36 @@ export class Authenticator {
     const result = state.apiKeys.verify(key);
     if (result.ok) {
       const { entry } = result;
-      return { identity: { subject: entry.subject ?? entry.id, roles: entry.roles, method: 'apiKey', claims: { keyId: entry.id } } };
+      return {
+        identity: {
+          subject: entry.subject ?? entry.id,
+          roles: entry.roles,
+          method: 'apiKey',
+          claims: { keyId: entry.id },
+        },
+      };
     }
-    if (result.reason === 'revoked') this.logger?.warn({ event: { action: 'auth-revoked-key', outcome: 'failure' } }, 'a revoked API key was presented');
-    else this.logger?.debug({ event: { action: 'auth-failed', outcome: 'failure', reason: 'unknown-api-key' } }, 'an unknown API key was presented');
-    return { problem: new FlotillaError('unauthenticated', 'The API key is not valid'), wwwAuthenticate: state.missingChallenge };
+    if (result.reason === 'revoked')
+      this.logger?.warn({ event: { action: 'auth-revoked-key', outcome: 'failure' } }, 'a revoked API key was presented');
+    else
+      this.logger?.debug(
+        { event: { action: 'auth-failed', outcome: 'failure', reason: 'unknown-api-key' } },
+        'an unknown API key was presented',
+      );
+    return {
+      problem: new FlotillaError('unauthenticated', 'The API key is not valid'),
+      wwwAuthenticate: state.missingChallenge,
+    };
   }
 
   /** A bearer token's result when it is known without verifying it; undefined: it must be verified. */
   private knownJwt(state: CompiledAuth, token: string): AuthenticateResult | undefined {
     if (state.jwt === undefined) {
       const description = 'Bearer tokens are not accepted here';
-      return { problem: new FlotillaError('unauthenticated', description), wwwAuthenticate: bearerChallenge(state.settings.realm, { code: 'invalid_token', description }) };
+      return {
+        problem: new FlotillaError('unauthenticated', description),
+        wwwAuthenticate: bearerChallenge(state.settings.realm, { code: 'invalid_token', description }),
+      };
     }
     const known = state.verifiedTokens.get(token, this.clock(), state.jwt.settings.clockSkewSeconds, state.jwt.jwks);
     return known === undefined ? undefined : { identity: known };
@@ -197,15 +243,27 @@ export class Authenticator {
     }
     if (result.reason === 'keys-unavailable') {
       // Not the client's fault: a 401 would only make it fetch a new token that fails the same way.
-      return { problem: new FlotillaError('unavailable', 'The token signing keys cannot be fetched right now'), wwwAuthenticate: undefined };
+      return {
+        problem: new FlotillaError('unavailable', 'The token signing keys cannot be fetched right now'),
+        wwwAuthenticate: undefined,
+      };
     }
     const description = JWT_DESCRIPTIONS[result.reason];
-    this.logger?.debug({ event: { action: 'auth-failed', outcome: 'failure', reason: result.reason } }, `bearer token refused: ${result.reason}`);
-    return { problem: new FlotillaError('unauthenticated', description), wwwAuthenticate: bearerChallenge(state.settings.realm, { code: 'invalid_token', description }) };
+    this.logger?.debug(
+      { event: { action: 'auth-failed', outcome: 'failure', reason: result.reason } },
+      `bearer token refused: ${result.reason}`,
+    );
+    return {
+      problem: new FlotillaError('unauthenticated', description),
+      wwwAuthenticate: bearerChallenge(state.settings.realm, { code: 'invalid_token', description }),
+    };
   }
 
   private ignoredIdentity(reason: string): null {
-    this.logger?.warn({ event: { action: 'identity-header-ignored', outcome: 'failure', reason } }, `ignoring ${IDENTITY_HEADER}: ${reason}`);
+    this.logger?.warn(
+      { event: { action: 'identity-header-ignored', outcome: 'failure', reason } },
+      `ignoring ${IDENTITY_HEADER}: ${reason}`,
+    );
     return null;
   }
 }

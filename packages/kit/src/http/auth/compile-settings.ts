@@ -39,18 +39,27 @@ export function compileAuthSettings(settings: AuthSettings, previous: CompiledAu
   const { problems, keys } = check(settings);
   if (problems.length > 0) throw new ConfigError('auth', 'auth settings', problems);
   const jwt = settings.jwt;
-  const identitySecrets = settings.identityHeader === undefined ? [] : [settings.identityHeader.secret, settings.identityHeader.previousSecret].filter((s): s is string => s !== undefined);
+  const identitySecrets =
+    settings.identityHeader === undefined
+      ? []
+      : [settings.identityHeader.secret, settings.identityHeader.previousSecret].filter((s): s is string => s !== undefined);
   return {
     settings,
-    missingChallenge: missingCredentialsChallenge(settings.realm, { bearer: jwt !== undefined, apiKey: settings.apiKeys.length > 0 }),
-    jwt: jwt === undefined ? undefined : {
-      settings: jwt,
-      issuers: typeof jwt.issuer === 'string' ? [jwt.issuer] : jwt.issuer,
-      audiences: typeof jwt.audience === 'string' ? [jwt.audience] : jwt.audience,
-      secrets: [jwt.secret, jwt.previousSecret].filter((s): s is string => s !== undefined),
-      staticKeys: keys,
-      jwks: jwt.jwks === undefined ? undefined : reuseOrCreateJwks(jwt, previous, deps),
-    },
+    missingChallenge: missingCredentialsChallenge(settings.realm, {
+      bearer: jwt !== undefined,
+      apiKey: settings.apiKeys.length > 0,
+    }),
+    jwt:
+      jwt === undefined
+        ? undefined
+        : {
+            settings: jwt,
+            issuers: typeof jwt.issuer === 'string' ? [jwt.issuer] : jwt.issuer,
+            audiences: typeof jwt.audience === 'string' ? [jwt.audience] : jwt.audience,
+            secrets: [jwt.secret, jwt.previousSecret].filter((s): s is string => s !== undefined),
+            staticKeys: keys,
+            jwks: jwt.jwks === undefined ? undefined : reuseOrCreateJwks(jwt, previous, deps),
+          },
     apiKeys: new ApiKeyVerifier(settings.apiKeys),
     identityKeys: identitySecrets.map((secret) => new HmacSha256(secret)),
     verifiedTokens: new VerifiedTokens(),
@@ -86,7 +95,11 @@ function jwtProblems(settings: AuthSettings, problems: ConfigProblem[]): void {
     problems.push({ key: 'jwt', value: undefined, rule: 'RS256/ES256 need jwt.jwks.url or jwt.keys' });
   }
   if (jwt.jwks !== undefined && jwt.jwks.minCacheSeconds > jwt.jwks.cacheSeconds) {
-    problems.push({ key: 'jwt.jwks.minCacheSeconds', value: jwt.jwks.minCacheSeconds, rule: `must not exceed jwt.jwks.cacheSeconds (${jwt.jwks.cacheSeconds})` });
+    problems.push({
+      key: 'jwt.jwks.minCacheSeconds',
+      value: jwt.jwks.minCacheSeconds,
+      rule: `must not exceed jwt.jwks.cacheSeconds (${jwt.jwks.cacheSeconds})`,
+    });
   }
 }
 
@@ -112,7 +125,11 @@ function staticKeys(jwt: JwtSettings, problems: ConfigProblem[]): VerificationKe
       if (alg !== undefined && alg !== usable) throw new Error(`is a key for ${usable}, not ${alg}`);
       keys.push({ kid: entry.kid ?? imported.kid, alg: alg ?? usable, key: imported.key });
     } catch (error) {
-      problems.push({ key: entry.pem !== undefined ? `${key}.pem` : `${key}.jwk`, value: undefined, rule: (error as Error).message });
+      problems.push({
+        key: entry.pem !== undefined ? `${key}.pem` : `${key}.jwk`,
+        value: undefined,
+        rule: (error as Error).message,
+      });
     }
   });
   return keys;

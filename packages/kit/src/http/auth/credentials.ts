@@ -8,11 +8,7 @@
 /** Node's `IncomingHttpHeaders`, Fastify's `request.headers`, or a plain object with lower-case names. */
 export type HeaderBag = Readonly<Record<string, string | readonly string[] | undefined>>;
 
-export type Credential =
-  | { kind: 'none' }
-  | { kind: 'bearer'; token: string }
-  | { kind: 'apiKey'; key: string }
-  | { kind: 'ambiguous' };
+export type Credential = { kind: 'none' } | { kind: 'bearer'; token: string } | { kind: 'apiKey'; key: string } | { kind: 'ambiguous' };
 
 export const API_KEY_HEADER = 'x-api-key';
 

@@ -38,7 +38,9 @@ export function registerAuth(app: HttpApp | FastifyInstance, options: RegisterAu
   instance.addHook('onRequest', async (request, reply) => {
     const rule = request.routeOptions.config.auth;
     if (rule === undefined) return;
-    let identity = trustIdentityHeader ? authenticator.readIdentityHeader(request.headers, { method: request.method, target: request.url }) : null;
+    let identity = trustIdentityHeader
+      ? authenticator.readIdentityHeader(request.headers, { method: request.method, target: request.url })
+      : null;
     if (identity === null) {
       const result = await authenticator.authenticate(request.headers);
       if ('problem' in result) return refuse(reply, result);

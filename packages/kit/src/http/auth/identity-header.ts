@@ -14,7 +14,7 @@
  * keep it out of anything client-facing and rotate it with `previousSecret`.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { HmacSha256 } from './hmac-sha256.ts';
+import type { HmacSha256 } from './hmac-sha256.ts';
 import type { AuthMethod, Identity } from './identity.ts';
 import { decodeJsonObject } from './jws.ts';
 
@@ -64,11 +64,29 @@ interface Payload {
 export type IdentitySecret = string | HmacSha256;
 
 export function signIdentity(identity: Identity, secret: IdentitySecret, options: SignIdentityOptions): string {
-  return signBoundIdentity(identity, secret, options.method, options.target, options.requestId, options.ttlSeconds ?? 30, options.now ?? Date.now(), options.claims);
+  return signBoundIdentity(
+    identity,
+    secret,
+    options.method,
+    options.target,
+    options.requestId,
+    options.ttlSeconds ?? 30,
+    options.now ?? Date.now(),
+    options.claims,
+  );
 }
 
 /** signIdentity with its options as arguments: the gateway calls it once per proxied request. */
-export function signBoundIdentity(identity: Identity, secret: IdentitySecret, method: string, target: string, requestId: string | undefined, ttlSeconds: number, nowMs: number, claims?: readonly string[]): string {
+export function signBoundIdentity(
+  identity: Identity,
+  secret: IdentitySecret,
+  method: string,
+  target: string,
+  requestId: string | undefined,
+  ttlSeconds: number,
+  nowMs: number,
+  claims?: readonly string[],
+): string {
   const iat = Math.floor(nowMs / 1000);
   const rid = requestId === undefined ? '' : `,"rid":${jsonString(requestId)}`;
   const json = `${identityPart(identity, claims)},"iat":${iat},"exp":${iat + ttlSeconds},"mth":${jsonString(method.toUpperCase())},"tgt":${jsonString(target)}${rid}}`;
@@ -95,7 +113,11 @@ function identityPart(identity: Identity, claims: readonly string[] | undefined)
     const cached = identityParts.get(identity);
     if (cached !== undefined) return cached;
   }
-  const part: Pick<Payload, 'sub' | 'roles' | 'm' | 'cl'> = { sub: identity.subject, roles: [...identity.roles], m: identity.method };
+  const part: Pick<Payload, 'sub' | 'roles' | 'm' | 'cl'> = {
+    sub: identity.subject,
+    roles: [...identity.roles],
+    m: identity.method,
+  };
   if (carriesClaims) {
     const picked: Record<string, unknown> = {};
     for (const name of claims) if (identity.claims[name] !== undefined) picked[name] = identity.claims[name];
@@ -107,7 +129,12 @@ function identityPart(identity: Identity, claims: readonly string[] | undefined)
 }
 
 /** Checks signature (any of `secrets`), expiry and binding; never throws. */
-export function verifyIdentityHeader(value: string, secrets: readonly IdentitySecret[], binding: IdentityBinding, options: VerifyIdentityOptions = {}): IdentityHeaderResult {
+export function verifyIdentityHeader(
+  value: string,
+  secrets: readonly IdentitySecret[],
+  binding: IdentityBinding,
+  options: VerifyIdentityOptions = {},
+): IdentityHeaderResult {
   if (value.length > MAX_HEADER_LENGTH) return { ok: false, reason: 'malformed' };
   const parts = value.split('.');
   if (parts.length !== 3 || parts[0] !== VERSION) return { ok: false, reason: 'malformed' };
@@ -126,7 +153,10 @@ export function verifyIdentityHeader(value: string, secrets: readonly IdentitySe
   if (now >= payload.exp + skew || now + skew < payload.iat) return { ok: false, reason: 'expired' };
   if (payload.mth !== binding.method.toUpperCase() || payload.tgt !== binding.target) return { ok: false, reason: 'wrong-request' };
   if (payload.rid !== undefined && payload.rid !== binding.requestId) return { ok: false, reason: 'wrong-request' };
-  return { ok: true, identity: { subject: payload.sub, roles: payload.roles, method: payload.m, claims: payload.cl ?? {} } };
+  return {
+    ok: true,
+    identity: { subject: payload.sub, roles: payload.roles, method: payload.m, claims: payload.cl ?? {} },
+  };
 }
 
 function mac(secret: IdentitySecret, body: string): Buffer {
@@ -136,10 +166,13 @@ function mac(secret: IdentitySecret, body: string): Buffer {
 function isPayload(p: Record<string, unknown>): p is Record<string, unknown> & Payload {
   return (
     typeof p.sub === 'string' &&
-    Array.isArray(p.roles) && p.roles.every((r) => typeof r === 'string') &&
+    Array.isArray(p.roles) &&
+    p.roles.every((r) => typeof r === 'string') &&
     (p.m === 'jwt' || p.m === 'apiKey') &&
-    typeof p.iat === 'number' && typeof p.exp === 'number' &&
-    typeof p.mth === 'string' && typeof p.tgt === 'string' &&
+    typeof p.iat === 'number' &&
+    typeof p.exp === 'number' &&
+    typeof p.mth === 'string' &&
+    typeof p.tgt === 'string' &&
     (p.rid === undefined || typeof p.rid === 'string') &&
     (p.cl === undefined || (p.cl !== null && typeof p.cl === 'object' && !Array.isArray(p.cl)))
   );

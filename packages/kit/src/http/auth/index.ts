@@ -1,7 +1,16 @@
 export { Authenticator, type AuthenticatorOptions, type AuthenticateResult } from './authenticator.ts';
 export { registerAuth, type RegisterAuthOptions } from './fastify.ts';
 export { isAuthFailure, hasAnyRole, type AuthFailure, type AuthMethod, type Identity } from './identity.ts';
-export { IDENTITY_HEADER, signIdentity, verifyIdentityHeader, type IdentityBinding, type IdentityHeaderResult, type IdentityHeaderRejection, type SignIdentityOptions, type VerifyIdentityOptions } from './identity-header.ts';
+export {
+  IDENTITY_HEADER,
+  signIdentity,
+  verifyIdentityHeader,
+  type IdentityBinding,
+  type IdentityHeaderResult,
+  type IdentityHeaderRejection,
+  type SignIdentityOptions,
+  type VerifyIdentityOptions,
+} from './identity-header.ts';
 export { API_KEY_PREFIX, generateApiKey, hashApiKey } from './api-keys.ts';
 export { API_KEY_HEADER, type HeaderBag } from './credentials.ts';
 export { authSettingsProblems } from './compile-settings.ts';

@@ -97,7 +97,10 @@ export class JwksCache {
     this.fetches++;
     const where = redactUrlPassword(this.settings.url);
     try {
-      const response = await fetch(this.settings.url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.settings.timeoutMs) });
+      const response = await fetch(this.settings.url, {
+        headers: { accept: 'application/json' },
+        signal: AbortSignal.timeout(this.settings.timeoutMs),
+      });
       if (response.status !== 200) {
         await response.body?.cancel();
         throw new Error(`status ${response.status}`);
@@ -110,7 +113,10 @@ export class JwksCache {
       this.keySetVersion++;
       this.loaded = true;
       this.expiresAt = this.clock() + this.lifetimeSeconds(response.headers.get('cache-control')) * 1000;
-      this.logger?.debug({ event: { action: 'jwks-fetched' }, url: { full: where }, labels: { keys: keys.length } }, `JWKS ${where}: ${keys.length} usable key(s)`);
+      this.logger?.debug(
+        { event: { action: 'jwks-fetched' }, url: { full: where }, labels: { keys: keys.length } },
+        `JWKS ${where}: ${keys.length} usable key(s)`,
+      );
     } catch (error) {
       this.failures++;
       const reason = error instanceof Error ? error.message : String(error);

@@ -43,7 +43,12 @@ export function decodeJws(token: string): DecodedJws | undefined {
     signature = Buffer.from(signatureSegment, 'base64url');
     if (signature.toString('base64url') !== signatureSegment) return undefined; // non-canonical: another string for the same bytes
   }
-  return { header: { alg: header.alg, kid: header.kid as string | undefined }, signingInput: token.slice(0, second), payloadSegment, signature };
+  return {
+    header: { alg: header.alg, kid: header.kid as string | undefined },
+    signingInput: token.slice(0, second),
+    payloadSegment,
+    signature,
+  };
 }
 
 /** A base64url segment holding a JSON object, or undefined. */

@@ -37,7 +37,8 @@ export function algorithmFor(key: KeyObject): AsymmetricAlgorithm | undefined {
 export function importJwk(jwk: Record<string, unknown>): VerificationKey {
   if (jwk.kty !== 'RSA' && jwk.kty !== 'EC') throw new Error(`kty ${JSON.stringify(jwk.kty)} is not RSA or EC (HS256 uses jwt.secret)`);
   if (jwk.use !== undefined && jwk.use !== 'sig') throw new Error(`use ${JSON.stringify(jwk.use)} is not "sig"`);
-  if (jwk.alg !== undefined && (typeof jwk.alg !== 'string' || !isAsymmetric(jwk.alg))) throw new Error(`alg ${JSON.stringify(jwk.alg)} is not RS256 or ES256`);
+  if (jwk.alg !== undefined && (typeof jwk.alg !== 'string' || !isAsymmetric(jwk.alg)))
+    throw new Error(`alg ${JSON.stringify(jwk.alg)} is not RS256 or ES256`);
   if (jwk.kid !== undefined && (typeof jwk.kid !== 'string' || jwk.kid === '')) throw new Error('kid must be a non-empty string');
   // Only the public members: a JWK carrying private parts still yields just its public key.
   const members = jwk.kty === 'RSA' ? { kty: 'RSA', n: jwk.n, e: jwk.e } : { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y };

@@ -53,10 +53,24 @@ export async function verifyJwt(token: string, config: JwtVerifierConfig, clock:
   if (claims === undefined) return { ok: false, reason: 'malformed' };
   const rejection = checkClaims(claims, config, clock() / 1000);
   if (rejection !== undefined) return { ok: false, reason: rejection };
-  return { ok: true, identity: { subject: claims.sub as string, roles: rolesFrom(claims, config.settings.rolesClaim), method: 'jwt', claims } };
+  return {
+    ok: true,
+    identity: {
+      subject: claims.sub as string,
+      roles: rolesFrom(claims, config.settings.rolesClaim),
+      method: 'jwt',
+      claims,
+    },
+  };
 }
 
-async function checkSignature(alg: JwtAlgorithm, kid: string | undefined, input: string, signature: Buffer, config: JwtVerifierConfig): Promise<true | JwtRejection> {
+async function checkSignature(
+  alg: JwtAlgorithm,
+  kid: string | undefined,
+  input: string,
+  signature: Buffer,
+  config: JwtVerifierConfig,
+): Promise<true | JwtRejection> {
   if (signature.length === 0) return 'bad-signature';
   if (alg === 'HS256') {
     if (config.secrets.length === 0) return 'unknown-key';

@@ -127,4 +127,3 @@ export interface RouteAuthRule {
   required?: boolean;
   roles?: readonly string[];
 }
-

@@ -62,7 +62,12 @@ export class VerifiedTokens {
   add(token: string, identity: Identity, nowMs: number, keySet?: KeySetView): void {
     const exp = identity.claims.exp;
     this.#entries.delete(token);
-    this.#entries.set(token, { identity, exp: typeof exp === 'number' ? exp : undefined, until: nowMs + this.#maxAgeMs, keySet: keySet?.version });
+    this.#entries.set(token, {
+      identity,
+      exp: typeof exp === 'number' ? exp : undefined,
+      until: nowMs + this.#maxAgeMs,
+      keySet: keySet?.version,
+    });
     if (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value as string);
   }
 }

@@ -253,7 +253,15 @@ export class AnomalyDetector {
         kind === 'latency'
           ? signal.judge(stats.p99Ms, now, (threshold) => p99Above(this.windowCounts, stats.requests, threshold))
           : signal.judge(stats.errors / stats.requests, now, (threshold) => ratioAbove(stats.errors, stats.requests, threshold));
-      if (change !== undefined) transitions.push({ kind, key: this.key, change, at: now, state: signal.state(), ...(change === 'cleared' ? { reason: 'recovered' as const } : {}) });
+      if (change !== undefined)
+        transitions.push({
+          kind,
+          key: this.key,
+          change,
+          at: now,
+          state: signal.state(),
+          ...(change === 'cleared' ? { reason: 'recovered' as const } : {}),
+        });
     }
     return transitions;
   }
@@ -298,7 +306,11 @@ export class AnomalyDetector {
 
   /** Requests, errors and p99 over the closed steps of the window. */
   window(): WindowStats {
-    return { requests: this.windowRequests, errors: this.windowErrors, p99Ms: quantileOf(this.windowCounts, this.windowRequests, 0.99) };
+    return {
+      requests: this.windowRequests,
+      errors: this.windowErrors,
+      p99Ms: quantileOf(this.windowCounts, this.windowRequests, 0.99),
+    };
   }
 
   state(kind: AnomalyKind): SignalState {

@@ -16,7 +16,7 @@ export function bucketOf(ms: number): number {
 }
 
 /** A representative value of bucket i (its geometric middle). */
-export function valueOf(bucket: number): number {
+export function bucketValue(bucket: number): number {
   return bucket === 0 ? MIN_MS : MIN_MS * GAMMA ** (bucket - 0.5);
 }
 
@@ -27,9 +27,9 @@ export function quantileOf(counts: Uint32Array, total: number, q: number): numbe
   let seen = 0;
   for (let i = 0; i < counts.length; i++) {
     seen += counts[i] as number;
-    if (seen >= rank) return valueOf(i);
+    if (seen >= rank) return bucketValue(i);
   }
-  return valueOf(counts.length - 1);
+  return bucketValue(counts.length - 1);
 }
 
 /** How many samples of `counts` lie in buckets entirely above `threshold` ms. */

@@ -40,7 +40,11 @@ export interface AnomalyMonitorOptions {
 /** What `record` returns for keys beyond `maxKeys`: records nothing. */
 const IGNORED: Pick<AnomalyDetector, 'record'> = { record: () => undefined };
 
-const CLEAR_REASON_TEXT = { recovered: '', 'detection-disabled': ' (anomaly detection turned off)', 'baseline-reset': ' (window changed; learning a new baseline)' } as const;
+const CLEAR_REASON_TEXT = {
+  recovered: '',
+  'detection-disabled': ' (anomaly detection turned off)',
+  'baseline-reset': ' (window changed; learning a new baseline)',
+} as const;
 
 export class AnomalyMonitor {
   private readonly options: AnomalyMonitorOptions;
@@ -67,7 +71,12 @@ export class AnomalyMonitor {
 
   static fromSettings(settings: AnomalySettings, registry?: MetricsRegistry, logger?: Logger): AnomalyMonitor {
     const { enabled, ...detector } = settings;
-    return new AnomalyMonitor({ settings: detector, enabled, ...(registry === undefined ? {} : { registry }), ...(logger === undefined ? {} : { logger }) });
+    return new AnomalyMonitor({
+      settings: detector,
+      enabled,
+      ...(registry === undefined ? {} : { registry }),
+      ...(logger === undefined ? {} : { logger }),
+    });
   }
 
   /** The settings in force (the latest `configure`). */
@@ -117,8 +126,13 @@ export class AnomalyMonitor {
     if (!wasOn && enabled) for (const key of this.detectors.keys()) this.zeroGauge(key);
     if (wasOn !== enabled) {
       this.options.logger?.info(
-        { event: { action: enabled ? 'anomaly-detection-on' : 'anomaly-detection-off' }, labels: { anomaly_detectors: this.detectors.size } },
-        enabled ? 'anomaly detection turned on: baselines are learnt afresh' : `anomaly detection turned off${transitions.length === 0 ? '' : `; ${transitions.length} anomaly(ies) cleared`}`,
+        {
+          event: { action: enabled ? 'anomaly-detection-on' : 'anomaly-detection-off' },
+          labels: { anomaly_detectors: this.detectors.size },
+        },
+        enabled
+          ? 'anomaly detection turned on: baselines are learnt afresh'
+          : `anomaly detection turned off${transitions.length === 0 ? '' : `; ${transitions.length} anomaly(ies) cleared`}`,
       );
     }
     if (this.rolling && (wasOn !== enabled || previous.stepMs !== next.stepMs)) this.schedule();
@@ -153,7 +167,14 @@ export class AnomalyMonitor {
       for (const kind of ANOMALY_KINDS) {
         const state = detector.state(kind);
         if (!state.active) continue;
-        found.push({ kind, key: detector.key, since: new Date(state.since as number).toISOString(), value: state.value, baseline: state.baseline, threshold: state.threshold });
+        found.push({
+          kind,
+          key: detector.key,
+          since: new Date(state.since as number).toISOString(),
+          value: state.value,
+          baseline: state.baseline,
+          threshold: state.threshold,
+        });
       }
     }
     return found;
@@ -176,9 +197,23 @@ export class AnomalyMonitor {
     this.gauge?.set({ kind, key }, change === 'raised' ? 1 : 0);
     const unit = kind === 'latency' ? 'ms p99' : 'error ratio';
     const fields = {
-      event: { kind: 'alert', category: ['web'], type: [change === 'raised' ? 'start' : 'end'], action: `anomaly-${change}`, ...(reason === undefined ? {} : { reason }) },
+      event: {
+        kind: 'alert',
+        category: ['web'],
+        type: [change === 'raised' ? 'start' : 'end'],
+        action: `anomaly-${change}`,
+        ...(reason === undefined ? {} : { reason }),
+      },
       labels: { anomaly_kind: kind, anomaly_key: key },
-      flotilla: { anomaly: { kind, key, value: round(state.value), baseline: round(state.baseline), threshold: round(state.threshold) } },
+      flotilla: {
+        anomaly: {
+          kind,
+          key,
+          value: round(state.value),
+          baseline: round(state.baseline),
+          threshold: round(state.threshold),
+        },
+      },
     };
     const message =
       change === 'raised'

@@ -16,4 +16,3 @@ export function median(values: readonly number[]): number {
 export function medianAbsoluteDeviation(values: readonly number[], center = median(values)): number {
   return median(values.map((value) => Math.abs(value - center)));
 }
-

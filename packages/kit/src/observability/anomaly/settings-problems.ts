@@ -17,12 +17,24 @@ export function anomalySettingsProblems(settings: AnomalySettings): ConfigProble
   const problems: ConfigProblem[] = [];
   const { windowMs, stepMs, minBaseline, baselineSize } = settings;
   if (stepMs > windowMs) {
-    problems.push({ key: 'anomaly.stepMs', value: stepMs, rule: `must not be above anomaly.windowMs (${windowMs}): a window is made of whole steps` });
+    problems.push({
+      key: 'anomaly.stepMs',
+      value: stepMs,
+      rule: `must not be above anomaly.windowMs (${windowMs}): a window is made of whole steps`,
+    });
   } else if (Math.round(windowMs / stepMs) > MAX_WINDOW_STEPS) {
-    problems.push({ key: 'anomaly.stepMs', value: stepMs, rule: `gives ${Math.round(windowMs / stepMs)} steps per window (anomaly.windowMs ${windowMs}); at most ${MAX_WINDOW_STEPS} are kept` });
+    problems.push({
+      key: 'anomaly.stepMs',
+      value: stepMs,
+      rule: `gives ${Math.round(windowMs / stepMs)} steps per window (anomaly.windowMs ${windowMs}); at most ${MAX_WINDOW_STEPS} are kept`,
+    });
   }
   if (minBaseline > baselineSize) {
-    problems.push({ key: 'anomaly.minBaseline', value: minBaseline, rule: `must not be above anomaly.baselineSize (${baselineSize}): the baseline would never be trusted` });
+    problems.push({
+      key: 'anomaly.minBaseline',
+      value: minBaseline,
+      rule: `must not be above anomaly.baselineSize (${baselineSize}): the baseline would never be trusted`,
+    });
   }
   return problems;
 }

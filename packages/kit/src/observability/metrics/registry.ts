@@ -6,7 +6,16 @@
  * asking for a name with another type or other labels is a programming error
  * and throws at start-up rather than producing a broken exposition.
  */
-import { Counter, Gauge, Histogram, Registry, type CounterConfiguration, type GaugeConfiguration, type HistogramConfiguration, type Metric } from 'prom-client';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type CounterConfiguration,
+  type GaugeConfiguration,
+  type HistogramConfiguration,
+  type Metric,
+} from 'prom-client';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
@@ -49,20 +58,38 @@ export class MetricsRegistry {
   }
 
   counter<L extends string = never>(spec: CounterSpec<L>): Counter<L> {
-    return this.getOrCreate('counter', spec, () =>
-      new Counter<L>({ ...this.base(spec), ...(spec.collect === undefined ? {} : { collect: spec.collect }) } as CounterConfiguration<L>),
+    return this.getOrCreate(
+      'counter',
+      spec,
+      () =>
+        new Counter<L>({
+          ...this.base(spec),
+          ...(spec.collect === undefined ? {} : { collect: spec.collect }),
+        } as CounterConfiguration<L>),
     ) as Counter<L>;
   }
 
   gauge<L extends string = never>(spec: GaugeSpec<L>): Gauge<L> {
-    return this.getOrCreate('gauge', spec, () =>
-      new Gauge<L>({ ...this.base(spec), ...(spec.collect === undefined ? {} : { collect: spec.collect }) } as GaugeConfiguration<L>),
+    return this.getOrCreate(
+      'gauge',
+      spec,
+      () =>
+        new Gauge<L>({
+          ...this.base(spec),
+          ...(spec.collect === undefined ? {} : { collect: spec.collect }),
+        } as GaugeConfiguration<L>),
     ) as Gauge<L>;
   }
 
   histogram<L extends string = never>(spec: HistogramSpec<L>): Histogram<L> {
-    return this.getOrCreate('histogram', spec, () =>
-      new Histogram<L>({ ...this.base(spec), ...(spec.buckets === undefined ? {} : { buckets: [...spec.buckets] }) } as HistogramConfiguration<L>),
+    return this.getOrCreate(
+      'histogram',
+      spec,
+      () =>
+        new Histogram<L>({
+          ...this.base(spec),
+          ...(spec.buckets === undefined ? {} : { buckets: [...spec.buckets] }),
+        } as HistogramConfiguration<L>),
     ) as Histogram<L>;
   }
 
@@ -86,11 +113,14 @@ export class MetricsRegistry {
     const existing = this.entries.get(spec.name);
     if (existing !== undefined) {
       if (existing.kind !== kind || existing.labels !== labels) {
-        throw new Error(`Metric ${spec.name} is already registered as a ${existing.kind} with labels [${existing.labels}]; cannot register it as a ${kind} with labels [${labels}]`);
+        throw new Error(
+          `Metric ${spec.name} is already registered as a ${existing.kind} with labels [${existing.labels}]; cannot register it as a ${kind} with labels [${labels}]`,
+        );
       }
       return existing.metric;
     }
-    if (this.registry.getSingleMetric(spec.name) !== undefined) throw new Error(`Metric ${spec.name} is already registered outside MetricsRegistry`);
+    if (this.registry.getSingleMetric(spec.name) !== undefined)
+      throw new Error(`Metric ${spec.name} is already registered outside MetricsRegistry`);
     const metric = create();
     this.entries.set(spec.name, { kind, labels, metric });
     return metric;

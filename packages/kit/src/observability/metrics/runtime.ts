@@ -20,6 +20,10 @@ export function registerRuntimeMetrics(registry: MetricsRegistry): void {
 
 export function registerServiceInfo(registry: MetricsRegistry, identity: ServiceIdentity): void {
   registry
-    .gauge({ name: 'flotilla_service_info', help: 'Constant 1, labelled with the service, its version and config namespace.', labelNames: ['service', 'version', 'namespace'] })
+    .gauge({
+      name: 'flotilla_service_info',
+      help: 'Constant 1, labelled with the service, its version and config namespace.',
+      labelNames: ['service', 'version', 'namespace'],
+    })
     .set({ service: identity.service, version: identity.version, namespace: identity.namespace }, 1);
 }

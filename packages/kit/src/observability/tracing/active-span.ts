@@ -5,7 +5,11 @@
  */
 import { context as otelContext, trace, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 
-export function startActiveSpanWith<F extends (span: Span) => unknown>(tracer: Pick<Tracer, 'startSpan'>, name: string, rest: unknown[]): ReturnType<F> {
+export function startActiveSpanWith<F extends (span: Span) => unknown>(
+  tracer: Pick<Tracer, 'startSpan'>,
+  name: string,
+  rest: unknown[],
+): ReturnType<F> {
   const fn = rest[rest.length - 1] as F;
   const options = (rest.length >= 2 ? rest[0] : undefined) as SpanOptions | undefined;
   const parent = (rest.length >= 3 ? rest[1] : undefined) as Context | undefined;

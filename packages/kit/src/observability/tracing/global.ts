@@ -88,7 +88,13 @@ export function installTracingGlobals(): Promise<void> {
 
 async function install(): Promise<void> {
   const { isTracingSuppressed, TraceState, W3CBaggagePropagator } = await import('@opentelemetry/core');
-  propagation.setGlobalPropagator(new KitPropagator({ baggage: new W3CBaggagePropagator(), createTraceState: (header) => new TraceState(header), isSuppressed: isTracingSuppressed }));
+  propagation.setGlobalPropagator(
+    new KitPropagator({
+      baggage: new W3CBaggagePropagator(),
+      createTraceState: (header) => new TraceState(header),
+      isSuppressed: isTracingSuppressed,
+    }),
+  );
   trace.setGlobalTracerProvider(routingProvider);
   if (!asyncContext) {
     otelContext.setGlobalContextManager(new SynchronousContextManager());
@@ -106,7 +112,10 @@ async function install(): Promise<void> {
       // Only calls made while serving something: no stray root traces from background work.
       // Without a parent the instrumentation would still parse the URL and headers and track a
       // no-op span per request; the hook skips all that (the gateway's proxy makes its own spans).
-      new UndiciInstrumentation({ requireParentforSpans: true, ignoreRequestHook: () => trace.getSpan(otelContext.active()) === undefined }),
+      new UndiciInstrumentation({
+        requireParentforSpans: true,
+        ignoreRequestHook: () => trace.getSpan(otelContext.active()) === undefined,
+      }),
     ],
   });
 }

@@ -135,7 +135,10 @@ const remembered = new Map<string, RememberedAttribute>();
 function writeSpanAttribute(w: ProtoWriter, key: string, value: AttributeValue): void {
   let entry = remembered.get(key);
   if (entry === undefined) {
-    if (remembered.size >= MAX_REMEMBERED_KEYS) return writeKeyValue(w, 9, key, value);
+    if (remembered.size >= MAX_REMEMBERED_KEYS) {
+      writeKeyValue(w, 9, key, value);
+      return;
+    }
     entry = { value: undefined, bytes: undefined, misses: 0 };
     remembered.set(key, entry);
   }

@@ -49,7 +49,9 @@ function retryAfterMs(response: IncomingMessage): number | undefined {
 export function otlpHttpSender(settings: OtlpHttpSettings): OtlpSender {
   const url = new URL(settings.url);
   const secure = url.protocol === 'https:';
-  const agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: settings.maxSockets }) : new HttpAgent({ keepAlive: true, maxSockets: settings.maxSockets });
+  const agent = secure
+    ? new HttpsAgent({ keepAlive: true, maxSockets: settings.maxSockets })
+    : new HttpAgent({ keepAlive: true, maxSockets: settings.maxSockets });
   const request = secure ? httpsRequest : httpRequest;
 
   function attempt(body: Buffer, timeoutMs: number): Promise<void> {
@@ -59,8 +61,12 @@ export function otlpHttpSender(settings: OtlpHttpSettings): OtlpSender {
         agent,
         headers: { ...settings.headers, 'content-type': 'application/x-protobuf', 'content-length': body.length },
       });
-      req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`OTLP export timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-      req.on('error', (error: NodeJS.ErrnoException) => reject(RETRYABLE_ERRORS.has(error.code ?? '') ? new RetryableError(error.message, undefined) : error));
+      req.setTimeout(timeoutMs, () =>
+        req.destroy(Object.assign(new Error(`OTLP export timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      );
+      req.on('error', (error: NodeJS.ErrnoException) =>
+        reject(RETRYABLE_ERRORS.has(error.code ?? '') ? new RetryableError(error.message, undefined) : error),
+      );
       req.on('response', (response) => {
         // The answer (an ExportTraceServiceResponse, maybe a partial success) is read and let go.
         response.resume();

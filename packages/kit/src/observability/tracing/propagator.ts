@@ -10,7 +10,15 @@
  * version `ff` and all-zero ids are invalid; version 00 has exactly these
  * four fields, later versions may append `-…` (ignored).
  */
-import { trace, type Context, type SpanContext, type TextMapGetter, type TextMapPropagator, type TextMapSetter, type TraceState } from '@opentelemetry/api';
+import {
+  trace,
+  type Context,
+  type SpanContext,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+  type TraceState,
+} from '@opentelemetry/api';
 import { RecordedSpan } from './span.ts';
 
 const TRACE_PARENT = 'traceparent';
@@ -71,7 +79,12 @@ export function parseTraceParent(header: string): SpanContext | undefined {
   if (value.charCodeAt(2) !== 45 || value.charCodeAt(35) !== 45 || value.charCodeAt(52) !== 45) return undefined;
   if (!isLowerHex(value, 3, 35, true) || !isLowerHex(value, 36, 52, true) || !isLowerHex(value, 53, 55, false)) return undefined;
   if (value.length > TRACE_PARENT_LENGTH && (value.startsWith('00') || value.charCodeAt(TRACE_PARENT_LENGTH) !== 45)) return undefined;
-  return { traceId: value.slice(3, 35), spanId: value.slice(36, 52), traceFlags: Number.parseInt(value.slice(53, 55), 16), isRemote: true };
+  return {
+    traceId: value.slice(3, 35),
+    spanId: value.slice(36, 52),
+    traceFlags: Number.parseInt(value.slice(53, 55), 16),
+    isRemote: true,
+  };
 }
 
 export class KitPropagator implements TextMapPropagator {
@@ -85,8 +98,16 @@ export class KitPropagator implements TextMapPropagator {
     const span = trace.getSpan(context);
     const spanContext = span?.spanContext();
     // The kit's own spans are valid by construction; anything else is checked.
-    if (spanContext !== undefined && !this.parts.isSuppressed(context) && (span instanceof RecordedSpan || isValidSpanContext(spanContext))) {
-      setter.set(carrier, TRACE_PARENT, `00-${spanContext.traceId}-${spanContext.spanId}-${(spanContext.traceFlags & 0xff) < 16 ? '0' : ''}${(spanContext.traceFlags & 0xff).toString(16)}`);
+    if (
+      spanContext !== undefined &&
+      !this.parts.isSuppressed(context) &&
+      (span instanceof RecordedSpan || isValidSpanContext(spanContext))
+    ) {
+      setter.set(
+        carrier,
+        TRACE_PARENT,
+        `00-${spanContext.traceId}-${spanContext.spanId}-${(spanContext.traceFlags & 0xff) < 16 ? '0' : ''}${(spanContext.traceFlags & 0xff).toString(16)}`,
+      );
       if (spanContext.traceState !== undefined) setter.set(carrier, TRACE_STATE, spanContext.traceState.serialize());
     }
     this.parts.baggage.inject(context, carrier, setter);
@@ -100,7 +121,8 @@ export class KitPropagator implements TextMapPropagator {
     if (spanContext !== undefined) {
       const state = getter.get(carrier, TRACE_STATE);
       // Several tracestate headers are one list.
-      if (state !== undefined && state !== '' && (!Array.isArray(state) || state.length > 0)) spanContext.traceState = this.parts.createTraceState(Array.isArray(state) ? state.join(',') : state);
+      if (state !== undefined && state !== '' && (!Array.isArray(state) || state.length > 0))
+        spanContext.traceState = this.parts.createTraceState(Array.isArray(state) ? state.join(',') : state);
       extracted = trace.setSpanContext(context, spanContext);
     }
     return this.parts.baggage.extract(extracted, carrier, getter);
@@ -110,4 +132,3 @@ export class KitPropagator implements TextMapPropagator {
     return [TRACE_PARENT, TRACE_STATE, ...this.parts.baggage.fields()];
   }
 }
-

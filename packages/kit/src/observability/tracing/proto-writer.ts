@@ -16,7 +16,8 @@ const TWO_32 = 0x1_0000_0000;
 /** Byte values of two-digit hex pairs, by (first char code << 7 | second); 0 for anything else (ids are validated before they get here). */
 const HEX_PAIR = new Uint8Array(128 * 128);
 {
-  const digit = (code: number): number => (code >= 48 && code <= 57 ? code - 48 : (code | 0x20) >= 97 && (code | 0x20) <= 102 ? (code | 0x20) - 87 : 0);
+  const digit = (code: number): number =>
+    code >= 48 && code <= 57 ? code - 48 : (code | 0x20) >= 97 && (code | 0x20) <= 102 ? (code | 0x20) - 87 : 0;
   for (let a = 0; a < 128; a++) for (let b = 0; b < 128; b++) HEX_PAIR[(a << 7) | b] = digit(a) * 16 + digit(b);
 }
 
@@ -62,7 +63,10 @@ export class ProtoWriter {
 
   tag(field: number, wire: number): void {
     const key = field * 8 + wire;
-    if (key >= 128) return this.varint(key);
+    if (key >= 128) {
+      this.varint(key);
+      return;
+    }
     if (this.pos >= this.buf.length) this.ensure(1);
     this.buf[this.pos++] = key;
   }
@@ -86,7 +90,10 @@ export class ProtoWriter {
 
   /** A signed integer as protobuf int64 (negatives take ten bytes, two's complement). */
   int64(value: number): void {
-    if (value >= 0) return this.varint(value);
+    if (value >= 0) {
+      this.varint(value);
+      return;
+    }
     this.ensure(10);
     let rest = BigInt.asUintN(64, BigInt(value));
     while (rest >= 128n) {
@@ -179,7 +186,8 @@ export class ProtoWriter {
     const buf = this.buf;
     let pos = this.pos;
     buf[pos++] = length;
-    for (let i = 0, j = 0; i < length; i++, j += 2) buf[pos++] = HEX_PAIR[((hex.charCodeAt(j) & 127) << 7) | (hex.charCodeAt(j + 1) & 127)] as number;
+    for (let i = 0, j = 0; i < length; i++, j += 2)
+      buf[pos++] = HEX_PAIR[((hex.charCodeAt(j) & 127) << 7) | (hex.charCodeAt(j + 1) & 127)] as number;
     this.pos = pos;
   }
 

@@ -42,7 +42,12 @@ export interface ServiceTracing {
 /** @opentelemetry/core (the propagators, tracing suppression) is imported here, on demand: a service with tracing off never loads it. */
 export async function createServiceTracing(settings: TracingSettings, identity: ServiceIdentity): Promise<ServiceTracing> {
   const [, { isTracingSuppressed }] = await Promise.all([installTracingGlobals(), import('@opentelemetry/core')]);
-  const sender = otlpHttpSender({ url: settings.endpoint, headers: { ...settings.headers }, timeoutMs: settings.exportTimeoutMs, maxSockets: MAX_CONCURRENT_EXPORTS });
+  const sender = otlpHttpSender({
+    url: settings.endpoint,
+    headers: { ...settings.headers },
+    timeoutMs: settings.exportTimeoutMs,
+    maxSockets: MAX_CONCURRENT_EXPORTS,
+  });
   const resource = encodeResourceField({
     'service.name': identity.service,
     'service.version': identity.version,
@@ -62,7 +67,11 @@ export async function createServiceTracing(settings: TracingSettings, identity: 
     maxExportBatchSize: MAX_EXPORT_BATCH_SIZE,
     maxConcurrentExports: MAX_CONCURRENT_EXPORTS,
   });
-  const provider = new KitTracerProvider({ sampleRatio: settings.sampleRatio, batch, isSuppressed: isTracingSuppressed });
+  const provider = new KitTracerProvider({
+    sampleRatio: settings.sampleRatio,
+    batch,
+    isSuppressed: isTracingSuppressed,
+  });
   addLiveProvider(provider);
   let stopped: Promise<void> | undefined;
   return {

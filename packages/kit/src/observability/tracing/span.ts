@@ -8,7 +8,19 @@
  * Limits as the OpenTelemetry SDK's defaults: 128 attributes, 128 events
  * (128 attributes each) and 128 links per span; values are kept whole.
  */
-import { diag, SpanStatusCode, type Attributes, type AttributeValue, type Exception, type Link, type Span, type SpanContext, type SpanKind, type SpanStatus, type TimeInput } from '@opentelemetry/api';
+import {
+  diag,
+  SpanStatusCode,
+  type Attributes,
+  type AttributeValue,
+  type Exception,
+  type Link,
+  type Span,
+  type SpanContext,
+  type SpanKind,
+  type SpanStatus,
+  type TimeInput,
+} from '@opentelemetry/api';
 import type { EventRecord, LinkRecord, SpanRecord } from './otlp-encoding.ts';
 
 const ATTRIBUTE_LIMIT = 128;
@@ -60,7 +72,12 @@ export function isAttributeValue(value: unknown): value is AttributeValue {
 }
 
 /** Copies valid attributes into `target` up to `limit` keys; returns how many were dropped for the limit. */
-function addAttributes(target: Attributes, count: number, attributes: Attributes | undefined, limit: number): { count: number; dropped: number } {
+function addAttributes(
+  target: Attributes,
+  count: number,
+  attributes: Attributes | undefined,
+  limit: number,
+): { count: number; dropped: number } {
   let dropped = 0;
   if (attributes === undefined) return { count, dropped };
   for (const key in attributes) {
@@ -191,7 +208,10 @@ export class RecordedSpan implements Span, SpanRecord {
   /** UNSET changes nothing; OK is final; a message is kept only with ERROR. */
   setStatus(status: SpanStatus): this {
     if (this.ended || status.code === SpanStatusCode.UNSET || this.status.code === SpanStatusCode.OK) return this;
-    this.status = status.code === SpanStatusCode.ERROR && typeof status.message === 'string' ? { code: status.code, message: status.message } : { code: status.code };
+    this.status =
+      status.code === SpanStatusCode.ERROR && typeof status.message === 'string'
+        ? { code: status.code, message: status.message }
+        : { code: status.code };
     return this;
   }
 

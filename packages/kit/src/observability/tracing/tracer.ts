@@ -39,11 +39,31 @@ function randomHex8(): string {
   const h = HEX_DIGIT;
   const a = poolAt;
   poolAt += 8;
-  const b0 = p[a] as number, b1 = p[a + 1] as number, b2 = p[a + 2] as number, b3 = p[a + 3] as number;
-  const b4 = p[a + 4] as number, b5 = p[a + 5] as number, b6 = p[a + 6] as number, b7 = p[a + 7] as number;
+  const b0 = p[a] as number,
+    b1 = p[a + 1] as number,
+    b2 = p[a + 2] as number,
+    b3 = p[a + 3] as number;
+  const b4 = p[a + 4] as number,
+    b5 = p[a + 5] as number,
+    b6 = p[a + 6] as number,
+    b7 = p[a + 7] as number;
   return String.fromCharCode(
-    h[b0 >> 4] as number, h[b0 & 15] as number, h[b1 >> 4] as number, h[b1 & 15] as number, h[b2 >> 4] as number, h[b2 & 15] as number, h[b3 >> 4] as number, h[b3 & 15] as number,
-    h[b4 >> 4] as number, h[b4 & 15] as number, h[b5 >> 4] as number, h[b5 & 15] as number, h[b6 >> 4] as number, h[b6 & 15] as number, h[b7 >> 4] as number, h[b7 & 15] as number,
+    h[b0 >> 4] as number,
+    h[b0 & 15] as number,
+    h[b1 >> 4] as number,
+    h[b1 & 15] as number,
+    h[b2 >> 4] as number,
+    h[b2 & 15] as number,
+    h[b3 >> 4] as number,
+    h[b3 & 15] as number,
+    h[b4 >> 4] as number,
+    h[b4 & 15] as number,
+    h[b5 >> 4] as number,
+    h[b5 & 15] as number,
+    h[b6 >> 4] as number,
+    h[b6 & 15] as number,
+    h[b7 >> 4] as number,
+    h[b7 & 15] as number,
   );
 }
 
@@ -100,11 +120,29 @@ export class KitTracer implements Tracer, SpanSink {
     const hasParent = parent !== undefined && (parentSpan instanceof RecordedSpan || isValidSpanContext(parent));
     const traceId = hasParent ? parent.traceId : newTraceId();
     const spanId = newSpanId();
-    const sampled = !this.options.isSuppressed(context) && (hasParent ? (parent.traceFlags & TraceFlags.SAMPLED) !== 0 : sampledAtRatio(traceId, this.options.sampleRatio));
+    const sampled =
+      !this.options.isSuppressed(context) &&
+      (hasParent ? (parent.traceFlags & TraceFlags.SAMPLED) !== 0 : sampledAtRatio(traceId, this.options.sampleRatio));
     const traceState = hasParent ? parent.traceState : undefined;
-    if (!sampled) return trace.wrapSpanContext(traceState === undefined ? { traceId, spanId, traceFlags: TraceFlags.NONE } : { traceId, spanId, traceFlags: TraceFlags.NONE, traceState });
-    const spanContext = traceState === undefined ? { traceId, spanId, traceFlags: TraceFlags.SAMPLED } : { traceId, spanId, traceFlags: TraceFlags.SAMPLED, traceState };
-    const span = new RecordedSpan(this, name, options.kind ?? SpanKind.INTERNAL, spanContext, hasParent ? parent.spanId : undefined, hasParent ? parent.isRemote === true : undefined, toEpochMillis(options.startTime));
+    if (!sampled)
+      return trace.wrapSpanContext(
+        traceState === undefined
+          ? { traceId, spanId, traceFlags: TraceFlags.NONE }
+          : { traceId, spanId, traceFlags: TraceFlags.NONE, traceState },
+      );
+    const spanContext =
+      traceState === undefined
+        ? { traceId, spanId, traceFlags: TraceFlags.SAMPLED }
+        : { traceId, spanId, traceFlags: TraceFlags.SAMPLED, traceState };
+    const span = new RecordedSpan(
+      this,
+      name,
+      options.kind ?? SpanKind.INTERNAL,
+      spanContext,
+      hasParent ? parent.spanId : undefined,
+      hasParent ? parent.isRemote === true : undefined,
+      toEpochMillis(options.startTime),
+    );
     if (options.attributes !== undefined) span.setAttributes(options.attributes);
     if (options.links !== undefined) span.addLinks(options.links);
     return span;
@@ -126,9 +164,15 @@ export class KitTracerProvider implements TracerProvider {
 
   getTracer(name: string, version?: string): KitTracer {
     let byVersion = this.tracers.get(name);
-    if (byVersion === undefined) this.tracers.set(name, (byVersion = new Map()));
+    if (byVersion === undefined) {
+      byVersion = new Map();
+      this.tracers.set(name, byVersion);
+    }
     let tracer = byVersion.get(version);
-    if (tracer === undefined) byVersion.set(version, (tracer = new KitTracer(this.options, name, version)));
+    if (tracer === undefined) {
+      tracer = new KitTracer(this.options, name, version);
+      byVersion.set(version, tracer);
+    }
     return tracer;
   }
 }

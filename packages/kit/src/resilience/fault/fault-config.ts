@@ -17,7 +17,11 @@ import { abortProblem, isAbortGrpcCode, isAbortStatus, MAX_ABORT_STATUS, MIN_ABO
 const strict = { additionalProperties: false } as const;
 const Percent = Type.Number({ minimum: 0, maximum: 100 });
 
-const AbortStatus = Type.Refine(Type.Integer(), isAbortStatus, (status: number) => `must be an HTTP error status ${MIN_ABORT_STATUS}-${MAX_ABORT_STATUS}, not ${status}`);
+const AbortStatus = Type.Refine(
+  Type.Integer(),
+  isAbortStatus,
+  (status: number) => `must be an HTTP error status ${MIN_ABORT_STATUS}-${MAX_ABORT_STATUS}, not ${status}`,
+);
 const AbortGrpcCode = Type.Refine(Type.Integer(), isAbortGrpcCode, (code: number) => `must be a gRPC error code 1-16, not ${code}`);
 
 export const FaultAbortConfig = Type.Refine(

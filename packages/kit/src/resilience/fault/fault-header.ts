@@ -38,13 +38,20 @@ const GRPC_CODE_NAMES: Readonly<Record<string, number>> = {
 };
 
 function invalid(value: string, problem: string): FlotillaError {
-  return new FlotillaError('bad-request', `Header ${FAULT_HEADER} ${problem}; expected e.g. "delay=200ms", "abort=503" or "abort=grpc:UNAVAILABLE"`, {
-    details: { header: FAULT_HEADER, value: value.slice(0, 100) },
-  });
+  return new FlotillaError(
+    'bad-request',
+    `Header ${FAULT_HEADER} ${problem}; expected e.g. "delay=200ms", "abort=503" or "abort=grpc:UNAVAILABLE"`,
+    {
+      details: { header: FAULT_HEADER, value: value.slice(0, 100) },
+    },
+  );
 }
 
 export function parseFaultHeader(value: string): FaultSpec {
-  const items = value.split(/[,;]/).map((item) => item.trim()).filter((item) => item !== '');
+  const items = value
+    .split(/[,;]/)
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
   if (items.length === 0) throw invalid(value, 'is empty');
   const spec: FaultSpec = {};
   for (const item of items) {
@@ -81,7 +88,8 @@ function parseAbort(value: string, raw: string): { status: number } | { grpcCode
     if (code === undefined || code < 1 || code > 16) throw invalid(value, `has abort "${raw}", not a gRPC code 1-16 or its name`);
     return { grpcCode: code };
   }
-  if (!/^\d{3}$/.test(raw) || Number(raw) < 400 || Number(raw) > 599) throw invalid(value, `has abort "${raw}", not an HTTP status 400-599`);
+  if (!/^\d{3}$/.test(raw) || Number(raw) < 400 || Number(raw) > 599)
+    throw invalid(value, `has abort "${raw}", not an HTTP status 400-599`);
   return { status: Number(raw) };
 }
 

@@ -78,11 +78,15 @@ export class FaultPolicy implements Policy {
       delayedMs = performance.now() - startedAt;
     }
 
-    const abort: FaultAbort | undefined = onDemand?.abort ?? (rules.abort !== undefined && this.#roll(rules.abort.percent) ? rules.abort : undefined);
+    const abort: FaultAbort | undefined =
+      onDemand?.abort ?? (rules.abort !== undefined && this.#roll(rules.abort.percent) ? rules.abort : undefined);
     if (abort !== undefined) {
       const byHeader = onDemand?.abort !== undefined;
       this.#count('abort', byHeader);
-      throw faultError({ status: abort.status, grpcCode: abort.grpcCode }, byHeader ? 'x-flotilla-fault header' : `fault rule for ${this.upstream}`);
+      throw faultError(
+        { status: abort.status, grpcCode: abort.grpcCode },
+        byHeader ? 'x-flotilla-fault header' : `fault rule for ${this.upstream}`,
+      );
     }
     // The callee learns of the delay: it simulates the upstream being slow (see ExecutionContext.faultDelayMs).
     return fn(delayedMs > 0 ? deriveContext(context, { faultDelayMs: context.faultDelayMs + delayedMs }) : context);
@@ -94,13 +98,17 @@ export class FaultPolicy implements Policy {
 
   #count(kind: 'delay' | 'abort', byHeader: boolean): void {
     this.#injected?.inc({ upstream: this.upstream, kind });
-    this.#logger?.debug({ upstream: this.upstream, fault: { kind, source: byHeader ? 'header' : 'config' } }, `injecting a ${kind} fault into a call to ${this.upstream}`);
+    this.#logger?.debug(
+      { upstream: this.upstream, fault: { kind, source: byHeader ? 'header' : 'config' } },
+      `injecting a ${kind} fault into a call to ${this.upstream}`,
+    );
   }
 }
 
 function checkedRules(upstream: string, rules: FaultRules | undefined): FaultRules {
   const abort = rules?.abort;
   const problem = abort === undefined ? undefined : abortProblem(abort);
-  if (problem !== undefined) throw new ConfigError('resilience', `fault rules for ${upstream}`, [{ key: 'fault.abort', value: abort, rule: problem }]);
+  if (problem !== undefined)
+    throw new ConfigError('resilience', `fault rules for ${upstream}`, [{ key: 'fault.abort', value: abort, rule: problem }]);
   return rules ?? {};
 }

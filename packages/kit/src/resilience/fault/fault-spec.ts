@@ -47,8 +47,10 @@ export function isAbortGrpcCode(code: number): boolean {
  */
 export function abortProblem(abort: FaultAbort): string | undefined {
   if ((abort.status === undefined) === (abort.grpcCode === undefined)) return 'must name exactly one of status (HTTP) or grpcCode (gRPC)';
-  if (abort.status !== undefined && !isAbortStatus(abort.status)) return `status must be an HTTP error status ${MIN_ABORT_STATUS}-${MAX_ABORT_STATUS}, not ${abort.status}`;
-  if (abort.grpcCode !== undefined && !isAbortGrpcCode(abort.grpcCode)) return `grpcCode must be a gRPC error code 1-16, not ${abort.grpcCode}`;
+  if (abort.status !== undefined && !isAbortStatus(abort.status))
+    return `status must be an HTTP error status ${MIN_ABORT_STATUS}-${MAX_ABORT_STATUS}, not ${abort.status}`;
+  if (abort.grpcCode !== undefined && !isAbortGrpcCode(abort.grpcCode))
+    return `grpcCode must be a gRPC error code 1-16, not ${abort.grpcCode}`;
   return undefined;
 }
 

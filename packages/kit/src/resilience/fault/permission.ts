@@ -22,7 +22,11 @@ export const PROD_NAMESPACE = 'prod';
 
 export function faultInjectionAllowed(namespace: string, settings: FaultPermissionSettings = {}): FaultPermission {
   if (namespace === PROD_NAMESPACE && settings.allowInProd !== true) {
-    return { rules: false, header: false, reason: 'fault injection is refused in the prod namespace unless faults.allowInProd is true' };
+    return {
+      rules: false,
+      header: false,
+      reason: 'fault injection is refused in the prod namespace unless faults.allowInProd is true',
+    };
   }
   const header = settings.headerEnabled ?? namespace === 'dev';
   const reason = header

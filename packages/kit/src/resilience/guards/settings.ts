@@ -111,7 +111,11 @@ export const DEFAULT_UPSTREAM_POLICY: UpstreamPolicy = {
   retry: {
     enabled: true,
     ...RETRY_DEFAULTS,
-    budget: { ratio: RETRY_BUDGET_DEFAULTS.ratio, minRetriesPerSecond: RETRY_BUDGET_DEFAULTS.minRetriesPerSecond, windowMs: RETRY_BUDGET_DEFAULTS.windowMs },
+    budget: {
+      ratio: RETRY_BUDGET_DEFAULTS.ratio,
+      minRetriesPerSecond: RETRY_BUDGET_DEFAULTS.minRetriesPerSecond,
+      windowMs: RETRY_BUDGET_DEFAULTS.windowMs,
+    },
   },
   breaker: { enabled: true, ...BREAKER_DEFAULTS },
   bulkhead: { enabled: true, ...BULKHEAD_DEFAULTS },
@@ -124,7 +128,15 @@ export function parseResilienceSettings(input: unknown, source = 'resilience set
   // Checked here: TypeBox's defaulting trips over a pattern-keyed record that forbids other keys.
   const badNames = Object.keys(settings.upstreams ?? {}).filter((name) => !UPSTREAM_NAME.test(name));
   if (badNames.length > 0) {
-    throw new ConfigError('resilience', source, badNames.map((name) => ({ key: `upstreams.${name}`, value: name, rule: 'an upstream name is letters, digits, ".", "_", ":" or "-"' })));
+    throw new ConfigError(
+      'resilience',
+      source,
+      badNames.map((name) => ({
+        key: `upstreams.${name}`,
+        value: name,
+        rule: 'an upstream name is letters, digits, ".", "_", ":" or "-"',
+      })),
+    );
   }
   return settings;
 }

@@ -78,8 +78,20 @@ export class UpstreamGuard implements Policy {
     this.bulkhead = new Bulkhead({ ...common, ...policy.bulkhead });
     this.breaker = new AdaptiveBreaker({ ...common, ...clock, ...random, ...policy.breaker });
     this.budget = new RetryBudget({ ...clock, ...policy.retry.budget });
-    this.retry = new RetryPolicy({ ...common, ...random, ...policy.retry, budget: this.budget, ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }) });
-    this.fault = new FaultPolicy({ ...common, ...random, rules: policy.fault, rulesAllowed: permission.rules, onDemandAllowed: permission.header });
+    this.retry = new RetryPolicy({
+      ...common,
+      ...random,
+      ...policy.retry,
+      budget: this.budget,
+      ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
+    });
+    this.fault = new FaultPolicy({
+      ...common,
+      ...random,
+      rules: policy.fault,
+      rulesAllowed: permission.rules,
+      onDemandAllowed: permission.header,
+    });
     this.#chooseSteps();
   }
 

@@ -99,7 +99,10 @@ export class UpstreamGuards {
     const before = new Set(Object.keys(this.#settings.upstreams ?? {}));
     this.#settings = next;
     this.#permission = permission;
-    this.#options.logger?.info({ resilience: { upstreams: Object.keys(next.upstreams ?? {}), faults: permission } }, `resilience settings applied: ${permission.reason}`);
+    this.#options.logger?.info(
+      { resilience: { upstreams: Object.keys(next.upstreams ?? {}), faults: permission } },
+      `resilience settings applied: ${permission.reason}`,
+    );
     for (const [name, guard] of this.#guards) {
       if (before.has(name) && next.upstreams?.[name] === undefined) {
         guard.dispose();
@@ -135,12 +138,18 @@ export class UpstreamGuards {
       const asked = [
         settings.faults?.headerEnabled === true ? 'faults.headerEnabled' : undefined,
         hasFaults(settings.defaults?.fault) ? 'defaults.fault' : undefined,
-        ...Object.entries(settings.upstreams ?? {}).map(([name, config]) => (hasFaults(config.fault) ? `upstreams.${name}.fault` : undefined)),
+        ...Object.entries(settings.upstreams ?? {}).map(([name, config]) =>
+          hasFaults(config.fault) ? `upstreams.${name}.fault` : undefined,
+        ),
       ].filter((key): key is string => key !== undefined);
       if (asked.length > 0) {
-        throw new FlotillaError('validation', `Fault injection is refused in the prod namespace (resilience.${asked.join(', resilience.')}); set resilience.faults.allowInProd: true to allow it`, {
-          details: { keys: asked.map((key) => `resilience.${key}`) },
-        });
+        throw new FlotillaError(
+          'validation',
+          `Fault injection is refused in the prod namespace (resilience.${asked.join(', resilience.')}); set resilience.faults.allowInProd: true to allow it`,
+          {
+            details: { keys: asked.map((key) => `resilience.${key}`) },
+          },
+        );
       }
     }
     return permission;

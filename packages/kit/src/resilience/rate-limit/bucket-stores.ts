@@ -89,7 +89,11 @@ export class BucketStores {
     const previous = this.#settings;
     this.#settings = settings;
     this.#local.maxBuckets = settings.maxLocalBuckets;
-    const sameRedis = previous.kind === settings.kind && previous.url === settings.url && previous.prefix === settings.prefix && previous.timeoutMs === settings.timeoutMs;
+    const sameRedis =
+      previous.kind === settings.kind &&
+      previous.url === settings.url &&
+      previous.prefix === settings.prefix &&
+      previous.timeoutMs === settings.timeoutMs;
     if (sameRedis) return;
     const old = this.#redis;
     this.#redis = openRedis(settings);
@@ -124,7 +128,11 @@ export class BucketStores {
     const where = redactUrlPassword(this.#settings.url ?? '');
     const mode = { local: 'in-process limits', reject: 'rejecting limited requests', allow: 'no limits' }[this.#settings.onStoreFailure];
     this.#logger?.warn(
-      { event: { action: 'rate-limit-store-unavailable', outcome: 'failure' }, error: { message: error.message }, labels: { store: where, on_store_failure: this.#settings.onStoreFailure } },
+      {
+        event: { action: 'rate-limit-store-unavailable', outcome: 'failure' },
+        error: { message: error.message },
+        labels: { store: where, on_store_failure: this.#settings.onStoreFailure },
+      },
       `rate-limit store ${where} is unreachable (${error.message}); deciding with ${mode} until it is back`,
     );
   }
@@ -134,7 +142,10 @@ export class BucketStores {
     this.#lastError = undefined;
     this.#local.clear();
     const where = redactUrlPassword(this.#settings.url ?? '');
-    this.#logger?.info({ event: { action: 'rate-limit-store-recovered', outcome: 'success' }, labels: { store: where } }, `rate-limit store ${where} is reachable again; shared limits apply`);
+    this.#logger?.info(
+      { event: { action: 'rate-limit-store-recovered', outcome: 'success' }, labels: { store: where } },
+      `rate-limit store ${where} is reachable again; shared limits apply`,
+    );
   }
 
   #setFallingBack(active: boolean): void {

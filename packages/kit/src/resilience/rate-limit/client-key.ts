@@ -26,7 +26,12 @@ export interface RateLimitKeyOptions {
   apiKeyHeader?: string;
 }
 
-export function rateLimitKey(keyBy: RateLimitKeyBy, request: RateLimitRequest, identity?: RateLimitIdentity, options: RateLimitKeyOptions = {}): string {
+export function rateLimitKey(
+  keyBy: RateLimitKeyBy,
+  request: RateLimitRequest,
+  identity?: RateLimitIdentity,
+  options: RateLimitKeyOptions = {},
+): string {
   switch (keyBy) {
     case 'subject':
       if (identity?.subject !== undefined && identity.subject !== '') return `sub:${identity.subject}`;

@@ -6,7 +6,15 @@
  */
 import type { MetricsRegistry } from '../../observability/metrics/registry.ts';
 import { BucketStores, type BucketSource, type BucketStoresStatus, type RateLimitLogger, type StoreAnswer } from './bucket-stores.ts';
-import { limitHeaderValue, policyHeaderValue, RATE_LIMIT_HEADER, RATE_LIMIT_POLICY_HEADER, RETRY_AFTER_HEADER, secondsCeil, sfString } from './headers.ts';
+import {
+  limitHeaderValue,
+  policyHeaderValue,
+  RATE_LIMIT_HEADER,
+  RATE_LIMIT_POLICY_HEADER,
+  RETRY_AFTER_HEADER,
+  secondsCeil,
+  sfString,
+} from './headers.ts';
 import { RateLimitMetrics } from './metrics.ts';
 import { parseRateLimitSettings, type RateLimitKeyBy, type RateLimitSettings } from './settings.ts';
 import { bucketShape, type BucketShape } from './token-bucket.ts';
@@ -148,7 +156,10 @@ export class RateLimiter {
     if (compiled === undefined && !this.#unknownPoliciesLogged.has(name)) {
       // A typo in a route's config must not take the route down; it is reported once and the route runs unlimited.
       this.#unknownPoliciesLogged.add(name);
-      this.#logger?.warn({ event: { action: 'rate-limit-policy-unknown' }, labels: { route, policy: name } }, `route ${route} names rate-limit policy "${name}", which is not defined; the route is not limited`);
+      this.#logger?.warn(
+        { event: { action: 'rate-limit-policy-unknown' }, labels: { route, policy: name } },
+        `route ${route} names rate-limit policy "${name}", which is not defined; the route is not limited`,
+      );
     }
     return compiled;
   }
@@ -164,7 +175,13 @@ function compile(settings: RateLimitSettings): Compiled {
     const shape = bucketShape(policy);
     const windowSeconds = Math.max(1, Math.round(shape.capacity / shape.refillPerMs / 1_000));
     policies.set(name, {
-      info: { name, keyBy: policy.keyBy ?? 'ip', limit: policy.limit, windowSeconds: policy.windowSeconds ?? 60, burst: shape.capacity },
+      info: {
+        name,
+        keyBy: policy.keyBy ?? 'ip',
+        limit: policy.limit,
+        windowSeconds: policy.windowSeconds ?? 60,
+        burst: shape.capacity,
+      },
       shape,
       windowSeconds,
       quotedName: sfString(name),
@@ -185,12 +202,35 @@ function toDecision(route: string, compiled: CompiledPolicy, answer: StoreAnswer
   const windowSeconds = compiled.windowSeconds;
   if (answer.kind === 'unavailable') {
     if (answer.verdict === 'allow') {
-      return { allowed: true, route, policy, limit, windowSeconds, remaining: limit, resetSeconds: 0, retryAfterSeconds: 0, store: 'unavailable', headers: { [RATE_LIMIT_POLICY_HEADER]: compiled.policyHeader } };
+      return {
+        allowed: true,
+        route,
+        policy,
+        limit,
+        windowSeconds,
+        remaining: limit,
+        resetSeconds: 0,
+        retryAfterSeconds: 0,
+        store: 'unavailable',
+        headers: { [RATE_LIMIT_POLICY_HEADER]: compiled.policyHeader },
+      };
     }
     const retryAfterSeconds = secondsCeil(answer.retryAfterMs);
     return {
-      allowed: false, route, policy, limit, windowSeconds, remaining: 0, resetSeconds: retryAfterSeconds, retryAfterSeconds, store: 'unavailable',
-      headers: { [RATE_LIMIT_POLICY_HEADER]: compiled.policyHeader, [RATE_LIMIT_HEADER]: limitHeaderValue(compiled.quotedName, 0, retryAfterSeconds), [RETRY_AFTER_HEADER]: String(retryAfterSeconds) },
+      allowed: false,
+      route,
+      policy,
+      limit,
+      windowSeconds,
+      remaining: 0,
+      resetSeconds: retryAfterSeconds,
+      retryAfterSeconds,
+      store: 'unavailable',
+      headers: {
+        [RATE_LIMIT_POLICY_HEADER]: compiled.policyHeader,
+        [RATE_LIMIT_HEADER]: limitHeaderValue(compiled.quotedName, 0, retryAfterSeconds),
+        [RETRY_AFTER_HEADER]: String(retryAfterSeconds),
+      },
     };
   }
   const { result, source } = answer;
@@ -198,15 +238,49 @@ function toDecision(route: string, compiled: CompiledPolicy, answer: StoreAnswer
   const limitHeader = limitHeaderValue(compiled.quotedName, result.remaining, resetSeconds);
   if (result.allowed) {
     // Literal keys (the values of RATE_LIMIT_POLICY_HEADER and RATE_LIMIT_HEADER): computed keys made this object slower to build and to walk.
-    return { allowed: true, route, policy, limit, windowSeconds, remaining: result.remaining, resetSeconds, retryAfterSeconds: 0, store: source, headers: { 'ratelimit-policy': compiled.policyHeader, ratelimit: limitHeader } };
+    return {
+      allowed: true,
+      route,
+      policy,
+      limit,
+      windowSeconds,
+      remaining: result.remaining,
+      resetSeconds,
+      retryAfterSeconds: 0,
+      store: source,
+      headers: { 'ratelimit-policy': compiled.policyHeader, ratelimit: limitHeader },
+    };
   }
   const retryAfterSeconds = secondsCeil(result.retryAfterMs);
   return {
-    allowed: false, route, policy, limit, windowSeconds, remaining: result.remaining, resetSeconds, retryAfterSeconds, store: source,
-    headers: { [RATE_LIMIT_POLICY_HEADER]: compiled.policyHeader, [RATE_LIMIT_HEADER]: limitHeader, [RETRY_AFTER_HEADER]: String(retryAfterSeconds) },
+    allowed: false,
+    route,
+    policy,
+    limit,
+    windowSeconds,
+    remaining: result.remaining,
+    resetSeconds,
+    retryAfterSeconds,
+    store: source,
+    headers: {
+      [RATE_LIMIT_POLICY_HEADER]: compiled.policyHeader,
+      [RATE_LIMIT_HEADER]: limitHeader,
+      [RETRY_AFTER_HEADER]: String(retryAfterSeconds),
+    },
   };
 }
 
 function unlimited(route: string): RateLimitDecision {
-  return { allowed: true, route, policy: undefined, limit: 0, windowSeconds: 0, remaining: 0, resetSeconds: 0, retryAfterSeconds: 0, store: 'none', headers: {} };
+  return {
+    allowed: true,
+    route,
+    policy: undefined,
+    limit: 0,
+    windowSeconds: 0,
+    remaining: 0,
+    resetSeconds: 0,
+    retryAfterSeconds: 0,
+    store: 'none',
+    headers: {},
+  };
 }

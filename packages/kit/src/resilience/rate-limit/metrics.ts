@@ -29,7 +29,10 @@ export class RateLimitMetrics {
 
   constructor(registry: MetricsRegistry) {
     let all = metricsByRegistry.get(registry);
-    if (all === undefined) metricsByRegistry.set(registry, (all = new Set()));
+    if (all === undefined) {
+      all = new Set();
+      metricsByRegistry.set(registry, all);
+    }
     all.add(this);
     const family = all;
     this.#decisions = registry.counter({
@@ -40,14 +43,23 @@ export class RateLimitMetrics {
         for (const metrics of family) metrics.#flush();
       },
     });
-    this.#fallback = registry.gauge({ name: 'flotilla_rate_limit_store_fallback', help: '1 while the shared rate-limit store (Redis) is unreachable and the configured fallback decides, else 0.' });
-    this.#storeErrors = registry.counter({ name: 'flotilla_rate_limit_store_errors_total', help: 'Rate-limit store calls that failed or timed out.' });
+    this.#fallback = registry.gauge({
+      name: 'flotilla_rate_limit_store_fallback',
+      help: '1 while the shared rate-limit store (Redis) is unreachable and the configured fallback decides, else 0.',
+    });
+    this.#storeErrors = registry.counter({
+      name: 'flotilla_rate_limit_store_errors_total',
+      help: 'Rate-limit store calls that failed or timed out.',
+    });
     this.#fallback.set(0);
   }
 
   decision(route: string, decision: DecisionLabel): void {
     let pending = this.#pending.get(route);
-    if (pending === undefined) this.#pending.set(route, (pending = { allowed: 0, limited: 0 }));
+    if (pending === undefined) {
+      pending = { allowed: 0, limited: 0 };
+      this.#pending.set(route, pending);
+    }
     pending[decision]++;
   }
 

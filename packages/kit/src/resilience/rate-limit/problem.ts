@@ -3,8 +3,11 @@ import { FlotillaError } from '../../errors.ts';
 import type { RateLimitDecision } from './limiter.ts';
 
 export function rateLimitedError(decision: RateLimitDecision): FlotillaError {
-  const message = decision.store === 'unavailable'
-    ? `The rate-limit store is unavailable and requests are refused until it is back; retry in ${decision.retryAfterSeconds} s`
-    : `Rate limit "${decision.policy ?? ''}" exceeded for ${decision.route}; retry in ${decision.retryAfterSeconds} s`;
-  return new FlotillaError('rate-limited', message, { details: { policy: decision.policy, retryAfter: decision.retryAfterSeconds } });
+  const message =
+    decision.store === 'unavailable'
+      ? `The rate-limit store is unavailable and requests are refused until it is back; retry in ${decision.retryAfterSeconds} s`
+      : `Rate limit "${decision.policy ?? ''}" exceeded for ${decision.route}; retry in ${decision.retryAfterSeconds} s`;
+  return new FlotillaError('rate-limited', message, {
+    details: { policy: decision.policy, retryAfter: decision.retryAfterSeconds },
+  });
 }

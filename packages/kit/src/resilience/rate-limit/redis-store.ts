@@ -15,7 +15,13 @@ export interface RedisBucketStoreOptions {
   timeoutMs: number;
 }
 
-type TakeTokensCommand = (key: string, capacity: number, refillPerMs: number, cost: number, ttlMs: number) => Promise<[number, number, number, number]>;
+type TakeTokensCommand = (
+  key: string,
+  capacity: number,
+  refillPerMs: number,
+  cost: number,
+  ttlMs: number,
+) => Promise<[number, number, number, number]>;
 
 export class RedisBucketStore {
   readonly prefix: string;
@@ -49,7 +55,14 @@ export class RedisBucketStore {
     if (this.#firstReady !== undefined) await this.#waitForFirstConnection();
     const ttlMs = Math.ceil(shape.capacity / shape.refillPerMs) + 1_000;
     const command = (this.#client as unknown as { flotillaTakeTokens: TakeTokensCommand }).flotillaTakeTokens;
-    const [allowed, remaining, resetMs, retryAfterMs] = await command.call(this.#client, this.prefix + key, shape.capacity, shape.refillPerMs, cost, ttlMs);
+    const [allowed, remaining, resetMs, retryAfterMs] = await command.call(
+      this.#client,
+      this.prefix + key,
+      shape.capacity,
+      shape.refillPerMs,
+      cost,
+      ttlMs,
+    );
     return { allowed: allowed === 1, remaining, resetMs, retryAfterMs };
   }
 

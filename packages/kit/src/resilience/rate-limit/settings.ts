@@ -70,7 +70,12 @@ const POLICY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Defaults applied, schema and cross-references checked; throws ConfigError (code `validation`) listing every problem. */
 export function parseRateLimitSettings(input: unknown, source = 'rate limit settings'): RateLimitSettings {
   const parsed = parseAgainstSchema('rate-limit', source, RateLimitSettings, input ?? {});
-  const policies = Object.fromEntries(Object.entries(parsed.policies).map(([name, policy]) => [name, { ...policy, windowSeconds: policy.windowSeconds ?? 60, keyBy: policy.keyBy ?? 'ip' }]));
+  const policies = Object.fromEntries(
+    Object.entries(parsed.policies).map(([name, policy]) => [
+      name,
+      { ...policy, windowSeconds: policy.windowSeconds ?? 60, keyBy: policy.keyBy ?? 'ip' },
+    ]),
+  );
   const settings = { ...parsed, policies };
   const problems = rateLimitSettingsProblems(settings);
   if (problems.length > 0) throw new ConfigError('rate-limit', source, problems);
@@ -81,14 +86,25 @@ export function parseRateLimitSettings(input: unknown, source = 'rate limit sett
 export function rateLimitSettingsProblems(settings: RateLimitSettings): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const name of Object.keys(settings.policies)) {
-    if (!POLICY_NAME.test(name)) problems.push({ key: `policies.${name}`, value: name, rule: 'policy names are 1-64 letters, digits, "_", "." or "-"' });
+    if (!POLICY_NAME.test(name))
+      problems.push({
+        key: `policies.${name}`,
+        value: name,
+        rule: 'policy names are 1-64 letters, digits, "_", "." or "-"',
+      });
   }
   for (const [route, policy] of Object.entries(settings.routes)) {
-    if (settings.policies[policy] === undefined) problems.push({ key: `routes.${route}`, value: policy, rule: `names no policy (known: ${Object.keys(settings.policies).join(', ') || 'none'})` });
+    if (settings.policies[policy] === undefined)
+      problems.push({
+        key: `routes.${route}`,
+        value: policy,
+        rule: `names no policy (known: ${Object.keys(settings.policies).join(', ') || 'none'})`,
+      });
   }
   if (settings.defaultPolicy !== undefined && settings.policies[settings.defaultPolicy] === undefined) {
     problems.push({ key: 'defaultPolicy', value: settings.defaultPolicy, rule: 'names no policy' });
   }
-  if (settings.store.kind === 'redis' && settings.store.url === undefined) problems.push({ key: 'store.url', value: undefined, rule: 'is required when store.kind is redis' });
+  if (settings.store.kind === 'redis' && settings.store.url === undefined)
+    problems.push({ key: 'store.url', value: undefined, rule: 'is required when store.kind is redis' });
   return problems;
 }

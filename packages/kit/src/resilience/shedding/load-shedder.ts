@@ -73,17 +73,33 @@ export class LoadShedder {
     this.#settings = options.settings;
     this.#logger = options.logger;
     if (options.delaySignal === undefined) {
-      this.#sampler = new EventLoopDelaySampler({ intervalMs: options.settings.sampleIntervalMs, windowMs: options.settings.windowMs });
+      this.#sampler = new EventLoopDelaySampler({
+        intervalMs: options.settings.sampleIntervalMs,
+        windowMs: options.settings.windowMs,
+      });
       this.#signal = this.#sampler;
     } else {
       this.#signal = options.delaySignal;
     }
     if (options.metrics !== undefined) {
-      this.#shedCounter = options.metrics.counter({ name: 'flotilla_shed_requests_total', help: 'Requests refused by load shedding (503), by the threshold that was passed.', labelNames: ['reason'] });
-      this.#activeGauge = options.metrics.gauge({ name: 'flotilla_shed_active', help: '1 while load shedding is refusing new low-priority work, else 0.' });
+      this.#shedCounter = options.metrics.counter({
+        name: 'flotilla_shed_requests_total',
+        help: 'Requests refused by load shedding (503), by the threshold that was passed.',
+        labelNames: ['reason'],
+      });
+      this.#activeGauge = options.metrics.gauge({
+        name: 'flotilla_shed_active',
+        help: '1 while load shedding is refusing new low-priority work, else 0.',
+      });
       this.#activeGauge.set(0);
       const signal = this.#signal;
-      options.metrics.gauge({ name: 'flotilla_shed_event_loop_delay_seconds', help: 'Event-loop delay (p90 over the shedding window) that load shedding compares with its threshold.', collect() { this.set(signal.delayMs() / 1_000); } });
+      options.metrics.gauge({
+        name: 'flotilla_shed_event_loop_delay_seconds',
+        help: 'Event-loop delay (p90 over the shedding window) that load shedding compares with its threshold.',
+        collect() {
+          this.set(signal.delayMs() / 1_000);
+        },
+      });
     }
   }
 
@@ -114,7 +130,11 @@ export class LoadShedder {
     if (pressure === undefined) return undefined;
     if (pressure.level === 1 && priority === 'high') return undefined;
     if (isNeverShed(path, settings.neverShed)) return undefined;
-    const verdict: ShedVerdict = { reason: pressure.reason, level: pressure.level, retryAfterSeconds: settings.retryAfterSeconds };
+    const verdict: ShedVerdict = {
+      reason: pressure.reason,
+      level: pressure.level,
+      retryAfterSeconds: settings.retryAfterSeconds,
+    };
     this.#recordShed(verdict);
     return verdict;
   }
@@ -154,7 +174,13 @@ export class LoadShedder {
   }
 
   status(): LoadShedderStatus {
-    return { enabled: this.#settings.enabled, shedding: this.#episode !== undefined, eventLoopDelayMs: Math.round(this.#signal.delayMs()), inFlight: this.#inFlight, shedTotal: this.#shedTotal };
+    return {
+      enabled: this.#settings.enabled,
+      shedding: this.#episode !== undefined,
+      eventLoopDelayMs: Math.round(this.#signal.delayMs()),
+      inFlight: this.#inFlight,
+      shedTotal: this.#shedTotal,
+    };
   }
 
   #pressure(): { level: 1 | 2; reason: ShedReason } | undefined {
@@ -163,7 +189,9 @@ export class LoadShedder {
     const delayLevel = delay > 2 * maxEventLoopDelayMs ? 2 : delay > maxEventLoopDelayMs ? 1 : 0;
     const inFlightLevel = maxInFlight === 0 ? 0 : this.#inFlight >= 2 * maxInFlight ? 2 : this.#inFlight >= maxInFlight ? 1 : 0;
     if (delayLevel === 0 && inFlightLevel === 0) return undefined;
-    return delayLevel >= inFlightLevel ? { level: delayLevel as 1 | 2, reason: 'event-loop-delay' } : { level: inFlightLevel as 1 | 2, reason: 'in-flight' };
+    return delayLevel >= inFlightLevel
+      ? { level: delayLevel as 1 | 2, reason: 'event-loop-delay' }
+      : { level: inFlightLevel as 1 | 2, reason: 'in-flight' };
   }
 
   #recordShed(verdict: ShedVerdict): void {
@@ -178,7 +206,14 @@ export class LoadShedder {
     this.#episode = { lastShedAt: now, count: 1, reason: verdict.reason };
     this.#activeGauge?.set(1);
     this.#logger?.warn(
-      { event: { action: 'load-shedding-started', reason: verdict.reason }, labels: { event_loop_delay_ms: Math.round(this.#signal.delayMs()), in_flight: this.#inFlight, level: verdict.level } },
+      {
+        event: { action: 'load-shedding-started', reason: verdict.reason },
+        labels: {
+          event_loop_delay_ms: Math.round(this.#signal.delayMs()),
+          in_flight: this.#inFlight,
+          level: verdict.level,
+        },
+      },
       `overloaded (${verdict.reason === 'event-loop-delay' ? `event-loop delay ${Math.round(this.#signal.delayMs())} ms` : `${this.#inFlight} requests in flight`}): shedding new ${verdict.level === 2 ? 'low- and high' : 'low'}-priority requests`,
     );
     // Ends the episode once no request has been refused for a whole window.
@@ -193,7 +228,10 @@ export class LoadShedder {
     clearInterval(this.#watch);
     this.#watch = undefined;
     this.#activeGauge?.set(0);
-    this.#logger?.info({ event: { action: 'load-shedding-stopped' }, labels: { shed_requests: episode.count } }, `load back to normal: stopped shedding after refusing ${episode.count} request(s)`);
+    this.#logger?.info(
+      { event: { action: 'load-shedding-stopped' }, labels: { shed_requests: episode.count } },
+      `load back to normal: stopped shedding after refusing ${episode.count} request(s)`,
+    );
   }
 }
 

@@ -72,18 +72,51 @@ function keyValue(bytes: Uint8Array): [string, AttributeValue] {
 }
 
 function span(bytes: Uint8Array, service: string, scope: string): ReceivedSpan {
-  const result: ReceivedSpan = { service, scope, traceId: '', spanId: '', parentSpanId: '', traceState: '', name: '', kind: 0, startNs: 0n, endNs: 0n, attributes: {}, statusCode: 0 };
+  const result: ReceivedSpan = {
+    service,
+    scope,
+    traceId: '',
+    spanId: '',
+    parentSpanId: '',
+    traceState: '',
+    name: '',
+    kind: 0,
+    startNs: 0n,
+    endNs: 0n,
+    attributes: {},
+    statusCode: 0,
+  };
   fields(bytes, (field, r) => {
     switch (field) {
-      case 1: result.traceId = hex(r.bytes()); return true;
-      case 2: result.spanId = hex(r.bytes()); return true;
-      case 3: result.traceState = r.string(); return true;
-      case 4: result.parentSpanId = hex(r.bytes()); return true;
-      case 5: result.name = r.string(); return true;
-      case 6: result.kind = r.int32(); return true;
-      case 7: result.startNs = BigInt(r.fixed64()); return true;
-      case 8: result.endNs = BigInt(r.fixed64()); return true;
-      case 9: { const [k, v] = keyValue(r.bytes()); result.attributes[k] = v; return true; }
+      case 1:
+        result.traceId = hex(r.bytes());
+        return true;
+      case 2:
+        result.spanId = hex(r.bytes());
+        return true;
+      case 3:
+        result.traceState = r.string();
+        return true;
+      case 4:
+        result.parentSpanId = hex(r.bytes());
+        return true;
+      case 5:
+        result.name = r.string();
+        return true;
+      case 6:
+        result.kind = r.int32();
+        return true;
+      case 7:
+        result.startNs = BigInt(r.fixed64());
+        return true;
+      case 8:
+        result.endNs = BigInt(r.fixed64());
+        return true;
+      case 9: {
+        const [k, v] = keyValue(r.bytes());
+        result.attributes[k] = v;
+        return true;
+      }
       case 15:
         fields(r.bytes(), (f, s) => {
           if (f !== 3) return false;
@@ -91,7 +124,8 @@ function span(bytes: Uint8Array, service: string, scope: string): ReceivedSpan {
           return true;
         });
         return true;
-      default: return false;
+      default:
+        return false;
     }
   });
   return result;
@@ -119,7 +153,12 @@ export function decodeExportRequest(body: Uint8Array): ReceivedSpan[] {
       let scope = '';
       const raw: Uint8Array[] = [];
       fields(bytes, (f, ss) => {
-        if (f === 1) fields(ss.bytes(), (g, sc) => (g === 1 ? ((scope = sc.string()), true) : false));
+        if (f === 1)
+          fields(ss.bytes(), (g, sc) => {
+            if (g !== 1) return false;
+            scope = sc.string();
+            return true;
+          });
         else if (f === 2) raw.push(ss.bytes());
         else return false;
         return true;
@@ -150,7 +189,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     async waitFor(predicate, what, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;
       while (!predicate(receiver.spans)) {
-        if (Date.now() > until) throw new Error(`Timed out waiting for ${what}; received ${receiver.spans.map((s) => `${s.service}:${s.name}`).join(', ') || 'no spans'}`);
+        if (Date.now() > until)
+          throw new Error(
+            `Timed out waiting for ${what}; received ${receiver.spans.map((s) => `${s.service}:${s.name}`).join(', ') || 'no spans'}`,
+          );
         await sleep(20);
       }
       return receiver.spans;

@@ -15,7 +15,8 @@ export function parseExposition(text: string): Sample[] {
     const match = LINE.exec(line);
     if (match === null) throw new Error(`Unparseable exposition line: ${line}`);
     const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? '').matchAll(LABEL)) labels[key as string] = (value as string).replace(/\\"/g, '"').replace(/\\\\/g, '\\');
+    for (const [, key, value] of (match[2] ?? '').matchAll(LABEL))
+      labels[key as string] = (value as string).replace(/\\"/g, '"').replace(/\\\\/g, '\\');
     samples.push({ name: match[1] as string, labels, value: Number(match[3]) });
   }
   return samples;
@@ -27,7 +28,7 @@ export function select(samples: Sample[], name: string, match: Record<string, st
 }
 
 /** The single value of `name` with labels `match` (fails when there is not exactly one). */
-export function valueOf(samples: Sample[], name: string, match: Record<string, string> = {}): number {
+export function sampleValue(samples: Sample[], name: string, match: Record<string, string> = {}): number {
   const found = select(samples, name, match);
   if (found.length !== 1) throw new Error(`Expected one ${name}${JSON.stringify(match)}, found ${found.length}`);
   return (found[0] as Sample).value;

@@ -1,5 +1,5 @@
 /** Walking protobuf messages field by field with @bufbuild/protobuf's wire reader, for the suites that decode OTLP. */
-import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import { BinaryReader, type WireType } from '@bufbuild/protobuf/wire';
 
 export const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 

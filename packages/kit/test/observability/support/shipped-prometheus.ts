@@ -17,7 +17,9 @@ export interface StaticGroup {
 }
 
 /** `retarget` maps the shipped static groups to the ones this test scrapes. */
-export async function startShippedPrometheus(retarget: (shipped: StaticGroup[]) => StaticGroup[]): Promise<{ prometheus: RunningPrometheus; dir: string; groups: StaticGroup[] }> {
+export async function startShippedPrometheus(
+  retarget: (shipped: StaticGroup[]) => StaticGroup[],
+): Promise<{ prometheus: RunningPrometheus; dir: string; groups: StaticGroup[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'flotilla-prometheus-'));
   cpSync(join(DEPLOY_DIR, 'prometheus', 'rules'), join(dir, 'rules'), { recursive: true });
   const config = parse(readFileSync(join(DEPLOY_DIR, 'prometheus', 'prometheus.yml'), 'utf8')) as {

@@ -12,7 +12,8 @@ export const DEPLOY_DIR = join(import.meta.dirname, '..', '..', '..', '..', '..'
 export function toolPath(variable: 'FLOTILLA_TEST_PROMTOOL_BIN' | 'FLOTILLA_TEST_PROMETHEUS_BIN', t: TestContext): string | undefined {
   const path = process.env[variable];
   if (path !== undefined && path !== '') return path;
-  if (process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1') throw new Error(`${variable} is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: run under scripts/test-services`);
+  if (process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1')
+    throw new Error(`${variable} is not set but FLOTILLA_TEST_REQUIRE_SERVICES=1: run under scripts/test-services`);
   t.skip(`${variable} not set (run: node scripts/test-services/cli.ts run --only prometheus -- …)`);
   return undefined;
 }
