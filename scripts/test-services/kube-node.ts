@@ -24,7 +24,7 @@ export const kubeNode: TestServer & AptNeeds = {
   // gcc and libc6-dev build the pause binary once; it is cached afterwards.
   missingAptPackages: () => [...missingNodePackages(), ...(findOnPath('gcc') ? [] : ['gcc', 'libc6-dev'])],
   async install(log) {
-    await buildKubernetes(log, [...CONTROL_PLANE_COMMANDS, ...NODE_COMMANDS]);
+    await buildKubernetes(log, [...CONTROL_PLANE_COMMANDS, ...NODE_COMMANDS, 'kubectl']);
     await pauseImageArchive(log);
   },
   async start(ctx: ServerContext): Promise<RunningServer> {

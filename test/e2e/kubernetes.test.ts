@@ -9,16 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Resources, type KubeObject } from '@flotilla/kube';
-import {
-  getOrUndefined,
-  isReady,
-  killContainer,
-  nodeClusterOrSkipReason,
-  podsOf,
-  readyPods,
-  type NodeCluster,
-  type Pod,
-} from './support/cluster.ts';
+import { isReady, killContainer, nodeClusterOrSkipReason, podsOf, readyPods, type NodeCluster, type Pod } from './support/cluster.ts';
 import { startLoad, type LoadTarget } from './support/load.ts';
 import {
   applyDeploy,
@@ -30,7 +21,7 @@ import {
   type Databases,
 } from './support/system.ts';
 import { call, gatewayUrls, grpcHealth, servedRequests } from './support/traffic.ts';
-import { waitUntil } from '../support/kube.ts';
+import { getOrUndefined, waitUntil } from '../support/kube.ts';
 
 const log = (message: string): void => {
   process.stderr.write(`[e2e] ${message}\n`);
@@ -235,7 +226,7 @@ test('the whole system deployed by the operator on a real node', { timeout: 30 *
       250,
     );
     figure('HPA minimum 2 -> 3 to 3 Ready Pods', since(start));
-    const scaled = await getOrUndefined<Hpa>(cluster.client, Resources.HorizontalPodAutoscaler, NAMESPACE, 'users');
+    const scaled = await getOrUndefined(() => cluster.client.get<Hpa>(Resources.HorizontalPodAutoscaler, NAMESPACE, 'users'));
     assert.equal(scaled?.status?.desiredReplicas, 3);
   });
 });

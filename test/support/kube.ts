@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
-import { isNotFound, KubeClient, loadKubeconfig, Resources } from '@flotilla/kube';
+import { isNotFound, KubeClient, type KubeObject, loadKubeconfig, Resources } from '@flotilla/kube';
+import { cachedBinDir } from '../../scripts/k8s/control-plane.ts';
 import { binariesCached, startKubeControlPlane, type ControlPlane } from '../../scripts/test-services/kube.ts';
 
 export type { ControlPlane };
@@ -37,11 +38,20 @@ export function kubeconfigOrSkip(t: TestContext): string | undefined {
   return undefined;
 }
 
-/** Runs the kubectl the harness built with the control plane (same version), against `kubeconfig`. */
+/** Runs the kubectl the harness built beside the control plane (same version), against `kubeconfig`. */
 export async function kubectl(kubeconfig: string, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const binDir = process.env.FLOTILLA_TEST_KUBE_BIN_DIR;
-  const command = binDir ? join(binDir, 'kubectl') : 'kubectl';
+  const command = join(await cachedBinDir(), 'kubectl');
   return await promisify(execFile)(command, ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 8 << 20 });
+}
+
+/** The object `get` returns, or undefined when the API server says 404. */
+export async function getOrUndefined<T extends KubeObject>(get: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await get();
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
 }
 
 export function clientFor(kubeconfig: string): KubeClient {

@@ -45,6 +45,7 @@ export const Resources = {
   Event: t('', 'v1', 'events', 'Event'),
   Pod: t('', 'v1', 'pods', 'Pod'),
   ServiceAccount: t('', 'v1', 'serviceaccounts', 'ServiceAccount'),
+  Secret: t('', 'v1', 'secrets', 'Secret'),
   EndpointSlice: t('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice'),
   Deployment: t('apps', 'v1', 'deployments', 'Deployment'),
   ReplicaSet: t('apps', 'v1', 'replicasets', 'ReplicaSet'),

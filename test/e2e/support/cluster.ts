@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { isNotFound, type KubeClient, type KubeObject, Resources } from '@flotilla/kube';
+import { type KubeClient, type KubeObject, Resources } from '@flotilla/kube';
 import { addressesFor, parseNetnsName, startHostRelay, type HostRelay } from '../../../scripts/k8s/node-network.ts';
 import { clientFor, servicesRequired } from '../../support/kube.ts';
 
@@ -97,18 +97,4 @@ export async function killContainer(cluster: NodeCluster, pod: Pod): Promise<voi
   const id = pod.status?.containerStatuses?.[0]?.containerID?.replace(/^containerd:\/\//, '');
   if (!id) throw new Error(`pod ${pod.metadata.name} has no running container`);
   await ctr(cluster, 'tasks', 'kill', '--signal', 'SIGKILL', id);
-}
-
-export async function getOrUndefined<T extends KubeObject>(
-  client: KubeClient,
-  type: Parameters<KubeClient['get']>[0],
-  namespace: string | undefined,
-  name: string,
-): Promise<T | undefined> {
-  try {
-    return await client.get<T>(type, namespace, name);
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
 }

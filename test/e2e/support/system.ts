@@ -4,17 +4,17 @@
  * relayed into the node) behind the Secrets the examples name, then deploy/kubernetes
  * (CRD, operator, the services' RBAC, the example Microservices).
  */
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Resources, type KubeObject } from '@flotilla/kube';
 import { IMAGES } from '../../../scripts/images/images.ts';
 import { ensureBundles } from '../../../scripts/images/test/support/bundles.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/databases.ts';
-import { waitUntil } from '../../support/kube.ts';
-import { getOrUndefined, importImages, readyPods, type NodeCluster } from './cluster.ts';
-import { applyManifests, readManifests } from './manifests.ts';
+import { kubectl, waitUntil } from '../../support/kube.ts';
+import { importImages, isReady, readyPods, type Pod, type NodeCluster } from './cluster.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
 const DEPLOY = join(ROOT, 'deploy', 'kubernetes');
@@ -29,20 +29,9 @@ export async function buildAndImportImages(cluster: NodeCluster, log: (m: string
   log(ensureBundles(ROOT));
   const out = await mkdtemp(join(tmpdir(), 'flotilla-e2e-images-'));
   try {
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(ROOT, 'scripts', 'images', 'build.ts'), '--out', out, '--quiet'], {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      child.once('error', reject);
-      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`images build exited with ${code}:\n${output}`))));
+    await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'images', 'build.ts'), '--out', out, '--quiet'], {
+      cwd: ROOT,
+      maxBuffer: 16 << 20,
     });
     await importImages(
       cluster,
@@ -72,7 +61,7 @@ export async function createDatabaseSecrets(cluster: NodeCluster): Promise<Datab
     const url = new URL(db.dsn);
     url.hostname = cluster.hostIP;
     await cluster.client.apply(
-      { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true },
+      Resources.Secret,
       {
         apiVersion: 'v1',
         kind: 'Secret',
@@ -92,21 +81,14 @@ export async function createDatabaseSecrets(cluster: NodeCluster): Promise<Datab
   };
 }
 
-/** deploy/kubernetes as the README applies it: CRDs, the operator, the services' RBAC, the examples. */
+/** deploy/kubernetes with the commands of its README (server-side apply). */
 export async function applyDeploy(cluster: NodeCluster): Promise<void> {
-  await applyManifests(cluster.client, readManifests(join(DEPLOY, 'crds')));
-  await waitUntil('the Microservice CRD Established', async () => {
-    const crd = await getOrUndefined<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(
-      cluster.client,
-      Resources.CustomResourceDefinition,
-      undefined,
-      'microservices.flotilla.dev',
-    );
-    return crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
-  });
-  await applyManifests(cluster.client, readManifests(join(DEPLOY, 'operator')));
-  await applyManifests(cluster.client, readManifests(join(DEPLOY, 'rbac')));
-  await applyManifests(cluster.client, readManifests(join(DEPLOY, 'examples')));
+  const apply = (...args: string[]) => kubectl(cluster.kubeconfig, 'apply', '--server-side', '--force-conflicts', ...args);
+  await apply('-f', join(DEPLOY, 'crds'));
+  await kubectl(cluster.kubeconfig, 'wait', '--for=condition=Established', '--timeout=60s', 'crd/microservices.flotilla.dev');
+  await apply('-k', join(DEPLOY, 'operator'));
+  await apply('-k', join(DEPLOY, 'rbac'));
+  await apply('-k', join(DEPLOY, 'examples'));
 }
 
 /** Every Microservice has its Ready Pods, and both operator replicas are Ready. */
@@ -114,8 +96,10 @@ export async function waitForSystem(cluster: NodeCluster, timeoutMs: number): Pr
   await waitUntil(
     'the operator and every example Microservice Ready',
     async () => {
-      const operator = await readyPodsOf(cluster, OPERATOR_NAMESPACE, 'app.kubernetes.io/name=flotilla-operator');
-      if (operator < 2) return false;
+      const operator = await cluster.client.list<Pod>(Resources.Pod, OPERATOR_NAMESPACE, {
+        labelSelector: 'app.kubernetes.io/name=flotilla-operator',
+      });
+      if (operator.items.filter(isReady).length < 2) return false;
       for (const [name, want] of Object.entries(EXPECTED_READY)) {
         if ((await readyPods(cluster, NAMESPACE, name)).length < want) return false;
       }
@@ -124,15 +108,4 @@ export async function waitForSystem(cluster: NodeCluster, timeoutMs: number): Pr
     timeoutMs,
     500,
   );
-}
-
-async function readyPodsOf(cluster: NodeCluster, namespace: string, labelSelector: string): Promise<number> {
-  const list = await cluster.client.list<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(
-    Resources.Pod,
-    namespace,
-    { labelSelector },
-  );
-  return list.items.filter(
-    (p) => p.metadata.deletionTimestamp === undefined && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-  ).length;
 }

@@ -62,6 +62,15 @@ function failedCall(status: StatusObject): InterceptingCallInterface {
   };
 }
 
+/**
+ * The caller's signal also fires at its deadline, possibly a millisecond before Date.now()
+ * reaches it: either way the caller is out of time, which must read as DEADLINE_EXCEEDED,
+ * never as a cancellation (mapped to a retryable UNAVAILABLE).
+ */
+function abortedByDeadline(signal: AbortSignal): boolean {
+  return (signal.reason as { code?: unknown } | undefined)?.code === 'deadline-exceeded';
+}
+
 export function createOutboundInterceptor(options: OutboundInterceptorOptions = {}): Interceptor {
   return (callOptions, nextCall) => {
     const context = currentContext();
@@ -85,10 +94,7 @@ export function createOutboundInterceptor(options: OutboundInterceptorOptions = 
       );
     };
 
-    // The caller's signal fires at its deadline, possibly a millisecond before Date.now() reaches it:
-    // either way the caller is out of time, which must read as DEADLINE_EXCEEDED, never as a cancellation.
-    const pastDeadline = (context?.signal?.reason as { code?: unknown } | undefined)?.code === 'deadline-exceeded';
-    if ((deadline !== undefined && deadline <= now) || (context?.signal?.aborted === true && pastDeadline)) {
+    if ((deadline !== undefined && deadline <= now) || (context?.signal?.aborted === true && abortedByDeadline(context.signal))) {
       logStatus(Status.DEADLINE_EXCEEDED);
       return new InterceptingCall(
         failedCall({
@@ -108,8 +114,7 @@ export function createOutboundInterceptor(options: OutboundInterceptorOptions = 
     const next = nextCall(deadline === undefined ? callOptions : { ...callOptions, deadline });
     let call: InterceptingCall | undefined;
     const onAbort = (): void => {
-      // The caller's signal also fires at its deadline: report that as DEADLINE_EXCEEDED, not as a cancellation.
-      const pastDeadline = (context?.signal?.reason as { code?: unknown } | undefined)?.code === 'deadline-exceeded';
+      const pastDeadline = context?.signal !== undefined && abortedByDeadline(context.signal);
       call?.cancelWithStatus(
         pastDeadline ? Status.DEADLINE_EXCEEDED : Status.CANCELLED,
         pastDeadline ? "The caller's deadline passed" : 'The calling request was cancelled',

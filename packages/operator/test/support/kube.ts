@@ -1,7 +1,7 @@
 // The operator's helpers for tests against a real API server, on top of the shared
-// ones in test/support/kube.ts: a logger, the Microservice CRD, get-or-undefined.
+// ones in test/support/kube.ts: a logger and the Microservice CRD.
 import { pino, type Logger } from 'pino';
-import { isAlreadyExists, isNotFound, type KubeClient, type KubeObject, Resources } from '@flotilla/kube';
+import { isAlreadyExists, type KubeClient, type KubeObject, Resources } from '@flotilla/kube';
 import { waitUntil } from '../../../../test/support/kube.ts';
 import { microserviceCrd } from '../../src/microservice/crd.ts';
 
@@ -9,6 +9,7 @@ export {
   clientFor,
   createNamespace,
   deleteNamespace,
+  getOrUndefined,
   kubeconfigOrSkip,
   kubectl,
   waitUntil,
@@ -30,15 +31,6 @@ export async function installCrd(client: KubeClient): Promise<void> {
     );
     return live.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
   });
-}
-
-export async function getOrUndefined<T extends KubeObject>(fn: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
 }
 
 export { isAlreadyExists };
