@@ -225,8 +225,10 @@ describe('a deadline across three HTTP hops', () => {
     assert.equal(response.status, 200);
     const [a, b, c] = [received.a?.[0], received.b?.[0], received.c?.[0]] as [number, number, number];
     assert.equal(a, 3_000);
-    assert.ok(b <= a - 5, `b got ${b} ms after a's ${a} ms and 5 ms of work`);
-    assert.ok(c <= b - 5, `c got ${c} ms after b's ${b} ms and 5 ms of work`);
+    // A 5 ms timer runs on the event loop's cached millisecond clock, so by the deadline's
+    // monotonic clock it can measure as little as 4.x ms: the headers must still drop by 4.
+    assert.ok(b <= a - 4, `b got ${b} ms after a's ${a} ms and 5 ms of work`);
+    assert.ok(c <= b - 4, `c got ${c} ms after b's ${b} ms and 5 ms of work`);
     assert.ok(c > 0);
   });
 
