@@ -12,7 +12,7 @@
  * setting it was built with.
  */
 import { keepTracingContextSynchronous } from '@flotilla/kit/observability';
-import { gatewayService } from '@flotilla/gateway/service';
+import { gatewayService } from '@flotilla/gateway';
 
 const syncTracing = process.env.FLOTILLA_BENCH_KEEP_TRACING_CONTEXT_SYNCHRONOUS !== 'off';
 process.stderr.write(`flotilla-bench context workarounds: keepTracingContextSynchronous=${syncTracing ? 'on' : 'off'}\n`);

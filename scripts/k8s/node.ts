@@ -316,6 +316,22 @@ D='${dir}'
 mount -t tmpfs -o mode=0755,size=64m flotilla-node-run /run
 # /var/log/pods and /var/log/containers (the kubelet hardcodes the latter)
 mount --bind "$D/var-log" /var/log
+# /var/lib: the host's entries as they are, except what the kubelet (device plugins, its
+# certificate dir) and the CNI library (its result cache) would create there: those
+# live in the node's directory, so no node leaves them on the host.
+mkdir -p "$D/host-var-lib" "$D/var-lib/kubelet" "$D/var-lib/cni"
+mount --bind /var/lib "$D/host-var-lib"
+mount -t tmpfs -o mode=0755,size=1m flotilla-node-var-lib /var/lib
+for entry in "$D/host-var-lib"/* "$D/host-var-lib"/.[!.]*; do
+  [ -e "$entry" ] || continue
+  name=\${entry##*/}
+  case "$name" in kubelet|cni) continue ;; esac
+  if [ -d "$entry" ]; then mkdir "/var/lib/$name"; else : > "/var/lib/$name"; fi
+  mount --bind "$entry" "/var/lib/$name"
+done
+mkdir /var/lib/kubelet /var/lib/cni
+mount --bind "$D/var-lib/kubelet" /var/lib/kubelet
+mount --bind "$D/var-lib/cni" /var/lib/cni
 ${binds.join('\n')}
 exec "$@"
 `;

@@ -4,7 +4,7 @@
  * (`FLOTILLA_API_KEY`, else `FLOTILLA_TOKEN`), never from an argument, since
  * shell history keeps those.
  */
-import { UnavailableError } from '@flotilla/kit/errors';
+import { UnavailableError } from '@flotilla/kit';
 import { UsageError } from './exit-codes.ts';
 
 function adminCredential(): Record<string, string> {

@@ -3,7 +3,7 @@
  * place that turns an error into a message on stderr and a code.
  */
 import { ConfigError } from '@flotilla/kit/config';
-import { isFlotillaError } from '@flotilla/kit/errors';
+import { isFlotillaError } from '@flotilla/kit';
 
 export const EXIT = {
   ok: 0,

@@ -11,15 +11,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IDENTITY_HEADER, type Identity } from '@flotilla/kit/http';
 import { CLIENT_CLOSED_REQUEST, type HttpRequestTelemetry } from '@flotilla/kit/observability';
-import { Deadline } from '@flotilla/kit/resilience';
+import { type Admission, type Inbound, Refusal } from '@flotilla/kit/pipeline';
 import type { Dispatcher } from 'undici';
 import { runAggregation, type AggregationResult } from './aggregate/run.ts';
 import type { AccessLog } from './proxy/access-log.ts';
-import { ProxyExchange } from './proxy/exchange.ts';
 import { upstreamRequestHeaders } from './proxy/headers.ts';
-import { guardedProxy } from './proxy/guarded-proxy.ts';
+import { proxyUpstream } from './proxy/upstream-proxy.ts';
 import { sendProblem, type GatewayProblem } from './proxy/problem.ts';
-import { admit, type Admission } from './policies/admission.ts';
+import { refusalProblem } from './policies/admission.ts';
 import type { GatewayPolicies } from './policies/gateway-policies.ts';
 import type { GatewayTelemetry } from './proxy/telemetry.ts';
 import type { MatchResult } from './routes/pattern.ts';
@@ -133,7 +132,7 @@ function proxy(
 ): void {
   const target = { routeName: route.name, upstream: route.upstream };
   // An admitted request's RateLimit headers go on every answer, refusals included.
-  let admitted: string[] = [];
+  let admitted: readonly string[] = [];
   const refuse = (problem: GatewayProblem, error: unknown, message = problem.detail): void => {
     sendProblem(
       res,
@@ -146,95 +145,65 @@ function proxy(
     request.end(status);
     context.accessLog.failure(req, requestId, target, error, message, request, status, 0);
   };
-  const proceed = (admission: Admission): void => {
-    if (!admission.ok) {
-      refuse(admission.problem, new Error(admission.problem.code));
+  const proceed = (admission: Admission | Refusal): void => {
+    if (admission instanceof Refusal) {
+      refuse(refusalProblem(admission), admission.error);
       return;
     }
     admitted = admission.responseHeaders;
-    let deadline: Deadline;
-    try {
-      deadline = Deadline.fromRequest(req.headers, { routeTimeoutMs: route.timeoutMs });
-    } catch (error) {
-      refuse({ code: 'bad-request', detail: (error as Error).message }, error);
-      return;
-    }
     const upstreamPath = route.upstreamPath(path, match) + search;
     if (admission.identity !== null)
       forwardIdentity(context.policies, admission.identity, req.method as string, upstreamPath, requestId, headers);
-    const timeoutMs = Math.min(route.timeoutMs, Math.max(1, Math.floor(deadline.remaining())));
-    const guarded = {
-      routeName: route.name,
-      upstream: route.upstream,
-      timeoutMs,
-      publicLocation: route.publicLocation,
-    };
-    if (context.policies.guarded(route.upstream)) {
-      guardedProxy(
-        {
-          guards: context.policies.guards,
-          resolver: snapshot.resolver,
-          pool: (origin) => context.pool(origin),
-          upstreams: context.telemetry.upstreams,
-          accessLog: context.accessLog,
+    proxyUpstream(
+      {
+        guards: context.policies.guards,
+        resolver: snapshot.resolver,
+        pool: (origin) => context.pool(origin),
+        upstreams: context.telemetry.upstreams,
+        accessLog: context.accessLog,
+      },
+      {
+        req,
+        res,
+        requestId,
+        request,
+        target: {
+          routeName: route.name,
+          upstream: route.upstream,
+          timeoutMs: Math.min(route.timeoutMs, Math.max(1, Math.floor(admission.deadline.remaining()))),
+          publicLocation: route.publicLocation,
         },
-        {
-          req,
-          res,
-          requestId,
-          request,
-          target: guarded,
-          path: upstreamPath,
-          headers,
-          hasBody,
-          deadline,
-          extraHeaders: admission.responseHeaders,
-          refuse: (problem, error) => refuse(problem, error, `${route.upstream}: ${problem.detail}`),
-          abandoned: () => {
-            request.end(CLIENT_CLOSED_REQUEST);
-            context.accessLog.write(req, CLIENT_CLOSED_REQUEST, requestId, target, 0, request);
-          },
+        path: upstreamPath,
+        headers,
+        hasBody,
+        deadline: admission.deadline,
+        extraHeaders: admitted,
+        refuse: (problem, error) => refuse(problem, error, `${route.upstream}: ${problem.detail}`),
+        abandoned: () => {
+          request.end(CLIENT_CLOSED_REQUEST);
+          context.accessLog.write(req, CLIENT_CLOSED_REQUEST, requestId, target, 0, request);
         },
-      );
-      return;
-    }
-    const picked = snapshot.resolver.pick(route.upstream);
-    if (picked === undefined) {
-      refuse(
-        {
-          code: 'bad-gateway',
-          detail: `Upstream ${route.upstream} has no available instance`,
-          extensions: { upstream: route.upstream },
-        },
-        new Error('no instance'),
-        `no instance of ${route.upstream}`,
-      );
-      return;
-    }
-    if (deadline.bounded) headers.push('x-request-timeout', String(timeoutMs));
-    // The call reports to the balancer (picked.done) when it ends.
-    const call = context.telemetry.upstreams.start(request, route.upstream, picked, req.method as string, upstreamPath, headers);
-    const exchange = new ProxyExchange(req, res, requestId, { ...guarded, origin: picked.origin }, context.accessLog, request, call);
-    if (admission.responseHeaders.length > 0) exchange.extraHeaders = admission.responseHeaders;
-    const options: Dispatcher.DispatchOptions = {
-      path: upstreamPath,
-      method: req.method as Dispatcher.HttpMethod,
-      headers,
-      body: hasBody ? req : null,
-      headersTimeout: timeoutMs,
-    };
-    try {
-      context.pool(picked.origin).dispatch(options, exchange);
-    } catch (error) {
-      exchange.onResponseError(null, error as Error);
-    }
+      },
+    );
   };
-  const admission = admit(context.policies, route.policy, req, res, path);
+  const admission = context.policies.admission.for(route.policy)(inboundOf(req, res, path));
   if (admission instanceof Promise)
     admission.then(proceed, (error: unknown) =>
       refuse({ code: 'internal', detail: 'An unexpected error occurred' }, error, 'admission failed unexpectedly'),
     );
   else proceed(admission);
+}
+
+/** The request as the admission steps see it. */
+function inboundOf(req: IncomingMessage, res: ServerResponse, path: string): Inbound {
+  return {
+    method: req.method as string,
+    url: req.url as string,
+    path,
+    headers: req.headers,
+    clientAddress: req.socket.remoteAddress,
+    response: res,
+  };
 }
 
 /** The verified caller, for the upstream to trust (signed, bound to this request), when an identity secret is configured. */
@@ -274,29 +243,25 @@ async function aggregate(
 ): Promise<void> {
   const started = performance.now();
   const target = { routeName: route.name, upstream: route.parts.map((p) => p.upstream).join(',') };
-  let admission = admit(context.policies, route.policy, req, res, req.url?.split('?')[0] ?? '/');
+  let admission = context.policies.admission.for(route.policy)(inboundOf(req, res, req.url?.split('?')[0] ?? '/'));
   if (admission instanceof Promise) admission = await admission;
-  let deadline: Deadline | undefined;
-  try {
-    deadline = Deadline.fromRequest(req.headers);
-  } catch (error) {
-    admission = { ok: false, problem: { code: 'bad-request', detail: (error as Error).message } };
-  }
-  if (!admission.ok) {
-    sendProblem(res, admission.problem, req.url as string, requestId);
+  if (admission instanceof Refusal) {
+    const problem = refusalProblem(admission);
+    sendProblem(res, problem, req.url as string, requestId);
     request.end(sentStatus(res));
     context.accessLog.failure(
       req,
       requestId,
       target,
-      new Error(admission.problem.code),
-      admission.problem.detail,
+      admission.error,
+      problem.detail,
       request,
       res.statusCode,
       performance.now() - started,
     );
     return;
   }
+  const deadline = admission.deadline;
   const identity = admission.identity;
   const responseHeaders = admission.responseHeaders;
   const partHeaders: string[] = ['accept', 'application/json'];
@@ -310,7 +275,6 @@ async function aggregate(
   res.on('close', onClose);
 
   const policies = context.policies;
-  const guarded = route.parts.some((part) => policies.guarded(part.upstream));
   let result: AggregationResult;
   try {
     result = await runAggregation(
@@ -322,7 +286,7 @@ async function aggregate(
         pool: (origin) => context.pool(origin),
         upstreams: context.telemetry.upstreams,
         request,
-        guards: guarded ? policies.guards : undefined,
+        guards: policies.guards,
         deadline,
         clientHeaders: req.headers,
         partHeaders:
@@ -398,7 +362,7 @@ function sendJson(
   body: string,
   type: string,
   requestId: string,
-  extra: string[],
+  extra: readonly string[],
 ): void {
   res.writeHead(status, [
     'content-type',

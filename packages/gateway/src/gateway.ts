@@ -4,15 +4,15 @@
  * the config centre, and sits in front of the kit's Fastify app on the same
  * listener.
  *
- * Routed traffic is handled on Node's raw `request` event before Fastify sees
- * it: Fastify's request/reply objects, hooks and serialisation cost more per
- * request than the whole proxy hop (see bench/gateway). Everything else
- * (health, `/openapi.json`, `/docs`, unrouted 404s) is plain Fastify.
+ * Routed traffic is served by the app's front handler, ahead of Fastify's
+ * router: Fastify's request/reply objects, hooks and serialisation cost more
+ * per request than the whole proxy hop (see bench/gateway). It runs the same
+ * admission steps as Fastify's routes. Everything else (health,
+ * `/openapi.json`, `/docs`, admin, unrouted 404s) is plain Fastify.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConfigReload } from '@flotilla/kit/config';
 import type { Registry } from '@flotilla/kit/discovery';
-import type { Authenticator, HttpApp } from '@flotilla/kit/http';
+import { type Authenticator, type HttpApp, loadShedderOf, setFrontHandler } from '@flotilla/kit/http';
 import type { Logger } from '@flotilla/kit';
 import type { ServiceTelemetry } from '@flotilla/kit/observability';
 import type { GatewaySettings } from './config.ts';
@@ -22,10 +22,8 @@ import { AccessLog } from './proxy/access-log.ts';
 import { GatewayTelemetry } from './proxy/telemetry.ts';
 import { compileRouteTable, type RouteTable } from './routes/table.ts';
 import { BalancedUpstreamResolver } from './upstream/balanced-resolver.ts';
-import { registerAdminRoutes } from './policies/admin.ts';
 import { GatewayPolicies, policyProblems } from './policies/gateway-policies.ts';
 import { ConfigError } from '@flotilla/kit/config';
-import { loadShedderOf } from '@flotilla/kit/resilience';
 import { UpstreamPools } from './upstream/pools.ts';
 
 export interface GatewayOptions {
@@ -47,8 +45,6 @@ export interface GatewayOptions {
    */
   authenticator?: Authenticator;
 }
-
-type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Keys the gateway applies live; the config centre reports any other change as waiting for a restart. */
 const LIVE_KEYS = [
@@ -79,7 +75,6 @@ export class Gateway implements DispatchContext {
   #closing = false;
   #unsubscribes: Array<() => void> = [];
   #applyScheduled = false;
-  #fallback: RequestListener | undefined;
 
   constructor(options: GatewayOptions) {
     const { settings, logger } = options;
@@ -144,35 +139,16 @@ export class Gateway implements DispatchContext {
     return this.#closing;
   }
 
-  /** Puts the routed path in front of the app's Fastify handler and serves the merged OpenAPI. */
+  /** Puts the routed path in front of the app's Fastify routes. */
   attach(app: HttpApp): void {
-    const server = app.server;
-    const listeners = server.listeners('request') as RequestListener[];
-    if (listeners.length !== 1) throw new Error(`expected Fastify's one request listener, found ${listeners.length}`);
-    const fastify = listeners[0] as RequestListener;
-    this.#fallback = fastify;
-    server.removeAllListeners('request');
-    server.on('request', this.#onRequest);
+    setFrontHandler(app, (req, res) => dispatchRouted(this, req, res));
     // The kit's shedder: one in-flight count for Fastify's requests and the routed ones.
-    this.policies.shedder = loadShedderOf(app);
-    registerAdminRoutes(app, this.policies);
-
+    this.policies.admission.useShedder(loadShedderOf(app));
     app.addHook('preClose', (done) => {
       this.#closing = true;
       done();
     });
-    app.addHook('onRequest', async (request, reply) => {
-      if (request.method !== 'GET' && request.method !== 'HEAD') return;
-      if (request.url !== '/openapi.json' && !request.url.startsWith('/openapi.json?')) return;
-      const document = await this.openapi.document();
-      reply.header('cache-control', 'no-cache').type('application/json');
-      return reply.send(document);
-    });
   }
-
-  readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    if (!dispatchRouted(this, req, res)) (this.#fallback as RequestListener)(req, res);
-  };
 
   /**
    * Applies routing settings the config centre already validated (schema, and

@@ -8,6 +8,7 @@
 import { defineService, runMain, type RunningService, type Service, type StartOptions } from '@flotilla/kit';
 import { GatewayConfig, type GatewaySettings } from './config.ts';
 import { Gateway } from './gateway.ts';
+import { registerAdminRoutes } from './policies/admin.ts';
 
 export const GATEWAY_VERSION = '0.1.0';
 
@@ -32,6 +33,8 @@ const declaredGateway = defineService({
     return gateway;
   },
   http: (app, gateway) => gateway.attach(app),
+  admin: (admin, gateway) => registerAdminRoutes(admin, gateway.policies),
+  openapi: (gateway) => () => gateway.openapi.document(),
   close: (gateway) => gateway.close(),
 });
 

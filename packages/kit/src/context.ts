@@ -5,7 +5,7 @@
  * function signature.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Deadline } from './resilience/deadline.ts';
+import { Deadline } from './deadline.ts';
 
 export interface RequestContext {
   /** Correlates logs and responses across hops (`x-request-id`, gRPC metadata). */

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { ConfigError, DatabaseConfig, loadConfig, serviceConfig } from '@flotilla/kit/config';
+import { ConfigError, loadConfig } from '@flotilla/kit/config';
+import { DatabaseConfig, serviceConfig } from '@flotilla/kit/service';
 import Type from 'typebox';
 
 const Schema = serviceConfig({

@@ -1,6 +1,5 @@
 // @flotilla/kube: a small Kubernetes API client (kubeconfig or in-cluster connection,
 // JSON requests, watches) and client-go style reflectors, informers and indexed caches.
-export * from './backoff.ts';
 export * from './cache.ts';
 export * from './client.ts';
 export * from './connection.ts';

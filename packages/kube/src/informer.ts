@@ -3,7 +3,7 @@
 // updates, and objects that vanished become deletes (finalStateUnknown = true).
 // A handler that throws (or rejects) gets the same event again after a backoff: errors
 // are never lost and never become unhandled rejections.
-import { Backoff } from './backoff.ts';
+import { Backoff, BackoffPolicy } from '@flotilla/core';
 import { IndexedCache, type IndexFunction } from './cache.ts';
 import type { KubeClient } from './client.ts';
 import type { KubeLogger } from './logger.ts';
@@ -18,6 +18,9 @@ export interface EventHandler<T extends KubeObject> {
   /** finalStateUnknown: the delete was inferred from a relist, `obj` is the last state seen */
   onDelete?(obj: T, finalStateUnknown: boolean): void | Promise<void>;
 }
+
+/** A failing handler is retried soon, then less and less often. */
+const HANDLER_RETRY_BACKOFF = new BackoffPolicy({ initialMs: 50, maxMs: 10_000, jitter: 'equal' });
 
 export interface InformerOptions<T extends KubeObject> extends ReflectorOptions {
   indexers?: Record<string, IndexFunction<T>>;
@@ -158,11 +161,11 @@ export class Informer<T extends KubeObject> implements ReflectorSink<T> {
     this.handlerRetries += 1;
     let backoff = this.retryBackoff.get(key);
     if (!backoff) {
-      backoff = new Backoff({ initialMs: 50, maxMs: 10_000 });
+      backoff = new Backoff(HANDLER_RETRY_BACKOFF);
       this.retryBackoff.set(key, backoff);
     }
     const delay = backoff.next();
-    this.log.warn({ err: error, key, retryInMs: Math.round(delay) }, 'event handler failed; redelivering');
+    this.log.warn({ err: error, key, retryInMs: delay }, 'event handler failed; redelivering');
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
       this.deliver(handler, key, call);

@@ -4,12 +4,15 @@
 // bookmarks, a jittered server timeout and a client idle timeout, and resumes from the
 // last resourceVersion seen. 410 Gone (compacted history) triggers a relist, which the
 // sink diffs into its cache. resourceVersions are opaque strings. Errors back off.
-import { Backoff, jitter, sleep } from './backoff.ts';
+import { Backoff, BackoffPolicy, jittered, sleepUnlessAborted } from '@flotilla/core';
 import type { KubeClient, Query } from './client.ts';
 import { isGone, isStatus, KubeApiError } from './errors.ts';
 import type { KubeObject, ObjectList } from './objects.ts';
 import type { KubeLogger } from './logger.ts';
 import { collectionPath, type ResourceType } from './resources.ts';
+
+/** Spread, yet never much shorter than planned: a failing API server is not hammered. */
+const LIST_WATCH_BACKOFF = new BackoffPolicy({ initialMs: 800, maxMs: 30_000, jitter: 'equal' });
 
 export interface ReflectorSink<T extends KubeObject> {
   /** A complete, consistent list replaces what the sink holds. */
@@ -28,7 +31,8 @@ export interface ReflectorOptions {
   minWatchTimeoutSeconds?: number;
   /** abort a watch that delivered nothing (not even a bookmark) for this long */
   idleTimeoutMs?: number;
-  backoff?: Backoff;
+  /** delays between failed lists and watches; default 0.8 s doubling to 30 s, equal jitter */
+  backoff?: BackoffPolicy;
   /** Told about every failed list or watch (after it is logged); the loop retries by itself. */
   onError?(error: unknown): void;
   /** Told when a list completed or a watch stream opened: the API server is reachable again. */
@@ -64,7 +68,7 @@ export class Reflector<T extends KubeObject> {
     this.sink = sink;
     this.log = log;
     this.options = options;
-    this.backoff = options.backoff ?? new Backoff();
+    this.backoff = new Backoff(options.backoff ?? LIST_WATCH_BACKOFF);
     this.selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
   }
 
@@ -97,7 +101,7 @@ export class Reflector<T extends KubeObject> {
         const delivered = await this.watchOnce(signal);
         // A watch that ends at once without delivering anything is a failure in disguise
         // (e.g. a server shutting down): back off instead of spinning.
-        if (delivered === 0 && !signal.aborted) await sleep(this.backoff.next(), signal);
+        if (delivered === 0 && !signal.aborted) await sleepUnlessAborted(this.backoff.next(), signal);
       } catch (error) {
         this.health.watching = false;
         if (signal.aborted) break;
@@ -108,9 +112,9 @@ export class Reflector<T extends KubeObject> {
         }
         this.health.lastError = error instanceof Error ? error.message : String(error);
         const delay = this.backoff.next();
-        this.log.warn({ err: error, resource: this.type.plural, retryInMs: Math.round(delay) }, 'list/watch failed');
+        this.log.warn({ err: error, resource: this.type.plural, retryInMs: delay }, 'list/watch failed');
         this.options.onError?.(error);
-        await sleep(delay, signal);
+        await sleepUnlessAborted(delay, signal);
       }
     }
     this.health.watching = false;
@@ -149,7 +153,7 @@ export class Reflector<T extends KubeObject> {
         ...this.selectors,
         resourceVersion: this.lastResourceVersion,
         allowWatchBookmarks: true,
-        timeoutSeconds: jitter(minTimeout),
+        timeoutSeconds: Math.floor(jittered(minTimeout, 1)),
       },
       { signal, idleTimeoutMs: this.options.idleTimeoutMs ?? 300_000, onOpen: () => this.options.onConnected?.() },
     );

@@ -93,14 +93,7 @@ test('per-item backoff doubles and forget() resets it', () => {
   assert.equal(limiter.when('c'), 1000, 'capped');
 });
 
-test('the token bucket allows a burst, then spaces retries out at its rate', () => {
-  let now = 0;
-  const bucket = new TokenBucketRateLimiter(10, 3, () => now);
-  assert.deepEqual([bucket.when(), bucket.when(), bucket.when()], [0, 0, 0]);
-  assert.equal(bucket.when(), 100);
-  assert.equal(bucket.when(), 200);
-  now = 1000;
-  assert.equal(bucket.when(), 0, 'refilled after a second');
+test('the controller limiter waits the larger of the per-item backoff and the overall bucket', () => {
   const both = new MaxOfRateLimiter(new ItemExponentialRateLimiter(5, 1000), new TokenBucketRateLimiter(10, 1, () => 0));
   assert.equal(both.when('k'), 5);
   assert.equal(both.when('k'), 100, 'the larger of the two');

@@ -1,5 +1,5 @@
 /** The orders service's config: the shared keys plus its database, idempotency window, the users dependency and its guards. */
-import { DatabaseConfig, GrpcConfig, serviceConfig } from '@flotilla/kit/config';
+import { DatabaseConfig, GrpcConfig, serviceConfig } from '@flotilla/kit/service';
 import { ResilienceSettings } from '@flotilla/kit/resilience';
 import Type from 'typebox';
 

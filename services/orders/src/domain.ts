@@ -1,11 +1,13 @@
 /**
  * The orders domain: rules about orders, with no HTTP, no gRPC and no SQL. The
- * REST routes and the gRPC service both call these methods.
+ * REST routes and the gRPC service both call these methods. It declares the
+ * ports it needs, implemented by adapters: OrderRepository (repository.ts,
+ * by store.ts) and UserDirectory (below, by users-client.ts).
  */
 import { createHash } from 'node:crypto';
 import { ConflictError, NotFoundError, PreconditionFailedError, UnprocessableError, ValidationError, uuidv7 } from '@flotilla/kit';
 import type { OrderStatus } from './schemas.ts';
-import type { IdempotentOutcome, OrderLine, OrderRecord, OrderStore } from './store.ts';
+import type { IdempotentOutcome, OrderLine, OrderRecord, OrderRepository } from './repository.ts';
 
 export interface OrderFields {
   userId: string;
@@ -48,12 +50,12 @@ const TRANSITION_ATTEMPTS = 5;
 const VERSION_CONFLICT = 'version-conflict';
 
 export class OrdersDomain {
-  private readonly store: OrderStore;
+  private readonly repository: OrderRepository;
   private readonly users: UserDirectory;
   private readonly options: OrdersDomainOptions;
 
-  constructor(store: OrderStore, users: UserDirectory, options: OrdersDomainOptions) {
-    this.store = store;
+  constructor(repository: OrderRepository, users: UserDirectory, options: OrdersDomainOptions) {
+    this.repository = repository;
     this.users = users;
     this.options = options;
   }
@@ -71,7 +73,7 @@ export class OrdersDomain {
         ? undefined
         : { scope: IDEMPOTENCY_SCOPE, key: idempotencyKey, fingerprint: fingerprint(clean), ttlMs: this.options.idempotencyTtlMs };
     if (key !== undefined) {
-      const prior = await this.store.priorOutcome(key);
+      const prior = await this.repository.priorOutcome(key);
       if (prior !== undefined) return settle(prior);
     }
     await this.users.assertExists(clean.userId);
@@ -86,15 +88,15 @@ export class OrdersDomain {
       version: 1,
     };
     if (key === undefined) {
-      await this.store.insert(order);
+      await this.repository.insert(order);
       return { order, replayed: false };
     }
-    const outcome = await this.store.insertIdempotently(order, key);
+    const outcome = await this.repository.insertIdempotently(order, key);
     return outcome.state === 'created' ? { order, replayed: false } : settle(outcome);
   }
 
   async get(id: string): Promise<OrderRecord> {
-    const order = await this.store.findById(id);
+    const order = await this.repository.findById(id);
     if (order === undefined) throw notFound(id);
     return order;
   }
@@ -103,7 +105,7 @@ export class OrdersDomain {
   async list(query: { limit: number; cursor?: string | undefined; userId?: string | undefined }): Promise<Page> {
     const userId = query.userId?.toLowerCase();
     const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor, userId);
-    const rows = await this.store.list({ limit: query.limit + 1, beforeId, userId });
+    const rows = await this.repository.list({ limit: query.limit + 1, beforeId, userId });
     const items = rows.slice(0, query.limit);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.id, userId) : null };
@@ -122,7 +124,7 @@ export class OrdersDomain {
       if (expectedVersion !== undefined && expectedVersion !== current.version) throw stale(id, current.version);
       if (!rule.from.includes(current.status)) throw illegalTransition(current, action);
       const updatedAt = new Date();
-      if (await this.store.updateStatus(current.id, rule.to, updatedAt, current.version)) {
+      if (await this.repository.updateStatus(current.id, rule.to, updatedAt, current.version)) {
         return { ...current, status: rule.to, updatedAt, version: current.version + 1 };
       }
     }

@@ -5,7 +5,7 @@ import { OrderStatus as WireStatus, type Order as WireOrder, type OrderServiceSe
 import Type from 'typebox';
 import type { OrdersDomain } from './domain.ts';
 import { IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_KEY_PATTERN, OrderId, OrderInput, UserId, type OrderStatus } from './schemas.ts';
-import type { OrderRecord } from './store.ts';
+import type { OrderRecord } from './repository.ts';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;

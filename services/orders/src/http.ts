@@ -2,7 +2,7 @@
 import { expectedVersion, problemResponses, versionEtag, type HttpApp } from '@flotilla/kit';
 import type { OrdersDomain, Transition } from './domain.ts';
 import { CreateHeaders, IdParams, ListQuery, MutationHeaders, Order, OrderInput, OrderPage } from './schemas.ts';
-import type { OrderRecord } from './store.ts';
+import type { OrderRecord } from './repository.ts';
 
 const tags = ['orders'];
 

@@ -1,6 +1,6 @@
 /** Wire schemas: they validate requests (REST and gRPC), type the handlers and document the API. */
 import Type, { type Static } from 'typebox';
-import { UUID_PATTERN } from '@flotilla/kit/ids';
+import { UUID_PATTERN } from '@flotilla/kit';
 
 export const ITEMS_MAX = 100;
 export const QUANTITY_MAX = 10_000;

@@ -1,7 +1,8 @@
-/** Kysely queries for orders and their lines. The only file that knows table and column names. */
-import { setTimeout as sleep } from 'node:timers/promises';
+/** The OrderRepository the domain asks for, as Kysely queries. The only file that knows table and column names. */
+import { BackoffPolicy, sleep } from '@flotilla/core';
 import { IdempotencyStore, isSerializationFailure, toDate, type Database } from '@flotilla/kit/data';
 import type { Kysely, Selectable } from 'kysely';
+import type { IdempotencyKey, IdempotentInsert, IdempotentOutcome, OrderLine, OrderRecord, OrderRepository } from './repository.ts';
 import type { OrderStatus } from './schemas.ts';
 
 type OrdersTable = {
@@ -29,41 +30,14 @@ export type OrdersTables = {
   order_items: OrderItemsTable;
 };
 
-export interface OrderLine {
-  sku: string;
-  quantity: number;
-  unitPrice: number;
-}
-
-export interface OrderRecord {
-  id: string;
-  userId: string;
-  items: OrderLine[];
-  total: number;
-  currency: string;
-  status: OrderStatus;
-  createdAt: Date;
-  updatedAt: Date;
-  version: number;
-}
-
-export interface IdempotencyKey {
-  scope: string;
-  key: string;
-  fingerprint: string;
-  ttlMs: number;
-}
-
-export type IdempotentOutcome = { state: 'replay'; order: OrderRecord } | { state: 'mismatch' } | { state: 'in-progress' };
-
-export type IdempotentInsert = { state: 'created' } | IdempotentOutcome;
-
 /** Thrown inside a transaction only to roll it back. */
 const ROLLBACK = Symbol('rollback');
 /** Attempts of a transaction the database chose as a deadlock victim. */
 const DEADLOCK_ATTEMPTS = 5;
+/** Full jitter, so the transactions that collided do not collide again. */
+const DEADLOCK_BACKOFF = new BackoffPolicy({ initialMs: 25, maxMs: 40, jitter: 'full' });
 
-export class OrderStore {
+export class OrderStore implements OrderRepository {
   private readonly database: Database<object>;
   private readonly db: Kysely<OrdersTables>;
   private readonly idempotency: IdempotencyStore;
@@ -149,7 +123,7 @@ export class OrderStore {
         return await transaction();
       } catch (error) {
         if (attempt >= DEADLOCK_ATTEMPTS || !isSerializationFailure(error)) throw error;
-        await sleep(attempt * 5 + Math.random() * 20); // jitter, so the same transactions do not collide again
+        await sleep(DEADLOCK_BACKOFF.delayMs(attempt));
       }
     }
   }

@@ -10,7 +10,7 @@ import { currentContext, DeadlineExceededError, FlotillaError, NotFoundError, Un
 import { ChannelPool, createGuardedGrpcClient, type GrpcClient, type GrpcTargetPicker } from '@flotilla/kit/grpc';
 import type { Policy } from '@flotilla/kit/resilience';
 import { UserServiceClient } from '@flotilla/contracts/users';
-import type { Logger } from 'pino';
+import type { Logger } from '@flotilla/kit';
 import type { UserDirectory } from './domain.ts';
 
 export interface UsersClientSettings {

@@ -1,11 +1,12 @@
 /**
  * The users domain: rules about users, with no HTTP and no SQL. Both the REST
- * routes and the gRPC service call these methods.
+ * routes and the gRPC service call these methods; storage is reached only
+ * through the UserRepository port (repository.ts).
  */
 import { createHash } from 'node:crypto';
 import { ConflictError, NotFoundError, PreconditionFailedError, UnprocessableError, ValidationError, uuidv7 } from '@flotilla/kit';
 import { EMAIL_MAX, NAME_MAX } from './schemas.ts';
-import type { UserRecord, UserStore } from './store.ts';
+import type { UserRecord, UserRepository } from './repository.ts';
 
 export interface UserFields {
   name: string;
@@ -28,11 +29,11 @@ export interface UsersDomainOptions {
 }
 
 export class UsersDomain {
-  private readonly store: UserStore;
+  private readonly repository: UserRepository;
   private readonly options: UsersDomainOptions;
 
-  constructor(store: UserStore, options: UsersDomainOptions) {
-    this.store = store;
+  constructor(repository: UserRepository, options: UsersDomainOptions) {
+    this.repository = repository;
     this.options = options;
   }
 
@@ -41,10 +42,10 @@ export class UsersDomain {
     const now = new Date();
     const record: UserRecord = { id: uuidv7(now.getTime()), ...clean, createdAt: now, updatedAt: now, version: 1 };
     if (idempotency === undefined) {
-      await this.store.insert(record);
+      await this.repository.insert(record);
       return { user: record, replayed: false };
     }
-    const outcome = await this.store.insertIdempotently(record, {
+    const outcome = await this.repository.insertIdempotently(record, {
       scope: 'users.create',
       key: idempotency.key,
       fingerprint: idempotency.fingerprint,
@@ -67,18 +68,18 @@ export class UsersDomain {
   }
 
   async get(id: string): Promise<UserRecord> {
-    const user = await this.store.findById(id);
+    const user = await this.repository.findById(id);
     if (user === undefined) throw notFound(id);
     return user;
   }
 
   async getMany(ids: string[]): Promise<UserRecord[]> {
-    return this.store.findByIds(ids);
+    return this.repository.findByIds(ids);
   }
 
   async list(query: { limit: number; cursor?: string | undefined; email?: string | undefined }): Promise<Page> {
     const afterId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const rows = await this.store.list({ limit: query.limit + 1, afterId, email: query.email?.trim().toLowerCase() });
+    const rows = await this.repository.list({ limit: query.limit + 1, afterId, email: query.email?.trim().toLowerCase() });
     const items = rows.slice(0, query.limit);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.id) : null };
@@ -90,9 +91,9 @@ export class UsersDomain {
     const current = await this.get(id);
     if (expectedVersion !== undefined && expectedVersion !== current.version) throw stale(id, current.version);
     const next: UserRecord = { ...current, ...clean, updatedAt: new Date(), version: current.version + 1 };
-    if (await this.store.update(next, current.version)) return next;
+    if (await this.repository.update(next, current.version)) return next;
     // Someone changed or deleted it between our read and write.
-    const now = await this.store.findById(id);
+    const now = await this.repository.findById(id);
     if (now === undefined) throw notFound(id);
     throw stale(id, now.version);
   }
@@ -100,8 +101,8 @@ export class UsersDomain {
   async remove(id: string, expectedVersion?: number): Promise<void> {
     const current = await this.get(id);
     if (expectedVersion !== undefined && expectedVersion !== current.version) throw stale(id, current.version);
-    if (await this.store.delete(id, expectedVersion)) return;
-    const now = await this.store.findById(id);
+    if (await this.repository.delete(id, expectedVersion)) return;
+    const now = await this.repository.findById(id);
     if (now === undefined) throw notFound(id);
     throw stale(id, now.version);
   }

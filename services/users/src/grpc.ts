@@ -5,7 +5,7 @@ import type { User as WireUser, UserServiceServer } from '@flotilla/contracts/us
 import Type from 'typebox';
 import type { UsersDomain } from './domain.ts';
 import { UserId, UserInput } from './schemas.ts';
-import type { UserRecord } from './store.ts';
+import type { UserRecord } from './repository.ts';
 
 const BATCH_MAX = 100;
 const LIST_PAGE = 100;

@@ -3,7 +3,7 @@ import { expectedVersion, problemResponses, versionEtag, type HttpApp } from '@f
 import Type from 'typebox';
 import { fingerprint, type UsersDomain } from './domain.ts';
 import { CreateHeaders, IdParams, ListQuery, MutationHeaders, User, UserInput, UserPage } from './schemas.ts';
-import type { UserRecord } from './store.ts';
+import type { UserRecord } from './repository.ts';
 
 const tags = ['users'];
 

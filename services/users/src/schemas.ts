@@ -1,6 +1,6 @@
 /** Wire schemas: they validate requests, type the handlers and document the API. */
 import Type, { type Static } from 'typebox';
-import { UUID_PATTERN } from '@flotilla/kit/ids';
+import { UUID_PATTERN } from '@flotilla/kit';
 
 export const NAME_MAX = 100;
 export const EMAIL_MAX = 254;

@@ -1,7 +1,8 @@
-/** Kysely queries for users. The only file that knows table and column names. */
+/** The UserRepository the domain asks for, as Kysely queries. The only file that knows table and column names. */
 import { ConflictError } from '@flotilla/kit';
 import { IdempotencyStore, isUniqueViolation, toDate, type Database } from '@flotilla/kit/data';
 import type { Kysely, Selectable } from 'kysely';
+import type { IdempotencyKey, IdempotentInsert, UserRecord, UserRepository } from './repository.ts';
 
 type UsersTable = {
   id: string;
@@ -18,22 +19,7 @@ export type UsersTables = {
   users: UsersTable;
 };
 
-export interface UserRecord {
-  id: string;
-  name: string;
-  email: string;
-  createdAt: Date;
-  updatedAt: Date;
-  version: number;
-}
-
-export type IdempotentInsert =
-  | { state: 'created' }
-  | { state: 'replay'; user: UserRecord }
-  | { state: 'mismatch' }
-  | { state: 'in-progress' };
-
-export class UserStore {
+export class UserStore implements UserRepository {
   private readonly database: Database<object>;
   private readonly db: Kysely<UsersTables>;
   private readonly idempotency: IdempotencyStore;
@@ -54,10 +40,7 @@ export class UserStore {
   }
 
   /** Insert and record the outcome under an idempotency key, atomically: both happen or neither. */
-  async insertIdempotently(
-    user: UserRecord,
-    key: { scope: string; key: string; fingerprint: string; ttlMs: number },
-  ): Promise<IdempotentInsert> {
+  async insertIdempotently(user: UserRecord, key: IdempotencyKey): Promise<IdempotentInsert> {
     return this.database.transaction(async (trx) => {
       const tx = trx.withTables<UsersTables>();
       const begun = await this.idempotency.begin(key.scope, key.key, key.fingerprint, key.ttlMs, trx);

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isFlotillaError } from '@flotilla/kit/errors';
+import { isFlotillaError } from '@flotilla/kit';
 import { UsageError } from '../exit-codes.ts';
 import { report, validateOptions, writeOptions, type WriteCommandOptions } from './write-commands.ts';
 import { validateDocument } from './validate.ts';

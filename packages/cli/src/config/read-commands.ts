@@ -60,7 +60,7 @@ export async function listCommand(options: StoreOptions & { ns: string }): Promi
 export async function schemaCommand(options: DocumentOptions): Promise<void> {
   const schema = await withStore(options, (store) => store.schema(options.ns, options.service));
   if (schema === undefined) {
-    const { NotFoundError } = await import('@flotilla/kit/errors');
+    const { NotFoundError } = await import('@flotilla/kit');
     throw new NotFoundError(`${options.ns}/${options.service} has published no schema (start the service once in this namespace)`);
   }
   printJson(schema);

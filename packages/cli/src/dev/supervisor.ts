@@ -6,10 +6,12 @@
  * the supervisor, which then sends each child exactly one SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { BackoffPolicy } from '@flotilla/core';
 import type { ProcessSpec } from './processes.ts';
 
 const CONFIG_ERROR_EXIT = 78;
-const MAX_BACKOFF_MS = 30_000;
+/** 0.5 s doubling to 30 s; no jitter, the one supervisor restarts its own children. */
+const RESTART_BACKOFF = new BackoffPolicy({ initialMs: 500, maxMs: 30_000, jitter: 'none' });
 const HEALTHY_RUN_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 
@@ -74,7 +76,7 @@ export class Supervisor {
         return;
       }
       if (Date.now() - proc.startedAt > HEALTHY_RUN_MS) proc.restarts = 0;
-      const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** proc.restarts);
+      const delay = RESTART_BACKOFF.delayMs(proc.restarts + 1);
       proc.restarts += 1;
       this.options.log(`${proc.spec.name} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
       proc.timer = setTimeout(() => this.launch(proc), delay);

@@ -4,7 +4,7 @@
  * `@flotilla/kit/discovery` (createRegistry), loaded at run time: the import
  * is by name so the CLI builds even where discovery is not exported yet.
  */
-import { UnavailableError } from '@flotilla/kit/errors';
+import { UnavailableError } from '@flotilla/kit';
 
 export interface RegistryInstance {
   id: string;
@@ -40,18 +40,9 @@ interface DiscoveryModule {
   createRegistry(settings: object, options: { namespace?: string }): RegistryLister;
 }
 
-// '/index' resolves through the kit's "./*" export today; a "./discovery" entry would shorten it.
-const DISCOVERY_MODULE: string = '@flotilla/kit/discovery/index';
-
 export async function openRegistry(options: RegistrySourceOptions): Promise<RegistryLister> {
-  let discovery: DiscoveryModule;
-  try {
-    discovery = (await import(DISCOVERY_MODULE)) as DiscoveryModule;
-  } catch (error) {
-    throw new UnavailableError(`service discovery is not available in this build (${DISCOVERY_MODULE}: ${(error as Error).message})`, {
-      cause: error,
-    });
-  }
+  // Loaded on demand: the other commands need neither etcd nor gRPC.
+  const discovery = (await import('@flotilla/kit/discovery')) as unknown as DiscoveryModule;
   const settings = {
     backend: options.backend,
     region: 'local',

@@ -1,6 +1,7 @@
 /**
  * The gateway's governance state for one process: the authenticator, the
- * rate limiter, the upstream guards and the server's load shedder. Built
+ * rate limiter, the upstream guards and the admission pipeline built on
+ * them (with the server's load shedder). Built
  * once at start; `update()` applies a reloaded config in place, so breaker
  * windows, retry budgets and buckets survive a reload.
  */
@@ -13,11 +14,11 @@ import {
   createRateLimiter,
   rateLimitSettingsProblems,
   UpstreamGuards,
-  type LoadShedder,
   type RateLimiter,
   type RateLimitSettings,
   type ResilienceSettings,
 } from '@flotilla/kit/resilience';
+import { GatewayAdmission } from './admission.ts';
 import type { AdminSettings } from './settings.ts';
 
 export interface GatewayPolicySettings {
@@ -31,8 +32,8 @@ export class GatewayPolicies {
   readonly authenticator: Authenticator;
   readonly limiter: RateLimiter;
   readonly guards: UpstreamGuards;
-  /** The kit's shedder for this server (one in-flight count for Fastify and proxied requests). */
-  shedder: LoadShedder | undefined;
+  /** Each route's admission steps, compiled from the policies above. */
+  readonly admission: GatewayAdmission;
   #admin: AdminSettings;
   /** False when the authenticator was given (the service's, which follows reloads itself). */
   readonly #ownsAuthenticator: boolean;
@@ -54,23 +55,11 @@ export class GatewayPolicies {
       logger: options.logger,
     });
     this.#admin = settings.admin;
+    this.admission = new GatewayAdmission(this);
   }
 
   get admin(): AdminSettings {
     return this.#admin;
-  }
-
-  /** True when upstream calls have anything to guard (false keeps the proxy on its direct path). */
-  guarded(upstream: string): boolean {
-    const policy = this.guards.get(upstream).policy;
-    return (
-      policy.retry.enabled ||
-      policy.breaker.enabled ||
-      policy.bulkhead.enabled ||
-      policy.fault.delay !== undefined ||
-      policy.fault.abort !== undefined ||
-      this.guards.faultPermission.header
-    );
   }
 
   /** Applies reloaded settings; throws ConfigError (changing nothing) when one part is invalid. */
@@ -81,6 +70,7 @@ export class GatewayPolicies {
     if (this.#ownsAuthenticator) this.authenticator.update(settings.auth);
     await this.limiter.update(settings.rateLimit);
     this.#admin = settings.admin;
+    this.admission.invalidate();
   }
 
   close(): Promise<void> {

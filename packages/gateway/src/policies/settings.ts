@@ -6,6 +6,7 @@
  */
 import { AuthSettings, RouteAuth } from '@flotilla/kit/http';
 import { RateLimitSettings, ResilienceSettings } from '@flotilla/kit/resilience';
+import type { RoutePolicy as AdmissionPolicy } from '@flotilla/kit/pipeline';
 import Type, { type Static } from 'typebox';
 
 export const AdminSettings = Type.Object(
@@ -35,10 +36,7 @@ export const GatewayPolicyFields = {
 export type AdminSettings = Static<typeof AdminSettings>;
 export type RoutePriority = 'critical' | 'high' | 'low';
 
-/** The governance fields a compiled route carries. */
-export interface RoutePolicy {
-  readonly name: string;
-  readonly auth: Static<typeof RouteAuth> | undefined;
-  readonly rateLimit: string | false | undefined;
+/** The governance fields a compiled route carries: the kit's admission policy, with the gateway's fixed priority. */
+export interface RoutePolicy extends AdmissionPolicy {
   readonly priority: RoutePriority;
 }

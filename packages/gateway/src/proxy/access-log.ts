@@ -19,8 +19,8 @@ export interface ServiceIdentity {
 /**
  * A lean ECS logger for access lines, writing to the service logger's own
  * destination. The kit's logger redacts with wildcard paths and stamps trace
- * correlation on every line, ~120 µs per line here, more than the whole
- * proxied request; access lines carry only the fields built below (no
+ * correlation on every line, which costs more than the whole proxied request
+ * (bench/gateway/README.md); access lines carry only the fields built below (no
  * headers, no bodies), so they need no redaction, and their trace ids are
  * taken from the request's span directly (`correlate`).
  */

@@ -79,7 +79,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   /** From the upstream's Content-Length; -1 when it streams without one. */
   contentLength = -1;
   /** Headers added to the client's answer (RateLimit…), as a flat array. */
-  extraHeaders: string[] | undefined;
+  extraHeaders: readonly string[] | undefined;
   private hold: HoldCallbacks | undefined;
   private heldHeaders: Buffer[] | undefined;
   /** The upstream status once its headers arrived (0 before). */

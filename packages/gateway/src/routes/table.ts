@@ -221,7 +221,7 @@ function compileProxyRoute(
   return {
     kind: 'proxy',
     name,
-    policy: routePolicy(name, spec),
+    policy: routePolicy(name, spec, spec.timeoutMs ?? defaultTimeoutMs),
     pattern: compiledPattern,
     methods: spec.methods === undefined ? undefined : new Set(spec.methods),
     upstream: spec.upstream,
@@ -299,6 +299,7 @@ function compileAggregation(
 function routePolicy(
   name: string,
   spec: { auth?: RoutePolicy['auth']; rateLimit?: string | false; priority?: RoutePolicy['priority'] },
+  timeoutMs?: number,
 ): RoutePolicy {
-  return { name, auth: spec.auth, rateLimit: spec.rateLimit, priority: spec.priority ?? 'low' };
+  return { name, auth: spec.auth, rateLimit: spec.rateLimit, priority: spec.priority ?? 'low', timeoutMs };
 }

@@ -1,6 +1,5 @@
 export { loadConfig, parseAgainstSchema, resolveNamespace, type LoadConfigOptions, type LoadedConfig } from './load.ts';
 export { ConfigError, type ConfigProblem } from './problems.ts';
-export { serviceConfig, HttpConfig, GrpcConfig, LogConfig, DatabaseConfig, ShutdownConfig } from './base-schema.ts';
 export { envPrefix } from './env-overrides.ts';
 export { maskConfig, redactUrlPassword, isSecretKey } from './secrets.ts';
 export * from './centre/index.ts';

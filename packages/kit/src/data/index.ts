@@ -36,3 +36,4 @@ export {
   type IdempotencyStoreOptions,
   type StoredResponse,
 } from './idempotency.ts';
+export { openSqlite, sqliteAddonMismatch, type SqliteOpenOptions } from './sqlite.ts';

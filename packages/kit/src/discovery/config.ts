@@ -5,6 +5,7 @@
  * config code can use it without loading the backends.
  *
  *   discovery: { backend: etcd, region: eu, zone: eu-1, etcd: { endpoints: "http://10.0.0.1:2379" } }
+ *   etcd: { endpoints: "https://10.0.0.1:2379", username: flotilla, password: "${ETCD_PASSWORD}", tls: { caFile: /etc/etcd/ca.pem } }
  *   discovery: { backend: kubernetes }        (EndpointSlices of the pod's namespace)
  *   discovery: { backend: auto }              (kubernetes in a cluster, else local: staging and prod)
  *   FLOTILLA_USERS__DISCOVERY__BACKEND=etcd   (one key of one service from the environment)
@@ -46,6 +47,24 @@ export const DiscoveryConfig = Type.Object(
         }),
         prefix: Type.String({ default: '/flotilla', pattern: '^/' }),
         ttlSeconds: Type.Integer({ default: 10, minimum: 2 }),
+        username: Type.Optional(Type.String({ minLength: 1, description: 'etcd user, when etcd has authentication on (with password)' })),
+        password: Type.Optional(
+          Type.String({ minLength: 1, description: "the etcd user's password; write it as ${VAR} (masked in logs and errors)" }),
+        ),
+        tls: Type.Optional(
+          Type.Object(
+            {
+              caFile: Type.Optional(
+                Type.String({ minLength: 1, description: "PEM CA bundle that signed etcd's certificate; default Node's root CAs" }),
+              ),
+              certFile: Type.Optional(
+                Type.String({ minLength: 1, description: 'client certificate (PEM), for an etcd that checks them; with keyFile' }),
+              ),
+              keyFile: Type.Optional(Type.String({ minLength: 1, description: "the client certificate's private key (PEM)" })),
+            },
+            { ...strict, description: 'TLS files for https:// endpoints' },
+          ),
+        ),
       },
       { ...strict, default: {} },
     ),

@@ -1,15 +1,17 @@
 /**
  * Choosing a backend by configuration alone: the `discovery` config section
  * (DiscoveryConfig) and createRegistry(). `local` needs nothing; `etcd`
- * needs endpoints; `kubernetes` a kubeconfig or the pod's service account;
- * `auto` is kubernetes when KUBERNETES_SERVICE_HOST is set (in a pod), else
- * local. Switch a whole system with `discovery.backend: etcd` in
+ * needs endpoints (and credentials or TLS files when etcd asks for them);
+ * `kubernetes` a kubeconfig or the pod's service account; `auto` is
+ * kubernetes when KUBERNETES_SERVICE_HOST is set (in a pod), else local.
+ * Switch a whole system with `discovery.backend: etcd` in
  * config/<ns>/shared.yaml, or one service with
  * FLOTILLA_<SERVICE>__DISCOVERY__BACKEND=etcd.
  */
 import { join } from 'node:path';
 import type { DiscoverySettings } from './config.ts';
 import { EtcdRegistry } from './etcd/etcd-registry.ts';
+import { etcdRegistryOptions } from './etcd/registry-settings.ts';
 import { createKubernetesRegistry } from './kubernetes/kubernetes-registry.ts';
 import { LocalRegistry } from './local/local-registry.ts';
 import type { Registry, RegistryBackend } from './types.ts';
@@ -50,15 +52,7 @@ export function createRegistry(settings: DiscoverySettings, options: CreateRegis
     });
   }
   if (backend === 'etcd') {
-    return new EtcdRegistry({
-      endpoints: settings.etcd.endpoints
-        .split(',')
-        .map((e) => e.trim())
-        .filter(Boolean),
-      prefix: settings.etcd.prefix,
-      ttlSeconds: settings.etcd.ttlSeconds,
-      ...namespace,
-    });
+    return new EtcdRegistry({ ...etcdRegistryOptions(settings.etcd), ...namespace });
   }
   return new LocalRegistry({
     ...(settings.local.dir !== undefined

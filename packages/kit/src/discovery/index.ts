@@ -25,8 +25,9 @@ export {
 export { LiveInstanceSet } from './instance-set.ts';
 export { LocalRegistry, flotillaHome, type LocalRegistryOptions } from './local/local-registry.ts';
 export { EtcdRegistry, type EtcdRegistryOptions } from './etcd/etcd-registry.ts';
-export { EtcdClient, type EtcdClientOptions, type KeyValue } from './etcd/client.ts';
-export { watchPrefix, type PrefixEvent, type PrefixWatch, type PrefixWatchHandlers } from './etcd/prefix-watcher.ts';
+export { EtcdAccessError } from './etcd/access-error.ts';
+export type { EtcdCredentials, EtcdTlsFiles } from './etcd/etcd-client.ts';
+export type { RegistrationEvent } from './etcd/leased-key.ts';
 export {
   KubernetesRegistry,
   createKubernetesRegistry,

@@ -13,7 +13,7 @@
  */
 import type { Client, ServiceDefinition } from '@grpc/grpc-js';
 import { currentDeadline } from '../context.ts';
-import { Deadline } from '../resilience/deadline.ts';
+import { Deadline } from '../deadline.ts';
 import type { Policy } from '../resilience/policy.ts';
 import {
   createGrpcClient,

@@ -6,7 +6,7 @@ export {
   type GrpcServiceRegistration,
   type ShutdownResult,
 } from './server.ts';
-export { unary, serverStreaming } from './handlers.ts';
+export { unary, serverStreaming } from './promise-handlers.ts';
 export {
   createGrpcClient,
   ChannelPool,
@@ -49,4 +49,4 @@ export {
 export { HEALTH_SERVICE_NAME, ServingStatus, HealthReporter, healthServiceDefinition } from './health.ts';
 export { addReflection } from './reflection.ts';
 export { REQUEST_ID_METADATA_KEY, ensureRequestId } from './request-id.ts';
-export { MALFORMED_REQUEST_MESSAGE } from './server-handlers.ts';
+export { MALFORMED_REQUEST_MESSAGE } from './contextual-handlers.ts';

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { HEALTH_SERVICE_NAME, HealthReporter, healthServiceDefinition } from './health.ts';
 import { addReflection } from './reflection.ts';
 import { createCallLogInterceptor, splitPath } from './server-interceptor.ts';
-import { wrapService } from './server-handlers.ts';
+import { wrapService } from './contextual-handlers.ts';
 import { createServerTelemetryInterceptor } from '../observability/grpc-telemetry.ts';
 import type { ServiceTelemetry } from '../observability/telemetry.ts';
 

@@ -1,8 +1,11 @@
-export { createHttpServer, type HttpApp, type HttpServerOptions } from './server.ts';
+export { createHttpServer, type FrontHandler, type HttpApp, type HttpServerOptions, setFrontHandler } from './server.ts';
 export { registerHealthRoutes, type HealthCheck, type HealthOptions } from './health.ts';
 export { registerOpenApi, type OpenApiInfo } from './openapi.ts';
 export { PROBLEM_CONTENT_TYPE, PROBLEM_BASE_URI, problemType, problemBody, statusOf, type Problem } from './problem.ts';
-export { REQUEST_ID_HEADER } from './request-id.ts';
+export { REQUEST_ID_HEADER } from '../request-id.ts';
 export { ProblemSchema, problemResponses } from './schemas.ts';
 export { versionEtag, expectedVersion } from './etag.ts';
-export * from './auth/index.ts';
+export * from '../auth/index.ts';
+export { registerAuth, type RegisterAuthOptions } from './register-auth.ts';
+export { loadShedderOf, registerLoadShedding, type LoadSheddingOptions, type RegisterLoadSheddingOptions } from './load-shedding.ts';
+export { registerRateLimit, type RateLimitHookOptions } from './rate-limit.ts';

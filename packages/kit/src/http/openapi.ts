@@ -12,7 +12,8 @@ export interface OpenApiInfo {
   description?: string;
 }
 
-export async function registerOpenApi(app: FastifyInstance, info: OpenApiInfo): Promise<void> {
+/** `document`: what `/openapi.json` serves instead of the app's own (the gateway's merged document). */
+export async function registerOpenApi(app: FastifyInstance, info: OpenApiInfo, document?: () => Promise<unknown>): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -26,5 +27,12 @@ export async function registerOpenApi(app: FastifyInstance, info: OpenApiInfo): 
     routePrefix: '/docs',
     uiConfig: { url: '/openapi.json' } as Record<string, unknown>,
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  if (document === undefined) {
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    return;
+  }
+  app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => {
+    reply.header('cache-control', 'no-cache');
+    return document();
+  });
 }

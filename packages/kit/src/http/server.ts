@@ -3,19 +3,17 @@
  * problem+json errors, request ids and context, an ECS access line per
  * request, JSON-only bodies with a size limit, and health endpoints.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { runWithContext } from '../context.ts';
-import { FlotillaError } from '../errors.ts';
 import { registerAccessLog } from './access-log.ts';
-import { incomingRequestContext } from '../resilience/request-deadline.ts';
+import { registerAdmission } from '../pipeline/fastify.ts';
 import { registerHttpTelemetry } from '../observability/http-telemetry.ts';
 import type { ServiceTelemetry } from '../observability/telemetry.ts';
-import { registerLoadShedding, type LoadSheddingOptions } from '../resilience/shedding/fastify.ts';
+import { registerLoadShedding, type LoadSheddingOptions } from './load-shedding.ts';
 import { classifyError, PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
-import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../request-id.ts';
 import { typeboxValidatorCompiler } from './validation.ts';
 
 export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -31,16 +29,45 @@ export interface HttpServerOptions {
   shedding?: LoadSheddingOptions;
 }
 
+/**
+ * Serves a request ahead of Fastify's router, or returns false to hand it to
+ * Fastify: the gateway's routed traffic, proxied as a stream, never needs
+ * Fastify's request and reply objects.
+ */
+export type FrontHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+const fronts = new WeakMap<object, { handler: FrontHandler | undefined }>();
+
+/** Puts `handler` in front of the app's routes (set before the app listens). */
+export function setFrontHandler(app: HttpApp, handler: FrontHandler): void {
+  const front = fronts.get(app);
+  if (front === undefined) throw new Error('this app was not made by createHttpServer');
+  front.handler = handler;
+}
+
 export function createHttpServer(options: HttpServerOptions): HttpApp {
+  const front: { handler: FrontHandler | undefined } = { handler: undefined };
+  const keepAliveTimeout = options.keepAliveTimeoutMs ?? 72_000;
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const app = Fastify({
+    // Fastify's documented hook for owning the server: what it would make itself, with the front handler first.
+    serverFactory: (fastifyHandler) => {
+      const server = createServer((req, res) => {
+        const handler = front.handler;
+        if (handler === undefined || !handler(req, res)) fastifyHandler(req, res);
+      });
+      server.keepAliveTimeout = keepAliveTimeout;
+      server.requestTimeout = requestTimeout;
+      return server;
+    },
     loggerInstance: options.logger as FastifyBaseLogger,
     // Our own ECS access line replaces Fastify's two per-request lines.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'http.request.id' }),
     requestIdHeader: false,
     genReqId: requestIdFrom,
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
-    keepAliveTimeout: options.keepAliveTimeoutMs ?? 72_000,
-    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    keepAliveTimeout,
+    requestTimeout,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
@@ -53,15 +80,10 @@ export function createHttpServer(options: HttpServerOptions): HttpApp {
 
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
-    // The client's x-request-timeout / grpc-timeout becomes the request's deadline (a malformed one: 400);
-    // the context's signal also fires if the client leaves before the answer, so the work stops.
-    const clientGone = new AbortController();
-    reply.raw.once('close', function (this: ServerResponse) {
-      if (!this.writableFinished) clientGone.abort(new FlotillaError('unavailable', 'The client went away before the answer'));
-    });
-    runWithContext(incomingRequestContext(request.id, request.headers, { clientGone: clientGone.signal }), done);
+    done();
   });
-  // After telemetry and request ids, so a shed 503 is counted, logged and carries its request id.
+  // After telemetry and request ids, so a refusal is counted, logged and carries its request id.
+  registerAdmission(app as unknown as FastifyInstance);
   if (options.shedding !== undefined)
     registerLoadShedding(app as unknown as FastifyInstance, {
       ...options.shedding,
@@ -97,5 +119,6 @@ export function createHttpServer(options: HttpServerOptions): HttpApp {
   });
 
   registerAccessLog(app as unknown as FastifyInstance);
+  fronts.set(app, front);
   return app;
 }

@@ -268,9 +268,9 @@ export function registerMetricsRoute(app: FastifyInstance, telemetry: ServiceTel
 }
 
 /** `GET /admin/anomalies`: the anomalies raised now, for the CLI and operators. */
-export function registerAnomaliesRoute(app: FastifyInstance, telemetry: ServiceTelemetry): void {
+export function registerAnomaliesRoute(app: FastifyInstance, telemetry: ServiceTelemetry, path = ANOMALIES_PATH): void {
   const anomalies = telemetry.anomalies;
-  app.get(ANOMALIES_PATH, { schema: { hide: true } }, async () => ({
+  app.get(path, { schema: { hide: true } }, async () => ({
     service: telemetry.identity.service,
     anomalies: anomalies.active(),
   }));

@@ -26,7 +26,15 @@ import type { MetricsRegistry } from '../observability/metrics/registry.ts';
 import { isUpstreamFailure } from './classify.ts';
 import { systemClock, systemRandom, type Clock, type RandomSource } from './clock.ts';
 import { breakerInstruments, type BreakerInstruments } from './metrics.ts';
-import { executionContext, invoke, type ExecuteOptions, type ExecutionContext, type Operation, type Policy } from './policy.ts';
+import {
+  executionContext,
+  invoke,
+  type ExecuteOptions,
+  type ExecutionContext,
+  type Operation,
+  type PolicyStep,
+  type SteppedPolicy,
+} from './policy.ts';
 import { SlidingCounts } from './sliding-window.ts';
 
 export type BreakerState = 'closed' | 'throttling' | 'open';
@@ -96,7 +104,7 @@ const BUCKETS = 10;
 /** The breakers registered on each MetricsRegistry, refreshed when it is scraped. */
 const breakersByRegistry = new WeakMap<MetricsRegistry, Set<AdaptiveBreaker>>();
 
-export class AdaptiveBreaker implements Policy {
+export class AdaptiveBreaker implements SteppedPolicy {
   readonly upstream: string;
   #settings: BreakerSettings;
   #counts: SlidingCounts<Counter>;
@@ -169,6 +177,18 @@ export class AdaptiveBreaker implements Policy {
       },
     );
   }
+
+  /** For `wrap()`: admitted or refused before the call, the outcome recorded after it. */
+  readonly step: PolicyStep = {
+    enter: (context) => {
+      const rejection = this.admit();
+      return rejection === undefined ? undefined : { error: rejection, answer: rejectedCall(rejection, context) };
+    },
+    leave: (context, outcome) => {
+      if (outcome.ok) this.recordResult(outcome.value, context);
+      else this.recordError(outcome.error, context);
+    },
+  };
 
   /**
    * Decides whether a call may go ahead: undefined when it may (its outcome

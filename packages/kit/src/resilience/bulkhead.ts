@@ -13,7 +13,15 @@ import type { Logger } from 'pino';
 import { FlotillaError } from '../errors.ts';
 import type { MetricsRegistry } from '../observability/metrics/registry.ts';
 import { bulkheadInstruments, type BulkheadInstruments } from './metrics.ts';
-import { executionContext, invoke, type ExecuteOptions, type ExecutionContext, type Operation, type Policy } from './policy.ts';
+import {
+  executionContext,
+  invoke,
+  type ExecuteOptions,
+  type ExecutionContext,
+  type Operation,
+  type PolicyStep,
+  type SteppedPolicy,
+} from './policy.ts';
 
 export interface BulkheadSettings {
   /** Default 64. */
@@ -46,7 +54,7 @@ interface Waiter {
   admit(): void;
 }
 
-export class Bulkhead implements Policy {
+export class Bulkhead implements SteppedPolicy {
   readonly upstream: string;
   #settings: BulkheadSettings;
   #inFlight = 0;
@@ -98,6 +106,12 @@ export class Bulkhead implements Policy {
     if (this.tryEnter()) return this.#holding(fn, context);
     return this.enter(context).then(() => this.#holding(fn, context));
   }
+
+  /** For `wrap()`: a slot taken at once, or after a wait in the queue; given back when the call settles. */
+  readonly step: PolicyStep = {
+    enter: (context) => (this.tryEnter() ? undefined : this.enter(context)),
+    leave: () => this.leave(),
+  };
 
   /**
    * Takes a free slot at once when there is one and nobody is queued (true);

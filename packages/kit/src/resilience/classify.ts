@@ -4,7 +4,7 @@
  * so a caller with other needs passes its own.
  */
 import { FlotillaError, type ErrorCode } from '../errors.ts';
-import type { HeaderBag } from './deadline.ts';
+import type { HeaderBag } from '../deadline.ts';
 
 const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 

@@ -6,7 +6,7 @@
  */
 import { Cancellation } from './cancellation.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { Deadline } from './deadline.ts';
+import { Deadline } from '../deadline.ts';
 import { deriveContext, executionContext, invoke, type ExecuteOptions, type Operation, type Policy } from './policy.ts';
 
 /** Node's timers overflow past this (about 24.8 days): such a deadline is never reached in practice. */

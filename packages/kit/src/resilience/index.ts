@@ -7,9 +7,9 @@ export {
   parseGrpcTimeout,
   formatGrpcTimeout,
   type HeaderBag,
-} from './deadline.ts';
+} from '../deadline.ts';
 export { currentDeadline, deadlineOf } from '../context.ts';
-export { incomingRequestContext } from './request-deadline.ts';
+export { incomingRequestContext, requestContext } from './request-deadline.ts';
 export { systemClock, systemRandom, sleep, type Clock, type RandomSource } from './clock.ts';
 export { Cancellation } from './cancellation.ts';
 export {
@@ -19,6 +19,10 @@ export {
   type Policy,
   type Operation,
   type ExecutionContext,
+  type PolicyStep,
+  type StepOutcome,
+  type StepRefusal,
+  type SteppedPolicy,
   type ExecuteOptions,
 } from './policy.ts';
 export { wrap, noopPolicy } from './wrap.ts';
@@ -80,7 +84,7 @@ export {
   type UpstreamPolicy,
 } from './guards/settings.ts';
 export { UpstreamGuard, type UpstreamGuardOptions, type UpstreamSnapshot } from './guards/upstream-guard.ts';
-export { UpstreamGuards, type UpstreamGuardsOptions, type ResilienceSnapshot } from './guards/upstream-guards.ts';
+export { UpstreamGuards, type UpstreamGuardsOptions, type ResilienceSnapshot } from './guards/guard-registry.ts';
 export { breakerInstruments, retryInstruments, bulkheadInstruments, faultInstruments } from './metrics.ts';
 export * from './rate-limit/index.ts';
 export * from './shedding/index.ts';

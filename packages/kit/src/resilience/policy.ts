@@ -7,7 +7,7 @@
 import { currentContext, currentDeadline } from '../context.ts';
 import type { FlotillaError } from '../errors.ts';
 import { Cancellation } from './cancellation.ts';
-import { Deadline } from './deadline.ts';
+import { Deadline } from '../deadline.ts';
 import type { FaultSpec } from './fault/fault-spec.ts';
 
 /** What a policy hands to the function it runs. */
@@ -49,6 +49,31 @@ export type Operation<T> = (context: ExecutionContext) => Promise<T>;
 
 export interface Policy {
   execute<T>(fn: Operation<T>, options?: ExecuteOptions<T>): Promise<T>;
+}
+
+export type StepOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** A step that refused the call: the error, and the answer instead (a rejection, or a fallback's value). */
+export interface StepRefusal {
+  readonly error: unknown;
+  readonly answer: Promise<unknown>;
+}
+
+/**
+ * The synchronous form of a policy that only acts before and after the call
+ * (a bulkhead's slot, a breaker's admission), which `wrap()` fuses with its
+ * neighbours. `enter` lets the call on (undefined), makes it wait (a promise;
+ * rejected: refused), or refuses it; `leave` runs once for every entry that
+ * let the call on, when the call settled.
+ */
+export interface PolicyStep {
+  enter(context: ExecutionContext): undefined | Promise<void> | StepRefusal;
+  leave(context: ExecutionContext, outcome: StepOutcome): void;
+}
+
+/** A policy with a synchronous form for `wrap()` to fuse. */
+export interface SteppedPolicy extends Policy {
+  readonly step: PolicyStep;
 }
 
 /** A complete context: a policy handed one by an outer policy uses it as is. */

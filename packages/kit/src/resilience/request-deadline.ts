@@ -12,15 +12,18 @@
  * nobody (an order written after the caller was told 504).
  */
 import { deadlineOf, type RequestContext } from '../context.ts';
-import { Deadline, type HeaderBag } from './deadline.ts';
+import { Deadline, type HeaderBag } from '../deadline.ts';
 
 export function incomingRequestContext(
   requestId: string,
   headers: HeaderBag,
   options: { routeTimeoutMs?: number | undefined; clientGone?: AbortSignal | undefined } = {},
 ): RequestContext {
-  const deadline = Deadline.fromRequest(headers, options);
-  const gone = options.clientGone;
+  return requestContext(requestId, Deadline.fromRequest(headers, options), options.clientGone);
+}
+
+/** The context of a request whose deadline is already known (the admission pipeline's deadline step read it). */
+export function requestContext(requestId: string, deadline: Deadline, gone: AbortSignal | undefined): RequestContext {
   if (!deadline.bounded) return gone === undefined ? { requestId } : { requestId, signal: gone };
   let signal: AbortSignal | undefined;
   const context: RequestContext = {

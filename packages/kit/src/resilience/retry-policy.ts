@@ -7,6 +7,7 @@
  * Each attempt gets its number (`context.attempt`) so the caller can pick
  * another instance for it.
  */
+import { BackoffPolicy } from '@flotilla/core';
 import type { Logger } from 'pino';
 import type { MetricsRegistry } from '../observability/metrics/registry.ts';
 import { isRetryableError } from './classify.ts';
@@ -68,6 +69,7 @@ export class RetryPolicy implements Policy {
   readonly #options: RetryPolicyOptions;
   readonly #retryable: (error: unknown) => boolean;
   readonly #random: RandomSource;
+  #backoff: BackoffPolicy;
   readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly #instruments: RetryInstruments | undefined;
 
@@ -78,6 +80,7 @@ export class RetryPolicy implements Policy {
     this.#budget = options.budget;
     this.#retryable = options.retryable ?? isRetryableError;
     this.#random = options.random ?? systemRandom;
+    this.#backoff = this.#backoffPolicy();
     this.#sleep = options.sleep ?? ((ms, signal) => realSleep(ms, signal));
     this.#instruments = options.metrics === undefined ? undefined : retryInstruments(options.metrics);
   }
@@ -88,13 +91,22 @@ export class RetryPolicy implements Policy {
 
   configure(settings: Partial<RetrySettings>, budget?: RetryBudget): void {
     this.#settings = { ...this.#settings, ...definedOnly(settings) };
+    this.#backoff = this.#backoffPolicy();
     if (budget !== undefined) this.#budget = budget;
   }
 
   /** The wait before attempt `attempt` (≥ 2): full jitter over the exponential step. */
   backoffMs(attempt: number): number {
-    const ceiling = Math.min(this.#settings.maxDelayMs, this.#settings.baseDelayMs * 2 ** (attempt - 2));
-    return Math.floor(this.#random() * ceiling);
+    return this.#backoff.delayMs(attempt - 1);
+  }
+
+  #backoffPolicy(): BackoffPolicy {
+    return new BackoffPolicy({
+      initialMs: this.#settings.baseDelayMs,
+      maxMs: this.#settings.maxDelayMs,
+      jitter: 'full',
+      random: this.#random,
+    });
   }
 
   execute<T>(fn: Operation<T>, options?: ExecuteOptions<T>): Promise<T> {

@@ -2,13 +2,13 @@ import type { Static, TObject } from 'typebox';
 import type { DestinationStream, Logger } from 'pino';
 import type { Database, Migration } from '../data/index.ts';
 import type { HealthCheck } from '../http/health.ts';
-import type { Authenticator } from '../http/auth/authenticator.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
 import type { HttpApp } from '../http/server.ts';
 import type { GrpcServiceRegistration } from '../grpc/server.ts';
-import type { BaseProperties } from '../config/base-schema.ts';
+import type { BaseProperties } from './config-schema.ts';
 import type { ServiceTelemetry } from '../observability/telemetry.ts';
 import type { ConfigReload } from '../config/centre/reload.ts';
-import type { DatabaseConfig, GrpcConfig } from '../config/base-schema.ts';
+import type { DatabaseConfig, GrpcConfig } from './config-schema.ts';
 import type { ServiceDiscovery } from './discovery.ts';
 
 /** Database handle as the kit opens it; a store narrows it with `db.withTables<T>()`. */
@@ -42,6 +42,14 @@ export interface ServiceDefinition<S extends TObject<BaseProperties>, Deps> {
   setup?: (context: ServiceContext<Static<S>>) => Deps | Promise<Deps>;
   /** Registers REST routes. */
   http?: (app: HttpApp, deps: Deps, context: ServiceContext<Static<S>>) => void | Promise<void>;
+  /**
+   * Adds to the `/admin` plugin (encapsulated, prefix `/admin`, beside the kit's
+   * `/admin/config` and `/admin/anomalies`): more routes, and hooks such as an
+   * admin credential check that then cover every admin route and nothing else.
+   */
+  admin?: (admin: HttpApp, deps: Deps) => void | Promise<void>;
+  /** The document `/openapi.json` serves (and `/docs` shows) instead of the one made from the service's own routes. */
+  openapi?: (deps: Deps) => () => Promise<unknown>;
   /** gRPC services served on `config.grpc` beside HTTP; health follows readiness. */
   grpc?: {
     services: (deps: Deps, context: ServiceContext<Static<S>>) => GrpcServiceRegistration[];

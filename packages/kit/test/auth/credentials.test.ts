@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readCredential } from '../../src/http/auth/credentials.ts';
+import { readCredential } from '../../src/auth/credentials.ts';
 
 test('readCredential: every spelling of the Authorization schemes, and x-api-key', () => {
   const cases: Array<[Record<string, string | string[]>, ReturnType<typeof readCredential>]> = [

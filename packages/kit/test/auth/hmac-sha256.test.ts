@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
-import { HmacSha256 } from '../../src/http/auth/hmac-sha256.ts';
+import { HmacSha256 } from '../../src/auth/hmac-sha256.ts';
 
 const keys = [
   '',

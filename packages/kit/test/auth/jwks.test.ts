@@ -114,6 +114,20 @@ describe('JWKS', () => {
     await waitFor(() => server.requests === 2, 'the background refresh');
   });
 
+  test('a token verified against the set is known without a promise until the set goes stale', async () => {
+    reset([rsa1.jwk]);
+    server.cacheControl = 'max-age=60';
+    const clock = new ManualClock();
+    const auth = authenticator(clock, { cacheSeconds: 600, minCacheSeconds: 30 });
+    const token = tokenFor(rsa1);
+    assert.equal(auth.authenticateNow(bearer(token)), undefined);
+    assert.equal(outcome(await auth.authenticate(bearer(token))), 'ok:ada');
+    const known = auth.authenticateNow(bearer(token));
+    assert.equal(known === undefined ? 'unknown' : outcome(known), 'ok:ada');
+    clock.advance(61);
+    assert.equal(auth.authenticateNow(bearer(token)), undefined, 'stale keys: the token is checked again');
+  });
+
   test('max-age is clamped to [minCacheSeconds, cacheSeconds], and no-store means the minimum', async () => {
     for (const [cacheControl, lifetime] of [
       ['max-age=86400', 600],

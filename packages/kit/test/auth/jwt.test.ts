@@ -264,6 +264,27 @@ describe('JWT: a token verified once is remembered, never past what it allows', 
     refused(await auth.authenticate(bearer(token)), 'The access token expired');
   });
 
+  test('checkNow answers a token verified before without a promise, until its expiry; an unseen token is left to check()', async () => {
+    const { auth, now } = clocked();
+    const exp = Math.floor(now.ms / 1000) + 30;
+    const token = hsToken(goodClaims({ exp }));
+    assert.equal(auth.checkNow(bearer(token), { roles: ['reader'] }), undefined);
+    accepted(await auth.check(bearer(token), { roles: ['reader'] }));
+    const known = auth.checkNow(bearer(token), { roles: ['reader'] });
+    assert.ok(known !== undefined);
+    assert.equal(accepted(known).subject, 'ada');
+    const forbidden = auth.checkNow(bearer(token), { roles: ['admin'] });
+    assert.ok(forbidden !== undefined && isAuthFailure(forbidden));
+    assert.equal(forbidden.problem.code, 'forbidden');
+    now.ms = exp * 1000;
+    assert.equal(auth.checkNow(bearer(token), { roles: ['reader'] }), undefined);
+  });
+
+  test('a date claim that is not a number makes the token malformed', async () => {
+    refused(await auth.authenticate(bearer(hsToken(goodClaims({ exp: String(nowSeconds() + 60) })))), 'The access token is malformed');
+    refused(await auth.authenticate(bearer(hsToken(goodClaims({ nbf: 'now' })))), 'The access token is malformed');
+  });
+
   test('new settings forget what the old ones accepted', async () => {
     const { auth } = clocked();
     const token = hsToken();

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { serviceConfig } from '../../src/config/index.ts';
+import { serviceConfig } from '@flotilla/kit/service';
 import { defineService } from '../../src/service/index.ts';
 import { IDENTITY_HEADER, signIdentity } from '../../src/http/index.ts';
 import { captureLogs } from '../support/log-capture.ts';

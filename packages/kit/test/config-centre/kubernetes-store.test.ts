@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Resources, type KubeClient } from '@flotilla/kube';
 import { ConfigConflictError, type KubernetesConfigStore, createKubernetesConfigStore, type ConfigChange } from '@flotilla/kit/config';
-import { NotFoundError, ValidationError } from '@flotilla/kit/errors';
+import { NotFoundError, ValidationError } from '@flotilla/kit';
 import { adminClient, createNamespace, deleteNamespace, kubeconfigOrSkipReason } from '../support/kube.ts';
 import { eventually } from './support.ts';
 

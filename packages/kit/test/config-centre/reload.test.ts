@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Type from 'typebox';
-import { attachConfigReload, serviceConfig, startConfigCentre, type ConfigReload, type ConfigStore } from '@flotilla/kit/config';
+import { attachConfigReload, startConfigCentre, type ConfigReload, type ConfigStore } from '@flotilla/kit/config';
+import { serviceConfig } from '@flotilla/kit/service';
 import { createLogger } from '@flotilla/kit';
 import { captureLogs } from '../support/log-capture.ts';
 import { createTestStore, eventually, testBackends, type TestStore } from './support.ts';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ConfigConflictError, type ConfigChange, type ConfigStore } from '@flotilla/kit/config';
-import { NotFoundError } from '@flotilla/kit/errors';
+import { NotFoundError } from '@flotilla/kit';
 import { createTestStore, eventually, testBackends, type TestStore } from './support.ts';
 
 for (const backend of testBackends()) {

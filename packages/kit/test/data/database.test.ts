@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { UnavailableError } from '@flotilla/kit/errors';
+import { UnavailableError } from '@flotilla/kit';
 import {
   booleanType,
   createDatabase,
@@ -13,7 +13,7 @@ import {
   timestampType,
   toDate,
   type Database,
-} from '@flotilla/kit/data/index';
+} from '@flotilla/kit/data';
 import { testDialects } from '../../../../test/support/databases.ts';
 import { closedPort, openFresh, until, type OpenedDatabase } from './helpers.ts';
 

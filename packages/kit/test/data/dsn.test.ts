@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ValidationError } from '@flotilla/kit/errors';
-import { parseDsn, redactDsn } from '@flotilla/kit/data/index';
+import { ValidationError } from '@flotilla/kit';
+import { parseDsn, redactDsn } from '@flotilla/kit/data';
 
 describe('parseDsn', () => {
   it('resolves sqlite paths against the working directory', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { UnavailableError } from '@flotilla/kit/errors';
+import { UnavailableError } from '@flotilla/kit';
 import {
   createDatabase,
   isForeignKeyViolation,
@@ -9,7 +9,7 @@ import {
   isUnavailable,
   isUniqueViolation,
   type Database,
-} from '@flotilla/kit/data/index';
+} from '@flotilla/kit/data';
 import { testDialects } from '../../../../test/support/databases.ts';
 import { openFresh, type OpenedDatabase } from './helpers.ts';
 

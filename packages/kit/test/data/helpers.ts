@@ -1,6 +1,6 @@
 /** Shared bits for the data-layer suites. */
 import { createServer } from 'node:net';
-import { createDatabase, type Database, type DatabaseOptions } from '@flotilla/kit/data/index';
+import { createDatabase, type Database, type DatabaseOptions } from '@flotilla/kit/data';
 import { createTestDatabase, type DialectName, type TestDatabase } from '../../../../test/support/databases.ts';
 
 export interface OpenedDatabase<DB> {

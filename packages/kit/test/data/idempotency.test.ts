@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ValidationError } from '@flotilla/kit/errors';
-import { IdempotencyStore, idempotencyMigration, migrate, type Database, type Migration } from '@flotilla/kit/data/index';
+import { ValidationError } from '@flotilla/kit';
+import { IdempotencyStore, idempotencyMigration, migrate, type Database, type Migration } from '@flotilla/kit/data';
 import { testDialects } from '../../../../test/support/databases.ts';
 import { openFresh, type OpenedDatabase } from './helpers.ts';
 

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
-import { idempotencyMigration, migrate, MigrationError, migrationStatus, type Migration } from '@flotilla/kit/data/index';
+import { idempotencyMigration, migrate, MigrationError, migrationStatus, type Migration } from '@flotilla/kit/data';
 import { testDialects } from '../../../../test/support/databases.ts';
 import { all, addWidgetColour, createWidgets } from './fixtures/migrations.ts';
 import { openFresh, type OpenedDatabase } from './helpers.ts';

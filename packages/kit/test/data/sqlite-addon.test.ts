@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { openSqlite, sqliteAddonMismatch } from '@flotilla/kit/data/sqlite';
+import { openSqlite, sqliteAddonMismatch } from '@flotilla/kit/data';
 
 const SYSTEM_NODE = '/usr/bin/node';
 const COMPILED_SQLITE = join(import.meta.dirname, '../../dist/data/sqlite.js');

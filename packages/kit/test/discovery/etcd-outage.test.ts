@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createBalancer } from '../../src/discovery/balancer/index.ts';
-import { EtcdClient } from '../../src/discovery/etcd/client.ts';
 import { EtcdRegistry } from '../../src/discovery/etcd/etcd-registry.ts';
 import { startRegistration } from '../../src/discovery/start-registration.ts';
 import { startEtcd } from '../../../../scripts/test-services/index.ts';
+import { EtcdAdmin } from './etcd-admin.ts';
 import { sharedEtcd, tempDir, waitUntil } from './support.ts';
 
 const etcdAvailable = sharedEtcd(); // the private etcd needs the same binary the harness provides
@@ -97,7 +97,7 @@ test('etcd stopped while traffic flows: zero failures, then registrations and wa
   await serverC.register({ service: 'orders', id: 'orders-c', address: '127.0.0.1', ports: { http: 3 } });
   await waitUntil(() => set.snapshot().length === 3, 'a change made after the restart');
   assert.equal(serverA.leaseId, leaseA, 'the lease held before the outage survived the restart');
-  const admin = new EtcdClient({ endpoints: [etcd.endpoint] });
+  const admin = new EtcdAdmin(etcd.endpoint);
   assert.ok((await admin.leaseTimeToLive(leaseA!)) > 0);
   admin.close();
   assert.deepEqual(

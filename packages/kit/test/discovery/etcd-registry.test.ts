@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { EtcdClient } from '../../src/discovery/etcd/client.ts';
 import { EtcdRegistry } from '../../src/discovery/etcd/etcd-registry.ts';
 import type { InstanceChange } from '../../src/discovery/types.ts';
+import { EtcdAdmin } from './etcd-admin.ts';
 import { hostPort, sharedEtcd, spawnFixture, TcpProxy, waitUntil } from './support.ts';
 
 const etcd = sharedEtcd();
@@ -19,7 +19,7 @@ describe('etcd registry', { skip: 'skip' in etcd ? etcd.skip : false }, () => {
   const endpoint = 'endpoint' in etcd ? etcd.endpoint : '';
   // Each run under its own prefix, so runs and suites never see each other's keys.
   const prefix = `/flotilla-test-${randomBytes(4).toString('hex')}`;
-  let admin: EtcdClient;
+  let admin: EtcdAdmin;
   const registries: EtcdRegistry[] = [];
   const registry = (options: { ttlSeconds?: number; endpoint?: string } = {}): EtcdRegistry => {
     const made = new EtcdRegistry({
@@ -33,7 +33,7 @@ describe('etcd registry', { skip: 'skip' in etcd ? etcd.skip : false }, () => {
   };
 
   before(() => {
-    admin = new EtcdClient({ endpoints: [endpoint] });
+    admin = new EtcdAdmin(endpoint);
   });
   after(async () => {
     await Promise.all(registries.map((r) => r.close()));

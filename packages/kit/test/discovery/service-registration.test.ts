@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { GrpcConfig, serviceConfig } from '../../src/config/index.ts';
+import { GrpcConfig, serviceConfig } from '@flotilla/kit/service';
 import { EtcdRegistry } from '../../src/discovery/etcd/etcd-registry.ts';
 import { LocalRegistry } from '../../src/discovery/local/local-registry.ts';
 import type { Registry } from '../../src/discovery/types.ts';

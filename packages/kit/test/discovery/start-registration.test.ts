@@ -71,6 +71,6 @@ test('createRegistry picks the backend from the discovery config section', async
   });
   assert.ok(etcd instanceof EtcdRegistry);
   assert.equal((etcd as EtcdRegistry).servicePrefix('users'), `/x/${process.env.FLOTILLA_ENV ?? 'dev'}/services/users/`);
-  assert.equal((etcd as EtcdRegistry).client.target, 'ipv4:127.0.0.1:1,127.0.0.1:2');
+  assert.deepEqual((etcd as EtcdRegistry).endpoints, ['http://127.0.0.1:1', 'http://127.0.0.1:2']);
   await Promise.all([local.close(), etcd.close()]);
 });

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { serviceConfig } from '../../src/config/base-schema.ts';
+import { serviceConfig } from '@flotilla/kit/service';
 import { defineService } from '../../src/service/define-service.ts';
 import type { RunningService } from '../../src/service/types.ts';
 import { AnomalyMonitor, type AnomalyTransition, type DetectorSettings } from '@flotilla/kit/observability';

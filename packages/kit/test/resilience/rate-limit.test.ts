@@ -10,13 +10,8 @@ import { createHttpServer } from '../../src/http/server.ts';
 import { registerHealthRoutes } from '../../src/http/health.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { MetricsRegistry } from '../../src/observability/metrics/registry.ts';
-import {
-  createRateLimiter,
-  parseRateLimitSettings,
-  rateLimitedError,
-  rateLimitKey,
-  registerRateLimit,
-} from '../../src/resilience/rate-limit/index.ts';
+import { createRateLimiter, parseRateLimitSettings, rateLimitedError, rateLimitKey } from '../../src/resilience/rate-limit/index.ts';
+import { registerRateLimit } from '../../src/http/rate-limit.ts';
 import { waitUntil } from '../discovery/support.ts';
 import { captureLogs } from '../support/log-capture.ts';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { serviceConfig } from '../../src/config/base-schema.ts';
+import { serviceConfig } from '@flotilla/kit/service';
 import { defineService } from '../../src/service/define-service.ts';
 import { tempDir, waitUntil } from '../discovery/support.ts';
 import { captureLogs } from '../support/log-capture.ts';

@@ -7,18 +7,12 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
 import Value from 'typebox/value';
+import { loadShedderOf } from '../../src/http/load-shedding.ts';
 import { createHttpServer } from '../../src/http/server.ts';
 import { registerHealthRoutes } from '../../src/http/health.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { MetricsRegistry } from '../../src/observability/metrics/registry.ts';
-import {
-  isNeverShed,
-  LoadShedder,
-  loadShedderOf,
-  parsePriority,
-  SheddingConfig,
-  type SheddingSettings,
-} from '../../src/resilience/shedding/index.ts';
+import { isNeverShed, LoadShedder, parsePriority, SheddingConfig, type SheddingSettings } from '../../src/resilience/shedding/index.ts';
 import { waitUntil } from '../discovery/support.ts';
 import { captureLogs } from '../support/log-capture.ts';
 

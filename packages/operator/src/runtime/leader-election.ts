@@ -6,7 +6,8 @@
 // so a standby takes over at once instead of after the lease expires.
 import type { Logger } from 'pino';
 import type { Gauge } from 'prom-client';
-import { collectionPath, isConflict, isNotFound, type KubeClient, type KubeObject, objectPath, Resources, sleep } from '@flotilla/kube';
+import { jittered, sleepUnlessAborted } from '@flotilla/core';
+import { collectionPath, isConflict, isNotFound, type KubeClient, type KubeObject, objectPath, Resources } from '@flotilla/kube';
 
 export interface LeaseSpec {
   holderIdentity?: string;
@@ -66,7 +67,7 @@ export class LeaderElector {
         this.options.log.info({ lease: this.options.name, identity: this.options.identity }, 'became leader');
         return true;
       }
-      await sleep(this.retryPeriodMs * (1 + Math.random() * 0.2), signal);
+      await sleepUnlessAborted(jittered(this.retryPeriodMs, 0.2), signal);
     }
     return false;
   }
@@ -77,7 +78,7 @@ export class LeaderElector {
    */
   async holdLeadership(signal: AbortSignal): Promise<'lost' | 'stopped'> {
     while (!signal.aborted) {
-      await sleep(this.retryPeriodMs, signal);
+      await sleepUnlessAborted(this.retryPeriodMs, signal);
       if (signal.aborted) break;
       const renewed = await this.tryAcquireOrRenew();
       if (!renewed && Date.now() - this.lastRenew > this.renewDeadlineMs) {

@@ -1,6 +1,7 @@
 // How long a failed item waits before it is retried: the larger of a per-item exponential
 // backoff and an overall token bucket (the same defaults as client-go's controllers:
 // 5 ms doubling to 1000 s per item; 10 retries/s with a burst of 100 overall).
+import { BackoffPolicy, type BucketShape, type BucketState, fullBucket, reserveTokens } from '@flotilla/core';
 
 export interface RateLimiter {
   /** delay in ms before `key` may be processed again */
@@ -10,18 +11,17 @@ export interface RateLimiter {
 }
 
 export class ItemExponentialRateLimiter implements RateLimiter {
-  private readonly baseMs: number;
-  private readonly maxMs: number;
+  private readonly backoff: BackoffPolicy;
   private readonly failures = new Map<string, number>();
   constructor(baseMs = 5, maxMs = 1_000_000) {
-    this.baseMs = baseMs;
-    this.maxMs = maxMs;
+    // No jitter, as in client-go: the overall token bucket spaces retries out.
+    this.backoff = new BackoffPolicy({ initialMs: baseMs, maxMs, jitter: 'none' });
   }
 
   when(key: string): number {
-    const count = this.failures.get(key) ?? 0;
-    this.failures.set(key, count + 1);
-    return Math.min(this.maxMs, this.baseMs * 2 ** count);
+    const count = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, count);
+    return this.backoff.delayMs(count);
   }
 
   forget(key: string): void {
@@ -34,26 +34,18 @@ export class ItemExponentialRateLimiter implements RateLimiter {
 }
 
 export class TokenBucketRateLimiter implements RateLimiter {
-  private readonly perSecond: number;
-  private readonly burst: number;
+  private readonly shape: BucketShape;
+  private readonly bucket: BucketState;
   private readonly now: () => number;
-  private tokens: number;
-  private last: number;
   constructor(perSecond = 10, burst = 100, now = () => Date.now()) {
-    this.perSecond = perSecond;
-    this.burst = burst;
+    this.shape = { capacity: burst, refillPerMs: perSecond / 1_000 };
     this.now = now;
-    this.tokens = burst;
-    this.last = now();
+    this.bucket = fullBucket(this.shape, now());
   }
 
   /** Reserves a token; returns how long to wait until it is available. */
   when(): number {
-    const now = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
-    this.last = now;
-    this.tokens -= 1;
-    return this.tokens >= 0 ? 0 : (-this.tokens / this.perSecond) * 1000;
+    return reserveTokens(this.bucket, this.now(), this.shape, 1);
   }
 
   forget(): void {}

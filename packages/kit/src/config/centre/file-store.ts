@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic-write.ts';
 import { BaseConfigStore, nextDocument, notFound, type InternalSetOptions } from './base-store.ts';
 import { ConfigConflictError } from './errors.ts';
-import { watchFile } from './file-watch.ts';
+import { watchFile } from './file-change-feed.ts';
 import { withFileLock } from './file-lock.ts';
 import { checkName, checkVersion, padVersion } from './names.ts';
 import type { ConfigChange, ConfigDocument, ConfigStore, ConfigSubscription, ConfigVersionInfo, CurrentDocument } from './types.ts';

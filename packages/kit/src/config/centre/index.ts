@@ -32,8 +32,8 @@ export { parseConfigText, keyPathChanges } from './document.ts';
 export { unifiedDiff } from './text-diff.ts';
 export { buildServiceConfig, type ConfigLayer } from './layers.ts';
 export { schemaToJson, restartPathsOf, RESTART_KEYWORD } from './schema-json.ts';
-export { ConfigWatcher, type ConfigWatcherOptions, type ConfigReloadStatus, type ReloadLogger } from './watcher.ts';
-export { startConfigCentre, type ConfigCentreOptions, type ConfigCentreSession } from './session.ts';
+export { ConfigWatcher, type ConfigWatcherOptions, type ConfigReloadStatus, type ReloadLogger } from './live-config.ts';
+export { startConfigCentre, type ConfigCentreOptions, type ConfigCentreConnection } from './connection.ts';
 export {
   attachConfigReload,
   registerConfigStatusRoute,

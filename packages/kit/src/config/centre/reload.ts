@@ -1,12 +1,12 @@
 /**
- * attachConfigReload: what defineService does with a config centre session
+ * attachConfigReload: what defineService does with a connection to the config centre
  * once the logger exists — every service gets `log.level` live, its schema
  * published for tools, and a status object for an admin endpoint.
  */
 import type { Static, TSchema } from 'typebox';
-import type { ConfigCentreSession } from './session.ts';
+import type { ConfigCentreConnection } from './connection.ts';
 import { schemaToJson } from './schema-json.ts';
-import type { ConfigReloadStatus, ReloadLogger } from './watcher.ts';
+import type { ConfigReloadStatus, ReloadLogger } from './live-config.ts';
 import { SHARED_DOCUMENT } from './types.ts';
 
 /** The admin route that serves `ConfigReloadStatus`. */
@@ -28,7 +28,7 @@ export interface ConfigReload<C = unknown> {
 }
 
 export interface AttachConfigReloadOptions<S extends TSchema> {
-  centre: ConfigCentreSession<S>;
+  centre: ConfigCentreConnection<S>;
   logger: LevelSettable;
   /** Publish the schema so `flotilla config set` can validate; default true. */
   publishSchema?: boolean;
@@ -52,13 +52,13 @@ export async function attachConfigReload<S extends TSchema>(options: AttachConfi
     close: () => centre.close(),
   };
 
-  async function publish(session: ConfigCentreSession<S>, name: string, log: ReloadLogger): Promise<void> {
+  async function publish(connection: ConfigCentreConnection<S>, name: string, log: ReloadLogger): Promise<void> {
     try {
       // Only where this service is configured through the centre: a test run
       // with no config folder leaves no trace.
       const [own, shared] = await Promise.all([store.current(namespace, name), store.current(namespace, SHARED_DOCUMENT)]);
       if (own === undefined && shared === undefined) return;
-      await store.publishSchema(namespace, name, schemaToJson(session.watcher.schema));
+      await store.publishSchema(namespace, name, schemaToJson(connection.watcher.schema));
     } catch (error) {
       log.warn(
         { event: { action: 'config-schema-publish-failed' }, error: { message: (error as Error).message } },
@@ -72,6 +72,7 @@ export async function attachConfigReload<S extends TSchema>(options: AttachConfi
 export function registerConfigStatusRoute(
   app: { get(path: string, handler: () => unknown): unknown },
   reload: Pick<ConfigReload, 'status'>,
+  path = CONFIG_STATUS_PATH,
 ): void {
-  app.get(CONFIG_STATUS_PATH, () => reload.status());
+  app.get(path, () => reload.status());
 }

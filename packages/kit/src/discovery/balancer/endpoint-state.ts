@@ -2,6 +2,7 @@
  * What a balancer remembers about one instance: outstanding requests, a
  * time-decayed latency EWMA, and its passive-health (outlier) state.
  */
+import { BackoffPolicy } from '@flotilla/core';
 import type { EjectionOptions } from './types.ts';
 
 export class EndpointState {
@@ -54,10 +55,15 @@ export class EndpointState {
     this.consecutiveFailures += 1;
     if (options === undefined || this.isEjected(now)) return false;
     if (!this.onProbation && this.consecutiveFailures < options.consecutiveFailures) return false;
-    this.ejectedUntil = now + Math.min(options.baseEjectionMs * 2 ** this.ejections, options.maxEjectionMs);
+    this.ejectedUntil = now + ejectionBackoff(options).delayMs(this.ejections + 1);
     this.ejections += 1;
     this.consecutiveFailures = 0;
     this.onProbation = false;
     return true;
   }
+}
+
+/** Ejections in a row double, without jitter: each instance keeps its own count. */
+function ejectionBackoff(options: EjectionOptions): BackoffPolicy {
+  return new BackoffPolicy({ initialMs: options.baseEjectionMs, maxMs: options.maxEjectionMs, jitter: 'none' });
 }

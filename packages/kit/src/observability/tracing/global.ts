@@ -39,7 +39,7 @@ let asyncContext = true;
  * gateway: its proxy path passes each request's context by hand): the
  * OpenTelemetry context is then active only inside `context.with()`'s
  * synchronous extent. This spares the AsyncLocalStorage context manager
- * (4-5 % CPU per traced proxied request on Node 24, bench/gateway/context.ts)
+ * (its cost per traced proxied request: bench/gateway/context.ts)
  * and leaves out the undici instrumentation, which could no longer find a
  * parent span. Call it before the first service starts with tracing on; a
  * process-wide choice.

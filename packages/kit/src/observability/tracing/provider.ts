@@ -6,10 +6,10 @@
  *
  * The provider is the kit's own (tracer.ts, span.ts, span-batch.ts): spans
  * are encoded to OTLP protobuf as they end and sent in batches. It replaces
- * the OpenTelemetry SDK's BasicTracerProvider + BatchSpanProcessor + OTLP
- * exporter, which cost about three times as much CPU per span on the
- * gateway's path (bench/observability/README.md); instrumentations still
- * speak the OpenTelemetry API to it.
+ * the OpenTelemetry SDK's tracer provider + BatchSpanProcessor + OTLP
+ * exporter, which cost several times as much CPU per span
+ * (bench/tracing/spans.ts, README.md here); instrumentations still speak
+ * the OpenTelemetry API to it.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';

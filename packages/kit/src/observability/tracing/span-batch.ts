@@ -3,12 +3,10 @@
  * their instrumentation scope's buffer ENCODE_RUN at a time: encoding in a
  * run keeps the encoder's code and data in the CPU caches, where one span at
  * a time, between a request's other work, found them cold (measured on the
- * gateway, same runs: 1.18-1.19× instead of 1.23× CPU per request, tracing
- * on vs off). A short run (milliseconds at load) keeps few spans alive
- * across a young-generation collection; longer runs measured no better. A
- * batch is sent when
- * `maxExportBatchSize` spans wait or `batchDelayMs` after the first of them,
- * whichever comes first. At most `maxConcurrentExports` requests are in
+ * gateway: bench/observability/README.md). A short run (milliseconds at
+ * load) keeps few spans alive across a young-generation collection; longer
+ * runs measured no better. A batch is sent when `maxExportBatchSize` spans
+ * wait or `batchDelayMs` after the first of them, whichever comes first. At most `maxConcurrentExports` requests are in
  * flight; beyond `maxQueueSize` waiting spans, new ones are dropped (and
  * counted) rather than letting memory grow while the collector is away.
  */

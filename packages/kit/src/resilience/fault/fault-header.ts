@@ -11,7 +11,7 @@
  * naming the header and the offending item.
  */
 import { FlotillaError } from '../../errors.ts';
-import type { HeaderBag } from '../deadline.ts';
+import type { HeaderBag } from '../../deadline.ts';
 import type { FaultSpec } from './fault-spec.ts';
 import type { FaultPermission } from './permission.ts';
 

@@ -12,27 +12,24 @@
  * - fault innermost: each attempt meets it, as it would meet a real fault,
  *   so retries and the breaker react to injected faults.
  *
- * `configure` swaps settings in place: the breaker's window, the budget's
- * counts and the bulkhead's running calls carry over a hot reload.
- *
- * The stack is not built with `wrap()`: bulkhead and breaker are applied
- * through their synchronous steps (`tryEnter`/`leave`, `admit`/`record…`),
- * so a call costs one promise for both instead of one each. Every guarded
- * call in the gateway goes through here, and each promise layer showed in
- * its profile; the order and the behaviour are those of the wrapped stack.
+ * The stack is `wrap()` of the policies the settings switch on (which fuses
+ * bulkhead and breaker into one promise). `configure` swaps settings in
+ * place and rebuilds the stack: the breaker's window, the budget's counts
+ * and the bulkhead's running calls carry over a hot reload.
  */
 import type { Logger } from 'pino';
 import type { MetricsRegistry } from '../../observability/metrics/registry.ts';
-import { AdaptiveBreaker, rejectedCall, type BreakerStatus } from '../breaker.ts';
+import { AdaptiveBreaker, type BreakerStatus } from '../breaker.ts';
 import { Bulkhead, type BulkheadStatus } from '../bulkhead.ts';
 import type { Clock, RandomSource } from '../clock.ts';
 import { DeadlinePolicy } from '../deadline-policy.ts';
 import { FaultPolicy } from '../fault/fault-policy.ts';
 import type { FaultRules } from '../fault/fault-spec.ts';
 import type { FaultPermission } from '../fault/permission.ts';
-import { asOptions, executionContext, invoke, type ExecuteOptions, type ExecutionContext, type Operation, type Policy } from '../policy.ts';
+import type { ExecuteOptions, Operation, Policy } from '../policy.ts';
 import { RetryBudget, type RetryBudgetStatus } from '../retry-budget.ts';
 import { RetryPolicy, type RetryEvent, type RetrySettings } from '../retry-policy.ts';
+import { noopPolicy, wrap } from '../wrap.ts';
 import type { UpstreamPolicy } from './settings.ts';
 
 export interface UpstreamGuardOptions {
@@ -62,11 +59,8 @@ export class UpstreamGuard implements Policy {
   readonly retry: RetryPolicy;
   readonly fault: FaultPolicy;
   #policy: UpstreamPolicy;
-  /** Which steps run, from the policy (the fault step only when it can inject anything). */
-  #bulkheadOn = false;
-  #breakerOn = false;
-  #retryOn = false;
-  #faultOn = false;
+  /** The policies the settings switch on, wrapped in the order above. */
+  #stack: Policy = noopPolicy;
 
   constructor(name: string, policy: UpstreamPolicy, permission: FaultPermission, options: UpstreamGuardOptions = {}) {
     this.name = name;
@@ -112,41 +106,7 @@ export class UpstreamGuard implements Policy {
   }
 
   execute<T>(fn: Operation<T>, options?: ExecuteOptions<T>): Promise<T> {
-    return this.deadline.execute<T>((context) => this.#underDeadline(fn, context), asOptions<T>(executionContext(options)));
-  }
-
-  /** Bulkhead: a free slot at once, or a wait in its queue. */
-  #underDeadline<T>(fn: Operation<T>, context: ExecutionContext): Promise<T> {
-    if (!this.#bulkheadOn) return this.#inSlot(fn, context, undefined);
-    const bulkhead = this.bulkhead;
-    if (bulkhead.tryEnter()) return this.#inSlot(fn, context, bulkhead);
-    return bulkhead.enter(context).then(() => this.#inSlot(fn, context, bulkhead));
-  }
-
-  /** Breaker, then the retried (and fault-injected) call; the slot is given back and the outcome recorded when it settles. */
-  #inSlot<T>(fn: Operation<T>, context: ExecutionContext, bulkhead: Bulkhead | undefined): Promise<T> {
-    const breaker = this.#breakerOn ? this.breaker : undefined;
-    const rejection = breaker?.admit();
-    if (rejection !== undefined) {
-      bulkhead?.leave();
-      return rejectedCall<T>(rejection, context);
-    }
-    const attempt: Operation<T> = this.#faultOn ? (inner) => this.fault.execute<T>(fn, asOptions<T>(inner)) : fn;
-    // RetryPolicy.execute never throws synchronously (it invokes `attempt` itself).
-    const call = this.#retryOn ? this.retry.execute<T>(attempt, asOptions<T>(context)) : invoke(attempt, context);
-    if (bulkhead === undefined && breaker === undefined) return call;
-    return call.then(
-      (value) => {
-        bulkhead?.leave();
-        breaker?.recordResult(value, context);
-        return value;
-      },
-      (error: unknown) => {
-        bulkhead?.leave();
-        breaker?.recordError(error, context);
-        throw error;
-      },
-    );
+    return this.#stack.execute(fn, options);
   }
 
   snapshot(): UpstreamSnapshot {
@@ -166,10 +126,15 @@ export class UpstreamGuard implements Policy {
     this.bulkhead.dispose();
   }
 
+  /** The fault policy only when it can inject anything. */
   #chooseSteps(): void {
-    this.#bulkheadOn = this.#policy.bulkhead.enabled;
-    this.#breakerOn = this.#policy.breaker.enabled;
-    this.#retryOn = this.#policy.retry.enabled;
-    this.#faultOn = this.fault.active;
+    const policy = this.#policy;
+    this.#stack = wrap(
+      this.deadline,
+      ...(policy.bulkhead.enabled ? [this.bulkhead] : []),
+      ...(policy.breaker.enabled ? [this.breaker] : []),
+      ...(policy.retry.enabled ? [this.retry] : []),
+      ...(this.fault.active ? [this.fault] : []),
+    );
   }
 }

@@ -20,6 +20,5 @@ export {
 } from './limiter.ts';
 export { rateLimitKey, type RateLimitIdentity, type RateLimitRequest, type RateLimitKeyOptions } from './client-key.ts';
 export { rateLimitedError } from './problem.ts';
-export { registerRateLimit, type RateLimitHookOptions } from './fastify.ts';
 export { RATE_LIMIT_HEADER, RATE_LIMIT_POLICY_HEADER, RETRY_AFTER_HEADER } from './headers.ts';
 export type { BucketSource, BucketStoresStatus, RateLimitLogger } from './bucket-stores.ts';

@@ -7,7 +7,7 @@
  * bounded under a flood of distinct keys, at the price of a fresh bucket for
  * a client idle long enough to be the oldest.
  */
-import { isFull, takeTokens, type BucketResult, type BucketShape, type BucketState } from './token-bucket.ts';
+import { isFull, takeTokens, type BucketResult, type BucketShape, type BucketState } from '@flotilla/core';
 
 /** A bucket's state, with the shape it was last taken with (the sweep needs it to tell a full bucket). */
 interface Entry extends BucketState {

@@ -1,7 +1,9 @@
 /**
  * One decision is one script run (EVALSHA; ioredis falls back to EVAL once
  * per connection when Redis has not cached it). The steps are those of
- * `takeTokens` in token-bucket.ts. Time comes from `redis.call('TIME')`, so
+ * `takeTokens` in @flotilla/core (packages/core/src/token-bucket.ts), and the
+ * two must agree: the same policy has to decide the same way whichever store
+ * holds its buckets. Time comes from `redis.call('TIME')`, so
  * gateways with skewed clocks still share one bucket correctly; Redis 7
  * replicates the script's effects, which allows TIME before the writes.
  *

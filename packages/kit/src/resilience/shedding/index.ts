@@ -12,10 +12,4 @@ export {
 } from './load-shedder.ts';
 export { EventLoopDelaySampler, type DelaySignal } from './event-loop-delay.ts';
 export { parsePriority, PRIORITY_HEADER } from './priority.ts';
-export {
-  registerLoadShedding,
-  loadShedderOf,
-  overloadedError,
-  type LoadSheddingOptions,
-  type RegisterLoadSheddingOptions,
-} from './fastify.ts';
+export { overloadedError } from './problem.ts';
