@@ -37,3 +37,6 @@ export {
   type StoredResponse,
 } from './idempotency.ts';
 export { openSqlite, sqliteAddonMismatch, type SqliteOpenOptions } from './sqlite.ts';
+export { databaseTelemetry, type DatabaseTelemetry } from './telemetry.ts';
+export { DatabaseMetrics, DB_DURATION_BUCKETS } from './metrics.ts';
+export { databaseQueryLogger, describeQuery, dbSystemName, type DatabaseTelemetryOptions } from './query-telemetry.ts';

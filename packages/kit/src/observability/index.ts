@@ -18,7 +18,6 @@ export {
   methodLabel,
 } from './metrics/http-server.ts';
 export { RpcServerMetrics, RpcClientMetrics, RpcMethodSeries } from './metrics/rpc.ts';
-export { DatabaseMetrics, DB_DURATION_BUCKETS } from './metrics/database.ts';
 export { registerRuntimeMetrics, registerServiceInfo, type ServiceIdentity } from './metrics/runtime.ts';
 export {
   createServiceTelemetry,
@@ -43,12 +42,6 @@ export {
   createClientTelemetryInterceptor,
   type ServerTelemetryOptions,
 } from './grpc-telemetry.ts';
-export {
-  databaseQueryLogger,
-  describeQuery,
-  dbSystemName,
-  type DatabaseTelemetryOptions,
-} from './database-telemetry.ts';
 export { createServiceTracing, KIT_TRACER_NAME, type ServiceTracing } from './tracing/provider.ts';
 export { SERVICE_SPAN_SCOPE, serviceSpanScope, type ServiceSpanScope } from './tracing/scope.ts';
 export { keepTracingContextSynchronous } from './tracing/global.ts';

@@ -4,17 +4,14 @@
  * on), its anomaly monitor — built from the `metrics`, `tracing` and
  * `anomaly` config sections. `defineService` creates one per service and
  * hands it to the HTTP server, the gRPC server, gRPC clients made during
- * `setup` and the database; other parts (gateway, breakers, rate limits)
- * take `telemetry.metrics` to register their own metrics.
+ * `setup` and the database (`data/telemetry.ts`); other parts (gateway,
+ * breakers, rate limits) take `telemetry.metrics` to register their own
+ * metrics.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
-import type { LogEvent } from 'kysely';
-import type { PoolStats } from '../data/pool.ts';
 import { AnomalyMonitor } from './anomaly/monitor.ts';
 import type { AnomalySettings, MetricsSettings, TracingSettings } from './config.ts';
-import { databaseQueryLogger, databaseTarget, dbSystemName } from './database-telemetry.ts';
-import { DatabaseMetrics } from './metrics/database.ts';
 import { HttpServerMetrics } from './metrics/http-server.ts';
 import { MetricsRegistry } from './metrics/registry.ts';
 import { RpcClientMetrics, RpcServerMetrics } from './metrics/rpc.ts';
@@ -41,10 +38,6 @@ export interface ServiceTelemetry {
   readonly tracing: ServiceTracing | undefined;
   /** Always present; `anomaly.enabled` turns detection on and off (live, with the rest of the section, under defineService). */
   readonly anomalies: AnomalyMonitor;
-  /** The Kysely `log` hook recording query durations and spans for the database at `dsn`. */
-  databaseLogger(dsn: string): (event: LogEvent) => void;
-  /** Pool gauges read from the database at scrape time. */
-  watchDatabasePool(stats: () => PoolStats): void;
   /** Stops the anomaly timer and flushes pending spans. */
   shutdown(): Promise<void>;
 }
@@ -69,7 +62,6 @@ export async function createServiceTelemetry({ identity, settings, logger }: Cre
   const tracing = settings.tracing.enabled ? await createServiceTracing(settings.tracing, identity) : undefined;
   const anomalies = AnomalyMonitor.fromSettings(settings.anomaly, metrics, logger);
   anomalies.start();
-  let database: DatabaseMetrics | undefined;
 
   const telemetry: ServiceTelemetry = {
     identity,
@@ -80,20 +72,6 @@ export async function createServiceTelemetry({ identity, settings, logger }: Cre
     rpcClient: on ? new RpcClientMetrics(metrics) : undefined,
     tracing,
     anomalies,
-    databaseLogger(dsn) {
-      const { dialect, server } = databaseTarget(dsn);
-      if (on) database ??= new DatabaseMetrics(metrics, dbSystemName(dialect));
-      return databaseQueryLogger({
-        dialect,
-        ...(database === undefined ? {} : { metrics: database }),
-        ...(tracing === undefined ? {} : { tracing }),
-        ...(server === undefined ? {} : { server }),
-      });
-    },
-    watchDatabasePool(stats) {
-      if (!on) return;
-      DatabaseMetrics.watchPool(metrics, stats);
-    },
     async shutdown() {
       anomalies.stop();
       const index = started.indexOf(telemetry);

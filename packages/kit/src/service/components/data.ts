@@ -1,6 +1,6 @@
 /** The service's database: opened, migrated, instrumented; closed after the servers. */
 import type { TObject } from 'typebox';
-import { createDatabase, migrate, redactDsn } from '../../data/index.ts';
+import { createDatabase, databaseTelemetry, migrate, redactDsn } from '../../data/index.ts';
 import type { BaseProperties } from '../config-schema.ts';
 import { type Component, component } from '../lifecycle.ts';
 import type { DatabaseSettings } from '../types.ts';
@@ -12,16 +12,16 @@ export function databaseComponent<S extends TObject<BaseProperties>, Deps>(
 ): Component {
   return component('database', {
     start: async () => {
-      const telemetry = made(a.telemetry, 'telemetry');
       const settings = databaseSettings(a.definition.name, a.config);
+      const telemetry = databaseTelemetry(made(a.telemetry, 'telemetry'), settings.dsn);
       const database = createDatabase({
         dsn: settings.dsn,
         pool: settings.pool,
         sqlite: { busyTimeoutMs: settings.sqliteBusyTimeoutMs },
-        log: telemetry.databaseLogger(settings.dsn),
+        log: telemetry.log,
       });
       a.database = database;
-      telemetry.watchDatabasePool(() => database.poolStats());
+      telemetry.watchPool(() => database.poolStats());
       const { applied } = await migrate(database, migrations);
       a.logger.info(
         {

@@ -7,8 +7,8 @@
  * pool gauges are read from `Database.poolStats()` at scrape time.
  */
 import type { Histogram } from 'prom-client';
-import type { PoolStats } from '../../data/pool.ts';
-import type { MetricsRegistry } from './registry.ts';
+import type { MetricsRegistry } from '../observability/metrics/registry.ts';
+import type { PoolStats } from './pool.ts';
 
 /** OpenTelemetry's advisory buckets for db.client.operation.duration, in seconds. */
 export const DB_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10] as const;

@@ -11,10 +11,10 @@
  */
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { LogEvent, OperationNode, RootOperationNode } from 'kysely';
-import { parseDsn, type Dialect } from '../data/dsn.ts';
-import type { DatabaseMetrics } from './metrics/database.ts';
-import { serviceSpanScope } from './tracing/scope.ts';
-import type { ServiceTracing } from './tracing/provider.ts';
+import { parseDsn, type Dialect } from './dsn.ts';
+import type { ServiceTracing } from '../observability/tracing/provider.ts';
+import { serviceSpanScope } from '../observability/tracing/scope.ts';
+import type { DatabaseMetrics } from './metrics.ts';
 
 /** `db.system.name` values of the semantic conventions. */
 export function dbSystemName(dialect: Dialect): string {
