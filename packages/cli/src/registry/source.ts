@@ -68,11 +68,12 @@ export async function openRegistry(options: RegistrySourceOptions): Promise<Regi
   };
 }
 
-/** gRPC UNAVAILABLE / DEADLINE_EXCEEDED (14 / 4) and refused connections mean "backend down": exit 5, not a crash. */
+/** A backend that is down (the registry's `unavailable`, or a refused connection) means exit 5, not a crash. */
 async function unreachableAsUnavailable<T>(where: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
+    if (error instanceof UnavailableError) throw error;
     const code = (error as { code?: unknown }).code;
     if (code === 14 || code === 4 || code === 'ECONNREFUSED')
       throw new UnavailableError(`${where} is unavailable: ${(error as Error).message}`, { cause: error });

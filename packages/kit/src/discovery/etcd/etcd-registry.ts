@@ -18,6 +18,7 @@ import { LiveInstanceSet } from '../instance-set.ts';
 import { Once } from '../once.ts';
 import type { Instance, InstanceSet, InstanceSpec, InstanceUpdate, Registration, Registry } from '../types.ts';
 import { accessError, type EtcdIdentity } from './access-error.ts';
+import { UnavailableError } from '../../errors.ts';
 import { etcdClientSettings, openEtcd, type EtcdCredentials, type EtcdTlsFiles } from './etcd-client.ts';
 import { LeasedKey, type RegistrationEvent } from './leased-key.ts';
 import { watchPrefix, type PrefixWatch } from './prefix-watch.ts';
@@ -189,9 +190,16 @@ export class EtcdRegistry implements Registry {
     try {
       return await work(await this.#client());
     } catch (error) {
-      throw accessError(error, this.#identity) ?? error;
+      throw accessError(error, this.#identity) ?? unreachable(error, this.#identity) ?? error;
     }
   }
+}
+
+/** etcd down or not answering in time: the kit's `unavailable` (503, exit 5 in the CLI), naming where. */
+function unreachable(error: unknown, identity: EtcdIdentity): UnavailableError | undefined {
+  // etcd3's error classes (loaded only with the etcd backend), told apart by class name.
+  if (!(error instanceof Error) || !/^GRPC(Unavailable|DeadlineExceeded)Error$/.test(error.constructor.name)) return undefined;
+  return new UnavailableError(`etcd at ${identity.endpoints.join(',')} is unavailable: ${(error as Error).message}`, { cause: error });
 }
 
 function parseOne(kv: IKeyValue): Instance | undefined {
