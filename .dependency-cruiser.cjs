@@ -2,8 +2,9 @@
  * The direction of dependencies, checked by `npm test` (`npm run deps`):
  * no import cycles anywhere; each package imports only what its package.json
  * declares; packages only depend downwards (core ← kube ← kit ← gateway,
- * services ← cli, testing); inside the kit, each area only imports areas below it; a
- * service's domain imports none of its adapters (store, transports, clients).
+ * services ← cli, testing); inside the kit, each area only imports areas
+ * below it; a service's domain imports none of its adapters (store,
+ * transports, clients).
  */
 
 // The kit's areas, lowest first: an area may import its own and lower ones only.

@@ -1,8 +1,10 @@
 /**
  * `npm test`: start every real server the suites need (scripts/test-services),
- * run all test files with node:test, stop the servers whatever happened.
- * `npm run test:unit` (`--unit`) skips the servers; suites that need one then
- * skip themselves, which `npm test` never allows (FLOTILLA_TEST_REQUIRE_SERVICES=1).
+ * run all test files with node:test, stop the servers whatever happened; a
+ * suite whose server is missing fails (FLOTILLA_TEST_REQUIRE_SERVICES=1).
+ * `npm run test:unit` (`--unit`) runs only the files under a `test/unit/`
+ * folder (no servers, no child processes) and starts no server.
+ * Arguments without `--` keep the files whose path contains one of them.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -32,6 +34,7 @@ const files = ['packages', 'services', 'scripts', 'test']
       return [];
     }
   })
+  .filter((file) => !unit || file.includes('/test/unit/'))
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
   .sort();
 

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Resources, type KubeObject } from '@flotilla/kube';
+import { eventually, getOrUndefined } from '@flotilla/testing';
 import { isReady, killContainer, nodeClusterOrSkipReason, podsOf, readyPods, type NodeCluster, type Pod } from './support/cluster.ts';
 import { startLoad, type LoadTarget } from './support/load.ts';
 import {
@@ -21,7 +22,6 @@ import {
   type Databases,
 } from './support/system.ts';
 import { call, gatewayUrls, grpcHealth, servedRequests } from './support/traffic.ts';
-import { getOrUndefined, waitUntil } from '../support/kube.ts';
 
 const log = (message: string): void => {
   process.stderr.write(`[e2e] ${message}\n`);
@@ -127,14 +127,12 @@ test('the whole system deployed by the operator on a real node', { timeout: 30 *
     await load.answered(80);
     const start = Date.now();
     await cluster.client.patch(MICROSERVICES, NAMESPACE, 'users', { spec: { config: { inline: { ROLLOUT: 'second' } } } }, MERGE);
-    await waitUntil(
-      'users rolled out: two new Pods Ready, every old Pod gone',
+    await eventually(
       async () => {
         const pods = await podsOf(cluster, NAMESPACE, 'users');
         return pods.length === 2 && pods.every((p) => !before.has(p.metadata.name) && isReady(p));
       },
-      240_000,
-      250,
+      { timeoutMs: 240_000, intervalMs: 250, message: 'users rolled out: two new Pods Ready, every old Pod gone' },
     );
     figure('users rolling update (2 Pods, maxSurge 1, maxUnavailable 0)', since(start));
     await load.answered(80);
@@ -175,12 +173,11 @@ test('the whole system deployed by the operator on a real node', { timeout: 30 *
     );
     figure('Pod deleted: replacement Ready', since(start));
     figure('Pod deleted: replacement Ready to first request served', await untilServing(replacement));
-    await waitUntil(
-      'the deleted Pod gone',
-      async () => (await podsOf(cluster, NAMESPACE, 'users')).every((p) => p.metadata.name !== deleted!.metadata.name),
-      120_000,
-      250,
-    );
+    await eventually(async () => (await podsOf(cluster, NAMESPACE, 'users')).every((p) => p.metadata.name !== deleted!.metadata.name), {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+      message: 'the deleted Pod gone',
+    });
     await load.answered(80);
     const result = await load.stop();
     figure('Pods killed: failed requests', `${result.failed} of ${result.sent} (${(result.failureRatio * 100).toFixed(2)} %)`);
@@ -193,22 +190,19 @@ test('the whole system deployed by the operator on a real node', { timeout: 30 *
     const start = Date.now();
     await cluster.client.delete(Resources.Pod, OPERATOR_NAMESPACE, leader);
     await cluster.client.patch(MICROSERVICES, NAMESPACE, 'greeter', { spec: { replicas: 2 } }, MERGE);
-    await waitUntil(
-      'another operator Pod holds the lease',
+    await eventually(
       async () => {
         const now = await cluster.client.get<Lease>(Resources.Lease, OPERATOR_NAMESPACE, 'flotilla-operator');
         return now.spec.holderIdentity !== undefined && now.spec.holderIdentity !== '' && !now.spec.holderIdentity.startsWith(`${leader}_`);
       },
-      60_000,
-      100,
+      { timeoutMs: 60_000, intervalMs: 100, message: 'another operator Pod holds the lease' },
     );
     figure('leader deleted to a new leader', since(start));
-    await waitUntil(
-      'greeter scaled to 2 Ready Pods by the new leader',
-      async () => (await readyPods(cluster, NAMESPACE, 'greeter')).length === 2,
-      120_000,
-      250,
-    );
+    await eventually(async () => (await readyPods(cluster, NAMESPACE, 'greeter')).length === 2, {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+      message: 'greeter scaled to 2 Ready Pods by the new leader',
+    });
     figure('leader deleted to the change applied (greeter 1 -> 2 Ready)', since(start));
   });
 
@@ -219,12 +213,11 @@ test('the whole system deployed by the operator on a real node', { timeout: 30 *
     assert.equal(hpa.metadata.ownerReferences?.[0]?.kind, 'Microservice');
     const start = Date.now();
     await cluster.client.patch(MICROSERVICES, NAMESPACE, 'users', { spec: { autoscaling: { minReplicas: 3 } } }, MERGE);
-    await waitUntil(
-      'the HPA controller scaled users to its new minimum (3 Ready)',
-      async () => (await readyPods(cluster, NAMESPACE, 'users')).length === 3,
-      180_000,
-      250,
-    );
+    await eventually(async () => (await readyPods(cluster, NAMESPACE, 'users')).length === 3, {
+      timeoutMs: 180_000,
+      intervalMs: 250,
+      message: 'the HPA controller scaled users to its new minimum (3 Ready)',
+    });
     figure('HPA minimum 2 -> 3 to 3 Ready Pods', since(start));
     const scaled = await getOrUndefined(() => cluster.client.get<Hpa>(Resources.HorizontalPodAutoscaler, NAMESPACE, 'users'));
     assert.equal(scaled?.status?.desiredReplicas, 3);
@@ -237,14 +230,12 @@ function isOld(pod: Pod, start: number): boolean {
 
 async function waitForPod(cluster: NodeCluster, name: string, match: (pod: Pod) => boolean): Promise<Pod> {
   let found: Pod | undefined;
-  await waitUntil(
-    `a ${name} Pod matching the drill`,
+  await eventually(
     async () => {
       found = (await podsOf(cluster, NAMESPACE, name)).find(match);
       return found !== undefined;
     },
-    180_000,
-    100,
+    { timeoutMs: 180_000, intervalMs: 100, message: `a ${name} Pod matching the drill` },
   );
   return found!;
 }
@@ -253,6 +244,10 @@ async function waitForPod(cluster: NodeCluster, name: string, match: (pod: Pod) 
 async function untilServing(pod: Pod): Promise<string> {
   const start = Date.now();
   const before = await servedRequests(pod, 8081);
-  await waitUntil(`${pod.metadata.name} serving traffic`, async () => (await servedRequests(pod, 8081)) > before, 60_000, 50);
+  await eventually(async () => (await servedRequests(pod, 8081)) > before, {
+    timeoutMs: 60_000,
+    intervalMs: 50,
+    message: `${pod.metadata.name} serving traffic`,
+  });
   return since(start);
 }

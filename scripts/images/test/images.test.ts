@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import { eventually, freePort } from '@flotilla/testing';
 import { buildContext, REPO_ROOT, type BuildContext } from '../context.ts';
 import { IMAGES, LAYOUT } from '../images.ts';
 import { ensureBundles } from './support/bundles.ts';
@@ -42,32 +42,20 @@ function build(out: string, pinned: BuildContext): Promise<BuildResult> {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
+/** The JSON of `url` once it answers 200; fails with the container's output (and whether it exited) after `timeoutMs`. */
 async function waitReady(url: string, container: Container, timeoutMs = 30_000): Promise<unknown> {
-  const deadline = Date.now() + timeoutMs;
   let exited: number | undefined;
   void container.exited.then((code) => (exited = code));
-  for (;;) {
-    if (exited !== undefined) throw new Error(`container exited with ${exited} before ${url} answered:\n${container.output()}`);
-    try {
+  return await eventually(
+    async () => {
+      if (exited !== undefined) throw new Error(`container exited with ${exited} before ${url} answered`);
       const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (response.status === 200) return await response.json();
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms:\n${container.output()}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+      return response.status === 200 && ((await response.json()) as unknown);
+    },
+    { timeoutMs, intervalMs: 250, message: `${url} to answer 200` },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\n${container.output()}`);
+  });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

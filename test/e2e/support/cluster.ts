@@ -7,8 +7,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { type KubeClient, type KubeObject, Resources } from '@flotilla/kube';
+import { clientFor, servicesRequired } from '@flotilla/testing';
 import { addressesFor, parseNetnsName, startHostRelay, type HostRelay } from '../../../scripts/k8s/node-network.ts';
-import { clientFor, servicesRequired } from '../../support/kube.ts';
 
 const run = promisify(execFile);
 

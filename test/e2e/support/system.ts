@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Resources, type KubeObject } from '@flotilla/kube';
+import { createTestDatabase, eventually, type TestDatabase } from '@flotilla/testing';
 import { IMAGES } from '../../../scripts/images/images.ts';
 import { ensureBundles } from '../../../scripts/images/test/support/bundles.ts';
-import { createTestDatabase, type TestDatabase } from '../../support/databases.ts';
-import { kubectl, waitUntil } from '../../support/kube.ts';
 import { importImages, isReady, readyPods, type Pod, type NodeCluster } from './cluster.ts';
+import { kubectl } from '../../../scripts/test-services/kube.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
 const DEPLOY = join(ROOT, 'deploy', 'kubernetes');
@@ -93,8 +93,7 @@ export async function applyDeploy(cluster: NodeCluster): Promise<void> {
 
 /** Every Microservice has its Ready Pods, and both operator replicas are Ready. */
 export async function waitForSystem(cluster: NodeCluster, timeoutMs: number): Promise<void> {
-  await waitUntil(
-    'the operator and every example Microservice Ready',
+  await eventually(
     async () => {
       const operator = await cluster.client.list<Pod>(Resources.Pod, OPERATOR_NAMESPACE, {
         labelSelector: 'app.kubernetes.io/name=flotilla-operator',
@@ -105,7 +104,6 @@ export async function waitForSystem(cluster: NodeCluster, timeoutMs: number): Pr
       }
       return true;
     },
-    timeoutMs,
-    500,
+    { timeoutMs, intervalMs: 500, message: 'the operator and every example Microservice Ready' },
   );
 }

@@ -2,9 +2,8 @@
  * What the image test needs: Linux, root (runc creates namespaces and cgroups),
  * and the Debian tools umoci, runc, skopeo, binutils (strip), gzip and tar.
  * Under `npm test` (FLOTILLA_TEST_REQUIRE_SERVICES=1) missing tools are
- * installed with apt-get and anything else missing fails the test; in
- * `npm run test:unit` the test skips itself when it is not root or the tools
- * are absent.
+ * installed with apt-get and anything else missing fails the test; run on
+ * its own, the test skips itself when it is not root or the tools are absent.
  */
 import type { TestContext } from 'node:test';
 import { aptInstall } from '../../../test-services/lib/apt.ts';
