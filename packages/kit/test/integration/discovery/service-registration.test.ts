@@ -14,14 +14,21 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { GrpcConfig, serviceConfig } from '@flotilla/kit/service';
-import { EtcdRegistry } from '../../src/discovery/etcd/etcd-registry.ts';
-import { LocalRegistry } from '../../src/discovery/local/local-registry.ts';
-import type { Registry } from '../../src/discovery/types.ts';
-import { defineService } from '../../src/service/index.ts';
+import { EtcdRegistry } from '../../../src/discovery/etcd/etcd-registry.ts';
+import { LocalRegistry } from '../../../src/discovery/local/local-registry.ts';
+import type { Registry } from '../../../src/discovery/types.ts';
+import { defineService } from '../../../src/service/index.ts';
 import { Resources } from '@flotilla/kube';
-import { adminClient, createNamespace, deleteNamespace, kubeconfigOrSkipReason } from '../support/kube.ts';
-import { captureLogs } from '../support/log-capture.ts';
-import { sharedEtcd, tempDir, waitUntil } from './support.ts';
+import {
+  captureLogs,
+  clientFor,
+  createNamespace,
+  deleteNamespace,
+  eventually,
+  kubeconfigOrSkipReason,
+  sharedEtcd,
+  tempDir,
+} from '@flotilla/testing';
 
 const NAMESPACE = 'regtest';
 const dirs: Array<{ remove(): void }> = [];
@@ -151,7 +158,7 @@ test('discovery.weight changed in the config centre is published live; other dis
       [10],
     );
     writeFileSync(file, 'discovery:\n  weight: 60\n  zone: elsewhere\n');
-    await waitUntil(async () => (await registry.list('registered'))[0]?.weight === 60, 'the new weight in the registry');
+    await eventually(async () => (await registry.list('registered'))[0]?.weight === 60, { message: 'the new weight in the registry' });
     const status = (await (await fetch(`${running.httpUrl}/admin/config`)).json()) as { pendingRestart: string[] };
     assert.deepEqual(status.pendingRestart, ['discovery.zone']);
     assert.equal((await registry.list('registered'))[0]?.zone, 'local', 'the zone is not half-applied');
@@ -203,7 +210,7 @@ test('FLOTILLA_<SERVICE>__DISCOVERY__BACKEND=kubernetes: registering writes noth
   skip: 'skip' in kube ? kube.skip : false,
 }, async () => {
   const kubeconfig = (kube as { kubeconfig: string }).kubeconfig;
-  const admin = adminClient(kubeconfig);
+  const admin = clientFor(kubeconfig);
   const namespace = await createNamespace(admin, 'flotilla-svc');
   const dir = tempDir('service-kubernetes');
   dirs.push(dir);
@@ -236,15 +243,15 @@ test('FLOTILLA_<SERVICE>__DISCOVERY__BACKEND=kubernetes: registering writes noth
       assert.equal(discovery.registry.backend, 'kubernetes');
       assert.equal(discovery.registration?.registration?.instance.service, 'registered');
       assert.equal((await admin.list(Resources.EndpointSlice, namespace)).items.length, before, 'no EndpointSlice written');
-      const target = await waitUntil(() => {
-        try {
+      // A pick throws until the balancer's watch has listed the peer.
+      const target = await eventually(
+        () => {
           const picked = discovery.http.pick('peer');
           picked.done({ ok: true });
           return picked.target;
-        } catch {
-          return undefined; // the balancer's watch is still listing
-        }
-      }, 'the peer to resolve through context.discovery');
+        },
+        { message: 'the peer to resolve through context.discovery' },
+      );
       assert.equal(target, '10.1.0.1:8080');
     } finally {
       const stopping = Date.now();

@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createBalancer, NoInstanceError } from '../../src/discovery/balancer/index.ts';
-import { instanceFromSpec } from '../../src/discovery/instance.ts';
-import { LiveInstanceSet } from '../../src/discovery/instance-set.ts';
-import type { Instance, InstanceSpec } from '../../src/discovery/types.ts';
-import { UnavailableError } from '../../src/errors.ts';
+import { eventually } from '@flotilla/testing';
+import { createBalancer, NoInstanceError } from '../../../../src/discovery/balancer/index.ts';
+import { instanceFromSpec } from '../../../../src/discovery/instance.ts';
+import { LiveInstanceSet } from '../../../../src/discovery/instance-set.ts';
+import type { Instance, InstanceSpec } from '../../../../src/discovery/types.ts';
+import { UnavailableError } from '../../../../src/errors.ts';
 
 function instance(id: string, extra: Partial<InstanceSpec> = {}): Instance {
   return instanceFromSpec({ service: 'svc', id, address: '10.0.0.1', ports: { http: 8080, grpc: 9090 }, ...extra });
@@ -263,12 +264,19 @@ describe('locality', () => {
         if (served.length > 200 && served.length < 202) localHealthy = false;
       }
     })();
-    const failedAt = await waitFor(() => (!localHealthy ? Date.now() : undefined));
-    const failedOverAt = await waitFor(() => lastRunAllRemote(served, 20));
+    // Checked every 5 ms, as often as the traffic changes things, so the moments reported stay close to the events.
+    const failedAt = await eventually(() => (!localHealthy ? Date.now() : undefined), {
+      intervalMs: 5,
+      message: 'the local instances to fail',
+    });
+    const failedOverAt = await eventually(() => lastRunAllRemote(served, 20), { intervalMs: 5, message: 'traffic on the remote region' });
     await sleep(200);
     localHealthy = true;
     const recoveredAt = Date.now();
-    const failedBackAt = await waitFor(() => lastRunAllLocal(served, 20, recoveredAt));
+    const failedBackAt = await eventually(() => lastRunAllLocal(served, 20, recoveredAt), {
+      intervalMs: 5,
+      message: 'traffic back on the local region',
+    });
     await traffic;
     const failures = served.filter((s) => !s.ok).length;
     t.diagnostic(
@@ -279,16 +287,6 @@ describe('locality', () => {
     assert.ok(failedBackAt - recoveredAt < 5000);
   });
 });
-
-async function waitFor<T>(check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error('timed out');
-    await sleep(5);
-  }
-}
 
 function lastRunAllRemote(served: Array<{ at: number; id: string }>, n: number): number | undefined {
   const tail = served.slice(-n);

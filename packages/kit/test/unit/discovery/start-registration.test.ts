@@ -1,13 +1,9 @@
-/** The service hook and choosing a backend from config. */
+/** The service hook: register once listeners are up, deregister on stop, refuse an invalid instance. */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import Value from 'typebox/value';
-import type { DiscoverySettings } from '../../src/discovery/create-registry.ts';
-import { createRegistry, DiscoveryConfig } from '../../src/discovery/create-registry.ts';
-import { EtcdRegistry } from '../../src/discovery/etcd/etcd-registry.ts';
-import { LocalRegistry } from '../../src/discovery/local/local-registry.ts';
-import { startRegistration } from '../../src/discovery/start-registration.ts';
-import { tempDir } from './support.ts';
+import { tempDir } from '@flotilla/testing';
+import { LocalRegistry } from '../../../src/discovery/local/local-registry.ts';
+import { startRegistration } from '../../../src/discovery/start-registration.ts';
 
 const dirs: Array<{ remove(): void }> = [];
 after(() => {
@@ -53,24 +49,4 @@ test('startRegistration fails the start for an invalid instance', async () => {
     /at least one port/,
   );
   await registry.close();
-});
-
-test('createRegistry picks the backend from the discovery config section', async () => {
-  const defaults = Value.Default(DiscoveryConfig, {}) as DiscoverySettings;
-  assert.ok(Value.Check(DiscoveryConfig, defaults));
-  assert.equal(defaults.backend, 'local');
-  const dir = tempDir('create-registry');
-  dirs.push(dir);
-  const local = createRegistry({ ...defaults, local: { ...defaults.local, dir: dir.path } }, { namespace: 'staging' });
-  assert.ok(local instanceof LocalRegistry);
-  assert.equal((local as LocalRegistry).namespace, 'staging');
-  const etcd = createRegistry({
-    ...defaults,
-    backend: 'etcd',
-    etcd: { ...defaults.etcd, endpoints: 'http://127.0.0.1:1, http://127.0.0.1:2', prefix: '/x' },
-  });
-  assert.ok(etcd instanceof EtcdRegistry);
-  assert.equal((etcd as EtcdRegistry).servicePrefix('users'), `/x/${process.env.FLOTILLA_ENV ?? 'dev'}/services/users/`);
-  assert.deepEqual((etcd as EtcdRegistry).endpoints, ['http://127.0.0.1:1', 'http://127.0.0.1:2']);
-  await Promise.all([local.close(), etcd.close()]);
 });

@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createBalancer } from '../../src/discovery/balancer/index.ts';
-import { EtcdRegistry } from '../../src/discovery/etcd/etcd-registry.ts';
-import { startRegistration } from '../../src/discovery/start-registration.ts';
-import { startEtcd } from '../../../../scripts/test-services/index.ts';
+import { eventually, sharedEtcd, tempDir } from '@flotilla/testing';
+import { createBalancer } from '../../../../src/discovery/balancer/index.ts';
+import { EtcdRegistry } from '../../../../src/discovery/etcd/etcd-registry.ts';
+import { startRegistration } from '../../../../src/discovery/start-registration.ts';
+import { startEtcd } from '../../../../../../scripts/test-services/index.ts';
 import { EtcdAdmin } from './etcd-admin.ts';
-import { sharedEtcd, tempDir, waitUntil } from './support.ts';
 
 const etcdAvailable = sharedEtcd(); // the private etcd needs the same binary the harness provides
 
@@ -38,7 +38,7 @@ test('etcd stopped while traffic flows: zero failures, then registrations and wa
   const leaseA = serverA.leaseId;
   const set = client.watch('orders');
   const balancer = createBalancer({}, set);
-  await waitUntil(() => set.snapshot().length === 1, 'orders-a listed');
+  await eventually(() => set.snapshot().length === 1, { message: 'orders-a listed' });
 
   // Traffic: resolve + pick + done, every 2 ms, counting anything that throws.
   let picks = 0;
@@ -56,10 +56,10 @@ test('etcd stopped while traffic flows: zero failures, then registrations and wa
     }
   })();
 
-  await waitUntil(() => picks > 0, 'traffic flowing before the outage');
+  await eventually(() => picks > 0, { message: 'traffic flowing before the outage' });
   const picksAtStop = picks;
   await etcd.stop();
-  await waitUntil(() => set.status === 'stale', 'the watch to notice etcd is gone');
+  await eventually(() => set.status === 'stale', { message: 'the watch to notice etcd is gone' });
   assert.deepEqual(
     set.snapshot().map((i) => i.id),
     ['orders-a'],
@@ -76,26 +76,25 @@ test('etcd stopped while traffic flows: zero failures, then registrations and wa
   assert.ok(Date.now() - started < 5000);
   assert.equal(running_b.registration, undefined);
   // Traffic keeps flowing on the last known set: counted, not given a fixed time.
-  await waitUntil(() => picks - picksAtStop > 100, 'traffic on the last known set while etcd is down', 30_000);
+  await eventually(() => picks - picksAtStop > 100, { timeoutMs: 30_000, message: 'traffic on the last known set while etcd is down' });
   const picksDuringOutage = picks - picksAtStop;
 
   etcd = await startEtcd({ dir: dir.path, clientPort, peerPort, log: () => undefined });
   const restartedAt = Date.now();
   await running_b.registered;
-  await waitUntil(
+  await eventually(
     () =>
       set.status === 'live' &&
       set
         .snapshot()
         .map((i) => i.id)
         .join() === 'orders-a,orders-b',
-    'the watch to recover and see orders-b',
-    20_000,
+    { timeoutMs: 20_000, message: 'the watch to recover and see orders-b' },
   );
   const recoveredAfterMs = Date.now() - restartedAt;
 
   await serverC.register({ service: 'orders', id: 'orders-c', address: '127.0.0.1', ports: { http: 3 } });
-  await waitUntil(() => set.snapshot().length === 3, 'a change made after the restart');
+  await eventually(() => set.snapshot().length === 3, { message: 'a change made after the restart' });
   assert.equal(serverA.leaseId, leaseA, 'the lease held before the outage survived the restart');
   const admin = new EtcdAdmin(etcd.endpoint);
   assert.ok((await admin.leaseTimeToLive(leaseA!)) > 0);
@@ -114,6 +113,6 @@ test('etcd stopped while traffic flows: zero failures, then registrations and wa
   assert.deepEqual(failures, []);
   assert.ok(picksDuringOutage > 100, `traffic ran during the outage (${picksDuringOutage} picks)`);
   await running_b.stop();
-  await waitUntil(() => set.snapshot().length === 2, 'orders-b deregistered');
+  await eventually(() => set.snapshot().length === 2, { message: 'orders-b deregistered' });
   balancer.close();
 });

@@ -10,14 +10,14 @@ import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import Value from 'typebox/value';
-import { startEtcd, type RunningEtcd } from '../../../../scripts/test-services/index.ts';
-import { createRegistry, DiscoveryConfig, type DiscoverySettings } from '../../src/discovery/create-registry.ts';
-import { EtcdAccessError } from '../../src/discovery/etcd/access-error.ts';
-import { EtcdRegistry } from '../../src/discovery/etcd/etcd-registry.ts';
-import { startRegistration } from '../../src/discovery/start-registration.ts';
-import type { Registry } from '../../src/discovery/types.ts';
+import { eventually, sharedEtcd, tempDir } from '@flotilla/testing';
+import { startEtcd, type RunningEtcd } from '../../../../../../scripts/test-services/index.ts';
+import { createRegistry, DiscoveryConfig, type DiscoverySettings } from '../../../../src/discovery/create-registry.ts';
+import { EtcdAccessError } from '../../../../src/discovery/etcd/access-error.ts';
+import { EtcdRegistry } from '../../../../src/discovery/etcd/etcd-registry.ts';
+import { startRegistration } from '../../../../src/discovery/start-registration.ts';
+import type { Registry } from '../../../../src/discovery/types.ts';
 import { EtcdAdmin } from './etcd-admin.ts';
-import { sharedEtcd, tempDir, waitUntil } from './support.ts';
 
 const etcdAvailable = sharedEtcd(); // the private etcd needs the same binary the harness provides
 const rootPassword = `root-${randomBytes(8).toString('hex')}`;
@@ -75,14 +75,14 @@ describe('etcd registry with authentication on', { skip: 'skip' in etcdAvailable
     const set = client.watch('users');
     await set.ready;
     const registration = await server.register(spec('users', 'users-1'));
-    await waitUntil(() => set.snapshot().length === 1, 'the watch to see users-1');
+    await eventually(() => set.snapshot().length === 1, { message: 'the watch to see users-1' });
     assert.deepEqual(set.snapshot()[0], registration.instance);
     assert.deepEqual(await client.list('users'), [registration.instance]);
     assert.deepEqual(await client.services(), ['users']);
     await registration.update({ weight: 7 });
-    await waitUntil(() => set.snapshot()[0]?.weight === 7, 'the update');
+    await eventually(() => set.snapshot()[0]?.weight === 7, { message: 'the update' });
     await server.deregister();
-    await waitUntil(() => set.snapshot().length === 0, 'the watch to see the removal');
+    await eventually(() => set.snapshot().length === 0, { message: 'the watch to see the removal' });
     set.close();
   });
 

@@ -10,12 +10,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Value from 'typebox/value';
-import { launch, type ManagedProcess } from '../../../../scripts/test-services/lib/proc.ts';
-import { waitUntilReady, withFreePorts } from '../../../../scripts/test-services/lib/ready.ts';
-import { createRegistry, DiscoveryConfig, type DiscoverySettings } from '../../src/discovery/create-registry.ts';
-import type { Registry } from '../../src/discovery/types.ts';
+import { eventually, sharedEtcd, tempDir } from '@flotilla/testing';
+import { launch, type ManagedProcess } from '../../../../../../scripts/test-services/lib/proc.ts';
+import { waitUntilReady, withFreePorts } from '../../../../../../scripts/test-services/lib/ready.ts';
+import { createRegistry, DiscoveryConfig, type DiscoverySettings } from '../../../../src/discovery/create-registry.ts';
+import type { Registry } from '../../../../src/discovery/types.ts';
 import { EtcdAdmin } from './etcd-admin.ts';
-import { sharedEtcd, tempDir, waitUntil } from './support.ts';
 
 const etcdAvailable = sharedEtcd(); // the private etcd is the harness's binary
 
@@ -151,10 +151,10 @@ describe('etcd registry over TLS with client certificates', {
     const set = client.watch('users');
     await set.ready;
     const registration = await server.register({ service: 'users', id: 'users-tls', address: '127.0.0.1', ports: { grpc: 9 } });
-    await waitUntil(() => set.snapshot().length === 1, 'the watch to see users-tls');
+    await eventually(() => set.snapshot().length === 1, { message: 'the watch to see users-tls' });
     assert.deepEqual(await client.list('users'), [registration.instance]);
     await server.deregister();
-    await waitUntil(() => set.snapshot().length === 0, 'the watch to see the removal');
+    await eventually(() => set.snapshot().length === 0, { message: 'the watch to see the removal' });
     set.close();
   });
 });

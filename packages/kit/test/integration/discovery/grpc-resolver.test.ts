@@ -2,13 +2,13 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { GreeterServiceClient } from '@flotilla/contracts/greeter';
-import { ChannelPool, createGrpcClient } from '../../src/grpc/index.ts';
-import { discoveryResolver } from '../../src/discovery/grpc-resolver.ts';
-import { LocalRegistry } from '../../src/discovery/local/local-registry.ts';
-import { NoInstanceError } from '../../src/discovery/balancer/index.ts';
-import { UnavailableError } from '../../src/errors.ts';
-import { startGreeter } from '../grpc/helpers.ts';
-import { tempDir, waitUntil } from './support.ts';
+import { eventually, tempDir } from '@flotilla/testing';
+import { ChannelPool, createGrpcClient } from '../../../src/grpc/index.ts';
+import { discoveryResolver } from '../../../src/discovery/grpc-resolver.ts';
+import { LocalRegistry } from '../../../src/discovery/local/local-registry.ts';
+import { NoInstanceError } from '../../../src/discovery/balancer/index.ts';
+import { UnavailableError } from '../../../src/errors.ts';
+import { startGreeter } from '../grpc/greeter.ts';
 
 const dirs: Array<{ remove(): void }> = [];
 after(() => {
@@ -64,17 +64,22 @@ describe('discoveryResolver', () => {
     await greeters[1]!.grpc.shutdown(0);
     let failures = 0;
     let streak = 0;
-    await waitUntil(async () => {
-      try {
-        await greeter.sayHello({ name: 'x' });
-        streak += 1;
-      } catch (error) {
-        assert.ok(error instanceof UnavailableError, String(error));
-        failures += 1;
-        streak = 0;
-      }
-      return streak >= 20;
-    }, '20 calls in a row to succeed');
+    const notUnavailable: string[] = [];
+    await eventually(
+      async () => {
+        try {
+          await greeter.sayHello({ name: 'x' });
+          streak += 1;
+        } catch (error) {
+          if (!(error instanceof UnavailableError)) notUnavailable.push(String(error));
+          failures += 1;
+          streak = 0;
+        }
+        return streak >= 20;
+      },
+      { message: '20 calls in a row to succeed' },
+    );
+    assert.deepEqual(notUnavailable, [], 'every failed call is an UnavailableError');
     t.diagnostic(`${failures} calls failed before the dead instance was ejected`);
     assert.ok(failures >= 1 && failures <= 2, `failures: ${failures}`);
     assert.deepEqual(

@@ -8,10 +8,10 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LocalRegistry } from '../../src/discovery/local/local-registry.ts';
-import { ServiceBalancers } from '../../src/discovery/service-balancers.ts';
-import type { PickedInstance } from '../../src/discovery/balancer/types.ts';
-import { tempDir, waitUntil } from './support.ts';
+import { eventually, tempDir } from '@flotilla/testing';
+import { LocalRegistry } from '../../../src/discovery/local/local-registry.ts';
+import { ServiceBalancers } from '../../../src/discovery/service-balancers.ts';
+import type { PickedInstance } from '../../../src/discovery/balancer/types.ts';
 
 const dirs: Array<{ remove(): void }> = [];
 after(() => {
@@ -73,7 +73,7 @@ describe('HTTP balancing through the local registry', () => {
       await Promise.all(servers.map((s) => s.close()));
     });
     await balancers.ready('api', 5000);
-    await waitUntil(() => balancers.entry('api').set.snapshot().length === 3, 'three instances');
+    await eventually(() => balancers.entry('api').set.snapshot().length === 3, { message: 'three instances' });
 
     // Eight concurrent clients, 400 requests.
     const results: Array<{ id: string; ok: boolean }> = [];
@@ -124,7 +124,7 @@ describe('HTTP balancing through the local registry', () => {
       await Promise.all([euRegistry, usRegistry, client, euAgain].map((r) => r.close()));
       await Promise.all([local, remote, restarted].map((s) => s?.close()));
     });
-    await waitUntil(() => balancers.entry('api').set.snapshot().length === 2, 'both instances');
+    await eventually(() => balancers.entry('api').set.snapshot().length === 2, { message: 'both instances' });
 
     const log: Array<{ at: number; body: string | undefined; ok: boolean }> = [];
     let running = true;
@@ -140,12 +140,15 @@ describe('HTTP balancing through the local registry', () => {
       return tail.length === n && tail.every((e) => e.ok && e.body === body) ? tail[0]!.at : undefined;
     };
 
-    await waitUntil(() => servedBy('eu', 0), 'traffic on the local region');
+    await eventually(() => servedBy('eu', 0), { message: 'traffic on the local region' });
     // The local instance stops answering but stays registered (a hung or half-dead process): only
     // passive health can notice, by ejecting it after consecutive failures.
     const diedAt = Date.now();
     await local.close();
-    const failedOverAt = await waitUntil(() => servedBy('us', diedAt), 'traffic to move to the remote region', 10_000);
+    const failedOverAt = await eventually(() => servedBy('us', diedAt), {
+      timeoutMs: 10_000,
+      message: 'traffic to move to the remote region',
+    });
     const failedDuringFailover = log.filter((e) => e.at >= diedAt && !e.ok).length;
 
     // A new local instance starts (a restarted process): traffic comes home.
@@ -160,7 +163,10 @@ describe('HTTP balancing through the local registry', () => {
       region: 'eu',
       zone: 'eu-a',
     });
-    const failedBackAt = await waitUntil(() => servedBy('eu', returnedAt), 'traffic to come back to the local region', 10_000);
+    const failedBackAt = await eventually(() => servedBy('eu', returnedAt), {
+      timeoutMs: 10_000,
+      message: 'traffic to come back to the local region',
+    });
     running = false;
     await traffic;
 

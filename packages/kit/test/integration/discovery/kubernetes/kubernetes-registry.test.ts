@@ -1,174 +1,23 @@
 /**
- * The kubernetes registry. EndpointSlices are written by hand here, as the
- * EndpointSlice controller would write them: the harness has no kubelet, and
- * its Services have no selector, so nothing else touches them.
+ * The kubernetes registry against real API servers. EndpointSlices are
+ * written by hand, as the EndpointSlice controller would write them: the
+ * harness has no kubelet, and its Services have no selector, so nothing else
+ * touches them.
  *
- * - mapping (no server): ready endpoints only, terminating ones when nothing
- *   is ready, ports by name, zones, dual-stack, the version label;
- * - choosing the backend: `auto` in a pod, staging/prod default to it, dev not;
  * - the shared control plane: instances appear, change and leave; list, services;
  *   register/deregister write nothing;
  * - a private control plane: an API server restart, then a restart with
  *   changes nobody watched and a compacted etcd (410 Gone → relist).
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Value from 'typebox/value';
 import { KubeClient, loadKubeconfig, Resources } from '@flotilla/kube';
-import { loadConfig } from '@flotilla/kit/config';
-import { serviceConfig } from '@flotilla/kit/service';
-import { createRegistry, DiscoveryConfig, registryBackend, type DiscoverySettings } from '../../src/discovery/create-registry.ts';
-import { instancesFromSlices, type Endpoint, type EndpointSlice } from '../../src/discovery/kubernetes/endpoint-slices.ts';
-import { createKubernetesRegistry, KubernetesRegistry } from '../../src/discovery/kubernetes/kubernetes-registry.ts';
-import type { Instance } from '../../src/discovery/types.ts';
-import {
-  adminClient,
-  createNamespace,
-  deleteNamespace,
-  kubeconfigOrSkipReason,
-  privateControlPlane,
-  type ControlPlane,
-} from '../support/kube.ts';
-import { freePort } from '../../../../scripts/k8s/process.ts';
-import { waitUntil } from './support.ts';
-
-const repoConfig = join(import.meta.dirname, '..', '..', '..', '..', 'config');
-
-const ports = [
-  { name: 'http', port: 8080, protocol: 'TCP' },
-  { name: 'grpc', port: 9090, protocol: 'TCP' },
-  { name: 'metrics', port: 9100, protocol: 'TCP' },
-];
-
-function endpoint(
-  pod: string,
-  ip: string,
-  conditions: Endpoint['conditions'] = { ready: true, serving: true, terminating: false },
-  zone = 'zone-a',
-): Endpoint {
-  return {
-    addresses: [ip],
-    conditions,
-    nodeName: `node-${zone}`,
-    zone,
-    targetRef: { kind: 'Pod', name: pod, namespace: 'shop' },
-  };
-}
-
-function slice(
-  service: string,
-  name: string,
-  endpoints: Endpoint[],
-  extra: Partial<EndpointSlice> = {},
-  namespace = 'shop',
-): EndpointSlice {
-  return {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: {
-      name,
-      namespace,
-      labels: { 'kubernetes.io/service-name': service, 'endpointslice.kubernetes.io/managed-by': 'flotilla-test' },
-    },
-    addressType: 'IPv4',
-    endpoints,
-    ports,
-    ...extra,
-  };
-}
-
-const ids = (instances: readonly Instance[]): string[] => instances.map((i) => i.id);
-
-describe('EndpointSlices as instances', () => {
-  test('ready endpoints become instances with ports by name, zone, node and region', () => {
-    const instances = instancesFromSlices(
-      'users',
-      [slice('users', 'users-abc', [endpoint('users-1', '10.0.0.1'), endpoint('users-2', '10.0.0.2', { ready: null }, 'zone-b')])],
-      { region: 'eu' },
-    );
-    assert.deepEqual(ids(instances), ['users-1', 'users-2'], 'ready: nil counts as ready');
-    assert.deepEqual(instances[0], {
-      id: 'users-1',
-      service: 'users',
-      address: '10.0.0.1',
-      ports: { http: 8080, grpc: 9090 },
-      version: '0.0.0',
-      region: 'eu',
-      zone: 'zone-a',
-      weight: 100,
-      health: 'serving',
-      metadata: { endpointSlice: 'users-abc', pod: 'users-1', nodeName: 'node-zone-a' },
-    });
-    assert.equal(instances[1]!.zone, 'zone-b');
-  });
-
-  test('not-ready endpoints are skipped; terminating-but-serving ones are used only when nothing is ready', () => {
-    const terminating = endpoint('users-3', '10.0.0.3', { ready: false, serving: true, terminating: true });
-    const notReady = endpoint('users-4', '10.0.0.4', { ready: false, serving: false, terminating: false });
-    const both = instancesFromSlices('users', [slice('users', 's', [endpoint('users-1', '10.0.0.1'), terminating, notReady])], {
-      region: 'eu',
-    });
-    assert.deepEqual(ids(both), ['users-1']);
-    const fallback = instancesFromSlices(
-      'users',
-      [slice('users', 's', [terminating, notReady, endpoint('users-5', '10.0.0.5', { ready: false, serving: false, terminating: true })])],
-      { region: 'eu' },
-    );
-    assert.deepEqual(ids(fallback), ['users-3']);
-    assert.equal(fallback[0]!.metadata.terminating, 'true');
-  });
-
-  test('zone hints, the version label, dual-stack Pods, other services and unnamed ports', () => {
-    const hinted = {
-      ...endpoint('users-1', '10.0.0.1'),
-      zone: undefined,
-      hints: { forZones: [{ name: 'zone-h' }] },
-    } as Endpoint;
-    const v4 = slice('users', 'b-v4', [hinted]);
-    v4.metadata.labels!['app.kubernetes.io/version'] = '1.4.2';
-    const v6 = slice('users', 'a-v6', [endpoint('users-1', 'fd00::1')], { addressType: 'IPv6' });
-    const other = slice('orders', 'o', [endpoint('orders-1', '10.0.1.1')]);
-    const unnamed = slice('users', 'c', [endpoint('users-9', '10.0.0.9')], { ports: [{ port: 80, protocol: 'TCP' }] });
-    const instances = instancesFromSlices('users', [v6, other, unnamed, v4], { region: 'eu' });
-    assert.deepEqual(ids(instances), ['users-1']);
-    assert.equal(instances[0]!.address, '10.0.0.1', 'IPv4 wins for a dual-stack Pod');
-    assert.equal(instances[0]!.zone, 'zone-h');
-    assert.equal(instances[0]!.version, '1.4.2');
-    assert.deepEqual(
-      instancesFromSlices('users', [slice('users', 'x', [{ addresses: ['10.0.0.7'] }])], { region: 'eu' }).map((i) => i.id),
-      ['10.0.0.7'],
-      'no Pod reference: the address is the id',
-    );
-  });
-});
-
-describe('choosing the kubernetes backend', () => {
-  test('auto is kubernetes in a pod and local elsewhere; the schema accepts a kubernetes section', () => {
-    assert.equal(registryBackend({ backend: 'auto' }, { KUBERNETES_SERVICE_HOST: '10.96.0.1' }), 'kubernetes');
-    assert.equal(registryBackend({ backend: 'auto' }, {}), 'local');
-    assert.equal(registryBackend({ backend: 'etcd' }, { KUBERNETES_SERVICE_HOST: '10.96.0.1' }), 'etcd');
-    const settings = Value.Default(DiscoveryConfig, {
-      backend: 'kubernetes',
-      kubernetes: { namespace: 'shop' },
-    }) as DiscoverySettings;
-    assert.ok(Value.Check(DiscoveryConfig, settings));
-  });
-
-  test('staging and prod default to auto (kubernetes in a cluster), dev stays local', () => {
-    const schema = serviceConfig({});
-    const backendIn = (namespace: string, env: Record<string, string> = {}): string =>
-      (
-        loadConfig({ service: 'probe', schema, dir: repoConfig, env: { FLOTILLA_ENV: namespace, ...env } }).value as {
-          discovery: { backend: string };
-        }
-      ).discovery.backend;
-    assert.equal(backendIn('dev'), 'local');
-    assert.equal(backendIn('staging'), 'auto');
-    assert.equal(backendIn('prod'), 'auto');
-    assert.equal(backendIn('prod', { FLOTILLA_REGISTRY_BACKEND: 'etcd' }), 'etcd');
-  });
-});
+import { clientFor, createNamespace, deleteNamespace, eventually, freePort, kubeconfigOrSkipReason } from '@flotilla/testing';
+import { type ControlPlane, privateControlPlane } from '../../../../../../scripts/test-services/kube.ts';
+import { createRegistry, DiscoveryConfig, type DiscoverySettings } from '../../../../src/discovery/create-registry.ts';
+import { createKubernetesRegistry, KubernetesRegistry } from '../../../../src/discovery/kubernetes/kubernetes-registry.ts';
+import { endpoint, ids, ports, slice } from '../../../support/endpoint-slices.ts';
 
 const kube = kubeconfigOrSkipReason();
 
@@ -178,7 +27,7 @@ describe('kubernetes registry on a real API server', { skip: 'skip' in kube ? ku
   let namespace: string;
   let registry: KubernetesRegistry;
   before(async () => {
-    admin = adminClient(kubeconfig);
+    admin = clientFor(kubeconfig);
     namespace = await createNamespace(admin, 'flotilla-discovery');
     await createService(admin, namespace, 'users');
     registry = createKubernetesRegistry({ kubeconfig, namespace, region: 'eu' });
@@ -205,12 +54,12 @@ describe('kubernetes registry on a real API server', { skip: 'skip' in kube ? ku
         namespace,
       ),
     );
-    await waitUntil(() => ids(set.snapshot()).join() === 'users-1', 'users-1 to appear (users-2 is not ready)');
+    await eventually(() => ids(set.snapshot()).join() === 'users-1', { message: 'users-1 to appear (users-2 is not ready)' });
     await admin.create(
       Resources.EndpointSlice,
       slice('users', 'users-b', [endpoint('users-3', '10.0.0.3', undefined, 'zone-b')], {}, namespace),
     );
-    await waitUntil(() => ids(set.snapshot()).join() === 'users-1,users-3', 'users-3 from a second slice');
+    await eventually(() => ids(set.snapshot()).join() === 'users-1,users-3', { message: 'users-3 from a second slice' });
     assert.equal(set.snapshot()[1]!.zone, 'zone-b');
 
     // users-2 turns ready, users-1 starts terminating (a rollout): the ready one is used, not the terminating one.
@@ -224,7 +73,7 @@ describe('kubernetes registry on a real API server', { skip: 'skip' in kube ? ku
         namespace,
       ),
     );
-    await waitUntil(() => ids(set.snapshot()).join() === 'users-2,users-3', 'users-2 in, terminating users-1 out');
+    await eventually(() => ids(set.snapshot()).join() === 'users-2,users-3', { message: 'users-2 in, terminating users-1 out' });
 
     // Nothing ready any more: the serving-but-terminating endpoint carries the traffic.
     await admin.delete(Resources.EndpointSlice, namespace, 'users-b');
@@ -232,13 +81,12 @@ describe('kubernetes registry on a real API server', { skip: 'skip' in kube ? ku
       Resources.EndpointSlice,
       slice('users', 'users-a', [endpoint('users-1', '10.0.0.1', { ready: false, serving: true, terminating: true })], {}, namespace),
     );
-    await waitUntil(
-      () => ids(set.snapshot()).join() === 'users-1' && set.snapshot()[0]!.metadata.terminating === 'true',
-      'the terminating fallback',
-    );
+    await eventually(() => ids(set.snapshot()).join() === 'users-1' && set.snapshot()[0]!.metadata.terminating === 'true', {
+      message: 'the terminating fallback',
+    });
 
     await admin.delete(Resources.EndpointSlice, namespace, 'users-a');
-    await waitUntil(() => set.snapshot().length === 0, 'every instance to leave');
+    await eventually(() => set.snapshot().length === 0, { message: 'every instance to leave' });
     set.close();
   });
 
@@ -322,16 +170,20 @@ describe('kubernetes registry through API server restarts', () => {
     t.after(() => registry.close());
     const set = registry.watch('users');
     await set.ready;
-    await waitUntil(() => ids(set.snapshot()).join() === 'users-1,users-2', 'the first listing');
+    await eventually(() => ids(set.snapshot()).join() === 'users-1,users-2', { message: 'the first listing' });
 
     // 1. A plain restart: the watch comes back and sees a change made afterwards.
     await plane.restartApiserver();
     await admin.create(Resources.EndpointSlice, slice('users', 'users-b', [endpoint('users-3', '10.0.0.3')], {}, namespace));
-    await waitUntil(() => ids(set.snapshot()).join() === 'users-1,users-2,users-3', 'a change after the restart', 60_000, 100);
+    await eventually(() => ids(set.snapshot()).join() === 'users-1,users-2,users-3', {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      message: 'a change after the restart',
+    });
 
     // 2. Down: the set goes stale and keeps its instances.
     await plane.stopApiserver();
-    await waitUntil(() => set.status === 'stale', 'the set to turn stale', 30_000);
+    await eventually(() => set.status === 'stale', { timeoutMs: 30_000, message: 'the set to turn stale' });
     assert.deepEqual(ids(set.snapshot()), ['users-1', 'users-2', 'users-3'], 'the last known instances stay');
     assert.ok(
       warnings.some((w) => /the Kubernetes API at .* is unavailable/.test(w)),
@@ -362,8 +214,12 @@ describe('kubernetes registry through API server restarts', () => {
     await plane.stopApiserver();
     await plane.startApiserver();
 
-    await waitUntil(() => ids(set.snapshot()).join() === 'users-2,users-4', 'the relisted state', 90_000, 100);
-    await waitUntil(() => set.status === 'live', 'the set to be live again', 30_000);
+    await eventually(() => ids(set.snapshot()).join() === 'users-2,users-4', {
+      timeoutMs: 90_000,
+      intervalMs: 100,
+      message: 'the relisted state',
+    });
+    await eventually(() => set.status === 'live', { timeoutMs: 30_000, message: 'the set to be live again' });
     assert.ok(
       infos.some((line) => /410 Gone/.test(line)),
       `a relist after 410 Gone was logged: ${infos.join(' | ')}`,

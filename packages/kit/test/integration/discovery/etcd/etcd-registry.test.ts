@@ -7,13 +7,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { EtcdRegistry } from '../../src/discovery/etcd/etcd-registry.ts';
-import type { InstanceChange } from '../../src/discovery/types.ts';
+import { eventually, sharedEtcd, startServiceProcess } from '@flotilla/testing';
+import { EtcdRegistry } from '../../../../src/discovery/etcd/etcd-registry.ts';
+import type { InstanceChange } from '../../../../src/discovery/types.ts';
 import { EtcdAdmin } from './etcd-admin.ts';
-import { hostPort, sharedEtcd, spawnFixture, TcpProxy, waitUntil } from './support.ts';
+import { hostPort, TcpProxy } from './tcp-proxy.ts';
 
 const etcd = sharedEtcd();
-const child = join(import.meta.dirname, 'fixtures', 'register-child.ts');
+const child = join(import.meta.dirname, '..', 'fixtures', 'register-child.ts');
 
 describe('etcd registry', { skip: 'skip' in etcd ? etcd.skip : false }, () => {
   const endpoint = 'endpoint' in etcd ? etcd.endpoint : '';
@@ -64,15 +65,15 @@ describe('etcd registry', { skip: 'skip' in etcd ? etcd.skip : false }, () => {
 
     assert.deepEqual(await client.list('users'), [registration.instance]);
     assert.deepEqual(await client.services(), ['users']);
-    await waitUntil(() => set.snapshot().length === 1, 'the watch to see users-1');
+    await eventually(() => set.snapshot().length === 1, { message: 'the watch to see users-1' });
     assert.deepEqual(set.snapshot()[0], registration.instance);
 
     await registration.update({ weight: 10 });
-    await waitUntil(() => set.snapshot()[0]?.weight === 10, 'the update');
+    await eventually(() => set.snapshot()[0]?.weight === 10, { message: 'the update' });
 
     const lease = server.leaseId!;
     await server.deregister();
-    await waitUntil(() => set.snapshot().length === 0, 'the watch to see the removal');
+    await eventually(() => set.snapshot().length === 0, { message: 'the watch to see the removal' });
     assert.equal(await admin.leaseTimeToLive(lease), -1, 'deregister revokes the lease');
     assert.deepEqual(await client.list('users'), []);
     set.close();
@@ -95,20 +96,22 @@ describe('etcd registry', { skip: 'skip' in etcd ? etcd.skip : false }, () => {
   test("a kill -9'd process disappears within its lease TTL", async (t) => {
     const watcher = registry();
     const set = watcher.watch('victim');
-    const victim = spawnFixture(child, {
-      BACKEND: 'etcd',
-      ETCD_ENDPOINTS: endpoint,
-      PREFIX: prefix,
-      TTL_SECONDS: '2',
-      SERVICE: 'victim',
-      INSTANCE_ID: 'victim-1',
+    const victim = await startServiceProcess(child, 'victim-1', {
+      env: {
+        ...process.env,
+        BACKEND: 'etcd',
+        ETCD_ENDPOINTS: endpoint,
+        PREFIX: prefix,
+        TTL_SECONDS: '2',
+        SERVICE: 'victim',
+        INSTANCE_ID: 'victim-1',
+      },
     });
     t.after(() => victim.kill9());
-    await victim.line(/registered victim-1/);
-    await waitUntil(() => set.snapshot().length === 1, 'victim-1 to be listed');
+    await eventually(() => set.snapshot().length === 1, { message: 'victim-1 to be listed' });
     await victim.kill9();
     const killedAt = Date.now();
-    await waitUntil(() => set.snapshot().length === 0, 'victim-1 to disappear', 8000);
+    await eventually(() => set.snapshot().length === 0, { timeoutMs: 8000, message: 'victim-1 to disappear' });
     t.diagnostic(`gone ${Date.now() - killedAt} ms after kill -9 (lease ttl 2 s)`);
     set.close();
   });
@@ -128,19 +131,24 @@ describe('etcd registry', { skip: 'skip' in etcd ? etcd.skip : false }, () => {
     set.subscribe((c) => changes.push(c));
     await server.register({ service: 'revoked', id: 'revoked-1', address: '127.0.0.1', ports: { http: 1 } });
     const firstLease = server.leaseId!;
-    await waitUntil(() => set.snapshot().length === 1, 'revoked-1 listed');
+    await eventually(() => set.snapshot().length === 1, { message: 'revoked-1 listed' });
 
     const revokedAt = Date.now();
     await admin.leaseRevoke(firstLease); // deletes the key at once
-    await waitUntil(() => server.leaseId !== undefined && server.leaseId !== firstLease, 'a new lease');
-    const { kvs } = await waitUntil(async () => {
-      const found = await admin.range(`${prefix}/test/services/revoked/revoked-1`);
-      return found.kvs.length === 1 ? found : undefined;
-    }, 'the key to be back');
+    await eventually(() => server.leaseId !== undefined && server.leaseId !== firstLease, { message: 'a new lease' });
+    const { kvs } = await eventually(
+      async () => {
+        const found = await admin.range(`${prefix}/test/services/revoked/revoked-1`);
+        return found.kvs.length === 1 ? found : undefined;
+      },
+      { message: 'the key to be back' },
+    );
     assert.equal(kvs[0]!.lease, server.leaseId);
-    await waitUntil(() => set.snapshot().length === 1, 'watchers to see it again');
+    await eventually(() => set.snapshot().length === 1, { message: 'watchers to see it again' });
     // The registry hears etcd's answer to its put on a connection of its own: its event is waited for, not assumed.
-    await waitUntil(() => events.filter((e) => e === 'registered').length >= 2, 'the registry to report the new registration');
+    await eventually(() => events.filter((e) => e === 'registered').length >= 2, {
+      message: 'the registry to report the new registration',
+    });
     t.diagnostic(`re-registered ${Date.now() - revokedAt} ms after the revoke (ttl 3 s, keepalive every 1 s)`);
     assert.ok(
       changes.some((c) => c.removed.length === 1),
@@ -182,10 +190,10 @@ describe('etcd registry', { skip: 'skip' in etcd ? etcd.skip : false }, () => {
         });
       await admin.put(key('a'), value('a', 100));
       await admin.put(key('b'), value('b', 100));
-      await waitUntil(() => set.snapshot().length === 2, 'a and b');
+      await eventually(() => set.snapshot().length === 2, { message: 'a and b' });
 
       proxy.cut();
-      await waitUntil(() => set.status === 'stale', 'the watch to notice');
+      await eventually(() => set.status === 'stale', { message: 'the watch to notice' });
       await admin.put(key('c'), value('c', 100));
       await admin.put(key('a'), value('a', 50));
       await admin.delete(key('b'));
@@ -197,17 +205,17 @@ describe('etcd registry', { skip: 'skip' in etcd ? etcd.skip : false }, () => {
       );
       proxy.restore();
 
-      await waitUntil(
+      await eventually(
         () =>
           set.status === 'live' &&
           set
             .snapshot()
             .map((i) => `${i.id}:${i.weight}`)
             .join() === 'a:60,c:100',
-        'the watch to catch up',
+        { message: 'the watch to catch up' },
       );
       await admin.put(key('d'), value('d', 100));
-      await waitUntil(() => set.snapshot().length === 3, 'd');
+      await eventually(() => set.snapshot().length === 3, { message: 'd' });
       // Every change exactly once, in revision order (the a:50 update came in the same catch-up batch as a:60).
       assert.deepEqual(seen, ['+a', '+b', '+c', '~a:50', '-b', '~a:60', '+d']);
       set.close();
@@ -225,9 +233,9 @@ describe('etcd registry', { skip: 'skip' in etcd ? etcd.skip : false }, () => {
       const set = watcher.watch('compacted');
       await set.ready;
       await writer.register({ service: 'compacted', id: 'keep', address: '127.0.0.1', ports: { http: 1 } });
-      await waitUntil(() => set.snapshot().length === 1, 'keep');
+      await eventually(() => set.snapshot().length === 1, { message: 'keep' });
       proxy.cut();
-      await waitUntil(() => set.status === 'stale', 'the watch to notice');
+      await eventually(() => set.status === 'stale', { message: 'the watch to notice' });
       const key = `${prefix}/test/services/compacted/extra`;
       await admin.put(
         key,
@@ -247,14 +255,14 @@ describe('etcd registry', { skip: 'skip' in etcd ? etcd.skip : false }, () => {
       const { revision } = await admin.put(`${prefix}/unrelated`, 'x');
       await admin.compact(revision);
       proxy.restore();
-      await waitUntil(
+      await eventually(
         () =>
           set.status === 'live' &&
           set
             .snapshot()
             .map((i) => i.id)
             .join() === 'extra,keep',
-        'the relisted set',
+        { message: 'the relisted set' },
       );
       set.close();
     } finally {
