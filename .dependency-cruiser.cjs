@@ -9,7 +9,7 @@
 
 // The kit's areas, lowest first: an area may import its own and lower ones only.
 const kitLayers = [
-  ['errors\\.ts', 'schema-errors\\.ts', 'ids\\.ts', 'context\\.ts', 'deadline\\.ts', 'request-id\\.ts', 'kubernetes/'],
+  ['schema-errors\\.ts', 'request-id\\.ts', 'kubernetes/'],
   ['config/'],
   ['observability/'],
   ['data/', 'resilience/', 'auth/'],

@@ -1,6 +1,5 @@
-export * from './errors.ts';
-export * from './context.ts';
-export { uuidv7, UUID_PATTERN } from './ids.ts';
+// Errors, request context, deadlines and ids come from @flotilla/core.
+export * from '@flotilla/core';
 export * from './config/index.ts';
 export * from './http/index.ts';
 export * from './service/index.ts';

@@ -8,7 +8,7 @@
  * `update(settings)` swaps everything at once (hot reload); a request keeps
  * the settings it started with.
  */
-import { FlotillaError } from '../errors.ts';
+import { FlotillaError } from '@flotilla/core';
 import { REQUEST_ID_HEADER } from '../request-id.ts';
 import { bearerChallenge } from './challenge.ts';
 import { compileAuthSettings, type CompiledAuth } from './compile-settings.ts';

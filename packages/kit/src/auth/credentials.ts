@@ -6,7 +6,9 @@
  */
 
 /** Node's `IncomingHttpHeaders`, Fastify's `request.headers`, or a plain object with lower-case names. */
-export type HeaderBag = Readonly<Record<string, string | readonly string[] | undefined>>;
+import type { HeaderBag } from '@flotilla/core';
+
+export type { HeaderBag };
 
 export type Credential = { kind: 'none' } | { kind: 'bearer'; token: string } | { kind: 'apiKey'; key: string } | { kind: 'ambiguous' };
 

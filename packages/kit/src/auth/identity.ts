@@ -1,5 +1,5 @@
 /** Who made a request, once authenticated, and what a refusal looks like. */
-import type { FlotillaError } from '../errors.ts';
+import type { FlotillaError } from '@flotilla/core';
 
 export type AuthMethod = 'jwt' | 'apiKey';
 

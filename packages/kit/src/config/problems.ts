@@ -1,5 +1,5 @@
 /** Config validation problems, reported one per line with secrets masked. */
-import { FlotillaError } from '../errors.ts';
+import { FlotillaError } from '@flotilla/core';
 import { maskValue } from './secrets.ts';
 
 export interface ConfigProblem {

@@ -3,7 +3,7 @@
  * needs (ping for readiness, pool stats for metrics, close on shutdown).
  */
 import { Kysely, sql, type LogConfig, type Transaction } from 'kysely';
-import { UnavailableError } from '../errors.ts';
+import { UnavailableError } from '@flotilla/core';
 import { parseDsn, redactDsn, type Dialect } from './dsn.ts';
 import { createMysql } from './mysql.ts';
 import { resolvePoolOptions, type PoolOptions, type PoolStats } from './pool.ts';

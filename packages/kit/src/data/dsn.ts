@@ -7,7 +7,7 @@
  *   mysql://…    mariadb://…
  */
 import path from 'node:path';
-import { ValidationError } from '../errors.ts';
+import { ValidationError } from '@flotilla/core';
 
 export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 

@@ -6,7 +6,7 @@
  * same code maps a duplicate row to a 409 on every dialect. Each function walks
  * `cause` chains and AggregateErrors, so wrapped errors are recognised too.
  */
-import { UnavailableError } from '../errors.ts';
+import { UnavailableError } from '@flotilla/core';
 
 interface DriverErrorFields {
   code?: unknown;

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { ValidationError } from '../errors.ts';
+import { ValidationError } from '@flotilla/core';
 import type { Database } from './database.ts';
 import type { Migration } from './migrator.ts';
 import { keyTextType, longTextType, timestampType, toDate } from './schema.ts';

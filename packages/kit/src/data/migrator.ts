@@ -8,7 +8,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration as KyselyMigration } from 'kysely/migration';
-import { FlotillaError } from '../errors.ts';
+import { FlotillaError } from '@flotilla/core';
 import type { Database } from './database.ts';
 import type { Dialect } from './dsn.ts';
 

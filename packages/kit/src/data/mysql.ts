@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import type mysql from 'mysql2';
 import { CompiledQuery, MysqlDialect, type MysqlPool } from 'kysely';
-import { UnavailableError } from '../errors.ts';
+import { UnavailableError } from '@flotilla/core';
 import type { PoolStats, ResolvedPoolOptions } from './pool.ts';
 
 export interface MysqlTarget {

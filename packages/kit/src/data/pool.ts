@@ -1,5 +1,5 @@
 /** Connection pool settings shared by the PostgreSQL and MySQL drivers. */
-import { ValidationError } from '../errors.ts';
+import { ValidationError } from '@flotilla/core';
 
 export interface PoolOptions {
   /** Most connections open at once. Default 10. */

@@ -20,7 +20,7 @@ import {
   type StatusObject,
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { currentContext } from '../context.ts';
+import { currentContext } from '@flotilla/core';
 import { REQUEST_ID_METADATA_KEY } from './request-id.ts';
 
 export interface OutboundInterceptorOptions {

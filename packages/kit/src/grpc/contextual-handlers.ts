@@ -20,8 +20,8 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { runWithContext, type RequestContext } from '../context.ts';
-import { DeadlineExceededError, FlotillaError } from '../errors.ts';
+import { runWithContext, type RequestContext } from '@flotilla/core';
+import { DeadlineExceededError, FlotillaError } from '@flotilla/core';
 import { toGrpcStatus } from './error-mapping.ts';
 import { ensureRequestId } from './request-id.ts';
 

@@ -24,7 +24,7 @@ import {
   ValidationError,
   type ErrorCode,
   type FieldViolation,
-} from '../errors.ts';
+} from '@flotilla/core';
 import { decodeStatusDetails, encodeStatusDetails, STATUS_DETAILS_TRAILER, type StatusDetails } from './status-details.ts';
 
 /** ErrorInfo.domain of errors raised by Flotilla services. */

@@ -12,8 +12,8 @@
  *   await users.getUser({ id });   // FlotillaError('circuit-open') when the breaker rejects
  */
 import type { Client, ServiceDefinition } from '@grpc/grpc-js';
-import { currentDeadline } from '../context.ts';
-import { Deadline } from '../deadline.ts';
+import { currentDeadline } from '@flotilla/core';
+import { Deadline } from '@flotilla/core';
 import type { Policy } from '../resilience/policy.ts';
 import {
   createGrpcClient,

@@ -1,5 +1,5 @@
 /** Optimistic concurrency over HTTP: a resource's version is its strong ETag. */
-import { PreconditionFailedError } from '../errors.ts';
+import { PreconditionFailedError } from '@flotilla/core';
 
 export function versionEtag(version: number): string {
   return `"${version}"`;

@@ -4,7 +4,7 @@
  * Nothing internal (stack, SQL, driver text) reaches the client: unexpected
  * errors become a generic 500 carrying the request id to correlate with logs.
  */
-import { FlotillaError, ValidationError, type ErrorCode, type FieldViolation } from '../errors.ts';
+import { FlotillaError, ValidationError, type ErrorCode, type FieldViolation } from '@flotilla/core';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export const PROBLEM_BASE_URI = 'https://flotilla.dev/problems/';

@@ -5,7 +5,7 @@
  * and an API server that cannot be reached `unavailable`.
  */
 import { isForbidden, isUnauthorized, isUnreachable, type KubeApiError } from '@flotilla/kube';
-import { FlotillaError, UnavailableError } from '../errors.ts';
+import { FlotillaError, UnavailableError } from '@flotilla/core';
 
 /** What was being done, in RBAC terms: `list` `endpointslices.discovery.k8s.io` in `shop`. */
 export interface KubeOperation {

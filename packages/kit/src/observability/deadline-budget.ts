@@ -7,7 +7,7 @@
  * header (the request itself is refused with a 400 elsewhere).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { GRPC_TIMEOUT_HEADER, parseGrpcTimeout, parseRequestTimeout, REQUEST_TIMEOUT_HEADER } from '../deadline.ts';
+import { GRPC_TIMEOUT_HEADER, parseGrpcTimeout, parseRequestTimeout, REQUEST_TIMEOUT_HEADER } from '@flotilla/core';
 
 export const DEADLINE_BUDGET_ATTRIBUTE = 'flotilla.deadline.budget_ms';
 

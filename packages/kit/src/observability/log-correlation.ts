@@ -9,7 +9,7 @@
  */
 import { context, trace, isSpanContextValid } from '@opentelemetry/api';
 import { symbols, type Logger } from 'pino';
-import { currentContext } from '../context.ts';
+import { currentContext } from '@flotilla/core';
 import { serviceSpanScope } from './tracing/scope.ts';
 
 const chindingsSym = symbols.chindingsSym;

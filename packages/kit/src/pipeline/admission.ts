@@ -6,9 +6,9 @@
  * that returns a promise (a token seen for the first time, a limit kept in
  * Redis) makes the rest asynchronous.
  */
-import type { FlotillaError } from '../errors.ts';
+import type { FlotillaError } from '@flotilla/core';
 import type { Identity } from '../auth/identity.ts';
-import { Deadline } from '../deadline.ts';
+import { Deadline } from '@flotilla/core';
 import type { Inbound } from './inbound.ts';
 import type { RoutePolicy } from './route-policy.ts';
 

@@ -8,8 +8,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { runWithContext } from '../context.ts';
-import { FlotillaError } from '../errors.ts';
+import { runWithContext } from '@flotilla/core';
+import { FlotillaError } from '@flotilla/core';
 import type { Identity } from '../auth/identity.ts';
 import type { RouteAuthRule } from '../auth/settings.ts';
 import { requestContext } from '../resilience/request-deadline.ts';

@@ -21,7 +21,7 @@
  *   open (2)       p ≥ openAt
  */
 import type { Logger } from 'pino';
-import { FlotillaError } from '../errors.ts';
+import { FlotillaError } from '@flotilla/core';
 import type { MetricsRegistry } from '../observability/metrics/registry.ts';
 import { isUpstreamFailure } from './classify.ts';
 import { systemClock, systemRandom, type Clock, type RandomSource } from './clock.ts';

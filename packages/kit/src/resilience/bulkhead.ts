@@ -10,7 +10,7 @@
  * config reload.
  */
 import type { Logger } from 'pino';
-import { FlotillaError } from '../errors.ts';
+import { FlotillaError } from '@flotilla/core';
 import type { MetricsRegistry } from '../observability/metrics/registry.ts';
 import { bulkheadInstruments, type BulkheadInstruments } from './metrics.ts';
 import {

@@ -3,8 +3,8 @@
  * which say the upstream is in trouble (what a breaker counts). Predicates,
  * so a caller with other needs passes its own.
  */
-import { FlotillaError, type ErrorCode } from '../errors.ts';
-import type { HeaderBag } from '../deadline.ts';
+import { FlotillaError, type ErrorCode } from '@flotilla/core';
+import type { HeaderBag } from '@flotilla/core';
 
 const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 

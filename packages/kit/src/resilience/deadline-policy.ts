@@ -4,9 +4,9 @@
  * function gets a signal that fires at the deadline; if it ignores it, its
  * work is abandoned anyway and the caller gets `deadline-exceeded` on time.
  */
-import { Cancellation } from './cancellation.ts';
+import { Cancellation } from '@flotilla/core';
 import { systemClock, type Clock } from './clock.ts';
-import { Deadline } from '../deadline.ts';
+import { Deadline } from '@flotilla/core';
 import { deriveContext, executionContext, invoke, type ExecuteOptions, type Operation, type Policy } from './policy.ts';
 
 /** Node's timers overflow past this (about 24.8 days): such a deadline is never reached in practice. */

@@ -7,11 +7,11 @@ export {
   parseGrpcTimeout,
   formatGrpcTimeout,
   type HeaderBag,
-} from '../deadline.ts';
-export { currentDeadline, deadlineOf } from '../context.ts';
+} from '@flotilla/core';
+export { currentDeadline, deadlineOf } from '@flotilla/core';
 export { incomingRequestContext, requestContext } from './request-deadline.ts';
 export { systemClock, systemRandom, sleep, type Clock, type RandomSource } from './clock.ts';
-export { Cancellation } from './cancellation.ts';
+export { Cancellation } from '@flotilla/core';
 export {
   executionContext,
   deriveContext,

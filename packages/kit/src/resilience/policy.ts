@@ -4,10 +4,10 @@
  * hands it an ExecutionContext — the signal to stop on, the deadline, the
  * attempt number. Policies nest with `wrap(outer, ..., inner)`.
  */
-import { currentContext, currentDeadline } from '../context.ts';
-import type { FlotillaError } from '../errors.ts';
-import { Cancellation } from './cancellation.ts';
-import { Deadline } from '../deadline.ts';
+import { currentContext, currentDeadline } from '@flotilla/core';
+import type { FlotillaError } from '@flotilla/core';
+import { Cancellation } from '@flotilla/core';
+import { Deadline } from '@flotilla/core';
 import type { FaultSpec } from './fault/fault-spec.ts';
 
 /** What a policy hands to the function it runs. */

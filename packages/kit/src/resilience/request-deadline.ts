@@ -11,8 +11,8 @@
  * context's `signal` then fires too: the work is abandoned, not finished for
  * nobody (an order written after the caller was told 504).
  */
-import { deadlineOf, type RequestContext } from '../context.ts';
-import { Deadline, type HeaderBag } from '../deadline.ts';
+import { deadlineOf, type RequestContext } from '@flotilla/core';
+import { Deadline, type HeaderBag } from '@flotilla/core';
 
 export function incomingRequestContext(
   requestId: string,

@@ -1,5 +1,5 @@
 /** diff and rollback, written once on top of each backend's get and set. */
-import { NotFoundError } from '../../errors.ts';
+import { NotFoundError } from '@flotilla/core';
 import { keyPathChanges, parseConfigText } from './document.ts';
 import { checkName, checkVersion, defaultAuthor } from './names.ts';
 import { unifiedDiff } from './text-diff.ts';

@@ -1,5 +1,5 @@
 /** Typed failures of the config centre, on top of the kit's domain errors. */
-import { ConflictError } from '../../errors.ts';
+import { ConflictError } from '@flotilla/core';
 
 /** A write based on a version that is no longer the head: nothing was stored. */
 export class ConfigConflictError extends ConflictError {

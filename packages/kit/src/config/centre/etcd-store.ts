@@ -10,7 +10,7 @@
  * head key: another namespace (or another service) never reaches a watcher.
  */
 import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
-import { UnavailableError } from '../../errors.ts';
+import { UnavailableError } from '@flotilla/core';
 import { BaseConfigStore, nextDocument, notFound, type InternalSetOptions } from './base-store.ts';
 import { ConfigConflictError } from './errors.ts';
 import { checkName, checkVersion, padVersion } from './names.ts';

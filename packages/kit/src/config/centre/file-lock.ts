@@ -7,7 +7,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UnavailableError } from '../../errors.ts';
+import { UnavailableError } from '@flotilla/core';
 
 export async function withFileLock<T>(path: string, work: () => Promise<T> | T, timeoutMs = 10_000): Promise<T> {
   mkdirSync(dirname(path), { recursive: true });

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '@flotilla/kube';
-import { ValidationError } from '../../errors.ts';
+import { ValidationError } from '@flotilla/core';
 import { checkName, padVersion } from './names.ts';
 import type { ConfigDocument } from './types.ts';
 

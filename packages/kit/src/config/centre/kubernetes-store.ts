@@ -19,7 +19,7 @@
  * bookmarks, relist after 410 Gone, backoff on errors).
  */
 import { Informer, isConflict, isNotFound, Resources, type KubeClient } from '@flotilla/kube';
-import { ValidationError } from '../../errors.ts';
+import { ValidationError } from '@flotilla/core';
 import { connectToCluster, type ClusterSettings } from '../../kubernetes/cluster.ts';
 import { kubeCall, kubernetesError, type KubeOperation } from '../../kubernetes/errors.ts';
 import { kubeLogger } from '../../kubernetes/logger.ts';

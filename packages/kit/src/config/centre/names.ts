@@ -1,6 +1,6 @@
 /** Names that become file names and etcd key segments, so they are checked before use. */
 import { userInfo, hostname } from 'node:os';
-import { ValidationError } from '../../errors.ts';
+import { ValidationError } from '@flotilla/core';
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 

@@ -9,7 +9,7 @@
  *   FLOTILLA_CONFIG_KUBE_NAMESPACE  the Kubernetes namespace of the ConfigMaps (default: the pod's / the context's)
  *   FLOTILLA_CONFIG_DIR, FLOTILLA_HOME   folders of the file backend
  */
-import { ValidationError } from '../../errors.ts';
+import { ValidationError } from '@flotilla/core';
 import { createEtcdConfigStore } from './etcd-store.ts';
 import { FileConfigStore } from './file-store.ts';
 import { createKubernetesConfigStore } from './kubernetes-store.ts';

@@ -1,4 +1,4 @@
-import { UnavailableError } from '../../errors.ts';
+import { UnavailableError } from '@flotilla/core';
 
 /** No instance of the service can take the request (none registered, none serving, none with the port). Maps to 503 / UNAVAILABLE. */
 export class NoInstanceError extends UnavailableError {

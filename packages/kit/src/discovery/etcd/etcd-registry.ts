@@ -18,7 +18,7 @@ import { LiveInstanceSet } from '../instance-set.ts';
 import { Once } from '../once.ts';
 import type { Instance, InstanceSet, InstanceSpec, InstanceUpdate, Registration, Registry } from '../types.ts';
 import { accessError, type EtcdIdentity } from './access-error.ts';
-import { UnavailableError } from '../../errors.ts';
+import { UnavailableError } from '@flotilla/core';
 import { etcdClientSettings, openEtcd, type EtcdCredentials, type EtcdTlsFiles } from './etcd-client.ts';
 import { LeasedKey, type RegistrationEvent } from './leased-key.ts';
 import { watchPrefix, type PrefixWatch } from './prefix-watch.ts';

@@ -16,7 +16,7 @@
  *   (a configuration problem); after it, it is retried like an outage.
  */
 import type { Etcd3, Lease } from 'etcd3';
-import { Deadline } from '../../deadline.ts';
+import { Deadline } from '@flotilla/core';
 import { sleep } from '../../resilience/clock.ts';
 import { RetryPolicy } from '../../resilience/retry-policy.ts';
 import { RECONNECT_DELAYS } from './etcd-client.ts';

@@ -1,5 +1,5 @@
 /** The `discovery.etcd` config section as EtcdRegistry options. */
-import { ValidationError } from '../../errors.ts';
+import { ValidationError } from '@flotilla/core';
 import type { DiscoverySettings } from '../config.ts';
 import type { EtcdRegistryOptions } from './etcd-registry.ts';
 

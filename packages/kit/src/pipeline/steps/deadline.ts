@@ -1,6 +1,6 @@
 /** The request's deadline: the client's `x-request-timeout` / `grpc-timeout`, capped by the route's timeout; malformed is a 400. */
-import { FlotillaError } from '../../errors.ts';
-import { Deadline } from '../../deadline.ts';
+import { FlotillaError } from '@flotilla/core';
+import { Deadline } from '@flotilla/core';
 import { ORDER, Refusal, type StepFactory } from '../admission.ts';
 
 export const deadlineStep: StepFactory = {

@@ -31,7 +31,7 @@
  * gives a status without Flotilla details (so an injected UNAVAILABLE is
  * retried and counted exactly like a real one).
  */
-import type { ErrorCode } from '../../errors.ts';
+import type { ErrorCode } from '@flotilla/core';
 
 const KIND_OF_STATUS: Readonly<Record<number, ErrorCode>> = {
   400: 'bad-request',

@@ -10,8 +10,8 @@
  * `grpc:<code>` (1-16, or its name). Anything else is a `bad-request` error
  * naming the header and the offending item.
  */
-import { FlotillaError } from '../../errors.ts';
-import type { HeaderBag } from '../../deadline.ts';
+import { FlotillaError } from '@flotilla/core';
+import type { HeaderBag } from '@flotilla/core';
 import type { FaultSpec } from './fault-spec.ts';
 import type { FaultPermission } from './permission.ts';
 
@@ -103,5 +103,5 @@ export function faultFromHeaders(headers: HeaderBag | Headers, permission: Pick<
   if (!permission.header) return undefined;
   const raw = headers instanceof Headers ? headers.get(FAULT_HEADER) : headers[FAULT_HEADER];
   if (raw === undefined || raw === null) return undefined;
-  return parseFaultHeader(Array.isArray(raw) ? raw.join(',') : raw);
+  return parseFaultHeader(typeof raw === 'string' ? raw : raw.join(','));
 }

@@ -8,7 +8,7 @@
  * translated through the tables in abort-mapping.ts. Its kind (`code`, hence
  * the problem+json `type`) follows the status or code, so it is stable.
  */
-import { FlotillaError } from '../../errors.ts';
+import { FlotillaError } from '@flotilla/core';
 import { grpcCodeForStatus, kindOfGrpcCode, kindOfStatus, statusForGrpcCode } from './abort-mapping.ts';
 
 export interface FaultAbort {

@@ -11,11 +11,11 @@
  */
 import type { Logger } from 'pino';
 import { resolveNamespace } from '../../config/load.ts';
-import { FlotillaError } from '../../errors.ts';
+import { FlotillaError } from '@flotilla/core';
 import { MetricsRegistry } from '../../observability/metrics/registry.ts';
 import type { BreakerStateChange } from '../breaker.ts';
 import type { Clock, RandomSource } from '../clock.ts';
-import type { HeaderBag } from '../../deadline.ts';
+import type { HeaderBag } from '@flotilla/core';
 import { faultFromHeaders } from '../fault/fault-header.ts';
 import type { FaultSpec } from '../fault/fault-spec.ts';
 import { faultInjectionAllowed, PROD_NAMESPACE, type FaultPermission } from '../fault/permission.ts';

@@ -1,5 +1,5 @@
 /** The 429 a refused decision turns into (problem+json `https://flotilla.dev/problems/rate-limited`). */
-import { FlotillaError } from '../../errors.ts';
+import { FlotillaError } from '@flotilla/core';
 import type { RateLimitDecision } from './limiter.ts';
 
 export function rateLimitedError(decision: RateLimitDecision): FlotillaError {

@@ -1,4 +1,4 @@
-import { FlotillaError } from '../../errors.ts';
+import { FlotillaError } from '@flotilla/core';
 import type { ShedVerdict } from './load-shedder.ts';
 
 /** The 503 for a shed request (problem+json `https://flotilla.dev/problems/overloaded`); send `Retry-After` with it. */

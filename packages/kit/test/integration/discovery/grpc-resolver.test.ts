@@ -7,7 +7,7 @@ import { ChannelPool, createGrpcClient } from '../../../src/grpc/index.ts';
 import { discoveryResolver } from '../../../src/discovery/grpc-resolver.ts';
 import { LocalRegistry } from '../../../src/discovery/local/local-registry.ts';
 import { NoInstanceError } from '../../../src/discovery/balancer/index.ts';
-import { UnavailableError } from '../../../src/errors.ts';
+import { UnavailableError } from '@flotilla/core';
 import { startGreeter } from '../grpc/greeter.ts';
 
 const dirs: Array<{ remove(): void }> = [];

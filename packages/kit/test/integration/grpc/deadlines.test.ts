@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { GreeterServiceClient } from '@flotilla/contracts/greeter';
 import { eventually } from '@flotilla/testing';
-import { runWithContext } from '../../../src/context.ts';
-import { DeadlineExceededError } from '../../../src/errors.ts';
+import { runWithContext } from '@flotilla/core';
+import { DeadlineExceededError } from '@flotilla/core';
 import { ChannelPool, createGrpcClient, REQUEST_ID_METADATA_KEY } from '../../../src/grpc/index.ts';
 import { startGreeter, type RunningGreeter } from './greeter.ts';
 

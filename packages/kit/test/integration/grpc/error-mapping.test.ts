@@ -14,7 +14,7 @@ import {
   UnavailableError,
   UnprocessableError,
   ValidationError,
-} from '../../../src/errors.ts';
+} from '@flotilla/core';
 import {
   ChannelPool,
   codeForStatus,

@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { GreeterServiceClient, GreeterServiceService, type GreeterServiceServer } from '@flotilla/contracts/greeter';
 import { captureLogs, type LogLine } from '@flotilla/testing';
-import { currentContext } from '../../../src/context.ts';
-import { ConflictError, FlotillaError, NotFoundError, UnprocessableError, ValidationError } from '../../../src/errors.ts';
+import { currentContext } from '@flotilla/core';
+import { ConflictError, FlotillaError, NotFoundError, UnprocessableError, ValidationError } from '@flotilla/core';
 import {
   ChannelPool,
   createGrpcClient,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { GreeterServiceClient } from '@flotilla/contracts/greeter';
 import { repoRoot } from '@flotilla/testing';
-import { FlotillaError } from '../../../src/errors.ts';
+import { FlotillaError } from '@flotilla/core';
 import { ChannelPool, createGrpcClient } from '../../../src/grpc/index.ts';
 import { startGreeter } from './greeter.ts';
 

@@ -5,8 +5,8 @@ import { pino } from 'pino';
 import type * as grpc from '@grpc/grpc-js';
 import { UserServiceClient, UserServiceService, type ListUsersRequest, type ListUsersResponse, type User } from '@flotilla/contracts/users';
 import { captureLogs } from '@flotilla/testing';
-import { currentContext } from '../../../src/context.ts';
-import { NotFoundError, ValidationError } from '../../../src/errors.ts';
+import { currentContext } from '@flotilla/core';
+import { NotFoundError, ValidationError } from '@flotilla/core';
 import { ChannelPool, createGrpcClient, createGrpcServer, serverStreaming, type GrpcServer } from '../../../src/grpc/index.ts';
 
 const created = new Date('2024-05-01T12:00:00.000Z');

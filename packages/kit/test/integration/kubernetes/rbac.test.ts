@@ -28,7 +28,7 @@ import {
 } from '@flotilla/testing';
 import { createKubernetesConfigStore, type ConfigChange, type KubernetesConfigStore } from '../../../src/config/index.ts';
 import { createKubernetesRegistry } from '../../../src/discovery/kubernetes/kubernetes-registry.ts';
-import { FlotillaError } from '../../../src/errors.ts';
+import { FlotillaError } from '@flotilla/core';
 import { kubectl } from '../../../../../scripts/test-services/kube.ts';
 
 const rbacDir = join(repoRoot, 'deploy', 'kubernetes', 'rbac');

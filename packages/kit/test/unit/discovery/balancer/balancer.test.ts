@@ -8,7 +8,7 @@ import { createBalancer, NoInstanceError } from '../../../../src/discovery/balan
 import { instanceFromSpec } from '../../../../src/discovery/instance.ts';
 import { LiveInstanceSet } from '../../../../src/discovery/instance-set.ts';
 import type { Instance, InstanceSpec } from '../../../../src/discovery/types.ts';
-import { UnavailableError } from '../../../../src/errors.ts';
+import { UnavailableError } from '@flotilla/core';
 
 function instance(id: string, extra: Partial<InstanceSpec> = {}): Instance {
   return instanceFromSpec({ service: 'svc', id, address: '10.0.0.1', ports: { http: 8080, grpc: 9090 }, ...extra });

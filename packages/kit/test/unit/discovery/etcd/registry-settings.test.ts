@@ -10,7 +10,7 @@ import Value from 'typebox/value';
 import { maskConfig } from '../../../../src/config/secrets.ts';
 import { createRegistry, DiscoveryConfig, type DiscoverySettings } from '../../../../src/discovery/create-registry.ts';
 import { EtcdRegistry } from '../../../../src/discovery/etcd/etcd-registry.ts';
-import { ValidationError } from '../../../../src/errors.ts';
+import { ValidationError } from '@flotilla/core';
 
 const defaults = Value.Default(DiscoveryConfig, {}) as DiscoverySettings;
 const withEtcd = (etcd: Partial<DiscoverySettings['etcd']>): DiscoverySettings => ({

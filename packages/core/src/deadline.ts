@@ -6,7 +6,7 @@
  * gets less than the one before it.
  */
 import { DeadlineExceededError, FlotillaError } from './errors.ts';
-import { NEVER_ABORTED, systemClock, type Clock } from '@flotilla/core';
+import { NEVER_ABORTED, systemClock, type Clock } from './clock.ts';
 
 export const REQUEST_TIMEOUT_HEADER = 'x-request-timeout';
 export const GRPC_TIMEOUT_HEADER = 'grpc-timeout';
@@ -15,7 +15,7 @@ export const GRPC_TIMEOUT_HEADER = 'grpc-timeout';
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Incoming headers as Node gives them (lower-case names). */
-export type HeaderBag = Readonly<Record<string, string | string[] | undefined>>;
+export type HeaderBag = Readonly<Record<string, string | readonly string[] | undefined>>;
 
 export class Deadline {
   /** No deadline: infinite time remaining, a signal that never fires, no header. */
@@ -121,8 +121,8 @@ export class Deadline {
   }
 }
 
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(', ') : value;
+function single(value: string | readonly string[] | undefined): string | undefined {
+  return value === undefined || typeof value === 'string' ? value : value.join(', ');
 }
 
 function badHeader(header: string, value: string, rule: string): FlotillaError {

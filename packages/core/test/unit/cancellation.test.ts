@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Cancellation } from '@flotilla/kit/resilience';
+import { Cancellation } from '@flotilla/core';
 
 describe('Cancellation', () => {
   test('abort calls each listener once with the reason, and later aborts change nothing', () => {
