@@ -1,14 +1,13 @@
 /** OrderService over gRPC: the generated client, a client loading the .proto at run time, and deadlines across orders → users. */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { DeadlineExceededError, NotFoundError, UnprocessableError, ValidationError, type FlotillaError } from '@flotilla/kit';
 import { ChannelPool, createGrpcClient, decodeStatusDetails, STATUS_DETAILS_TRAILER, type GrpcClient } from '@flotilla/kit/grpc';
 import { OrderServiceClient, OrderStatus } from '@flotilla/contracts/orders';
-import { repoRoot, startUsers, testDialects, type UsersUnderTest } from '@flotilla/testing';
+import { eventually, repoRoot, startUsers, testDialects, type UsersUnderTest } from '@flotilla/testing';
 import { send, startOrders, startSlowUsers, type OrderBody, type OrdersUnderTest, type SlowUsers } from './stack.ts';
 
 const protoRoot = join(repoRoot, 'proto');
@@ -271,12 +270,9 @@ for (const dialect of testDialects()) {
       await slow?.stop();
     });
 
-    const waitForUsersCall = async (userId: string): Promise<number> => {
-      for (let i = 0; i < 200 && !slow.deadlines.has(userId); i++) await sleep(10);
-      const deadline = slow.deadlines.get(userId);
-      assert.ok(deadline !== undefined, 'orders asked users');
-      return deadline;
-    };
+    /** The deadline users got with the call orders made for `userId` (epoch ms, Infinity for none). */
+    const waitForUsersCall = (userId: string): Promise<number> =>
+      eventually(() => slow.deadlines.get(userId), { message: `orders to ask users about ${userId}` });
 
     // First, so the channels are connected before the tests whose budget is short.
     test("a caller with more time than orders' own users timeout hears UNAVAILABLE users-timeout", async () => {

@@ -254,9 +254,7 @@ test('FLOTILLA_<SERVICE>__DISCOVERY__BACKEND=kubernetes: registering writes noth
       );
       assert.equal(target, '10.1.0.1:8080');
     } finally {
-      const stopping = Date.now();
       await running.stop('test finished');
-      assert.ok(Date.now() - stopping < 2_000, 'deregistering does not wait for anything');
     }
     const order = actions(logs).filter((a) => a === 'deregistered' || a === 'stopping');
     assert.deepEqual(order, ['deregistered', 'stopping'], 'out of discovery before /readyz turns 503 and the listeners drain');

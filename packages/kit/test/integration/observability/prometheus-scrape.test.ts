@@ -75,12 +75,24 @@ describe('a real Prometheus scraping a running service with the shipped config',
       body: JSON.stringify({ id: 'a1', name: 'one' }),
     });
     assert.equal(created.status, 201);
-    // ~6 s of traffic: mostly 200s, some 404s, a few 500s.
-    const until = Date.now() + 6_000;
-    for (let i = 0; Date.now() < until; i++) {
-      const path = i % 10 === 9 ? '/fail' : i % 5 === 4 ? '/items/missing' : '/items/a1';
-      await (await fetch(`${base}${path}`)).arrayBuffer();
-      await sleep(5);
+    // Traffic, mostly 200s, some 404s, a few 500s, until Prometheus has scraped every GET series growing three times.
+    let flowing = true;
+    const traffic = (async () => {
+      for (let i = 0; flowing; i++) {
+        const path = i % 10 === 9 ? '/fail' : i % 5 === 4 ? '/items/missing' : '/items/a1';
+        await (await fetch(`${base}${path}`)).arrayBuffer();
+        await sleep(5);
+      }
+    })();
+    try {
+      await queryUntil(
+        prometheus,
+        'min(changes(http_server_request_duration_seconds_count{service="users", http_request_method="GET"}[1m]))',
+        (r) => Number(r[0]?.value[1]) >= 3,
+      );
+    } finally {
+      flowing = false;
+      await traffic;
     }
   });
 

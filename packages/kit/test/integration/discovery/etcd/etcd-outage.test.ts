@@ -66,14 +66,12 @@ test('etcd stopped while traffic flows: zero failures, then registrations and wa
     'the last known set is kept',
   );
 
-  // A process starting now cannot register yet: it starts anyway and keeps trying.
-  const started = Date.now();
+  // A process starting now cannot register yet: it starts anyway (here, while etcd is still down) and keeps trying.
   const running_b = await startRegistration({
     registry: serverB,
     instance: { service: 'orders', id: 'orders-b', address: '127.0.0.1', ports: { http: 2 } },
     waitMs: 300,
   });
-  assert.ok(Date.now() - started < 5000);
   assert.equal(running_b.registration, undefined);
   // Traffic keeps flowing on the last known set: counted, not given a fixed time.
   await eventually(() => picks - picksAtStop > 100, { timeoutMs: 30_000, message: 'traffic on the last known set while etcd is down' });

@@ -1,9 +1,7 @@
 /** Balancers over a live set: strategies, passive health, locality failover and failback. */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { eventually } from '@flotilla/testing';
 import { createBalancer, NoInstanceError } from '../../../../src/discovery/balancer/index.ts';
 import { instanceFromSpec } from '../../../../src/discovery/instance.ts';
 import { LiveInstanceSet } from '../../../../src/discovery/instance-set.ts';
@@ -24,6 +22,17 @@ function tally(pickIds: string[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const id of pickIds) counts[id] = (counts[id] ?? 0) + 1;
   return counts;
+}
+
+/** Stands in for performance.now(), the balancer's clock, for one test: time moves only when the test advances it. */
+function simulatedClock(t: TestContext): { advance(ms: number): void } {
+  let now = 0;
+  t.mock.method(performance, 'now', () => now);
+  return {
+    advance(ms) {
+      now += ms;
+    },
+  };
 }
 
 describe('round robin', () => {
@@ -74,16 +83,17 @@ describe('P2C', () => {
     assert.deepEqual(inflight, [10, 10]);
   });
 
-  test('done() twice counts once; an omitted latency is measured', async () => {
+  test('done() twice counts once; an omitted latency is measured', (t) => {
+    const clock = simulatedClock(t);
     const balancer = createBalancer({}, setOf(instance('a')));
     const pick = balancer.pick();
-    await sleep(30);
+    clock.advance(30);
     pick.done({ ok: true });
     pick.done({ ok: false });
     const [stats] = balancer.stats();
     assert.equal(stats!.inflight, 0);
     assert.equal(stats!.consecutiveFailures, 0);
-    assert.ok(stats!.ewmaLatencyMs! >= 25, String(stats!.ewmaLatencyMs));
+    assert.equal(stats!.ewmaLatencyMs, 30, 'the time from pick() to done()');
   });
 });
 
@@ -160,10 +170,12 @@ describe('eligibility', () => {
 });
 
 describe('outlier ejection', () => {
-  test('ejects after consecutive failures, re-admits after a backoff that doubles, resets on success', async () => {
+  test('ejects after consecutive failures, re-admits after a backoff that doubles, resets on success', (t) => {
+    const clock = simulatedClock(t);
     const baseEjectionMs = 150;
+    const maxEjectionMs = 10_000;
     const balancer = createBalancer(
-      { strategy: 'round-robin', ejection: { consecutiveFailures: 3, baseEjectionMs, maxEjectionMs: 10_000 } },
+      { strategy: 'round-robin', ejection: { consecutiveFailures: 3, baseEjectionMs, maxEjectionMs } },
       setOf(instance('good'), instance('bad')),
     );
     const badStats = () => balancer.stats().find((s) => s.id === 'bad')!;
@@ -176,11 +188,14 @@ describe('outlier ejection', () => {
         if (isBad) return;
       }
     };
-    /** How long the current ejection lasts (polled: never shorter than the real one). */
-    const ejectionLasts = async (): Promise<number> => {
-      const began = performance.now();
-      while (badStats().ejected) await sleep(5);
-      return performance.now() - began;
+    /** How long the current ejection lasts: the clock stepped 1 ms at a time until it ends (at most maxEjectionMs). */
+    const ejectionLasts = (): number => {
+      let lasted = 0;
+      while (badStats().ejected && lasted < maxEjectionMs) {
+        clock.advance(1);
+        lasted += 1;
+      }
+      return lasted;
     };
 
     untilBad(false);
@@ -193,15 +208,13 @@ describe('outlier ejection', () => {
       assert.equal(pick.instance.id, 'good', 'an ejected instance gets no traffic');
       pick.done({ ok: true, latencyMs: 1 });
     }
-    const first = await ejectionLasts();
-    assert.ok(first >= baseEjectionMs - 25, `first ejection lasted ${first} ms`);
+    assert.equal(ejectionLasts(), baseEjectionMs, 'the first ejection');
 
     // Re-admitted on probation: a single failure ejects it again, for twice as long.
     untilBad(false);
     assert.equal(badStats().ejected, true);
     assert.equal(badStats().ejections, 2);
-    const second = await ejectionLasts();
-    assert.ok(second >= 2 * baseEjectionMs - 25, `second ejection lasted ${second} ms`);
+    assert.equal(ejectionLasts(), 2 * baseEjectionMs, 'the second ejection, twice as long');
 
     // A success after re-admission ends probation and resets the backoff.
     untilBad(true);
@@ -244,7 +257,8 @@ describe('locality', () => {
     assert.equal(balancer.pick().instance.id, 'zone-a');
   });
 
-  test('fails over to another region when the local instances fail, and fails back when they recover', async (t) => {
+  test('fails over to another region when the local instances fail, and fails back when they recover', (t) => {
+    const clock = simulatedClock(t);
     const set = setOf(
       instance('eu-1', { region: 'eu', zone: 'eu-1' }),
       instance('eu-2', { region: 'eu', zone: 'eu-1' }),
@@ -252,48 +266,48 @@ describe('locality', () => {
     );
     const balancer = createBalancer({ locality: here, ejection: { consecutiveFailures: 3, baseEjectionMs: 300 } }, set);
     let localHealthy = true;
-    const served: Array<{ at: number; id: string; ok: boolean }> = [];
-    // "Traffic": a request every 2 ms; local instances fail while localHealthy is false.
-    const traffic = (async () => {
-      for (let i = 0; i < 1500; i++) {
+    const served: Array<{ id: string; ok: boolean }> = [];
+    /** "Traffic": one request every 2 ms of the simulated clock; local instances fail while localHealthy is false. */
+    const send = (requests: number): void => {
+      for (let i = 0; i < requests; i++) {
         const pick = balancer.pick();
         const ok = pick.instance.region !== 'eu' || localHealthy;
         pick.done({ ok, latencyMs: 1 });
-        served.push({ at: Date.now(), id: pick.instance.id, ok });
-        await sleep(2);
-        if (served.length > 200 && served.length < 202) localHealthy = false;
+        served.push({ id: pick.instance.id, ok });
+        clock.advance(2);
       }
-    })();
-    // Checked every 5 ms, as often as the traffic changes things, so the moments reported stay close to the events.
-    const failedAt = await eventually(() => (!localHealthy ? Date.now() : undefined), {
-      intervalMs: 5,
-      message: 'the local instances to fail',
-    });
-    const failedOverAt = await eventually(() => lastRunAllRemote(served, 20), { intervalMs: 5, message: 'traffic on the remote region' });
-    await sleep(200);
+    };
+    /** Sends requests until `reached` finds its run in `served`, and returns where that run began. */
+    const sendUntil = (reached: () => number | undefined, what: string): number => {
+      for (let sent = 0; sent < 1500; sent++) {
+        const at = reached();
+        if (at !== undefined) return at;
+        send(1);
+      }
+      assert.fail(`no ${what} within 1500 requests`);
+    };
+
+    send(200);
+    localHealthy = false;
+    const failedFrom = served.length;
+    const failedOverAt = sendUntil(() => lastRun(served, 20, failedFrom, (id) => id === 'us-1'), 'traffic on the remote region');
+    send(100); // the local instances keep failing meanwhile
     localHealthy = true;
-    const recoveredAt = Date.now();
-    const failedBackAt = await eventually(() => lastRunAllLocal(served, 20, recoveredAt), {
-      intervalMs: 5,
-      message: 'traffic back on the local region',
-    });
-    await traffic;
+    const recoveredFrom = served.length;
+    const failedBackAt = sendUntil(
+      () => lastRun(served, 20, recoveredFrom, (id) => id.startsWith('eu')),
+      'traffic back on the local region',
+    );
     const failures = served.filter((s) => !s.ok).length;
     t.diagnostic(
-      `failover ${failedOverAt - failedAt} ms after the local instances started failing (${failures} failed requests); failback ${failedBackAt - recoveredAt} ms after they recovered`,
+      `failover ${failedOverAt - failedFrom} requests after the local instances started failing (${failures} failed requests); failback ${failedBackAt - recoveredFrom} requests after they recovered`,
     );
     assert.ok(failures <= 3 * 2 * 3, `failed requests: ${failures}`); // a few per ejection round, never a stream
-    assert.ok(failedOverAt - failedAt < 5000);
-    assert.ok(failedBackAt - recoveredAt < 5000);
   });
 });
 
-function lastRunAllRemote(served: Array<{ at: number; id: string }>, n: number): number | undefined {
-  const tail = served.slice(-n);
-  return tail.length === n && tail.every((s) => s.id === 'us-1') ? tail[0]!.at : undefined;
-}
-
-function lastRunAllLocal(served: Array<{ at: number; id: string }>, n: number, since: number): number | undefined {
-  const tail = served.slice(-n);
-  return tail.length === n && tail[0]!.at >= since && tail.every((s) => s.id.startsWith('eu')) ? tail[0]!.at : undefined;
+/** Where the last `n` requests began, if none came before `since` and every one went to an instance `where` accepts. */
+function lastRun(served: Array<{ id: string }>, n: number, since: number, where: (id: string) => boolean): number | undefined {
+  const from = served.length - n;
+  return from >= since && served.slice(from).every((s) => where(s.id)) ? from : undefined;
 }

@@ -144,13 +144,19 @@ describe('FaultPolicy', () => {
     assert.equal(policy.active, false);
   });
 
-  test('a delay delays, and stops at the deadline', async () => {
+  test('a delay delays, and stops at the deadline', async (t) => {
     const policy = new FaultPolicy({ upstream: 'users' });
-    let started = 0;
-    const stamp = async (): Promise<number> => (started = Date.now());
-    const before = Date.now();
-    await policy.execute(stamp, { fault: { delayMs: 30 } });
-    assert.ok(started - before >= 25, `started after ${started - before} ms`);
+    // The delay on timers that move only when ticked: the call runs once the whole delay has passed, not before.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    let started = false;
+    const delayed = policy.execute(async () => (started = true), { fault: { delayMs: 30 } });
+    t.mock.timers.tick(29);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(started, false, 'not before the delay has passed');
+    t.mock.timers.tick(1);
+    await delayed;
+    assert.equal(started, true);
+    t.mock.timers.reset();
     let reached = false;
     await assert.rejects(
       wrap(new DeadlinePolicy({ timeoutMs: 20 }), policy).execute(async () => (reached = true), {
