@@ -9,8 +9,7 @@
 
 // The kit's areas, lowest first: an area may import its own and lower ones only.
 const kitLayers = [
-  ['schema-errors\\.ts', 'request-id\\.ts', 'kubernetes/'],
-  ['config/'],
+  ['request-id\\.ts', 'config/'],
   ['observability/'],
   ['data/', 'resilience/', 'auth/'],
   ['pipeline/'],
@@ -28,7 +27,7 @@ const kitRules = kitLayers.slice(0, -1).map((layer, index) => ({
 }));
 
 // Workspace packages, lowest first (a package's folder is named as the package: packages/kit is @flotilla/kit).
-const packageLayers = [['core'], ['kube'], ['kit', 'contracts'], ['gateway', 'operator', 'users', 'orders', 'greeter'], ['cli', 'testing']];
+const packageLayers = [['core'], ['kube'], ['config'], ['kit', 'contracts'], ['gateway', 'operator', 'users', 'orders', 'greeter'], ['cli', 'testing']];
 const packageRules = packageLayers.slice(0, -1).map((layer, index) => ({
   name: `package-layer-${index}`,
   comment: `${layer.join(', ')} may not depend on a package above it`,

@@ -4,7 +4,7 @@
  * thing compiles or a ConfigError lists every problem and nothing changes.
  */
 import { createSecretKey } from 'node:crypto';
-import { ConfigError, type ConfigProblem } from '../config/problems.ts';
+import { ConfigError, type ConfigProblem } from '@flotilla/config';
 import { ApiKeyVerifier } from './api-keys.ts';
 import { missingCredentialsChallenge } from './challenge.ts';
 import { HmacSha256 } from './hmac-sha256.ts';

@@ -10,7 +10,7 @@
  * at once: a flood of made-up `kid`s costs the endpoint one request.
  */
 import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
-import { redactUrlPassword } from '../config/secrets.ts';
+import { redactUrlPassword } from '@flotilla/config';
 import { importJwk, publicJwk } from './jwt-keys.ts';
 import type { JwksSettings } from './settings.ts';
 import type { AuthLogger } from './logger.ts';

@@ -4,7 +4,7 @@
  * loader used here imports the base schema.
  */
 import Value from 'typebox/value';
-import { parseAgainstSchema } from '../config/load.ts';
+import { parseAgainstSchema } from '@flotilla/config';
 import { AuthSettings } from './settings.ts';
 
 /** Throws ConfigError listing every problem. */

@@ -8,7 +8,7 @@ import type { FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { ValidationError, type FieldViolation } from '@flotilla/core';
-import { compileChecker } from '../schema-errors.ts';
+import { compileChecker } from '@flotilla/config';
 
 const PART_NAMES: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
 

@@ -5,7 +5,7 @@
  */
 import { ecsFormat } from '@elastic/ecs-pino-format';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import { redactUrlPassword } from '../config/secrets.ts';
+import { redactUrlPassword } from '@flotilla/config';
 import { correlationMixin } from './log-correlation.ts';
 
 export type { Logger } from 'pino';

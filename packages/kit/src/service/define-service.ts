@@ -6,7 +6,7 @@
  * runs them backwards within a bounded time (`lifecycle.ts`, `components/`).
  */
 import type { Static, TObject } from 'typebox';
-import { startConfigCentre } from '../config/centre/index.ts';
+import { startConfigCentre } from '@flotilla/config';
 import { createDatabase, migrate } from '../data/index.ts';
 import { createLogger, drainLogger } from '../observability/logger.ts';
 import type { Assembly } from './components/assembly.ts';

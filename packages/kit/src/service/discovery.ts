@@ -5,7 +5,7 @@
  * listeners are up and removed first thing on a graceful stop.
  */
 import { resolve } from 'node:path';
-import type { ConfigReload } from '../config/centre/reload.ts';
+import type { ConfigReload } from '@flotilla/config';
 import type { DiscoverySettings } from '../discovery/config.ts';
 import { createRegistry } from '../discovery/create-registry.ts';
 import { discoveryResolver, type DiscoveryResolver } from '../discovery/grpc-resolver.ts';

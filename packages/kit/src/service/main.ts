@@ -3,7 +3,7 @@
  * banner. The first SIGTERM/SIGINT drains gracefully; a second exits at once.
  */
 import { pathToFileURL } from 'node:url';
-import { ConfigError } from '../config/problems.ts';
+import { ConfigError } from '@flotilla/config';
 import type { RunningService, StartOptions } from './types.ts';
 
 /** Exit codes (sysexits.h) so supervisors can tell bad config from a crash. */

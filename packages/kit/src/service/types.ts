@@ -7,7 +7,7 @@ import type { HttpApp } from '../http/server.ts';
 import type { GrpcServiceRegistration } from '../grpc/server.ts';
 import type { BaseProperties } from './config-schema.ts';
 import type { ServiceTelemetry } from '../observability/telemetry.ts';
-import type { ConfigReload } from '../config/centre/reload.ts';
+import type { ConfigReload } from '@flotilla/config';
 import type { DatabaseConfig, GrpcConfig } from './config-schema.ts';
 import type { ServiceDiscovery } from './discovery.ts';
 

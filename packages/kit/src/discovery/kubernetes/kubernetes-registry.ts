@@ -16,8 +16,8 @@
  * is unreachable the set is `stale` and keeps the last known instances.
  */
 import { Informer, Resources, silentLogger, type KubeClient, type KubeLogger } from '@flotilla/kube';
-import { connectToCluster, type ClusterSettings } from '../../kubernetes/cluster.ts';
-import { kubeCall, kubernetesError, type KubeOperation } from '../../kubernetes/errors.ts';
+import { connectToCluster, type ClusterSettings } from '@flotilla/config';
+import { kubeCall, kubernetesError, type KubeOperation } from '@flotilla/config';
 import { applyUpdate, DEFAULT_REGION, instanceFromSpec } from '../instance.ts';
 import { LiveInstanceSet } from '../instance-set.ts';
 import { Once } from '../once.ts';

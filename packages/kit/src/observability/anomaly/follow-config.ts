@@ -8,8 +8,8 @@
  * AnomalyMonitor.configure. Subscribing also takes `anomaly` off the
  * centre's "pending restart" list.
  */
-import type { ConfigReload } from '../../config/centre/reload.ts';
-import { ConfigError } from '../../config/problems.ts';
+import type { ConfigReload } from '@flotilla/config';
+import { ConfigError } from '@flotilla/config';
 import type { AnomalySettings } from '../config.ts';
 import type { AnomalyMonitor } from './monitor.ts';
 import { anomalySettingsProblems } from './settings-problems.ts';

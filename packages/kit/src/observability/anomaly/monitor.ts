@@ -10,7 +10,7 @@
  */
 import type { Logger } from 'pino';
 import type { Gauge } from 'prom-client';
-import { ConfigError } from '../../config/problems.ts';
+import { ConfigError } from '@flotilla/config';
 import type { AnomalySettings } from '../config.ts';
 import type { MetricsRegistry } from '../metrics/registry.ts';
 import { ANOMALY_KINDS, AnomalyDetector, type AnomalyKind, type AnomalyTransition, type DetectorSettings } from './detector.ts';

@@ -4,7 +4,7 @@
  * catches a combination the schema's per-key ranges let through but that
  * would silently break detection or blow up memory.
  */
-import type { ConfigProblem } from '../../config/problems.ts';
+import type { ConfigProblem } from '@flotilla/config';
 import type { AnomalySettings } from '../config.ts';
 
 /**

@@ -14,7 +14,7 @@ import type { MetricsRegistry } from '../../observability/metrics/registry.ts';
 import { sleep, systemRandom, type RandomSource } from '../clock.ts';
 import { faultInstruments } from '../metrics.ts';
 import { deriveContext, executionContext, type ExecuteOptions, type Operation, type Policy } from '../policy.ts';
-import { ConfigError } from '../../config/problems.ts';
+import { ConfigError } from '@flotilla/config';
 import { abortProblem, faultError, type FaultAbort, type FaultRules } from './fault-spec.ts';
 
 export interface FaultPolicyOptions {

@@ -10,7 +10,7 @@
  *   app.get('/admin/breakers', () => guards.snapshot());
  */
 import type { Logger } from 'pino';
-import { resolveNamespace } from '../../config/load.ts';
+import { resolveNamespace } from '@flotilla/config';
 import { FlotillaError } from '@flotilla/core';
 import { MetricsRegistry } from '../../observability/metrics/registry.ts';
 import type { BreakerStateChange } from '../breaker.ts';

@@ -9,8 +9,8 @@
  * Every key is optional, so a config names only what it changes.
  */
 import Type, { type Static } from 'typebox';
-import { parseAgainstSchema } from '../../config/load.ts';
-import { ConfigError } from '../../config/problems.ts';
+import { parseAgainstSchema } from '@flotilla/config';
+import { ConfigError } from '@flotilla/config';
 import { BREAKER_DEFAULTS, type BreakerSettings } from '../breaker.ts';
 import { BULKHEAD_DEFAULTS, type BulkheadSettings } from '../bulkhead.ts';
 import { FaultConfig } from '../fault/fault-config.ts';

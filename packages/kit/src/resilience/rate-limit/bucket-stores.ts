@@ -12,7 +12,7 @@
  * is back.
  */
 import type { Logger } from 'pino';
-import { redactUrlPassword } from '../../config/secrets.ts';
+import { redactUrlPassword } from '@flotilla/config';
 import { LocalBucketStore } from './local-store.ts';
 import type { RateLimitMetrics } from './metrics.ts';
 import { RedisBucketStore } from './redis-store.ts';

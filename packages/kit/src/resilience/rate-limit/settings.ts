@@ -5,8 +5,8 @@
  * applies defaults and reports every problem at once.
  */
 import Type, { type Static } from 'typebox';
-import { ConfigError, type ConfigProblem } from '../../config/problems.ts';
-import { parseAgainstSchema } from '../../config/load.ts';
+import { ConfigError, type ConfigProblem } from '@flotilla/config';
+import { parseAgainstSchema } from '@flotilla/config';
 
 const strict = { additionalProperties: false } as const;
 

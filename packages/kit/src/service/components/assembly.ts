@@ -5,8 +5,8 @@
  */
 import type { Static, TObject } from 'typebox';
 import type { Authenticator } from '../../auth/authenticator.ts';
-import type { ConfigCentreConnection } from '../../config/centre/connection.ts';
-import type { ConfigReload } from '../../config/centre/reload.ts';
+import type { ConfigCentreConnection } from '@flotilla/config';
+import type { ConfigReload } from '@flotilla/config';
 import type { GrpcServer } from '../../grpc/server.ts';
 import type { HttpApp } from '../../http/server.ts';
 import type { Logger } from '../../observability/logger.ts';

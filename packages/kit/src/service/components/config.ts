@@ -2,8 +2,8 @@
 import type { TObject } from 'typebox';
 import { Authenticator } from '../../auth/authenticator.ts';
 import { authSettingsProblems } from '../../auth/compile-settings.ts';
-import { attachConfigReload } from '../../config/centre/index.ts';
-import { ConfigError } from '../../config/problems.ts';
+import { attachConfigReload } from '@flotilla/config';
+import { ConfigError } from '@flotilla/config';
 import type { BaseProperties } from '../config-schema.ts';
 import { type Component, component } from '../lifecycle.ts';
 import { type Assembly, made } from './assembly.ts';

@@ -4,7 +4,7 @@
  * `shutdown.timeoutMs`.
  */
 import type { TObject } from 'typebox';
-import { registerConfigStatusRoute } from '../../config/centre/index.ts';
+import { registerConfigStatusRoute } from '@flotilla/config';
 import { closeAll as closeGrpcChannels } from '../../grpc/client.ts';
 import { createGrpcServer } from '../../grpc/server.ts';
 import { type HealthCheck, registerHealthRoutes } from '../../http/health.ts';

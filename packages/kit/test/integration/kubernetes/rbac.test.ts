@@ -26,7 +26,7 @@ import {
   serviceAccountCredentials,
   type ServiceAccountCredentials,
 } from '@flotilla/testing';
-import { createKubernetesConfigStore, type ConfigChange, type KubernetesConfigStore } from '../../../src/config/index.ts';
+import { createKubernetesConfigStore, type ConfigChange, type KubernetesConfigStore } from '@flotilla/config';
 import { createKubernetesRegistry } from '../../../src/discovery/kubernetes/kubernetes-registry.ts';
 import { FlotillaError } from '@flotilla/core';
 import { kubectl } from '../../../../../scripts/test-services/kube.ts';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Value from 'typebox/value';
-import { maskConfig } from '../../../../src/config/secrets.ts';
+import { maskConfig } from '@flotilla/config';
 import { createRegistry, DiscoveryConfig, type DiscoverySettings } from '../../../../src/discovery/create-registry.ts';
 import { EtcdRegistry } from '../../../../src/discovery/etcd/etcd-registry.ts';
 import { ValidationError } from '@flotilla/core';

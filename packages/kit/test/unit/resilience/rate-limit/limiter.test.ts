@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { captureLogs, eventually } from '@flotilla/testing';
-import { ConfigError } from '../../../../src/config/problems.ts';
+import { ConfigError } from '@flotilla/config';
 import { createLogger } from '../../../../src/observability/logger.ts';
 import { MetricsRegistry } from '../../../../src/observability/metrics/registry.ts';
 import { createRateLimiter, parseRateLimitSettings, rateLimitedError, rateLimitKey } from '../../../../src/resilience/rate-limit/index.ts';

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Static, TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { parseDocument } from 'yaml';
-import { compileChecker } from '../schema-errors.ts';
+import { compileChecker } from './schema-errors.ts';
 import { readEnvOverrides } from './env-overrides.ts';
 import { interpolate } from './interpolate.ts';
 import { deepMerge, isPlainObject } from './merge.ts';

@@ -20,9 +20,9 @@
  */
 import { Informer, isConflict, isNotFound, Resources, type KubeClient } from '@flotilla/kube';
 import { ValidationError } from '@flotilla/core';
-import { connectToCluster, type ClusterSettings } from '../../kubernetes/cluster.ts';
-import { kubeCall, kubernetesError, type KubeOperation } from '../../kubernetes/errors.ts';
-import { kubeLogger } from '../../kubernetes/logger.ts';
+import { connectToCluster, type ClusterSettings } from '../kubernetes/cluster.ts';
+import { kubeCall, kubernetesError, type KubeOperation } from '../kubernetes/errors.ts';
+import { kubeLogger } from '../kubernetes/logger.ts';
 import { BaseConfigStore, nextDocument, notFound, type InternalSetOptions } from './base-store.ts';
 import { ConfigConflictError } from './errors.ts';
 import { trimHistory, type HistoryLimits } from './kubernetes-history.ts';
