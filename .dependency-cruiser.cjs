@@ -27,7 +27,14 @@ const kitRules = kitLayers.slice(0, -1).map((layer, index) => ({
 }));
 
 // Workspace packages, lowest first (a package's folder is named as the package: packages/kit is @flotilla/kit).
-const packageLayers = [['core'], ['kube'], ['config'], ['kit', 'contracts'], ['gateway', 'operator', 'users', 'orders', 'greeter'], ['cli', 'testing']];
+const packageLayers = [
+  ['core'],
+  ['kube'],
+  ['config'],
+  ['kit', 'contracts'],
+  ['gateway', 'operator', 'users', 'orders', 'greeter'],
+  ['cli', 'testing'],
+];
 const packageRules = packageLayers.slice(0, -1).map((layer, index) => ({
   name: `package-layer-${index}`,
   comment: `${layer.join(', ')} may not depend on a package above it`,
