@@ -16,7 +16,7 @@ import type { Dispatcher } from 'undici';
 import { runAggregation, type AggregationResult } from './aggregate/run.ts';
 import type { AccessLog } from './proxy/access-log.ts';
 import { upstreamRequestHeaders } from './proxy/headers.ts';
-import { proxyUpstream } from './proxy/upstream-proxy.ts';
+import { proxyUpstream, type UpstreamProxyDeps } from './proxy/upstream-proxy.ts';
 import { sendProblem, type GatewayProblem } from './proxy/problem.ts';
 import { refusalProblem } from './policies/admission.ts';
 import type { GatewayPolicies } from './policies/gateway-policies.ts';
@@ -38,6 +38,8 @@ export interface DispatchContext {
   readonly telemetry: GatewayTelemetry;
   /** Auth, rate limits, upstream guards and shedding (hot-reloaded in place). */
   readonly policies: GatewayPolicies;
+  /** What every proxied call uses (guards, resolver, pools, telemetry, access log), made once. */
+  readonly upstreamProxy: UpstreamProxyDeps;
   /** True once shutdown began: new routed requests get 503 and a closed connection. */
   closing(): boolean;
 }
@@ -91,7 +93,6 @@ export function dispatchRouted(context: DispatchContext, req: IncomingMessage, r
   }
   proxy(
     context,
-    snapshot,
     route,
     found.match,
     req,
@@ -118,7 +119,6 @@ function matchingPattern(table: RouteTable, path: string): string | undefined {
 
 function proxy(
   context: DispatchContext,
-  snapshot: RoutingSnapshot,
   route: ProxyRoute,
   match: MatchResult,
   req: IncomingMessage,
@@ -154,37 +154,28 @@ function proxy(
     const upstreamPath = route.upstreamPath(path, match) + search;
     if (admission.identity !== null)
       forwardIdentity(context.policies, admission.identity, req.method as string, upstreamPath, requestId, headers);
-    proxyUpstream(
-      {
-        guards: context.policies.guards,
-        resolver: snapshot.resolver,
-        pool: (origin) => context.pool(origin),
-        upstreams: context.telemetry.upstreams,
-        accessLog: context.accessLog,
+    proxyUpstream(context.upstreamProxy, {
+      req,
+      res,
+      requestId,
+      request,
+      target: {
+        routeName: route.name,
+        upstream: route.upstream,
+        timeoutMs: Math.min(route.timeoutMs, Math.max(1, Math.floor(admission.deadline.remaining()))),
+        publicLocation: route.publicLocation,
       },
-      {
-        req,
-        res,
-        requestId,
-        request,
-        target: {
-          routeName: route.name,
-          upstream: route.upstream,
-          timeoutMs: Math.min(route.timeoutMs, Math.max(1, Math.floor(admission.deadline.remaining()))),
-          publicLocation: route.publicLocation,
-        },
-        path: upstreamPath,
-        headers,
-        hasBody,
-        deadline: admission.deadline,
-        extraHeaders: admitted,
-        refuse: (problem, error) => refuse(problem, error, `${route.upstream}: ${problem.detail}`),
-        abandoned: () => {
-          request.end(CLIENT_CLOSED_REQUEST);
-          context.accessLog.write(req, CLIENT_CLOSED_REQUEST, requestId, target, 0, request);
-        },
+      path: upstreamPath,
+      headers,
+      hasBody,
+      deadline: admission.deadline,
+      extraHeaders: admitted,
+      refuse: (problem, error) => refuse(problem, error, `${route.upstream}: ${problem.detail}`),
+      abandoned: () => {
+        request.end(CLIENT_CLOSED_REQUEST);
+        context.accessLog.write(req, CLIENT_CLOSED_REQUEST, requestId, target, 0, request);
       },
-    );
+    });
   };
   const admission = context.policies.admission.for(route.policy)(inboundOf(req, res, path));
   if (admission instanceof Promise)

@@ -25,6 +25,7 @@ import { BalancedUpstreamResolver } from './upstream/balanced-resolver.ts';
 import { GatewayPolicies, policyProblems } from './policies/gateway-policies.ts';
 import { ConfigError } from '@flotilla/kit/config';
 import { UpstreamPools } from './upstream/pools.ts';
+import type { UpstreamProxyDeps } from './proxy/upstream-proxy.ts';
 
 export interface GatewayOptions {
   settings: GatewaySettings;
@@ -67,6 +68,7 @@ export class Gateway implements DispatchContext {
   readonly telemetry: GatewayTelemetry;
   readonly openapi: PublishedOpenApi;
   readonly policies: GatewayPolicies;
+  readonly upstreamProxy: UpstreamProxyDeps;
   readonly #pools: UpstreamPools;
   readonly #logger: Logger;
   readonly #resolver: BalancedUpstreamResolver;
@@ -105,6 +107,13 @@ export class Gateway implements DispatchContext {
       logger,
       ...(options.authenticator === undefined ? {} : { authenticator: options.authenticator }),
     });
+    this.upstreamProxy = {
+      guards: this.policies.guards,
+      resolver: this.#resolver,
+      pool: (origin) => this.#pools.get(origin),
+      upstreams: this.telemetry.upstreams,
+      accessLog: this.accessLog,
+    };
     this.openapi = new PublishedOpenApi({
       title: settings.openapi.title,
       version: options.version,
