@@ -3,7 +3,7 @@
  * one `x-flotilla-identity` and the service verifies it. Three ways, measured
  * in the same process, interleaved round by round:
  *
- *  - `HmacSha256`: the kit's own HMAC-SHA256 (kit/src/auth/hmac-sha256.ts),
+ *  - `HmacSha256`: the kit's own HMAC-SHA256 (packages/auth/src/hmac-sha256.ts),
  *    the key's inner and outer pads built once, each MAC two one-shot
  *    `crypto.hash()` calls; what the Authenticator signs and verifies with;
  *  - `createHmac`: `crypto.createHmac('sha256', secret)` per MAC, what
@@ -28,9 +28,9 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { CompactSign, compactVerify } from 'jose';
-import { HmacSha256 } from '../../packages/kit/src/auth/hmac-sha256.ts';
-import { signIdentity, verifyIdentityHeader, type IdentitySecret } from '../../packages/kit/src/auth/identity-header.ts';
-import type { Identity } from '../../packages/kit/src/auth/identity.ts';
+import { HmacSha256 } from '../../packages/auth/src/hmac-sha256.ts';
+import { signIdentity, verifyIdentityHeader, type IdentitySecret } from '../../packages/auth/src/identity-header.ts';
+import type { Identity } from '../../packages/auth/src/identity.ts';
 import { fixed, median, renderTable } from '../lib/table.ts';
 
 const { values: args } = parseArgs({

@@ -1,6 +1,6 @@
 /**
  * Does the gateway's remaining Node 20 context workaround still pay on this
- * Node? (b) `keepTracingContextSynchronous()` (kit/src/observability/tracing):
+ * Node? (b) `keepTracingContextSynchronous()` (packages/telemetry/src/tracing):
  * OpenTelemetry's active context kept synchronous instead of the
  * AsyncLocalStorage context manager (without it the kit also registers the
  * undici instrumentation). On Node 20 an AsyncLocalStorage in use ran an

@@ -11,7 +11,7 @@
  * context.ts check, from the gateway's log, that each process runs the
  * setting it was built with.
  */
-import { keepTracingContextSynchronous } from '@flotilla/kit/observability';
+import { keepTracingContextSynchronous } from '@flotilla/telemetry';
 import { gatewayService } from '@flotilla/gateway';
 
 const syncTracing = process.env.FLOTILLA_BENCH_KEEP_TRACING_CONTEXT_SYNCHRONOUS !== 'off';

@@ -25,7 +25,7 @@ import {
   MetricsConfig,
   TracingConfig,
   type ServiceTelemetry,
-} from '@flotilla/kit/observability';
+} from '@flotilla/telemetry';
 import { GatewayTelemetry } from '../../packages/gateway/src/proxy/telemetry.ts';
 import { installCleanup, killAllChildren } from '../lib/children.ts';
 import { fixed, median } from '../lib/table.ts';

@@ -7,17 +7,17 @@
  *    what the OTLP proto exporter calls per batch.
  */
 import type { Tracer } from '@opentelemetry/api';
-import { KIT_TRACER_NAME } from '@flotilla/kit/observability';
+import { KIT_TRACER_NAME } from '@flotilla/telemetry';
 import {
   encodeExportRequest,
   encodeResourceField,
   encodeScopeField,
   writeSpan,
   type SpanRecord,
-} from '../../packages/kit/src/observability/tracing/otlp-encoding.ts';
-import { ProtoWriter } from '../../packages/kit/src/observability/tracing/proto-writer.ts';
-import { SpanBatch, type ScopeQueue } from '../../packages/kit/src/observability/tracing/span-batch.ts';
-import { KitTracerProvider } from '../../packages/kit/src/observability/tracing/tracer.ts';
+} from '../../packages/telemetry/src/tracing/otlp-encoding.ts';
+import { ProtoWriter } from '../../packages/telemetry/src/tracing/proto-writer.ts';
+import { SpanBatch, type ScopeQueue } from '../../packages/telemetry/src/tracing/span-batch.ts';
+import { KitTracerProvider } from '../../packages/telemetry/src/tracing/tracer.ts';
 import { BATCH, resourceAttributes } from './pipelines.ts';
 import { SPANS_PER_REQUEST, tracedRequest } from './workload.ts';
 

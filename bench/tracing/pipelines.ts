@@ -12,8 +12,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { context, trace, type Attributes, type Tracer } from '@opentelemetry/api';
-import { createServiceTracing, keepTracingContextSynchronous, KIT_TRACER_NAME } from '@flotilla/kit/observability';
-import { SynchronousContextManager } from '../../packages/kit/src/observability/tracing/sync-context.ts';
+import { createServiceTracing, keepTracingContextSynchronous, KIT_TRACER_NAME } from '@flotilla/telemetry';
+import { SynchronousContextManager } from '../../packages/telemetry/src/tracing/sync-context.ts';
 
 export const PIPELINES = ['none', 'kit', 'sdk'] as const;
 export type PipelineName = (typeof PIPELINES)[number];

@@ -53,7 +53,7 @@ export const PACKAGE_DROPS: Record<string, { drop: RegExp; why: string }> = {
   '@grpc/proto-loader': { drop: /^build\/bin\//, why: 'the proto-loader-gen-types CLI (the only user of yargs)' },
   yaml: { drop: /^browser\//, why: 'exports: the "node" condition loads dist/; browser/ is for bundlers' },
   undici: { drop: /^lib\/milo\//, why: 'the experimental Milo HTTP parser, loaded only with UNDICI_USE_MILO=1' },
-  'es-module-lexer': { drop: /^dist\/lexer\.(asm|minimal)/, why: "import-in-the-middle imports '.', not the ./js or ./minimal builds" },
+  'es-module-lexer': { drop: /^dist\/lexer\.(asm|minimal)/, why: "import-in-the-middle imports './', not the ./js or ./minimal builds" },
   'bignumber.js': { drop: /^bignumber\.mjs$/, why: 'its one dependent, etcd3, require()s it (bignumber.js)' },
   'sql-escaper': { drop: /^lib\/index\.mjs$/, why: 'its one dependent, mysql2, require()s it (lib/index.js)' },
   long: { drop: /^index\.js$/, why: 'protobufjs and @grpc/proto-loader require() it (umd/index.js); index.js is the ESM twin' },

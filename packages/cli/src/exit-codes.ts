@@ -2,7 +2,7 @@
  * The CLI's exit codes, stable so scripts can branch on them, and the one
  * place that turns an error into a message on stderr and a code.
  */
-import { ConfigError } from '@flotilla/kit/config';
+import { ConfigError } from '@flotilla/config';
 import { isFlotillaError } from '@flotilla/kit';
 
 export const EXIT = {

@@ -4,7 +4,7 @@
  * and a full one is the same as no bucket at all.
  *
  * The kit's Redis rate-limit store runs `takeTokens` as a Lua script
- * (packages/kit/src/resilience/rate-limit/redis-script.ts): the two must
+ * (packages/resilience/src/rate-limit/redis-script.ts): the two must
  * agree step for step, or a limit would change with the store.
  */
 

@@ -5,7 +5,7 @@
  * unknown upstream, a template using a parameter its path does not capture)
  * are checked when the route table is compiled (`routes/table.ts`).
  */
-import { serviceConfig } from '@flotilla/kit/service';
+import { serviceConfig } from '@flotilla/service';
 import Type, { type Static } from 'typebox';
 import { GatewayPolicyFields, RoutePolicyFields } from './policies/settings.ts';
 

@@ -9,9 +9,9 @@
  * detector), ended once with the status the client got.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { IDENTITY_HEADER, type Identity } from '@flotilla/kit/http';
-import { CLIENT_CLOSED_REQUEST, type HttpRequestTelemetry } from '@flotilla/kit/observability';
-import { type Admission, type Inbound, Refusal } from '@flotilla/kit/pipeline';
+import { IDENTITY_HEADER, type Identity } from '@flotilla/http';
+import { CLIENT_CLOSED_REQUEST, type HttpRequestTelemetry } from '@flotilla/telemetry';
+import { type Admission, type Inbound, Refusal } from '@flotilla/pipeline';
 import type { Dispatcher } from 'undici';
 import { runAggregation, type AggregationResult } from './aggregate/run.ts';
 import type { AccessLog } from './proxy/access-log.ts';

@@ -10,11 +10,11 @@
  * admission steps as Fastify's routes. Everything else (health,
  * `/openapi.json`, `/docs`, admin, unrouted 404s) is plain Fastify.
  */
-import type { ConfigReload } from '@flotilla/kit/config';
-import type { Registry } from '@flotilla/kit/discovery';
-import { type Authenticator, type HttpApp, loadShedderOf, setFrontHandler } from '@flotilla/kit/http';
+import type { ConfigReload } from '@flotilla/config';
+import type { Registry } from '@flotilla/discovery';
+import { type Authenticator, type HttpApp, loadShedderOf, setFrontHandler } from '@flotilla/http';
 import type { Logger } from '@flotilla/kit';
-import type { ServiceTelemetry } from '@flotilla/kit/observability';
+import type { ServiceTelemetry } from '@flotilla/telemetry';
 import type { GatewaySettings } from './config.ts';
 import { dispatchRouted, type DispatchContext, type RoutingSnapshot } from './dispatch.ts';
 import { PublishedOpenApi } from './openapi/published.ts';
@@ -23,7 +23,7 @@ import { GatewayTelemetry } from './proxy/telemetry.ts';
 import { compileRouteTable, type RouteTable } from './routes/table.ts';
 import { BalancedUpstreamResolver } from './upstream/balanced-resolver.ts';
 import { GatewayPolicies, policyProblems } from './policies/gateway-policies.ts';
-import { ConfigError } from '@flotilla/kit/config';
+import { ConfigError } from '@flotilla/config';
 import { UpstreamPools } from './upstream/pools.ts';
 import type { UpstreamProxyDeps } from './proxy/upstream-proxy.ts';
 

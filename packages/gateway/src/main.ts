@@ -1,4 +1,4 @@
-import { keepTracingContextSynchronous } from '@flotilla/kit/observability';
+import { keepTracingContextSynchronous } from '@flotilla/telemetry';
 import { gatewayService } from './service.ts';
 
 // The proxy path (below Fastify) hands each request's trace context on by

@@ -38,3 +38,5 @@ export {
   type PrometheusFiles,
   type StaticGroup,
 } from './observability/shipped-prometheus.ts';
+export { ecKey, goodClaims, JwksServer, ManualClock, rsaKey, tokenFor, SECRET } from './auth/keys.ts';
+export { newProbe, startGreeter, testGreeter, type GreeterProbe, type RunningGreeter } from './grpc/greeter.ts';

@@ -1,4 +1,4 @@
 /** Greeter's config: only the shared keys (HTTP, gRPC, logging, shutdown). */
-import { GrpcConfig, serviceConfig } from '@flotilla/kit/service';
+import { GrpcConfig, serviceConfig } from '@flotilla/service';
 
 export const GreeterConfig = serviceConfig({ grpc: GrpcConfig });

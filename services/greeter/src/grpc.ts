@@ -1,5 +1,5 @@
 /** gRPC: flotilla.greeter.v1.GreeterService/SayHello. */
-import { unary } from '@flotilla/kit/grpc';
+import { unary } from '@flotilla/grpc';
 import type { GreeterServiceServer } from '@flotilla/contracts/greeter';
 import { greet } from './domain.ts';
 

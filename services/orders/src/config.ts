@@ -1,6 +1,6 @@
 /** The orders service's config: the shared keys plus its database, idempotency window, the users dependency and its guards. */
-import { DatabaseConfig, GrpcConfig, serviceConfig } from '@flotilla/kit/service';
-import { ResilienceSettings } from '@flotilla/kit/resilience';
+import { DatabaseConfig, GrpcConfig, serviceConfig } from '@flotilla/service';
+import { ResilienceSettings } from '@flotilla/resilience';
 import Type from 'typebox';
 
 const strict = { additionalProperties: false } as const;

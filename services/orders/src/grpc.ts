@@ -1,6 +1,6 @@
 /** gRPC OrderService: the same domain calls as the REST routes, validated with the same schemas. */
 import { compileChecker, ValidationError, type FieldViolation } from '@flotilla/kit';
-import { unary } from '@flotilla/kit/grpc';
+import { unary } from '@flotilla/grpc';
 import { OrderStatus as WireStatus, type Order as WireOrder, type OrderServiceServer } from '@flotilla/contracts/orders';
 import Type from 'typebox';
 import type { OrdersDomain } from './domain.ts';

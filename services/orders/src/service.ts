@@ -1,5 +1,5 @@
 /** The orders service declaration: what it needs and how its parts connect. */
-import { UpstreamGuards } from '@flotilla/kit/resilience';
+import { UpstreamGuards } from '@flotilla/resilience';
 import { defineService } from '@flotilla/kit';
 import { descriptorSet } from '@flotilla/contracts/descriptor-set';
 import { OrderServiceService } from '@flotilla/contracts/orders';

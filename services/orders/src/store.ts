@@ -1,6 +1,6 @@
 /** The OrderRepository the domain asks for, as Kysely queries. The only file that knows table and column names. */
 import { BackoffPolicy, sleep } from '@flotilla/core';
-import { IdempotencyStore, isSerializationFailure, toDate, type Database } from '@flotilla/kit/data';
+import { IdempotencyStore, isSerializationFailure, toDate, type Database } from '@flotilla/data';
 import type { Kysely, Selectable } from 'kysely';
 import type { IdempotencyKey, IdempotentInsert, IdempotentOutcome, OrderLine, OrderRecord, OrderRepository } from './repository.ts';
 import type { OrderStatus } from './schemas.ts';

@@ -7,8 +7,8 @@
  * 503, the caller's own deadline gone → DEADLINE_EXCEEDED / 504.
  */
 import { currentContext, DeadlineExceededError, FlotillaError, NotFoundError, UnprocessableError, ValidationError } from '@flotilla/kit';
-import { ChannelPool, createGuardedGrpcClient, type GrpcClient, type GrpcTargetPicker } from '@flotilla/kit/grpc';
-import type { Policy } from '@flotilla/kit/resilience';
+import { ChannelPool, createGuardedGrpcClient, type GrpcClient, type GrpcTargetPicker } from '@flotilla/grpc';
+import type { Policy } from '@flotilla/resilience';
 import { UserServiceClient } from '@flotilla/contracts/users';
 import type { Logger } from '@flotilla/kit';
 import type { UserDirectory } from './domain.ts';

@@ -1,5 +1,5 @@
 /** The users service's config: the shared keys plus its database and idempotency window. */
-import { DatabaseConfig, GrpcConfig, serviceConfig } from '@flotilla/kit/service';
+import { DatabaseConfig, GrpcConfig, serviceConfig } from '@flotilla/service';
 import Type from 'typebox';
 
 export const UsersConfig = serviceConfig({

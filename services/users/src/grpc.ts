@@ -1,6 +1,6 @@
 /** gRPC UserService: the same domain calls as the REST routes, validated with the same schemas. */
 import { compileChecker, ValidationError, type FieldViolation } from '@flotilla/kit';
-import { serverStreaming, unary } from '@flotilla/kit/grpc';
+import { serverStreaming, unary } from '@flotilla/grpc';
 import type { User as WireUser, UserServiceServer } from '@flotilla/contracts/users';
 import Type from 'typebox';
 import type { UsersDomain } from './domain.ts';

@@ -1,6 +1,6 @@
 /** The UserRepository the domain asks for, as Kysely queries. The only file that knows table and column names. */
 import { ConflictError } from '@flotilla/kit';
-import { IdempotencyStore, isUniqueViolation, toDate, type Database } from '@flotilla/kit/data';
+import { IdempotencyStore, isUniqueViolation, toDate, type Database } from '@flotilla/data';
 import type { Kysely, Selectable } from 'kysely';
 import type { IdempotencyKey, IdempotentInsert, UserRecord, UserRepository } from './repository.ts';
 

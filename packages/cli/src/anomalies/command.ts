@@ -4,7 +4,7 @@
  * baseline), from its `/admin/anomalies`.
  */
 import type { Command } from 'commander';
-import { ANOMALIES_PATH, type ActiveAnomaly } from '@flotilla/kit/observability';
+import { ANOMALIES_PATH, type ActiveAnomaly } from '@flotilla/telemetry';
 import { getAdminJson } from '../admin-json.ts';
 import { action } from '../exit-codes.ts';
 import { formatTable, printJson, printLines } from '../output.ts';

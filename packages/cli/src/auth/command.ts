@@ -4,7 +4,7 @@
  * here, and never written anywhere.
  */
 import type { Command } from 'commander';
-import { generateApiKey, hashApiKey } from '@flotilla/kit/http';
+import { generateApiKey, hashApiKey } from '@flotilla/http';
 import { action, UsageError } from '../exit-codes.ts';
 import { printJson, printLines } from '../output.ts';
 

@@ -1,5 +1,5 @@
 /** `config get`, `history`, `diff`, `ls`, `schema`: reading the centre. Output is the stored text, never resolved. */
-import type { ConfigVersionInfo } from '@flotilla/kit/config';
+import type { ConfigVersionInfo } from '@flotilla/config';
 import { formatTable, printJson, printLines } from '../output.ts';
 import { parseVersion, withStore, type DocumentOptions, type StoreOptions } from './store-options.ts';
 

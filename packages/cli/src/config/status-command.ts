@@ -1,5 +1,5 @@
 /** `config status --url`: what a running service applied, rejected, and waits to restart for. */
-import { CONFIG_STATUS_PATH, type ConfigReloadStatus } from '@flotilla/kit/config';
+import { CONFIG_STATUS_PATH, type ConfigReloadStatus } from '@flotilla/config';
 import { getAdminJson } from '../admin-json.ts';
 import { formatTable, printJson, printLines } from '../output.ts';
 

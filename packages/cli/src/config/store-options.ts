@@ -1,6 +1,6 @@
 /** The options every `flotilla config` command shares: where the centre is, and which document. */
 import type { Command } from 'commander';
-import { openConfigStore, type ConfigBackend, type ConfigStore } from '@flotilla/kit/config';
+import { openConfigStore, type ConfigBackend, type ConfigStore } from '@flotilla/config';
 import { UsageError } from '../exit-codes.ts';
 
 export interface StoreOptions {

@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { checkAgainstSchema, parseConfigText, SHARED_DOCUMENT, type ConfigLayer, type ConfigStore } from '@flotilla/kit/config';
+import { checkAgainstSchema, parseConfigText, SHARED_DOCUMENT, type ConfigLayer, type ConfigStore } from '@flotilla/config';
 import { UsageError } from '../exit-codes.ts';
 
 export interface ValidateOptions {

@@ -1,7 +1,7 @@
 /** `config set` and `rollback`: new versions, compare-and-set against the version read. */
 import { readFileSync } from 'node:fs';
 import { text as readStream } from 'node:stream/consumers';
-import type { ConfigDocument } from '@flotilla/kit/config';
+import type { ConfigDocument } from '@flotilla/config';
 import { UsageError } from '../exit-codes.ts';
 import { printJson } from '../output.ts';
 import { validateDocument } from './validate.ts';

@@ -42,7 +42,7 @@ interface DiscoveryModule {
 
 export async function openRegistry(options: RegistrySourceOptions): Promise<RegistryLister> {
   // Loaded on demand: the other commands need neither etcd nor gRPC.
-  const discovery = (await import('@flotilla/kit/discovery')) as unknown as DiscoveryModule;
+  const discovery = (await import('@flotilla/discovery')) as unknown as DiscoveryModule;
   const settings = {
     backend: options.backend,
     region: 'local',

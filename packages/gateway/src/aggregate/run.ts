@@ -6,8 +6,8 @@
  * required part decides the status on its own (and stops waiting for the rest).
  */
 import { FlotillaError } from '@flotilla/kit';
-import type { HttpRequestTelemetry } from '@flotilla/kit/observability';
-import type { Deadline, HeaderBag, UpstreamGuards } from '@flotilla/kit/resilience';
+import type { HttpRequestTelemetry } from '@flotilla/telemetry';
+import type { Deadline, HeaderBag, UpstreamGuards } from '@flotilla/resilience';
 import type { Dispatcher } from 'undici';
 import type { GatewayProblem } from '../proxy/problem.ts';
 import { upstreamErrorType, type UpstreamTelemetry } from '../proxy/upstream-telemetry.ts';

@@ -7,7 +7,7 @@
  * kit's encapsulated `/admin` plugin, so the credential check covers exactly
  * the admin routes.
  */
-import type { HttpApp } from '@flotilla/kit/http';
+import type { HttpApp } from '@flotilla/http';
 import type { GatewayPolicies } from './gateway-policies.ts';
 
 export function registerAdminRoutes(admin: HttpApp, policies: GatewayPolicies): void {

@@ -4,12 +4,12 @@
  * compiled once per route and again after the policies are reloaded. A
  * refusal becomes the problem the client is sent.
  */
-import { type Admit, compileAdmission, deadlineStep, type Refusal, type StepFactory } from '@flotilla/kit/pipeline';
-import { authenticateStep, rateLimitStep, shedStep } from '@flotilla/kit/pipeline';
+import { type Admit, compileAdmission, deadlineStep, type Refusal, type StepFactory } from '@flotilla/pipeline';
+import { authenticateStep, rateLimitStep, shedStep } from '@flotilla/pipeline';
 import type { GatewayProblem } from '../proxy/problem.ts';
 import type { RoutePolicy } from './settings.ts';
-import type { Authenticator } from '@flotilla/kit/http';
-import type { LoadShedder, RateLimiter } from '@flotilla/kit/resilience';
+import type { Authenticator } from '@flotilla/http';
+import type { LoadShedder, RateLimiter } from '@flotilla/resilience';
 
 /** What the steps check against; both are updated in place on reload. */
 export interface AdmissionPolicies {

@@ -6,10 +6,10 @@
  * windows, retry budgets and buckets survive a reload.
  */
 import { FlotillaError } from '@flotilla/kit';
-import { ConfigError, type ConfigProblem } from '@flotilla/kit/config';
-import { Authenticator, authSettingsProblems, type AuthSettings } from '@flotilla/kit/http';
-import type { Logger } from '@flotilla/kit/observability';
-import type { ServiceTelemetry } from '@flotilla/kit/observability';
+import { ConfigError, type ConfigProblem } from '@flotilla/config';
+import { Authenticator, authSettingsProblems, type AuthSettings } from '@flotilla/http';
+import type { Logger } from '@flotilla/telemetry';
+import type { ServiceTelemetry } from '@flotilla/telemetry';
 import {
   createRateLimiter,
   rateLimitSettingsProblems,
@@ -17,7 +17,7 @@ import {
   type RateLimiter,
   type RateLimitSettings,
   type ResilienceSettings,
-} from '@flotilla/kit/resilience';
+} from '@flotilla/resilience';
 import { GatewayAdmission } from './admission.ts';
 import type { AdminSettings } from './settings.ts';
 

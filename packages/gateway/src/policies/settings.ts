@@ -4,9 +4,9 @@
  * retries with budgets, breakers, bulkheads, faults) and who may read the
  * admin endpoints. Every key is hot-reloadable through the config centre.
  */
-import { AuthSettings, RouteAuth } from '@flotilla/kit/http';
-import { RateLimitSettings, ResilienceSettings } from '@flotilla/kit/resilience';
-import type { RoutePolicy as AdmissionPolicy } from '@flotilla/kit/pipeline';
+import { AuthSettings, RouteAuth } from '@flotilla/http';
+import { RateLimitSettings, ResilienceSettings } from '@flotilla/resilience';
+import type { RoutePolicy as AdmissionPolicy } from '@flotilla/pipeline';
 import Type, { type Static } from 'typebox';
 
 export const AdminSettings = Type.Object(

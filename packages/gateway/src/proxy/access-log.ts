@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { isSpanContextValid } from '@opentelemetry/api';
 import { ecsFormat } from '@elastic/ecs-pino-format';
 import type { Logger } from '@flotilla/kit';
-import type { HttpRequestTelemetry } from '@flotilla/kit/observability';
+import type { HttpRequestTelemetry } from '@flotilla/telemetry';
 import { pino, symbols, type DestinationStream } from 'pino';
 
 export interface ServiceIdentity {

@@ -16,7 +16,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { CLIENT_CLOSED_REQUEST, type HttpRequestTelemetry } from '@flotilla/kit/observability';
+import { CLIENT_CLOSED_REQUEST, type HttpRequestTelemetry } from '@flotilla/telemetry';
 import type { Dispatcher } from 'undici';
 import type { AccessLog } from './access-log.ts';
 import { downstreamResponseHeaders } from './headers.ts';

@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { ErrorCode } from '@flotilla/kit';
-import { PROBLEM_CONTENT_TYPE, problemBody, statusOf } from '@flotilla/kit/http';
+import { PROBLEM_CONTENT_TYPE, problemBody, statusOf } from '@flotilla/http';
 
 export interface GatewayProblem {
   code: ErrorCode;

@@ -5,7 +5,7 @@
  * `traceparent`, the route's anomaly detector) and `UpstreamTelemetry` for
  * the calls it makes (CLIENT spans, client metrics, upstream detectors).
  */
-import { httpServerTelemetry, type HttpServerTelemetry, type ServiceTelemetry } from '@flotilla/kit/observability';
+import { httpServerTelemetry, type HttpServerTelemetry, type ServiceTelemetry } from '@flotilla/telemetry';
 import { UpstreamTelemetry } from './upstream-telemetry.ts';
 
 export class GatewayTelemetry {

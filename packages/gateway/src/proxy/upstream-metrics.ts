@@ -16,7 +16,7 @@
  * gateway is the only HTTP client on a hot path. Label children are bound
  * once and cached: a call costs two Map lookups and one `observe`.
  */
-import { HTTP_DURATION_BUCKETS, methodLabel, type MetricsRegistry } from '@flotilla/kit/observability';
+import { HTTP_DURATION_BUCKETS, methodLabel, type MetricsRegistry } from '@flotilla/telemetry';
 
 type BoundObserve = { observe(value: number): void };
 /** The histogram, as far as binding label values goes (prom-client's type stays the kit's business). */

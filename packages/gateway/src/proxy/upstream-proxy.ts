@@ -11,7 +11,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FlotillaError } from '@flotilla/kit';
-import type { HttpRequestTelemetry } from '@flotilla/kit/observability';
+import type { HttpRequestTelemetry } from '@flotilla/telemetry';
 import {
   Cancellation,
   isIdempotentHttp,
@@ -19,7 +19,7 @@ import {
   type ExecutionContext,
   type FaultSpec,
   type UpstreamGuards,
-} from '@flotilla/kit/resilience';
+} from '@flotilla/resilience';
 import type { Dispatcher } from 'undici';
 import type { UpstreamResolver } from '../upstream/resolver.ts';
 import { statusCountsAsFailure } from '../upstream/resolver.ts';

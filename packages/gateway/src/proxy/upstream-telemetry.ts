@@ -24,7 +24,7 @@
  * active parent) stays out of the proxy path and nothing is traced twice.
  */
 import { propagation, SpanKind, SpanStatusCode, trace, type Span, type TextMapSetter, type Tracer } from '@opentelemetry/api';
-import { methodLabel, type AnomalyDetector, type HttpRequestTelemetry, type ServiceTelemetry } from '@flotilla/kit/observability';
+import { methodLabel, type AnomalyDetector, type HttpRequestTelemetry, type ServiceTelemetry } from '@flotilla/telemetry';
 import { statusCountsAsFailure, type PickedUpstream } from '../upstream/resolver.ts';
 import { UpstreamMetrics, type UpstreamInstanceSeries } from './upstream-metrics.ts';
 

@@ -5,7 +5,7 @@
  * so a request keeps the table it started with.
  */
 import type { RoutePolicy } from '../policies/settings.ts';
-import { ConfigError, type ConfigProblem } from '@flotilla/kit/config';
+import { ConfigError, type ConfigProblem } from '@flotilla/config';
 import type { AggregationSettings, GatewaySettings, RouteSettings } from '../config.ts';
 import { compilePattern, compileTemplate, PatternError, type CompiledPattern, type CompiledTemplate, type MatchResult } from './pattern.ts';
 

@@ -21,7 +21,7 @@ import {
   type InstanceStats,
   type PickedInstance,
   type Registry,
-} from '@flotilla/kit/discovery';
+} from '@flotilla/discovery';
 import type { BalancingOptions, UpstreamSettings } from '../config.ts';
 import type { PickedUpstream, UpstreamResolver } from './resolver.ts';
 

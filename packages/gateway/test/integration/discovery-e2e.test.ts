@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { EtcdRegistry } from '@flotilla/kit/discovery';
+import { EtcdRegistry } from '@flotilla/discovery';
 import { eventually, type ServiceProcess, sharedEtcd, tempDir } from '@flotilla/testing';
 import { startEtcd } from '../../../../scripts/test-services/index.ts';
 import {

@@ -22,7 +22,8 @@ function newestJs(dir: string): number {
 export function ensureBundles(root: string): string {
   const node = process.execPath;
   execFileSync(node, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], { cwd: root, stdio: 'inherit' });
-  const shared = Math.max(newestJs(join(root, 'packages', 'kit', 'dist')), newestJs(join(root, 'packages', 'contracts', 'dist')));
+  // Every library package a bundle may inline (the apps' own folders are checked per image below).
+  const shared = Math.max(...readdirSync(join(root, 'packages')).map((name) => newestJs(join(root, 'packages', name, 'dist'))));
   const stale = IMAGES.filter((image) => {
     const bundle = join(root, image.bundle);
     return !existsSync(bundle) || statSync(bundle).mtimeMs < Math.max(shared, newestJs(join(root, dirname(image.bundle))));

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ValidationError, type RunningService } from '@flotilla/kit';
-import { createGrpcClient } from '@flotilla/kit/grpc';
+import { createGrpcClient } from '@flotilla/grpc';
 import { GreeterServiceClient } from '@flotilla/contracts/greeter';
 import { configDir, repoRoot } from '@flotilla/testing';
 import { greeterService } from '../../src/service.ts';

@@ -1,5 +1,5 @@
-import type { Migration } from '@flotilla/kit/data';
-import { keyTextType, timestampType } from '@flotilla/kit/data';
+import type { Migration } from '@flotilla/data';
+import { keyTextType, timestampType } from '@flotilla/data';
 
 /** Orders, one row each; the lines live in order_items. Money is integer minor units (bigint). */
 export const createOrders: Migration = {

@@ -1,4 +1,4 @@
-import type { Migration } from '@flotilla/kit/data';
+import type { Migration } from '@flotilla/data';
 
 /** Listing one user's orders newest first is a range scan of (user_id, id). */
 export const indexOrdersByUser: Migration = {

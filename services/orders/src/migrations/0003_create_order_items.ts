@@ -1,5 +1,5 @@
-import type { Migration } from '@flotilla/kit/data';
-import { keyTextType } from '@flotilla/kit/data';
+import type { Migration } from '@flotilla/data';
+import { keyTextType } from '@flotilla/data';
 
 /**
  * The lines of an order, in the order the client sent them (`line` from 0).

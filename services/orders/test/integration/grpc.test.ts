@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { DeadlineExceededError, NotFoundError, UnprocessableError, ValidationError, type FlotillaError } from '@flotilla/kit';
-import { ChannelPool, createGrpcClient, decodeStatusDetails, STATUS_DETAILS_TRAILER, type GrpcClient } from '@flotilla/kit/grpc';
+import { ChannelPool, createGrpcClient, decodeStatusDetails, STATUS_DETAILS_TRAILER, type GrpcClient } from '@flotilla/grpc';
 import { OrderServiceClient, OrderStatus } from '@flotilla/contracts/orders';
 import { eventually, repoRoot, startUsers, testDialects, type UsersUnderTest } from '@flotilla/testing';
 import { send, startOrders, startSlowUsers, type OrderBody, type OrdersUnderTest, type SlowUsers } from './stack.ts';

@@ -5,8 +5,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '@flotilla/kit';
-import { createDatabase } from '@flotilla/kit/data';
-import { createGrpcServer, unary, type GrpcServer } from '@flotilla/kit/grpc';
+import { createDatabase } from '@flotilla/data';
+import { createGrpcServer, unary, type GrpcServer } from '@flotilla/grpc';
 import { UserServiceService, type UserServiceServer } from '@flotilla/contracts/users';
 import { type CapturedLogs, captureLogs, configDir, createTestDatabase, type DialectName, type TestDatabase } from '@flotilla/testing';
 import { ordersService } from '../../src/service.ts';

@@ -1,5 +1,5 @@
-import type { Migration } from '@flotilla/kit/data';
-import { keyTextType, timestampType } from '@flotilla/kit/data';
+import type { Migration } from '@flotilla/data';
+import { keyTextType, timestampType } from '@flotilla/data';
 
 /** Users, with a case-insensitive unique email (stored lower-cased beside the original). */
 export const createUsers: Migration = {

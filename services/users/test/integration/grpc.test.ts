@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { NotFoundError, ValidationError } from '@flotilla/kit';
-import { createGrpcClient, type GrpcClient } from '@flotilla/kit/grpc';
+import { createGrpcClient, type GrpcClient } from '@flotilla/grpc';
 import { UserServiceClient } from '@flotilla/contracts/users';
 import { repoRoot, startUsers, testDialects, type UsersUnderTest } from '@flotilla/testing';
 

@@ -1,7 +1,7 @@
 /** `flotilla auth new-key|hash-key`: the printed hash is the one the kit's authenticator accepts for the key. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hashApiKey } from '@flotilla/kit/http';
+import { hashApiKey } from '@flotilla/http';
 import { runCli } from '@flotilla/testing';
 
 test('auth new-key prints a key and the hash config stores; hash-key reproduces that hash from stdin', async () => {

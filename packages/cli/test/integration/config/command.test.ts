@@ -142,7 +142,7 @@ for (const backend of testBackends()) {
         mkdirSync(dir, { recursive: true });
         writeFileSync(join(dir, 'schema.json'), JSON.stringify(schema));
       } else if (backend === 'etcd') {
-        const { createEtcdConfigStore } = await import('@flotilla/kit/config');
+        const { createEtcdConfigStore } = await import('@flotilla/config');
         const store = await createEtcdConfigStore({
           endpoints: [centre.env.FLOTILLA_CONFIG_ETCD_ENDPOINTS!],
           prefix: centre.env.FLOTILLA_CONFIG_ETCD_PREFIX!,
@@ -150,7 +150,7 @@ for (const backend of testBackends()) {
         await store.publishSchema('dev', 'published', schema);
         await store.close();
       } else {
-        const { createKubernetesConfigStore } = await import('@flotilla/kit/config');
+        const { createKubernetesConfigStore } = await import('@flotilla/config');
         const store = createKubernetesConfigStore({
           kubeconfig: centre.env.FLOTILLA_CONFIG_KUBECONFIG!,
           namespace: centre.env.FLOTILLA_CONFIG_KUBE_NAMESPACE!,

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { LocalRegistry } from '@flotilla/kit/discovery';
+import { LocalRegistry } from '@flotilla/discovery';
 import { runCli } from '@flotilla/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'flotilla-registry-cli-'));

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { signIdentity, verifyIdentityHeader } from '@flotilla/kit/http';
+import { signIdentity, verifyIdentityHeader } from '@flotilla/http';
 import { mintJwt } from '@flotilla/testing';
 import { startChildGateway, type ChildGateway } from '../support/child-gateway.ts';
 import { echo, send, startUpstream, type Upstream } from '../support/http.ts';

@@ -1,5 +1,5 @@
 /** The gateway in-process on a free port, configured from a YAML string in a temporary config folder. */
-import { hashApiKey } from '@flotilla/kit/http';
+import { hashApiKey } from '@flotilla/http';
 import { mkdtempSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -3,7 +3,7 @@
  * credentials their gateways accept, HS256 tokens, problem reading, the
  * admin endpoints, and a bounded "keep sending until" loop.
  */
-import { hashApiKey } from '@flotilla/kit/http';
+import { hashApiKey } from '@flotilla/http';
 import { hs256, mintJwt, nowSeconds } from '@flotilla/testing';
 import { ADMIN_HEADERS, TEST_ADMIN_KEY } from './gateway.ts';
 import { send, type Answer, type SendOptions } from './http.ts';

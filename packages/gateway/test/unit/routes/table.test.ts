@@ -1,9 +1,9 @@
 /** Route table compilation: patterns, templates, precedence and the problems a bad table reports. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError } from '@flotilla/kit/config';
+import { ConfigError } from '@flotilla/config';
 import { compileRouteTable, GatewayConfig, type GatewaySettings } from '../../../src/index.ts';
-import { parseAgainstSchema } from '@flotilla/kit/config';
+import { parseAgainstSchema } from '@flotilla/config';
 
 function settings(input: Record<string, unknown>): GatewaySettings {
   return parseAgainstSchema('gateway', 'test', GatewayConfig, input);

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { LocalRegistry } from '@flotilla/kit/discovery';
+import { LocalRegistry } from '@flotilla/discovery';
 import { eventually, tempDir } from '@flotilla/testing';
 import type { BalancingOptions } from '../../../src/config.ts';
 import { BalancedUpstreamResolver } from '../../../src/upstream/balanced-resolver.ts';

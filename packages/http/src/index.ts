@@ -1,0 +1,12 @@
+export { createHttpServer, type FrontHandler, type HttpApp, type HttpServerOptions, setFrontHandler } from './server.ts';
+export { registerHealthRoutes, type HealthCheck, type HealthOptions } from './health.ts';
+export { registerOpenApi, type OpenApiInfo } from './openapi.ts';
+export { PROBLEM_CONTENT_TYPE, PROBLEM_BASE_URI, problemType, problemBody, statusOf, type Problem } from './problem.ts';
+export { REQUEST_ID_HEADER } from '@flotilla/telemetry';
+export { ProblemSchema, problemResponses } from './schemas.ts';
+export { versionEtag, expectedVersion } from './etag.ts';
+export * from '@flotilla/auth';
+export { registerAuth, type RegisterAuthOptions } from './register-auth.ts';
+export { loadShedderOf, registerLoadShedding, type LoadSheddingOptions, type RegisterLoadSheddingOptions } from './load-shedding.ts';
+export { registerRateLimit, type RateLimitHookOptions } from './rate-limit.ts';
+export { registerAnomaliesRoute, registerMetricsRoute } from './telemetry-routes.ts';
