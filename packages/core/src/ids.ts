@@ -28,3 +28,6 @@ export function uuidv7(now = Date.now()): string {
 }
 
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
+/** The longest idempotency key a service keeps: the store indexes it, and 191 characters fit every supported database's index. */
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 191;

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { ValidationError } from '@flotilla/core';
+import { IDEMPOTENCY_KEY_MAX_LENGTH, ValidationError } from '@flotilla/core';
 import type { Database } from './database.ts';
 import type { Migration } from './migrator.ts';
 import { keyTextType, longTextType, timestampType, toDate } from './schema.ts';
@@ -62,7 +62,7 @@ interface IdempotencyTables {
 }
 
 export const MAX_SCOPE_LENGTH = 191;
-export const MAX_KEY_LENGTH = 191;
+export const MAX_KEY_LENGTH = IDEMPOTENCY_KEY_MAX_LENGTH;
 export const MAX_REQUEST_HASH_LENGTH = 128;
 
 /** Add to the service's migration list. */

@@ -3,7 +3,16 @@ export { registerHealthRoutes, type HealthCheck, type HealthOptions } from './he
 export { registerOpenApi, type OpenApiInfo } from './openapi.ts';
 export { PROBLEM_CONTENT_TYPE, PROBLEM_BASE_URI, problemType, problemBody, statusOf, type Problem } from './problem.ts';
 export { REQUEST_ID_HEADER } from '@flotilla/telemetry';
-export { ProblemSchema, problemResponses } from './schemas.ts';
+export {
+  IdempotencyKeyHeader,
+  IfMatchHeader,
+  PROBLEM_MEDIA_TYPE,
+  ProblemSchema,
+  problemResponse,
+  problemResponses,
+  type ProblemResponse,
+} from './schemas.ts';
+export { documentCommonResponses } from './common-responses.ts';
 export { versionEtag, expectedVersion } from './etag.ts';
 export * from '@flotilla/auth';
 export { registerAuth, type RegisterAuthOptions } from './register-auth.ts';

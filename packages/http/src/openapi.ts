@@ -5,6 +5,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { documentCommonResponses } from './common-responses.ts';
 
 export interface OpenApiInfo {
   title: string;
@@ -14,6 +15,8 @@ export interface OpenApiInfo {
 
 /** `document`: what `/openapi.json` serves instead of the app's own (the gateway's merged document). */
 export async function registerOpenApi(app: FastifyInstance, info: OpenApiInfo, document?: () => Promise<unknown>): Promise<void> {
+  // First, so the problems every route can answer are in each route's schema before the document reads it.
+  documentCommonResponses(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -1,5 +1,5 @@
 /** REST: GET /hello/:name. */
-import { problemResponses, type HttpApp } from '@flotilla/kit';
+import type { HttpApp } from '@flotilla/kit';
 import Type from 'typebox';
 import { greet, NAME_MAX } from './domain.ts';
 
@@ -10,7 +10,7 @@ export function registerGreeterRoutes(app: HttpApp): void {
   app.get(
     '/hello/:name',
     {
-      schema: { tags: ['greeter'], summary: 'Say hello', params: Params, response: { 200: Greeting, ...problemResponses(400) } },
+      schema: { tags: ['greeter'], summary: 'Say hello', params: Params, response: { 200: Greeting } },
     },
     async (request) => ({ message: greet(request.params.name) }),
   );

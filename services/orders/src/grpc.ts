@@ -1,10 +1,9 @@
 /** gRPC OrderService: the same domain calls as the REST routes, validated with the same schemas. */
-import { compileChecker, ValidationError, type FieldViolation } from '@flotilla/kit';
+import { compileChecker, IdempotencyKeyHeader, ValidationError, type FieldViolation } from '@flotilla/kit';
 import { unary } from '@flotilla/grpc';
 import { OrderStatus as WireStatus, type Order as WireOrder, type OrderServiceServer } from '@flotilla/contracts/orders';
-import Type from 'typebox';
 import type { OrdersDomain } from './domain.ts';
-import { IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_KEY_PATTERN, OrderId, OrderInput, UserId, type OrderStatus } from './schemas.ts';
+import { OrderId, OrderInput, UserId, type OrderStatus } from './schemas.ts';
 import type { OrderRecord } from './repository.ts';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -20,7 +19,7 @@ const STATUS_TO_WIRE: Record<OrderStatus, WireStatus> = {
 const checkInput = compileChecker(OrderInput);
 const checkOrderId = compileChecker(OrderId);
 const checkUserId = compileChecker(UserId);
-const checkIdempotencyKey = compileChecker(Type.String({ maxLength: IDEMPOTENCY_KEY_MAX, pattern: IDEMPOTENCY_KEY_PATTERN }));
+const checkIdempotencyKey = compileChecker(IdempotencyKeyHeader);
 
 export function orderServiceImplementation(orders: OrdersDomain): OrderServiceServer {
   return {

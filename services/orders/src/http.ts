@@ -21,7 +21,7 @@ export function registerOrderRoutes(app: HttpApp, orders: OrdersDomain): void {
         summary: 'Place an order (the user must exist; the total is computed here)',
         headers: CreateHeaders,
         body: OrderInput,
-        response: { 201: Order, ...problemResponses(400, 409, 413, 415, 422, 503, 504) },
+        response: { 201: Order, ...problemResponses(409, 422) },
       },
     },
     async (request, reply) => {
@@ -34,7 +34,7 @@ export function registerOrderRoutes(app: HttpApp, orders: OrdersDomain): void {
   app.get(
     '/orders/:id',
     {
-      schema: { tags, summary: 'Get an order', params: IdParams, response: { 200: Order, ...problemResponses(400, 404) } },
+      schema: { tags, summary: 'Get an order', params: IdParams, response: { 200: Order, ...problemResponses(404) } },
     },
     async (request, reply) => {
       const order = await orders.get(request.params.id);
@@ -49,7 +49,7 @@ export function registerOrderRoutes(app: HttpApp, orders: OrdersDomain): void {
         tags,
         summary: "List orders newest first, optionally one user's; cursor-paginated",
         querystring: ListQuery,
-        response: { 200: OrderPage, ...problemResponses(400) },
+        response: { 200: OrderPage },
       },
     },
     async (request, reply) => {
@@ -75,7 +75,7 @@ export function registerOrderRoutes(app: HttpApp, orders: OrdersDomain): void {
           summary: TRANSITION_SUMMARIES[action],
           params: IdParams,
           headers: MutationHeaders,
-          response: { 200: Order, ...problemResponses(400, 404, 409, 412) },
+          response: { 200: Order, ...problemResponses(404, 409, 412) },
         },
       },
       async (request, reply) => {

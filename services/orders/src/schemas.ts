@@ -1,16 +1,19 @@
 /** Wire schemas: they validate requests (REST and gRPC), type the handlers and document the API. */
 import Type, { type Static } from 'typebox';
-import { UUID_PATTERN } from '@flotilla/kit';
+import { IdempotencyKeyHeader, IfMatchHeader, UUID_PATTERN } from '@flotilla/kit';
 
 export const ITEMS_MAX = 100;
 export const QUANTITY_MAX = 10_000;
+/**
+ * The dearest unit price: with at most ITEMS_MAX lines of QUANTITY_MAX units,
+ * any order the schema accepts has a total an IEEE double holds exactly
+ * (≤ Number.MAX_SAFE_INTEGER), so the schema alone says which totals exist.
+ */
+export const UNIT_PRICE_MAX = Math.floor(Number.MAX_SAFE_INTEGER / (ITEMS_MAX * QUANTITY_MAX));
 export const SKU_PATTERN = '^[A-Za-z0-9._-]{1,64}$';
 export const CURRENCY_PATTERN = '^[A-Z]{3}$';
 export const ORDER_STATUSES = ['pending', 'paid', 'shipped', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
-/** Printable ASCII; the kit's idempotency store keeps keys of up to 191 characters. */
-export const IDEMPOTENCY_KEY_MAX = 191;
-export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7E]+$';
 
 export const OrderId = Type.String({ pattern: UUID_PATTERN, description: 'UUIDv7', examples: ['01936f0e-8c3a-7cc4-9a52-3f1e2d4b5a69'] });
 export const UserId = Type.String({ pattern: UUID_PATTERN, description: 'Id of an existing user (checked with the users service)' });
@@ -21,7 +24,7 @@ export const OrderItem = Type.Object(
     quantity: Type.Integer({ minimum: 1, maximum: QUANTITY_MAX }),
     unitPrice: Type.Integer({
       minimum: 0,
-      maximum: Number.MAX_SAFE_INTEGER,
+      maximum: UNIT_PRICE_MAX,
       description: 'Price of one unit in minor units of the currency (cents)',
     }),
   },
@@ -34,7 +37,11 @@ export const Order = Type.Object(
     id: OrderId,
     userId: UserId,
     items: Type.Array(OrderItem),
-    total: Type.Integer({ minimum: 0, description: 'Sum of quantity × unitPrice in minor units, computed by the server' }),
+    total: Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: 'Sum of quantity × unitPrice in minor units, computed by the server (the item limits keep it exact)',
+    }),
     currency: Type.String({ pattern: CURRENCY_PATTERN }),
     status: Type.Enum([...ORDER_STATUSES]),
     createdAt: Type.String({ format: 'date-time' }),
@@ -63,7 +70,15 @@ export const ListQuery = Type.Object(
   {
     userId: Type.Optional(UserId),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: "Opaque; from the previous page's nextCursor" })),
+    cursor: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 300,
+        pattern: '^[A-Za-z0-9_-]+$',
+        description:
+          "The previous page's `nextCursor`, as issued (opaque, base64url) and with the same `userId`; any other value is a 400 with rule `cursor`",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -79,17 +94,6 @@ export const OrderPage = Type.Object(
 
 export const IdParams = Type.Object({ id: OrderId }, { additionalProperties: false });
 
-export const MutationHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ maxLength: 200, description: 'ETag from a previous read; a stale one gives 412' })),
-});
+export const MutationHeaders = Type.Object({ 'if-match': Type.Optional(IfMatchHeader) });
 
-export const CreateHeaders = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: IDEMPOTENCY_KEY_MAX,
-      pattern: IDEMPOTENCY_KEY_PATTERN,
-      description: 'Replays the first response for the same key and body',
-    }),
-  ),
-});
+export const CreateHeaders = Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKeyHeader) });

@@ -2,7 +2,7 @@
 import { expectedVersion, problemResponses, versionEtag, type HttpApp } from '@flotilla/kit';
 import Type from 'typebox';
 import { fingerprint, type UsersDomain } from './domain.ts';
-import { CreateHeaders, IdParams, ListQuery, MutationHeaders, User, UserInput, UserPage } from './schemas.ts';
+import { CreateHeaders, IdParams, ListQuery, MutationHeaders, ReadHeaders, User, UserInput, UserPage } from './schemas.ts';
 import type { UserRecord } from './repository.ts';
 
 const tags = ['users'];
@@ -16,7 +16,7 @@ export function registerUserRoutes(app: HttpApp, users: UsersDomain): void {
         summary: 'Create a user',
         headers: CreateHeaders,
         body: UserInput,
-        response: { 201: User, ...problemResponses(400, 409, 413, 415, 422) },
+        response: { 201: User, ...problemResponses(409, 422) },
       },
     },
     async (request, reply) => {
@@ -33,7 +33,13 @@ export function registerUserRoutes(app: HttpApp, users: UsersDomain): void {
   app.get(
     '/users/:id',
     {
-      schema: { tags, summary: 'Get a user', params: IdParams, response: { 200: User, 304: Type.Null(), ...problemResponses(400, 404) } },
+      schema: {
+        tags,
+        summary: 'Get a user',
+        params: IdParams,
+        headers: ReadHeaders,
+        response: { 200: User, 304: Type.Null({ description: 'The copy named by `If-None-Match` is current' }), ...problemResponses(404) },
+      },
     },
     async (request, reply) => {
       const user = await users.get(request.params.id);
@@ -50,7 +56,7 @@ export function registerUserRoutes(app: HttpApp, users: UsersDomain): void {
         tags,
         summary: 'List users, oldest first, cursor-paginated',
         querystring: ListQuery,
-        response: { 200: UserPage, ...problemResponses(400) },
+        response: { 200: UserPage },
       },
     },
     async (request, reply) => {
@@ -76,7 +82,7 @@ export function registerUserRoutes(app: HttpApp, users: UsersDomain): void {
         params: IdParams,
         headers: MutationHeaders,
         body: UserInput,
-        response: { 200: User, ...problemResponses(400, 404, 409, 412, 413, 415) },
+        response: { 200: User, ...problemResponses(404, 409, 412) },
       },
     },
     async (request, reply) => {
@@ -93,7 +99,7 @@ export function registerUserRoutes(app: HttpApp, users: UsersDomain): void {
         summary: 'Delete a user',
         params: IdParams,
         headers: MutationHeaders,
-        response: { 204: Type.Null(), ...problemResponses(400, 404, 412) },
+        response: { 204: Type.Null({ description: 'Deleted' }), ...problemResponses(404, 412) },
       },
     },
     async (request, reply) => {

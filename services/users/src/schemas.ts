@@ -1,6 +1,6 @@
 /** Wire schemas: they validate requests, type the handlers and document the API. */
 import Type, { type Static } from 'typebox';
-import { UUID_PATTERN } from '@flotilla/kit';
+import { IdempotencyKeyHeader, IfMatchHeader, UUID_PATTERN } from '@flotilla/kit';
 
 export const NAME_MAX = 100;
 export const EMAIL_MAX = 254;
@@ -34,7 +34,14 @@ export type UserInput = Static<typeof UserInput>;
 export const ListQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Opaque; from the previous page's nextCursor" })),
+    cursor: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        pattern: '^[A-Za-z0-9_-]+$',
+        description: "The previous page's `nextCursor`, as issued (opaque, base64url); any other value is a 400 with rule `cursor`",
+      }),
+    ),
     email: Type.Optional(Type.String({ minLength: 1, maxLength: EMAIL_MAX, description: 'Exact match, case-insensitive' })),
   },
   { additionalProperties: false },
@@ -51,17 +58,12 @@ export const UserPage = Type.Object(
 
 export const IdParams = Type.Object({ id: UserId }, { additionalProperties: false });
 
-export const MutationHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ maxLength: 200, description: 'ETag from a previous read; a stale one gives 412' })),
-});
+export const MutationHeaders = Type.Object({ 'if-match': Type.Optional(IfMatchHeader) });
 
-export const CreateHeaders = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 255,
-      pattern: '^[\\x21-\\x7E]+$',
-      description: 'Replays the first response for the same key and body',
-    }),
+export const CreateHeaders = Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKeyHeader) });
+
+export const ReadHeaders = Type.Object({
+  'if-none-match': Type.Optional(
+    Type.String({ maxLength: 64, description: 'The ETag of a copy the client holds: 304 when it is current' }),
   ),
 });

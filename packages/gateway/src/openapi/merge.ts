@@ -5,6 +5,8 @@
  * their `$ref`s rewritten, plus one operation per aggregation built from
  * its parts' response schemas.
  */
+import { problemResponse } from '@flotilla/http';
+import type { RoutePolicy } from '@flotilla/pipeline';
 import type { AggregationRoute, ProxyRoute, RouteTable } from '../routes/table.ts';
 
 export type OpenApiDocument = Record<string, unknown> & {
@@ -48,8 +50,9 @@ export function mergeOpenApi(input: MergeInput): OpenApiDocument {
       for (const method of OPERATION_KEYS) {
         const operation = (item as Record<string, unknown>)[method];
         if (operation === undefined) continue;
-        const publicPath = servedAt(input.table, routes, method.toUpperCase(), upstreamPath);
-        if (publicPath === undefined) continue;
+        const served = servedAt(input.table, routes, method.toUpperCase(), upstreamPath);
+        if (served === undefined) continue;
+        const { publicPath, route } = served;
         let target = paths[publicPath];
         if (target === undefined) {
           target = {};
@@ -59,7 +62,7 @@ export function mergeOpenApi(input: MergeInput): OpenApiDocument {
           const value = (item as Record<string, unknown>)[shared];
           if (value !== undefined && target[shared] === undefined) target[shared] = refs(value);
         }
-        target[method] = publicOperation(refs(operation) as Record<string, unknown>, upstream);
+        target[method] = publicOperation(refs(operation) as Record<string, unknown>, upstream, route.policy);
       }
     }
   }
@@ -81,23 +84,50 @@ export function mergeOpenApi(input: MergeInput): OpenApiDocument {
   };
 }
 
-/** The public path under which the gateway serves `method upstreamPath`, if any route does. */
-function servedAt(table: RouteTable, routes: readonly ProxyRoute[], method: string, upstreamPath: string): string | undefined {
+/** The public path under which the gateway serves `method upstreamPath`, and the route that does, if any. */
+function servedAt(
+  table: RouteTable,
+  routes: readonly ProxyRoute[],
+  method: string,
+  upstreamPath: string,
+): { publicPath: string; route: ProxyRoute } | undefined {
   for (const route of routes) {
     if (route.methods !== undefined && !route.methods.has(method)) continue;
     const publicPath = route.publicPath(upstreamPath);
     if (publicPath === undefined) continue;
     // Another route or an aggregation may win for this public path.
     const found = table.lookup(method, publicPath.replace(/\{[^}/]+\}/g, 'x'));
-    if (found.found === 'route' && found.route === route) return publicPath;
+    if (found.found === 'route' && found.route === route) return { publicPath, route };
   }
   return undefined;
 }
 
-function publicOperation(operation: Record<string, unknown>, upstream: string): Record<string, unknown> {
+function publicOperation(operation: Record<string, unknown>, upstream: string, policy: RoutePolicy): Record<string, unknown> {
   const result: Record<string, unknown> = { ...operation };
   if (typeof operation.operationId === 'string') result.operationId = `${upstream}.${operation.operationId}`;
   if (!Array.isArray(operation.tags) || operation.tags.length === 0) result.tags = [upstream];
+  result.responses = withGatewayProblems((operation.responses ?? {}) as Record<string, unknown>, policy);
+  return result;
+}
+
+/** What the gateway itself can answer on a route, besides what the upstream documents. */
+const GATEWAY_PROBLEMS: Record<number, string> = {
+  502: 'The upstream failed, could not be reached, or has no instance',
+  503: 'The gateway is overloaded or draining, or the upstream circuit is open',
+  504: 'The deadline passed before the upstream answered',
+};
+
+function withGatewayProblems(responses: Record<string, unknown>, policy: RoutePolicy): Record<string, unknown> {
+  const statuses: Record<number, string | undefined> = { ...GATEWAY_PROBLEMS };
+  if (policy.rateLimit !== false) statuses[429] = undefined;
+  if (policy.auth !== undefined) {
+    statuses[401] = undefined;
+    if ((policy.auth.roles?.length ?? 0) > 0) statuses[403] = undefined;
+  }
+  const result = { ...responses };
+  for (const [status, description] of Object.entries(statuses)) {
+    if (result[status] === undefined) result[status] = problemResponse(Number(status), description);
+  }
   return result;
 }
 
@@ -139,7 +169,16 @@ function aggregationOperation(route: AggregationRoute, documents: ReadonlyMap<st
       items: { enum: optional },
       description: 'Optional parts that failed or timed out; absent when the answer is complete',
     };
-  const problem = { 'application/problem+json': { schema: { type: 'object' } } };
+  const first = route.parts.find((p) => p.required) ?? route.parts[0];
+  const firstOperation = first === undefined ? undefined : partOperation(first.upstream, first.template.source, documents);
+  // A required part's client error (bad id, missing user, …) is the aggregation's answer, as the part documents it.
+  const passedThrough: Record<string, unknown> = {};
+  for (const part of route.parts.filter((p) => p.required)) {
+    const responses = partOperation(part.upstream, part.template.source, documents)?.responses ?? {};
+    for (const [status, response] of Object.entries(responses)) {
+      if (/^4\d\d$/.test(status) && passedThrough[status] === undefined) passedThrough[status] = refRewriter(part.upstream)(response);
+    }
+  }
   return {
     operationId: `gateway.${route.name}`,
     tags: ['aggregations'],
@@ -148,7 +187,7 @@ function aggregationOperation(route: AggregationRoute, documents: ReadonlyMap<st
       name,
       in: 'path',
       required: true,
-      schema: { type: 'string' },
+      schema: pathParameterSchema(firstOperation, name) ?? { type: 'string' },
     })),
     responses: {
       '200': {
@@ -165,21 +204,43 @@ function aggregationOperation(route: AggregationRoute, documents: ReadonlyMap<st
             : {},
         content: { 'application/json': { schema: { type: 'object', properties, required } } },
       },
-      '404': { description: 'A required part answered 404', content: problem },
-      '502': { description: 'A required part failed or has no instance', content: problem },
-      '504': { description: 'A required part timed out', content: problem },
+      ...passedThrough,
+      ...withGatewayProblems(
+        {
+          '502': problemResponse(502, 'A required part failed, answered something invalid, or has no instance'),
+          '504': problemResponse(504, 'A required part did not answer in time'),
+        },
+        route.policy,
+      ),
     },
   };
 }
 
-/** The 200 JSON schema of the upstream operation a part calls, with refs namespaced. */
-function partSchema(upstream: string, template: string, documents: ReadonlyMap<string, OpenApiDocument>): unknown {
+type Operation = {
+  parameters?: Array<{ name?: string; in?: string; schema?: unknown }>;
+  responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+};
+
+/** The GET operation of `upstream` that a part's template calls. */
+function partOperation(upstream: string, template: string, documents: ReadonlyMap<string, OpenApiDocument>): Operation | undefined {
   const document = documents.get(upstream);
   if (document === undefined) return undefined;
   const shape = (path: string): string => path.replace(/\{[^}]*\}/g, '{}');
   const wanted = shape(template.split('?')[0] as string);
   const entry = Object.entries(document.paths ?? {}).find(([path]) => shape(path) === wanted);
-  const get = (entry?.[1] as { get?: { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> } } | undefined)?.get;
-  const schema = get?.responses?.['200']?.content?.['application/json']?.schema;
+  const item = entry?.[1] as { get?: Operation; parameters?: Operation['parameters'] } | undefined;
+  if (item?.get === undefined) return undefined;
+  // Parameters may sit on the path item, the operation, or both (the operation's win, so they come last).
+  return { ...item.get, parameters: [...(item.parameters ?? []), ...(item.get.parameters ?? [])] };
+}
+
+/** The schema the part's operation gives a path parameter of the same name: the aggregation accepts what its part does. */
+function pathParameterSchema(operation: Operation | undefined, name: string): unknown {
+  return operation?.parameters?.findLast((p) => p.in === 'path' && p.name === name)?.schema;
+}
+
+/** The 200 JSON schema of the upstream operation a part calls, with refs namespaced. */
+function partSchema(upstream: string, template: string, documents: ReadonlyMap<string, OpenApiDocument>): unknown {
+  const schema = partOperation(upstream, template, documents)?.responses?.['200']?.content?.['application/json']?.schema;
   return schema === undefined ? undefined : refRewriter(upstream)(schema);
 }

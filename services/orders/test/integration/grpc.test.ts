@@ -143,7 +143,7 @@ for (const dialect of testDialects()) {
             ],
             currency: 'EUR',
           },
-          'items',
+          'items.0.unit_price',
         ],
       ];
       for (const [request, field] of invalid) {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { eventually, startUsers, testDialects, type UsersUnderTest } from '@flotilla/testing';
 import { orderInput, send, startOrders, type OrderBody, type OrdersUnderTest } from './stack.ts';
+import { ITEMS_MAX, QUANTITY_MAX, UNIT_PRICE_MAX } from '../../src/schemas.ts';
 
 for (const dialect of testDialects()) {
   describe(`orders REST on ${dialect}`, () => {
@@ -62,24 +63,22 @@ for (const dialect of testDialects()) {
       assert.deepEqual(await svc.rowCounts(), before);
     });
 
-    test('the largest safe total is exact; one unit more is 400 and nothing is written', async () => {
-      const max = Number.MAX_SAFE_INTEGER;
-      const exact = await create(buyer, {
-        items: [
-          { sku: 'BIG', quantity: 1, unitPrice: max - 1 },
-          { sku: 'ONE', quantity: 1, unitPrice: 1 },
-        ],
-      });
-      assert.equal(exact.total, max);
-      assert.equal((await get(exact.id)).total, max, 'stored and read back without rounding');
+    test('the dearest order the schema allows has an exact total; a dearer unit is 400 and nothing is written', async () => {
+      const items = Array.from({ length: ITEMS_MAX }, (_, i) => ({ sku: `BIG-${i}`, quantity: QUANTITY_MAX, unitPrice: UNIT_PRICE_MAX }));
+      const dearest = ITEMS_MAX * QUANTITY_MAX * UNIT_PRICE_MAX;
+      assert.ok(Number.isSafeInteger(dearest));
+      const exact = await create(buyer, { items });
+      assert.equal(exact.total, dearest);
+      assert.equal((await get(exact.id)).total, dearest, 'stored and read back without rounding');
       const before = await svc.rowCounts();
       const over = await call(
         'POST',
         '/orders',
-        orderInput(buyer, { items: [{ sku: 'BIG', quantity: 2, unitPrice: Math.ceil(max / 2) }] }),
+        orderInput(buyer, { items: [{ sku: 'BIG', quantity: 1, unitPrice: UNIT_PRICE_MAX + 1 }] }),
       );
       assert.equal(over.status, 400);
-      assert.equal(((await over.json()) as { errors: Array<{ rule: string }> }).errors[0]?.rule, 'total-overflow');
+      const problem = (await over.json()) as { errors: Array<{ field: string; rule: string }> };
+      assert.deepEqual(problem.errors[0], { ...problem.errors[0], field: 'body.items.0.unitPrice', rule: 'maximum' });
       assert.deepEqual(await svc.rowCounts(), before);
     });
 

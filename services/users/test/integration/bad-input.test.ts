@@ -48,6 +48,8 @@ for (const dialect of testDialects()) {
       ['invalid id on DELETE', 'DELETE', '/users/..%2F..%2Fetc', undefined, 400],
       ['bad limit', 'GET', '/users?limit=0', undefined, 400],
       ['non-numeric limit', 'GET', '/users?limit=ten', undefined, 400],
+      ['boolean limit (no coercion the document does not describe)', 'GET', '/users?limit=true', undefined, 400],
+      ['cursor outside its documented alphabet', 'GET', '/users?cursor=a%20b', undefined, 400],
       ['forged cursor', 'GET', '/users?cursor=bm90LWEtY3Vyc29y', undefined, 400],
       ['unknown query parameter', 'GET', '/users?role=admin', undefined, 400],
     ];

@@ -16,10 +16,14 @@ const usersDocument = {
       post: { operationId: 'createUser', responses: { '201': { description: 'created' } } },
     },
     '/users/{id}': {
-      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^u[0-9]+$' } }],
       get: {
         operationId: 'getUser',
-        responses: { '200': { description: 'ok', content: { 'application/json': { schema: ref('User') } } } },
+        responses: {
+          '200': { description: 'ok', content: { 'application/json': { schema: ref('User') } } },
+          '400': { description: 'bad id', content: { 'application/problem+json': { schema: { type: 'object' } } } },
+          '404': { description: 'no such user', content: { 'application/problem+json': { schema: { type: 'object' } } } },
+        },
       },
       delete: { operationId: 'deleteUser', responses: { '204': { description: 'gone' } } },
     },
@@ -137,6 +141,32 @@ aggregations:
       items: { enum: ['orders'] },
       description: 'Optional parts that failed or timed out; absent when the answer is complete',
     });
+  });
+
+  test('what the gateway itself can answer is documented on every operation, as problem+json', async () => {
+    type Responses = Record<string, { description: string; content?: Record<string, unknown> }>;
+    const doc = (await send(`${gateway.url}/openapi.json`)).json<{ paths: Record<string, Record<string, { responses: Responses }>> }>();
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        if (method === 'parameters') continue;
+        for (const status of ['502', '503', '504', '429']) {
+          const response = operation.responses[status];
+          assert.ok(response !== undefined, `${method} ${path} documents ${status}`);
+          assert.deepEqual(Object.keys(response.content ?? {}), ['application/problem+json'], `${method} ${path} ${status}`);
+        }
+      }
+    }
+  });
+
+  test("an aggregation takes its path parameter's schema from its required part, and documents the part's client errors", async () => {
+    type Operation = { parameters: Array<{ name: string; schema: unknown }>; responses: Record<string, { description: string }> };
+    const doc = (await send(`${gateway.url}/openapi.json`)).json<{ paths: Record<string, { get: Operation }> }>();
+    const profile = doc.paths['/api/users/{id}/profile']?.get;
+    assert.ok(profile !== undefined);
+    assert.deepEqual(profile.parameters[0], { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^u[0-9]+$' } });
+    assert.equal(profile.responses['400']?.description, 'bad id');
+    assert.equal(profile.responses['404']?.description, 'no such user');
+    assert.ok(profile.responses['502'] !== undefined && profile.responses['504'] !== undefined);
   });
 
   test('an unreachable upstream is left out and named in x-flotilla-unavailable-upstreams', async () => {
