@@ -25,6 +25,10 @@ export async function registerOpenApi(app: FastifyInstance, info: OpenApiInfo, d
         schemas: {},
       },
     },
+    // Shared schemas keep their `$id` as their component name (`User`, not `def-0`).
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`),
+    },
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',

@@ -40,3 +40,4 @@ export {
 } from './observability/shipped-prometheus.ts';
 export { ecKey, goodClaims, JwksServer, ManualClock, rsaKey, tokenFor, SECRET } from './auth/keys.ts';
 export { newProbe, startGreeter, testGreeter, type GreeterProbe, type RunningGreeter } from './grpc/greeter.ts';
+export { openApiProblems } from './openapi/valid-document.ts';

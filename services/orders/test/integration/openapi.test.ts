@@ -1,43 +1,50 @@
-/** The published API description comes from the same schemas that validate; readiness ignores users. */
+/** The orders service's OpenAPI document: valid OpenAPI 3.1, and it documents what the server enforces. */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { openApiProblems, startUsers, type UsersUnderTest } from '@flotilla/testing';
+import { ITEMS_MAX, QUANTITY_MAX, UNIT_PRICE_MAX } from '../../src/schemas.ts';
 import { startOrders, type OrdersUnderTest } from './stack.ts';
 
-let svc: OrdersUnderTest;
-before(async () => {
-  // Nothing listens on port 1: users is unreachable from the start.
-  svc = await startOrders('sqlite', '127.0.0.1:1');
-});
-after(() => svc?.stop());
+type Schema = Record<string, unknown> & { properties?: Record<string, Schema>; items?: Schema };
+type Document = {
+  components: { schemas: Record<string, Schema> };
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, unknown>; requestBody?: { content: Record<string, { schema: Schema }> } }>
+  >;
+};
 
-interface Operation {
-  requestBody?: {
-    content: Record<string, { schema: { properties: Record<string, unknown>; additionalProperties: boolean; required?: string[] } }>;
-  };
-  responses: Record<string, unknown>;
-}
+describe('orders OpenAPI document', () => {
+  let users: UsersUnderTest;
+  let svc: OrdersUnderTest;
+  let doc: Document;
 
-test('/openapi.json is OpenAPI 3.1 describing every orders operation', async () => {
-  const response = await fetch(`${svc.base}/openapi.json`);
-  assert.equal(response.status, 200);
-  const doc = (await response.json()) as { openapi: string; paths: Record<string, Record<string, Operation>> };
-  assert.equal(doc.openapi, '3.1.0');
-  assert.deepEqual(Object.keys(doc.paths['/orders'] ?? {}).sort(), ['get', 'post']);
-  assert.deepEqual(Object.keys(doc.paths['/orders/{id}'] ?? {}), ['get']);
-  for (const action of ['pay', 'ship', 'cancel']) {
-    const operation = doc.paths[`/orders/{id}/${action}`]?.post;
-    assert.ok(operation?.responses['200'] && operation.responses['409'] && operation.responses['412'], action);
-  }
-  const post = doc.paths['/orders']?.post;
-  const body = post?.requestBody?.content['application/json']?.schema;
-  assert.deepEqual(Object.keys(body?.properties ?? {}).sort(), ['currency', 'items', 'userId']);
-  assert.equal(body?.additionalProperties, false);
-  assert.ok(post?.responses['201'] && post.responses['422'] && post.responses['503']);
-  assert.equal(doc.paths['/healthz'], undefined, 'operational endpoints are not part of the API');
-});
+  before(async () => {
+    users = await startUsers();
+    svc = await startOrders('sqlite', users.grpcAddress);
+    doc = (await (await fetch(`${svc.base}/openapi.json`)).json()) as Document;
+  });
+  after(async () => {
+    await svc?.stop();
+    await users?.stop();
+  });
 
-test('/readyz checks only the database: orders is ready while users is unreachable', async () => {
-  const response = await fetch(`${svc.base}/readyz`);
-  assert.equal(response.status, 200);
-  assert.deepEqual(((await response.json()) as { checks: unknown }).checks, { database: 'ok' });
+  test('validates against the OpenAPI 3.1 schema and documents every problem as application/problem+json', async () => {
+    assert.deepEqual(await openApiProblems(doc), []);
+  });
+
+  test('the item limits in the document bound every total to an exact integer', () => {
+    const body = doc.paths['/orders']?.post?.requestBody?.content['application/json']?.schema;
+    const items = body?.properties?.items as Schema;
+    const item = doc.components.schemas[String(items.items?.$ref).replace('#/components/schemas/', '')] as Schema;
+    assert.equal(items.maxItems, ITEMS_MAX);
+    assert.equal(item.properties?.quantity?.maximum, QUANTITY_MAX);
+    assert.equal(item.properties?.unitPrice?.maximum, UNIT_PRICE_MAX);
+    assert.ok(Number.isSafeInteger(ITEMS_MAX * QUANTITY_MAX * UNIT_PRICE_MAX));
+  });
+
+  test('placing an order documents its 409 (a concurrent idempotent request) and 422 (unknown user, reused key)', () => {
+    const statuses = Object.keys(doc.paths['/orders']?.post?.responses ?? {});
+    for (const status of ['201', '400', '409', '413', '415', '422', '503', '504']) assert.ok(statuses.includes(status), status);
+  });
 });
