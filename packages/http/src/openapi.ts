@@ -6,6 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { documentCommonResponses } from './common-responses.ts';
+import { LinkRegistry } from './links.ts';
 
 export interface OpenApiInfo {
   title: string;
@@ -17,6 +18,8 @@ export interface OpenApiInfo {
 export async function registerOpenApi(app: FastifyInstance, info: OpenApiInfo, document?: () => Promise<unknown>): Promise<void> {
   // First, so the problems every route can answer are in each route's schema before the document reads it.
   documentCommonResponses(app);
+  const links = new LinkRegistry();
+  links.collect(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -26,6 +29,10 @@ export async function registerOpenApi(app: FastifyInstance, info: OpenApiInfo, d
       },
     },
     // Shared schemas keep their `$id` as their component name (`User`, not `def-0`).
+    transformObject: (documents) =>
+      'openapiObject' in documents
+        ? links.apply(documents.openapiObject as { paths?: Record<string, Record<string, unknown>> })
+        : documents.swaggerObject,
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`),
     },

@@ -10,7 +10,7 @@ export function registerGreeterRoutes(app: HttpApp): void {
   app.get(
     '/hello/:name',
     {
-      schema: { tags: ['greeter'], summary: 'Say hello', params: Params, response: { 200: Greeting } },
+      schema: { tags: ['greeter'], summary: 'Say hello', operationId: 'sayHello', params: Params, response: { 200: Greeting } },
     },
     async (request) => ({ message: greet(request.params.name) }),
   );

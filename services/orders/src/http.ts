@@ -6,6 +6,14 @@ import type { OrderRecord } from './repository.ts';
 
 const tags = ['orders'];
 
+/** Where a placed order leads (OpenAPI links: clients and stateful fuzzers follow them). */
+const ORDER_LINKS = {
+  getOrder: { operationId: 'getOrder', parameters: { id: '$response.body#/id' } },
+  payOrder: { operationId: 'payOrder', parameters: { id: '$response.body#/id' } },
+  shipOrder: { operationId: 'shipOrder', parameters: { id: '$response.body#/id' } },
+  cancelOrder: { operationId: 'cancelOrder', parameters: { id: '$response.body#/id' } },
+};
+
 const TRANSITION_SUMMARIES: Record<Transition, string> = {
   pay: 'Pay a pending order',
   ship: 'Ship a paid order',
@@ -19,6 +27,8 @@ export function registerOrderRoutes(app: HttpApp, orders: OrdersDomain): void {
       schema: {
         tags,
         summary: 'Place an order (the user must exist; the total is computed here)',
+        operationId: 'createOrder',
+        links: { 201: ORDER_LINKS },
         headers: CreateHeaders,
         body: OrderInput,
         response: { 201: Order, ...problemResponses(409, 422) },
@@ -34,7 +44,13 @@ export function registerOrderRoutes(app: HttpApp, orders: OrdersDomain): void {
   app.get(
     '/orders/:id',
     {
-      schema: { tags, summary: 'Get an order', params: IdParams, response: { 200: Order, ...problemResponses(404) } },
+      schema: {
+        tags,
+        summary: 'Get an order',
+        operationId: 'getOrder',
+        params: IdParams,
+        response: { 200: Order, ...problemResponses(404) },
+      },
     },
     async (request, reply) => {
       const order = await orders.get(request.params.id);
@@ -48,6 +64,7 @@ export function registerOrderRoutes(app: HttpApp, orders: OrdersDomain): void {
       schema: {
         tags,
         summary: "List orders newest first, optionally one user's; cursor-paginated",
+        operationId: 'listOrders',
         querystring: ListQuery,
         response: { 200: OrderPage },
       },
@@ -73,6 +90,7 @@ export function registerOrderRoutes(app: HttpApp, orders: OrdersDomain): void {
         schema: {
           tags,
           summary: TRANSITION_SUMMARIES[action],
+          operationId: `${action}Order`,
           params: IdParams,
           headers: MutationHeaders,
           response: { 200: Order, ...problemResponses(404, 409, 412) },

@@ -7,6 +7,13 @@ import type { UserRecord } from './repository.ts';
 
 const tags = ['users'];
 
+/** Where a created user leads (OpenAPI links: clients and stateful fuzzers follow them). */
+const USER_LINKS = {
+  getUser: { operationId: 'getUser', parameters: { id: '$response.body#/id' } },
+  replaceUser: { operationId: 'replaceUser', parameters: { id: '$response.body#/id' } },
+  deleteUser: { operationId: 'deleteUser', parameters: { id: '$response.body#/id' } },
+};
+
 export function registerUserRoutes(app: HttpApp, users: UsersDomain): void {
   app.post(
     '/users',
@@ -14,9 +21,11 @@ export function registerUserRoutes(app: HttpApp, users: UsersDomain): void {
       schema: {
         tags,
         summary: 'Create a user',
+        operationId: 'createUser',
         headers: CreateHeaders,
         body: UserInput,
         response: { 201: User, ...problemResponses(409, 422) },
+        links: { 201: USER_LINKS },
       },
     },
     async (request, reply) => {
@@ -36,6 +45,7 @@ export function registerUserRoutes(app: HttpApp, users: UsersDomain): void {
       schema: {
         tags,
         summary: 'Get a user',
+        operationId: 'getUser',
         params: IdParams,
         headers: ReadHeaders,
         response: { 200: User, 304: Type.Null({ description: 'The copy named by `If-None-Match` is current' }), ...problemResponses(404) },
@@ -55,6 +65,7 @@ export function registerUserRoutes(app: HttpApp, users: UsersDomain): void {
       schema: {
         tags,
         summary: 'List users, oldest first, cursor-paginated',
+        operationId: 'listUsers',
         querystring: ListQuery,
         response: { 200: UserPage },
       },
@@ -79,6 +90,7 @@ export function registerUserRoutes(app: HttpApp, users: UsersDomain): void {
       schema: {
         tags,
         summary: 'Replace a user',
+        operationId: 'replaceUser',
         params: IdParams,
         headers: MutationHeaders,
         body: UserInput,
@@ -97,6 +109,7 @@ export function registerUserRoutes(app: HttpApp, users: UsersDomain): void {
       schema: {
         tags,
         summary: 'Delete a user',
+        operationId: 'deleteUser',
         params: IdParams,
         headers: MutationHeaders,
         response: { 204: Type.Null({ description: 'Deleted' }), ...problemResponses(404, 412) },

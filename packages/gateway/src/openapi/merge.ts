@@ -70,6 +70,7 @@ export function mergeOpenApi(input: MergeInput): OpenApiDocument {
   for (const route of input.table.routes) {
     if (route.kind === 'aggregation') paths[toOpenApiPath(route.pattern.source)] = { get: aggregationOperation(route, input.documents) };
   }
+  withoutDanglingLinks(paths);
 
   return {
     openapi: '3.1.0',
@@ -106,8 +107,47 @@ function publicOperation(operation: Record<string, unknown>, upstream: string, p
   const result: Record<string, unknown> = { ...operation };
   if (typeof operation.operationId === 'string') result.operationId = `${upstream}.${operation.operationId}`;
   if (!Array.isArray(operation.tags) || operation.tags.length === 0) result.tags = [upstream];
-  result.responses = withGatewayProblems((operation.responses ?? {}) as Record<string, unknown>, policy);
+  result.responses = withGatewayProblems(namespacedLinks((operation.responses ?? {}) as Record<string, unknown>, upstream), policy);
   return result;
+}
+
+type Links = Record<string, { operationId?: string }>;
+
+/** Links name operations by id, and ids are namespaced per upstream in the merged document. */
+function namespacedLinks(responses: Record<string, unknown>, upstream: string): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [status, response] of Object.entries(responses)) {
+    const links = (response as { links?: Links }).links;
+    if (links === undefined) {
+      result[status] = response;
+      continue;
+    }
+    const renamed: Links = {};
+    for (const [name, link] of Object.entries(links))
+      renamed[name] = link.operationId === undefined ? link : { ...link, operationId: `${upstream}.${link.operationId}` };
+    result[status] = { ...(response as object), links: renamed };
+  }
+  return result;
+}
+
+/** Links to operations the gateway does not route are dropped: a client could not follow them. */
+function withoutDanglingLinks(paths: Record<string, Record<string, unknown>>): void {
+  const ids = new Set<string>();
+  for (const item of Object.values(paths))
+    for (const operation of Object.values(item)) {
+      const id = (operation as { operationId?: unknown } | undefined)?.operationId;
+      if (typeof id === 'string') ids.add(id);
+    }
+  for (const item of Object.values(paths))
+    for (const operation of Object.values(item)) {
+      const responses = (operation as { responses?: Record<string, { links?: Links }> } | undefined)?.responses;
+      for (const response of Object.values(responses ?? {})) {
+        if (response.links === undefined) continue;
+        for (const [name, link] of Object.entries(response.links))
+          if (link.operationId !== undefined && !ids.has(link.operationId)) delete response.links[name];
+        if (Object.keys(response.links).length === 0) delete response.links;
+      }
+    }
 }
 
 /** What the gateway itself can answer on a route, besides what the upstream documents. */

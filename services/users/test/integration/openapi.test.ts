@@ -7,7 +7,10 @@ type Responses = Record<string, { content?: Record<string, unknown> }>;
 type Document = {
   paths: Record<
     string,
-    Record<string, { responses: Responses; parameters?: Array<{ name: string; in: string; schema: Record<string, unknown> }> }>
+    Record<
+      string,
+      { operationId?: string; responses: Responses; parameters?: Array<{ name: string; in: string; schema: Record<string, unknown> }> }
+    >
   >;
 };
 
@@ -35,6 +38,13 @@ describe('users OpenAPI document', () => {
         if (path.includes('{id}')) assert.ok(statuses.includes('414'), `${method} ${path} 414`);
       }
     }
+  });
+
+  test('a created user links to reading, replacing and deleting it, by the id in the body', () => {
+    const created = doc.paths['/users']?.post?.responses['201'] as { links?: Record<string, { operationId: string; parameters: unknown }> };
+    assert.deepEqual(Object.keys(created.links ?? {}).sort(), ['deleteUser', 'getUser', 'replaceUser']);
+    assert.deepEqual(created.links?.getUser, { operationId: 'getUser', parameters: { id: '$response.body#/id' } });
+    assert.equal(doc.paths['/users/{id}']?.get?.operationId, 'getUser');
   });
 
   test('the headers the server enforces are constrained in the document as in the validator', () => {

@@ -13,7 +13,18 @@ const usersDocument = {
   paths: {
     '/users': {
       get: { operationId: 'listUsers', responses: { '200': { description: 'ok' } } },
-      post: { operationId: 'createUser', responses: { '201': { description: 'created' } } },
+      post: {
+        operationId: 'createUser',
+        responses: {
+          '201': {
+            description: 'created',
+            links: {
+              read: { operationId: 'getUser', parameters: { id: '$response.body#/id' } },
+              reindex: { operationId: 'reindex' },
+            },
+          },
+        },
+      },
     },
     '/users/{id}': {
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^u[0-9]+$' } }],
@@ -156,6 +167,14 @@ aggregations:
         }
       }
     }
+  });
+
+  test('links follow the namespaced operation ids; a link to an operation the gateway does not route is dropped', async () => {
+    type Responses = Record<string, { links?: Record<string, { operationId: string }> }>;
+    const doc = (await send(`${gateway.url}/openapi.json`)).json<{ paths: Record<string, Record<string, { responses: Responses }>> }>();
+    assert.deepEqual(doc.paths['/api/users']?.post?.responses['201']?.links, {
+      read: { operationId: 'users.getUser', parameters: { id: '$response.body#/id' } },
+    });
   });
 
   test("an aggregation takes its path parameter's schema from its required part, and documents the part's client errors", async () => {
