@@ -6,36 +6,28 @@
  * becomes a proper gRPC status (error-mapping.ts) instead of a crash or an
  * UNKNOWN with a stack-trace message.
  *
- * A request message that cannot be decoded never reaches the handler: the
- * deserializer returns a marker and the call ends with INVALID_ARGUMENT.
+ * A call whose deadline has already passed when its handler would start is
+ * answered DEADLINE_EXCEEDED without running the handler (grpc-js's own
+ * deadline timer can lose that race for a deadline of 0). Undecodable request
+ * messages never get here (request-guards.ts).
  */
-import {
-  type Metadata,
-  status as Status,
-  type sendUnaryData,
-  type MethodDefinition,
-  type ServerErrorResponse,
-  type ServiceDefinition,
-  type StatusObject,
-  type UntypedServiceImplementation,
+import type {
+  Metadata,
+  sendUnaryData,
+  MethodDefinition,
+  ServerErrorResponse,
+  ServiceDefinition,
+  StatusObject,
+  UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { runWithContext, type RequestContext } from '@flotilla/core';
 import { DeadlineExceededError, FlotillaError } from '@flotilla/core';
 import { toGrpcStatus } from './error-mapping.ts';
 import { ensureRequestId } from './request-id.ts';
+import { lenientDefinition } from './request-guards.ts';
 
-/** What the deserializer returns instead of throwing on bytes that are not a valid message. */
 type ServerStatusResponse = Partial<StatusObject>;
-
-class MalformedRequest {
-  readonly reason: string;
-  constructor(reason: string) {
-    this.reason = reason;
-  }
-}
-
-export const MALFORMED_REQUEST_MESSAGE = 'The request message could not be decoded';
 // setTimeout overflows past 2^31-1 ms (about 24.8 days) and would fire at once.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const DEADLINE_SLACK_MS = 5;
@@ -51,6 +43,8 @@ interface ServerCallLike {
 
 interface CallScope {
   context: RequestContext;
+  /** True when the deadline has passed already: the handler must not start. */
+  expired(): boolean;
   close(): void;
 }
 
@@ -80,6 +74,7 @@ function openCallScope(call: ServerCallLike): CallScope {
     deadline === undefined ? { requestId, signal: controller.signal } : { requestId, deadline, signal: controller.signal };
   return {
     context,
+    expired: () => deadline !== undefined && deadline <= Date.now(),
     close() {
       if (timer !== undefined) clearTimeout(timer);
       call.off('cancelled', onCancelled);
@@ -106,9 +101,9 @@ function responderFor(logger: Logger, path: string, context: RequestContext): Re
 
 type AnyHandler = (...args: unknown[]) => unknown;
 
-function wrapCallbackHandler(handler: AnyHandler, implementation: object, path: string, logger: Logger, checkRequest: boolean): AnyHandler {
+function wrapCallbackHandler(handler: AnyHandler, implementation: object, path: string, logger: Logger): AnyHandler {
   return (call, callback) => {
-    const serverCall = call as ServerCallLike & { request?: unknown };
+    const serverCall = call as ServerCallLike;
     const done = callback as sendUnaryData<unknown>;
     const scope = openCallScope(serverCall);
     const toStatus = responderFor(logger, path, scope.context);
@@ -123,8 +118,8 @@ function wrapCallbackHandler(handler: AnyHandler, implementation: object, path: 
       }
       done(null, value, trailer, flags);
     };
-    if (checkRequest && serverCall.request instanceof MalformedRequest) {
-      respond({ code: Status.INVALID_ARGUMENT, details: MALFORMED_REQUEST_MESSAGE } as ServerStatusResponse, null);
+    if (scope.expired()) {
+      respond(new DeadlineExceededError() as unknown as ServerErrorResponse, null);
       return;
     }
     runWithContext(scope.context, () => {
@@ -147,18 +142,11 @@ function wrapCallbackHandler(handler: AnyHandler, implementation: object, path: 
 }
 
 interface ServerStreamLike extends ServerCallLike {
-  request?: unknown;
   emit(event: string | symbol, ...args: unknown[]): boolean;
   once(event: string, listener: () => void): unknown;
 }
 
-function wrapStreamingHandler(
-  handler: AnyHandler,
-  implementation: object,
-  path: string,
-  logger: Logger,
-  checkRequest: boolean,
-): AnyHandler {
+function wrapStreamingHandler(handler: AnyHandler, implementation: object, path: string, logger: Logger): AnyHandler {
   return (call) => {
     const stream = call as ServerStreamLike;
     const scope = openCallScope(stream);
@@ -174,8 +162,8 @@ function wrapStreamingHandler(
     };
     stream.once('close', () => scope.close());
     stream.once('finish', () => scope.close());
-    if (checkRequest && stream.request instanceof MalformedRequest) {
-      stream.emit('error', { code: Status.INVALID_ARGUMENT, details: MALFORMED_REQUEST_MESSAGE });
+    if (scope.expired()) {
+      stream.emit('error', new DeadlineExceededError());
       return;
     }
     runWithContext(scope.context, () => {
@@ -189,33 +177,18 @@ function wrapStreamingHandler(
   };
 }
 
-/** Returns the definition (with forgiving deserializers) and the wrapped implementation to register. */
+/** Returns the definition (with lenient deserializers, see request-guards.ts) and the wrapped implementation to register. */
 export function wrapService(
   definition: ServiceDefinition,
   implementation: UntypedServiceImplementation,
   logger: Logger,
 ): { definition: ServiceDefinition; implementation: UntypedServiceImplementation } {
-  const wrappedDefinition: Record<string, MethodDefinition<unknown, unknown>> = {};
   const wrappedImplementation: UntypedServiceImplementation = {};
-  for (const [name, method] of Object.entries(definition)) {
+  for (const [name, method] of Object.entries(definition) as [string, MethodDefinition<unknown, unknown>][]) {
     const handler = implementation[name] as AnyHandler | undefined;
-    // Only single-request methods get the marker; in request streams grpc-js reports bad bytes itself (INTERNAL).
-    const checkRequest = !method.requestStream;
-    wrappedDefinition[name] = checkRequest
-      ? {
-          ...method,
-          requestDeserialize: (bytes: Buffer) => {
-            try {
-              return method.requestDeserialize(bytes);
-            } catch (error) {
-              return new MalformedRequest(error instanceof Error ? error.message : String(error));
-            }
-          },
-        }
-      : method;
     if (handler === undefined) continue; // grpc-js answers UNIMPLEMENTED
     const wrap = method.responseStream ? wrapStreamingHandler : wrapCallbackHandler;
-    wrappedImplementation[name] = wrap(handler, implementation, method.path, logger, checkRequest) as UntypedServiceImplementation[string];
+    wrappedImplementation[name] = wrap(handler, implementation, method.path, logger) as UntypedServiceImplementation[string];
   }
-  return { definition: wrappedDefinition, implementation: wrappedImplementation };
+  return { definition: lenientDefinition(definition), implementation: wrappedImplementation };
 }

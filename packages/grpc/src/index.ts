@@ -47,6 +47,13 @@ export {
   type ErrorInfo,
 } from './status-details.ts';
 export { HEALTH_SERVICE_NAME, ServingStatus, HealthReporter, healthServiceDefinition } from './health.ts';
-export { addReflection } from './reflection.ts';
+export { addReflection, reflectionServices, REFLECTION_SERVICE_NAMES, type ReflectionService } from './reflection.ts';
 export { REQUEST_ID_METADATA_KEY, ensureRequestId } from './request-id.ts';
-export { MALFORMED_REQUEST_MESSAGE } from './contextual-handlers.ts';
+export {
+  MALFORMED_REQUEST_MESSAGE,
+  DEFAULT_MAX_METADATA_BYTES,
+  createRequestGuardInterceptor,
+  lenientDefinition,
+  metadataSize,
+  type RequestGuardOptions,
+} from './request-guards.ts';

@@ -7,7 +7,8 @@
 import { Server, ServerCredentials, type ServerOptions, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { HEALTH_SERVICE_NAME, HealthReporter, healthServiceDefinition } from './health.ts';
-import { addReflection } from './reflection.ts';
+import { reflectionServices } from './reflection.ts';
+import { createRequestGuardInterceptor, lenientDefinition } from './request-guards.ts';
 import { createCallLogInterceptor, splitPath } from './server-interceptor.ts';
 import { wrapService } from './contextual-handlers.ts';
 import { createServerTelemetryInterceptor } from '@flotilla/telemetry';
@@ -34,6 +35,8 @@ export interface GrpcServerOptions {
   descriptorSet?: Uint8Array;
   /** Passed to grpc-js (message size limits, keepalive, ...). */
   serverOptions?: ServerOptions;
+  /** Largest request metadata accepted (name + value + 32 bytes per entry); larger is RESOURCE_EXHAUSTED. Default 16 KiB. */
+  maxMetadataBytes?: number;
   /** Metrics, a server span per call (continuing the caller's traceparent) and anomaly detection. */
   telemetry?: ServiceTelemetry;
 }
@@ -73,6 +76,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     interceptors: [
       ...(options.telemetry === undefined ? [] : [createServerTelemetryInterceptor(options.telemetry, { quietPrefixes })]),
       createCallLogInterceptor(logger, { quietPrefixes }),
+      // Outside the call log, so that what it refuses is logged and counted too.
+      createRequestGuardInterceptor(options.maxMetadataBytes === undefined ? {} : { maxMetadataBytes: options.maxMetadataBytes }),
       ...(options.serverOptions?.interceptors ?? []),
     ],
   });
@@ -86,10 +91,12 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   }
 
   const health = new HealthReporter(options.health ?? (() => true), serviceNames, options.healthPollIntervalMs);
-  server.addService(healthServiceDefinition, health.implementation());
+  server.addService(lenientDefinition(healthServiceDefinition), health.implementation());
 
   if (options.descriptorSet !== undefined) {
-    addReflection(server, options.descriptorSet, [...serviceNames, HEALTH_SERVICE_NAME]);
+    for (const reflection of reflectionServices(options.descriptorSet, [...serviceNames, HEALTH_SERVICE_NAME])) {
+      server.addService(lenientDefinition(reflection.definition), reflection.implementation);
+    }
   }
 
   let shutdownPromise: Promise<ShutdownResult> | undefined;
