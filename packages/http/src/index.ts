@@ -1,7 +1,18 @@
 export { createHttpServer, type FrontHandler, type HttpApp, type HttpServerOptions, setFrontHandler } from './server.ts';
 export { registerHealthRoutes, type HealthCheck, type HealthOptions } from './health.ts';
 export { registerOpenApi, type OpenApiInfo } from './openapi.ts';
-export { PROBLEM_CONTENT_TYPE, PROBLEM_BASE_URI, problemType, problemBody, statusOf, type Problem } from './problem.ts';
+export {
+  PROBLEM_CONTENT_TYPE,
+  PROBLEM_BASE_URI,
+  instanceOf,
+  problemType,
+  problemBody,
+  statusOf,
+  type Problem,
+  type ProblemCode,
+  type TransportProblemCode,
+} from './problem.ts';
+export { JSON_MAX_DEPTH } from './json-body.ts';
 export { REQUEST_ID_HEADER } from '@flotilla/telemetry';
 export {
   IdempotencyKeyHeader,
