@@ -4,8 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { registerAnomalyCommands } from './anomalies/command.ts';
 import { registerAuthCommands } from './auth/command.ts';
+import { registerCompletionCommand } from './completion/command.ts';
 import { registerConfigCommands } from './config/command.ts';
 import { runDev } from './dev/command.ts';
+import { registerDoctorCommand } from './doctor/command.ts';
+import { registerNewCommands } from './new/command.ts';
 import { registerRegistryCommands } from './registry/command.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -15,11 +18,15 @@ const program = new Command('flotilla').description('Run and operate a Flotilla 
 program
   .command('dev')
   .description('Run every service locally on embedded defaults (SQLite under .flotilla/, config from config/dev)')
-  .action(() => runDev(root));
+  .option('--verbose', 'every log event with every field, start-up included')
+  .action((options: { verbose?: boolean }) => runDev(root, options));
 
 registerConfigCommands(program);
 registerRegistryCommands(program);
 registerAuthCommands(program);
 registerAnomalyCommands(program);
+registerNewCommands(program);
+registerDoctorCommand(program, root);
+registerCompletionCommand(program);
 
 await program.parseAsync();

@@ -1,82 +1,121 @@
 /** `flotilla dev`: run the whole system locally on embedded defaults. */
 import { join } from 'node:path';
+import { envPrefix } from '@flotilla/kit';
+import { EXIT, UsageError, fail } from '../exit-codes.ts';
+import { bannerLines } from './banner.ts';
 import { loadDemoData } from './demo-data.ts';
-import { DEV_PROCESSES, type ProcessSpec } from './processes.ts';
+import { resolveListeners, type ProcessListeners } from './listeners.ts';
+import { DevOutput, type OutputMode } from './output.ts';
+import { checkPorts } from './port-check.ts';
+import { DEV_PROCESSES } from './processes.ts';
 import { Supervisor } from './supervisor.ts';
 import { waitReady } from './wait-ready.ts';
 
-export async function runDev(root: string): Promise<void> {
-  const log = (message: string): void => {
-    process.stderr.write(`[flotilla] ${message}\n`);
-  };
-  const env = {
-    ...process.env,
-    FLOTILLA_ENV: process.env.FLOTILLA_ENV ?? 'dev',
-    FLOTILLA_CONFIG_DIR: process.env.FLOTILLA_CONFIG_DIR ?? join(root, 'config'),
-  };
-  const supervisor = new Supervisor(DEV_PROCESSES, { root, env, log });
-  // Every process runs on this Node (the pinned one `npm start` puts first on PATH).
-  log(`Node.js ${process.version} (${process.execPath})`);
+export interface DevOptions {
+  /** Every event with every field, start-up included (one line per event). */
+  verbose?: boolean;
+}
 
-  let interrupted = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (interrupted) {
-      log('second signal: killing everything now');
+const SLOW_START_MS = 30_000;
+
+export async function runDev(root: string, options: DevOptions = {}): Promise<void> {
+  try {
+    await dev(root, options);
+  } catch (error) {
+    fail(error, false);
+  }
+}
+
+async function dev(root: string, options: DevOptions): Promise<void> {
+  const mode = outputMode(process.env.FLOTILLA_LOG_FORMAT, process.stdout.isTTY === true);
+  const configDir = process.env.FLOTILLA_CONFIG_DIR ?? join(root, 'config');
+  const env = { ...process.env, FLOTILLA_ENV: process.env.FLOTILLA_ENV ?? 'dev', FLOTILLA_CONFIG_DIR: configDir };
+  const processes = DEV_PROCESSES.map((spec) => resolveListeners(spec, env, configDir));
+  await checkPorts(processes);
+
+  const output = new DevOutput(
+    DEV_PROCESSES.map((p) => p.name),
+    {
+      mode,
+      verbose: options.verbose === true,
+      color: mode === 'pretty' && process.stdout.isTTY === true && process.stdout.hasColors(),
+      stdout: process.stdout,
+      stderr: process.stderr,
+    },
+  );
+  const supervisor = new Supervisor(DEV_PROCESSES, {
+    root,
+    // The processes always log JSON to the pipe; this process formats it.
+    envFor: (spec) => ({ ...env, [`${envPrefix(spec.name)}LOG__PRETTY`]: 'false' }),
+    log: (message, level) => output.log(message, level),
+    stdoutLine: (name, line) => output.stdoutLine(name, line),
+    stderrLine: (name, line) => output.stderrLine(name, line),
+    onFatal: () => process.exit(EXIT.invalid),
+  });
+  // Every process runs on this Node (the pinned one `npm start` puts first on PATH).
+  output.log(`Node.js ${process.version} (${process.execPath})`);
+
+  let stopping = false;
+  const stop = (reason: string): void => {
+    if (stopping) {
+      output.log('stopping again: killing everything now', 'warn');
       supervisor.kill();
       process.exit(130);
     }
-    interrupted = true;
-    log(`${signal}: stopping (press Ctrl-C again to force)`);
-    void supervisor.stop().then((code) => {
-      log('all processes stopped');
-      process.exit(code);
+    stopping = true;
+    output.running();
+    output.log(`${reason}: stopping (press Ctrl-C again to force)`);
+    void supervisor.stop().then(() => {
+      output.log('all processes stopped');
+      process.exit(EXIT.ok);
     });
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
+  // The terminal or the pipe we print to is gone: nobody is watching, stop as on SIGHUP.
+  const gone = (): void => {
+    output.close();
+    if (!stopping) stop('output closed');
+  };
+  process.stdout.on('error', gone);
+  process.stderr.on('error', gone);
 
   supervisor.start();
-  const notReady = await waitReady(
-    DEV_PROCESSES.map((p) => p.url),
-    30_000,
+  const ready = await waitReady(
+    processes.map((p) => p.url),
+    {
+      slowAfterMs: SLOW_START_MS,
+      onSlow: (pending) => output.log(`not ready after ${SLOW_START_MS / 1000} s: ${namesOf(processes, pending)} (still waiting)`, 'warn'),
+      cancelled: () => stopping,
+    },
   );
-  if (interrupted) return;
-  if (notReady.length > 0) log(`not ready after 30 s: ${notReady.join(', ')} (still trying; see the logs above)`);
+  if (!ready) return;
   let userId: string | undefined;
   try {
-    const demo = await loadDemoData(urlOf('users'), urlOf('orders'));
-    if (demo.loaded) log(`loaded demo data: ${demo.userIds.length} users and their orders`);
+    const demo = await loadDemoData(urlOf(processes, 'users'), urlOf(processes, 'orders'));
+    if (demo.loaded) output.log(`loaded demo data: ${demo.userIds.length} users and their orders`);
     userId = demo.userIds[0];
   } catch (error) {
-    log(`demo data not loaded: ${error instanceof Error ? error.message : String(error)}`);
+    output.log(`demo data not loaded: ${error instanceof Error ? error.message : String(error)}`, 'warn');
   }
-  printBanner(userId);
+  if (stopping) return;
+  output.running();
+  output.plain(bannerLines(processes, userId));
 }
 
-function urlOf(name: string): string {
-  return (DEV_PROCESSES.find((p) => p.name === name) as ProcessSpec).url;
+/** `FLOTILLA_LOG_FORMAT`, else lines for a person on a terminal and JSON anywhere else. */
+function outputMode(setting: string | undefined, tty: boolean): OutputMode {
+  if (setting === undefined || setting === '') return tty ? 'pretty' : 'json';
+  if (setting === 'json' || setting === 'pretty') return setting;
+  throw new UsageError(`FLOTILLA_LOG_FORMAT must be json or pretty, not ${JSON.stringify(setting)}`);
 }
 
-function printBanner(userId: string | undefined): void {
-  const entry = DEV_PROCESSES.find((p) => p.name === 'gateway')?.url;
-  const api = entry === undefined ? urlOf('users') : `${entry}/api`;
-  const id = userId ?? '<user-id>';
-  process.stdout.write(
-    [
-      '',
-      'Flotilla is running:',
-      ...DEV_PROCESSES.map((p) => `  ${p.name.padEnd(8)} ${p.url}   (docs ${p.url}/docs, health ${p.url}/readyz)`),
-      '',
-      'Try:',
-      `  curl -s ${api}/users`,
-      `  curl -s -X POST ${api}/users -H 'content-type: application/json' -d '{"name":"Edsger","email":"edsger@example.com"}'`,
-      ...(entry === undefined
-        ? []
-        : [`  curl -s ${api}/users/${id}/profile        # user + orders, fetched in parallel`, `  curl -s ${api}/hello/world`]),
-      '  npx flotilla registry ls                 # the instances registered in discovery',
-      '',
-      'Ctrl-C stops everything.',
-      '',
-    ].join('\n'),
-  );
+function urlOf(processes: ProcessListeners[], name: string): string {
+  return (processes.find((p) => p.spec.name === name) as ProcessListeners).url;
+}
+
+function namesOf(processes: ProcessListeners[], urls: string[]): string {
+  return processes
+    .filter((p) => urls.includes(p.url))
+    .map((p) => p.spec.name)
+    .join(', ');
 }

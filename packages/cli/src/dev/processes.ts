@@ -1,15 +1,32 @@
 /** What `flotilla dev` runs: one entry per process, in start order. */
 export interface ProcessSpec {
+  /** The service's name: its config file (config/<ns>/<name>.yaml) and env prefix (FLOTILLA_<NAME>__…). */
   name: string;
-  /** Bundled entry point (scripts/bundle.mjs), relative to the repository root. */
-  entry: string;
-  /** Where it answers `/readyz` once started (from config/dev). */
-  url: string;
+  /** The package folder, relative to the repository root. */
+  dir: string;
+  /** Serves gRPC too (a `grpc` config section, default port 9090). */
+  grpc: boolean;
 }
 
 export const DEV_PROCESSES: ProcessSpec[] = [
-  { name: 'greeter', entry: 'services/greeter/dist/bundle.mjs', url: 'http://127.0.0.1:8083' },
-  { name: 'users', entry: 'services/users/dist/bundle.mjs', url: 'http://127.0.0.1:8081' },
-  { name: 'orders', entry: 'services/orders/dist/bundle.mjs', url: 'http://127.0.0.1:8082' },
-  { name: 'gateway', entry: 'packages/gateway/dist/bundle.mjs', url: 'http://127.0.0.1:8080' },
+  { name: 'greeter', dir: 'services/greeter', grpc: true },
+  { name: 'users', dir: 'services/users', grpc: true },
+  { name: 'orders', dir: 'services/orders', grpc: true },
+  { name: 'gateway', dir: 'packages/gateway', grpc: false },
 ];
+
+const SOURCE_CONDITION = '--conditions=@flotilla/source';
+const SHORT_FORMS = new Set(['-C', '--conditions']);
+
+/**
+ * Node arguments that start a process: the bundle (scripts/bundle.mjs) when
+ * this CLI runs compiled, the TypeScript source when it runs from source
+ * itself (as the tests run it), so one run never mixes the two.
+ */
+export function entryArguments(spec: ProcessSpec, execArgv: string[] = process.execArgv): string[] {
+  const fromSource = execArgv.some(
+    (arg, i) => arg === SOURCE_CONDITION || (SHORT_FORMS.has(arg) && execArgv[i + 1] === '@flotilla/source'),
+  );
+  if (fromSource) return [SOURCE_CONDITION, `${spec.dir}/src/main.ts`];
+  return ['--enable-source-maps', `${spec.dir}/dist/bundle.mjs`];
+}

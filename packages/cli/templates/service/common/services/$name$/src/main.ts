@@ -1,0 +1,3 @@
+import { $nameCamel$Service } from './service.ts';
+
+await $nameCamel$Service.main();

@@ -1,0 +1,170 @@
+/**
+ * A real `flotilla dev` (from source) on free ports with its own state
+ * folder, optionally under a pseudo-terminal (`script` from util-linux), and
+ * the processes that belong to it: every process whose environment carries
+ * this run's FLOTILLA_HOME.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { eventually, freePort, repoRoot, tempDir, type TempDir } from '@flotilla/testing';
+
+export const CLI_MAIN = join(repoRoot, 'packages', 'cli', 'src', 'main.ts');
+
+/** The listeners of the dev system, as `<service>.<protocol>`. */
+export const LISTENERS = ['greeter.http', 'greeter.grpc', 'users.http', 'users.grpc', 'orders.http', 'orders.grpc', 'gateway.http'];
+
+export interface DevRunOptions {
+  /** Run under a pseudo-terminal, as in a terminal window. */
+  pty?: boolean;
+  args?: string[];
+  /** Ports to use instead of free ones, by listener. */
+  ports?: Record<string, number>;
+}
+
+export interface DevRun {
+  home: TempDir;
+  ports: Record<string, number>;
+  /** `script` under a pty, else the supervisor itself. */
+  process: ChildProcess;
+  /** Everything printed so far (stdout and stderr as they arrived), raw. */
+  output(): string;
+  /** Waits until the output matches `pattern`; fails if the run ends first. */
+  printed(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  exited: Promise<number | null>;
+  /** The `flotilla dev` process. */
+  supervisorPid(): number;
+  /** Live (not zombie) processes that belong to this run. */
+  pids(): number[];
+  /** Every port of the run can be listened on again. */
+  portsFree(): Promise<boolean>;
+  /** Kills whatever of the run is left and removes its state folder. */
+  cleanup(): Promise<void>;
+}
+
+export async function distinctFreePorts(names: string[]): Promise<Record<string, number>> {
+  const taken = new Set<number>();
+  const ports: Record<string, number> = {};
+  for (const name of names) {
+    let port = await freePort();
+    while (taken.has(port)) port = await freePort();
+    taken.add(port);
+    ports[name] = port;
+  }
+  return ports;
+}
+
+/** The environment of a run: state under `home`, each listener on its port. */
+export function devEnv(home: string, ports: Record<string, number>): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    FLOTILLA_HOME: home,
+    FLOTILLA_ENV: 'dev',
+    FLOTILLA_LOG_FORMAT: undefined,
+  };
+  delete env.NO_COLOR;
+  for (const [listener, port] of Object.entries(ports)) {
+    const [service, protocol] = listener.split('.') as [string, string];
+    env[`FLOTILLA_${service.toUpperCase()}__${protocol.toUpperCase()}__PORT`] = String(port);
+  }
+  return env;
+}
+
+export async function startDev(options: DevRunOptions = {}): Promise<DevRun> {
+  const home = tempDir('dev');
+  const ports = options.ports ?? (await distinctFreePorts(LISTENERS));
+  const env = devEnv(home.path, ports);
+  const argv = [process.execPath, '--conditions=@flotilla/source', CLI_MAIN, 'dev', ...(options.args ?? [])];
+  const child =
+    options.pty === true
+      ? spawn('script', ['-qfec', argv.map((a) => `'${a}'`).join(' '), '/dev/null'], {
+          cwd: repoRoot,
+          env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        })
+      : spawn(argv[0] as string, argv.slice(1), { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  const exited = once(child, 'close').then(([code]) => code as number | null);
+  let ended = false;
+  void exited.then(() => (ended = true));
+
+  const belongs = (pid: number): boolean => {
+    try {
+      if (
+        readFileSync(`/proc/${pid}/stat`, 'utf8')
+          .replace(/^.*\) /, '')
+          .startsWith('Z')
+      )
+        return false;
+      return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`FLOTILLA_HOME=${home.path}`);
+    } catch {
+      return false; // gone, or not ours to read
+    }
+  };
+  const pids = (): number[] =>
+    readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(Number)
+      .filter(belongs);
+  const supervisorPid = (): number => {
+    if (options.pty !== true) return child.pid as number;
+    const found = pids().find((pid) => {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return args.includes(CLI_MAIN) && args.includes('dev');
+    });
+    if (found === undefined) throw new Error('no flotilla dev process found');
+    return found;
+  };
+
+  return {
+    home,
+    ports,
+    process: child,
+    output: () => text,
+    printed: (pattern, timeoutMs = 90_000) =>
+      eventually(
+        () => {
+          const match = pattern.exec(text);
+          if (match === null && ended) throw new Error(`flotilla dev ended:\n${text}`);
+          return match;
+        },
+        { timeoutMs, intervalMs: 50, message: `flotilla dev to print ${pattern}` },
+      ),
+    exited,
+    supervisorPid,
+    pids,
+    portsFree: async () => (await Promise.all(Object.values(ports).map(canListen))).every(Boolean),
+    cleanup: async () => {
+      for (const pid of pids()) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+      home.remove();
+    },
+  };
+}
+
+export function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+export const ESC = '\u001b';
+const COLOR = new RegExp(`${ESC}\\[[0-9;]*m`, 'g');
+
+/** The output as read on screen: colours and carriage returns removed. */
+export function screenText(raw: string): string {
+  return raw.replace(COLOR, '').replace(/\r/g, '');
+}
