@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { GrpcConfig, HttpConfig, loadConfig, parseAgainstSchema, SHARED_DOCUMENT } from '@flotilla/kit';
 import { type Check, type CheckResult, failed, passed } from './check.ts';
-import { portHolders } from './port-holders.ts';
+import { findPortHolder } from '../dev/port-holder.ts';
 
 interface Listener {
   service: string;
@@ -36,7 +36,8 @@ async function probe(listener: Listener, namespace: string): Promise<CheckResult
   const error = await tryListen(host, port);
   if (error === undefined) return passed(id, `${what} is free`);
   if (error.code === 'EADDRINUSE') {
-    const holders = portHolders(port);
+    const holder = await findPortHolder(port);
+    const holders = holder === undefined ? [] : [holder];
     const who = holders.length === 0 ? 'a process this user cannot see' : holders.map((h) => `pid ${h.pid} (${h.command})`).join(', ');
     const stop =
       holders.length === 0
