@@ -72,10 +72,19 @@ export function devEnv(home: string, ports: Record<string, number>): Record<stri
   return env;
 }
 
+/**
+ * What a person's colour terminal has, whatever the runner's environment:
+ * CI runners often set `CI`, `TERM=dumb` or nothing, which turns colours off.
+ */
+function terminalEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const { CI: _ci, NODE_DISABLE_COLORS: _disabled, FORCE_COLOR: _forced, ...rest } = env;
+  return { ...rest, TERM: 'xterm-256color' };
+}
+
 export async function startDev(options: DevRunOptions = {}): Promise<DevRun> {
   const home = tempDir('dev');
   const ports = options.ports ?? (await distinctFreePorts(LISTENERS));
-  const env = devEnv(home.path, ports);
+  const env = options.pty === true ? terminalEnv(devEnv(home.path, ports)) : devEnv(home.path, ports);
   const argv = [process.execPath, '--conditions=@flotilla/source', CLI_MAIN, 'dev', ...(options.args ?? [])];
   const child =
     options.pty === true
