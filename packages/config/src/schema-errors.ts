@@ -3,6 +3,7 @@
  * both config files and HTTP requests. Duplicates that a union or an
  * `additionalProperties: false` produce are folded into one line.
  */
+import { patternMessage } from '@flotilla/core';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { Settings } from 'typebox/system';
@@ -25,6 +26,8 @@ interface RawError {
 }
 
 export function schemaProblems(errors: RawError[]): SchemaProblem[] {
+  // A value that is too short or too long needs no word on its pattern as well.
+  const lengthPaths = new Set(errors.filter((e) => e.keyword === 'minLength' || e.keyword === 'maxLength').map((e) => e.instancePath));
   const unionPaths = new Set(errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.instancePath));
   const problems: SchemaProblem[] = [];
   for (const error of errors) {
@@ -50,6 +53,12 @@ export function schemaProblems(errors: RawError[]): SchemaProblem[] {
           message: `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`,
         });
         break;
+      case 'pattern': {
+        if (lengthPaths.has(error.instancePath)) break;
+        const { pattern } = error.params as { pattern: string };
+        problems.push({ path, rule: 'pattern', message: patternMessage(pattern) ?? error.message });
+        break;
+      }
       case 'anyOf':
       case 'oneOf':
         problems.push({ path, rule: error.keyword, message: 'does not match any of the allowed forms' });

@@ -8,3 +8,4 @@ export * from './context.ts';
 export * from './deadline.ts';
 export * from './errors.ts';
 export * from './ids.ts';
+export * from './text.ts';

@@ -22,6 +22,9 @@ export {
   problemResponse,
   problemResponses,
   type ProblemResponse,
+  Text,
+  type TextOptions,
+  Uuid,
 } from './schemas.ts';
 export { documentCommonResponses } from './common-responses.ts';
 export { versionEtag, expectedVersion } from './etag.ts';

@@ -4,7 +4,7 @@
  * (the schema that validates a header is also the one that documents it).
  */
 import Type from 'typebox';
-import { IDEMPOTENCY_KEY_MAX_LENGTH } from '@flotilla/core';
+import { IDEMPOTENCY_KEY_MAX_LENGTH, NO_NUL_PATTERN, NON_BLANK_PATTERN, UUID_PATTERN } from '@flotilla/core';
 
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 
@@ -73,3 +73,22 @@ export const IfMatchHeader = Type.String({
   pattern: '^\\s*(\\*|(W/)?"[\\x21\\x23-\\x7E]*")\\s*$',
   description: 'One ETag from a previous response (e.g. `"3"`), or `*`; a stale, weak or unknown one gives 412',
 });
+
+export interface TextOptions {
+  minLength?: number;
+  maxLength: number;
+  /** At least one character that is not white space (what a trimmed-then-stored field needs). */
+  nonBlank?: boolean;
+  description?: string;
+}
+
+/** Free text: bounded, no NUL, and optionally not blank — every rule the server applies, in the schema. */
+export function Text(options: TextOptions) {
+  const { nonBlank = false, ...rest } = options;
+  return Type.String({ ...rest, pattern: nonBlank ? NON_BLANK_PATTERN : NO_NUL_PATTERN });
+}
+
+/** A UUID in its 36-character text form (its length said too: path parameters need one). */
+export function Uuid(options: { description?: string; examples?: string[] } = {}) {
+  return Type.String({ minLength: 36, maxLength: 36, pattern: UUID_PATTERN, ...options });
+}

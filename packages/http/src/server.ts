@@ -10,6 +10,7 @@
  * (`json-body.ts`). No input makes the server answer 5xx; only a request
  * naming another HTTP major version gets 505.
  */
+import { checkPathParamLimits, PATH_PARAM_MAX_UNITS } from './path-params.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
@@ -92,6 +93,7 @@ export function createHttpServer(options: HttpServerOptions): HttpApp {
     requestIdHeader: false,
     genReqId: requestIdFrom,
     bodyLimit,
+    routerOptions: { maxParamLength: PATH_PARAM_MAX_UNITS },
     keepAliveTimeout,
     requestTimeout,
     // The gate answers while draining, with a problem rather than Fastify's own body.
@@ -108,6 +110,7 @@ export function createHttpServer(options: HttpServerOptions): HttpApp {
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
   // Before any route is added: the methods each path has, for 405's Allow.
   trackRouteMethods(app as unknown as FastifyInstance, routes);
+  checkPathParamLimits(app as unknown as FastifyInstance);
   app.addHook('preClose', (done) => {
     draining = true;
     done();

@@ -1,9 +1,12 @@
 /** REST: GET /hello/:name. */
-import type { HttpApp } from '@flotilla/kit';
+import { type HttpApp, Text } from '@flotilla/kit';
 import Type from 'typebox';
 import { greet, NAME_MAX } from './domain.ts';
 
-const Params = Type.Object({ name: Type.String({ minLength: 1, maxLength: NAME_MAX * 4 }) }, { additionalProperties: false });
+const Params = Type.Object(
+  { name: Text({ minLength: 1, maxLength: NAME_MAX, nonBlank: true, description: 'Greeted without leading and trailing white space' }) },
+  { additionalProperties: false },
+);
 const Greeting = Type.Object({ message: Type.String() }, { additionalProperties: false });
 
 export function registerGreeterRoutes(app: HttpApp): void {

@@ -101,14 +101,14 @@ export class OrdersDomain {
     return order;
   }
 
-  /** Newest first, optionally one user's. A cursor only continues the query it came from. */
+  /** Newest first, optionally one user's; the cursor is the last id of the previous page. */
   async list(query: { limit: number; cursor?: string | undefined; userId?: string | undefined }): Promise<Page> {
     const userId = query.userId?.toLowerCase();
-    const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor, userId);
+    const beforeId = query.cursor?.toLowerCase();
     const rows = await this.repository.list({ limit: query.limit + 1, beforeId, userId });
     const items = rows.slice(0, query.limit);
     const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.id, userId) : null };
+    return { items, nextCursor: rows.length > query.limit && last !== undefined ? last.id : null };
   }
 
   /**
@@ -186,24 +186,4 @@ function illegalTransition(order: OrderRecord, action: Transition): ConflictErro
       transition: action,
     },
   );
-}
-
-function encodeCursor(id: string, userId: string | undefined): string {
-  return Buffer.from(JSON.stringify({ before: id, userId: userId ?? null })).toString('base64url');
-}
-
-function decodeCursor(cursor: string, userId: string | undefined): string {
-  let parsed: { before?: unknown; userId?: unknown } = {};
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as typeof parsed;
-  } catch {
-    // reported below
-  }
-  if (typeof parsed?.before !== 'string' || !/^[0-9a-f-]{36}$/i.test(parsed.before)) {
-    throw new ValidationError([{ field: 'cursor', rule: 'cursor', message: 'is not a cursor this API issued' }]);
-  }
-  if ((parsed.userId ?? null) !== (userId ?? null)) {
-    throw new ValidationError([{ field: 'cursor', rule: 'cursor', message: 'belongs to a listing with another userId' }]);
-  }
-  return parsed.before.toLowerCase();
 }

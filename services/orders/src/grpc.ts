@@ -37,6 +37,7 @@ export function orderServiceImplementation(orders: OrdersDomain): OrderServiceSe
     }),
     listOrdersByUser: unary(async ({ userId, pageSize, pageToken }) => {
       validate(checkUserId, userId, 'user_id');
+      if (pageToken !== '') validate(checkOrderId, pageToken, 'page_token');
       if (pageSize < 0) throw new ValidationError([{ field: 'page_size', rule: 'minimum', message: 'must be >= 0 (0 picks the default)' }]);
       const limit = pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
       const page = await orders.list({ userId, limit, ...(pageToken === '' ? {} : { cursor: pageToken }) });

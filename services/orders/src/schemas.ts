@@ -1,6 +1,6 @@
 /** Wire schemas: they validate requests (REST and gRPC), type the handlers and document the API. */
 import Type, { type Static } from 'typebox';
-import { IdempotencyKeyHeader, IfMatchHeader, UUID_PATTERN } from '@flotilla/kit';
+import { IdempotencyKeyHeader, IfMatchHeader, Uuid } from '@flotilla/kit';
 
 export const ITEMS_MAX = 100;
 export const QUANTITY_MAX = 10_000;
@@ -15,8 +15,8 @@ export const CURRENCY_PATTERN = '^[A-Z]{3}$';
 export const ORDER_STATUSES = ['pending', 'paid', 'shipped', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-export const OrderId = Type.String({ pattern: UUID_PATTERN, description: 'UUIDv7', examples: ['01936f0e-8c3a-7cc4-9a52-3f1e2d4b5a69'] });
-export const UserId = Type.String({ pattern: UUID_PATTERN, description: 'Id of an existing user (checked with the users service)' });
+export const OrderId = Uuid({ description: 'UUIDv7', examples: ['01936f0e-8c3a-7cc4-9a52-3f1e2d4b5a69'] });
+export const UserId = Uuid({ description: 'Id of an existing user (checked with the users service)' });
 
 export const OrderItem = Type.Object(
   {
@@ -71,12 +71,8 @@ export const ListQuery = Type.Object(
     userId: Type.Optional(UserId),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
     cursor: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 300,
-        pattern: '^[A-Za-z0-9_-]+$',
-        description:
-          "The previous page's `nextCursor`, as issued (opaque, base64url) and with the same `userId`; any other value is a 400 with rule `cursor`",
+      Uuid({
+        description: "The previous page's `nextCursor`: the `id` of its last order. The page holds the orders listed after that id",
       }),
     ),
   },
@@ -87,7 +83,9 @@ export type ListQuery = Static<typeof ListQuery>;
 export const OrderPage = Type.Object(
   {
     items: Type.Array(Order),
-    nextCursor: Type.Union([Type.String(), Type.Null()]),
+    nextCursor: Type.Union([Uuid(), Type.Null()], {
+      description: 'Pass it as `cursor` for the next page; null on the last page',
+    }),
   },
   { additionalProperties: false },
 );

@@ -78,11 +78,12 @@ export class UsersDomain {
   }
 
   async list(query: { limit: number; cursor?: string | undefined; email?: string | undefined }): Promise<Page> {
-    const afterId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    // The cursor is the last id of the previous page (ids are UUIDv7, listed in order).
+    const afterId = query.cursor?.toLowerCase();
     const rows = await this.repository.list({ limit: query.limit + 1, afterId, email: query.email?.trim().toLowerCase() });
     const items = rows.slice(0, query.limit);
     const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.id) : null };
+    return { items, nextCursor: rows.length > query.limit && last !== undefined ? last.id : null };
   }
 
   /** Full replace. `expectedVersion` comes from If-Match; undefined means "whatever is current". */
@@ -119,12 +120,20 @@ function normalise(fields: UserFields): UserFields {
   const name = fields.name.trim();
   const email = fields.email.trim();
   const violations = [];
-  if (name.length < 1 || name.length > NAME_MAX)
+  // Characters as JSON Schema and SQL count them: code points, not UTF-16 units.
+  const nameLength = codePoints(name);
+  if (nameLength < 1 || nameLength > NAME_MAX)
     violations.push({ field: 'body.name', rule: 'length', message: `must be 1–${NAME_MAX} characters after trimming` });
-  if (email.length > EMAIL_MAX)
+  if (codePoints(email) > EMAIL_MAX)
     violations.push({ field: 'body.email', rule: 'maxLength', message: `must be at most ${EMAIL_MAX} characters` });
   if (violations.length > 0) throw new ValidationError(violations);
   return { name, email };
+}
+
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
 }
 
 function notFound(id: string): NotFoundError {
@@ -133,18 +142,4 @@ function notFound(id: string): NotFoundError {
 
 function stale(id: string, version: number): PreconditionFailedError {
   return new PreconditionFailedError(`User ${id} has changed (current version ${version}); read it again and retry`);
-}
-
-function encodeCursor(id: string): string {
-  return Buffer.from(JSON.stringify({ after: id })).toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof parsed.after === 'string' && /^[0-9a-f-]{36}$/i.test(parsed.after)) return parsed.after.toLowerCase();
-  } catch {
-    // fall through to the validation error
-  }
-  throw new ValidationError([{ field: 'query.cursor', rule: 'cursor', message: 'is not a cursor this API issued' }]);
 }

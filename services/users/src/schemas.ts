@@ -1,11 +1,11 @@
 /** Wire schemas: they validate requests, type the handlers and document the API. */
 import Type, { type Static } from 'typebox';
-import { IdempotencyKeyHeader, IfMatchHeader, UUID_PATTERN } from '@flotilla/kit';
+import { IdempotencyKeyHeader, IfMatchHeader, Text, Uuid } from '@flotilla/kit';
 
 export const NAME_MAX = 100;
 export const EMAIL_MAX = 254;
 
-export const UserId = Type.String({ pattern: UUID_PATTERN, description: 'UUIDv7', examples: ['01936f0e-8c3a-7cc4-9a52-3f1e2d4b5a69'] });
+export const UserId = Uuid({ description: 'UUIDv7', examples: ['01936f0e-8c3a-7cc4-9a52-3f1e2d4b5a69'] });
 
 export const User = Type.Object(
   {
@@ -23,8 +23,8 @@ export type User = Static<typeof User>;
 /** Body of POST and PUT. Unknown fields are rejected (400), not silently dropped. */
 export const UserInput = Type.Object(
   {
-    // Trimmed length is checked by the domain; the schema bounds what we read at all.
-    name: Type.String({ minLength: 1, maxLength: 1000, description: `1–${NAME_MAX} characters after trimming` }),
+    // Stored trimmed: at most NAME_MAX as sent keeps the trimmed name within it.
+    name: Text({ minLength: 1, maxLength: NAME_MAX, nonBlank: true, description: 'Stored without leading and trailing white space' }),
     email: Type.String({ format: 'email', maxLength: EMAIL_MAX }),
   },
   { additionalProperties: false },
@@ -35,14 +35,11 @@ export const ListQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
     cursor: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 200,
-        pattern: '^[A-Za-z0-9_-]+$',
-        description: "The previous page's `nextCursor`, as issued (opaque, base64url); any other value is a 400 with rule `cursor`",
+      Uuid({
+        description: "The previous page's `nextCursor`: the `id` of its last user. The page holds the users listed after that id",
       }),
     ),
-    email: Type.Optional(Type.String({ minLength: 1, maxLength: EMAIL_MAX, description: 'Exact match, case-insensitive' })),
+    email: Type.Optional(Text({ minLength: 1, maxLength: EMAIL_MAX, description: 'Exact match, case-insensitive' })),
   },
   { additionalProperties: false },
 );
@@ -51,7 +48,9 @@ export type ListQuery = Static<typeof ListQuery>;
 export const UserPage = Type.Object(
   {
     items: Type.Array(User),
-    nextCursor: Type.Union([Type.String(), Type.Null()]),
+    nextCursor: Type.Union([Uuid(), Type.Null()], {
+      description: 'Pass it as `cursor` for the next page; null on the last page',
+    }),
   },
   { additionalProperties: false },
 );

@@ -142,6 +142,19 @@ for (const dialect of testDialects()) {
       );
     });
 
+    test('a cursor is a position: any user id continues the listing after it', async () => {
+      const first = (await (await fetch(`${svc.base}/users?limit=2`)).json()) as { items: UserBody[] };
+      const [a, b] = first.items.map((u) => u.id);
+      const after = (await (await fetch(`${svc.base}/users?limit=1&cursor=${a}`)).json()) as { items: UserBody[] };
+      assert.deepEqual(
+        after.items.map((u) => u.id),
+        [b],
+      );
+      const pastEnd = await fetch(`${svc.base}/users?cursor=ffffffff-ffff-7fff-bfff-ffffffffffff`);
+      assert.equal(pastEnd.status, 200);
+      assert.deepEqual(await pastEnd.json(), { items: [], nextCursor: null });
+    });
+
     test('Idempotency-Key: same body replays, different body is 422, expired keys start over', async () => {
       const headers = { 'idempotency-key': `key-${dialect}-1` };
       const first = await json('POST', '/users', { name: 'Idem', email: 'idem@example.com' }, headers);
