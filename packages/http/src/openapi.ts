@@ -7,6 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { documentCommonResponses } from './common-responses.ts';
 import { LinkRegistry } from './links.ts';
+import { optionalWhenDefaulted } from './optional-defaults.ts';
 
 export interface OpenApiInfo {
   title: string;
@@ -31,7 +32,7 @@ export async function registerOpenApi(app: FastifyInstance, info: OpenApiInfo, d
     // Shared schemas keep their `$id` as their component name (`User`, not `def-0`).
     transformObject: (documents) =>
       'openapiObject' in documents
-        ? links.apply(documents.openapiObject as { paths?: Record<string, Record<string, unknown>> })
+        ? optionalWhenDefaulted(links.apply(documents.openapiObject as { paths?: Record<string, Record<string, unknown>> }))
         : documents.swaggerObject,
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`),

@@ -9,7 +9,11 @@ type Document = {
     string,
     Record<
       string,
-      { operationId?: string; responses: Responses; parameters?: Array<{ name: string; in: string; schema: Record<string, unknown> }> }
+      {
+        operationId?: string;
+        responses: Responses;
+        parameters?: Array<{ name: string; in: string; required?: boolean; schema: Record<string, unknown> }>;
+      }
     >
   >;
 };
@@ -54,5 +58,13 @@ describe('users OpenAPI document', () => {
     assert.equal(header('post', '/users', 'idempotency-key')?.minLength, 1);
     assert.ok(header('put', '/users/{id}', 'if-match')?.pattern, 'If-Match has its entity-tag pattern');
     assert.ok(header('delete', '/users/{id}', 'if-match')?.pattern);
+  });
+
+  test('a query parameter with a default is optional to clients; the server fills it in', async () => {
+    const limit = doc.paths['/users']?.get?.parameters?.find((p) => p.in === 'query' && p.name === 'limit');
+    assert.equal(limit?.schema.default, 20);
+    assert.notEqual(limit?.required, true);
+    const page = (await (await fetch(`${svc.base}/users`)).json()) as { items: unknown[] };
+    assert.ok(Array.isArray(page.items));
   });
 });
