@@ -135,6 +135,20 @@ export const CASES: HostileCase[] = [
     statuses: [413],
   },
   {
+    name: 'a body eight times the limit (declared by Content-Length)',
+    request: (t, m) => post(t, createBody(t, m, { extra: `,"pad":"${'x'.repeat(8 * BODY_LIMIT)}"` })),
+    statuses: [413],
+  },
+  {
+    name: 'a body eight times the limit (chunked)',
+    request: (t, m) => {
+      const body = createBody(t, m, { extra: `,"pad":"${'x'.repeat(8 * BODY_LIMIT)}"` });
+      const head = `POST ${t.base} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`;
+      return [head, `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`];
+    },
+    statuses: [413],
+  },
+  {
     name: 'a slow body: Content-Length larger than what is sent, then silence',
     request: (t, m) => {
       const body = createBody(t, m);

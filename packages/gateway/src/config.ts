@@ -37,6 +37,11 @@ export const UpstreamSpec = Type.Object(
   { ...strict, description: 'without `instances` the service is found through discovery (its registered `http` port)' },
 );
 
+const BodyLimit = Type.Integer({
+  minimum: 0,
+  description: 'largest request body forwarded, in bytes; a larger declared Content-Length is answered 413 by the gateway',
+});
+
 export const RouteSpec = Type.Object(
   {
     name: Type.Optional(Name),
@@ -46,6 +51,7 @@ export const RouteSpec = Type.Object(
     stripPrefix: Type.Optional(Type.String({ pattern: '^/.*[^/]$', description: 'removed from the front of the path, e.g. /api' })),
     rewrite: Type.Optional(Template),
     timeoutMs: Type.Optional(Timeout),
+    bodyLimitBytes: Type.Optional(BodyLimit),
     ...RoutePolicyFields,
   },
   strict,
@@ -85,6 +91,11 @@ export const ProxySettings = Type.Object(
       default: 60_000,
       minimum: 0,
       description: 'longest pause between two body chunks from an upstream; 0 disables',
+    }),
+    bodyLimitBytes: Type.Integer({
+      default: 1_048_576,
+      minimum: 0,
+      description: "largest request body forwarded unless a route says otherwise (the services' own default)",
     }),
     connectTimeoutMs: Type.Integer({ default: 5_000, minimum: 1 }),
     connectionsPerInstance: Type.Integer({ default: 256, minimum: 1 }),

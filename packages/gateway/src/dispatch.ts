@@ -75,7 +75,7 @@ export function dispatchRouted(context: DispatchContext, req: IncomingMessage, r
       res,
       {
         code: 'method-not-allowed',
-        detail: `${method} is not routed for ${path}`,
+        detail: `${method} is not allowed here`,
         headers: ['allow', found.allow.join(', ')],
       },
       url,
@@ -87,6 +87,12 @@ export function dispatchRouted(context: DispatchContext, req: IncomingMessage, r
   }
 
   const route = found.route;
+  if (route.kind === 'proxy' && declaredLength(req) > route.bodyLimitBytes) {
+    // Refused unread: an upstream would refuse it too, but might close mid-upload, which reads as a 502.
+    sendProblem(res, { code: 'payload-too-large', detail: `The request body is over ${route.bodyLimitBytes} bytes` }, url, requestId, true);
+    request.end(sentStatus(res));
+    return true;
+  }
   if (route.kind === 'aggregation') {
     void aggregate(context, snapshot, route, found.match, req, res, outgoing.headers, requestId, request);
     return true;
@@ -105,6 +111,12 @@ export function dispatchRouted(context: DispatchContext, req: IncomingMessage, r
     request,
   );
   return true;
+}
+
+/** The body size the client announced (0 without a Content-Length: a chunked body is bounded by the upstream). */
+function declaredLength(req: IncomingMessage): number {
+  const declared = req.headers['content-length'];
+  return declared === undefined ? 0 : Number(declared);
 }
 
 /** The status the client got; none (its connection was gone before an answer) is recorded as 499. */

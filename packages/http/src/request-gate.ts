@@ -23,6 +23,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { requestIdFrom } from '@flotilla/telemetry';
 import type { ResponsesInFlight } from './client-errors.ts';
+import { lingerIfBodyUnread } from './lingering-close.ts';
 import { instanceOf } from './problem.ts';
 import type { RouteMethods } from './route-methods.ts';
 import { type SocketProblem, sendResponseProblem, writeSocketProblem } from './socket-problem.ts';
@@ -42,6 +43,7 @@ export interface RequestGate {
 export function gatedRequestListener(gate: RequestGate, fastify: RequestListener): RequestListener {
   return (req, res) => {
     gate.inFlight.track(req, res);
+    lingerIfBodyUnread(req, res);
     const refused = gateProblem(req);
     if (refused !== undefined) {
       sendResponseProblem(res, requestIdFrom(req), undefined, refused);

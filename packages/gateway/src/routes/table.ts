@@ -18,6 +18,8 @@ export interface ProxyRoute {
   readonly methods: ReadonlySet<string> | undefined;
   readonly upstream: string;
   readonly timeoutMs: number;
+  /** Largest request body forwarded; a larger declared one is refused before any upstream is asked. */
+  readonly bodyLimitBytes: number;
   /** Strip or rewrite applied to the public path (query excluded). */
   upstreamPath(path: string, match: MatchResult): string;
   /** What the public path looks like for an upstream path, for the merged OpenAPI; undefined if this route cannot produce it. */
@@ -108,7 +110,7 @@ export function compileRouteTable(
     const key = `routes.${index}`;
     const name = spec.name ?? `${spec.upstream}-${index}`;
     claim(name, `${key}.name`);
-    const route = compileProxyRoute(spec, name, key, upstreams, settings.proxy.defaultTimeoutMs, problems);
+    const route = compileProxyRoute(spec, name, key, upstreams, settings.proxy, problems);
     if (route !== undefined) compiled.push({ route, order: settings.aggregations.length + index });
   });
 
@@ -181,9 +183,10 @@ function compileProxyRoute(
   name: string,
   key: string,
   upstreams: Record<string, readonly string[]>,
-  defaultTimeoutMs: number,
+  defaults: { defaultTimeoutMs: number; bodyLimitBytes: number },
   problems: ConfigProblem[],
 ): ProxyRoute | undefined {
+  const { defaultTimeoutMs } = defaults;
   const compiledPattern = pattern(spec.path, `${key}.path`, problems);
   checkUpstream(spec.upstream, `${key}.upstream`, upstreams, problems);
   if (spec.stripPrefix !== undefined && spec.rewrite !== undefined)
@@ -226,6 +229,7 @@ function compileProxyRoute(
     methods: spec.methods === undefined ? undefined : new Set(spec.methods),
     upstream: spec.upstream,
     timeoutMs: spec.timeoutMs ?? defaultTimeoutMs,
+    bodyLimitBytes: spec.bodyLimitBytes ?? defaults.bodyLimitBytes,
     upstreamPath,
     // Only paths this route would actually serve.
     publicPath: servedPublicPath,

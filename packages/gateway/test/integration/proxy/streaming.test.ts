@@ -73,7 +73,7 @@ describe(`streaming ${MB} MB through the gateway process`, () => {
       generated(SIZE).pipe(res);
     });
     gateway = await startChildGateway(
-      `upstreams:\n  blobs: { instances: ['${upstream.url}'] }\nproxy: { accessLog: false }\nroutes:\n  - { path: /api/blobs/**, upstream: blobs, stripPrefix: /api, timeoutMs: 60000 }\n`,
+      `upstreams:\n  blobs: { instances: ['${upstream.url}'] }\nproxy: { accessLog: false }\nroutes:\n  - { path: /api/blobs/**, upstream: blobs, stripPrefix: /api, timeoutMs: 60000, bodyLimitBytes: ${SIZE} }\n`,
     );
     // Warm the path once so lazily loaded code is in the idle figure.
     await new Promise<void>((resolve, reject) =>
