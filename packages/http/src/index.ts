@@ -1,6 +1,6 @@
 export { createHttpServer, type FrontHandler, type HttpApp, type HttpServerOptions, setFrontHandler } from './server.ts';
 export { registerHealthRoutes, type HealthCheck, type HealthOptions } from './health.ts';
-export { registerOpenApi, type OpenApiInfo } from './openapi.ts';
+export { CONNECTION_LEVEL_ANSWERS, registerOpenApi, type OpenApiInfo } from './openapi.ts';
 export {
   PROBLEM_CONTENT_TYPE,
   PROBLEM_BASE_URI,

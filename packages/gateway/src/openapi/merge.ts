@@ -5,6 +5,7 @@
  * their `$ref`s rewritten, plus one operation per aggregation built from
  * its parts' response schemas.
  */
+import { CONNECTION_LEVEL_ANSWERS } from '@flotilla/http';
 import { problemResponse } from '@flotilla/http';
 import type { RoutePolicy } from '@flotilla/pipeline';
 import type { AggregationRoute, ProxyRoute, RouteTable } from '../routes/table.ts';
@@ -77,7 +78,7 @@ export function mergeOpenApi(input: MergeInput): OpenApiDocument {
     info: {
       title: input.title,
       version: input.version,
-      description: 'The public API as routed by the Flotilla gateway: each service under its public prefix, plus aggregations.',
+      description: `The public API as routed by the Flotilla gateway: each service under its public prefix, plus aggregations.\n\n${CONNECTION_LEVEL_ANSWERS}\n- **413** \`payload-too-large\`: a declared body over the route's limit, answered by the gateway itself.`,
     },
     paths,
     components,

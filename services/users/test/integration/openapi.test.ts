@@ -60,6 +60,11 @@ describe('users OpenAPI document', () => {
     assert.ok(header('delete', '/users/{id}', 'if-match')?.pattern);
   });
 
+  test('the answers no operation can list (404, 405, connection-level errors) are in the description', () => {
+    const description = (doc as { info?: { description?: string } }).info?.description ?? '';
+    for (const status of ['404', '405', '408', '414', '417', '431', '505']) assert.ok(description.includes(`**${status}**`), status);
+  });
+
   test('a query parameter with a default is optional to clients; the server fills it in', async () => {
     const limit = doc.paths['/users']?.get?.parameters?.find((p) => p.in === 'query' && p.name === 'limit');
     assert.equal(limit?.schema.default, 20);

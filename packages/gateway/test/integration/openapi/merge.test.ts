@@ -169,6 +169,11 @@ aggregations:
     }
   });
 
+  test("the answers no operation lists (404, 405, connection-level errors, the gateway's 413) are in the description", async () => {
+    const doc = (await send(`${gateway.url}/openapi.json`)).json<{ info: { description: string } }>();
+    for (const status of ['404', '405', '413', '431', '505']) assert.ok(doc.info.description.includes(`**${status}**`), status);
+  });
+
   test('links follow the namespaced operation ids; a link to an operation the gateway does not route is dropped', async () => {
     type Responses = Record<string, { links?: Record<string, { operationId: string }> }>;
     const doc = (await send(`${gateway.url}/openapi.json`)).json<{ paths: Record<string, Record<string, { responses: Responses }>> }>();
