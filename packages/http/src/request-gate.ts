@@ -15,6 +15,8 @@
  *   route serves, else 404.
  * - An `Expect` other than `100-continue`: 417 `expectation-failed` (Node's
  *   own answer has an empty body).
+ * - An absolute-form target: served as its path (RFC 9112 §3.2.2); another
+ *   form that is not a path: 400.
  * - A front handler that throws: a 500 `internal`, logged, instead of a
  *   crashed process.
  */
@@ -44,7 +46,7 @@ export function gatedRequestListener(gate: RequestGate, fastify: RequestListener
   return (req, res) => {
     gate.inFlight.track(req, res);
     lingerIfBodyUnread(req, res);
-    const refused = gateProblem(req);
+    const refused = gateProblem(req) ?? toOriginForm(req);
     if (refused !== undefined) {
       sendResponseProblem(res, requestIdFrom(req), undefined, refused);
       return;
@@ -75,6 +77,22 @@ function gateProblem(req: IncomingMessage): SocketProblem | undefined {
   if (req.httpVersionMajor !== 1) return { code: 'http-version-not-supported', detail: 'This server speaks HTTP/1.0 and HTTP/1.1 only' };
   if (req.httpVersionMinor === 1 && hostHeaders(req.rawHeaders) !== 1)
     return { code: 'bad-request', detail: 'An HTTP/1.1 request carries exactly one Host header' };
+  return undefined;
+}
+
+const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*([^#]*)$/i;
+
+/**
+ * An absolute-form target (`GET http://host/users/1`), which RFC 9112 §3.2.2
+ * says a server must accept, is served as its path and query; anything else
+ * that is not origin-form (`*` aside, which only OPTIONS may use) is a 400.
+ */
+function toOriginForm(req: IncomingMessage): SocketProblem | undefined {
+  const url = req.url ?? '/';
+  if (url.charCodeAt(0) === 0x2f || url === '*') return undefined;
+  const rest = ABSOLUTE_FORM.exec(url)?.[1];
+  if (rest === undefined) return { code: 'bad-request', detail: 'The request target is neither a path nor an absolute http(s) URL' };
+  req.url = rest === '' ? '/' : rest.charCodeAt(0) === 0x3f ? `/${rest}` : rest;
   return undefined;
 }
 

@@ -187,6 +187,18 @@ describe("the Node server's own answers are problems", () => {
   });
 });
 
+describe('request targets', () => {
+  test('an absolute-form target is served as its path; another form is a 400', async () => {
+    const absolute = await rawExchange(port, `GET http://127.0.0.1:${port}/orders/7?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    assert.equal(absolute.status, 200);
+    assert.deepEqual(JSON.parse(absolute.body), { id: '7' });
+    const bare = await rawExchange(port, `GET http://127.0.0.1:${port} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    assert.notEqual(bare.status, 400, 'an absolute URL without a path is the root');
+    const body = assertProblem(await rawExchange(port, 'GET ftp://127.0.0.1/orders/7 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'), 400, 'bad-request');
+    assert.match(String(body.detail), /neither a path nor an absolute/);
+  });
+});
+
 describe('a refused body is drained, not cut', () => {
   test('413 for a body over the limit, sent in full: the connection is kept (a proxy still sending it sees the answer, not a reset)', async () => {
     const body = `{"sku":"${'x'.repeat(1_048_576)}"}`;
