@@ -6,7 +6,7 @@
  * hostile part, so a server that ignored that part would create something,
  * and the state check after each case would see it.
  */
-import { requestText } from '../../packages/http/test/support/raw-http.ts';
+import { requestText } from '@flotilla/testing';
 
 export interface Target {
   /** e.g. `users`, `gateway → orders`. */

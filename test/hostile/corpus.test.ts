@@ -15,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { type RawAnswer, rawExchange } from '../../packages/http/test/support/raw-http.ts';
+import { type RawAnswer, rawExchange } from '@flotilla/testing';
 import { CASES, type HostileCase, type Target } from './cases.ts';
 import { PROCESSES, type HostileSystem, startHostileSystem } from './system.ts';
 

@@ -41,3 +41,21 @@ export {
 export { ecKey, goodClaims, JwksServer, ManualClock, rsaKey, tokenFor, SECRET } from './auth/keys.ts';
 export { newProbe, startGreeter, testGreeter, type GreeterProbe, type RunningGreeter } from './grpc/greeter.ts';
 export { openApiProblems } from './openapi/valid-document.ts';
+export { type RawAnswer, type RawOptions, rawExchange, requestText } from './http/raw-http.ts';
+export {
+  describeHostileInput,
+  type HostileTarget,
+  MAX_RECEIVE_BYTES,
+  UNDECODABLE_MESSAGES,
+  WRONG_WIRE_TYPES,
+} from './grpc/hostile-suite.ts';
+export {
+  frame,
+  type Http2Outcome,
+  http2Call,
+  rawBidi,
+  rawClientStream,
+  type RawCallOptions,
+  type RawOutcome,
+  rawUnary,
+} from './grpc/raw-grpc.ts';

@@ -12,8 +12,7 @@ import { SayHelloRequest, SayHelloResponse } from '@flotilla/contracts/greeter';
 import { descriptorSet } from '@flotilla/contracts/descriptor-set';
 import { captureLogs, startGreeter, type RunningGreeter } from '@flotilla/testing';
 import { createGrpcServer, type GrpcServer, MALFORMED_REQUEST_MESSAGE, REQUEST_ID_METADATA_KEY } from '../../src/index.ts';
-import { describeHostileInput, UNDECODABLE_MESSAGES } from './support/hostile-suite.ts';
-import { http2Call, rawBidi, rawClientStream, rawUnary } from './support/raw-grpc.ts';
+import { describeHostileInput, http2Call, rawBidi, rawClientStream, rawUnary, UNDECODABLE_MESSAGES } from '@flotilla/testing';
 
 const SAY_HELLO = '/flotilla.greeter.v1.GreeterService/SayHello';
 const hello = (name: string): Buffer => Buffer.from(SayHelloRequest.encode({ name }).finish());

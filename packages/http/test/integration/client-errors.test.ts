@@ -12,7 +12,7 @@ import { createHttpServer, type HttpApp, setFrontHandler } from '@flotilla/http'
 import { createLogger } from '@flotilla/telemetry';
 import { captureLogs, eventually } from '@flotilla/testing';
 import Type from 'typebox';
-import { type RawAnswer, rawExchange, requestText } from '../support/raw-http.ts';
+import { type RawAnswer, rawExchange, requestText } from '@flotilla/testing';
 
 const logs = captureLogs();
 let app: HttpApp;
@@ -194,7 +194,11 @@ describe('request targets', () => {
     assert.deepEqual(JSON.parse(absolute.body), { id: '7' });
     const bare = await rawExchange(port, `GET http://127.0.0.1:${port} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
     assert.notEqual(bare.status, 400, 'an absolute URL without a path is the root');
-    const body = assertProblem(await rawExchange(port, 'GET ftp://127.0.0.1/orders/7 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'), 400, 'bad-request');
+    const body = assertProblem(
+      await rawExchange(port, 'GET ftp://127.0.0.1/orders/7 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'),
+      400,
+      'bad-request',
+    );
     assert.match(String(body.detail), /neither a path nor an absolute/);
   });
 });

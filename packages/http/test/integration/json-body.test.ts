@@ -10,7 +10,7 @@ import { createHttpServer, type HttpApp } from '@flotilla/http';
 import { createLogger } from '@flotilla/telemetry';
 import { captureLogs } from '@flotilla/testing';
 import Type from 'typebox';
-import { rawExchange } from '../support/raw-http.ts';
+import { rawExchange } from '@flotilla/testing';
 
 const logs = captureLogs();
 let app: HttpApp;

@@ -10,7 +10,7 @@ import { createHttpServer, registerHealthRoutes, type HttpApp } from '@flotilla/
 import { createLogger } from '@flotilla/telemetry';
 import { captureLogs } from '@flotilla/testing';
 import Type from 'typebox';
-import { type RawAnswer, rawExchange, requestText } from '../support/raw-http.ts';
+import { type RawAnswer, rawExchange, requestText } from '@flotilla/testing';
 
 const logs = captureLogs();
 let app: HttpApp;

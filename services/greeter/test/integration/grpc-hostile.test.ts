@@ -1,7 +1,7 @@
 /** GreeterService under hostile gRPC input (the checks of packages/grpc's hostile suite), on the real service. */
 import { SayHelloRequest } from '@flotilla/contracts/greeter';
 import { captureLogs, configDir } from '@flotilla/testing';
-import { describeHostileInput } from '../../../../packages/grpc/test/integration/support/hostile-suite.ts';
+import { describeHostileInput } from '@flotilla/testing';
 import { greeterService } from '../../src/service.ts';
 
 describeHostileInput('greeter', async () => {

@@ -1,7 +1,7 @@
 /** OrderService under hostile gRPC input (the checks of packages/grpc's hostile suite), on the real service and the real users. */
 import { CreateOrderRequest } from '@flotilla/contracts/orders';
 import { startUsers } from '@flotilla/testing';
-import { describeHostileInput } from '../../../../packages/grpc/test/integration/support/hostile-suite.ts';
+import { describeHostileInput } from '@flotilla/testing';
 import { startOrders } from './stack.ts';
 
 describeHostileInput('orders', async () => {

@@ -2,7 +2,7 @@
 import { CreateUserRequest } from '@flotilla/contracts/users';
 import { createDatabase } from '@flotilla/data';
 import { startUsers } from '@flotilla/testing';
-import { describeHostileInput } from '../../../../packages/grpc/test/integration/support/hostile-suite.ts';
+import { describeHostileInput } from '@flotilla/testing';
 
 let created = 0;
 
