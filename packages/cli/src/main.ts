@@ -6,6 +6,7 @@ import { registerAnomalyCommands } from './anomalies/command.ts';
 import { registerAuthCommands } from './auth/command.ts';
 import { registerCompletionCommand } from './completion/command.ts';
 import { registerConfigCommands } from './config/command.ts';
+import { registerDeployCommands } from './deploy/command.ts';
 import { runDev } from './dev/command.ts';
 import { registerDoctorCommand } from './doctor/command.ts';
 import { registerNewCommands } from './new/command.ts';
@@ -27,6 +28,7 @@ registerAuthCommands(program);
 registerAnomalyCommands(program);
 registerNewCommands(program);
 registerDoctorCommand(program, root);
+registerDeployCommands(program);
 registerCompletionCommand(program);
 
 await program.parseAsync();

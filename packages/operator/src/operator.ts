@@ -1,7 +1,8 @@
-// The operator process: one Microservice controller, leader election on a Lease, and the
-// /healthz /readyz /metrics endpoint. Every replica keeps its caches warm; only the leader
-// runs workers. Losing the lease stops the workers and calls onLostLeadership (the
-// command exits, as controller-runtime does, so a fresh process rejoins cleanly).
+// The operator process: the Microservice controller, the Database controller (when the
+// cluster serves Databases), leader election on a Lease, and the /healthz /readyz /metrics
+// endpoint. Every replica keeps its caches warm; only the leader runs workers. Losing the
+// lease stops the workers and calls onLostLeadership (the command exits, as
+// controller-runtime does, so a fresh process rejoins cleanly).
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
@@ -15,6 +16,9 @@ import { createOperatorMetrics, type OperatorMetrics } from './runtime/metrics.t
 import { MicroserviceResource } from './microservice/crd.ts';
 import { MicroserviceReconciler } from './microservice/reconciler.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from './microservice/render.ts';
+import { type AdmissionOptions, type RunningAdmission, startAdmission } from './admission/admission.ts';
+import { databaseBindings, linkMicroservices } from './database/bindings.ts';
+import { createDatabaseController, type DatabaseControllerOptions, databasesServed } from './database/controller.ts';
 
 export interface OperatorOptions {
   connection: ClusterConnection;
@@ -22,6 +26,10 @@ export interface OperatorOptions {
   /** watch one namespace only (default: all) */
   namespace?: string;
   workers?: number;
+  /** concurrent Database reconciles (default 2) */
+  databaseWorkers?: number;
+  /** the Database reconciler's resync period and timeouts */
+  database?: DatabaseControllerOptions['reconciler'];
   /** where the leader Lease lives */
   leaseNamespace: string;
   leaseName?: string;
@@ -34,13 +42,18 @@ export interface OperatorOptions {
   retryPeriodMs?: number;
   /** called after the workers stopped because the lease was lost (the command exits here) */
   onLostLeadership?: () => void;
+  /** serve the validating admission webhook (src/admission); off when undefined */
+  admission?: AdmissionOptions;
 }
 
 export interface RunningOperator {
   identity: string;
   metrics: OperatorMetrics;
   controller: Controller;
+  /** absent when the cluster does not serve Databases (CRD not installed) */
+  databaseController?: Controller;
   healthPort?: number;
+  admission?: RunningAdmission;
   isLeader(): boolean;
   ready(): { ok: boolean; detail: Record<string, boolean> };
   /** Stops workers and watches and releases the lease. */
@@ -73,7 +86,29 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     log,
   });
   const events = new EventRecorder(client, 'flotilla-operator', identity, log);
-  const reconciler = new MicroserviceReconciler({ client, controller, events, log });
+  const served = await databasesServed(client, log, options.namespace).catch(async (error: unknown) => {
+    await client.close();
+    throw error;
+  });
+  const databases = served
+    ? createDatabaseController({
+        client,
+        log,
+        metrics,
+        events,
+        namespace: options.namespace,
+        workers: options.databaseWorkers,
+        reconciler: options.database,
+      })
+    : undefined;
+  if (databases) linkMicroservices(databases.controller, controller);
+  const reconciler = new MicroserviceReconciler({
+    client,
+    controller,
+    events,
+    log,
+    databases: databases && databaseBindings(databases.controller),
+  });
   const elector = new LeaderElector({
     client,
     log,
@@ -90,10 +125,18 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const ready = () => {
     const detail: Record<string, boolean> = {};
     for (const informer of controller.informers()) detail[`informer:${informer.type.plural}`] = informer.healthy();
+    if (databases) Object.assign(detail, databases.health());
     return { ok: Object.values(detail).every(Boolean), detail };
   };
 
+  const admission = options.admission
+    ? await startAdmission({ client, log, registry: metrics.registry }, options.admission).catch(async (error: unknown) => {
+        await client.close();
+        throw error;
+      })
+    : undefined;
   controller.startInformers();
+  databases?.startInformers();
   let server: Server | undefined;
   let healthPort: number | undefined;
   if (options.healthPort !== undefined) {
@@ -106,10 +149,10 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const leading = (async () => {
     while (!abort.signal.aborted) {
       if (!(await elector.acquire(abort.signal))) return;
-      await controller.startWorkers(reconciler);
+      await Promise.all([controller.startWorkers(reconciler), databases?.controller.startWorkers(databases.reconciler)]);
       const outcome = await elector.holdLeadership(abort.signal);
       if (outcome !== 'lost') return;
-      await controller.stopWorkers();
+      await Promise.all([controller.stopWorkers(), databases?.controller.stopWorkers()]);
       options.onLostLeadership?.();
     }
   })().catch((error: unknown) => log.error({ err: error }, 'leader loop failed'));
@@ -118,14 +161,17 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     identity,
     metrics,
     controller,
+    databaseController: databases?.controller,
     healthPort,
+    admission,
     isLeader: () => elector.isLeader(),
     ready,
     async stop() {
       abort.abort();
       await leading;
-      await controller.stop();
+      await Promise.all([controller.stop(), databases?.stop()]);
       await elector.release();
+      await admission?.stop();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       await client.close();
     },

@@ -2,6 +2,7 @@
 // JSON Schema; a CRD needs a *structural* OpenAPI v3 schema, so records become
 // additionalProperties and literal unions become enums.
 import { GROUP, MicroserviceSpecSchema, MicroserviceStatusSchema, VERSION } from './types.ts';
+import { ROOT_RULES, withSpecValidations } from './validations.ts';
 import { Resources, type ResourceType } from '@flotilla/kube';
 
 export const MicroserviceResource: ResourceType = {
@@ -47,7 +48,7 @@ export function toStructural(schema: Schema): Schema {
 }
 
 export function microserviceCrd(): Record<string, unknown> {
-  const spec = toStructural(MicroserviceSpecSchema as unknown as Schema);
+  const spec = withSpecValidations(toStructural(MicroserviceSpecSchema as unknown as Schema));
   const status = toStructural(MicroserviceStatusSchema as unknown as Schema);
   return {
     apiVersion: `${Resources.CustomResourceDefinition.group}/${Resources.CustomResourceDefinition.version}`,
@@ -83,6 +84,7 @@ export function microserviceCrd(): Record<string, unknown> {
               description:
                 'A Flotilla microservice: reconciled into a Deployment, Service, ConfigMap, PodDisruptionBudget and (when autoscaling) a HorizontalPodAutoscaler.',
               required: ['spec'],
+              'x-kubernetes-validations': ROOT_RULES,
               properties: {
                 apiVersion: { type: 'string' },
                 kind: { type: 'string' },

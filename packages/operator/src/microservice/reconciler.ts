@@ -10,13 +10,15 @@ import { MicroserviceResource } from './crd.ts';
 import { hasDrifted } from './drift.ts';
 import { renderAll } from './render.ts';
 import { computeStatus, statusChanged } from './status.ts';
-import type { Microservice } from './types.ts';
+import type { DatabaseBinding, DatabaseBindings, Microservice } from './types.ts';
 
 export interface MicroserviceReconcilerDeps {
   client: KubeClient;
   controller: Controller;
   events: EventRecorder;
   log: Logger;
+  /** the Databases a spec.database names; absent when the Database controller is off */
+  databases?: DatabaseBindings;
 }
 
 function reasonOf(error: unknown): string {
@@ -42,18 +44,27 @@ export class MicroserviceReconciler implements Reconciler {
     if (!ms || ms.metadata.deletionTimestamp) return;
 
     const changes: string[] = [];
-    let deployment: KubeObject | undefined;
+    const database = this.databaseBinding(ms);
+    // The Deployment waits for its database: created once the Database is Ready; kept up to
+    // date (Secret included) while it is not, as long as the Secret is there.
+    const holdDeployment = database !== undefined && !(database.secret && (database.ready || this.cached('Deployment', objectKey(ms))));
+    let deployment: KubeObject | undefined = holdDeployment ? this.cached('Deployment', objectKey(ms)) : undefined;
+    // Only an apply removes a field the spec no longer sets, which "desired ⊆ live" cannot see.
+    const specChanged = ms.status?.observedGeneration !== ms.metadata.generation;
     let failure: unknown;
     try {
       // The owned objects do not depend on each other: apply them concurrently.
       const results = await Promise.allSettled(
-        renderAll(ms).map(async (desired) => {
-          const live = this.cached(desired.type.kind, objectKey(desired.object));
-          if (!hasDrifted(desired.object, live as Record<string, unknown> | undefined)) return { kind: desired.type.kind, object: live };
-          const applied = await client.apply(desired.type, desired.object);
-          changes.push(`${live ? 'updated' : 'created'} ${desired.type.kind}`);
-          return { kind: desired.type.kind, object: applied };
-        }),
+        renderAll(ms, database?.secret)
+          .filter((desired) => !(holdDeployment && desired.type.kind === 'Deployment'))
+          .map(async (desired) => {
+            const live = this.cached(desired.type.kind, objectKey(desired.object));
+            const drifted = hasDrifted(desired.object, live as Record<string, unknown> | undefined);
+            if (!drifted && !specChanged) return { kind: desired.type.kind, object: live };
+            const applied = await client.apply(desired.type, desired.object);
+            if (drifted) changes.push(`${live ? 'updated' : 'created'} ${desired.type.kind}`);
+            return { kind: desired.type.kind, object: applied };
+          }),
       );
       for (const result of results) {
         if (result.status === 'rejected') throw result.reason;
@@ -69,6 +80,7 @@ export class MicroserviceReconciler implements Reconciler {
       ms,
       deployment,
       error: failure === undefined ? undefined : { reason: reasonOf(failure), message },
+      database: database && { status: database.ready ? 'True' : 'False', reason: database.reason, message: database.message },
     });
     if (statusChanged(ms.status, status)) {
       await client.patch(MicroserviceResource, ms.metadata.namespace, ms.metadata.name!, { status }, 'merge', 'status');
@@ -82,6 +94,18 @@ export class MicroserviceReconciler implements Reconciler {
       const repaired = ms.status?.observedGeneration === ms.metadata.generation;
       events.record(ms, 'Normal', repaired ? 'DriftRepaired' : 'Reconciled', changes.join(', '));
     }
+  }
+
+  private databaseBinding(ms: Microservice): DatabaseBinding | undefined {
+    const ref = ms.spec.database;
+    if (!ref) return undefined;
+    if (!this.deps.databases)
+      return {
+        ready: false,
+        reason: 'DatabaseControllerOff',
+        message: 'the operator runs without its Database controller: install the Database CRD (deploy/kubernetes/crds) and restart it',
+      };
+    return this.deps.databases(ms.metadata.namespace!, ref.name);
   }
 
   private async removeAutoscaler(ms: Microservice, changes: string[]): Promise<void> {

@@ -4,12 +4,14 @@
 import { createHash } from 'node:crypto';
 import { apiVersionOf, type KubeObject, Resources, type ResourceType } from '@flotilla/kube';
 import { controllerReference } from '../runtime/owners.ts';
-import type { Microservice } from './types.ts';
+import type { DatabaseBinding, Microservice } from './types.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'flotilla-operator';
 export const MICROSERVICE_LABEL = 'flotilla.dev/microservice';
 export const CONFIG_HASH_ANNOTATION = 'flotilla.dev/config-hash';
+/** A digest of the Database Secret's data: a new password rolls the Pods. */
+export const DATABASE_SECRET_HASH_ANNOTATION = 'flotilla.dev/database-secret-hash';
 
 /** The non-root user of Flotilla's images, and their state directory (scripts/images). */
 const IMAGE_UID = 65532;
@@ -54,6 +56,11 @@ function ports(ms: Microservice): { name: string; port: number }[] {
   return out;
 }
 
+/** The variable the config files read the DSN from: users → USERS_DATABASE_URL (config/prod/users.yaml). */
+export function databaseEnvName(ms: Microservice): string {
+  return ms.spec.database?.env ?? `${ms.metadata.name!.toUpperCase().replaceAll('-', '_')}_DATABASE_URL`;
+}
+
 function envVar(e: NonNullable<Microservice['spec']['env']>[number]): Record<string, unknown> {
   if (e.secretKeyRef) return { name: e.name, valueFrom: { secretKeyRef: { name: e.secretKeyRef.name, key: e.secretKeyRef.key } } };
   return { name: e.name, value: e.value ?? '' };
@@ -89,7 +96,7 @@ export function renderConfigMap(ms: Microservice): DesiredObject {
   };
 }
 
-export function renderDeployment(ms: Microservice): DesiredObject {
+export function renderDeployment(ms: Microservice, database?: DatabaseBinding['secret']): DesiredObject {
   const name = ms.metadata.name!;
   const selector = { [MICROSERVICE_LABEL]: name };
   const configHash = createHash('sha256')
@@ -118,7 +125,10 @@ export function renderDeployment(ms: Microservice): DesiredObject {
     readinessProbe: probe(ms.spec.probes?.readiness?.path ?? '/readyz', ms.spec.probes?.readiness),
   };
   // Empty lists are dropped by the API server; leaving them out keeps the drift check exact.
-  if (ms.spec.env?.length) container.env = ms.spec.env.map(envVar);
+  const env = (ms.spec.env ?? []).map(envVar);
+  // First, so an entry of the same name in spec.env wins.
+  if (database) env.unshift({ name: databaseEnvName(ms), valueFrom: { secretKeyRef: { name: database.name, key: database.key } } });
+  if (env.length) container.env = env;
   const res = resources(ms);
   if (res) container.resources = res;
   const shutdown = ms.spec.shutdown ?? {};
@@ -154,7 +164,10 @@ export function renderDeployment(ms: Microservice): DesiredObject {
     template: {
       metadata: {
         labels: { ...selector, 'app.kubernetes.io/name': name },
-        annotations: { [CONFIG_HASH_ANNOTATION]: configHash },
+        annotations: {
+          [CONFIG_HASH_ANNOTATION]: configHash,
+          ...(database ? { [DATABASE_SECRET_HASH_ANNOTATION]: database.hash } : {}),
+        },
       },
       spec: podSpec,
     },
@@ -212,9 +225,9 @@ export function renderAutoscaler(ms: Microservice): DesiredObject | undefined {
   };
 }
 
-/** Everything the Microservice should own right now (the HPA only when autoscaling). */
-export function renderAll(ms: Microservice): DesiredObject[] {
-  const out = [renderConfigMap(ms), renderDeployment(ms), renderService(ms), renderPodDisruptionBudget(ms)];
+/** Everything the Microservice should own right now (the HPA only when autoscaling; the Database's Secret when it has one). */
+export function renderAll(ms: Microservice, database?: DatabaseBinding['secret']): DesiredObject[] {
+  const out = [renderConfigMap(ms), renderDeployment(ms, database), renderService(ms), renderPodDisruptionBudget(ms)];
   const hpa = renderAutoscaler(ms);
   if (hpa) out.push(hpa);
   return out;

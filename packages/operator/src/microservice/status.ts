@@ -20,9 +20,11 @@ export interface StatusInput {
   deployment: DeploymentLike | undefined;
   /** set when this reconcile failed */
   error?: { reason: string; message: string };
+  /** the Database named in spec.database, if any */
+  database?: { status: 'True' | 'False'; reason: string; message: string };
 }
 
-export function computeStatus({ ms, deployment, error }: StatusInput, now = new Date()): MicroserviceStatus {
+export function computeStatus({ ms, deployment, error, database }: StatusInput, now = new Date()): MicroserviceStatus {
   const generation = ms.metadata.generation;
   const previous = ms.status ?? {};
   let conditions: Condition[] | undefined = previous.conditions;
@@ -36,7 +38,10 @@ export function computeStatus({ ms, deployment, error }: StatusInput, now = new 
   const available = ds.availableReplicas ?? 0;
   const deploymentCondition = (type: string) => ds.conditions?.find((c) => c.type === type);
 
-  if (!deployment) {
+  if (!deployment && database?.status === 'False') {
+    set(ConditionTypes.Available, 'False', 'WaitingForDatabase', `the Deployment waits for its Database: ${database.message}`);
+    set(ConditionTypes.Progressing, 'True', 'WaitingForDatabase', 'the Deployment is created once the Database is Ready');
+  } else if (!deployment) {
     set(ConditionTypes.Available, 'False', 'DeploymentMissing', 'the Deployment does not exist yet');
     set(ConditionTypes.Progressing, 'True', 'Creating', 'creating the owned objects');
   } else {
@@ -58,6 +63,9 @@ export function computeStatus({ ms, deployment, error }: StatusInput, now = new 
 
   if (error) set(ConditionTypes.ReconcileError, 'True', error.reason, error.message);
   else set(ConditionTypes.ReconcileError, 'False', 'Succeeded', 'the owned objects match the spec');
+
+  if (database) set(ConditionTypes.DatabaseReady, database.status, database.reason, database.message);
+  else conditions = conditions?.filter((c) => c.type !== ConditionTypes.DatabaseReady);
 
   return {
     // A failed reconcile has not observed this generation yet.

@@ -32,7 +32,9 @@ const IntOrPercent = Type.String({ pattern: '^[0-9]+%?$', description: 'a count 
 
 export const MicroserviceSpecSchema = Type.Object({
   image: Type.String({ minLength: 1, description: 'container image' }),
-  replicas: Type.Optional(Type.Integer({ minimum: 0, default: 1, description: 'fixed replica count (ignored when autoscaling is set)' })),
+  // No schema default: defaulting runs before the CEL rules, and a defaulted replicas would
+  // clash with autoscaling (replicas xor autoscaling); the Deployment gets 1 when unset.
+  replicas: Type.Optional(Type.Integer({ minimum: 0, description: 'fixed replica count, 1 when unset; not allowed with autoscaling' })),
   autoscaling: Type.Optional(
     Type.Object(
       {
@@ -75,7 +77,7 @@ export const MicroserviceSpecSchema = Type.Object({
     Type.Array(
       Type.Object(
         {
-          name: Type.String({ minLength: 1 }),
+          name: Type.String({ minLength: 1, maxLength: 256 }),
           value: Type.Optional(Type.String()),
           secretKeyRef: Type.Optional(
             Type.Object(
@@ -90,6 +92,27 @@ export const MicroserviceSpecSchema = Type.Object({
           ],
         },
       ),
+      // Bounds let the API server admit the CEL rule on unique names (its cost is estimated from them).
+      { maxItems: 128 },
+    ),
+  ),
+  database: Type.Optional(
+    Type.Object(
+      {
+        name: Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63, description: 'a Database in the same namespace' }),
+        env: Type.Optional(
+          Type.String({
+            pattern: '^[A-Z_][A-Z0-9_]*$',
+            maxLength: 256,
+            description:
+              'the variable that gets the DSN; default <NAME>_DATABASE_URL (users: USERS_DATABASE_URL), as config/<ns>/<name>.yaml reads it',
+          }),
+        ),
+      },
+      {
+        description:
+          'the Database whose DSN the Pods get (from its Secret); the Deployment waits until it is Ready, and a new password rolls the Pods',
+      },
     ),
   ),
   serviceAccountName: Type.Optional(
@@ -175,4 +198,17 @@ export const ConditionTypes = {
   Progressing: 'Progressing',
   Degraded: 'Degraded',
   ReconcileError: 'ReconcileError',
+  DatabaseReady: 'DatabaseReady',
 } as const;
+
+/** What a Microservice needs to know about the Database named in spec.database. */
+export interface DatabaseBinding {
+  ready: boolean;
+  reason: string;
+  message: string;
+  /** the Secret with the DSN, once the Database has written it; hash: of its data */
+  secret?: { name: string; key: string; hash: string };
+}
+
+/** Looks a Database up by namespace and name (the Database controller provides it). */
+export type DatabaseBindings = (namespace: string, name: string) => DatabaseBinding;

@@ -45,7 +45,7 @@ describe('flotilla completion bash', () => {
 
   test('a command prefix completes to the command', () => {
     assert.deepEqual(complete('flotilla', 'con'), ['config']);
-    assert.deepEqual(complete('flotilla', 'd'), ['dev', 'doctor']);
+    assert.deepEqual(complete('flotilla', 'd'), ['deploy', 'dev', 'doctor']);
   });
 
   test('after a command, its subcommands', () => {

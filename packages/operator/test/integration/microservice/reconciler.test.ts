@@ -149,7 +149,7 @@ test('updates converge: image change, autoscaling on creates an HPA, off deletes
   await createMicroservice('users', { image: 'flotilla/users:1', replicas: 3 });
   await waitObserved('users');
   await client!.patch(MicroserviceResource, namespace, 'users', {
-    spec: { image: 'flotilla/users:2', autoscaling: { minReplicas: 2, maxReplicas: 5 } },
+    spec: { image: 'flotilla/users:2', replicas: null, autoscaling: { minReplicas: 2, maxReplicas: 5 } },
   });
   await waitObserved('users');
   await eventually(
