@@ -1,4 +1,4 @@
-/** `flotilla dev`: run the whole system locally on embedded defaults. */
+/** `flotilla dev`: run the whole system locally on embedded defaults: every service of services/* with a `flotilla.dev` block, then the gateway. */
 import { join } from 'node:path';
 import { envPrefix } from '@flotilla/kit';
 import { EXIT, UsageError, fail } from '../exit-codes.ts';
@@ -7,7 +7,7 @@ import { loadDemoData } from './demo-data.ts';
 import { resolveListeners, type ProcessListeners } from './listeners.ts';
 import { DevOutput, type OutputMode } from './output.ts';
 import { checkPorts } from './port-check.ts';
-import { DEV_PROCESSES } from './processes.ts';
+import { checkEntries, devProcesses } from './processes.ts';
 import { Supervisor } from './supervisor.ts';
 import { waitReady } from './wait-ready.ts';
 
@@ -30,11 +30,13 @@ async function dev(root: string, options: DevOptions): Promise<void> {
   const mode = outputMode(process.env.FLOTILLA_LOG_FORMAT, process.stdout.isTTY === true);
   const configDir = process.env.FLOTILLA_CONFIG_DIR ?? join(root, 'config');
   const env = { ...process.env, FLOTILLA_ENV: process.env.FLOTILLA_ENV ?? 'dev', FLOTILLA_CONFIG_DIR: configDir };
-  const processes = DEV_PROCESSES.map((spec) => resolveListeners(spec, env, configDir));
+  const specs = devProcesses(root);
+  checkEntries(root, specs);
+  const processes = specs.map((spec) => resolveListeners(spec, env, configDir));
   await checkPorts(processes);
 
   const output = new DevOutput(
-    DEV_PROCESSES.map((p) => p.name),
+    specs.map((p) => p.name),
     {
       mode,
       verbose: options.verbose === true,
@@ -43,7 +45,7 @@ async function dev(root: string, options: DevOptions): Promise<void> {
       stderr: process.stderr,
     },
   );
-  const supervisor = new Supervisor(DEV_PROCESSES, {
+  const supervisor = new Supervisor(specs, {
     root,
     // The processes always log JSON to the pipe; this process formats it.
     envFor: (spec) => ({ ...env, [`${envPrefix(spec.name)}LOG__PRETTY`]: 'false' }),
@@ -90,12 +92,17 @@ async function dev(root: string, options: DevOptions): Promise<void> {
   );
   if (!ready) return;
   let userId: string | undefined;
-  try {
-    const demo = await loadDemoData(urlOf(processes, 'users'), urlOf(processes, 'orders'));
-    if (demo.loaded) output.log(`loaded demo data: ${demo.userIds.length} users and their orders`);
-    userId = demo.userIds[0];
-  } catch (error) {
-    output.log(`demo data not loaded: ${error instanceof Error ? error.message : String(error)}`, 'warn');
+  const usersUrl = urlOf(processes, 'users');
+  const ordersUrl = urlOf(processes, 'orders');
+  // The demo data set is users and their orders: only when both run.
+  if (usersUrl !== undefined && ordersUrl !== undefined) {
+    try {
+      const demo = await loadDemoData(usersUrl, ordersUrl);
+      if (demo.loaded) output.log(`loaded demo data: ${demo.userIds.length} users and their orders`);
+      userId = demo.userIds[0];
+    } catch (error) {
+      output.log(`demo data not loaded: ${error instanceof Error ? error.message : String(error)}`, 'warn');
+    }
   }
   if (stopping) return;
   output.running();
@@ -109,8 +116,8 @@ function outputMode(setting: string | undefined, tty: boolean): OutputMode {
   throw new UsageError(`FLOTILLA_LOG_FORMAT must be json or pretty, not ${JSON.stringify(setting)}`);
 }
 
-function urlOf(processes: ProcessListeners[], name: string): string {
-  return (processes.find((p) => p.spec.name === name) as ProcessListeners).url;
+function urlOf(processes: ProcessListeners[], name: string): string | undefined {
+  return processes.find((p) => p.spec.name === name)?.url;
 }
 
 function namesOf(processes: ProcessListeners[], urls: string[]): string {

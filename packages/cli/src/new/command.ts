@@ -52,6 +52,6 @@ function summary(result: NewServiceResult): string[] {
     'Next:',
     `  npm install                 # links @flotilla/${name} into node_modules and records it in package-lock.json`,
     `  node --conditions=@flotilla/source --test 'services/${name}/test/**/*.test.ts'`,
-    `  node --conditions=@flotilla/source services/${name}/src/main.ts`,
+    `  npm start                   # builds, then runs ${name} with the other services and the gateway`,
   ];
 }

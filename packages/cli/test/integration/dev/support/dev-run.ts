@@ -2,7 +2,8 @@
  * A real `flotilla dev` (from source) on free ports with its own state
  * folder, optionally under a pseudo-terminal (`script` from util-linux), and
  * the processes that belong to it: every process whose environment carries
- * this run's FLOTILLA_HOME.
+ * this run's FLOTILLA_HOME. It runs this repository's CLI, or that of a copy
+ * (`root`), which then runs the copy's services.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -11,12 +12,12 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { eventually, freePort, repoRoot, tempDir, type TempDir } from '@flotilla/testing';
 
-export const CLI_MAIN = join(repoRoot, 'packages', 'cli', 'src', 'main.ts');
-
 /** The listeners of the dev system, as `<service>.<protocol>`. */
 export const LISTENERS = ['greeter.http', 'greeter.grpc', 'users.http', 'users.grpc', 'orders.http', 'orders.grpc', 'gateway.http'];
 
 export interface DevRunOptions {
+  /** The repository whose CLI runs (and whose services it runs); this one by default. */
+  root?: string;
   /** Run under a pseudo-terminal, as in a terminal window. */
   pty?: boolean;
   args?: string[];
@@ -82,18 +83,20 @@ function terminalEnv(env: Record<string, string | undefined>): Record<string, st
 }
 
 export async function startDev(options: DevRunOptions = {}): Promise<DevRun> {
+  const root = options.root ?? repoRoot;
+  const main = join(root, 'packages', 'cli', 'src', 'main.ts');
   const home = tempDir('dev');
   const ports = options.ports ?? (await distinctFreePorts(LISTENERS));
   const env = options.pty === true ? terminalEnv(devEnv(home.path, ports)) : devEnv(home.path, ports);
-  const argv = [process.execPath, '--conditions=@flotilla/source', CLI_MAIN, 'dev', ...(options.args ?? [])];
+  const argv = [process.execPath, '--conditions=@flotilla/source', main, 'dev', ...(options.args ?? [])];
   const child =
     options.pty === true
       ? spawn('script', ['-qfec', argv.map((a) => `'${a}'`).join(' '), '/dev/null'], {
-          cwd: repoRoot,
+          cwd: root,
           env,
           stdio: ['pipe', 'pipe', 'pipe'],
         })
-      : spawn(argv[0] as string, argv.slice(1), { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      : spawn(argv[0] as string, argv.slice(1), { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
@@ -123,7 +126,7 @@ export async function startDev(options: DevRunOptions = {}): Promise<DevRun> {
     if (options.pty !== true) return child.pid as number;
     const found = pids().find((pid) => {
       const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      return args.includes(CLI_MAIN) && args.includes('dev');
+      return args.includes(main) && args.includes('dev');
     });
     if (found === undefined) throw new Error('no flotilla dev process found');
     return found;
@@ -134,15 +137,24 @@ export async function startDev(options: DevRunOptions = {}): Promise<DevRun> {
     ports,
     process: child,
     output: () => text,
-    printed: (pattern, timeoutMs = 90_000) =>
-      eventually(
-        () => {
-          const match = pattern.exec(text);
-          if (match === null && ended) throw new Error(`flotilla dev ended:\n${text}`);
-          return match;
-        },
-        { timeoutMs, intervalMs: 50, message: `flotilla dev to print ${pattern}` },
-      ),
+    printed: async (pattern, timeoutMs = 90_000) => {
+      try {
+        return await eventually(
+          () => {
+            const match = pattern.exec(text);
+            if (match === null && ended) throw new Error(`flotilla dev ended:\n${text}`);
+            return match;
+          },
+          { timeoutMs, intervalMs: 50, message: `flotilla dev to print ${pattern}` },
+        );
+      } catch (error) {
+        if (ended) throw error;
+        // What it printed instead is what explains the wait.
+        throw new Error(`${error instanceof Error ? error.message : String(error)}; printed so far:\n${text.slice(-8_000)}`, {
+          cause: error,
+        });
+      }
+    },
     exited,
     supervisorPid,
     pids,

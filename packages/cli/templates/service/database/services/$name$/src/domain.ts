@@ -39,11 +39,12 @@ export class $Name$Domain {
   }
 
   async list(query: { limit: number; cursor?: string | undefined }): Promise<ItemPage> {
-    const afterId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    // The cursor is the last id of the previous page (ids are UUIDv7, listed in order).
+    const afterId = query.cursor?.toLowerCase();
     const rows = await this.repository.list({ limit: query.limit + 1, afterId });
     const items = rows.slice(0, query.limit);
     const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.id) : null };
+    return { items, nextCursor: rows.length > query.limit && last !== undefined ? last.id : null };
   }
 
   /** Full replace. `expectedVersion` comes from If-Match; undefined means "whatever is current". */
@@ -72,26 +73,12 @@ export class $Name$Domain {
 /** A name is 1–NAME_MAX characters once trimmed. */
 export function normaliseName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > NAME_MAX) {
+  // Characters as JSON Schema and SQL count them: code points, not UTF-16 units.
+  const length = [...trimmed].length;
+  if (length === 0 || length > NAME_MAX) {
     throw new ValidationError([{ field: 'name', rule: 'length', message: `must be 1–${NAME_MAX} characters after trimming` }]);
   }
   return trimmed;
-}
-
-/** The opaque `nextCursor` of a page: the last id on it. */
-export function encodeCursor(id: string): string {
-  return Buffer.from(JSON.stringify({ after: id })).toString('base64url');
-}
-
-/** The id a cursor this API issued points after; any other value is a validation error. */
-export function decodeCursor(cursor: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof parsed.after === 'string' && /^[0-9a-f-]{36}$/i.test(parsed.after)) return parsed.after.toLowerCase();
-  } catch {
-    // fall through to the validation error
-  }
-  throw new ValidationError([{ field: 'query.cursor', rule: 'cursor', message: 'is not a cursor this API issued' }]);
 }
 
 function notFound(id: string): NotFoundError {

@@ -1,9 +1,9 @@
 /** Wire schemas: they validate requests, type the handlers and document the API. */
-import { IfMatchHeader, UUID_PATTERN } from '@flotilla/kit';
+import { IfMatchHeader, Text, Uuid } from '@flotilla/kit';
 import Type, { type Static } from 'typebox';
 import { NAME_MAX } from './domain.ts';
 
-export const ItemId = Type.String({ pattern: UUID_PATTERN, description: 'UUIDv7', examples: ['01936f0e-8c3a-7cc4-9a52-3f1e2d4b5a69'] });
+export const ItemId = Uuid({ description: 'UUIDv7', examples: ['01936f0e-8c3a-7cc4-9a52-3f1e2d4b5a69'] });
 
 export const Item = Type.Object(
   {
@@ -20,8 +20,8 @@ export type Item = Static<typeof Item>;
 /** Body of POST and PUT. Unknown fields are rejected (400), not silently dropped. */
 export const ItemInput = Type.Object(
   {
-    // The trimmed length is checked by the domain; the schema bounds what is read at all.
-    name: Type.String({ minLength: 1, maxLength: NAME_MAX * 4, description: `1–${NAME_MAX} characters after trimming` }),
+    // Stored trimmed: at most NAME_MAX as sent keeps the trimmed name within it.
+    name: Text({ minLength: 1, maxLength: NAME_MAX, nonBlank: true, description: 'Stored without leading and trailing white space' }),
   },
   { additionalProperties: false },
 );
@@ -31,12 +31,7 @@ export const ListQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
     cursor: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 200,
-        pattern: '^[A-Za-z0-9_-]+$',
-        description: "The previous page's `nextCursor`, as issued (opaque, base64url); any other value is a 400 with rule `cursor`",
-      }),
+      Uuid({ description: "The previous page's `nextCursor`: the `id` of its last item. The page holds the items listed after that id" }),
     ),
   },
   { additionalProperties: false },
@@ -45,7 +40,7 @@ export const ListQuery = Type.Object(
 export const ItemPage = Type.Object(
   {
     items: Type.Array(Item),
-    nextCursor: Type.Union([Type.String(), Type.Null()]),
+    nextCursor: Type.Union([Uuid(), Type.Null()], { description: 'Pass it as `cursor` for the next page; null on the last page' }),
   },
   { additionalProperties: false },
 );

@@ -6,7 +6,9 @@ export const NAME_MAX = 100;
 /** A greeting for `name`, which is 1–NAME_MAX characters once trimmed. */
 export function greet(name: string): string {
   const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > NAME_MAX) {
+  // Characters as JSON Schema counts them: code points, not UTF-16 units.
+  const length = [...trimmed].length;
+  if (length === 0 || length > NAME_MAX) {
     throw new ValidationError([{ field: 'name', rule: 'length', message: `must be 1–${NAME_MAX} characters after trimming` }]);
   }
   return `Hello, ${trimmed}!`;

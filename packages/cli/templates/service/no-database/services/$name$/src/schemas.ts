@@ -1,11 +1,12 @@
 /** Wire schemas: they validate requests, type the handlers and document the API. */
+import { Text } from '@flotilla/kit';
 import Type, { type Static } from 'typebox';
 import { NAME_MAX } from './domain.ts';
 
 export const GreetingParams = Type.Object(
   {
-    // The trimmed length is checked by the domain; the schema bounds what is read at all.
-    name: Type.String({ minLength: 1, maxLength: NAME_MAX * 4, description: `1–${NAME_MAX} characters after trimming` }),
+    // A path parameter's length must be within what the router reads (the server refuses a route otherwise).
+    name: Text({ minLength: 1, maxLength: NAME_MAX, nonBlank: true, description: 'Greeted without leading and trailing white space' }),
   },
   { additionalProperties: false },
 );
