@@ -144,8 +144,8 @@ interface Spec {
 }
 
 interface DatabaseSpec {
-  engine: string;
-  server: { secretRef: { name: string; key?: string } };
-  databaseName: string;
+  engine?: string;
+  server?: { secretRef: { name: string; key?: string } };
+  databaseName?: string;
   deletionPolicy?: string;
 }

@@ -1,26 +1,24 @@
 /**
  * The whole system on a real Kubernetes node (kubelet + containerd, from
  * scripts/test-services kube-node): images built and imported, deploy/kubernetes applied,
- * the operator (two replicas, leader election) deploying users, orders, greeter and the
- * gateway; then traffic through the gateway and the drills: a rolling update under load,
- * Pods killed under load, the operator's leader deleted, the autoscaler's bounds changed.
- * The figures each step measures are printed as `[e2e] figure …` lines.
+ * the operator (two replicas, leader election) making the users and orders databases on
+ * the harness's PostgreSQL and deploying users, orders, greeter and the gateway; then
+ * traffic through the gateway and the drills: each service on its own database, a rolling
+ * update under load, Pods killed under load, the operator's leader deleted, the
+ * autoscaler's bounds changed, a Microservice waiting for its Database, and what deleting
+ * a Database leaves on the server. The figures each step measures are printed as
+ * `[e2e] figure …` lines.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Resources, type KubeObject } from '@flotilla/kube';
+import { appSecretName, ConditionTypes, DSN_KEY, findCondition, type Microservice } from '@flotilla/operator';
 import { eventually, getOrUndefined } from '@flotilla/testing';
 import { isReady, killContainer, nodeClusterOrSkipReason, podsOf, readyPods, type NodeCluster, type Pod } from './support/cluster.ts';
+import { createAdminSecret, type DatabaseServer } from './support/database-server.ts';
+import { createDatabase, deleteDatabase, getSecret, secretValues, waitForDatabaseReady } from './support/databases.ts';
 import { startLoad, type LoadTarget } from './support/load.ts';
-import {
-  applyDeploy,
-  buildAndImportImages,
-  createDatabaseSecrets,
-  NAMESPACE,
-  OPERATOR_NAMESPACE,
-  waitForSystem,
-  type Databases,
-} from './support/system.ts';
+import { applyDeploy, buildAndImportImages, NAMESPACE, OPERATOR_NAMESPACE, waitForSystem } from './support/system.ts';
 import { call, gatewayUrls, grpcHealth, servedRequests } from './support/traffic.ts';
 
 const log = (message: string): void => {
@@ -32,6 +30,15 @@ const since = (start: number): string => `${((Date.now() - start) / 1000).toFixe
 const MICROSERVICES = { group: 'flotilla.dev', version: 'v1alpha1', plural: 'microservices', kind: 'Microservice', namespaced: true };
 const MERGE = 'merge';
 
+/** The examples' Databases (deploy/kubernetes/examples/databases.yaml): name and databaseName alike. */
+const EXAMPLE_DATABASES = ['users', 'orders'] as const;
+/** The deletion drill's Databases and the Microservice that waits for one of them. */
+const DRILL = 'drill';
+const DRILL_DATABASES = {
+  deleted: { name: 'drill-delete', databaseName: 'drill_delete' },
+  retained: { name: 'drill-retain', databaseName: 'drill_retain' },
+};
+
 interface Lease extends KubeObject {
   spec: { holderIdentity?: string; leaseTransitions?: number };
 }
@@ -40,11 +47,14 @@ test('the whole system deployed by the operator on a real node', { timeout: 30 *
   const found = nodeClusterOrSkipReason();
   if ('skip' in found) return t.skip(found.skip);
   const cluster: NodeCluster = found;
-  let databases: Databases | undefined;
+  let server: DatabaseServer | undefined;
   t.after(async () => {
-    // Pods go with the node when the harness stops it; the databases and relays go now.
+    // Pods go with the node when the harness stops it. The operator goes first, so that it
+    // makes nothing again; then what it made on the harness's PostgreSQL, and the relays.
     await cluster.client.delete(Resources.Namespace, undefined, OPERATOR_NAMESPACE).catch(() => {});
-    await databases?.drop();
+    const made = [...EXAMPLE_DATABASES.map((name) => [name, name]), ...Object.values(DRILL_DATABASES).map((d) => [d.name, d.databaseName])];
+    const dropped = await Promise.allSettled(made.map(([name, databaseName]) => server?.dropIfMarked(name!, databaseName!)));
+    for (const result of dropped) if (result.status === 'rejected') log(`cleanup: ${String(result.reason)}`);
     await cluster.close();
   });
   let gateways: string[] = [];
@@ -54,10 +64,15 @@ test('the whole system deployed by the operator on a real node', { timeout: 30 *
     let start = Date.now();
     await buildAndImportImages(cluster, log);
     figure('images built and imported', since(start));
-    databases = await createDatabaseSecrets(cluster);
+    server = await createAdminSecret(cluster);
     start = Date.now();
     await applyDeploy(cluster);
-    await waitForSystem(cluster, 300_000);
+    await Promise.all([
+      Promise.all(EXAMPLE_DATABASES.map((name) => waitForDatabaseReady(cluster, name, 300_000))).then(() =>
+        figure('apply to both Databases Ready (the operator starting included)', since(start)),
+      ),
+      waitForSystem(cluster, 300_000),
+    ]);
     figure('apply to every Pod Ready (operator x2, users x2, orders x2, greeter, gateway x2)', since(start));
     gateways = await gatewayUrls(cluster);
     assert.equal(gateways.length, 2);
@@ -112,6 +127,66 @@ test('the whole system deployed by the operator on a real node', { timeout: 30 *
     const tempId = (deleted.body as { id: string }).id;
     assert.equal((await call('DELETE', `${gateway}/api/users/${tempId}`)).status, 204);
     assert.equal((await call('GET', `${gateway}/api/users/${tempId}`)).status, 404);
+  });
+
+  await t.test('databases: users and orders Ready with their Secrets, each service on its own database only', async () => {
+    const dsns: Record<string, string> = {};
+    for (const name of EXAMPLE_DATABASES) {
+      const db = await waitForDatabaseReady(cluster, name, 10_000);
+      assert.equal(db.status?.secretName, appSecretName(db));
+      const secret = await getSecret(cluster, appSecretName(db));
+      assert.ok(secret, `Secret ${appSecretName(db)}`);
+      const owner = secret.metadata.ownerReferences?.find((o) => o.controller);
+      assert.deepEqual([owner?.kind, owner?.uid], ['Database', db.metadata.uid], 'the Secret goes with its Database');
+      const values = secretValues(secret);
+      assert.deepEqual(
+        [values.host, values.database, values.username],
+        [cluster.hostIP, name, name],
+        'on the relayed server, a database and role of its own',
+      );
+      dsns[name] = values[DSN_KEY]!;
+
+      // The Microservice saw it Ready, and each of its Pods gets the DSN from that Secret by reference.
+      const ms = await cluster.client.get<Microservice>(MICROSERVICES, NAMESPACE, name);
+      assert.equal(findCondition(ms.status?.conditions, ConditionTypes.DatabaseReady)?.status, 'True');
+      const pods = await readyPods(cluster, NAMESPACE, name);
+      assert.ok(pods.length > 0);
+      for (const pod of pods) {
+        const env = pod.spec.containers[0]!.env ?? [];
+        assert.deepEqual(
+          env.filter((e) => e.name.endsWith('_DATABASE_URL')),
+          [{ name: `${name.toUpperCase()}_DATABASE_URL`, valueFrom: { secretKeyRef: { name: appSecretName(db), key: DSN_KEY } } }],
+        );
+      }
+      const [who] = await server!.query<{
+        database: string;
+        role: string;
+        rolsuper: boolean;
+        rolcreatedb: boolean;
+        rolcreaterole: boolean;
+      }>(
+        dsns[name]!,
+        'SELECT current_database() AS database, current_user AS role, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = current_user',
+      );
+      assert.deepEqual(who, { database: name, role: name, rolsuper: false, rolcreatedb: false, rolcreaterole: false });
+    }
+    // What the traffic wrote is where each service's DSN points: the user in users, the order in orders.
+    const [user] = await server!.query<{ n: number }>(dsns.users!, 'SELECT count(*)::int AS n FROM users WHERE id = $1', [userId]);
+    assert.equal(user?.n, 1);
+    const [order] = await server!.query<{ n: number }>(dsns.orders!, 'SELECT count(*)::int AS n FROM orders WHERE user_id = $1', [userId]);
+    assert.equal(order?.n, 1);
+    // And not the other's: its role has no CONNECT there.
+    for (const [own, other] of [
+      ['users', 'orders'],
+      ['orders', 'users'],
+    ] as const) {
+      const elsewhere = new URL(dsns[own]!);
+      elsewhere.pathname = `/${other}`;
+      await assert.rejects(server!.query(elsewhere.toString(), 'SELECT 1'), (error: { code?: string; message?: string }) => {
+        assert.equal(error.code, '42501', error.message);
+        return true;
+      });
+    }
   });
 
   const targets = (): LoadTarget[] => [
@@ -222,7 +297,84 @@ test('the whole system deployed by the operator on a real node', { timeout: 30 *
     const scaled = await getOrUndefined(() => cluster.client.get<Hpa>(Resources.HorizontalPodAutoscaler, NAMESPACE, 'users'));
     assert.equal(scaled?.status?.desiredReplicas, 3);
   });
+
+  await t.test(
+    'a Microservice waits for its Database; deleting a Database: Delete drops database and role, Retain keeps both',
+    async () => {
+      const { deleted, retained } = DRILL_DATABASES;
+      // A greeter that names a Database not made yet: no Deployment, DatabaseReady False.
+      await cluster.client.apply(MICROSERVICES, drillMicroservice(deleted.name));
+      await eventually(
+        async () => {
+          const ms = await cluster.client.get<Microservice>(MICROSERVICES, NAMESPACE, DRILL);
+          return findCondition(ms.status?.conditions, ConditionTypes.DatabaseReady)?.reason === 'DatabaseNotFound';
+        },
+        { timeoutMs: 60_000, intervalMs: 100, message: `Microservice ${DRILL} waiting: DatabaseReady False, DatabaseNotFound` },
+      );
+      assert.equal(await getOrUndefined(() => cluster.client.get(Resources.Deployment, NAMESPACE, DRILL)), undefined, 'no Deployment yet');
+
+      const start = Date.now();
+      await Promise.all([
+        createDatabase(cluster, deleted.name, deleted.databaseName, 'Delete'),
+        createDatabase(cluster, retained.name, retained.databaseName, 'Retain'),
+      ]);
+      await waitForDatabaseReady(cluster, deleted.name, 60_000);
+      figure('Database created to Ready', since(start));
+      const ready = Date.now();
+      await eventually(async () => (await readyPods(cluster, NAMESPACE, DRILL)).length === 1, {
+        timeoutMs: 120_000,
+        intervalMs: 100,
+        message: `the waiting Microservice ${DRILL}'s Pod Ready`,
+      });
+      figure('Microservice waiting: its Database Ready to its Pod Ready', since(ready));
+      const [pod] = await readyPods(cluster, NAMESPACE, DRILL);
+      assert.deepEqual(
+        pod!.spec.containers[0]!.env?.find((e) => e.name === 'DRILL_DATABASE_URL')?.valueFrom,
+        { secretKeyRef: { name: `${deleted.name}-db-credentials`, key: DSN_KEY } },
+        'the DSN under <NAME>_DATABASE_URL',
+      );
+      await waitForDatabaseReady(cluster, retained.name, 60_000);
+      for (const { databaseName } of [deleted, retained])
+        assert.deepEqual(await server!.has(databaseName), { database: true, role: true }, databaseName);
+      await cluster.client.delete(MICROSERVICES, NAMESPACE, DRILL);
+
+      let deleting = Date.now();
+      await deleteDatabase(cluster, deleted.name, 60_000);
+      figure('Database deleted (Delete) to gone, database and role dropped', since(deleting));
+      assert.deepEqual(await server!.has(deleted.databaseName), { database: false, role: false }, 'Delete: nothing left on the server');
+      await eventually(async () => (await getSecret(cluster, `${deleted.name}-db-credentials`)) === undefined, {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        message: 'its Secret gone with it',
+      });
+
+      deleting = Date.now();
+      await deleteDatabase(cluster, retained.name, 60_000);
+      figure('Database deleted (Retain) to gone', since(deleting));
+      assert.deepEqual(await server!.has(retained.databaseName), { database: true, role: true }, 'Retain: both kept');
+      await server!.dropIfMarked(retained.name, retained.databaseName);
+      assert.deepEqual(await server!.has(retained.databaseName), { database: false, role: false }, 'the retained database removed by hand');
+    },
+  );
 });
+
+/** A greeter (no database of its own; it ignores the DSN) that names the Database `database`. */
+function drillMicroservice(database: string): Microservice {
+  return {
+    apiVersion: 'flotilla.dev/v1alpha1',
+    kind: 'Microservice',
+    metadata: { name: DRILL, namespace: NAMESPACE },
+    spec: {
+      image: 'flotilla/greeter:0.1.0',
+      serviceAccountName: 'flotilla-service',
+      replicas: 1,
+      ports: { http: 8083, grpc: 9083 },
+      config: { namespace: 'prod' },
+      database: { name: database },
+      resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '256Mi' } },
+    },
+  } as Microservice;
+}
 
 function isOld(pod: Pod, start: number): boolean {
   return Date.parse(pod.metadata.creationTimestamp ?? '') < start - 1000;

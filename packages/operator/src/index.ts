@@ -9,5 +9,8 @@ export {
   type MicroserviceSpec,
   type MicroserviceStatus,
 } from './microservice/types.ts';
+export { DatabaseResource } from './database/crd.ts';
+export { ownerMark } from './database/ownership.ts';
+export { appSecretName, DatabaseConditions, DSN_KEY, type Database, type DatabaseSpec, type DatabaseStatus } from './database/types.ts';
 export { startOperator, type OperatorOptions, type RunningOperator } from './operator.ts';
 export { runOperatorCommand } from './main.ts';

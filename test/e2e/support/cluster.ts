@@ -67,8 +67,14 @@ export async function importImages(cluster: NodeCluster, archives: string[]): Pr
   for (const archive of archives) await ctr(cluster, 'images', 'import', archive);
 }
 
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string } };
+}
+
 export interface Pod extends KubeObject {
-  spec: { nodeName?: string; containers: { name: string; image: string }[] };
+  spec: { nodeName?: string; containers: { name: string; image: string; env?: EnvVar[] }[] };
   status?: {
     phase?: string;
     podIP?: string;

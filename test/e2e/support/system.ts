@@ -1,8 +1,8 @@
 /**
  * Deploys the whole system onto the node cluster the way a user would: the images
- * imported into the node's containerd, two PostgreSQL databases (the harness's server,
- * relayed into the node) behind the Secrets the examples name, then deploy/kubernetes
- * (CRD, operator, the services' RBAC, the example Microservices).
+ * imported into the node's containerd, then deploy/kubernetes (the CRDs, the operator once
+ * they are served, the services' RBAC, the example Databases and Microservices). The
+ * administrator Secret the Databases name is made by database-server.ts.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Resources, type KubeObject } from '@flotilla/kube';
-import { createTestDatabase, eventually, type TestDatabase } from '@flotilla/testing';
+import { eventually } from '@flotilla/testing';
 import { IMAGES } from '../../../scripts/images/images.ts';
 import { ensureBundles } from '../../../scripts/images/test/support/bundles.ts';
 import { importImages, isReady, readyPods, type Pod, type NodeCluster } from './cluster.ts';
@@ -42,53 +42,28 @@ export async function buildAndImportImages(cluster: NodeCluster, log: (m: string
   }
 }
 
-export interface Databases {
-  users: TestDatabase;
-  orders: TestDatabase;
-  drop(): Promise<void>;
-}
-
-/** One database per service on the harness's PostgreSQL, reachable from Pods through a relay, in the examples' Secrets. */
-export async function createDatabaseSecrets(cluster: NodeCluster): Promise<Databases> {
-  const users = await createTestDatabase('postgres');
-  const orders = await createTestDatabase('postgres');
-  const port = Number(new URL(users.dsn).port);
-  await cluster.relay(port);
-  for (const [name, db] of [
-    ['users-database', users],
-    ['orders-database', orders],
-  ] as const) {
-    const url = new URL(db.dsn);
-    url.hostname = cluster.hostIP;
-    await cluster.client.apply(
-      Resources.Secret,
-      {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name, namespace: NAMESPACE },
-        type: 'Opaque',
-        stringData: { url: url.toString() },
-      } as KubeObject,
-      { force: true },
-    );
-  }
-  return {
-    users,
-    orders,
-    drop: async () => {
-      await Promise.allSettled([users.drop(), orders.drop()]);
-    },
-  };
-}
-
 /** deploy/kubernetes with the commands of its README (server-side apply). */
 export async function applyDeploy(cluster: NodeCluster): Promise<void> {
   const apply = (...args: string[]) => kubectl(cluster.kubeconfig, 'apply', '--server-side', '--force-conflicts', ...args);
   await apply('-f', join(DEPLOY, 'crds'));
-  await kubectl(cluster.kubeconfig, 'wait', '--for=condition=Established', '--timeout=60s', 'crd/microservices.flotilla.dev');
+  // The operator runs its Database controller only if Databases are served when it starts.
+  await waitForCrds(cluster, ['microservices.flotilla.dev', 'databases.flotilla.dev']);
   await apply('-k', join(DEPLOY, 'operator'));
   await apply('-k', join(DEPLOY, 'rbac'));
   await apply('-k', join(DEPLOY, 'examples'));
+}
+
+/** Each CRD Established (`kubectl wait --for=condition` gives up on a CRD that has no conditions yet). */
+async function waitForCrds(cluster: NodeCluster, names: string[]): Promise<void> {
+  type Crd = KubeObject & { status?: { conditions?: { type: string; status: string }[] } };
+  for (const name of names)
+    await eventually(
+      async () => {
+        const crd = await cluster.client.get<Crd>(Resources.CustomResourceDefinition, undefined, name);
+        return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, message: `the CRD ${name} Established` },
+    );
 }
 
 /** Every Microservice has its Ready Pods, and both operator replicas are Ready. */

@@ -10,6 +10,7 @@ import type { Lease } from '../../src/runtime/leader-election.ts';
 import { MicroserviceResource } from '../../src/microservice/crd.ts';
 import type { Microservice } from '../../src/microservice/types.ts';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
+import { installCrds } from './database/suite.ts';
 import { installCrd, testLogger } from './support/kube.ts';
 import { kubectl } from '../../../../scripts/test-services/kube.ts';
 
@@ -32,9 +33,10 @@ test('kubectl apply --dry-run=server accepts the CRDs, RBAC, operator Deployment
   assert.match(crds, /\(server dry run\)/);
   const { stdout: operatorObjects } = await kubectl(kubeconfig, 'apply', '--dry-run=server', '-k', `${deploy}operator`);
   assert.match(operatorObjects, /deployment\.apps\/flotilla-operator .*\(server dry run\)/);
-  await installCrd(client);
+  await installCrds(client);
   const { stdout } = await kubectl(kubeconfig, 'apply', '--dry-run=server', '-k', `${deploy}examples`);
   assert.match(stdout, /microservice\.flotilla\.dev\/greeter .*\(server dry run\)/);
+  for (const name of ['users', 'orders']) assert.match(stdout, new RegExp(`database\\.flotilla\\.dev/${name} .*\\(server dry run\\)`));
   for (const name of ['users', 'orders', 'gateway'])
     assert.match(stdout, new RegExp(`microservice\\.flotilla\\.dev/${name} .*\\(server dry run\\)`));
   const { stdout: printed } = await kubectl(kubeconfig, 'get', 'msvc', '-A');
