@@ -59,6 +59,20 @@ const PROMISES: Promised[] = [
     settles: true,
   },
   { command: /^curl -s http:\/\/127\.0\.0\.1:8080\/api\/inventory\/items$/, output: [/"slug":"blue-widget"/], settles: true },
+  {
+    command: /^npx flotilla traces --limit 3$/,
+    output: [/^TRACE ID +STARTED/m, /gateway,inventory +gateway GET \/api\/inventory\//],
+    settles: true,
+  },
+  {
+    command: /^npx flotilla traces last$/,
+    output: [/^gateway server GET \/api\/inventory\//m, /^ +inventory server /m],
+    settles: true,
+  },
+  {
+    command: /^curl -s http:\/\/127\.0\.0\.1:8080\/metrics \| grep /,
+    output: [/^http_server_request_duration_seconds_count\{.*http_route="\/api\/inventory\/\*\*".*\} [1-9]/m],
+  },
   { command: /^npx flotilla config set --ns dev --service gateway gateway\.yaml -m 'api: 5/, output: [/valid against the gateway schema/] },
   { command: /grep -i '\^ratelimit'$/, output: [/^ratelimit-policy: "api";q=5;w=10\r?$/m], settles: true },
   { command: /^for i in 1 2 3 4 5 6; do curl /, output: [/^200 .*429 $/m] },

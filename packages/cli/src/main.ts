@@ -8,6 +8,7 @@ import { registerCompletionCommand } from './completion/command.ts';
 import { registerConfigCommands } from './config/command.ts';
 import { registerDeployCommands } from './deploy/command.ts';
 import { runDev } from './dev/command.ts';
+import { registerTraceCommands } from './traces/command.ts';
 import { registerDoctorCommand } from './doctor/command.ts';
 import { registerNewCommands } from './new/command.ts';
 import { registerRegistryCommands } from './registry/command.ts';
@@ -20,12 +21,17 @@ program
   .command('dev')
   .description('Run every service locally on embedded defaults (SQLite under .flotilla/, config from config/dev)')
   .option('--verbose', 'every log event with every field, start-up included')
-  .action((options: { verbose?: boolean }) => runDev(root, options));
+  .option(
+    '--no-traces',
+    'no local trace collector, tracing left as configured (the collector listens on 127.0.0.1:4318 or $FLOTILLA_DEV_TRACES_PORT)',
+  )
+  .action((options: { verbose?: boolean; traces: boolean }) => runDev(root, options));
 
 registerConfigCommands(program);
 registerRegistryCommands(program);
 registerAuthCommands(program);
 registerAnomalyCommands(program);
+registerTraceCommands(program);
 registerNewCommands(program);
 registerDoctorCommand(program, root);
 registerDeployCommands(program);

@@ -43,6 +43,7 @@ export {
 export { createServiceTracing, KIT_TRACER_NAME, type ServiceTracing } from './tracing/provider.ts';
 export { SERVICE_SPAN_SCOPE, serviceSpanScope, type ServiceSpanScope } from './tracing/scope.ts';
 export { keepTracingContextSynchronous } from './tracing/global.ts';
+export { decodeTraceExport, fields, hex, type OtlpAttributeValue, type OtlpSpan } from './tracing/otlp-decoding.ts';
 export * from './anomaly/index.ts';
 export { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts';
 export { drainLogger } from './logger.ts';

@@ -30,7 +30,6 @@ export {
   type OtlpReceiver,
   type ReceivedSpan,
 } from './observability/otlp-receiver.ts';
-export { fields, hex } from './observability/protobuf-fields.ts';
 export { parseExposition, sampleValue, scrape, select, type Sample } from './observability/prom-text.ts';
 export {
   observabilityDeployDir,

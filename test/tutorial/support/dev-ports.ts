@@ -20,6 +20,7 @@ export class DevPorts {
   /** Listener by dev port, as config/dev says today. */
   private byDevPort = new Map<number, string>();
   private readonly root: string;
+  private tracesPort = 0;
 
   constructor(root: string) {
     this.root = root;
@@ -27,6 +28,7 @@ export class DevPorts {
 
   /** Reads config/dev again (a scaffolded service brings its own ports) and gives new listeners a free port. */
   async refresh(): Promise<void> {
+    if (this.tracesPort === 0) this.tracesPort = await freePort();
     const dir = join(this.root, 'config', 'dev');
     const byDevPort = new Map<number, string>();
     const taken = new Set(this.free.values());
@@ -50,9 +52,9 @@ export class DevPorts {
     this.byDevPort = byDevPort;
   }
 
-  /** FLOTILLA_<SERVICE>__<PROTOCOL>__PORT for every listener known so far. */
+  /** FLOTILLA_<SERVICE>__<PROTOCOL>__PORT for every listener known so far, and flotilla dev's trace collector's. */
   env(): Record<string, string> {
-    const env: Record<string, string> = {};
+    const env: Record<string, string> = { FLOTILLA_DEV_TRACES_PORT: String(this.tracesPort) };
     for (const [listener, port] of this.free) {
       const [service, protocol] = listener.split('.') as [string, string];
       env[`${envPrefix(service)}${protocol.toUpperCase()}__PORT`] = String(port);

@@ -1,7 +1,7 @@
 /** What `flotilla dev` prints once the whole system is up: where things are and what to try. */
 import type { ProcessListeners } from './listeners.ts';
 
-export function bannerLines(processes: ProcessListeners[], userId: string | undefined): string[] {
+export function bannerLines(processes: ProcessListeners[], userId: string | undefined, traces = false): string[] {
   const urlOf = (name: string): string | undefined => processes.find((p) => p.spec.name === name)?.url;
   const entry = urlOf('gateway');
   const users = urlOf('users');
@@ -33,6 +33,7 @@ export function bannerLines(processes: ProcessListeners[], userId: string | unde
     ...usersExamples,
     ...gatewayExamples,
     '  npx flotilla registry ls                 # the instances registered in discovery',
+    ...(traces ? ['  npx flotilla traces                      # the latest requests, each as a trace across the processes'] : []),
     '',
     'Ctrl-C stops everything.',
   ];

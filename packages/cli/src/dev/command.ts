@@ -9,11 +9,14 @@ import { DevOutput, type OutputMode } from './output.ts';
 import { checkPorts } from './port-check.ts';
 import { checkEntries, devProcesses } from './processes.ts';
 import { Supervisor } from './supervisor.ts';
+import { startTraceCollector, tracesPort } from './trace-collector.ts';
 import { waitReady } from './wait-ready.ts';
 
 export interface DevOptions {
   /** Every event with every field, start-up included (one line per event). */
   verbose?: boolean;
+  /** Run the local trace collector and turn tracing on in every process (default true). */
+  traces?: boolean;
 }
 
 const SLOW_START_MS = 30_000;
@@ -34,6 +37,7 @@ async function dev(root: string, options: DevOptions): Promise<void> {
   checkEntries(root, specs);
   const processes = specs.map((spec) => resolveListeners(spec, env, configDir));
   await checkPorts(processes);
+  const collector = options.traces === false ? undefined : await startTraceCollector(tracesPort(env));
 
   const output = new DevOutput(
     specs.map((p) => p.name),
@@ -48,7 +52,7 @@ async function dev(root: string, options: DevOptions): Promise<void> {
   const supervisor = new Supervisor(specs, {
     root,
     // The processes always log JSON to the pipe; this process formats it.
-    envFor: (spec) => ({ ...env, [`${envPrefix(spec.name)}LOG__PRETTY`]: 'false' }),
+    envFor: (spec) => ({ ...env, [`${envPrefix(spec.name)}LOG__PRETTY`]: 'false', ...(collector && tracingTo(spec.name, collector.url)) }),
     log: (message, level) => output.log(message, level),
     stdoutLine: (name, line) => output.stdoutLine(name, line),
     stderrLine: (name, line) => output.stderrLine(name, line),
@@ -67,7 +71,8 @@ async function dev(root: string, options: DevOptions): Promise<void> {
     stopping = true;
     output.running();
     output.log(`${reason}: stopping (press Ctrl-C again to force)`);
-    void supervisor.stop().then(() => {
+    void supervisor.stop().then(async () => {
+      await collector?.close();
       output.log('all processes stopped');
       process.exit(EXIT.ok);
     });
@@ -106,7 +111,17 @@ async function dev(root: string, options: DevOptions): Promise<void> {
   }
   if (stopping) return;
   output.running();
-  output.plain(bannerLines(processes, userId));
+  output.plain(bannerLines(processes, userId, collector !== undefined));
+}
+
+/** Every process exports its spans to the local collector, in small batches so a trace shows at once. */
+function tracingTo(service: string, collectorUrl: string): Record<string, string> {
+  const prefix = envPrefix(service);
+  return {
+    [`${prefix}TRACING__ENABLED`]: 'true',
+    [`${prefix}TRACING__ENDPOINT`]: `${collectorUrl}/v1/traces`,
+    [`${prefix}TRACING__BATCH_DELAY_MS`]: '200',
+  };
 }
 
 /** `FLOTILLA_LOG_FORMAT`, else lines for a person on a terminal and JSON anywhere else. */

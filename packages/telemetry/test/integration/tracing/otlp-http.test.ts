@@ -23,7 +23,8 @@ import {
 } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { createServiceTracing, type ServiceTracing } from '@flotilla/telemetry';
-import { eventually, fields, hex } from '@flotilla/testing';
+import { fields, hex } from '@flotilla/telemetry';
+import { eventually } from '@flotilla/testing';
 
 type Value = string | number | boolean | bigint | Value[] | null;
 

@@ -13,7 +13,17 @@ import { join } from 'node:path';
 import { eventually, freePort, repoRoot, tempDir, type TempDir } from '@flotilla/testing';
 
 /** The listeners of the dev system, as `<service>.<protocol>`. */
-export const LISTENERS = ['greeter.http', 'greeter.grpc', 'users.http', 'users.grpc', 'orders.http', 'orders.grpc', 'gateway.http'];
+/** `dev.traces` is flotilla dev's own trace collector (FLOTILLA_DEV_TRACES_PORT); the rest are the processes' listeners. */
+export const LISTENERS = [
+  'greeter.http',
+  'greeter.grpc',
+  'users.http',
+  'users.grpc',
+  'orders.http',
+  'orders.grpc',
+  'gateway.http',
+  'dev.traces',
+];
 
 export interface DevRunOptions {
   /** The repository whose CLI runs (and whose services it runs); this one by default. */
@@ -68,7 +78,8 @@ export function devEnv(home: string, ports: Record<string, number>): Record<stri
   delete env.NO_COLOR;
   for (const [listener, port] of Object.entries(ports)) {
     const [service, protocol] = listener.split('.') as [string, string];
-    env[`FLOTILLA_${service.toUpperCase()}__${protocol.toUpperCase()}__PORT`] = String(port);
+    if (listener === 'dev.traces') env.FLOTILLA_DEV_TRACES_PORT = String(port);
+    else env[`FLOTILLA_${service.toUpperCase()}__${protocol.toUpperCase()}__PORT`] = String(port);
   }
   return env;
 }
