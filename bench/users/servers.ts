@@ -31,6 +31,8 @@ export interface UsersOptions {
   cpus: string | undefined;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
+  /** The entry file to run; default USERS_MAIN (the bundle). The unbundled dist/main.js keeps package names in CPU profiles. */
+  main?: string;
   pollIntervalMs?: number;
 }
 
@@ -74,7 +76,7 @@ export async function startUsers(opts: UsersOptions): Promise<RunningServer> {
   const child = spawnChild({
     name: opts.name,
     command: process.execPath,
-    args: [...(opts.nodeArgs ?? []), USERS_MAIN],
+    args: [...(opts.nodeArgs ?? []), opts.main ?? USERS_MAIN],
     cwd: opts.workDir,
     env,
     cpus: opts.cpus,
