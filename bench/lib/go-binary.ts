@@ -2,16 +2,13 @@
  * A benchmark peer written in Go, built once from its module into
  * ~/.cache/flotilla/bin/<name>-<hash>. The hash covers go.mod, go.sum and every
  * .go file of the module, so an edit builds a new binary and an unchanged
- * module reuses the cached one. As scripts/test-services/etcd.ts does, the
- * build runs under flock, so two benches starting at once wait for one build
- * instead of racing, and lands by rename, so a half-written binary is never run.
+ * module reuses the cached one. The build is the harness's (scripts/test-services/lib/go-build.ts).
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readLogTail } from '../../scripts/test-services/lib/logtail.ts';
-import { cacheDir, findOnPath, isExecutable } from '../../scripts/test-services/lib/paths.ts';
+import { goBuild } from '../../scripts/test-services/lib/go-build.ts';
+import { cacheDir, isExecutable } from '../../scripts/test-services/lib/paths.ts';
 
 export interface GoBinaryOptions {
   /** The binary's name in the cache, before the hash. */
@@ -49,31 +46,6 @@ export function goBinaryPath(name: string, moduleDir: string): string {
 export async function ensureGoBinary(opts: GoBinaryOptions): Promise<string> {
   const out = goBinaryPath(opts.name, opts.moduleDir);
   if (isExecutable(out)) return out;
-  const go = findOnPath('go', ['/usr/local/go/bin']);
-  if (go === undefined) throw new Error(`${opts.name}: building it needs the Go toolchain (\`go\` on PATH or in /usr/local/go/bin)`);
-  mkdirSync(join(cacheDir(), 'bin'), { recursive: true });
-  mkdirSync(join(cacheDir(), 'logs'), { recursive: true });
-  const logFile = join(cacheDir(), 'logs', `${opts.name}-build-${Date.now()}.log`);
-  const began = performance.now();
-  opts.log(`building ${opts.name} from ${opts.moduleDir} (once per version of the module; log: ${logFile})`);
-  const script = 'test -x "$1" || { nice -n 10 "$2" build -trimpath -ldflags="-s -w" -o "$1.tmp.$$" . && mv "$1.tmp.$$" "$1"; }';
-  const fd = openSync(logFile, 'a');
-  let code: number | null;
-  try {
-    code = await new Promise<number | null>((done, fail) => {
-      const child = spawn('flock', ['-w', '1800', `${out}.lock`, 'sh', '-c', script, 'sh', out, go], {
-        cwd: opts.moduleDir,
-        stdio: ['ignore', fd, fd],
-        env: { ...process.env, GOFLAGS: '-mod=readonly -buildvcs=false', CGO_ENABLED: opts.cgo ? '1' : '0' },
-      });
-      child.once('error', fail);
-      child.once('exit', done);
-    });
-  } finally {
-    closeSync(fd);
-  }
-  if (code !== 0 || !isExecutable(out))
-    throw new Error(`${opts.name}: go build failed (exit ${code}); last lines of ${logFile}:\n${readLogTail(logFile)}`);
-  opts.log(`built ${out} (${((performance.now() - began) / 1000).toFixed(1)} s)`);
+  await goBuild({ what: opts.name, moduleDir: opts.moduleDir, out, cgo: opts.cgo, mod: 'readonly', log: opts.log });
   return out;
 }

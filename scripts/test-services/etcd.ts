@@ -1,16 +1,15 @@
 // etcd 3.5, built once from its Go module (scripts/test-services/etcd/go.mod)
 // and cached under ~/.cache/flotilla/bin. Debian's etcd-server (3.4) is used
 // only when no Go toolchain exists on the machine.
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AptNeeds, RunningServer, ServerContext, TestServer } from './types.ts';
-import { cacheDir, findOnPath, isExecutable } from './lib/paths.ts';
+import { goBuild, goTool } from './lib/go-build.ts';
+import { cacheDir, isExecutable } from './lib/paths.ts';
 import { launch } from './lib/proc.ts';
 import { waitUntilReady, withFreePorts } from './lib/ready.ts';
 import { httpOk } from './lib/probes.ts';
-import { readLogTail } from './lib/logtail.ts';
 import { seconds, stderrLog, type Log } from './lib/log.ts';
 import { aptInstall } from './lib/apt.ts';
 
@@ -30,10 +29,6 @@ function cachedBin(): string {
   return join(cacheDir(), 'bin', `etcd-${etcdVersion()}`);
 }
 
-function goTool(): string | undefined {
-  return findOnPath('go', ['/usr/local/go/bin']);
-}
-
 /** The etcd binary to run, or undefined when not installed yet. */
 export function etcdBin(): string | undefined {
   if (isExecutable(cachedBin())) return cachedBin();
@@ -45,40 +40,10 @@ function missingAptPackages(): string[] {
   return etcdBin() || goTool() ? [] : [DEBIAN_PACKAGE];
 }
 
-async function buildEtcd(go: string, log: Log): Promise<void> {
-  const out = cachedBin();
-  mkdirSync(join(cacheDir(), 'bin'), { recursive: true });
-  mkdirSync(join(cacheDir(), 'logs'), { recursive: true });
-  const logFile = join(cacheDir(), 'logs', `etcd-build-${Date.now()}.log`);
-  const began = Date.now();
-  log(`building etcd ${etcdVersion()} from its Go module (first run only; log: ${logFile})`);
-  // flock: parallel test processes wait for one build instead of racing.
-  const script = 'test -x "$1" || { nice -n 10 "$2" build -trimpath -ldflags="-s -w" -o "$1.tmp.$$" . && mv "$1.tmp.$$" "$1"; }';
-  const fd = openSync(logFile, 'a');
-  let code: number | null;
-  try {
-    code = await new Promise<number | null>((done, fail) => {
-      const child = spawn('flock', ['-w', '1800', `${out}.lock`, 'sh', '-c', script, 'sh', out, go], {
-        cwd: MODULE_DIR,
-        stdio: ['ignore', fd, fd],
-        env: { ...process.env, GOFLAGS: '-mod=mod -buildvcs=false', CGO_ENABLED: '0' },
-      });
-      child.once('error', fail);
-      child.once('exit', done);
-    });
-  } finally {
-    closeSync(fd);
-  }
-  if (code !== 0 || !isExecutable(out)) {
-    throw new Error(`etcd: go build failed (exit ${code}); last lines of ${logFile}:\n${readLogTail(logFile)}`);
-  }
-  log(`built ${out} (${seconds(began)})`);
-}
-
 async function installEtcd(log: Log): Promise<void> {
   if (etcdBin()) return;
   const go = goTool();
-  if (go) return buildEtcd(go, log);
+  if (go) return goBuild({ what: `etcd ${etcdVersion()}`, moduleDir: MODULE_DIR, out: cachedBin(), log });
   log(`no Go toolchain: falling back to Debian ${DEBIAN_PACKAGE} (etcd 3.4)`);
   await aptInstall(missingAptPackages(), log);
 }

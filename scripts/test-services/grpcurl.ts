@@ -1,13 +1,13 @@
 // grpcurl, the command-line gRPC client, built once from its Go module
 // (scripts/test-services/grpcurl/go.mod pins it as a `tool`) and cached under
 // ~/.cache/flotilla/bin. A tool the tests run, not a server: nothing starts here.
-import { execFile, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir, findOnPath, isExecutable } from './lib/paths.ts';
-import { readLogTail } from './lib/logtail.ts';
-import { seconds, stderrLog, type Log } from './lib/log.ts';
+import { goBuild } from './lib/go-build.ts';
+import { stderrLog, type Log } from './lib/log.ts';
+import { cacheDir, isExecutable } from './lib/paths.ts';
 
 const MODULE_DIR = fileURLToPath(new URL('./grpcurl/', import.meta.url));
 const PACKAGE = 'github.com/fullstorydev/grpcurl/cmd/grpcurl';
@@ -24,38 +24,6 @@ function cachedBin(): string {
   return join(cacheDir(), 'bin', `grpcurl-${grpcurlVersion()}`);
 }
 
-async function buildGrpcurl(go: string, log: Log): Promise<void> {
-  const out = cachedBin();
-  mkdirSync(join(cacheDir(), 'bin'), { recursive: true });
-  mkdirSync(join(cacheDir(), 'logs'), { recursive: true });
-  const logFile = join(cacheDir(), 'logs', `grpcurl-build-${Date.now()}.log`);
-  const began = Date.now();
-  log(`building grpcurl ${grpcurlVersion()} from its Go module (first run only; log: ${logFile})`);
-  // flock: parallel test processes wait for one build instead of racing.
-  // main.version is what `grpcurl -version` prints (release builds set it the same way).
-  const script =
-    'test -x "$1" || { nice -n 10 "$2" build -trimpath -ldflags="-s -w -X main.version=$4" -o "$1.tmp.$$" "$3" && mv "$1.tmp.$$" "$1"; }';
-  const fd = openSync(logFile, 'a');
-  let code: number | null;
-  try {
-    code = await new Promise<number | null>((done, fail) => {
-      const child = spawn('flock', ['-w', '1800', `${out}.lock`, 'sh', '-c', script, 'sh', out, go, PACKAGE, grpcurlVersion()], {
-        cwd: MODULE_DIR,
-        stdio: ['ignore', fd, fd],
-        env: { ...process.env, GOFLAGS: '-mod=mod -buildvcs=false', CGO_ENABLED: '0' },
-      });
-      child.once('error', fail);
-      child.once('exit', done);
-    });
-  } finally {
-    closeSync(fd);
-  }
-  if (code !== 0 || !isExecutable(out)) {
-    throw new Error(`grpcurl: go build failed (exit ${code}); last lines of ${logFile}:\n${readLogTail(logFile)}`);
-  }
-  log(`built ${out} (${seconds(began)})`);
-}
-
 let pending: Promise<string> | undefined;
 
 /**
@@ -66,9 +34,15 @@ export function ensureGrpcurl(log: Log = stderrLog): Promise<string> {
   pending ??= (async () => {
     const bin = cachedBin();
     if (isExecutable(bin)) return bin;
-    const go = findOnPath('go', ['/usr/local/go/bin']);
-    if (go === undefined) throw new Error('grpcurl: building it needs the Go toolchain (`go` on PATH or in /usr/local/go/bin)');
-    await buildGrpcurl(go, log);
+    // main.version is what `grpcurl -version` prints (release builds set it the same way).
+    await goBuild({
+      what: `grpcurl ${grpcurlVersion()}`,
+      moduleDir: MODULE_DIR,
+      out: bin,
+      target: PACKAGE,
+      ldflags: `-X main.version=${grpcurlVersion()}`,
+      log,
+    });
     return bin;
   })();
   pending.catch(() => {

@@ -2,13 +2,13 @@
 // sigs.k8s.io/kustomize/kustomize/v5 as a `tool`) and cached under ~/.cache/flotilla/bin.
 // A tool the tests run, not a server: nothing starts here. The delivery suites compare
 // `kustomize build` of deploy/kubernetes/overlays/<env> with `flotilla deploy render`.
-import { execFile, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir, findOnPath, isExecutable } from './lib/paths.ts';
-import { readLogTail } from './lib/logtail.ts';
-import { seconds, stderrLog, type Log } from './lib/log.ts';
+import { goBuild } from './lib/go-build.ts';
+import { stderrLog, type Log } from './lib/log.ts';
+import { cacheDir, isExecutable } from './lib/paths.ts';
 
 const MODULE_DIR = fileURLToPath(new URL('./kustomize/', import.meta.url));
 const PACKAGE = 'sigs.k8s.io/kustomize/kustomize/v5';
@@ -25,36 +25,6 @@ function cachedBin(): string {
   return join(cacheDir(), 'bin', `kustomize-${kustomizeVersion()}`);
 }
 
-async function buildKustomize(go: string, log: Log): Promise<void> {
-  const out = cachedBin();
-  mkdirSync(join(cacheDir(), 'bin'), { recursive: true });
-  mkdirSync(join(cacheDir(), 'logs'), { recursive: true });
-  const logFile = join(cacheDir(), 'logs', `kustomize-build-${Date.now()}.log`);
-  const began = Date.now();
-  log(`building kustomize ${kustomizeVersion()} from its Go module (first run only; log: ${logFile})`);
-  // flock: parallel test processes wait for one build instead of racing.
-  const script = 'test -x "$1" || { nice -n 10 "$2" build -trimpath -ldflags="-s -w" -o "$1.tmp.$$" "$3" && mv "$1.tmp.$$" "$1"; }';
-  const fd = openSync(logFile, 'a');
-  let code: number | null;
-  try {
-    code = await new Promise<number | null>((done, fail) => {
-      const child = spawn('flock', ['-w', '1800', `${out}.lock`, 'sh', '-c', script, 'sh', out, go, PACKAGE], {
-        cwd: MODULE_DIR,
-        stdio: ['ignore', fd, fd],
-        env: { ...process.env, GOFLAGS: '-mod=mod -buildvcs=false', CGO_ENABLED: '0' },
-      });
-      child.once('error', fail);
-      child.once('exit', done);
-    });
-  } finally {
-    closeSync(fd);
-  }
-  if (code !== 0 || !isExecutable(out)) {
-    throw new Error(`kustomize: go build failed (exit ${code}); last lines of ${logFile}:\n${readLogTail(logFile)}`);
-  }
-  log(`built ${out} (${seconds(began)})`);
-}
-
 let pending: Promise<string> | undefined;
 
 /**
@@ -65,9 +35,7 @@ export function ensureKustomize(log: Log = stderrLog): Promise<string> {
   pending ??= (async () => {
     const bin = cachedBin();
     if (isExecutable(bin)) return bin;
-    const go = findOnPath('go', ['/usr/local/go/bin']);
-    if (go === undefined) throw new Error('kustomize: building it needs the Go toolchain (`go` on PATH or in /usr/local/go/bin)');
-    await buildKustomize(go, log);
+    await goBuild({ what: `kustomize ${kustomizeVersion()}`, moduleDir: MODULE_DIR, out: bin, target: PACKAGE, log });
     return bin;
   })();
   pending.catch(() => {
