@@ -14,7 +14,8 @@ import { type CommandResult, copyRepository, type RepositoryCopy } from './suppo
 
 const NODE = process.execPath;
 
-describe('flotilla new service', { timeout: 300_000 }, () => {
+// A bound against a hang, not a speed check: type checks and test runs of three scaffolded services take 3-5 min on a busy 2-core machine.
+describe('flotilla new service', { timeout: 900_000 }, () => {
   let copy: RepositoryCopy;
   before(() => {
     copy = copyRepository();
