@@ -31,7 +31,7 @@ for (const { database, servers } of ROUNDS) {
   const unavailable =
     database === 'postgres' && !process.env.FLOTILLA_TEST_POSTGRES_URL ? missingServer('FLOTILLA_TEST_POSTGRES_URL') : undefined;
 
-  describe(`OpenAPI fuzzing on ${database}`, { ...(unavailable ?? {}), timeout: 300_000 }, () => {
+  describe(`OpenAPI fuzzing on ${database}`, { ...(unavailable ?? {}), timeout: 900_000 }, () => {
     let st: string;
     let system: FuzzSystem;
     let work: TempDir;
