@@ -6,18 +6,21 @@
  * window, divided by the 2xx responses): it does not depend on which side was
  * the bottleneck. Rounds alternate the targets; medians are reported.
  * The gateway runs with its governance off (policies.ts measures that cost),
- * so this stays the plain proxy hop the recorded figures describe.
+ * so this stays the plain proxy hop the recorded figures describe;
+ * `--policies on` gives it the governance the dev config ships (auth,
+ * local rate limit, breaker, retries, bulkhead, shedding: policies.ts's
+ * `policiesOn`), and every target then gets the bench's bearer token.
  *
- *   npx tsc -b packages/gateway && node bench/gateway/overhead.ts [--rounds 3] [--duration 10] [--connections 32] [--logs both|on|off] [--no-pin]
+ *   npx tsc -b packages/gateway && node bench/gateway/overhead.ts [--rounds 3] [--duration 10] [--connections 32] [--logs both|on|off] [--policies off|on] [--no-pin]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { installCleanup, killAllChildren } from '../lib/children.ts';
 import { runLoad, type MeasuredLoad } from '../lib/load.ts';
 import { fixed, median, renderTable } from '../lib/table.ts';
-import { POLICIES_OFF } from './policy-configs.ts';
+import { benchToken, POLICIES_OFF, policiesOn } from './policy-configs.ts';
 import { REPO_ROOT, startGateway, startNaiveProxy, startNginx, startUpstream, type Running } from './servers.ts';
 
 const { values: args } = parseArgs({
@@ -27,6 +30,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
     logs: { type: 'string', default: 'both' },
+    policies: { type: 'string', default: 'off' },
     'no-pin': { type: 'boolean', default: false },
   },
 });
@@ -35,6 +39,9 @@ const SERVER_CPU = pin ? '0' : undefined;
 const LOAD_CPU = pin ? '1' : undefined;
 const rounds = Number(args.rounds);
 const logModes = args.logs === 'both' ? [true, false] : [args.logs === 'on'];
+if (args.policies !== 'off' && args.policies !== 'on') throw new Error('--policies is off or on');
+const policies = args.policies === 'on' ? policiesOn({ kind: 'local' }) : POLICIES_OFF;
+const headers: Record<string, string> | undefined = args.policies === 'on' ? { authorization: `Bearer ${benchToken()}` } : undefined;
 const workDir = mkdtempSync(join(tmpdir(), 'flotilla-bench-gateway-'));
 installCleanup(async () => undefined);
 
@@ -45,6 +52,7 @@ async function measure(name: string, target: Running, path: string): Promise<Mea
       kind: { type: 'get', pathPrefix: path, ids: ['ada', 'grace', 'alan', 'edsger'] },
       connections: Number(args.connections),
       pipelining: 1,
+      ...(headers === undefined ? {} : { headers }),
       warmupSeconds: Number(args.warmup),
       durationSeconds: Number(args.duration),
     },
@@ -71,7 +79,8 @@ try {
       workDir,
       upstreams: { tiny: upstream.url },
       accessLog,
-      extraYaml: POLICIES_OFF.extraYaml,
+      extraYaml: policies.extraYaml,
+      ...(policies.routeYaml === undefined ? {} : { routeYaml: policies.routeYaml }),
     });
     const suffix = accessLog ? 'access log on' : 'access log off';
     const nginxRow: Row = { name: `nginx, ${suffix}`, runs: [] };
@@ -95,9 +104,13 @@ try {
   killAllChildren();
 }
 
+/** The plain hop's target was 2×; with the dev governance on, 1.5×. */
+const target = args.policies === 'on' ? 1.5 : 2;
 const perRequest = (row: Row): number => median(row.runs.map((r) => r.serverCpuMicrosPerRequest));
 console.log(
-  `\nGateway vs nginx, ${rounds} round(s) of ${args.duration} s, ${args.connections} connections, ${pin ? 'proxy+upstream on CPU 0, load on CPU 1' : 'unpinned'} (medians)\n`,
+  `\nGateway (policies ${args.policies}) vs nginx, ${rounds} round(s) of ${args.duration} s, ${args.connections} connections, ${pin ? 'proxy+upstream on CPU 0, load on CPU 1' : 'unpinned'} (medians); load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} at the end\n`,
 );
 console.log(
   renderTable(
@@ -120,7 +133,7 @@ for (const accessLog of logModes) {
   const gateway = rows.find((r) => r.name === `gateway, ${suffix}`) as Row;
   const ratio = perRequest(gateway) / perRequest(nginx);
   console.log(
-    `${suffix}: gateway adds ${fixed(perRequest(gateway), 1)} µs CPU/request, nginx ${fixed(perRequest(nginx), 1)} µs -> ratio ${fixed(ratio, 2)}x (target <= 2x: ${ratio <= 2 ? 'met' : 'MISSED'})`,
+    `${suffix}: gateway adds ${fixed(perRequest(gateway), 1)} µs CPU/request, nginx ${fixed(perRequest(nginx), 1)} µs -> ratio ${fixed(ratio, 2)}x (target <= ${target}x: ${ratio <= target ? 'met' : 'MISSED'})`,
   );
 }
 rmSync(workDir, { recursive: true, force: true });

@@ -1,6 +1,9 @@
 // @flotilla/kit/observability: logs, metrics, traces and anomaly detection.
 export { createLogger, REDACT_PATHS, type Logger, type LoggerSettings } from './logger.ts';
-export { correlationMixin } from './log-correlation.ts';
+export { redactSecrets } from './redaction.ts';
+export { LineBatch } from './log-destination.ts';
+export { correlationMixin, mergeCorrelation, activeCorrelationJson, correlationJson } from './log-correlation.ts';
+export { writeAccessLine, accessLineEnabled, type AccessEntry } from './access-line.ts';
 export {
   MetricsConfig,
   TracingConfig,

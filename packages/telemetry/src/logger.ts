@@ -2,13 +2,25 @@
  * Structured logs in Elastic Common Schema (one JSON object per line), with
  * credentials redacted before they are serialised. Pretty output only when a
  * person is watching (stdout is a TTY) unless configured otherwise.
+ *
+ * Per line, the logger does only what the line needs: redaction is one walk
+ * over the first levels of the line's object that copies nothing unless it
+ * finds a secret (`redaction.ts`); the ECS conversion of `err`/`req`/`res`
+ * runs only for lines that carry one; the correlation mixin adds nothing and
+ * copies nothing outside a request; lines of one millisecond share one
+ * timestamp string. Lines go to stdout through pino's asynchronous
+ * destination, handed over in batches (`log-destination.ts`; `drainLogger`
+ * waits for them at shutdown).
  */
 import { ecsFormat } from '@elastic/ecs-pino-format';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import { redactUrlPassword } from '@flotilla/config';
-import { correlationMixin } from './log-correlation.ts';
+import { correlationMixin, mergeCorrelation } from './log-correlation.ts';
+import { ecsTimestamp } from './log-timestamp.ts';
+import { LineBatch } from './log-destination.ts';
+import { redactSecrets } from './redaction.ts';
 
 export type { Logger } from 'pino';
+export { REDACT_PATHS } from './redaction.ts';
 
 export interface LoggerSettings {
   service: string;
@@ -24,61 +36,75 @@ export interface LoggerSettings {
   correlate?: boolean;
 }
 
-const HEADER_SECRETS = ['authorization', 'cookie', 'set-cookie', 'proxy-authorization', 'x-api-key'];
-const FIELD_SECRETS = ['password', 'passwd', 'secret', 'token', 'accessToken', 'refreshToken', 'apiKey', 'privateKey'];
-const URL_FIELDS = ['dsn', 'url', 'connectionString'];
+/** Marks loggers made here (and, by inheritance, their children): their lines are ECS, written as `access-line.ts` writes its own. */
+export const KIT_LOGGER = Symbol('flotilla.kit-logger');
 
-/** Paths pino redacts: sensitive headers wherever a request is logged, and credential-named fields up to three levels deep. */
-export const REDACT_PATHS = [
-  ...HEADER_SECRETS.flatMap((h) => [
-    `req.headers["${h}"]`,
-    `http.request.headers["${h}"]`,
-    `http.response.headers["${h}"]`,
-    `headers["${h}"]`,
-  ]),
-  ...[...FIELD_SECRETS, ...URL_FIELDS].flatMap((f) => [f, `*.${f}`, `*.*.${f}`]),
-];
-
-function censor(value: unknown, path: string[]): unknown {
-  const last = path[path.length - 1] ?? '';
-  if (URL_FIELDS.includes(last)) {
-    // An ECS `url` object is not a credential; a connection string may hold one.
-    return typeof value === 'string' ? redactUrlPassword(value) : value;
-  }
-  return '[REDACTED]';
-}
+type LogFormatter = (object: Record<string, unknown>) => Record<string, unknown>;
 
 export function createLogger(settings: LoggerSettings): Logger {
+  const ecs = ecsFormat({
+    serviceName: settings.service,
+    ...(settings.version === undefined ? {} : { serviceVersion: settings.version }),
+    ...(settings.environment === undefined ? {} : { serviceEnvironment: settings.environment }),
+    convertErr: true,
+    convertReqRes: false,
+    apmIntegration: false,
+  });
+  const ecsLog = ecs.formatters?.log as LogFormatter;
+  const ecsBindings = ecs.formatters?.bindings as LogFormatter;
   const options: LoggerOptions = {
-    ...ecsFormat({
-      serviceName: settings.service,
-      ...(settings.version === undefined ? {} : { serviceVersion: settings.version }),
-      ...(settings.environment === undefined ? {} : { serviceEnvironment: settings.environment }),
-      convertErr: true,
-      convertReqRes: false,
-      apmIntegration: false,
-    }),
+    ...ecs,
+    timestamp: ecsTimestamp,
+    formatters: {
+      ...ecs.formatters,
+      bindings: (bindings) => redactSecrets(ecsBindings(bindings)),
+      // ECS's own formatter copies every line to take err/req/res out; only lines carrying one need it.
+      log: (object) =>
+        redactSecrets(object.err === undefined && object.req === undefined && object.res === undefined ? object : ecsLog(object)),
+    },
     level: settings.level ?? 'info',
-    redact: { paths: REDACT_PATHS, censor },
-    ...(settings.correlate === false ? {} : { mixin: correlationMixin as NonNullable<LoggerOptions['mixin']> }),
+    ...(settings.correlate === false
+      ? {}
+      : { mixin: correlationMixin as NonNullable<LoggerOptions['mixin']>, mixinMergeStrategy: mergeCorrelation }),
   };
-  if (settings.destination !== undefined) return pino(options, settings.destination);
+  return markKitLogger(pino(options, destinationFor(settings, options)));
+}
+
+function destinationFor(settings: LoggerSettings, options: LoggerOptions): DestinationStream {
+  if (settings.destination !== undefined) return settings.destination;
   const pretty = settings.pretty ?? process.stdout.isTTY === true;
   if (pretty) {
-    return pino({
-      ...options,
-      transport: {
-        target: 'pino-pretty',
-        options: {
-          colorize: true,
-          messageKey: 'message',
-          timestampKey: '@timestamp',
-          ignore: 'process.pid,host.hostname,ecs.version,event.dataset',
-        },
+    return pino.transport({
+      target: 'pino-pretty',
+      options: {
+        colorize: true,
+        messageKey: options.messageKey,
+        timestampKey: '@timestamp',
+        ignore: 'process.pid,host.hostname,ecs.version,event.dataset',
       },
-    });
+    }) as DestinationStream;
   }
-  return pino(options);
+  return new LineBatch() as unknown as DestinationStream;
+}
+
+/**
+ * Child bindings are redacted like lines (pino's formatter for bindings is
+ * not applied to children), and an empty options object, which Fastify
+ * passes for every request's logger, is dropped: with it pino takes its
+ * slow path for children.
+ */
+function markKitLogger(logger: Logger): Logger {
+  const child = logger.child;
+  Object.defineProperty(logger, KIT_LOGGER, { value: true });
+  logger.child = function kitChild(this: Logger, bindings, options) {
+    return child.call(this, redactSecrets(bindings), options === undefined || isEmpty(options) ? undefined : options);
+  } as typeof logger.child;
+  return logger;
+}
+
+function isEmpty(object: object): boolean {
+  for (const _ in object) return false;
+  return true;
 }
 
 interface AsyncDestination {
@@ -94,6 +120,7 @@ interface AsyncDestination {
  */
 export function drainLogger(logger: Logger, timeoutMs = 2000): Promise<void> {
   const stream = (logger as unknown as Record<symbol, AsyncDestination | undefined>)[pino.symbols.streamSym];
+  if (stream instanceof LineBatch) return stream.drain(timeoutMs);
   logger.flush();
   if (stream?._writing !== true) return Promise.resolve();
   return new Promise((resolve) => {

@@ -1,14 +1,15 @@
 /**
  * The ECS access line for requests the gateway handles below Fastify
  * (proxied and aggregated), in the same shape as the kit's access line,
- * plus which route and upstream served it.
+ * plus which route and upstream served it. Written by the kit's
+ * `writeAccessLine` (one string, no redaction walk: the line has no field
+ * that could hold a credential) through the service logger, so it shares
+ * its bindings, level and destination.
  */
 import type { IncomingMessage } from 'node:http';
 import { isSpanContextValid } from '@opentelemetry/api';
-import { ecsFormat } from '@elastic/ecs-pino-format';
 import type { Logger } from '@flotilla/kit';
-import type { HttpRequestTelemetry } from '@flotilla/telemetry';
-import { pino, symbols, type DestinationStream } from 'pino';
+import { correlationJson, writeAccessLine, type HttpRequestTelemetry } from '@flotilla/telemetry';
 
 export interface ServiceIdentity {
   service: string;
@@ -16,35 +17,7 @@ export interface ServiceIdentity {
   environment: string;
 }
 
-/**
- * A lean ECS logger for access lines, writing to the service logger's own
- * destination. The kit's logger redacts with wildcard paths and stamps trace
- * correlation on every line, which costs more than the whole proxied request
- * (bench/gateway/README.md); access lines carry only the fields built below (no
- * headers, no bodies), so they need no redaction, and their trace ids are
- * taken from the request's span directly (`correlate`).
- */
-function accessLogger(logger: Logger, identity: ServiceIdentity): Logger {
-  const destination = (logger as unknown as Record<symbol, DestinationStream | undefined>)[symbols.streamSym];
-  if (destination === undefined) return logger;
-  return pino(
-    {
-      ...ecsFormat({
-        serviceName: identity.service,
-        serviceVersion: identity.version,
-        serviceEnvironment: identity.environment,
-        convertErr: true,
-        convertReqRes: false,
-        apmIntegration: false,
-      }),
-      level: logger.level,
-    },
-    destination,
-  );
-}
-
 const WEB = ['web'];
-const ACCESS = ['access'];
 const ERROR = ['error'];
 
 export interface AccessTarget {
@@ -69,16 +42,21 @@ function correlate(fields: Record<string, unknown>, request: HttpRequestTelemetr
   return fields;
 }
 
+/** The trace fields of a routed request's SERVER span (the line's `correlation`), or '' when it is not traced. */
+function correlationOf(request: HttpRequestTelemetry | undefined): string {
+  const context = request?.span?.spanContext();
+  return context !== undefined && isSpanContextValid(context) ? correlationJson(context.traceId, context.spanId, context.spanId) : '';
+}
+
 export class AccessLog {
   readonly #logger: Logger;
-  readonly #access: Logger;
   /** Access lines on or off (`proxy.accessLog`); failures are always logged (through the service logger). */
   readonly enabled: boolean;
 
-  constructor(logger: Logger, enabled: boolean, identity: ServiceIdentity) {
+  /** `_identity` is on every line already: the service logger's bindings carry it. */
+  constructor(logger: Logger, enabled: boolean, _identity?: ServiceIdentity) {
     this.#logger = logger;
-    this.#access = accessLogger(logger, identity);
-    this.enabled = enabled && this.#access.isLevelEnabled('info');
+    this.enabled = enabled && logger.isLevelEnabled('info');
   }
 
   /**
@@ -95,31 +73,18 @@ export class AccessLog {
     clientAddress = req.socket?.remoteAddress,
   ): void {
     if (!this.enabled) return;
-    const url = req.url ?? '';
-    const query = url.indexOf('?');
-    const path = query === -1 ? url : url.slice(0, query);
-    const fields: Record<string, unknown> = {
-      event: {
-        kind: 'event',
-        category: WEB,
-        type: ACCESS,
-        outcome: status >= 500 ? 'failure' : 'success',
-        duration: Math.round(elapsedMs * 1e6),
-      },
-      http: {
-        request: { id: requestId, method: req.method },
-        response: { status_code: status },
-        route: target.routeName,
-      },
-      url: query === -1 ? { path } : { path, query: url.slice(query + 1) },
-      client: { address: clientAddress },
-      labels: { upstream: target.upstream },
-      ...(target.origin === undefined ? {} : { destination: { address: target.origin } }),
-    };
-    correlate(fields, request);
-    const line = `${req.method} ${path} ${status}`;
-    if (status >= 500) this.#access.error(fields, line);
-    else this.#access.info(fields, line);
+    writeAccessLine(this.#logger, {
+      status,
+      durationNs: elapsedMs * 1e6,
+      requestId,
+      method: req.method ?? 'GET',
+      url: req.url ?? '',
+      route: target.routeName,
+      clientAddress,
+      upstream: target.upstream,
+      destination: target.origin,
+      correlation: correlationOf(request),
+    });
   }
 
   /** An upstream failure; when the gateway answered (status given) the access line follows. */
