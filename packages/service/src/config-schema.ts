@@ -57,10 +57,21 @@ export const GrpcConfig = Type.Object(
 
 export const ShutdownConfig = Type.Object({ timeoutMs: Type.Integer({ default: 10_000, minimum: 0 }) }, { ...strict, default: {} });
 
+/**
+ * Processes serving the service's ports: `auto` is one per CPU the process may
+ * use (affinity and the cgroup's CPU limit, `workers/cpu-budget.ts`); more than
+ * one runs a primary that supervises them (`workers/`).
+ */
+export const WorkersConfig = Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')], {
+  default: 1,
+  description: 'worker processes sharing the ports: an integer ≥ 1, or auto (one per available CPU)',
+});
+
 const baseProperties = {
   http: HttpConfig,
   log: LogConfig,
   shutdown: ShutdownConfig,
+  workers: WorkersConfig,
   metrics: MetricsConfig,
   tracing: TracingConfig,
   anomaly: AnomalyConfig,
@@ -76,3 +87,10 @@ export type BaseProperties = typeof baseProperties;
 export function serviceConfig<P extends TProperties>(properties: P): TObject<BaseProperties & P> {
   return Type.Object({ ...baseProperties, ...properties }, strict) as TObject<BaseProperties & P>;
 }
+
+/**
+ * The shared keys alone, other keys let through: what a process group's
+ * primary reads (worker count, discovery, logging, shutdown) without knowing
+ * the service's own schema. Its workers check the whole config.
+ */
+export const GroupConfig = Type.Object(baseProperties);

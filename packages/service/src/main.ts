@@ -4,16 +4,23 @@
  * A process started with an IPC channel (as `flotilla dev` starts its
  * children) stops the same way when that channel closes: its parent is gone,
  * whatever killed it, and nothing else would ever stop this process.
+ *
+ * With `workers` above 1 the process becomes the primary of a group of
+ * worker processes sharing its ports (`workers/primary.ts`), and each worker
+ * runs this same entry point (`workers/worker.ts`).
  */
+import cluster from 'node:cluster';
 import { pathToFileURL } from 'node:url';
-import { ConfigError } from '@flotilla/config';
+import { ConfigError, startConfigCentre } from '@flotilla/config';
+import { GroupConfig } from './config-schema.ts';
+import { EXIT_CODES, ORPHAN_STOP_BOUND_MS, onParentGone } from './process-exit.ts';
 import type { RunningService, StartOptions } from './types.ts';
+import { workerCount } from './workers/count.ts';
+import { WORKER_SLOT_ENV } from './workers/messages.ts';
+import { type GroupPlan, runPrimary } from './workers/primary.ts';
+import { runWorker } from './workers/worker.ts';
 
-/** Exit codes (sysexits.h) so supervisors can tell bad config from a crash. */
-export const EXIT_CODES = { ok: 0, failure: 1, config: 78, interrupted: 130 } as const;
-
-/** How long an orphaned process may take to drain before it exits anyway. */
-const ORPHAN_STOP_BOUND_MS = 5_000;
+export { EXIT_CODES } from './process-exit.ts';
 
 interface Startable {
   readonly name: string;
@@ -21,16 +28,49 @@ interface Startable {
 }
 
 export async function runMain(service: Startable): Promise<void> {
+  const slot = workerSlot();
+  if (slot !== undefined) return runWorker(service, slot);
+  const group = await groupPlan(service.name);
+  if (group !== undefined) return runPrimary(group);
+  return runSingle(service);
+}
+
+/** This process's slot when a group's primary forked it. */
+function workerSlot(): number | undefined {
+  const slot = Number(process.env[WORKER_SLOT_ENV]);
+  return cluster.isWorker && Number.isInteger(slot) && slot > 0 ? slot : undefined;
+}
+
+/**
+ * The worker count from the shared config keys; undefined for one process.
+ * A config that does not load is left to the service's own start, which
+ * reports every problem against its whole schema.
+ */
+async function groupPlan(name: string): Promise<GroupPlan | undefined> {
+  // Forked by another cluster supervisor: that one decides how many of us run.
+  if (cluster.isWorker) return undefined;
+  let centre: Awaited<ReturnType<typeof startConfigCentre<typeof GroupConfig>>>;
+  try {
+    centre = await startConfigCentre({ service: name, schema: GroupConfig });
+  } catch {
+    return undefined;
+  }
+  const count = workerCount(centre.value.workers);
+  if (count.count > 1) return { name, count, centre, env: process.env };
+  await centre.close();
+  return undefined;
+}
+
+async function runSingle(service: Startable): Promise<void> {
   let stopFor: ((reason: string) => void) | undefined;
   let orphaned = false;
-  // Watched before starting: the parent may vanish while migrations run.
-  if (process.connected) {
-    process.once('disconnect', () => {
-      orphaned = true;
-      setTimeout(() => process.exit(EXIT_CODES.interrupted), ORPHAN_STOP_BOUND_MS).unref();
-      stopFor?.('parent process gone');
-    });
-  }
+  // Watched before starting: the parent may vanish while migrations run (or
+  // already did, while the worker count was being read).
+  onParentGone(() => {
+    orphaned = true;
+    setTimeout(() => process.exit(EXIT_CODES.interrupted), ORPHAN_STOP_BOUND_MS).unref();
+    stopFor?.('parent process gone');
+  });
 
   let running: RunningService<unknown, unknown>;
   try {

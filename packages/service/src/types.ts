@@ -68,6 +68,12 @@ export interface StartOptions {
   namespace?: string;
   /** Log destination (tests read lines back); stdout by default. */
   logDestination?: DestinationStream;
+  /**
+   * Set by a process group's primary for each of its workers (`workers/`):
+   * the worker serves as usual but does not register in discovery, since the
+   * primary registers the group once.
+   */
+  worker?: { slot: number };
 }
 
 export interface RunningService<C, Deps> {

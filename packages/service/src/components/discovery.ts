@@ -31,6 +31,8 @@ export function readinessComponent<S extends TObject<BaseProperties>, Deps>(a: A
     start: async () => {
       a.ready = true;
       a.grpc?.server.refreshHealth();
+      // A worker of a group: the group's primary registers the group.
+      if (a.options.worker !== undefined) return;
       const { http, grpc } = a;
       await made(a.discovery, 'discovery').register(
         {

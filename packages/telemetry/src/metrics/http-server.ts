@@ -73,6 +73,8 @@ export class HttpServerMetrics {
       name: 'http_server_active_requests',
       help: 'HTTP server requests being processed now.',
       labelNames: ['http_request_method'],
+      // A group of workers has the sum of theirs in flight.
+      aggregator: 'sum',
     });
   }
 

@@ -7,6 +7,7 @@
  * and throws at start-up rather than producing a broken exposition.
  */
 import {
+  type Aggregator,
   Counter,
   Gauge,
   Histogram,
@@ -16,6 +17,7 @@ import {
   type HistogramConfiguration,
   type Metric,
 } from 'prom-client';
+import { type GroupAggregation, type MetricsSnapshot, PER_WORKER, WorkerGroupMetrics } from './worker-group.ts';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
@@ -28,6 +30,13 @@ export interface MetricSpec<L extends string> {
 export interface GaugeSpec<L extends string> extends MetricSpec<L> {
   /** Called at scrape time to refresh the value (pool sizes, queue depths…). Only the first creator's callback is kept. */
   collect?: (this: Gauge<L>) => void | Promise<void>;
+  /**
+   * How the gauge is merged when several worker processes answer as one
+   * (`worker-group.ts`): `sum` (in flight, in use), `max`, `min`, `average`,
+   * `first` (the same in every worker), `omit`; by default one series per
+   * worker, labelled `worker`.
+   */
+  aggregator?: GroupAggregation;
 }
 
 export interface CounterSpec<L extends string> extends MetricSpec<L> {
@@ -52,6 +61,12 @@ export class MetricsRegistry {
   /** The prom-client registry; exposed for what this class does not cover (default metrics, custom collectors). */
   readonly registry = new Registry();
   private readonly entries = new Map<string, Entry>();
+  private groupView: (() => Promise<string>) | undefined;
+
+  /** Merges the snapshots of a group of workers into one exposition (the group's primary keeps one). */
+  static workerGroup(): WorkerGroupMetrics {
+    return new WorkerGroupMetrics();
+  }
 
   get contentType(): string {
     return this.registry.contentType;
@@ -77,6 +92,8 @@ export class MetricsRegistry {
         new Gauge<L>({
           ...this.base(spec),
           ...(spec.collect === undefined ? {} : { collect: spec.collect }),
+          // prom-client carries the value into its JSON; worker-group.ts reads it (PER_WORKER is ours).
+          aggregator: (spec.aggregator ?? PER_WORKER) as Aggregator,
         } as GaugeConfiguration<L>),
     ) as Gauge<L>;
   }
@@ -98,9 +115,19 @@ export class MetricsRegistry {
     return this.entries.get(name)?.metric ?? this.registry.getSingleMetric(name);
   }
 
-  /** The Prometheus text exposition of every metric. */
+  /** The Prometheus text exposition of every metric: of the whole group in a worker that serves a group view. */
   metrics(): Promise<string> {
-    return this.registry.metrics();
+    return this.groupView === undefined ? this.registry.metrics() : this.groupView();
+  }
+
+  /** This process's metrics as plain JSON, for a group's primary to merge. */
+  snapshot(): Promise<MetricsSnapshot> {
+    return this.registry.getMetricsAsJSON();
+  }
+
+  /** In a worker of a process group: `metrics()` (so `/metrics`) answers for the whole group through `view`. */
+  serveGroupView(view: (() => Promise<string>) | undefined): void {
+    this.groupView = view;
   }
 
   private base<L extends string>(spec: MetricSpec<L>) {

@@ -24,6 +24,8 @@ export function registerServiceInfo(registry: MetricsRegistry, identity: Service
       name: 'flotilla_service_info',
       help: 'Constant 1, labelled with the service, its version and config namespace.',
       labelNames: ['service', 'version', 'namespace'],
+      // Constant: a group of workers is one service instance.
+      aggregator: 'first',
     })
     .set({ service: identity.service, version: identity.version, namespace: identity.namespace }, 1);
 }
