@@ -1,7 +1,7 @@
 export { eventually, type EventuallyOptions } from './eventually.ts';
 export { freePort } from './free-port.ts';
 export { captureLogs, type CapturedLogs, type LogLine } from './log-capture.ts';
-export { tempDir, type TempDir } from './temp-dir.ts';
+export { scratchDir, tempDir, type TempDir } from './temp-dir.ts';
 export { configDir, repoRoot } from './repository.ts';
 
 export { missingServer, servicesRequired } from './servers/required.ts';

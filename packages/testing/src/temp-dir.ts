@@ -12,3 +12,16 @@ export function tempDir(prefix: string): TempDir {
   const path = mkdtempSync(join(tmpdir(), `flotilla-${prefix}-`));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
+
+const removeAtExit = new Set<string>();
+
+/**
+ * A new empty folder removed when the test process exits, for fixtures whose
+ * callers have no natural place to clean up (a helper returning paths).
+ */
+export function scratchDir(prefix: string): string {
+  const path = mkdtempSync(join(tmpdir(), `flotilla-${prefix}-`));
+  if (removeAtExit.size === 0) process.once('exit', () => removeAtExit.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  removeAtExit.add(path);
+  return path;
+}

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '@flotilla/config';
 import { DatabaseConfig, serviceConfig } from '@flotilla/service';
 import Type from 'typebox';
@@ -15,8 +15,14 @@ const Schema = serviceConfig({
   ),
 });
 
+const made: string[] = [];
+after(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 function configDir(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'flotilla-config-'));
+  made.push(dir);
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(join(dir, path, '..'), { recursive: true });
     writeFileSync(join(dir, path), content);

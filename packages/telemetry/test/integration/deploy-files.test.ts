@@ -5,12 +5,11 @@
  * issue will), the collector's pipeline names components it defines.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { observabilityDeployDir } from '@flotilla/testing';
+import { observabilityDeployDir, scratchDir } from '@flotilla/testing';
 import { run, toolPath } from './prometheus-tools.ts';
 
 const PROMETHEUS_DIR = join(observabilityDeployDir, 'prometheus');
@@ -66,7 +65,7 @@ describe('Prometheus files', () => {
     assert.ok(job.relabel_configs.some((r) => r.action === 'keep' && r.regex === 'flotilla-operator'));
     assert.ok(job.relabel_configs.some((r) => r.target_label === 'service'));
 
-    const dir = mkdtempSync(join(tmpdir(), 'flotilla-promtool-'));
+    const dir = scratchDir('promtool');
     cpSync(join(PROMETHEUS_DIR, 'rules'), join(dir, 'rules'), { recursive: true });
     writeFileSync(join(dir, 'prometheus.yml'), text);
     const native = await run(promtool, ['check', 'config', 'prometheus.yml'], dir);

@@ -4,13 +4,12 @@
  * harness's servers.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Resources } from '@flotilla/kube';
 import { clientFor } from '../kube/client.ts';
 import { deleteNamespace } from '../kube/namespaces.ts';
 import { servicesRequired } from '../servers/required.ts';
+import { scratchDir } from '../temp-dir.ts';
 
 export type Backend = 'file' | 'etcd' | 'kubernetes';
 
@@ -29,7 +28,7 @@ export interface CentreFlags {
 
 /** A new centre: a temporary folder, a random etcd prefix, or a new Kubernetes namespace. */
 export function centreFlags(backend: Backend): CentreFlags {
-  const dir = mkdtempSync(join(tmpdir(), 'flotilla-cli-'));
+  const dir = scratchDir('cli');
   const fileEnv = { FLOTILLA_CONFIG_DIR: join(dir, 'config'), FLOTILLA_HOME: join(dir, 'home') };
   const configDirArgs = ['--config-dir', fileEnv.FLOTILLA_CONFIG_DIR];
   const nothingToCreate = { ready: Promise.resolve(), cleanup: async () => undefined };

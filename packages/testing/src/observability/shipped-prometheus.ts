@@ -3,11 +3,11 @@
  * real Prometheus in a test: only the `flotilla-local` job's static targets
  * (the test's ports) and the intervals (1 s, so tests are quick) change.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { repoRoot } from '../repository.ts';
+import { scratchDir } from '../temp-dir.ts';
 
 /** deploy/observability: the Prometheus, Grafana and collector files a deployment starts from. */
 export const observabilityDeployDir = join(repoRoot, 'deploy', 'observability');
@@ -28,7 +28,7 @@ export interface PrometheusFiles {
 /** Writes the shipped config, its `flotilla-local` groups replaced by `retarget(shipped)`, and the shipped rules. */
 export function shippedPrometheusFiles(retarget: (shipped: StaticGroup[]) => StaticGroup[]): PrometheusFiles {
   const shipped = join(observabilityDeployDir, 'prometheus');
-  const dir = mkdtempSync(join(tmpdir(), 'flotilla-prometheus-'));
+  const dir = scratchDir('prometheus');
   cpSync(join(shipped, 'rules'), join(dir, 'rules'), { recursive: true });
   const config = parse(readFileSync(join(shipped, 'prometheus.yml'), 'utf8')) as {
     global: Record<string, string>;

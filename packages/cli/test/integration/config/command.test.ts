@@ -1,10 +1,9 @@
 /** `flotilla config …` as a real process against every backend: output, --json, errors and exit codes. */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { centreFlags, runCli, testBackends } from '@flotilla/testing';
+import { centreFlags, runCli, scratchDir, testBackends } from '@flotilla/testing';
 
 const EXIT = { usage: 1, notFound: 2, conflict: 3, invalid: 4, unavailable: 5 };
 
@@ -206,7 +205,10 @@ for (const backend of testBackends()) {
       chmodSync(broken, 0o755);
       const invalid = await cli(['config', 'edit', ...doc('edited')], { env: { EDITOR: broken, VISUAL: '' } });
       assert.equal(invalid.code, EXIT.invalid);
-      assert.match(invalid.stderr, /your edit is kept in \S+/);
+      const kept = /your edit is kept in (\S+?);/.exec(invalid.stderr)?.[1];
+      assert.ok(kept, invalid.stderr);
+      assert.equal(readFileSync(kept, 'utf8'), 'log: [\n', 'the file holds the failed edit');
+      rmSync(dirname(kept), { recursive: true, force: true });
     });
 
     test('usage errors exit 1, unknown documents and versions exit 2', async () => {
@@ -231,7 +233,7 @@ test('an unreachable etcd exits 5 with a clear message', async () => {
 });
 
 test('an unreachable Kubernetes API exits 5 with a clear message', async () => {
-  const kubeconfig = join(mkdtempSync(join(tmpdir(), 'flotilla-cli-kube-')), 'kubeconfig');
+  const kubeconfig = join(scratchDir('cli-kube'), 'kubeconfig');
   writeFileSync(
     kubeconfig,
     [
