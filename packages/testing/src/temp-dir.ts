@@ -21,7 +21,11 @@ const removeAtExit = new Set<string>();
  */
 export function scratchDir(prefix: string): string {
   const path = mkdtempSync(join(tmpdir(), `flotilla-${prefix}-`));
-  if (removeAtExit.size === 0) process.once('exit', () => removeAtExit.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  if (removeAtExit.size === 0) process.once('exit', removeScratchDirs);
   removeAtExit.add(path);
   return path;
+}
+
+function removeScratchDirs(): void {
+  for (const dir of removeAtExit) rmSync(dir, { recursive: true, force: true });
 }
