@@ -9,7 +9,7 @@
 
 // Workspace packages, lowest first (a package's folder is named as the package: packages/kit is @flotilla/kit).
 const packageLayers = [
-  ['core', 'contracts'],
+  ['core', 'contracts', 'console'],
   ['kube'],
   ['config'],
   ['telemetry'],

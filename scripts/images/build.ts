@@ -9,12 +9,14 @@
  * and prints sizes and digests. DIR defaults to dist/images. The same commit
  * (SOURCE_DATE_EPOCH, else HEAD's commit time) gives the same digests.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { consoleStaticDir } from '@flotilla/console';
 import { parseArgs } from 'node:util';
-import { appLayer, bundlePath } from './app-layer.ts';
+import { appEntries, appLayer, bundlePath } from './app-layer.ts';
 import { buildContext } from './context.ts';
-import { IMAGES, SOURCE_MAPS } from './images.ts';
+import { IMAGES, type ImageSpec, LAYOUT, SOURCE_MAPS } from './images.ts';
+import { buildLayer, type Layer, ROOT } from './layer.ts';
 import { modulesLayer, planModules } from './modules-layer.ts';
 import { assembleImage, writeImage } from './oci.ts';
 import { imagesTable, layersTable, summarize, type ImageSummary } from './report.ts';
@@ -50,7 +52,7 @@ mkdirSync(out, { recursive: true });
 const written = new Map<string, string>();
 const summaries: ImageSummary[] = [];
 for (const spec of selected) {
-  const app = await appLayer(ctx, spec, SOURCE_MAPS);
+  const app = spec.short === 'gateway' ? await gatewayAppLayer(spec) : await appLayer(ctx, spec, SOURCE_MAPS);
   const image = assembleImage(ctx, spec, [runtime.layer, modules, app], SOURCE_MAPS, runtime.nodeVersion);
   const { layout, archive } = writeImage(ctx, image, out, written);
   summaries.push(summarize(image, relative(ctx.root, layout), relative(ctx.root, archive)));
@@ -67,5 +69,31 @@ if (values.quiet !== true) {
   console.log('');
   console.log(
     `written to ${relative(process.cwd(), out) || '.'}/ in ${((Date.now() - began) / 1000).toFixed(1)} s; load one with: ctr -n k8s.io images import ${relative(process.cwd(), join(out, `${selected[0]!.short}.tar`))}`,
+  );
+}
+
+/**
+ * The gateway's top layer also holds the built console (packages/console,
+ * `npm run build`) in /app/console, beside the bundle, where
+ * `@flotilla/console` looks for it when bundled.
+ */
+function gatewayAppLayer(spec: ImageSpec): Promise<Layer> {
+  if (!existsSync(join(consoleStaticDir, 'index.html')))
+    throw new Error(`images: the console is not built (${consoleStaticDir}); run npm run build first`);
+  const files = readdirSync(consoleStaticDir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name));
+  const consoleEntries = files.map((source) => ({
+    path: `${LAYOUT.app}/console/${relative(consoleStaticDir, source)}`.slice(1),
+    type: 'file' as const,
+    mode: 0o644,
+    ...ROOT,
+    source,
+  }));
+  return buildLayer(
+    'app',
+    `${spec.bundle} + config/<ns>/{shared,${spec.configService}}.yaml + the console (${files.length} files)`,
+    [...appEntries(ctx, spec, SOURCE_MAPS), ...consoleEntries],
+    ctx.epoch,
   );
 }

@@ -10,6 +10,7 @@ import { registerDeployCommands } from './deploy/command.ts';
 import { runDev } from './dev/command.ts';
 import { registerTraceCommands } from './traces/command.ts';
 import { registerDoctorCommand } from './doctor/command.ts';
+import { registerLogLevelCommand } from './log-level/command.ts';
 import { registerNewCommands } from './new/command.ts';
 import { registerRegistryCommands } from './registry/command.ts';
 
@@ -31,6 +32,7 @@ registerConfigCommands(program);
 registerRegistryCommands(program);
 registerAuthCommands(program);
 registerAnomalyCommands(program);
+registerLogLevelCommand(program);
 registerTraceCommands(program);
 registerNewCommands(program);
 registerDoctorCommand(program, root);

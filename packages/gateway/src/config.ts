@@ -150,6 +150,14 @@ export const BalancingSettings = Type.Object(
   { ...strict, default: {} },
 );
 
+export const ConsoleSettings = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'serve the web console at /console/ (its data still needs the admin credential)' }),
+    jaegerUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'a Jaeger UI the traces page links each trace to' })),
+  },
+  { ...strict, default: {} },
+);
+
 export const GatewayConfig = serviceConfig({
   upstreams: Type.Record(Name, UpstreamSpec, { default: {} }),
   proxy: ProxySettings,
@@ -157,6 +165,7 @@ export const GatewayConfig = serviceConfig({
   aggregations: Type.Array(AggregationSpec, { default: [] }),
   openapi: OpenApiSettings,
   balancing: BalancingSettings,
+  console: ConsoleSettings,
   ...GatewayPolicyFields,
 });
 

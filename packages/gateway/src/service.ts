@@ -8,7 +8,10 @@
 import { defineService, runMain, type RunningService, type Service, type StartOptions } from '@flotilla/kit';
 import { GatewayConfig, type GatewaySettings } from './config.ts';
 import { Gateway } from './gateway.ts';
+import { withAdminOperations } from './admin/admin-openapi.ts';
 import { registerAdminRoutes } from './policies/admin.ts';
+import { consoleStaticDir } from '@flotilla/console';
+import { registerConsole } from './console/plugin.ts';
 
 export const GATEWAY_VERSION = '0.1.0';
 
@@ -32,9 +35,13 @@ const declaredGateway = defineService({
     await gateway.ready(config.balancing.waitForInstancesMs);
     return gateway;
   },
-  http: (app, gateway) => gateway.attach(app),
-  admin: (admin, gateway) => registerAdminRoutes(admin, gateway.policies),
-  openapi: (gateway) => () => gateway.openapi.document(),
+  http: async (app, gateway, { config, logger }) => {
+    gateway.attach(app);
+    if (config.console.enabled) await registerConsole(app, { staticDir: consoleStaticDir, logger });
+  },
+  admin: (admin, gateway, context) => registerAdminRoutes(admin, gateway, context),
+  // The routed services' operations, and the gateway's own admin API.
+  openapi: (gateway) => async () => withAdminOperations(await gateway.openapi.document(), gateway),
   close: (gateway) => gateway.close(),
 });
 

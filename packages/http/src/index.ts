@@ -33,3 +33,14 @@ export { registerAuth, type RegisterAuthOptions } from './register-auth.ts';
 export { loadShedderOf, registerLoadShedding, type LoadSheddingOptions, type RegisterLoadSheddingOptions } from './load-shedding.ts';
 export { registerRateLimit, type RateLimitHookOptions } from './rate-limit.ts';
 export { registerAnomaliesRoute, registerMetricsRoute } from './telemetry-routes.ts';
+export { registerRecentTraceRoute, RECENT_TRACE_PATH, TraceIdParam, type RecentTraceAnswer } from './recent-trace-route.ts';
+export {
+  isLogLevel,
+  LOG_LEVEL_PATH,
+  LOG_LEVELS,
+  LogLevelAnswer,
+  LogLevelBody,
+  LogLevelSchema,
+  registerLogLevelRoute,
+  type LevelledLogger,
+} from './log-level-route.ts';

@@ -7,7 +7,7 @@ import type { HttpApp } from '@flotilla/http';
 import type { GrpcServiceRegistration } from '@flotilla/grpc';
 import type { BaseProperties } from './config-schema.ts';
 import type { ServiceTelemetry } from '@flotilla/telemetry';
-import type { ConfigReload } from '@flotilla/config';
+import type { ConfigReload, ConfigStore } from '@flotilla/config';
 import type { DatabaseConfig, GrpcConfig } from './config-schema.ts';
 import type { ServiceDiscovery } from './discovery.ts';
 
@@ -29,6 +29,8 @@ export interface ServiceContext<C> {
   discovery: ServiceDiscovery;
   /** The service's authenticator (`config.auth`, following reloads): the one its routes' `config.auth` checks use. */
   auth: Authenticator;
+  /** The config centre this service reads its config from (history, diff, compare-and-set writes): the gateway's admin API edits it. */
+  configStore: ConfigStore;
 }
 
 export interface ServiceDefinition<S extends TObject<BaseProperties>, Deps> {
@@ -44,10 +46,12 @@ export interface ServiceDefinition<S extends TObject<BaseProperties>, Deps> {
   http?: (app: HttpApp, deps: Deps, context: ServiceContext<Static<S>>) => void | Promise<void>;
   /**
    * Adds to the `/admin` plugin (encapsulated, prefix `/admin`, beside the kit's
-   * `/admin/config` and `/admin/anomalies`): more routes, and hooks such as an
-   * admin credential check that then cover every admin route and nothing else.
+   * `/admin/config`, `/admin/anomalies` and `/admin/log-level`): more routes, and
+   * hooks such as an admin credential check that then cover every admin route
+   * and nothing else. Its routes are in the service's OpenAPI document unless
+   * their schema says `hide: true` (the kit's own do).
    */
-  admin?: (admin: HttpApp, deps: Deps) => void | Promise<void>;
+  admin?: (admin: HttpApp, deps: Deps, context: ServiceContext<Static<S>>) => void | Promise<void>;
   /** The document `/openapi.json` serves (and `/docs` shows) instead of the one made from the service's own routes. */
   openapi?: (deps: Deps) => () => Promise<unknown>;
   /** gRPC services served on `config.grpc` beside HTTP; health follows readiness. */

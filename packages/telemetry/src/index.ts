@@ -47,6 +47,14 @@ export { createServiceTracing, KIT_TRACER_NAME, type ServiceTracing } from './tr
 export { SERVICE_SPAN_SCOPE, serviceSpanScope, type ServiceSpanScope } from './tracing/scope.ts';
 export { keepTracingContextSynchronous } from './tracing/global.ts';
 export { decodeTraceExport, fields, hex, type OtlpAttributeValue, type OtlpSpan } from './tracing/otlp-decoding.ts';
+export {
+  RecentSpans,
+  RECENT_SPANS_MAX_BYTES,
+  type RecentSpan,
+  type RecentSpanKind,
+  type RecentSpanStatus,
+  type RecentTrace,
+} from './tracing/recent-spans.ts';
 export * from './anomaly/index.ts';
 export { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts';
 export { drainLogger } from './logger.ts';

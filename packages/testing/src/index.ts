@@ -16,6 +16,17 @@ export { applyRbacManifest } from './kube/rbac-manifest.ts';
 export { serviceAccountCredentials, type ServiceAccountCredentials } from './kube/service-account.ts';
 
 export { startUsers, type StartUsersOptions, type UsersUnderTest } from './services/users.ts';
+export {
+  canListen,
+  devEnv,
+  distinctFreePorts,
+  ESC,
+  LISTENERS,
+  screenText,
+  startDev,
+  type DevRun,
+  type DevRunOptions,
+} from './processes/dev-run.ts';
 export { startServiceProcess, type ServiceProcess, type ServiceProcessOptions } from './processes/service-process.ts';
 export { runCli, type CliOptions, type CliResult } from './cli/run-cli.ts';
 export { centreFlags, testBackends, type Backend, type CentreFlags } from './cli/centre-flags.ts';

@@ -7,7 +7,7 @@ export function bannerLines(processes: ProcessListeners[], userId: string | unde
   const users = urlOf('users');
   const api = entry === undefined ? (users ?? '') : `${entry}/api`;
   const id = userId ?? '<user-id>';
-  const width = Math.max(...processes.map((p) => p.spec.name.length));
+  const width = Math.max(...processes.map((p) => p.spec.name.length), entry === undefined ? 0 : 'console'.length);
   // Examples only for what runs: a services/ package may have been left out of flotilla dev.
   const usersExamples =
     users === undefined
@@ -29,6 +29,10 @@ export function bannerLines(processes: ProcessListeners[], userId: string | unde
     '',
     'Flotilla is running:',
     ...processes.map((p) => `  ${p.spec.name.padEnd(width)}  ${p.url}   (docs ${p.url}/docs, health ${p.url}/readyz)`),
+    // The web console the gateway serves; it asks for an admin credential (the dev key is in config/dev/gateway.yaml).
+    ...(entry === undefined
+      ? []
+      : [`  ${'console'.padEnd(width)}  ${entry}/console/   (sign in with the dev admin key from config/dev/gateway.yaml)`]),
     'Try:',
     ...usersExamples,
     ...gatewayExamples,

@@ -29,6 +29,7 @@ export {
 } from './kubernetes-store.ts';
 export { openConfigStore, resolveBackend, splitEndpoints, type ConfigStoreSettings } from './open-store.ts';
 export { parseConfigText, keyPathChanges } from './document.ts';
+export { renderConfigText } from './document-text.ts';
 export { unifiedDiff } from './text-diff.ts';
 export { buildServiceConfig, type ConfigLayer } from './layers.ts';
 export { schemaToJson, restartPathsOf, RESTART_KEYWORD } from './schema-json.ts';

@@ -68,11 +68,11 @@ export async function attachConfigReload<S extends TSchema>(options: AttachConfi
   }
 }
 
-/** Serves the reload status at CONFIG_STATUS_PATH on a Fastify-like app. */
+/** Serves the reload status at CONFIG_STATUS_PATH on a Fastify-like app; left out of its OpenAPI document. */
 export function registerConfigStatusRoute(
-  app: { get(path: string, handler: () => unknown): unknown },
+  app: { get(path: string, options: { schema: { hide: true } }, handler: () => unknown): unknown },
   reload: Pick<ConfigReload, 'status'>,
   path = CONFIG_STATUS_PATH,
 ): void {
-  app.get(path, () => reload.status());
+  app.get(path, { schema: { hide: true } }, () => reload.status());
 }

@@ -17,6 +17,7 @@ export function serviceContext<S extends TObject<BaseProperties>, Deps>(a: Assem
     reload: made(a.reload, 'config reload'),
     discovery: made(a.discovery, 'discovery').discovery,
     auth: made(a.authenticator, 'authenticator'),
+    configStore: a.loaded.store,
   };
 }
 

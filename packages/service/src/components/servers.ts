@@ -11,7 +11,8 @@ import { type HealthCheck, registerHealthRoutes } from '@flotilla/http';
 import { registerOpenApi } from '@flotilla/http';
 import { registerAuth } from '@flotilla/http';
 import { createHttpServer, type HttpApp } from '@flotilla/http';
-import { registerAnomaliesRoute, registerMetricsRoute } from '@flotilla/http';
+import { registerAnomaliesRoute, registerLogLevelRoute, registerMetricsRoute } from '@flotilla/http';
+import { registerRecentTraceRoute } from '@flotilla/http';
 import type { BaseProperties } from '../config-schema.ts';
 import { type Component, component } from '../lifecycle.ts';
 import type { GrpcSettings, ServiceDatabase } from '../types.ts';
@@ -57,15 +58,7 @@ async function startHttp<S extends TObject<BaseProperties>, Deps>(a: Assembly<S,
   registerMetricsRoute(http as never, telemetry);
   // Routes that declare `config: { auth }` are checked; the gateway's signed identity is trusted when it verifies.
   registerAuth(http, { authenticator: made(a.authenticator, 'authenticator'), trustIdentityHeader: true });
-  const admin = definition.admin;
-  await http.register(
-    async (scope) => {
-      registerConfigStatusRoute(scope as never, reload, '/config');
-      registerAnomaliesRoute(scope as never, telemetry, '/anomalies');
-      if (admin !== undefined) await admin(scope as HttpApp, deps);
-    },
-    { prefix: '/admin' },
-  );
+  // Before any route, so the document sees every one: the kit's own set `hide`, a service's admin routes are documented.
   await registerOpenApi(
     http as never,
     {
@@ -74,6 +67,18 @@ async function startHttp<S extends TObject<BaseProperties>, Deps>(a: Assembly<S,
       ...(definition.description === undefined ? {} : { description: definition.description }),
     },
     definition.openapi?.(deps),
+  );
+  const admin = definition.admin;
+  await http.register(
+    async (scope) => {
+      registerConfigStatusRoute(scope as never, reload, '/config');
+      registerAnomaliesRoute(scope as never, telemetry, '/anomalies');
+      registerLogLevelRoute(scope as never, logger);
+      if (admin !== undefined) await admin(scope as HttpApp, deps, made(a.context, 'service context'));
+      // After the service's own: the gateway serves this path itself, with the spans of every service merged.
+      registerRecentTraceRoute(scope as never, telemetry);
+    },
+    { prefix: '/admin' },
   );
   await definition.http(http, deps, made(a.context, 'service context'));
   // Set before listening: a failed listen still closes the app.

@@ -19,6 +19,7 @@ import type { ServiceIdentity } from '../metrics/runtime.ts';
 import { addLiveProvider, installTracingGlobals, removeLiveProvider } from './global.ts';
 import { encodeResourceField } from './otlp-encoding.ts';
 import { otlpHttpSender } from './otlp-http.ts';
+import { RecentSpans } from './recent-spans.ts';
 import { SpanBatch } from './span-batch.ts';
 import { KitTracerProvider } from './tracer.ts';
 
@@ -33,6 +34,8 @@ const MAX_CONCURRENT_EXPORTS = 4;
 export interface ServiceTracing {
   readonly provider: TracerProvider;
   readonly tracer: Tracer;
+  /** The export requests sent lately, bounded in bytes: the admin endpoints read a trace's spans there. */
+  readonly recent: RecentSpans;
   /** Exports what is buffered now (tests, and before exit). */
   forceFlush(): Promise<void>;
   /** Flushes and stops exporting. */
@@ -61,7 +64,13 @@ export async function createServiceTracing(settings: TracingSettings, identity: 
     'telemetry.sdk.name': '@flotilla/kit',
     'telemetry.sdk.language': 'nodejs',
   });
-  const batch = new SpanBatch(resource, (body) => sender.send(body), {
+  const recent = new RecentSpans();
+  // Every request sent is also held for the admin endpoints (bounded; the same bytes, no copy per span).
+  const send = (body: Buffer): Promise<void> => {
+    recent.add(body);
+    return sender.send(body);
+  };
+  const batch = new SpanBatch(resource, send, {
     batchDelayMs: settings.batchDelayMs,
     maxQueueSize: MAX_QUEUE_SIZE,
     maxExportBatchSize: MAX_EXPORT_BATCH_SIZE,
@@ -77,6 +86,7 @@ export async function createServiceTracing(settings: TracingSettings, identity: 
   return {
     provider,
     tracer: provider.getTracer(KIT_TRACER_NAME),
+    recent,
     forceFlush: () => batch.forceFlush(),
     shutdown() {
       stopped ??= (async () => {

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { runCli, tempDir } from '@flotilla/testing';
-import { canListen, devEnv, distinctFreePorts, LISTENERS } from './support/dev-run.ts';
+import { runCli, tempDir, canListen, devEnv, distinctFreePorts, LISTENERS } from '@flotilla/testing';
 
 test('a busy port: exit 5 and the holder named by pid and command line, nothing started', async (t) => {
   const ports = await distinctFreePorts(LISTENERS);

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { eventually } from '@flotilla/testing';
-import { startDev } from './support/dev-run.ts';
+import { eventually, startDev } from '@flotilla/testing';
 
 /** Instances still registered in the local registry: none once every process stopped gracefully. */
 function registered(home: string): string[] {

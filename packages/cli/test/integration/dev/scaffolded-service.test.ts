@@ -11,9 +11,8 @@ import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { eventually, runCli, tempDir } from '@flotilla/testing';
+import { eventually, runCli, tempDir, canListen, devEnv, distinctFreePorts, LISTENERS, startDev } from '@flotilla/testing';
 import { copyRepository, type RepositoryCopy } from '../new/support/repository-copy.ts';
-import { canListen, devEnv, distinctFreePorts, LISTENERS, startDev } from './support/dev-run.ts';
 
 const SERVICE = 'pricing';
 const RUN_DEV = ['--conditions=@flotilla/source', 'packages/cli/src/main.ts', 'dev'];

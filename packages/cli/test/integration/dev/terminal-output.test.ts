@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { eventually } from '@flotilla/testing';
-import { ESC, screenText, startDev } from './support/dev-run.ts';
+import { eventually, ESC, screenText, startDev } from '@flotilla/testing';
 
 const BANNER_END = 'Ctrl-C stops everything.';
 const PREFIXED = /^(flotilla|greeter |users {3}|orders {2}|gateway ) \| \d\d:\d\d:\d\d\.\d{3} (INFO |WARN |ERROR|FATAL) \S/;

@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { eventually, runCli } from '@flotilla/testing';
-import { startDev } from './support/dev-run.ts';
+import { eventually, runCli, startDev } from '@flotilla/testing';
 
 interface Listed {
   traceId: string;

@@ -10,7 +10,10 @@ import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { eventually, freePort, repoRoot, tempDir, type TempDir } from '@flotilla/testing';
+import { eventually } from '../eventually.ts';
+import { freePort } from '../free-port.ts';
+import { repoRoot } from '../repository.ts';
+import { tempDir, type TempDir } from '../temp-dir.ts';
 
 /** The listeners of the dev system, as `<service>.<protocol>`. */
 /** `dev.traces` is flotilla dev's own trace collector (FLOTILLA_DEV_TRACES_PORT); the rest are the processes' listeners. */

@@ -1,0 +1,2 @@
+/** Where the gateway serves the config centre's admin API. */
+export const CENTRE = '/admin/config-centre';
