@@ -13,15 +13,18 @@ export function sampleSum(text: string, name: string, labelFilter = ''): number 
   return sum;
 }
 
-export function histogramQuantile(text: string, name: string, q: number): number {
-  const buckets: { le: number; count: number }[] = [];
+/** Over the series whose line contains `labelFilter` (e.g. one controller's), bucket by bucket. */
+export function histogramQuantile(text: string, name: string, q: number, labelFilter = ''): number {
+  const byLe = new Map<number, number>();
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}_bucket{`)) continue;
+    if (labelFilter && !line.includes(labelFilter)) continue;
     const le = /le="([^"]+)"/.exec(line)?.[1];
     if (!le) continue;
-    buckets.push({ le: le === '+Inf' ? Infinity : Number(le), count: Number(line.slice(line.lastIndexOf(' ') + 1)) });
+    const bound = le === '+Inf' ? Infinity : Number(le);
+    byLe.set(bound, (byLe.get(bound) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
-  buckets.sort((a, b) => a.le - b.le);
+  const buckets = [...byLe].map(([le, count]) => ({ le, count })).sort((a, b) => a.le - b.le);
   const total = buckets.at(-1)?.count ?? 0;
   if (total === 0) return Number.NaN;
   const rank = q * total;

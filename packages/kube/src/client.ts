@@ -65,6 +65,14 @@ export class KubeClient {
     });
   }
 
+  /**
+   * A client for the same cluster and field manager with a connection pool of its own, so
+   * its requests never wait behind this client's (leader election beside bulk writes).
+   */
+  withOwnConnections(connections = 1): KubeClient {
+    return new KubeClient(this.connection, { connections, fieldManager: this.fieldManager });
+  }
+
   private authorization(): string | undefined {
     if (this.connection.token) return `Bearer ${this.connection.token}`;
     if (!this.connection.tokenFile) return undefined;

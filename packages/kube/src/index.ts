@@ -9,3 +9,4 @@ export * from './logger.ts';
 export * from './objects.ts';
 export * from './reflector.ts';
 export * from './resources.ts';
+export * from './transform.ts';

@@ -2,7 +2,8 @@
 // A relist is diffed against the cache: new objects are adds, changed resourceVersions are
 // updates, and objects that vanished become deletes (finalStateUnknown = true).
 // A handler that throws (or rejects) gets the same event again after a backoff: errors
-// are never lost and never become unhandled rejections.
+// are never lost and never become unhandled rejections. An optional transform cuts each
+// object down as it enters the cache (transform.ts); handlers see what the cache keeps.
 import { Backoff, BackoffPolicy } from '@flotilla/core';
 import { IndexedCache, type IndexFunction } from './cache.ts';
 import type { KubeClient } from './client.ts';
@@ -10,6 +11,7 @@ import type { KubeLogger } from './logger.ts';
 import { objectKey, type KubeObject } from './objects.ts';
 import { Reflector, type ReflectorHealth, type ReflectorOptions, type ReflectorSink } from './reflector.ts';
 import type { ResourceType } from './resources.ts';
+import type { CacheTransform } from './transform.ts';
 
 export interface EventHandler<T extends KubeObject> {
   /** isInInitialList: the object was already there at the first list (client-go's flag of the same name) */
@@ -22,7 +24,7 @@ export interface EventHandler<T extends KubeObject> {
 /** A failing handler is retried soon, then less and less often. */
 const HANDLER_RETRY_BACKOFF = new BackoffPolicy({ initialMs: 50, maxMs: 10_000, jitter: 'equal' });
 
-export interface InformerOptions<T extends KubeObject> extends ReflectorOptions {
+export interface InformerOptions<T extends KubeObject> extends ReflectorOptions<T> {
   indexers?: Record<string, IndexFunction<T>>;
   /** a watch silent for longer than this (and not reconnected) makes the informer unhealthy */
   unhealthyAfterMs?: number;
@@ -38,6 +40,7 @@ export class Informer<T extends KubeObject> implements ReflectorSink<T> {
   private syncWaiters: (() => void)[] = [];
   private readonly unhealthyAfterMs: number;
   private readonly log: KubeLogger;
+  private started = false;
   /** handler failures that were scheduled for redelivery */
   handlerRetries = 0;
 
@@ -49,6 +52,12 @@ export class Informer<T extends KubeObject> implements ReflectorSink<T> {
     this.unhealthyAfterMs = options.unhealthyAfterMs ?? 30_000;
   }
 
+  /** Sets what the cache keeps of each object; only before start(), so every cached object went through it. */
+  setTransform(transform: CacheTransform<T>): void {
+    if (this.started) throw new Error(`informer ${this.type.plural}: setTransform must be called before start()`);
+    this.reflector.setTransform(transform);
+  }
+
   addHandler(handler: EventHandler<T>): void {
     this.handlers.push(handler);
     // A handler added after sync still hears about everything already cached.
@@ -56,6 +65,7 @@ export class Informer<T extends KubeObject> implements ReflectorSink<T> {
   }
 
   start(): void {
+    this.started = true;
     this.reflector.start();
   }
 

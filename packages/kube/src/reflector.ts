@@ -4,12 +4,15 @@
 // bookmarks, a jittered server timeout and a client idle timeout, and resumes from the
 // last resourceVersion seen. 410 Gone (compacted history) triggers a relist, which the
 // sink diffs into its cache. resourceVersions are opaque strings. Errors back off.
+// A transform, if set, cuts each object down before the sink sees it: list items page by
+// page (a relist never holds every whole object at once) and every watch event.
 import { Backoff, BackoffPolicy, jittered, sleepUnlessAborted } from '@flotilla/core';
 import type { KubeClient, Query } from './client.ts';
 import { isGone, isStatus, KubeApiError } from './errors.ts';
 import type { KubeObject, ObjectList } from './objects.ts';
 import type { KubeLogger } from './logger.ts';
 import { collectionPath, type ResourceType } from './resources.ts';
+import type { CacheTransform } from './transform.ts';
 
 /** Spread, yet never much shorter than planned: a failing API server is not hammered. */
 const LIST_WATCH_BACKOFF = new BackoffPolicy({ initialMs: 800, maxMs: 30_000, jitter: 'equal' });
@@ -22,7 +25,7 @@ export interface ReflectorSink<T extends KubeObject> {
   deleted(obj: T): void;
 }
 
-export interface ReflectorOptions {
+export interface ReflectorOptions<T extends KubeObject = KubeObject> {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
@@ -37,6 +40,8 @@ export interface ReflectorOptions {
   onError?(error: unknown): void;
   /** Told when a list completed or a watch stream opened: the API server is reachable again. */
   onConnected?(): void;
+  /** what the sink gets of each object (transform.ts); default the object as sent */
+  transform?: CacheTransform<T>;
 }
 
 export interface ReflectorHealth {
@@ -54,15 +59,16 @@ export class Reflector<T extends KubeObject> {
   private readonly type: ResourceType;
   private readonly sink: ReflectorSink<T>;
   private readonly log: KubeLogger;
-  private readonly options: ReflectorOptions;
+  private readonly options: ReflectorOptions<T>;
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
   private lastResourceVersion = '';
   private readonly health: ReflectorHealth = { synced: false, watching: false, lastContact: 0, lists: 0 };
   private readonly backoff: Backoff;
   private readonly selectors: Query;
+  private transform: CacheTransform<T> | undefined;
 
-  constructor(client: KubeClient, type: ResourceType, sink: ReflectorSink<T>, log: KubeLogger, options: ReflectorOptions = {}) {
+  constructor(client: KubeClient, type: ResourceType, sink: ReflectorSink<T>, log: KubeLogger, options: ReflectorOptions<T> = {}) {
     this.client = client;
     this.type = type;
     this.sink = sink;
@@ -70,6 +76,12 @@ export class Reflector<T extends KubeObject> {
     this.options = options;
     this.backoff = new Backoff(options.backoff ?? LIST_WATCH_BACKOFF);
     this.selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
+    this.transform = options.transform;
+  }
+
+  /** Replaces the transform; call it before start(). */
+  setTransform(transform: CacheTransform<T>): void {
+    this.transform = transform;
   }
 
   get resourceVersion(): string {
@@ -131,7 +143,11 @@ export class Reflector<T extends KubeObject> {
         timeoutMs: 60_000,
       });
       // Lists do not carry apiVersion/kind per item; restore them so handlers see whole objects.
-      for (const item of page.items) items.push({ ...item, apiVersion: page.apiVersion, kind: this.type.kind });
+      const transform = this.transform;
+      for (const item of page.items) {
+        const whole = { ...item, apiVersion: page.apiVersion, kind: this.type.kind };
+        items.push(transform ? transform(whole) : whole);
+      }
       continueToken = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion ?? '';
     } while (continueToken);
@@ -166,12 +182,15 @@ export class Reflector<T extends KubeObject> {
         throw new KubeApiError(status?.code ?? 500, status?.reason ?? 'Unknown', status?.message ?? 'watch error');
       }
       const obj = event.object as T;
+      // Read before the transform, which may leave it out.
+      const resourceVersion = obj.metadata?.resourceVersion;
       if (event.type !== 'BOOKMARK') {
-        if (event.type === 'ADDED') this.sink.added(obj);
-        else if (event.type === 'MODIFIED') this.sink.modified(obj);
-        else if (event.type === 'DELETED') this.sink.deleted(obj);
+        const kept = this.transform ? this.transform(obj) : obj;
+        if (event.type === 'ADDED') this.sink.added(kept);
+        else if (event.type === 'MODIFIED') this.sink.modified(kept);
+        else if (event.type === 'DELETED') this.sink.deleted(kept);
       }
-      if (obj.metadata?.resourceVersion) this.lastResourceVersion = obj.metadata.resourceVersion;
+      if (resourceVersion) this.lastResourceVersion = resourceVersion;
       this.backoff.reset();
     }
     this.health.watching = false;

@@ -7,6 +7,7 @@ import { Controller } from '../runtime/controller.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import type { OperatorMetrics } from '../runtime/metrics.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../microservice/render.ts';
+import { appSecretCacheTransform, databaseCacheTransform } from './cache-shapes.ts';
 import { DatabaseResource } from './crd.ts';
 import { DatabaseReconciler, type DatabaseReconcilerDeps } from './reconciler.ts';
 import { ServerSecretWatch } from './server-secret-watch.ts';
@@ -45,8 +46,13 @@ export function createDatabaseController(options: DatabaseControllerOptions): Da
     name: 'database',
     client,
     forType: DatabaseResource,
-    forOptions: { namespace, indexers: { [SERVER_SECRET_INDEX]: serverSecretOf } },
-    owns: [{ type: Resources.Secret, informerOptions: { namespace, labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}` } }],
+    forOptions: { namespace, indexers: { [SERVER_SECRET_INDEX]: serverSecretOf }, transform: databaseCacheTransform },
+    owns: [
+      {
+        type: Resources.Secret,
+        informerOptions: { namespace, labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}`, transform: appSecretCacheTransform },
+      },
+    ],
     workers: options.workers ?? 2,
     metrics: options.metrics,
     log,

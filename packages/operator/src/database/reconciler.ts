@@ -98,7 +98,7 @@ export class DatabaseReconciler implements Reconciler {
     const { client, events } = this.deps;
     const server = await this.readServer(db);
     const secretName = appSecretName(db);
-    const live = await this.getSecret(db.metadata.namespace!, secretName);
+    const live = await this.appSecret(db, server);
     if (live && isLeftBehind(live, db))
       throw new ProvisioningError(
         Reasons.SecretConflict,
@@ -203,6 +203,27 @@ export class DatabaseReconciler implements Reconciler {
     const value = secret.data?.[key];
     if (!value) throw new ProvisioningError(Reasons.ServerSecretKeyMissing, `Secret ${name} has no key ${key} (spec.server.secretRef.key)`);
     return parseServerDsn(db.spec.engine, Buffer.from(value, 'base64').toString('utf8'));
+  }
+
+  /**
+   * The application Secret. The controller's cached copy is used when it says there is
+   * nothing to do (ours, no rotation pending, nothing to write): a copy behind the API
+   * server is followed by the watch event that brings it up to date, and that event
+   * reconciles again. Anything else is read from the API server, so a password is never
+   * chosen from a stale copy, and a Secret someone else made under the name (not cached:
+   * it lacks our label) is seen.
+   */
+  private async appSecret(db: Database, server: ServerDsn): Promise<Secret | undefined> {
+    const namespace = db.metadata.namespace!;
+    const name = appSecretName(db);
+    const cached = this.deps.controller.owned.get('Secret')?.cache.get(`${namespace}/${name}`) as Secret | undefined;
+    const current = cached && isControlledBy(cached, db) ? currentCredentials(cached) : undefined;
+    const settled =
+      cached !== undefined &&
+      current !== undefined &&
+      current.rotation === rotationOf(db) &&
+      !needsWrite(cached, renderAppSecret(db, server, current.password));
+    return settled ? cached : await this.getSecret(namespace, name);
   }
 
   private async getSecret(namespace: string, name: string): Promise<Secret | undefined> {

@@ -67,9 +67,12 @@ function envVar(e: NonNullable<Microservice['spec']['env']>[number]): Record<str
 }
 
 function probe(path: string, spec: { initialDelaySeconds?: number; periodSeconds?: number; failureThreshold?: number } | undefined) {
+  const delay = spec?.initialDelaySeconds ?? 0;
   return {
     httpGet: { path, port: 'http' },
-    initialDelaySeconds: spec?.initialDelaySeconds ?? 0,
+    // The API server leaves a zero delay out of what it returns: sent as 0 it would look
+    // drifted on every reconcile, and every reconcile would apply the Deployment again.
+    ...(delay > 0 ? { initialDelaySeconds: delay } : {}),
     periodSeconds: spec?.periodSeconds ?? 10,
     failureThreshold: spec?.failureThreshold ?? 3,
   };
@@ -82,6 +85,39 @@ function resources(ms: Microservice): Record<string, Record<string, string>> | u
   if (r.requests && Object.keys(r.requests).length) out.requests = { ...r.requests } as Record<string, string>;
   if (r.limits && Object.keys(r.limits).length) out.limits = { ...r.limits } as Record<string, string>;
   return Object.keys(out).length ? out : undefined;
+}
+
+/** The variable that caps `workers: auto` in a Flotilla service (packages/service/README.md, "Workers"). */
+export const CPU_BUDGET_ENV = 'FLOTILLA_CPU_BUDGET';
+
+/**
+ * Whole CPUs the container may keep busy by its spec: its CPU limit, else its
+ * request, rounded down, at least 1. A limit also reaches the process through
+ * its cgroup; a request alone does not, and the node's every CPU is no budget
+ * for a Pod whose memory was sized for its request.
+ */
+export function cpuBudget(ms: Microservice): number | undefined {
+  const quantity = ms.spec.resources?.limits?.cpu ?? ms.spec.resources?.requests?.cpu;
+  if (quantity === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)(m?)$/.exec(String(quantity));
+  if (match === null) return undefined;
+  const cpus = Number(match[1]) / (match[2] === 'm' ? 1000 : 1);
+  return Math.max(1, Math.floor(cpus));
+}
+
+/**
+ * The container's variables: the database DSN and the CPU budget, then spec.env. A name
+ * spec.env sets is not added again: server-side apply refuses two entries with one name
+ * (env is a list keyed by name), and what the spec says wins.
+ */
+function containerEnv(ms: Microservice, database: DatabaseBinding['secret'] | undefined): Record<string, unknown>[] {
+  const own = ms.spec.env ?? [];
+  const named = new Set(own.map((e) => e.name));
+  const added: Record<string, unknown>[] = [];
+  if (database) added.push({ name: databaseEnvName(ms), valueFrom: { secretKeyRef: { name: database.name, key: database.key } } });
+  const budget = cpuBudget(ms);
+  if (budget !== undefined) added.push({ name: CPU_BUDGET_ENV, value: String(budget) });
+  return [...added.filter((e) => !named.has(e.name as string)), ...own.map(envVar)];
 }
 
 /** A Deployment reads a string as a percentage only, so a plain count must be sent as a number. */
@@ -125,9 +161,7 @@ export function renderDeployment(ms: Microservice, database?: DatabaseBinding['s
     readinessProbe: probe(ms.spec.probes?.readiness?.path ?? '/readyz', ms.spec.probes?.readiness),
   };
   // Empty lists are dropped by the API server; leaving them out keeps the drift check exact.
-  const env = (ms.spec.env ?? []).map(envVar);
-  // First, so an entry of the same name in spec.env wins.
-  if (database) env.unshift({ name: databaseEnvName(ms), valueFrom: { secretKeyRef: { name: database.name, key: database.key } } });
+  const env = containerEnv(ms, database);
   if (env.length) container.env = env;
   const res = resources(ms);
   if (res) container.resources = res;

@@ -1,8 +1,19 @@
 // A controller: informers for the primary type and the types it owns, a rate-limited work
 // queue of primary keys, and N workers calling the reconciler. Level-triggered: the
 // reconciler gets a key, never an event, and reads the current state from the caches.
+// The caches drop managedFields and the last-applied annotation unless an informer is
+// given a transform of its own (a reconciler may narrow them further with setTransform).
 import type { Logger } from 'pino';
-import { Informer, type InformerOptions, type KubeClient, type KubeObject, objectKey, type ResourceType, splitKey } from '@flotilla/kube';
+import {
+  Informer,
+  type InformerOptions,
+  type KubeClient,
+  type KubeObject,
+  objectKey,
+  type ResourceType,
+  splitKey,
+  withoutBookkeeping,
+} from '@flotilla/kube';
 import type { OperatorMetrics } from './metrics.ts';
 import { ownerKey } from './owners.ts';
 import { generationChanged, type UpdatePredicate } from './predicates.ts';
@@ -61,7 +72,7 @@ export class Controller {
     this.name = options.name;
     this.log = options.log.child({ controller: options.name });
     this.queue = new WorkQueue(options.name, defaultControllerRateLimiter(), options.metrics.workqueue);
-    this.primary = new Informer(options.client, options.forType, this.log, options.forOptions);
+    this.primary = new Informer(options.client, options.forType, this.log, { transform: withoutBookkeeping, ...options.forOptions });
     const predicate = options.updatePredicate ?? generationChanged;
     this.primary.addHandler({
       onAdd: (obj) => this.queue.add(objectKey(obj)),
@@ -72,7 +83,7 @@ export class Controller {
     });
     const group = options.forType.group;
     for (const { type, informerOptions } of options.owns ?? []) {
-      const informer = new Informer<KubeObject>(options.client, type, this.log, informerOptions);
+      const informer = new Informer<KubeObject>(options.client, type, this.log, { transform: withoutBookkeeping, ...informerOptions });
       const enqueueOwner = (obj: KubeObject) => {
         const key = ownerKey(obj, group, options.forType.kind);
         if (key) this.queue.add(key);

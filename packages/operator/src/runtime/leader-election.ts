@@ -4,6 +4,10 @@
 // between replicas does not matter); the leader renews every retryPeriod and gives up
 // when it could not renew within renewDeadline. release() frees the lease on shutdown,
 // so a standby takes over at once instead of after the lease expires.
+//
+// Under load the renewal must not wait behind the operator's own writes: lease calls go
+// over a connection of their own, and the leader renews with a single PUT of the lease it
+// last wrote (a conflict means someone else wrote it: then it reads it again).
 import type { Logger } from 'pino';
 import type { Gauge } from 'prom-client';
 import { jittered, sleepUnlessAborted } from '@flotilla/core';
@@ -40,7 +44,10 @@ function microTime(date = new Date()): string {
 
 export class LeaderElector {
   private readonly options: LeaderElectionOptions;
+  private readonly client: KubeClient;
   private observed: { spec: LeaseSpec; at: number } | undefined;
+  /** the lease as we last wrote it, while we lead */
+  private written: Lease | undefined;
   private leader = false;
   private lastRenew = 0;
   private readonly leaseDurationMs: number;
@@ -49,6 +56,7 @@ export class LeaderElector {
 
   constructor(options: LeaderElectionOptions) {
     this.options = options;
+    this.client = options.client.withOwnConnections();
     this.leaseDurationMs = options.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = options.retryPeriodMs ?? 2_000;
@@ -90,8 +98,16 @@ export class LeaderElector {
     return 'stopped';
   }
 
-  /** Gives the lease up (holder cleared) if we hold it. */
+  /** Gives the lease up (holder cleared) if we hold it, and closes the lease connection. */
   async release(): Promise<void> {
+    try {
+      await this.giveUp();
+    } finally {
+      await this.client.close();
+    }
+  }
+
+  private async giveUp(): Promise<void> {
     if (!this.leader) return;
     this.setLeader(false);
     try {
@@ -110,6 +126,7 @@ export class LeaderElector {
 
   private setLeader(value: boolean): void {
     this.leader = value;
+    if (!value) this.written = undefined;
     this.options.masterStatus?.set({ name: this.options.name }, value ? 1 : 0);
   }
 
@@ -120,7 +137,7 @@ export class LeaderElector {
   }
 
   private async put(lease: Lease): Promise<Lease> {
-    return await this.options.client.request<Lease>('PUT', objectPath(Resources.Lease, this.options.namespace, this.options.name), {
+    return await this.client.request<Lease>('PUT', objectPath(Resources.Lease, this.options.namespace, this.options.name), {
       body: lease,
       timeoutMs: this.callTimeoutMs(),
     });
@@ -128,7 +145,7 @@ export class LeaderElector {
 
   private async get(): Promise<Lease | undefined> {
     try {
-      return await this.options.client.request<Lease>('GET', objectPath(Resources.Lease, this.options.namespace, this.options.name), {
+      return await this.client.request<Lease>('GET', objectPath(Resources.Lease, this.options.namespace, this.options.name), {
         timeoutMs: this.callTimeoutMs(),
       });
     } catch (error) {
@@ -137,14 +154,37 @@ export class LeaderElector {
     }
   }
 
+  /** The leader's renewal: one PUT of the lease it last wrote; undefined when that is unknown or stale. */
+  private async renewWritten(now: number, leaseSeconds: number): Promise<boolean | undefined> {
+    const written = this.written;
+    if (!this.leader || !written) return undefined;
+    try {
+      const updated = await this.put({
+        ...written,
+        spec: { ...written.spec, holderIdentity: this.options.identity, leaseDurationSeconds: leaseSeconds, renewTime: microTime() },
+      });
+      this.observed = { spec: updated.spec ?? {}, at: now };
+      this.written = updated;
+      this.lastRenew = now;
+      return true;
+    } catch (error) {
+      if (isConflict(error)) return undefined;
+      this.options.log.warn({ err: error, lease: this.options.name }, 'lease renew failed');
+      return false;
+    }
+  }
+
   private async tryAcquireOrRenew(): Promise<boolean> {
-    const { client, namespace, name, identity, log } = this.options;
+    const { namespace, name, identity, log } = this.options;
+    const client = this.client;
     const now = Date.now();
     const leaseSeconds = Math.round(this.leaseDurationMs / 1000);
+    const renewed = await this.renewWritten(now, leaseSeconds);
+    if (renewed !== undefined) return renewed;
     try {
       const lease = await this.get();
       if (!lease) {
-        await client.request<Lease>('POST', collectionPath(Resources.Lease, namespace), {
+        this.written = await client.request<Lease>('POST', collectionPath(Resources.Lease, namespace), {
           timeoutMs: this.callTimeoutMs(),
           body: {
             apiVersion: 'coordination.k8s.io/v1',
@@ -181,6 +221,7 @@ export class LeaderElector {
         },
       });
       this.observed = { spec: updated.spec ?? {}, at: now };
+      this.written = updated;
       this.lastRenew = now;
       return true;
     } catch (error) {

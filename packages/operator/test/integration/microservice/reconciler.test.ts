@@ -218,6 +218,50 @@ test('the Pod template: counts for the rollout, secrets by reference, a graceful
   );
 });
 
+test('FLOTILLA_CPU_BUDGET: from the CPU limit, else the request, none without either; spec.env wins', async (t) => {
+  if (!(await setup(t))) return;
+  const cases: { name: string; spec: Record<string, unknown>; env: { name: string; value: string }[] | undefined }[] = [
+    {
+      name: 'cpu-limit',
+      spec: { resources: { requests: { cpu: '500m' }, limits: { cpu: '2500m', memory: '256Mi' } } },
+      env: [{ name: 'FLOTILLA_CPU_BUDGET', value: '2' }],
+    },
+    { name: 'cpu-request', spec: { resources: { requests: { cpu: '250m' } } }, env: [{ name: 'FLOTILLA_CPU_BUDGET', value: '1' }] },
+    { name: 'cpu-none', spec: { resources: { limits: { memory: '128Mi' } } }, env: undefined },
+    {
+      name: 'cpu-own',
+      spec: {
+        resources: { limits: { cpu: '4' } },
+        env: [
+          { name: 'A', value: 'a' },
+          { name: 'FLOTILLA_CPU_BUDGET', value: '3' },
+        ],
+      },
+      env: [
+        { name: 'A', value: 'a' },
+        { name: 'FLOTILLA_CPU_BUDGET', value: '3' },
+      ],
+    },
+  ];
+  for (const { name, spec } of cases) await createMicroservice(name, { image: `flotilla/${name}:1`, ...spec });
+  for (const { name, env } of cases) {
+    const ms = await waitObserved(name);
+    const byType = Object.fromEntries((ms.status?.conditions ?? []).map((c) => [c.type, c.status]));
+    assert.equal(byType.ReconcileError, 'False', `${name}: the API server accepted the rendered Deployment`);
+    const deployment = await get<Deployment>(Resources.Deployment, name);
+    assert.deepEqual(deployment!.spec.template.spec.containers[0]!.env, env, name);
+  }
+  // A limit added later reaches the Deployment; the budget follows the spec.
+  await client!.patch(MicroserviceResource, namespace, 'cpu-none', { spec: { resources: { limits: { cpu: '1', memory: '128Mi' } } } });
+  await eventually(
+    async () => {
+      const env = (await get<Deployment>(Resources.Deployment, 'cpu-none'))?.spec.template.spec.containers[0]?.env;
+      return env?.length === 1 && env[0]!.name === 'FLOTILLA_CPU_BUDGET' && env[0]!.value === '1';
+    },
+    { timeoutMs: 60_000, intervalMs: 100, message: 'the new limit to set FLOTILLA_CPU_BUDGET' },
+  );
+});
+
 test('drift is repaired: a hand-edited Deployment and a deleted Service are put back', async (t) => {
   if (!(await setup(t))) return;
   await createMicroservice('orders', { image: 'flotilla/orders:1', replicas: 2 });
