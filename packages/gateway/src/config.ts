@@ -154,6 +154,22 @@ export const ConsoleSettings = Type.Object(
   {
     enabled: Type.Boolean({ default: true, description: 'serve the web console at /console/ (its data still needs the admin credential)' }),
     jaegerUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'a Jaeger UI the traces page links each trace to' })),
+    prometheus: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ pattern: '^https?://', description: 'the Prometheus HTTP API the traffic history is read from' }),
+          selector: Type.String({
+            default: 'service="gateway"',
+            maxLength: 500,
+            description: "PromQL label matchers that pick the gateway's series (deploy/observability labels each target with `service`)",
+          }),
+        },
+        {
+          ...strict,
+          description: "read the traffic page's 15 minutes from Prometheus (every gateway instance and worker, across restarts)",
+        },
+      ),
+    ),
   },
   { ...strict, default: {} },
 );

@@ -36,8 +36,9 @@ import {
 } from './live-view-schemas.ts';
 import { MergedTraces } from './merged-traces.ts';
 import { topology } from './topology.ts';
-import { TrafficSampler } from './traffic-sampler.ts';
+import { type TrafficKind, TrafficSampler } from './traffic-sampler.ts';
 import { MAX_TRAFFIC_STREAMS, TrafficStreams } from './traffic-stream.ts';
+import { PrometheusTraffic } from './prometheus-traffic.ts';
 
 const tags = ['admin'];
 
@@ -54,6 +55,9 @@ export function registerLiveViewRoutes(admin: HttpApp, gateway: Gateway, context
     routes: () => new Set(gateway.snapshot().table.routes.map((route) => route.pattern.source)),
   });
   const streams = new TrafficStreams({ sampler, metrics: telemetry.metrics });
+  // The gateway's own routes (as the sampler keeps) and every upstream.
+  const keep = (kind: TrafficKind, key: string): boolean =>
+    kind === 'upstream' || gateway.snapshot().table.routes.some((route) => route.pattern.source === key);
   const faults = new Faults({
     store: configStore,
     namespace,
@@ -74,7 +78,10 @@ export function registerLiveViewRoutes(admin: HttpApp, gateway: Gateway, context
     self: selfId,
     jaegerUrl: () => jaegerUrlOf(reload.current()),
   });
+  // Read from the current config on each call, so they change live (a path nobody subscribes to waits for a restart).
+  const live = ['console.prometheus', 'console.jaegerUrl'].map((path) => reload.onChange(path, () => {}));
   admin.addHook('preClose', (done) => {
+    for (const unsubscribe of live) unsubscribe();
     streams.close();
     sampler.close();
     done();
@@ -110,19 +117,23 @@ export function registerLiveViewRoutes(admin: HttpApp, gateway: Gateway, context
         summary: 'Traffic per route and per upstream over the last 15 minutes',
         description:
           "Derived from the gateway's own metrics, one point per interval. Sampling runs while a traffic stream is open and for " +
-          'two minutes after this call: the first call after a quiet time starts it, and points follow one interval later.',
+          'two minutes after this call: the first call after a quiet time starts it, and points follow one interval later. ' +
+          'With `console.prometheus` configured the 15 minutes come from Prometheus instead (`source: prometheus`): every ' +
+          "gateway instance and worker, across restarts; the stream stays this process's own.",
         operationId: 'getTraffic',
         response: { 200: Traffic, ...problemResponses(401, 403) },
       },
     },
     async () => {
       sampler.touch();
-      return {
-        intervalSeconds: sampler.intervalMs / 1000,
-        windowSeconds: sampler.windowMs / 1000,
-        sampling: sampler.running,
-        series: sampler.series(),
-      };
+      const answer = { intervalSeconds: sampler.intervalMs / 1000, windowSeconds: sampler.windowMs / 1000, sampling: sampler.running };
+      const prometheus = prometheusOf(reload.current(), sampler.windowMs);
+      if (prometheus === undefined) return { ...answer, source: 'process' as const, series: sampler.series() };
+      try {
+        return { ...answer, source: 'prometheus' as const, series: await prometheus.series(keep) };
+      } catch (error) {
+        return { ...answer, source: 'process' as const, warning: `Prometheus: ${(error as Error).message}`, series: sampler.series() };
+      }
     },
   );
 
@@ -232,6 +243,12 @@ export function registerLiveViewRoutes(admin: HttpApp, gateway: Gateway, context
 /** Who is asking: the admin check's subject. */
 function callerOf(request: Parameters<typeof adminIdentity>[0]): string {
   return adminIdentity(request).subject;
+}
+
+/** A reader of `console.prometheus`, when configured; one point per step of a quarter of a minute. */
+function prometheusOf(settings: GatewaySettings, windowMs: number): PrometheusTraffic | undefined {
+  const configured = settings.console.prometheus;
+  return configured === undefined ? undefined : new PrometheusTraffic({ ...configured, windowMs, stepSeconds: 15 });
 }
 
 /** `console.jaegerUrl` of the gateway's config, when set. */

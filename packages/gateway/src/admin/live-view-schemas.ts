@@ -58,6 +58,10 @@ export const Traffic = Type.Object({
   intervalSeconds: Type.Integer(),
   windowSeconds: Type.Integer(),
   sampling: Type.Boolean({ description: 'whether the sampler runs now (a GET keeps it running for a while)' }),
+  source: Type.Enum(['prometheus', 'process'], {
+    description: "`prometheus` when `console.prometheus` is set and answered (every gateway instance), else this process's own sampler",
+  }),
+  warning: Type.Optional(Type.String({ description: 'why Prometheus was not used although configured' })),
   series: Type.Array(
     Type.Object({
       key: Type.String({ description: 'the route pattern, or the upstream name' }),

@@ -59,6 +59,9 @@ export interface TrafficSeries {
 export interface Traffic {
   intervalSeconds: number;
   windowSeconds: number;
+  /** Where the history came from: Prometheus (every gateway instance) or this gateway process. */
+  source: 'prometheus' | 'process';
+  warning?: string;
   series: TrafficSeries[];
 }
 

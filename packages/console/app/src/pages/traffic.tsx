@@ -3,6 +3,7 @@
  * with a sparkline over the last 15 minutes. `GET /admin/traffic` fills the
  * window, then `GET /admin/traffic/stream` (server-sent events, one `sample`
  * every interval) adds a point per series; points older than the window drop.
+ * With Prometheus configured on the gateway the window comes from there.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, get } from '../api/client.ts';
@@ -86,8 +87,12 @@ export function TrafficPage() {
           ? `Live: a sample every ${traffic.intervalSeconds} s, ${minutes} minutes shown.`
           : live === 'connecting'
             ? 'Connecting to the live stream…'
-            : 'The live stream was interrupted; reconnecting…'}
+            : 'The live stream was interrupted; reconnecting…'}{' '}
+        {traffic.source === 'prometheus'
+          ? 'History from Prometheus (every gateway instance); live points from this gateway.'
+          : 'From this gateway process.'}
       </p>
+      {traffic.warning === undefined ? null : <p class="muted">{traffic.warning}; showing this process's own figures.</p>}
       {(['route', 'upstream'] as const).map((kind) => {
         const rows = traffic.series.filter((s) => s.kind === kind).sort((a, b) => a.key.localeCompare(b.key));
         return (

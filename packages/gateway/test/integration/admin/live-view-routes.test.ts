@@ -7,15 +7,17 @@
  * set; a request to users through the gateway is one trace with the
  * gateway's, users' and the database's spans; gRPC reflection lists each
  * service's gRPC services; log levels are read and set per service (the
- * API and `flotilla log-level`); the endpoints are in the OpenAPI document; and a
+ * API and `flotilla log-level`); the traffic history comes from Prometheus
+ * when the gateway names one; the endpoints are in the OpenAPI document; and a
  * gateway with a stream open still drains at once when stopped.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { eventually, parseExposition, runCli, sampleValue } from '@flotilla/testing';
+import { eventually, parseExposition, runCli, sampleValue, tempDir } from '@flotilla/testing';
+import { startPrometheus } from '../../../../../scripts/test-services/prometheus.ts';
 import { parse, stringify } from 'yaml';
 import { DEV_ADMIN_KEY, startLiveSystem, type LiveSystem } from './fixtures/live-system.ts';
 
@@ -284,6 +286,62 @@ describe('gateway live view', { timeout: 300_000 }, () => {
     const anonymous = await through('/admin/topology');
     assert.equal(anonymous.status, 401);
     assert.match(anonymous.headers.get('content-type') ?? '', /application\/problem\+json/);
+  });
+
+  test('with console.prometheus set, the traffic history comes from Prometheus; when it stops answering, from the process', async () => {
+    const dir = tempDir('traffic-prometheus');
+    const gatewayTarget = new URL(system.gateway.url).host;
+    const configFile = join(dir.path, 'prometheus.yml');
+    writeFileSync(
+      configFile,
+      stringify({
+        global: { scrape_interval: '1s', evaluation_interval: '1s' },
+        scrape_configs: [{ job_name: 'live-view', static_configs: [{ targets: [gatewayTarget], labels: { service: 'gateway' } }] }],
+      }),
+    );
+    const prometheus = await startPrometheus({ configFile, dir: dir.path });
+    try {
+      const setConsole = async (value: Record<string, unknown>, message: string) => {
+        const file = join(system.configDir, 'dev', 'gateway.yaml');
+        const document = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+        document.console = { ...(document.console as object), ...value };
+        const set = await runCli(
+          ['config', 'set', '--ns', 'dev', '--service', 'gateway', '--config-dir', system.configDir, '--home', system.home, '-m', message],
+          { input: stringify(document) },
+        );
+        assert.equal(set.code, 0, set.stderr);
+      };
+      await setConsole({ prometheus: { url: prometheus.url } }, 'traffic history from Prometheus');
+      type Answer = { source: string; warning?: string; series: TrafficSeries[] };
+      const moved = (answer: Answer) =>
+        answer.series.some((s) => s.kind === 'route' && s.key === '/api/hello/**' && s.points.some((p) => p.rate > 0 && p.p99 !== null)) &&
+        answer.series.some((s) => s.kind === 'upstream' && s.key === 'greeter' && s.points.some((p) => p.rate > 0));
+      let answer: Answer | undefined;
+      await eventually(
+        async () => {
+          await Promise.all(Array.from({ length: 5 }, (_, i) => through(`/api/hello/prometheus-${i}`).then((r) => r.arrayBuffer())));
+          answer = await json<Answer>('/admin/traffic');
+          return answer.source === 'prometheus' && moved(answer);
+        },
+        { timeoutMs: 60_000, intervalMs: 500, message: 'the route and upstream figures from Prometheus' },
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}; the last answer: ${JSON.stringify(answer).slice(0, 3000)}`);
+      });
+      assert.equal(answer?.warning, undefined);
+
+      await prometheus.stop();
+      const fallback = await json<Answer>('/admin/traffic');
+      assert.equal(fallback.source, 'process');
+      assert.match(fallback.warning ?? '', /^Prometheus: /);
+      await setConsole({ prometheus: undefined }, 'traffic history from the process again');
+      await eventually(async () => (await json<Answer>('/admin/traffic')).warning === undefined, {
+        timeoutMs: 20_000,
+        message: 'the gateway to drop console.prometheus',
+      });
+    } finally {
+      await prometheus.stop();
+      dir.remove();
+    }
   });
 
   test('log levels: `flotilla log-level` lists every instance; setting one reaches each instance of the service at once', async () => {
