@@ -7,7 +7,7 @@
 import { existsSync, linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildContext } from './context.ts';
-import { LAYOUT, type ImageSpec } from './images.ts';
+import { LAYOUT, NODE_HEAP_OPTIONS, type ImageSpec } from './images.ts';
 import { sha256, type Layer } from './layer.ts';
 import { sortEntries, writeTar, type TarEntry } from './tar.ts';
 
@@ -56,6 +56,8 @@ export function imageEnv(spec: ImageSpec): string[] {
   return [
     'PATH=/usr/local/bin',
     'NODE_ENV=production',
+    // An environment variable, not an entrypoint flag, so a Pod's own NODE_OPTIONS replaces it.
+    `NODE_OPTIONS=${NODE_HEAP_OPTIONS}`,
     `FLOTILLA_HOME=${LAYOUT.home}`,
     ...(spec.configService === undefined ? [] : [`FLOTILLA_CONFIG_DIR=${LAYOUT.config}`]),
   ];

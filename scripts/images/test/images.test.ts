@@ -253,6 +253,7 @@ test('container images: reproducible, small, shared lower layers, and they run u
     assert.ok(
       config.config.Env.includes(`FLOTILLA_HOME=${LAYOUT.home}`) &&
         config.config.Env.includes('NODE_ENV=production') &&
+        config.config.Env.includes('NODE_OPTIONS=--max-semi-space-size=8') &&
         config.config.Env.includes(`FLOTILLA_CONFIG_DIR=${LAYOUT.config}`),
     );
   });
