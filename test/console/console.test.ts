@@ -235,7 +235,7 @@ describe('the console', { timeout: 15 * 60_000 }, () => {
     await page().getByRole('button', { name: 'Import' }).click();
     await page().getByText(`Imported into ${target}`).waitFor();
 
-    const copy = await system.admin<ConfigExport>(`${CENTRE}/${target}/export`);
+    const copy = await system.admin<ConfigExport>(`/admin/config-export/${target}`);
     assert.deepEqual(Object.keys(copy.services).sort(), Object.keys(exported.services).sort());
     for (const [service, entry] of Object.entries(exported.services))
       assert.deepEqual(copy.services[service]?.document, entry.document, service);

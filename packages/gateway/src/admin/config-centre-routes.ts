@@ -1,4 +1,10 @@
-/** `/admin/config-centre/*`: the config centre over HTTP, for the console and scripts (see `config-centre.ts`). */
+/**
+ * `/admin/config-centre/*`: the config centre over HTTP, for the console and
+ * scripts (see `config-centre.ts`). Export and import have paths of their own
+ * (`/admin/config-export/{ns}`, `/admin/config-import/{ns}`): under
+ * `/config-centre/{ns}/` they would share a path shape with a document named
+ * `export` or `import`.
+ */
 import { type HttpApp, problemResponses } from '@flotilla/kit';
 import { adminIdentity } from './admin-auth.ts';
 import type { ConfigCentreAdmin } from './config-centre.ts';
@@ -10,6 +16,7 @@ import {
   ExportFile,
   HistoryAnswer,
   ImportAnswer,
+  ImportFile,
   InvalidDocumentProblem,
   NamespaceAnswer,
   NamespaceParams,
@@ -25,6 +32,8 @@ import {
 
 const tags = ['admin'];
 const PREFIX = '/config-centre';
+const EXPORT_PREFIX = '/config-export';
+const IMPORT_PREFIX = '/config-import';
 
 export function registerConfigCentreRoutes(admin: HttpApp, centre: ConfigCentreAdmin): void {
   const author = (request: Parameters<typeof adminIdentity>[0]): string => adminIdentity(request).subject;
@@ -57,7 +66,7 @@ export function registerConfigCentreRoutes(admin: HttpApp, centre: ConfigCentreA
   );
 
   admin.get(
-    `${PREFIX}/:ns/export`,
+    `${EXPORT_PREFIX}/:ns`,
     {
       schema: {
         tags,
@@ -74,7 +83,7 @@ export function registerConfigCentreRoutes(admin: HttpApp, centre: ConfigCentreA
   );
 
   admin.post(
-    `${PREFIX}/:ns/import`,
+    `${IMPORT_PREFIX}/:ns`,
     {
       schema: {
         tags,
@@ -83,7 +92,7 @@ export function registerConfigCentreRoutes(admin: HttpApp, centre: ConfigCentreA
           'All documents are checked first: one invalid document (422) and nothing is stored. Each stored document becomes a new version; one whose head already has the same text is left alone.',
         operationId: 'importConfigNamespace',
         params: NamespaceParams,
-        body: ExportFile,
+        body: ImportFile,
         response: { 200: ImportAnswer, 422: InvalidDocumentProblem, ...problemResponses(401, 403, 409) },
       },
     },

@@ -124,9 +124,12 @@ export const DiffAnswer = Type.Object({
   unified: Type.String({ description: 'Unified diff of the YAML texts; empty when equal' }),
 });
 
+/** JSON Schema for "exactly one of `document` and `text`", so the document says what the server takes. */
+const DOCUMENT_OR_TEXT = { oneOf: [{ required: ['document'] }, { required: ['text'] }] };
+
 export const ValidateBody = Type.Object(
   { document: Type.Optional(ConfigDocumentData), text: Type.Optional(YamlText) },
-  { additionalProperties: false, description: 'Exactly one of `document` and `text`' },
+  { additionalProperties: false, description: 'Exactly one of `document` and `text`', ...DOCUMENT_OR_TEXT },
 );
 export type ValidateBody = Static<typeof ValidateBody>;
 
@@ -146,7 +149,7 @@ export const PutBody = Type.Object(
       description: 'The head version the change was based on (0: the document must not exist yet); a stale one is a 409',
     }),
   },
-  { additionalProperties: false, description: 'Exactly one of `document` and `text`' },
+  { additionalProperties: false, description: 'Exactly one of `document` and `text`', ...DOCUMENT_OR_TEXT },
 );
 export type PutBody = Static<typeof PutBody>;
 
@@ -166,22 +169,38 @@ export type RollbackBody = Static<typeof RollbackBody>;
 
 export const EXPORT_FORMAT = 'flotilla-config-export/v1';
 
-export const ExportFile = Type.Object(
-  {
-    format: Type.Literal(EXPORT_FORMAT),
-    namespace: Namespace,
-    services: Type.Record(
-      Type.String(),
-      Type.Object({
-        document: Type.Optional(StoredDocumentData),
-        text: Type.Optional(YamlText),
-        schema: Type.Optional(JsonSchema),
-        version: Type.Optional(Type.Integer()),
-      }),
-    ),
-  },
-  { description: 'Every document of one namespace, with the schema each service published' },
-);
+const exportFile = (entryRule: object) =>
+  Type.Object(
+    {
+      format: Type.Literal(EXPORT_FORMAT),
+      namespace: Namespace,
+      services: Type.Record(
+        Type.String(),
+        Type.Object(
+          {
+            document: Type.Optional(StoredDocumentData),
+            text: Type.Optional(YamlText),
+            schema: Type.Optional(JsonSchema),
+            version: Type.Optional(Version),
+          },
+          {
+            additionalProperties: false,
+            description: 'One document: `text` is stored as written; without it, `document` (a mapping)',
+            ...entryRule,
+          },
+        ),
+        { propertyNames: { pattern: NAME_PATTERN, maxLength: 63 }, description: 'By document name' },
+      ),
+    },
+    { additionalProperties: false, description: 'Every document of one namespace, with the schema each service published' },
+  );
+
+/** What `GET /admin/config-export/{ns}` answers. */
+export const ExportFile = exportFile({});
+/** What `POST /admin/config-import/{ns}` takes: an export file, each document with its `text` or a `document` mapping. */
+export const ImportFile = exportFile({
+  anyOf: [{ required: ['text'] }, { required: ['document'], properties: { document: { type: 'object' } } }],
+});
 export type ExportFile = Static<typeof ExportFile>;
 
 export const ImportAnswer = Type.Object({

@@ -32,7 +32,7 @@ import {
   TraceListQuery,
   TraceParams,
   Traffic,
-  TrafficSample,
+  TrafficEvent,
 } from './live-view-schemas.ts';
 import { MergedTraces } from './merged-traces.ts';
 import { topology } from './topology.ts';
@@ -151,7 +151,7 @@ export function registerLiveViewRoutes(admin: HttpApp, gateway: Gateway, context
           `At most ${MAX_TRAFFIC_STREAMS} streams at once (503 beyond); every stream ends when the gateway shuts down.`,
         operationId: 'streamTraffic',
         response: {
-          200: { description: 'A stream of `sample` events', content: { 'text/event-stream': { schema: TrafficSample } } },
+          200: { description: 'A stream of `sample` events', content: { 'text/event-stream': { schema: TrafficEvent } } },
           ...problemResponses(401, 403, 503),
         },
       },

@@ -76,6 +76,16 @@ export const TrafficSample = Type.Object({
   entries: Type.Array(Type.Object({ key: Type.String(), kind: TrafficKind, ...TrafficFigures })),
 });
 
+/** One server-sent event of the traffic stream, as the SSE format parses it: its `data` is a JSON `TrafficSample`. */
+export const TrafficEvent = Type.Object(
+  {
+    event: Type.Literal('sample'),
+    data: Type.String({ contentMediaType: 'application/json', contentSchema: TrafficSample }),
+    retry: Type.Optional(Type.Integer({ minimum: 0, description: 'how long a client waits before it reconnects, ms' })),
+  },
+  { description: 'A server-sent event' },
+);
+
 // ── Faults ──────────────────────────────────────────────────────────────────
 
 export const Fault = Type.Object({

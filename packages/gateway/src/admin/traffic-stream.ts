@@ -70,11 +70,13 @@ export class TrafficStreams {
       }
       res.write(text);
     };
-    send(`retry: ${this.#sampler.intervalMs}\n\n`);
+    // Headers now, so the client sees the stream open before the first sample.
+    res.flushHeaders();
+    const retryMs = this.#sampler.intervalMs;
     const latest = this.#sampler.latest();
     // A sample from the last interval is shown at once rather than after the next one.
-    if (latest !== undefined && Date.now() - latest.t < this.#sampler.intervalMs) send(event(latest));
-    const unsubscribe = this.#sampler.subscribe((sample) => send(event(sample)));
+    if (latest !== undefined && Date.now() - latest.t < this.#sampler.intervalMs) send(event(latest, retryMs));
+    const unsubscribe = this.#sampler.subscribe((sample) => send(event(sample, retryMs)));
     const heartbeat = setInterval(() => send(': heartbeat\n\n'), this.#heartbeatMs);
     heartbeat.unref();
     res.once('close', () => {
@@ -96,6 +98,7 @@ export class TrafficStreams {
   }
 }
 
-function event(sample: TrafficSample): string {
-  return `event: sample\ndata: ${JSON.stringify(sample)}\n\n`;
+/** One `sample` event; `retry` rides along, as a block of its own would read as an event without data to some clients. */
+function event(sample: TrafficSample, retryMs: number): string {
+  return `event: sample\nretry: ${retryMs}\ndata: ${JSON.stringify(sample)}\n\n`;
 }

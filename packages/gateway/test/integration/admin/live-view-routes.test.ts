@@ -116,7 +116,7 @@ describe('gateway live view', { timeout: 300_000 }, () => {
         assert.equal((await through('/api/hello/stream')).status, 200);
         const { value } = await reader.read();
         text += value ?? '';
-        const match = /event: sample\ndata: (.*)\n\n/.exec(text);
+        const match = /event: sample\n(?:retry: \d+\n)?data: (.*)\n\n/.exec(text);
         return match === null
           ? undefined
           : (JSON.parse(match[1] as string) as { t: number; entries: Array<{ key: string; kind: string }> });
@@ -390,7 +390,7 @@ describe('gateway live view', { timeout: 300_000 }, () => {
     const response = await system.admin('/admin/traffic/stream');
     assert.equal(response.status, 200);
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    await reader.read(); // the stream is open (its retry line)
+    await eventually(async () => (await metric('flotilla_gateway_traffic_streams')) === 1, { message: 'the stream open' });
     const exited = system.gateway.stop();
     for (;;) if ((await reader.read()).done) break;
     assert.equal(await exited, 0);

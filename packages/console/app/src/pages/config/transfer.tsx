@@ -6,7 +6,6 @@
 import { useState } from 'preact/hooks';
 import { ApiError, call, seg } from '../../api/client.ts';
 import { ErrorNotice, StatusNotice } from '../../components/notice.tsx';
-import { CENTRE } from './centre-path.ts';
 import { SchemaErrors } from './editor.tsx';
 
 export function TransferPanel({ ns, imported }: { ns: string | undefined; imported: (target: string) => void }) {
@@ -30,7 +29,7 @@ export function TransferPanel({ ns, imported }: { ns: string | undefined; import
       } catch {
         throw new Error(`${file.name} is not a JSON export file`);
       }
-      const result = await call<{ imported: string[]; unchanged?: string[] }>('POST', `${CENTRE}/${seg(namespace)}/import`, { body });
+      const result = await call<{ imported: string[]; unchanged?: string[] }>('POST', `/admin/config-import/${seg(namespace)}`, { body });
       const unchanged = result.unchanged ?? [];
       setStatus(
         `Imported into ${namespace}: ${result.imported.join(', ') || 'nothing'}${unchanged.length === 0 ? '' : `; already identical: ${unchanged.join(', ')}`}.`,
@@ -47,7 +46,7 @@ export function TransferPanel({ ns, imported }: { ns: string | undefined; import
       <h3 id="transfer-heading">Export and import</h3>
       {ns === undefined ? null : (
         <p>
-          <a href={`${CENTRE}/${seg(ns)}/export`} download={`flotilla-config-${ns}.json`} class="button">
+          <a href={`/admin/config-export/${seg(ns)}`} download={`flotilla-config-${ns}.json`} class="button">
             Export namespace {ns}
           </a>
         </p>
