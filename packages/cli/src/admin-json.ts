@@ -48,6 +48,8 @@ export async function getAdminJson<T>(baseUrl: string, path: string): Promise<T>
 export async function sendAdminJson<T>(method: string, baseUrl: string, path: string, body?: unknown): Promise<T> {
   const url = new URL(path, baseUrl).href;
   const response = await send(url, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  // 204: done, nothing to read.
+  if (response.status === 204) return undefined as T;
   if (response.ok) return (await response.json()) as T;
   if (response.status === 401 || response.status === 403) throw refusedCredential(url, response.status);
   const detail = await problemDetail(response);

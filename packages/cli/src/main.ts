@@ -11,6 +11,8 @@ import { runDev } from './dev/command.ts';
 import { registerTraceCommands } from './traces/command.ts';
 import { registerDoctorCommand } from './doctor/command.ts';
 import { registerLogLevelCommand } from './log-level/command.ts';
+import { registerFaultsCommand } from './live/faults-command.ts';
+import { registerTopologyCommand } from './live/topology-command.ts';
 import { registerNewCommands } from './new/command.ts';
 import { registerRegistryCommands } from './registry/command.ts';
 
@@ -33,6 +35,8 @@ registerRegistryCommands(program);
 registerAuthCommands(program);
 registerAnomalyCommands(program);
 registerLogLevelCommand(program);
+registerTopologyCommand(program);
+registerFaultsCommand(program);
 registerTraceCommands(program);
 registerNewCommands(program);
 registerDoctorCommand(program, root);

@@ -10,6 +10,7 @@ import { LOG_LEVELS } from '@flotilla/http';
 import { NotFoundError, UnavailableError } from '@flotilla/kit';
 import { sendAdminJson } from '../admin-json.ts';
 import { action } from '../exit-codes.ts';
+import { GATEWAY_URL_HELP, gatewayUrl } from '../gateway-url.ts';
 import { formatTable, printJson, printLines } from '../output.ts';
 
 interface InstanceLevel {
@@ -29,15 +30,13 @@ interface SetAnswer {
   instances: InstanceLevel[];
 }
 
-const DEFAULT_GATEWAY = 'http://127.0.0.1:8080';
-
 export function registerLogLevelCommand(program: Command): void {
   program
     .command('log-level')
     .description("Show the log level of every running instance, or set a service's on all its instances at once (through the gateway)")
     .argument('[service]', 'only this service; with a level, the service to change ("gateway" for the gateway)')
     .addArgument(new Argument('[level]', 'the new level').choices(LOG_LEVELS))
-    .option('--url <url>', `the gateway's base URL (default: $FLOTILLA_GATEWAY_URL or ${DEFAULT_GATEWAY})`)
+    .option('--url <url>', GATEWAY_URL_HELP)
     .option('--json', 'print machine-readable JSON')
     .addHelpText(
       'after',
@@ -53,7 +52,7 @@ export function registerLogLevelCommand(program: Command): void {
     )
     .action(
       action(async (service: string | undefined, level: string | undefined, options: { url?: string; json?: boolean }) => {
-        const gateway = options.url ?? process.env.FLOTILLA_GATEWAY_URL ?? DEFAULT_GATEWAY;
+        const gateway = gatewayUrl(options.url);
         if (service !== undefined && level !== undefined) return setLevel(gateway, service, level, options.json === true);
         const answer = await sendAdminJson<LevelsAnswer>('GET', gateway, '/admin/log-levels');
         const services = service === undefined ? answer.services : answer.services.filter((s) => s.service === service);

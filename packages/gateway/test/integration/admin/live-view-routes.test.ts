@@ -101,6 +101,13 @@ describe('gateway live view', { timeout: 300_000 }, () => {
       { protocol: edge('orders', 'users')?.protocol, source: edge('orders', 'users')?.source },
       { protocol: 'grpc', source: 'declared' },
     );
+    // `flotilla topology` prints the same: every instance, then the calls.
+    const cli = await runCli(['topology', '--url', system.gateway.url], {
+      env: { FLOTILLA_API_KEY: DEV_ADMIN_KEY, FLOTILLA_TOKEN: undefined },
+    });
+    assert.equal(cli.code, 0, cli.stderr);
+    for (const name of ['gateway', 'users', 'orders', 'greeter']) assert.match(cli.stdout, new RegExp(`^${name}\\s+${name}-`, 'm'));
+    assert.match(cli.stdout, /^orders -> users \(grpc\)$/m);
   });
 
   test('a traffic stream delivers samples, and the sampler stops once the last stream closes', async () => {
@@ -158,7 +165,7 @@ describe('gateway live view', { timeout: 300_000 }, () => {
     assert.ok((point?.p99 ?? 0) >= (point?.p50 ?? 0));
   });
 
-  test('a fault set with `flotilla config set` is listed, and clearing it removes it from the document that set it', async () => {
+  test('a fault set with `flotilla config set` is listed (API and `flotilla faults`), and clearing it removes it from the document that set it', async () => {
     const file = join(system.configDir, 'dev', 'gateway.yaml');
     const document = parse(readFileSync(file, 'utf8')) as { resilience: { upstreams?: Record<string, unknown> } };
     document.resilience.upstreams = { greeter: { fault: { abort: { status: 503, percent: 100 } } } };
@@ -189,8 +196,17 @@ describe('gateway live view', { timeout: 300_000 }, () => {
       { source: 'config-centre', document: 'gateway', clearable: true, status: 503, percent: 100 },
     );
 
-    const cleared = await system.admin(`/admin/faults/${encodeURIComponent('gateway:greeter:abort')}`, { method: 'DELETE' });
-    assert.equal(cleared.status, 204, await cleared.text());
+    // The CLI reads and clears through the same API.
+    const cliEnv = { env: { FLOTILLA_API_KEY: DEV_ADMIN_KEY, FLOTILLA_TOKEN: undefined } };
+    const listed = await runCli(['faults', '--url', system.gateway.url, '--json'], cliEnv);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(
+      (JSON.parse(listed.stdout) as { faults: Fault[] }).faults.map((f) => f.id),
+      ['gateway:greeter:abort'],
+    );
+    const cleared = await runCli(['faults', 'clear', 'gateway:greeter:abort', '--url', system.gateway.url], cliEnv);
+    assert.equal(cleared.code, 0, cleared.stderr);
+    assert.match(cleared.stdout, /cleared gateway:greeter:abort/);
     await eventually(async () => (await through('/api/hello/healed')).status === 200, { timeoutMs: 20_000, message: 'the fault cleared' });
     assert.equal((await json<{ faults: Fault[] }>('/admin/faults')).faults.length, 0);
     // Cleared at its source: the centre's document no longer has it, and the change is on record under the caller's name.
@@ -211,6 +227,8 @@ describe('gateway live view', { timeout: 300_000 }, () => {
 
     const again = await system.admin(`/admin/faults/${encodeURIComponent('gateway:greeter:abort')}`, { method: 'DELETE' });
     assert.equal(again.status, 404);
+    const unknown = await runCli(['faults', 'clear', 'gateway:greeter:abort', '--url', system.gateway.url], cliEnv);
+    assert.equal(unknown.code, 2, 'a fault that is not there: exit 2 (not found)');
   });
 
   test('a request to users through the gateway is one trace: the gateway, users and its database', async () => {
