@@ -20,7 +20,10 @@ export function withValueAt(root: unknown, path: string, value: unknown): unknow
     else base[head] = value;
     return base;
   }
-  base[head] = withValueAt(base[head], rest.join('.'), value);
+  const child = withValueAt(base[head], rest.join('.'), value);
+  // Taking out a section's last key takes out the section: a subtree that was not there stays absent.
+  if (value === undefined && isPlainObject(child) && Object.keys(child).length === 0) delete base[head];
+  else base[head] = child;
   return base;
 }
 
