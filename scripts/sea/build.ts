@@ -8,8 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cacheDir } from '../test-services/lib/paths.ts';
 import { bundleForSea } from './bundle.ts';
 import { consoleAssets } from './console-files.ts';
 import { makeExecutable, seaConfig } from './executable.ts';
@@ -18,7 +18,7 @@ import { packageAssets } from './package-files.ts';
 import { entryPoint, isSeaService, SEA_SERVICES, type SeaInputKind, type SeaServiceName } from './services.ts';
 
 /** Where the executables go: the same cache root as the compile cache and the Go builds. */
-export const seaDir = join(process.env.FLOTILLA_CACHE_DIR ?? join(homedir(), '.cache', 'flotilla'), 'sea');
+export const seaDir = join(cacheDir(), 'sea');
 
 function sha256(...parts: (string | Buffer)[]): string {
   const hash = createHash('sha256');

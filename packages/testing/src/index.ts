@@ -27,6 +27,7 @@ export {
   type DevRun,
   type DevRunOptions,
 } from './processes/dev-run.ts';
+export { processesMarked } from './processes/processes-marked.ts';
 export { startServiceProcess, type ServiceProcess, type ServiceProcessOptions } from './processes/service-process.ts';
 export { runCli, type CliOptions, type CliResult } from './cli/run-cli.ts';
 export { centreFlags, testBackends, type Backend, type CentreFlags } from './cli/centre-flags.ts';

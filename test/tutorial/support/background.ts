@@ -8,8 +8,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
-import { eventually } from '@flotilla/testing';
+import { eventually, processesMarked } from '@flotilla/testing';
 
 export interface Background {
   /** Everything printed so far, stdout and stderr as they arrived. */
@@ -81,24 +80,4 @@ export function startInBackground(command: string, options: { cwd: string; env: 
       }
     },
   };
-}
-
-/** Live (not zombie) processes whose environment holds `marker` (NAME=value). */
-export function processesMarked(marker: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        if (
-          readFileSync(`/proc/${pid}/stat`, 'utf8')
-            .replace(/^.*\) /, '')
-            .startsWith('Z')
-        )
-          return false;
-        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(marker);
-      } catch {
-        return false; // gone, or not ours to read
-      }
-    });
 }

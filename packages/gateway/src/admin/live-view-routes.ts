@@ -36,7 +36,7 @@ import {
 } from './live-view-schemas.ts';
 import { MergedTraces } from './merged-traces.ts';
 import { topology } from './topology.ts';
-import { type TrafficKind, TrafficSampler } from './traffic-sampler.ts';
+import { TrafficSampler } from './traffic-sampler.ts';
 import { MAX_TRAFFIC_STREAMS, TrafficStreams } from './traffic-stream.ts';
 import { PrometheusTraffic } from './prometheus-traffic.ts';
 
@@ -50,14 +50,12 @@ export function registerLiveViewRoutes(admin: HttpApp, gateway: Gateway, context
   const selfId = (): string => discovery.registration?.registration?.instance.id ?? 'gateway';
   const instances = () => knownInstances(registry, reload.current().upstreams);
   const declared = new DeclaredDependencies(configStore, namespace);
+  const routePatterns = () => new Set(gateway.snapshot().table.routes.map((route) => route.pattern.source));
   const sampler = new TrafficSampler({
     metrics: telemetry.metrics,
-    routes: () => new Set(gateway.snapshot().table.routes.map((route) => route.pattern.source)),
+    routes: routePatterns,
   });
   const streams = new TrafficStreams({ sampler, metrics: telemetry.metrics });
-  // The gateway's own routes (as the sampler keeps) and every upstream.
-  const keep = (kind: TrafficKind, key: string): boolean =>
-    kind === 'upstream' || gateway.snapshot().table.routes.some((route) => route.pattern.source === key);
   const faults = new Faults({
     store: configStore,
     namespace,
@@ -130,7 +128,10 @@ export function registerLiveViewRoutes(admin: HttpApp, gateway: Gateway, context
       const prometheus = prometheusOf(reload.current(), sampler.windowMs);
       if (prometheus === undefined) return { ...answer, source: 'process' as const, series: sampler.series() };
       try {
-        return { ...answer, source: 'prometheus' as const, series: await prometheus.series(keep) };
+        // The gateway's own routes (as the sampler keeps) and every upstream.
+        const routes = routePatterns();
+        const series = await prometheus.series((kind, key) => kind === 'upstream' || routes.has(key));
+        return { ...answer, source: 'prometheus' as const, series };
       } catch (error) {
         return { ...answer, source: 'process' as const, warning: `Prometheus: ${(error as Error).message}`, series: sampler.series() };
       }

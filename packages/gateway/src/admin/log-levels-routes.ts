@@ -11,7 +11,8 @@ import { type HttpApp, LogLevelBody, NotFoundError, problemResponses } from '@fl
 import Type from 'typebox';
 import { request as httpRequest } from 'undici';
 import type { AdminRequest } from './admin-auth.ts';
-import { type LevelTarget, levelTargets, type TargetSources } from './log-level-targets.ts';
+import type { KnownInstance } from './known-instances.ts';
+import { type LevelSelf, type LevelTarget, levelTargets } from './log-level-targets.ts';
 
 const tags = ['admin'];
 const ASK_TIMEOUT_MS = 2_000;
@@ -38,13 +39,17 @@ interface InstanceLevel {
   error?: string;
 }
 
-export interface LogLevelsOptions extends TargetSources {
+export interface LogLevelsOptions {
   /** The gateway's own logger: its level is this process's. */
   logger: { level: string; info(object: object, message: string): void };
+  self: LevelSelf;
+  /** Every instance the gateway knows (`knownInstances`). */
+  instances(): Promise<ReadonlyMap<string, KnownInstance[]>>;
 }
 
 export function registerLogLevelsRoutes(admin: HttpApp, options: LogLevelsOptions): void {
-  const targets = (request: AdminRequest) => levelTargets(options, request.headers.host ?? 'localhost');
+  const targets = async (request: AdminRequest) =>
+    levelTargets(await options.instances(), options.self, request.headers.host ?? 'localhost');
 
   admin.get(
     '/log-levels',

@@ -19,6 +19,7 @@ import { rememberAdminScope } from '../admin/admin-openapi.ts';
 import { ConfigCentreAdmin } from '../admin/config-centre.ts';
 import { registerConfigCentreRoutes } from '../admin/config-centre-routes.ts';
 import { KnownNamespaces } from '../admin/config-namespaces.ts';
+import { knownInstances } from '../admin/known-instances.ts';
 import { registerLogLevelsRoutes } from '../admin/log-levels-routes.ts';
 import { registerLiveViewRoutes } from '../admin/live-view-routes.ts';
 import { registerSessionRoutes } from '../admin/session-routes.ts';
@@ -60,17 +61,6 @@ export function registerAdminRoutes(admin: HttpApp, gateway: Gateway, context: S
         return instance?.ports.http === undefined ? undefined : `${instance.address}:${instance.ports.http}`;
       },
     },
-    registry: context.discovery.registry,
-    staticUpstreams: () =>
-      Object.fromEntries(
-        Object.entries(context.reload.current().upstreams).flatMap(([name, upstream]) =>
-          upstream.instances === undefined ? [] : [[name, upstream.instances]],
-        ),
-      ),
-    warn: (message, error) =>
-      context.logger.warn(
-        { event: { action: 'log-levels-registry-failed' }, error: { message: error.message } },
-        `${message}: ${error.message}`,
-      ),
+    instances: () => knownInstances(context.discovery.registry, context.reload.current().upstreams),
   });
 }

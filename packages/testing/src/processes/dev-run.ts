@@ -7,13 +7,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { eventually } from '../eventually.ts';
 import { freePort } from '../free-port.ts';
 import { repoRoot } from '../repository.ts';
 import { tempDir, type TempDir } from '../temp-dir.ts';
+import { processesMarked } from './processes-marked.ts';
 
 /** The listeners of the dev system, as `<service>.<protocol>`. */
 /** `dev.traces` is flotilla dev's own trace collector (FLOTILLA_DEV_TRACES_PORT); the rest are the processes' listeners. */
@@ -118,24 +119,7 @@ export async function startDev(options: DevRunOptions = {}): Promise<DevRun> {
   let ended = false;
   void exited.then(() => (ended = true));
 
-  const belongs = (pid: number): boolean => {
-    try {
-      if (
-        readFileSync(`/proc/${pid}/stat`, 'utf8')
-          .replace(/^.*\) /, '')
-          .startsWith('Z')
-      )
-        return false;
-      return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`FLOTILLA_HOME=${home.path}`);
-    } catch {
-      return false; // gone, or not ours to read
-    }
-  };
-  const pids = (): number[] =>
-    readdirSync('/proc')
-      .filter((entry) => /^\d+$/.test(entry))
-      .map(Number)
-      .filter(belongs);
+  const pids = (): number[] => processesMarked(`FLOTILLA_HOME=${home.path}`);
   const supervisorPid = (): number => {
     if (options.pty !== true) return child.pid as number;
     const found = pids().find((pid) => {

@@ -68,6 +68,12 @@ describe('gateway live view', { timeout: 300_000 }, () => {
   const metric = async (name: string): Promise<number> =>
     sampleValue(parseExposition(await (await fetch(`${system.gateway.url}/metrics`)).text()), name);
   const through = (path: string, init?: RequestInit): Promise<Response> => fetch(`${system.gateway.url}${path}`, init);
+  /** `flotilla config <verb>` on the gateway's document in the system's file centre. */
+  const configCli = (verb: string, more: string[] = [], input?: string) =>
+    runCli(
+      ['config', verb, '--ns', 'dev', '--service', 'gateway', '--config-dir', system.configDir, '--home', system.home, ...more],
+      input === undefined ? {} : { input },
+    );
 
   before(async () => {
     system = await startLiveSystem();
@@ -169,23 +175,7 @@ describe('gateway live view', { timeout: 300_000 }, () => {
     const file = join(system.configDir, 'dev', 'gateway.yaml');
     const document = parse(readFileSync(file, 'utf8')) as { resilience: { upstreams?: Record<string, unknown> } };
     document.resilience.upstreams = { greeter: { fault: { abort: { status: 503, percent: 100 } } } };
-    const set = await runCli(
-      [
-        'config',
-        'set',
-        '--ns',
-        'dev',
-        '--service',
-        'gateway',
-        '--config-dir',
-        system.configDir,
-        '--home',
-        system.home,
-        '-m',
-        'greeter: abort',
-      ],
-      { input: stringify(document) },
-    );
+    const set = await configCli('set', ['-m', 'greeter: abort'], stringify(document));
     assert.equal(set.code, 0, set.stderr);
     await eventually(async () => (await through('/api/hello/faulted')).status === 503, { timeoutMs: 20_000, message: 'the fault applied' });
 
@@ -211,18 +201,7 @@ describe('gateway live view', { timeout: 300_000 }, () => {
     assert.equal((await json<{ faults: Fault[] }>('/admin/faults')).faults.length, 0);
     // Cleared at its source: the centre's document no longer has it, and the change is on record under the caller's name.
     assert.doesNotMatch(readFileSync(file, 'utf8'), /fault:/);
-    const history = await runCli([
-      'config',
-      'history',
-      '--ns',
-      'dev',
-      '--service',
-      'gateway',
-      '--config-dir',
-      system.configDir,
-      '--home',
-      system.home,
-    ]);
+    const history = await configCli('history');
     assert.match(history.stdout, /dev-admin/);
 
     const again = await system.admin(`/admin/faults/${encodeURIComponent('gateway:greeter:abort')}`, { method: 'DELETE' });
@@ -323,10 +302,7 @@ describe('gateway live view', { timeout: 300_000 }, () => {
         const file = join(system.configDir, 'dev', 'gateway.yaml');
         const document = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
         document.console = { ...(document.console as object), ...value };
-        const set = await runCli(
-          ['config', 'set', '--ns', 'dev', '--service', 'gateway', '--config-dir', system.configDir, '--home', system.home, '-m', message],
-          { input: stringify(document) },
-        );
+        const set = await configCli('set', ['-m', message], stringify(document));
         assert.equal(set.code, 0, set.stderr);
       };
       await setConsole({ prometheus: { url: prometheus.url } }, 'traffic history from Prometheus');
