@@ -48,6 +48,7 @@ export {
 } from './status-details.ts';
 export { HEALTH_SERVICE_NAME, ServingStatus, HealthReporter, healthServiceDefinition } from './health.ts';
 export { addReflection, reflectionServices, REFLECTION_SERVICE_NAMES, type ReflectionService } from './reflection.ts';
+export { listReflectedServices, ReflectionError } from './reflection-client.ts';
 export { REQUEST_ID_METADATA_KEY, ensureRequestId } from './request-id.ts';
 export {
   MALFORMED_REQUEST_MESSAGE,

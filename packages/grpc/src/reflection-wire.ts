@@ -104,3 +104,52 @@ export function encodeReflectionResponse(request: ReflectionRequest, answer: Ref
   }
   return Buffer.from(writer.finish());
 }
+
+/** A client's `list_services` request (field 7; the value is not looked at by servers). */
+export function encodeListServicesRequest(): Buffer {
+  return Buffer.from(new BinaryWriter().tag(7, WireType.LengthDelimited).string('*').finish());
+}
+
+/** What a client reads of a response to `list_services`: the names, or the server's error. */
+export function decodeListServicesResponse(bytes: Uint8Array): ReflectionAnswer {
+  const reader = new BinaryReader(bytes);
+  let answer: ReflectionAnswer = { kind: 'services', names: [] };
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    if (field === 6 && wireType === WireType.LengthDelimited) answer = { kind: 'services', names: serviceNames(reader.bytes()) };
+    else if (field === 7 && wireType === WireType.LengthDelimited) answer = errorAnswer(reader.bytes());
+    else reader.skip(wireType, field);
+  }
+  return answer;
+}
+
+function serviceNames(bytes: Uint8Array): string[] {
+  const reader = new BinaryReader(bytes);
+  const names: string[] = [];
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    if (field !== 1 || wireType !== WireType.LengthDelimited) {
+      reader.skip(wireType, field);
+      continue;
+    }
+    const service = new BinaryReader(reader.bytes());
+    while (service.pos < service.len) {
+      const [nameField, nameType] = service.tag();
+      if (nameField === 1 && nameType === WireType.LengthDelimited) names.push(service.string());
+      else service.skip(nameType, nameField);
+    }
+  }
+  return names;
+}
+
+function errorAnswer(bytes: Uint8Array): ReflectionAnswer {
+  const reader = new BinaryReader(bytes);
+  const answer = { kind: 'error' as const, code: 0, message: '' };
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    if (field === 1 && wireType === WireType.Varint) answer.code = reader.int32();
+    else if (field === 2 && wireType === WireType.LengthDelimited) answer.message = reader.string();
+    else reader.skip(wireType, field);
+  }
+  return answer;
+}

@@ -15,6 +15,7 @@ import { LeaderElector } from './runtime/leader-election.ts';
 import { createOperatorMetrics, type OperatorMetrics } from './runtime/metrics.ts';
 import { MicroserviceResource } from './microservice/crd.ts';
 import { MicroserviceReconciler } from './microservice/reconciler.ts';
+import { microserviceCacheTransforms } from './microservice/cache-shapes.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from './microservice/render.ts';
 import { type AdmissionOptions, type RunningAdmission, startAdmission } from './admission/admission.ts';
 import { databaseBindings, linkMicroservices } from './database/bindings.ts';
@@ -66,11 +67,13 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const client = new KubeClient(options.connection);
   const metrics = createOperatorMetrics({ defaultMetrics: true });
   const owned = { labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}`, namespace: options.namespace };
+  // What the reconciler reads of cached objects is all the caches keep (cache-shapes.ts).
+  const shapes = microserviceCacheTransforms();
   const controller = new Controller({
     name: 'microservice',
     client,
     forType: MicroserviceResource,
-    forOptions: { namespace: options.namespace },
+    forOptions: { namespace: options.namespace, transform: shapes.primary },
     owns: [
       Resources.ConfigMap,
       Resources.Deployment,
@@ -79,7 +82,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       Resources.HorizontalPodAutoscaler,
     ].map((type) => ({
       type,
-      informerOptions: owned,
+      informerOptions: { ...owned, transform: shapes.owned[type.kind] },
     })),
     workers: options.workers ?? 4,
     metrics,

@@ -3,7 +3,7 @@
  * server reflection, asked of every instance with a gRPC port in parallel.
  * An instance that does not answer is listed with the reason.
  */
-import { listGrpcServices } from './grpc-reflection-client.ts';
+import { listReflectedServices } from '@flotilla/grpc';
 import type { KnownInstance } from './known-instances.ts';
 import type { GrpcServicesAnswer } from './live-view-schemas.ts';
 
@@ -17,7 +17,7 @@ export async function grpcServices(instances: readonly KnownInstance[]): Promise
       const address = `${host}:${instance.ports.grpc}`;
       const entry = { service: instance.service, instance: instance.id, address };
       try {
-        return { ...entry, grpcServices: await listGrpcServices(address, REFLECTION_TIMEOUT_MS) };
+        return { ...entry, grpcServices: await listReflectedServices(address, REFLECTION_TIMEOUT_MS) };
       } catch (error) {
         return { ...entry, grpcServices: [], error: (error as Error).message };
       }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { descriptorSet } from '@flotilla/contracts/descriptor-set';
+import { listReflectedServices, ReflectionError } from '@flotilla/grpc';
 import { eventually, repoRoot } from '@flotilla/testing';
 import { startGreeter, type RunningGreeter } from '@flotilla/testing';
 
@@ -164,4 +165,9 @@ describe('reflection', () => {
       }
     });
   }
+
+  test('listReflectedServices reads the same list; a listener that is not there is a ReflectionError', async () => {
+    assert.deepEqual(await listReflectedServices(greeter.target, 5_000), [GREETER, 'grpc.health.v1.Health'].sort());
+    await assert.rejects(listReflectedServices('127.0.0.1:1', 2_000), ReflectionError);
+  });
 });

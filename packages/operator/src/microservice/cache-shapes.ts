@@ -14,7 +14,6 @@
 // - status.ts: the Deployment's spec.replicas, metadata.generation and the status fields below;
 // - database/bindings.ts: the Microservice's spec.database (in spec).
 import { type CacheTransform, type KubeObject, keepOnly, type Shape } from '@flotilla/kube';
-import type { Controller } from '../runtime/controller.ts';
 
 const OWNED_METADATA: Shape = {
   name: true,
@@ -89,14 +88,4 @@ export function microserviceCacheTransforms(): { primary: CacheTransform; owned:
     primary: keepOnly<KubeObject>(MICROSERVICE_SHAPE),
     owned: Object.fromEntries(Object.entries(OWNED_SHAPES).map(([kind, shape]) => [kind, keepOnly<KubeObject>(shape)])),
   };
-}
-
-/** Sets the transforms on the controller's informers (before they start). */
-export function trimMicroserviceCaches(controller: Controller): void {
-  const transforms = microserviceCacheTransforms();
-  controller.primary.setTransform(transforms.primary);
-  for (const [kind, informer] of controller.owned) {
-    const transform = transforms.owned[kind];
-    if (transform) informer.setTransform(transform);
-  }
 }

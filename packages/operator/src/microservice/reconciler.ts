@@ -6,7 +6,6 @@ import type { Logger } from 'pino';
 import { controllerOf, isNotFound, KubeApiError, type KubeClient, type KubeObject, objectKey, Resources } from '@flotilla/kube';
 import type { Controller, ReconcileRequest, Reconciler } from '../runtime/controller.ts';
 import type { EventRecorder } from '../runtime/events.ts';
-import { trimMicroserviceCaches } from './cache-shapes.ts';
 import { MicroserviceResource } from './crd.ts';
 import { hasDrifted } from './drift.ts';
 import { renderAll } from './render.ts';
@@ -32,8 +31,6 @@ export class MicroserviceReconciler implements Reconciler {
 
   constructor(deps: MicroserviceReconcilerDeps) {
     this.deps = deps;
-    // What this reconciler reads of cached objects is all the caches keep (cache-shapes.ts).
-    trimMicroserviceCaches(deps.controller);
   }
 
   private cached(kind: string, key: string): KubeObject | undefined {

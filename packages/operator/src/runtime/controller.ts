@@ -2,7 +2,7 @@
 // queue of primary keys, and N workers calling the reconciler. Level-triggered: the
 // reconciler gets a key, never an event, and reads the current state from the caches.
 // The caches drop managedFields and the last-applied annotation unless an informer is
-// given a transform of its own (a reconciler may narrow them further with setTransform).
+// given a transform of its own (`transform` in forOptions / informerOptions, cache-shapes.ts).
 import type { Logger } from 'pino';
 import {
   Informer,
