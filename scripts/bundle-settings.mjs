@@ -2,6 +2,7 @@
 // `npm start` and the images run), the gateway benchmarks' bundles from source,
 // the single-file executables (scripts/sea/) and the image builder's list of
 // packages shipped beside the bundles.
+import { readFile, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 
 /**
@@ -82,6 +83,30 @@ export const BUNDLE_BANNER = [
   '})();',
 ].join('\n');
 
+/**
+ * Comments of the bundled packages keep a few hundred non-ASCII characters
+ * (’, §, →), and one is enough for V8 to hold the whole script as a two-byte
+ * string: 11 MiB of heap for a 5.8 MB bundle, in every process for its whole
+ * life, instead of 5.6. esbuild writes code itself as ASCII (its default
+ * charset escapes strings, regular expressions and identifiers), so what is
+ * left sits in comments and becomes `?`, one per UTF-16 unit so that
+ * source-map columns still hold.
+ */
+export function asciiComments() {
+  return {
+    name: 'flotilla-ascii-comments',
+    setup(build) {
+      build.onEnd(async (result) => {
+        const file = build.initialOptions.outfile;
+        if (result.errors.length > 0 || file === undefined || build.initialOptions.write === false) return;
+        const text = await readFile(file, 'utf8');
+        const ascii = text.replace(/[^\x00-\x7f]/g, '?');
+        if (ascii !== text) await writeFile(file, ascii);
+      });
+    },
+  };
+}
+
 /** esbuild options for one ESM bundle of a service's entry point. */
 export const BUNDLE_OPTIONS = {
   bundle: true,
@@ -89,7 +114,7 @@ export const BUNDLE_OPTIONS = {
   format: 'esm',
   target: 'node24',
   external: BUNDLE_EXTERNAL,
-  plugins: [requireExternals()],
+  plugins: [requireExternals(), asciiComments()],
   // CommonJS dependencies inside an ESM bundle still call require().
   banner: { js: BUNDLE_BANNER },
   logLevel: 'warning',

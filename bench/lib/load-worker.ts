@@ -26,6 +26,18 @@ function requestsFor(): RequestSpec[] {
       },
     ];
   }
+  if (spec.kind.type === 'post-json') {
+    const { path, bodies } = spec.kind;
+    if (bodies.length === 0) throw new Error('post-json load needs at least one body');
+    let next = 0;
+    return [
+      {
+        method: 'POST',
+        headers: { ...spec.headers, 'content-type': 'application/json' },
+        setupRequest: (req) => ({ ...req, path, body: bodies[next++ % bodies.length] }),
+      },
+    ];
+  }
   const { path, emailPrefix } = spec.kind;
   let next = 0;
   // A counter, not random ids: every email is unique by construction, so no 409 skews the figures.

@@ -12,7 +12,9 @@ import { cpuSeconds } from './proc-stats.ts';
 export type LoadKind =
   | { type: 'get'; pathPrefix: string; ids: string[] }
   /** POST JSON {name, email}; emails are `${emailPrefix}-${worker pid}-${counter}@example.com`, unique per run. */
-  | { type: 'post'; path: string; emailPrefix: string };
+  | { type: 'post'; path: string; emailPrefix: string }
+  /** POST each of `bodies` (JSON text) in turn, over and over. */
+  | { type: 'post-json'; path: string; bodies: string[] };
 
 export interface LoadSpec {
   url: string;

@@ -19,8 +19,9 @@ import { runLoad, type LoadSpec, type MeasuredLoad } from '../lib/load.ts';
 import { createDatabases, dropDatabases, startPostgresServer, type PostgresServer } from '../users/postgres.ts';
 import { REPO_ROOT, seedUsers } from '../users/servers.ts';
 import { buildGinPeer, startFlotilla, startGin } from '../users/vs-gin-sides.ts';
+import { ensureChromium } from '../../scripts/test-services/chromium.ts';
 import { writePlot, renderSvg } from './plot.ts';
-import { growth, takeSample, toCsv, type Growth, type Sample } from './samples.ts';
+import { growth, memorySeries, takeSample, toCsv, type Growth, type Sample } from './samples.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -168,13 +169,15 @@ async function main(): Promise<void> {
   );
 
   mkdirSync(args.out, { recursive: true });
+  // Debian's Chromium renders the SVG charts to PNG (installed by scripts/test-services on first use).
+  const chromium = await ensureChromium((line) => log(line)).catch(() => undefined);
   writeFileSync(join(args.out, 'memory.csv'), toCsv(samples));
   const title = `users on PostgreSQL, ${getRate} GET/s + ${postRate} POST/s each, ${minutes} min (dashed: end of warm-up)`;
   const png = writePlot(
-    renderSvg(samples, title, warmupSeconds),
+    renderSvg({ title, yLabel: 'MiB', markerSeconds: warmupSeconds, series: memorySeries(samples) }),
     join(args.out, 'memory.svg'),
     join(args.out, 'memory.png'),
-    '/usr/bin/chromium',
+    chromium,
   );
   log(`samples in ${join(args.out, 'memory.csv')}${png ? `, plot in ${png}` : ' (no Chromium: SVG only)'}`);
 }

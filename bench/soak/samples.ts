@@ -1,5 +1,6 @@
 /** What the soak records every few seconds, and how it judges growth after warm-up. */
 import { rssMiB } from '../lib/proc-stats.ts';
+import type { Series } from './plot.ts';
 
 export interface Sample {
   /** Seconds since the load started. */
@@ -13,7 +14,7 @@ export interface Sample {
 
 const MiB = 1024 * 1024;
 
-function metric(text: string, name: string): number {
+export function metric(text: string, name: string): number {
   const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
   if (match?.[1] === undefined) throw new Error(`/metrics has no ${name}`);
   return Number(match[1]);
@@ -46,8 +47,23 @@ export function toCsv(samples: Sample[]): string {
   return `${CSV_COLUMNS.join(',')}\n${rows.join('\n')}\n`;
 }
 
+/** The four lines of the users-vs-Gin memory chart. */
+export function memorySeries(samples: Sample[]): Series[] {
+  const line = (label: string, colour: string, pick: (s: Sample) => number): Series => ({
+    label,
+    colour,
+    points: samples.map((s) => [s.t, pick(s)]),
+  });
+  return [
+    line('Flotilla RSS', '#1f77b4', (s) => s.flotillaRssMiB),
+    line('Flotilla heap total', '#ff7f0e', (s) => s.flotillaHeapTotalMiB),
+    line('Flotilla heap used', '#2ca02c', (s) => s.flotillaHeapUsedMiB),
+    line('Gin + GORM RSS', '#7f7f7f', (s) => s.ginRssMiB),
+  ];
+}
+
 /** Least-squares slope of `pick` over time, in MiB per minute. */
-export function slopePerMinute(samples: Sample[], pick: (s: Sample) => number): number {
+export function slopePerMinute<T extends { t: number }>(samples: T[], pick: (s: T) => number): number {
   const n = samples.length;
   if (n < 2) return 0;
   const meanT = samples.reduce((sum, s) => sum + s.t, 0) / n;
@@ -68,10 +84,10 @@ export interface Growth {
   slopePerMinute: number;
 }
 
-export function growth(samples: Sample[], warmupSeconds: number, pick: (s: Sample) => number): Growth {
+export function growth<T extends { t: number }>(samples: T[], warmupSeconds: number, pick: (s: T) => number): Growth {
   const after = samples.filter((s) => s.t >= warmupSeconds);
   const end = after.at(-1)?.t ?? warmupSeconds;
-  const mean = (list: Sample[]): number => list.reduce((sum, s) => sum + pick(s), 0) / Math.max(1, list.length);
+  const mean = (list: T[]): number => list.reduce((sum, s) => sum + pick(s), 0) / Math.max(1, list.length);
   return {
     firstMinute: mean(after.filter((s) => s.t < warmupSeconds + 60)),
     lastMinute: mean(after.filter((s) => s.t > end - 60)),
