@@ -1,7 +1,7 @@
 /** The UserRepository the domain asks for, as Kysely queries. The only file that knows table and column names. */
 import { ConflictError } from '@flotilla/kit';
 import { IdempotencyStore, isUniqueViolation, toDate, type Database } from '@flotilla/data';
-import type { Kysely, Selectable } from 'kysely';
+import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { IdempotencyKey, IdempotentInsert, UserRecord, UserRepository } from './repository.ts';
 
 type UsersTable = {
@@ -23,11 +23,14 @@ export class UserStore implements UserRepository {
   private readonly database: Database<object>;
   private readonly db: Kysely<UsersTables>;
   private readonly idempotency: IdempotencyStore;
+  /** The hottest query (GET /users/:id, the gRPC lookups) built and compiled once; each call binds its id. */
+  private readonly byId: CompiledQuery<Selectable<UsersTable>>;
 
   constructor(database: Database<object>) {
     this.database = database;
     this.db = database.db.withTables<UsersTables>();
     this.idempotency = new IdempotencyStore(database);
+    this.byId = this.db.selectFrom('users').selectAll().where('id', '=', '').compile();
   }
 
   async insert(user: UserRecord, executor: Kysely<UsersTables> = this.db): Promise<void> {
@@ -53,8 +56,8 @@ export class UserStore implements UserRepository {
   }
 
   async findById(id: string): Promise<UserRecord | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst();
-    return row === undefined ? undefined : fromRow(row);
+    const { rows } = await this.db.executeQuery<Selectable<UsersTable>>({ ...this.byId, parameters: [id.toLowerCase()] });
+    return rows[0] === undefined ? undefined : fromRow(rows[0]);
   }
 
   async findByIds(ids: string[]): Promise<UserRecord[]> {
