@@ -100,7 +100,7 @@ export function asciiComments() {
         const file = build.initialOptions.outfile;
         if (result.errors.length > 0 || file === undefined || build.initialOptions.write === false) return;
         const text = await readFile(file, 'utf8');
-        const ascii = text.replace(/[^\x00-\x7f]/g, '?');
+        const ascii = text.replace(/[\u0080-\uffff]/g, '?');
         if (ascii !== text) await writeFile(file, ascii);
       });
     },
