@@ -1,6 +1,7 @@
 /**
  * `npm run images`: OCI images for the five processes, without a container
- * daemon or a base image. Run after `npm run build` (the bundles):
+ * daemon or a base image. Run after `npm run build` (the compiled sources and
+ * the console; scripts/sea builds each process's executable from them):
  *
  *   node scripts/images/build.ts [--out DIR] [--only users,greeter]
  *
@@ -9,18 +10,19 @@
  * and prints sizes and digests. DIR defaults to dist/images. The same commit
  * (SOURCE_DATE_EPOCH, else HEAD's commit time) gives the same digests.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { consoleStaticDir } from '@flotilla/console';
 import { parseArgs } from 'node:util';
-import { appEntries, appLayer, bundlePath } from './app-layer.ts';
+import { consoleStaticDir } from '@flotilla/console';
+import { baseLayer } from './base-layer.ts';
 import { buildContext } from './context.ts';
-import { IMAGES, type ImageSpec, LAYOUT, SOURCE_MAPS } from './images.ts';
-import { buildLayer, type Layer, ROOT } from './layer.ts';
-import { modulesLayer, planModules } from './modules-layer.ts';
+import { buildExecutables, nodeVersion } from './executables.ts';
+import { IMAGES } from './images.ts';
+import type { Layer } from './layer.ts';
 import { assembleImage, writeImage } from './oci.ts';
 import { imagesTable, layersTable, summarize, type ImageSummary } from './report.ts';
-import { runtimeLayer } from './runtime-layer.ts';
+import { seaAssets } from './sea-assets.ts';
+import { serviceLayer } from './service-layer.ts';
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, only: { type: 'string' }, quiet: { type: 'boolean' } } });
 const began = Date.now();
@@ -35,31 +37,39 @@ if (selected.length === 0) throw new Error(`images: --only ${values.only} names 
 const log = (line: string): void => {
   if (values.quiet !== true) console.error(`[images] ${line}`);
 };
+// The gateway's executable carries the built console only when it is built; an image must not go without it.
+if (selected.some((image) => image.short === 'gateway') && !existsSync(join(consoleStaticDir, 'index.html')))
+  throw new Error(`images: the console is not built (${consoleStaticDir}); run npm run build first`);
 
-// The shared layers come from all five bundles, whichever images are asked for,
-// so that they are the same layers every time.
-const plan = planModules(
-  ctx,
-  IMAGES.map((image) => bundlePath(ctx, image)),
+const version = nodeVersion(ctx);
+log(`${ctx.version} at ${ctx.revision.slice(0, 12)}, SOURCE_DATE_EPOCH=${ctx.epoch}, Node ${version}`);
+const executables = await buildExecutables(ctx, selected);
+const assets = new Map(selected.map((image) => [image.short, seaAssets(image.short)]));
+// The same base whichever images are asked for: every executable carries the same addon.
+const base = await baseLayer(ctx, [...new Set([...assets.values()].map((a) => a.files[a.addon]!))]);
+log(`executables: ${[...executables.values()].map((e) => e.path).join(', ')}; base layer: ${base.libraries.length} libraries`);
+
+// Two service layers at a time: each is a gzip -9 of a 110 MB executable, and the machine may have two cores.
+const layers = new Map<string, Layer>();
+const queue = [...selected];
+await Promise.all(
+  [0, 1].map(async () => {
+    for (let image = queue.shift(); image !== undefined; image = queue.shift())
+      layers.set(image.short, await serviceLayer(ctx, image, executables.get(image.short)!, assets.get(image.short)!));
+  }),
 );
-log(
-  `${ctx.version} at ${ctx.revision.slice(0, 12)}, SOURCE_DATE_EPOCH=${ctx.epoch}; ${plan.packages.length} packages for ${plan.roots.length} externals${plan.absent.length > 0 ? ` (not installed, optional: ${plan.absent.join(', ')})` : ''}`,
-);
-const [runtime, modules] = await Promise.all([runtimeLayer(ctx, plan.addons), modulesLayer(ctx, plan)]);
-log(`shared layers: runtime (${runtime.nodeVersion}, ${runtime.libraries.length} libraries), node_modules (${modules.files} files)`);
 
 mkdirSync(out, { recursive: true });
 const written = new Map<string, string>();
 const summaries: ImageSummary[] = [];
 for (const spec of selected) {
-  const app = spec.short === 'gateway' ? await gatewayAppLayer(spec) : await appLayer(ctx, spec, SOURCE_MAPS);
-  const image = assembleImage(ctx, spec, [runtime.layer, modules, app], SOURCE_MAPS, runtime.nodeVersion);
+  const image = assembleImage(ctx, spec, [base.layer, layers.get(spec.short)!], version);
   const { layout, archive } = writeImage(ctx, image, out, written);
   summaries.push(summarize(image, relative(ctx.root, layout), relative(ctx.root, archive)));
 }
 writeFileSync(
   join(out, 'images.json'),
-  `${JSON.stringify({ version: ctx.version, revision: ctx.revision, sourceDateEpoch: ctx.epoch, externals: plan.roots, images: summaries }, null, 2)}\n`,
+  `${JSON.stringify({ version: ctx.version, revision: ctx.revision, sourceDateEpoch: ctx.epoch, nodeVersion: version, images: summaries }, null, 2)}\n`,
 );
 
 console.log(imagesTable(summaries));
@@ -69,31 +79,5 @@ if (values.quiet !== true) {
   console.log('');
   console.log(
     `written to ${relative(process.cwd(), out) || '.'}/ in ${((Date.now() - began) / 1000).toFixed(1)} s; load one with: ctr -n k8s.io images import ${relative(process.cwd(), join(out, `${selected[0]!.short}.tar`))}`,
-  );
-}
-
-/**
- * The gateway's top layer also holds the built console (packages/console,
- * `npm run build`) in /app/console, beside the bundle, where
- * `@flotilla/console` looks for it when bundled.
- */
-function gatewayAppLayer(spec: ImageSpec): Promise<Layer> {
-  if (!existsSync(join(consoleStaticDir, 'index.html')))
-    throw new Error(`images: the console is not built (${consoleStaticDir}); run npm run build first`);
-  const files = readdirSync(consoleStaticDir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name));
-  const consoleEntries = files.map((source) => ({
-    path: `${LAYOUT.app}/console/${relative(consoleStaticDir, source)}`.slice(1),
-    type: 'file' as const,
-    mode: 0o644,
-    ...ROOT,
-    source,
-  }));
-  return buildLayer(
-    'app',
-    `${spec.bundle} + config/<ns>/{shared,${spec.configService}}.yaml + the console (${files.length} files)`,
-    [...appEntries(ctx, spec, SOURCE_MAPS), ...consoleEntries],
-    ctx.epoch,
   );
 }

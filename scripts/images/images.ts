@@ -1,13 +1,15 @@
 /**
  * The five images: one per process. Each one differs only in its top layer
- * (the bundle and the config it reads); the layers below are shared.
+ * (the process's single-file executable and the config it reads); the layer
+ * below is shared.
  */
 
 export interface ImageSpec {
   /** Image name without the registry, e.g. flotilla/users; also the name of its folder in dist/images. */
   name: string;
+  /** The process's name in scripts/sea/services.ts, whose executable (scripts/sea) the image runs. */
   short: string;
-  /** The esbuild bundle (scripts/bundle.mjs), relative to the repository root. */
+  /** The process's esbuild bundle (scripts/bundle.mjs): its package folder is the one scripts/sea builds from. */
   bundle: string;
   /** Service name whose config/<ns>/shared.yaml + <service>.yaml it reads; undefined: no config files. */
   configService?: string;
@@ -59,26 +61,24 @@ export const IMAGES: readonly ImageSpec[] = [
 
 /** Where things live inside every image. */
 export const LAYOUT = {
-  node: '/usr/local/bin/node',
   app: '/app',
-  bundle: '/app/bundle.mjs',
   config: '/app/config',
+  /** The executables' assets, written out at build time (FLOTILLA_SEA_ASSETS_DIR, scripts/sea/runtime.ts). */
+  assets: '/app/assets',
   home: '/var/lib/flotilla',
   user: { name: 'flotilla', uid: 65532, gid: 65532 },
 } as const;
 
-/**
- * Ship each bundle's source map and start Node with --enable-source-maps (stack
- * traces naming the TypeScript sources)? Off: a map adds about 1 MiB compressed
- * per image, which does not fit the 45 MiB target; the bundles are not
- * minified, so their stack traces stay readable.
- */
-export const SOURCE_MAPS = false;
+/** The executable of an image: /app/<short>. */
+export function executablePath(image: Pick<ImageSpec, 'short'>): string {
+  return `${LAYOUT.app}/${image.short}`;
+}
 
 /**
  * V8 lets each semi-space (the young generation) grow to tens of MiB; at 8 MiB
  * a users service under steady load kept 175 MiB RSS instead of 266 MiB, flat
  * over ten minutes (bench/soak/README.md). The old space needs no flag: Node
- * sizes it from the container's memory limit.
+ * sizes it from the container's memory limit. An executable reads
+ * NODE_OPTIONS as node does (its command line is the application's).
  */
 export const NODE_HEAP_OPTIONS = '--max-semi-space-size=8';

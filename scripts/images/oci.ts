@@ -7,7 +7,7 @@
 import { existsSync, linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildContext } from './context.ts';
-import { LAYOUT, NODE_HEAP_OPTIONS, type ImageSpec } from './images.ts';
+import { executablePath, LAYOUT, NODE_HEAP_OPTIONS, type ImageSpec } from './images.ts';
 import { sha256, type Layer } from './layer.ts';
 import { sortEntries, writeTar, type TarEntry } from './tar.ts';
 
@@ -48,22 +48,24 @@ function blob(value: unknown): Blob {
   return { digest: sha256(data), data };
 }
 
-export function entrypoint(sourceMaps: boolean): string[] {
-  return [LAYOUT.node, ...(sourceMaps ? ['--enable-source-maps'] : []), LAYOUT.bundle];
+/** Exec form: the executable is PID 1. */
+export function entrypoint(spec: ImageSpec): string[] {
+  return [executablePath(spec)];
 }
 
 export function imageEnv(spec: ImageSpec): string[] {
   return [
-    'PATH=/usr/local/bin',
+    `PATH=${LAYOUT.app}`,
     'NODE_ENV=production',
-    // An environment variable, not an entrypoint flag, so a Pod's own NODE_OPTIONS replaces it.
+    // An environment variable, not an entrypoint flag, so a Pod's own NODE_OPTIONS replaces it (an executable reads it as node does).
     `NODE_OPTIONS=${NODE_HEAP_OPTIONS}`,
     `FLOTILLA_HOME=${LAYOUT.home}`,
+    `FLOTILLA_SEA_ASSETS_DIR=${LAYOUT.assets}`,
     ...(spec.configService === undefined ? [] : [`FLOTILLA_CONFIG_DIR=${LAYOUT.config}`]),
   ];
 }
 
-export function assembleImage(ctx: BuildContext, spec: ImageSpec, layers: Layer[], sourceMaps: boolean, nodeVersion: string): BuiltImage {
+export function assembleImage(ctx: BuildContext, spec: ImageSpec, layers: Layer[], nodeVersion: string): BuiltImage {
   const created = new Date(ctx.epoch * 1000).toISOString().replace('.000Z', 'Z');
   const labels = {
     'org.opencontainers.image.title': spec.name,
@@ -79,7 +81,7 @@ export function assembleImage(ctx: BuildContext, spec: ImageSpec, layers: Layer[
     os: 'linux',
     config: {
       User: `${LAYOUT.user.uid}:${LAYOUT.user.gid}`,
-      Entrypoint: entrypoint(sourceMaps),
+      Entrypoint: entrypoint(spec),
       Env: imageEnv(spec),
       WorkingDir: LAYOUT.home,
       Volumes: { [LAYOUT.home]: {} },

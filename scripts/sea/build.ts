@@ -15,6 +15,7 @@ import { consoleAssets } from './console-files.ts';
 import { makeExecutable, seaConfig } from './executable.ts';
 import { SQLITE_ADDON_ASSET, sqliteAddonFile } from './native-addons.ts';
 import { packageAssets } from './package-files.ts';
+import { usesSnapshot } from './snapshot.ts';
 import { entryPoint, isSeaService, SEA_SERVICES, type SeaInputKind, type SeaServiceName } from './services.ts';
 
 /** Where the executables go: the same cache root as the compile cache and the Go builds. */
@@ -44,10 +45,11 @@ export async function buildSea(name: SeaServiceName, from: SeaInputKind = 'dist'
   const workDir = join(dir, 'work', name);
   mkdirSync(workDir, { recursive: true });
   const main = join(workDir, 'main.cjs');
-  await bundleForSea(name, from, main, assetsHash);
+  const snapshot = usesSnapshot(name);
+  await bundleForSea(name, from, main, assetsHash, snapshot);
 
   const output = join(dir, name);
-  const input = { main, assets, workDir, output };
+  const input = { main, assets, workDir, output, snapshot };
   // The executable depends on the bundle, the assets, the Node binary and the config Node reads.
   const node = statSync(process.execPath);
   const key = sha256(

@@ -2,9 +2,11 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { consoleDirFromAssets } from './console-files.ts';
 import { topLevelAwaitEntry } from './entry.ts';
+import { lazyBuiltinsBanner } from './lazy-builtins.ts';
 import { sqliteAddonFromAsset } from './native-addons.ts';
 import { packageDirsFromAssets } from './package-files.ts';
 import { entryPoint, type SeaInputKind, type SeaServiceName } from './services.ts';
+import { snapshotPatches } from './snapshot-patches.ts';
 
 const runtime = join(import.meta.dirname, 'runtime.ts');
 const moduleShim = join(import.meta.dirname, 'module-shim.ts');
@@ -15,9 +17,16 @@ const moduleShim = join(import.meta.dirname, 'module-shim.ts');
  * not from that bundle: the ESM bundle leaves its externals to a require()
  * made by createRequire at run time, which esbuild cannot follow. Here nothing
  * is left out but Node's built-ins; what the externals read from disk comes
- * from the executable's assets (runtime.ts).
+ * from the executable's assets (runtime.ts). With `snapshot`, the script is
+ * the one a start-up snapshot is built from (snapshot.ts).
  */
-export async function bundleForSea(name: SeaServiceName, from: SeaInputKind, outfile: string, assetsHash: string): Promise<void> {
+export async function bundleForSea(
+  name: SeaServiceName,
+  from: SeaInputKind,
+  outfile: string,
+  assetsHash: string,
+  snapshot = false,
+): Promise<void> {
   const entry = entryPoint(name, from);
   await build({
     entryPoints: [entry],
@@ -36,8 +45,11 @@ export async function bundleForSea(name: SeaServiceName, from: SeaInputKind, out
       'import.meta.dirname': '__flotillaSeaImportMetaDirname',
     },
     inject: [runtime],
+    // A start-up snapshot cannot hold node:http and its kin: they load on first use (lazy-builtins.ts).
+    ...(snapshot ? { banner: { js: lazyBuiltinsBanner() } } : {}),
     plugins: [
-      topLevelAwaitEntry(entry),
+      topLevelAwaitEntry(entry, snapshot),
+      ...(snapshot ? [snapshotPatches()] : []),
       sqliteAddonFromAsset(runtime),
       packageDirsFromAssets(runtime),
       consoleDirFromAssets(runtime),

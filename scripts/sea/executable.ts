@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { snapshotBuildEnv } from './snapshot.ts';
 
 /** The fuse Node's binary carries: postject flips it so the binary looks for its blob at start. */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -18,6 +19,8 @@ export interface SeaInput {
   workDir: string;
   /** The executable to write; replaced only once complete. */
   output: string;
+  /** Build a V8 start-up snapshot from the main script (snapshot.ts) instead of carrying its code cache. */
+  snapshot?: boolean;
 }
 
 /** The sea-config.json Node reads to prepare the blob. */
@@ -25,8 +28,9 @@ export function seaConfig(input: SeaInput): object {
   return {
     main: input.main,
     output: join(input.workDir, 'sea-prep.blob'),
+    // A snapshot holds the loaded modules, compiled code included. Without one,
     // V8's code cache for the main script: the 9 MB bundle is not compiled again at each start.
-    useCodeCache: true,
+    ...(input.snapshot === true ? { useSnapshot: true } : { useCodeCache: true }),
     disableExperimentalSEAWarning: true,
     assets: input.assets,
   };
@@ -41,7 +45,11 @@ export function seaConfig(input: SeaInput): object {
 export async function makeExecutable(input: SeaInput): Promise<void> {
   const configFile = join(input.workDir, 'sea-config.json');
   writeFileSync(configFile, `${JSON.stringify(seaConfig(input), null, 2)}\n`);
-  const prepared = spawnSync(process.execPath, ['--experimental-sea-config', configFile], { encoding: 'utf8' });
+  const prepared = spawnSync(process.execPath, ['--experimental-sea-config', configFile], {
+    encoding: 'utf8',
+    // A snapshot keeps what modules read while loading: none of the builder's environment.
+    ...(input.snapshot === true ? { env: snapshotBuildEnv() } : {}),
+  });
   if (prepared.status !== 0) throw new Error(`node --experimental-sea-config failed (${prepared.status}):\n${prepared.stderr}`);
   const partial = `${input.output}.${process.pid}.partial`;
   copyFileSync(process.execPath, partial);

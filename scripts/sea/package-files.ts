@@ -16,6 +16,9 @@ export const PACKAGE_FILES: Record<string, string[]> = {
   etcd3: ['proto'],
 };
 
+/** Files of those folders nothing reads: swagger-ui's unbundled twin of swagger-ui-bundle.js, which the /docs page loads. */
+const UNREAD = new Set(['@fastify/swagger-ui/static/swagger-ui.js']);
+
 const modules = join(repoRoot, 'node_modules');
 
 /** Asset key → file on disk, for every file of the folders above. */
@@ -27,7 +30,8 @@ export function packageAssets(): Record<string, string> {
       for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
         if (!entry.isFile()) continue;
         const file = join(entry.parentPath, entry.name);
-        assets[`packages/${relative(modules, file).split(sep).join('/')}`] = file;
+        const rel = relative(modules, file).split(sep).join('/');
+        if (!UNREAD.has(rel)) assets[`packages/${rel}`] = file;
       }
     }
   }

@@ -2,9 +2,12 @@
  * Bundled into every executable (never run by the build): gives the bundled
  * code what it would otherwise find on disk next to itself. Files embedded as
  * SEA assets are written once per build under
- * `$FLOTILLA_CACHE_DIR|~/.cache/flotilla/sea/run/<assets hash>/` (the system's
- * temporary folder when that is read-only): a native addon can only be loaded
- * from a file, and a package that serves or reads its own files needs them on disk.
+ * `$FLOTILLA_CACHE_DIR|~/.cache/flotilla/sea/run/<assets hash>/`: a native
+ * addon can only be loaded from a file, and a package that serves or reads its
+ * own files needs them on disk. `$FLOTILLA_SEA_ASSETS_DIR/<assets hash>/` comes
+ * first: a container image ships them there, read-only, already written out.
+ * When none of these can be written: `$FLOTILLA_HOME/sea-assets/`, then the
+ * system's temporary folder.
  */
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -19,11 +22,19 @@ let root: string | undefined;
 
 function extractionRoot(): string {
   if (root !== undefined) return root;
-  const cache = process.env.FLOTILLA_CACHE_DIR ?? join(homedir(), '.cache', 'flotilla');
-  for (const base of [join(cache, 'sea', 'run'), join(tmpdir(), `flotilla-sea-${process.getuid?.() ?? 'user'}`)]) {
+  const { FLOTILLA_SEA_ASSETS_DIR: shipped, FLOTILLA_CACHE_DIR: cache, FLOTILLA_HOME: home } = process.env;
+  const bases = [
+    shipped,
+    join(cache ?? join(homedir(), '.cache', 'flotilla'), 'sea', 'run'),
+    home === undefined ? undefined : join(home, 'sea-assets'),
+    join(tmpdir(), `flotilla-sea-${process.getuid?.() ?? 'user'}`),
+  ];
+  for (const base of bases) {
+    if (base === undefined || base === '') continue;
     const candidate = join(base, FLOTILLA_SEA_ASSETS_HASH);
     try {
-      mkdirSync(candidate, { recursive: true });
+      // A folder that exists is used as it is: on a read-only file system it holds every asset already.
+      if (!existsSync(candidate)) mkdirSync(candidate, { recursive: true });
       root = candidate;
       return candidate;
     } catch {

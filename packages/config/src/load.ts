@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Static, TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { parseDocument } from 'yaml';
-import { compileChecker } from './schema-errors.ts';
+import { interpretedChecker } from './schema-errors.ts';
 import { readEnvOverrides } from './env-overrides.ts';
 import { interpolate } from './interpolate.ts';
 import { deepMerge, isPlainObject } from './merge.ts';
@@ -70,7 +70,8 @@ export function loadConfig<S extends TSchema>(options: LoadConfigOptions<S>): Lo
 export function parseAgainstSchema<S extends TSchema>(service: string, source: string, schema: S, input: unknown): Static<S> {
   const withDefaults = Value.Default(schema, Value.Clone(input));
   const converted = Value.Convert(schema, withDefaults);
-  const checker = compileChecker(schema);
+  // Checked once: interpreting costs less than compiling first.
+  const checker = interpretedChecker(schema);
   if (checker.check(converted)) return converted as Static<S>;
   const problems: ConfigProblem[] = checker
     .problems(converted)

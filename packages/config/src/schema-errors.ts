@@ -6,6 +6,7 @@
 import { patternMessage } from '@flotilla/core';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
+import Value from 'typebox/value';
 import { Settings } from 'typebox/system';
 
 // TypeBox stops after 8 errors by default; a caller fixing a request or a file wants them all.
@@ -76,14 +77,29 @@ export function schemaProblems(errors: RawError[]): SchemaProblem[] {
   });
 }
 
-/** Compiles once and returns a checker that yields problems (empty when valid). */
-export function compileChecker(schema: TSchema): {
+export interface SchemaChecker {
   check(value: unknown): boolean;
   problems(value: unknown): SchemaProblem[];
-} {
-  const validator = Compile(schema);
+}
+
+/**
+ * A checker compiled on its first use, then kept: a service declares one per
+ * route and per gRPC method, and compiling them all at start costs the
+ * start-up more than the first call to each route costs.
+ */
+export function compileChecker(schema: TSchema): SchemaChecker {
+  let validator: ReturnType<typeof Compile> | undefined;
+  const compiled = (): ReturnType<typeof Compile> => (validator ??= Compile(schema));
   return {
-    check: (value) => validator.Check(value),
-    problems: (value) => schemaProblems(validator.Errors(value)),
+    check: (value) => compiled().Check(value),
+    problems: (value) => schemaProblems(compiled().Errors(value)),
+  };
+}
+
+/** A checker that interprets the schema: cheaper than compiling for a value checked once (a config document). */
+export function interpretedChecker(schema: TSchema): SchemaChecker {
+  return {
+    check: (value) => Value.Check(schema, value),
+    problems: (value) => schemaProblems(Value.Errors(schema, value)),
   };
 }

@@ -23,6 +23,7 @@ import { registerLoadShedding, type LoadSheddingOptions } from './load-shedding.
 import { classifyError, instanceOf, PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from '@flotilla/telemetry';
 import { typeboxValidatorCompiler } from './validation.ts';
+import { schemaCompilers } from './lazy-compilers.ts';
 import { clientErrorHandler, ResponsesInFlight } from './client-errors.ts';
 import { registerJsonBodyParser } from './json-body.ts';
 import { answerUnrouted } from './method-not-allowed.ts';
@@ -94,6 +95,8 @@ export function createHttpServer(options: HttpServerOptions): HttpApp {
     genReqId: requestIdFrom,
     bodyLimit,
     routerOptions: { maxParamLength: PATH_PARAM_MAX_UNITS },
+    // TypeBox validators and response serializers, each built on its route's first use (lazy-compilers.ts).
+    schemaController: schemaCompilers(typeboxValidatorCompiler),
     keepAliveTimeout,
     requestTimeout,
     // The gate answers while draining, with a problem rather than Fastify's own body.

@@ -9,7 +9,6 @@
  * worker processes sharing its ports (`workers/primary.ts`), and each worker
  * runs this same entry point (`workers/worker.ts`).
  */
-import cluster from 'node:cluster';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, startConfigCentre } from '@flotilla/config';
 import { GroupConfig } from './config-schema.ts';
@@ -17,6 +16,7 @@ import { EXIT_CODES, ORPHAN_STOP_BOUND_MS, onParentGone } from './process-exit.t
 import type { RunningService, StartOptions } from './types.ts';
 import { workerCount } from './workers/count.ts';
 import { WORKER_SLOT_ENV } from './workers/messages.ts';
+import { nodeCluster } from './workers/node-cluster.ts';
 import { type GroupPlan, runPrimary } from './workers/primary.ts';
 import { runWorker } from './workers/worker.ts';
 
@@ -38,7 +38,7 @@ export async function runMain(service: Startable): Promise<void> {
 /** This process's slot when a group's primary forked it. */
 function workerSlot(): number | undefined {
   const slot = Number(process.env[WORKER_SLOT_ENV]);
-  return cluster.isWorker && Number.isInteger(slot) && slot > 0 ? slot : undefined;
+  return nodeCluster().isWorker && Number.isInteger(slot) && slot > 0 ? slot : undefined;
 }
 
 /**
@@ -48,7 +48,7 @@ function workerSlot(): number | undefined {
  */
 async function groupPlan(name: string): Promise<GroupPlan | undefined> {
   // Forked by another cluster supervisor: that one decides how many of us run.
-  if (cluster.isWorker) return undefined;
+  if (nodeCluster().isWorker) return undefined;
   let centre: Awaited<ReturnType<typeof startConfigCentre<typeof GroupConfig>>>;
   try {
     centre = await startConfigCentre({ service: name, schema: GroupConfig });

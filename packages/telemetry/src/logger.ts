@@ -13,6 +13,7 @@
  * waits for them at shutdown).
  */
 import { ecsFormat } from '@elastic/ecs-pino-format';
+import { hostname } from 'node:os';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { correlationMixin, mergeCorrelation } from './log-correlation.ts';
 import { ecsTimestamp } from './log-timestamp.ts';
@@ -54,6 +55,8 @@ export function createLogger(settings: LoggerSettings): Logger {
   const ecsBindings = ecs.formatters?.bindings as LogFormatter;
   const options: LoggerOptions = {
     ...ecs,
+    // pino's default base, read here rather than when pino loads: an executable's start-up snapshot would keep the build machine's name.
+    base: { pid: process.pid, hostname: hostname() },
     timestamp: ecsTimestamp,
     formatters: {
       ...ecs.formatters,

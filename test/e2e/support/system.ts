@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { Resources, type KubeObject } from '@flotilla/kube';
 import { eventually } from '@flotilla/testing';
 import { IMAGES } from '../../../scripts/images/images.ts';
-import { ensureBundles } from '../../../scripts/images/test/support/bundles.ts';
+import { ensureCompiled } from '../../../scripts/images/test/support/compiled.ts';
 import { importImages, isReady, readyPods, type Pod, type NodeCluster } from './cluster.ts';
 import { kubectl } from '../../../scripts/test-services/kube.ts';
 
@@ -26,7 +26,7 @@ export const EXPECTED_READY: Record<string, number> = { users: 2, orders: 2, gre
 
 /** Builds every image into a temporary folder and imports the archives into the node. */
 export async function buildAndImportImages(cluster: NodeCluster, log: (m: string) => void): Promise<void> {
-  log(ensureBundles(ROOT));
+  log(ensureCompiled(ROOT));
   const out = await mkdtemp(join(tmpdir(), 'flotilla-e2e-images-'));
   try {
     await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'images', 'build.ts'), '--out', out, '--quiet'], {

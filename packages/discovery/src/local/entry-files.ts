@@ -91,11 +91,17 @@ export async function listDirs(dir: string): Promise<string[]> {
   }
 }
 
-const thisHost = hostname();
+// Read when first needed, not when the module loads: an executable's start-up snapshot would keep the build machine's name.
+let thisHost: string | undefined;
+
+function hostName(): string {
+  thisHost ??= hostname();
+  return thisHost;
+}
 
 /** A process on this host that no longer exists; entries from other hosts are only judged by their TTL. */
 function processGone(entry: EntryFile): boolean {
-  if (entry.host !== thisHost || entry.pid <= 0) return false;
+  if (entry.host !== hostName() || entry.pid <= 0) return false;
   try {
     process.kill(entry.pid, 0);
     return false;

@@ -15,10 +15,11 @@
  * - Stop: every worker drains at once; a worker that outlives its bound is
  *   killed.
  */
-import cluster, { type Worker } from 'node:cluster';
+import type { Worker } from 'node:cluster';
 import type { Logger } from '@flotilla/telemetry';
 import { GroupMetrics, type MetricsMember } from './group-metrics.ts';
 import { isToPrimary, type MetricsSnapshot, type StopMode, type ToWorker, WORKER_SLOT_ENV, type WorkerListeners } from './messages.ts';
+import { nodeCluster } from './node-cluster.ts';
 
 export interface SupervisorOptions {
   count: number;
@@ -187,7 +188,7 @@ export class Supervisor {
   }
 
   #fork(slot: number): Member {
-    const worker = cluster.fork({ [WORKER_SLOT_ENV]: String(slot) });
+    const worker = nodeCluster().fork({ [WORKER_SLOT_ENV]: String(slot) });
     const member = new Member(worker, slot);
     this.#live.add(member);
     worker.on('message', (message: unknown) => this.#onMessage(member, message));

@@ -12,8 +12,8 @@ export interface BuildResult {
   version: string;
   revision: string;
   sourceDateEpoch: number;
-  /** Packages the bundles load from node_modules (the roots of the node_modules layer). */
-  externals: string[];
+  /** The pinned Node the executables are made of. */
+  nodeVersion: string;
   images: ImageSummary[];
 }
 

@@ -41,6 +41,8 @@ export interface ContainerOptions {
   /** Replace the image's entrypoint (e.g. to run a check script). */
   args?: string[];
   cwd?: string;
+  /** Host files bound read-only into the container (container path → host path), e.g. a probe's interpreter. */
+  binds?: Record<string, string>;
 }
 
 export interface Container {
@@ -116,6 +118,8 @@ function harden(spec: RuntimeSpec, options: ContainerOptions): void {
     source: 'tmpfs',
     options: ['rw', 'nosuid', 'nodev', 'noexec', 'size=64m', 'mode=0700', `uid=${spec.process.user.uid}`, `gid=${spec.process.user.gid}`],
   });
+  for (const [destination, source] of Object.entries(options.binds ?? {}))
+    spec.mounts.push({ destination, type: 'bind', source, options: ['bind', 'ro', 'nosuid', 'nodev'] });
   // No network namespace: the container shares the host's loopback (and nothing is sent elsewhere).
   spec.linux.namespaces = spec.linux.namespaces.filter((ns) => ns.type !== 'network');
 }

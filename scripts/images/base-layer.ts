@@ -1,37 +1,30 @@
 /**
- * Layer 1, the runtime every image shares: the pinned Node binary (debug
- * symbols stripped; its dynamic symbol table, which native addons link
- * against, stays), the shared libraries it and the native addons need (found
- * with ldd on this Debian system), CA certificates, a minimal /etc with the
- * non-root user `flotilla` (65532), and the state mount point.
+ * Layer 1, the base every image shares: what an executable (a Node binary with
+ * the process inside) needs around it — the shared libraries ldd lists for
+ * Node and for the native addon the executables load (found on this Debian
+ * system), Node's licence, CA certificates, a minimal /etc with the non-root
+ * user `flotilla` (65532), and the state mount point. No Node, no shell, no
+ * package manager: each executable is its own runtime.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildContext } from './context.ts';
+import { nodeBinary } from './executables.ts';
 import { LAYOUT } from './images.ts';
 import { buildLayer, ROOT, type Layer } from './layer.ts';
-import { stripped } from './strip.ts';
 import type { TarEntry } from './tar.ts';
 
 const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
-export interface Runtime {
+export interface Base {
   layer: Layer;
-  nodeVersion: string;
   libraries: string[];
 }
 
-export function nodeBinary(ctx: BuildContext): string {
-  const path = join(ctx.root, 'node_modules', `node-linux-${ctx.nodeArch}`, 'bin', 'node');
-  if (!existsSync(path)) throw new Error(`images: ${path} is missing; run npm install (the pinned Node is an optional dependency)`);
-  return path;
-}
-
-/** `addons`: native .node files shipped in the modules layer, whose libraries must be here too. */
-export async function runtimeLayer(ctx: BuildContext, addons: string[]): Promise<Runtime> {
+/** `addons`: native .node files the executables write out and load, whose libraries must be here too. */
+export async function baseLayer(ctx: BuildContext, addons: string[]): Promise<Base> {
   const node = nodeBinary(ctx);
-  const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
   const libraries = sharedLibraries([node, ...addons]);
   const { user, home } = LAYOUT;
   const text = (path: string, content: string, mode = 0o644): TarEntry => ({
@@ -44,7 +37,6 @@ export async function runtimeLayer(ctx: BuildContext, addons: string[]): Promise
   if (!existsSync(CA_BUNDLE)) throw new Error(`images: ${CA_BUNDLE} is missing (apt-get install -y ca-certificates)`);
 
   const entries: TarEntry[] = [
-    { path: LAYOUT.node.slice(1), type: 'file', mode: 0o755, ...ROOT, data: stripped(node, '--strip-all') },
     { path: 'usr/local/share/doc/node/LICENSE', type: 'file', mode: 0o644, ...ROOT, source: join(node, '..', '..', 'LICENSE') },
     ...libraries.map(
       (path): TarEntry => ({ path: path.slice(1), type: 'file', mode: fileMode(path), ...ROOT, source: realpathSync(path) }),
@@ -59,12 +51,12 @@ export async function runtimeLayer(ctx: BuildContext, addons: string[]): Promise
     { path: home.slice(1), type: 'dir', mode: 0o755, uid: user.uid, gid: user.gid },
   ];
   const layer = await buildLayer(
-    'runtime',
-    `Node.js ${nodeVersion} (stripped) + ${libraries.length} shared libraries + CA certificates + /etc/passwd (${user.name} ${user.uid})`,
+    'base',
+    `${libraries.length} shared libraries (Node's and better-sqlite3's) + CA certificates + /etc/passwd (${user.name} ${user.uid})`,
     entries,
     ctx.epoch,
   );
-  return { layer, nodeVersion, libraries };
+  return { layer, libraries };
 }
 
 /** Every library ldd lists for these ELF files, at the path the loader looks for it (the interpreter included). */
