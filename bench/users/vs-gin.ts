@@ -4,7 +4,7 @@
  *
  *   node bench/users/vs-gin.ts [--rounds 3] [--duration 8] [--warmup 3] [--rate 800] [--connections 32]
  *     [--users 300] [--prewarm 5] [--starts 5] [--closed-rounds 1] [--postgres | --postgres-url URL]
- *     [--access-log on|off] [--profile] [--json FILE] [--no-pin]
+ *     [--access-log on|off] [--node-options="--max-semi-space-size=8"] [--profile] [--json FILE] [--no-pin]
  *
  * On SQLite, and on PostgreSQL when one is asked for (`--postgres` starts one
  * through scripts/test-services; `--postgres-url` or FLOTILLA_TEST_POSTGRES_URL
@@ -25,6 +25,7 @@ import { rssMiB } from '../lib/proc-stats.ts';
 import { fixed } from '../lib/table.ts';
 import { createDatabases, dropDatabases, startPostgresServer, type PostgresServer } from './postgres.ts';
 import { REPO_ROOT, USERS_MAIN, seedUsers } from './servers.ts';
+import { NODE_HEAP_OPTIONS } from '../../scripts/images/images.ts';
 import { SIDE_LABELS, buildGinPeer, startFlotilla, startGin, type SideKey, type StartOptions, type Started } from './vs-gin-sides.ts';
 import {
   OP_TITLES,
@@ -59,8 +60,11 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     json: { type: 'string' },
     'no-pin': { type: 'boolean', default: false },
+    // What the images run with; '' for Node's defaults (what `npm start` uses).
+    'node-options': { type: 'string', default: NODE_HEAP_OPTIONS },
   },
 });
+const flotillaNodeArgs = args['node-options'].split(' ').filter(Boolean);
 const settings = {
   rounds: Number(args.rounds),
   durationSeconds: Number(args.duration),
@@ -117,7 +121,7 @@ async function stop(server: Started): Promise<void> {
 
 function start(bin: string, side: SideKey, opts: Omit<StartOptions, 'cpus' | 'workDir' | 'accessLog'>): Promise<Started> {
   const full: StartOptions = { ...opts, cpus: SERVER_CPU, workDir, accessLog: settings.accessLog };
-  return (side === 'flotilla' ? startFlotilla(full) : startGin(bin, full)).then((server) => {
+  return (side === 'flotilla' ? startFlotilla({ ...full, nodeArgs: flotillaNodeArgs }) : startGin(bin, full)).then((server) => {
     running.add(server);
     return server;
   });
@@ -243,7 +247,7 @@ async function profileGet(ids: string[]): Promise<string> {
     cpus: SERVER_CPU,
     workDir,
     accessLog: settings.accessLog,
-    nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir],
+    nodeArgs: [...flotillaNodeArgs, '--cpu-prof', '--cpu-prof-dir', dir],
     main: USERS_UNBUNDLED,
   });
   running.add(server);
@@ -323,6 +327,7 @@ try {
     `${settings.rounds} round(s) of ${settings.durationSeconds} s (+${settings.warmupSeconds} s warm-up) per operation, ${settings.rate} req/s offered to each side at the same time (open loop), ${settings.connections} connections each; ` +
       `closed loop: ${settings.closedRounds} round(s), each side alone; ${settings.users} users seeded per side; ` +
       `access log ${settings.accessLog ? 'on (Flotilla at level info, its production default; Gin: one JSON line per request), to a file' : 'off (Flotilla at warn, Gin without access log)'}; ` +
+      `Flotilla's node flags: ${flotillaNodeArgs.join(' ') || "Node's defaults"}; ` +
       `${pin ? 'servers on CPU 0, load generators on CPU 1' : 'unpinned'}; figures are medians; targets: GET CPU ≤ ${TARGETS.getCpu}×, POST CPU ≤ ${TARGETS.postCpu}×, ` +
       `idle RSS ≤ ${TARGETS.idleRssMB} MB, after load ≤ ${TARGETS.afterLoadRssMB} MB, spawn → ready ≤ ${TARGETS.readyMs} ms`,
   ];

@@ -15,7 +15,7 @@ export const MEDIA = {
   index: 'application/vnd.oci.image.index.v1+json',
   manifest: 'application/vnd.oci.image.manifest.v1+json',
   config: 'application/vnd.oci.image.config.v1+json',
-  layer: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  layer: 'application/vnd.oci.image.layer.v1.tar+zstd',
 } as const;
 
 export interface Blob {
@@ -96,7 +96,7 @@ export function assembleImage(ctx: BuildContext, spec: ImageSpec, layers: Layer[
     schemaVersion: 2,
     mediaType: MEDIA.manifest,
     config: { mediaType: MEDIA.config, digest: config.digest, size: config.data.length },
-    layers: layers.map((l) => ({ mediaType: MEDIA.layer, digest: l.digest, size: l.gz.length })),
+    layers: layers.map((l) => ({ mediaType: MEDIA.layer, digest: l.digest, size: l.blob.length })),
     annotations: {
       'org.opencontainers.image.version': ctx.version,
       'org.opencontainers.image.revision': ctx.revision,
@@ -132,7 +132,7 @@ export function layoutFiles(ctx: BuildContext, image: BuiltImage): Map<string, B
   const blobPath = (digest: string) => `blobs/sha256/${digest.slice('sha256:'.length)}`;
   files.set(blobPath(image.manifest.digest), image.manifest.data);
   files.set(blobPath(image.config.digest), image.config.data);
-  for (const layer of image.layers) files.set(blobPath(layer.digest), layer.gz);
+  for (const layer of image.layers) files.set(blobPath(layer.digest), layer.blob);
   return files;
 }
 

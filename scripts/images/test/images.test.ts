@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
+import { zstdDecompressSync } from 'node:zlib';
 import { eventually, freePort } from '@flotilla/testing';
 import { buildContext, REPO_ROOT, type BuildContext } from '../context.ts';
 import { nodeBinary } from '../executables.ts';
@@ -23,13 +23,8 @@ import { ensureRequirements } from './support/requirements.ts';
 import { startContainer, type Container } from './support/runc.ts';
 
 const run = promisify(execFile);
-/**
- * 45 MiB held Node, node_modules and a bundle. An executable's blob adds the
- * bundle's V8 code cache or start-up snapshot, and its assets are in the image
- * twice (inside it and written out): 46 MiB with a code cache, 50.3 with a
- * snapshot (README.md, Sizes). A bound that still catches a runaway blob.
- */
-const MAX_COMPRESSED = 55 * 1024 * 1024;
+/** The images' size target (README.md, Sizes): 33-38 MiB today, with zstd layers. */
+const MAX_COMPRESSED = 45 * 1024 * 1024;
 /** The images hold no Node to run a probe script with: the test binds the pinned one in, read-only, at this path. */
 const PROBE_NODE = '/probe/node';
 
@@ -167,7 +162,7 @@ test('container images: reproducible, small, shared lower layers, and they run u
     assert.deepEqual(first.images.map((s) => s.image).sort(), IMAGES.map((i) => `${i.name}:${first.version}`).sort());
   });
 
-  await t.test('each image is at most 55 MiB compressed', () => {
+  await t.test('each image is at most 45 MiB compressed', () => {
     for (const s of first.images) {
       t.diagnostic(
         `${s.image}: ${(s.compressed / 1048576).toFixed(2)} MiB compressed, ${(s.uncompressed / 1048576).toFixed(1)} MiB uncompressed`,
@@ -239,7 +234,7 @@ test('container images: reproducible, small, shared lower layers, and they run u
     // Nothing of the build host leaks into any blob: not the checkout's path, not the output folder.
     for (const file of [...users.layers.map((l) => `blobs/sha256/${l.digest.slice(7)}`), 'index.json']) {
       const raw = readFileSync(join(layout, file));
-      const data = file.startsWith('blobs/') ? gunzipSync(raw) : raw;
+      const data = file.startsWith('blobs/') ? zstdDecompressSync(raw) : raw;
       for (const needle of [REPO_ROOT, scratch]) assert.equal(data.indexOf(needle), -1, `${file} contains ${needle}`);
     }
     const gateway = first.images.find((s) => s.image.startsWith('flotilla/gateway:'))!;

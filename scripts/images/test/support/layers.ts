@@ -29,10 +29,10 @@ export interface TarListing {
   path: string;
 }
 
-/** `tar -tvz --numeric-owner --full-time` of one layer blob. */
+/** `tar --zstd -tv --numeric-owner --full-time` of one layer blob. */
 export async function listLayer(layout: string, digest: string): Promise<TarListing[]> {
   const blob = join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
-  const { stdout } = await run('tar', ['-tvzf', blob, '--numeric-owner', '--full-time'], {
+  const { stdout } = await run('tar', ['--zstd', '-tvf', blob, '--numeric-owner', '--full-time'], {
     maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, TZ: 'UTC' },
   });

@@ -1,6 +1,6 @@
 /**
  * What the image test needs: Linux, root (runc creates namespaces and cgroups),
- * and the Debian tools umoci, runc, skopeo, binutils (strip), gzip and tar.
+ * and the Debian tools umoci, runc, skopeo, binutils (strip), tar and zstd.
  * Under `npm test` (FLOTILLA_TEST_REQUIRE_SERVICES=1) missing tools are
  * installed with apt-get and anything else missing fails the test; run on
  * its own, the test skips itself when it is not root or the tools are absent.
@@ -9,7 +9,7 @@ import type { TestContext } from 'node:test';
 import { aptInstall } from '../../../test-services/lib/apt.ts';
 import { findOnPath, isRoot } from '../../../test-services/lib/paths.ts';
 
-const TOOLS: Record<string, string> = { umoci: 'umoci', runc: 'runc', skopeo: 'skopeo', strip: 'binutils', gzip: 'gzip', tar: 'tar' };
+const TOOLS: Record<string, string> = { umoci: 'umoci', runc: 'runc', skopeo: 'skopeo', strip: 'binutils', tar: 'tar', zstd: 'zstd' };
 
 export const REQUIRED = process.env.FLOTILLA_TEST_REQUIRE_SERVICES === '1';
 

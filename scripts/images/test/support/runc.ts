@@ -1,6 +1,7 @@
 /**
- * Runs an image from an OCI layout without a container daemon: `umoci unpack`
- * makes a runtime bundle (rootfs + config.json from the image config), the
+ * Runs an image from an OCI layout without a container daemon: skopeo copies
+ * it to a layout with gzip layers (Debian's umoci 0.4.7 reads no zstd; the
+ * copy also shows skopeo reads ours), `umoci unpack` makes a runtime bundle (rootfs + config.json from the image config), the
  * config is tightened (read-only root, no capabilities, a tmpfs owned by
  * 65532 on /var/lib/flotilla, no network namespace so the host's loopback is
  * used) and `runc run` starts it in the foreground, so its exit status is the
@@ -73,7 +74,19 @@ export async function startContainer(options: ContainerOptions): Promise<Contain
     rmSync(bundle, { recursive: true, force: true });
   };
   try {
-    await run('umoci', ['unpack', '--image', `${options.layout}:${options.tag}`, bundle], { maxBuffer: 16 * 1024 * 1024 });
+    const gzipLayout = join(options.workDir, `${id}-gzip`);
+    mkdirSync(gzipLayout);
+    await run('skopeo', [
+      'copy',
+      '--quiet',
+      '--dest-compress',
+      '--dest-compress-format',
+      'gzip',
+      `oci:${options.layout}:${options.tag}`,
+      `oci:${gzipLayout}:${options.tag}`,
+    ]);
+    await run('umoci', ['unpack', '--image', `${gzipLayout}:${options.tag}`, bundle], { maxBuffer: 16 * 1024 * 1024 });
+    rmSync(gzipLayout, { recursive: true, force: true });
     const specPath = join(bundle, 'config.json');
     const spec = JSON.parse(readFileSync(specPath, 'utf8')) as RuntimeSpec;
     harden(spec, options);
