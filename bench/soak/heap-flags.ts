@@ -5,7 +5,7 @@
  * per round each side's CPU per answer (from /proc) and RSS, and the ratio
  * B / A, so a flag's memory saving is weighed against what it costs.
  *
- *   node bench/soak/heap-flags.ts [--a "--max-semi-space-size=8"] [--b "--max-semi-space-size=8 --heap-growing-percent=25"]
+ *   node bench/soak/heap-flags.ts [--a "<the images' NODE_OPTIONS>"] [--b "<those and the executables' V8 flags>"]
  *     [--rounds 5] [--duration 30] [--get-rate 400] [--post-rate 40] [--no-pin]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { canPin, installCleanup, killAllChildren } from '../lib/children.ts';
 import { runLoad, type LoadSpec } from '../lib/load.ts';
+import { NODE_HEAP_OPTIONS } from '../../scripts/images/images.ts';
+import { PRODUCTION_NODE_FLAGS } from '../lib/production-flags.ts';
 import { rssMiB } from '../lib/proc-stats.ts';
 import { median } from '../lib/table.ts';
 import { REPO_ROOT, seedUsers } from '../users/servers.ts';
@@ -21,8 +23,8 @@ import { startFlotilla, type Started } from '../users/vs-gin-sides.ts';
 
 const { values: args } = parseArgs({
   options: {
-    a: { type: 'string', default: '--max-semi-space-size=8' },
-    b: { type: 'string', default: '--max-semi-space-size=8 --heap-growing-percent=25' },
+    a: { type: 'string', default: NODE_HEAP_OPTIONS },
+    b: { type: 'string', default: PRODUCTION_NODE_FLAGS },
     rounds: { type: 'string', default: '5' },
     duration: { type: 'string', default: '30' },
     'get-rate': { type: 'string', default: '400' },

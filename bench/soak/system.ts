@@ -8,7 +8,7 @@
  * PNG charts (see README.md).
  *
  *   node bench/soak/system.ts [--minutes 10] [--warmup 120] [--every 5] [--scale 1]
- *     [--postgres-url URL] [--out DIR] [--no-pin] [--node-options=--max-semi-space-size=8]
+ *     [--postgres-url URL] [--out DIR] [--no-pin] [--node-options="<the images' flags>"]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { canPin, installCleanup, killAllChildren } from '../lib/children.ts';
 import { runLoad, type LoadKind } from '../lib/load.ts';
 import { cpuSeconds } from '../lib/proc-stats.ts';
+import { PRODUCTION_NODE_FLAGS } from '../lib/production-flags.ts';
 import { median } from '../lib/table.ts';
 import { createDatabases, dropDatabases, startPostgresServer, type PostgresServer } from '../users/postgres.ts';
 import { REPO_ROOT, seedUsers } from '../users/servers.ts';
@@ -45,7 +46,7 @@ const { values: args } = parseArgs({
     'postgres-url': { type: 'string' },
     out: { type: 'string', default: fileURLToPath(new URL('./results/', import.meta.url)) },
     'no-pin': { type: 'boolean', default: false },
-    'node-options': { type: 'string', default: '--max-semi-space-size=8' },
+    'node-options': { type: 'string', default: PRODUCTION_NODE_FLAGS },
   },
 });
 const minutes = Number(args.minutes);

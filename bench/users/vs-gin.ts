@@ -4,7 +4,7 @@
  *
  *   node bench/users/vs-gin.ts [--rounds 3] [--duration 8] [--warmup 3] [--rate 800] [--connections 32]
  *     [--users 300] [--prewarm 5] [--starts 5] [--closed-rounds 1] [--postgres | --postgres-url URL]
- *     [--access-log on|off] [--node-options="--max-semi-space-size=8"] [--profile] [--json FILE] [--no-pin]
+ *     [--access-log on|off] [--node-options="<the images' flags>"] [--profile] [--json FILE] [--no-pin]
  *
  * On SQLite, and on PostgreSQL when one is asked for (`--postgres` starts one
  * through scripts/test-services; `--postgres-url` or FLOTILLA_TEST_POSTGRES_URL
@@ -25,7 +25,7 @@ import { rssMiB } from '../lib/proc-stats.ts';
 import { fixed } from '../lib/table.ts';
 import { createDatabases, dropDatabases, startPostgresServer, type PostgresServer } from './postgres.ts';
 import { REPO_ROOT, USERS_MAIN, seedUsers } from './servers.ts';
-import { NODE_HEAP_OPTIONS } from '../../scripts/images/images.ts';
+import { PRODUCTION_NODE_FLAGS } from '../lib/production-flags.ts';
 import { SIDE_LABELS, buildGinPeer, startFlotilla, startGin, type SideKey, type StartOptions, type Started } from './vs-gin-sides.ts';
 import {
   OP_TITLES,
@@ -61,7 +61,7 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     'no-pin': { type: 'boolean', default: false },
     // What the images run with; '' for Node's defaults (what `npm start` uses).
-    'node-options': { type: 'string', default: NODE_HEAP_OPTIONS },
+    'node-options': { type: 'string', default: PRODUCTION_NODE_FLAGS },
   },
 });
 const flotillaNodeArgs = args['node-options'].split(' ').filter(Boolean);

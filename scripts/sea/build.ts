@@ -15,6 +15,7 @@ import { consoleAssets } from './console-files.ts';
 import { makeExecutable, seaConfig } from './executable.ts';
 import { SQLITE_ADDON_ASSET, sqliteAddonFile } from './native-addons.ts';
 import { packageAssets } from './package-files.ts';
+import { v8FlagsFor } from './v8-flags.ts';
 import { usesSnapshot } from './snapshot.ts';
 import { entryPoint, isSeaService, SEA_SERVICES, type SeaInputKind, type SeaServiceName } from './services.ts';
 
@@ -49,7 +50,7 @@ export async function buildSea(name: SeaServiceName, from: SeaInputKind = 'dist'
   await bundleForSea(name, from, main, assetsHash, snapshot);
 
   const output = join(dir, name);
-  const input = { main, assets, workDir, output, snapshot };
+  const input = { main, assets, workDir, output, snapshot, execArgv: v8FlagsFor(name) };
   // The executable depends on the bundle, the assets, the Node binary and the config Node reads.
   const node = statSync(process.execPath);
   const key = sha256(

@@ -21,6 +21,8 @@ export interface SeaInput {
   output: string;
   /** Build a V8 start-up snapshot from the main script (snapshot.ts) instead of carrying its code cache. */
   snapshot?: boolean;
+  /** Node and V8 flags the executable starts with (v8-flags.ts). */
+  execArgv?: readonly string[];
 }
 
 /** The sea-config.json Node reads to prepare the blob. */
@@ -32,6 +34,7 @@ export function seaConfig(input: SeaInput): object {
     // V8's code cache for the main script: the 9 MB bundle is not compiled again at each start.
     ...(input.snapshot === true ? { useSnapshot: true } : { useCodeCache: true }),
     disableExperimentalSEAWarning: true,
+    ...(input.execArgv === undefined || input.execArgv.length === 0 ? {} : { execArgv: input.execArgv }),
     assets: input.assets,
   };
 }
