@@ -44,6 +44,7 @@ export function renderSvg(chart: Chart): string {
   const x = (t: number): number => PAD.left + (t / tMax) * plotW;
   const y = (v: number): number => PAD.top + plotH - (v / yMax) * plotH;
   const parts: string[] = [];
+  parts.push(`<title>${chart.title}</title>`);
   parts.push(`<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`);
   parts.push(`<text x="${PAD.left}" y="24" font-size="16" font-family="sans-serif">${chart.title}</text>`);
   for (let v = 0; v <= yMax; v += yStep) {

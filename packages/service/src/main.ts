@@ -63,14 +63,30 @@ async function groupPlan(name: string): Promise<GroupPlan | undefined> {
 
 async function runSingle(service: Startable): Promise<void> {
   let stopFor: ((reason: string) => void) | undefined;
-  let orphaned = false;
+  // A reason to stop that came while the service was starting: acted on as soon as it runs.
+  let stopWhenStarted: string | undefined;
+  let stopping = false;
+  const requestStop = (reason: string): void => {
+    if (stopFor === undefined) stopWhenStarted ??= reason;
+    else stopFor(reason);
+  };
   // Watched before starting: the parent may vanish while migrations run (or
   // already did, while the worker count was being read).
   onParentGone(() => {
-    orphaned = true;
     setTimeout(() => process.exit(EXIT_CODES.interrupted), ORPHAN_STOP_BOUND_MS).unref();
-    stopFor?.('parent process gone');
+    requestStop('parent process gone');
   });
+  // Installed before starting too: a SIGTERM while ports open or the instance
+  // registers (a Pod deleted as it starts) is a graceful stop, not Node's default exit.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping || stopWhenStarted !== undefined) {
+      process.stderr.write(`${service.name}: second ${signal}, exiting now\n`);
+      process.exit(EXIT_CODES.interrupted);
+    }
+    requestStop(`received ${signal}`);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 
   let running: RunningService<unknown, unknown>;
   try {
@@ -84,7 +100,6 @@ async function runSingle(service: Startable): Promise<void> {
     process.exit(EXIT_CODES.failure);
   }
 
-  let stopping = false;
   stopFor = (reason: string): void => {
     if (stopping) return;
     stopping = true;
@@ -96,16 +111,7 @@ async function runSingle(service: Startable): Promise<void> {
       },
     );
   };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      process.stderr.write(`${service.name}: second ${signal}, exiting now\n`);
-      process.exit(EXIT_CODES.interrupted);
-    }
-    stopFor?.(`received ${signal}`);
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  if (orphaned) stopFor('parent process gone');
+  if (stopWhenStarted !== undefined) stopFor(stopWhenStarted);
 }
 
 /** True when the module at `moduleUrl` is the process entry point. */

@@ -1,8 +1,10 @@
 /** defineService as a process: start-up banner, graceful drain on SIGTERM, a second signal, bad config. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { type ServiceProcess, startServiceProcess } from '@flotilla/testing';
 
@@ -64,6 +66,40 @@ test('a second signal exits at once', async () => {
   assert.equal(await svc.exited, 130);
   assert.equal(await inFlight, 'cut');
   assert.match(svc.stderr(), /second SIGINT, exiting now/);
+});
+
+test('a SIGTERM while starting stops gracefully once started, and exits 0', async (t) => {
+  const gate = join(mkdtempSync(join(tmpdir(), 'flotilla-slow-')), 'open');
+  t.after(() => rmSync(dirname(gate), { recursive: true, force: true }));
+  const child = spawn(process.execPath, ['--conditions=@flotilla/source', fixture], {
+    env: {
+      ...process.env,
+      FLOTILLA_CONFIG_DIR: '/nonexistent',
+      FLOTILLA_SLOW__HTTP__HOST: '127.0.0.1',
+      FLOTILLA_SLOW__HTTP__PORT: '0',
+      SLOW_SETUP_GATE: gate,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = once(child, 'exit');
+  // setup() waits on the gate: the signal arrives while the service is starting.
+  await new Promise<void>((resolve) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (/setup waiting/.test(out)) resolve();
+    });
+  });
+  child.kill('SIGTERM');
+  writeFileSync(gate, '');
+  const [code, signal] = await exited;
+  assert.deepEqual({ code, signal }, { code: 0, signal: null }, out);
+  const messages = out
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { message: string }).message);
+  assert.ok(messages.includes('slow shutting down: received SIGTERM'), out);
+  assert.equal(messages.at(-1), 'slow stopped', out);
 });
 
 test('invalid config refuses to start with one line per problem, secrets masked, exit 78', async () => {
