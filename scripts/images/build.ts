@@ -38,8 +38,8 @@ const log = (line: string): void => {
   if (values.quiet !== true) console.error(`[images] ${line}`);
 };
 // The gateway's executable carries the built console only when it is built; an image must not go without it.
-if (selected.some((image) => image.short === 'gateway') && !existsSync(join(consoleStaticDir, 'index.html')))
-  throw new Error(`images: the console is not built (${consoleStaticDir}); run npm run build first`);
+if (selected.some((image) => image.short === 'gateway') && !existsSync(join(consoleStaticDir(), 'index.html')))
+  throw new Error(`images: the console is not built (${consoleStaticDir()}); run npm run build first`);
 
 const version = nodeVersion(ctx);
 log(`${ctx.version} at ${ctx.revision.slice(0, 12)}, SOURCE_DATE_EPOCH=${ctx.epoch}, Node ${version}`);

@@ -4,7 +4,7 @@
  * `main()` left for each start. A service is listed once its snapshot builds
  * and its tests pass; the others keep the code cache (see README.md).
  */
-export const SNAPSHOT_SERVICES: ReadonlySet<string> = new Set(['users', 'orders', 'greeter']);
+export const SNAPSHOT_SERVICES: ReadonlySet<string> = new Set(['users', 'orders', 'greeter', 'gateway']);
 
 export function usesSnapshot(name: string): boolean {
   return SNAPSHOT_SERVICES.has(name);

@@ -29,7 +29,7 @@ describe('the console, built', () => {
   let app: HttpApp;
   let url: string;
   before(async () => {
-    ({ app, url } = await serve(consoleStaticDir));
+    ({ app, url } = await serve(consoleStaticDir()));
   });
   after(() => app.close());
 

@@ -37,7 +37,7 @@ const declaredGateway = defineService({
   },
   http: async (app, gateway, { config, logger }) => {
     gateway.attach(app);
-    if (config.console.enabled) await registerConsole(app, { staticDir: consoleStaticDir, logger });
+    if (config.console.enabled) await registerConsole(app, { staticDir: consoleStaticDir(), logger });
   },
   admin: (admin, gateway, context) => registerAdminRoutes(admin, gateway, context),
   // The routed services' operations, and the gateway's own admin API.

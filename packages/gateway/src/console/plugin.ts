@@ -34,7 +34,7 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 
 export interface ConsoleOptions {
-  /** The built console: `consoleStaticDir` from `@flotilla/console`. */
+  /** The built console: `consoleStaticDir()` from `@flotilla/console`. */
   staticDir: string;
   logger: Logger;
 }
