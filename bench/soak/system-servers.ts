@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { spawnChild, type Child } from '../lib/children.ts';
 import { freePort, waitFor200 } from '../lib/net.ts';
-import { REPO_ROOT } from '../users/servers.ts';
+import { cleanEnv, REPO_ROOT } from '../users/servers.ts';
 
 export const SYSTEM_PROCESSES = ['gateway', 'users', 'orders', 'greeter'] as const;
 export type SystemProcess = (typeof SYSTEM_PROCESSES)[number];
@@ -33,10 +33,6 @@ const BUNDLES: Record<SystemProcess, string> = {
   orders: 'services/orders/dist/bundle.mjs',
   greeter: 'services/greeter/dist/bundle.mjs',
 };
-
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('FLOTILLA_')));
-}
 
 async function start(name: SystemProcess, env: Record<string, string>, opts: SystemOptions): Promise<RunningProcess> {
   const port = await freePort();

@@ -37,7 +37,7 @@ export interface UsersOptions {
 }
 
 /** The parent's env without any FLOTILLA_* keys, so only what the bench sets configures the child. */
-function cleanEnv(): NodeJS.ProcessEnv {
+export function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('FLOTILLA_')));
 }
 

@@ -21,7 +21,7 @@ import { IMAGES } from './images.ts';
 import type { Layer } from './layer.ts';
 import { assembleImage, writeImage } from './oci.ts';
 import { imagesTable, layersTable, summarize, type ImageSummary } from './report.ts';
-import { seaAssets } from './sea-assets.ts';
+import { seaAssets } from '../sea/assets.ts';
 import { serviceLayer } from './service-layer.ts';
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, only: { type: 'string' }, quiet: { type: 'boolean' } } });

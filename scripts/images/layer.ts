@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { constants, zstdCompress } from 'node:zlib';
-import { cacheDir } from '../test-services/lib/paths.ts';
+import { imagesCacheDir } from './executables.ts';
 import { sortEntries, writeTar, type TarEntry } from './tar.ts';
 
 export interface Layer {
@@ -69,7 +69,7 @@ const compress = promisify(zstdCompress);
 
 /** The tar compressed, from the cache when this tar was compressed before (one thread, no dictionary: the same bytes every time). */
 async function compressed(tar: Buffer): Promise<Buffer> {
-  const dir = join(cacheDir(), 'images', 'layers');
+  const dir = join(imagesCacheDir(), 'layers');
   const file = join(dir, `${sha256(tar).slice(7)}.zst${ZSTD_LEVEL}`);
   if (existsSync(file)) return readFileSync(file);
   const blob = await compress(tar, {

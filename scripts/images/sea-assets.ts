@@ -4,30 +4,10 @@
  * /app/assets/<assets hash>/<key>: on a read-only root the executable has
  * nowhere else to put them but the state volume, from which a native addon
  * cannot be loaded when it is mounted noexec, and every start would write
- * them again. The list and its hash are computed as scripts/sea/build.ts
- * computes them; the hash must be in the executable, or the two have drifted apart.
+ * them again. The list and its hash come from scripts/sea/assets.ts, as the
+ * executable's build takes them; the hash must be in the executable.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { consoleAssets } from '../sea/console-files.ts';
-import { SQLITE_ADDON_ASSET, sqliteAddonFile } from '../sea/native-addons.ts';
-import { packageAssets } from '../sea/package-files.ts';
-
-export interface SeaAssets {
-  /** FLOTILLA_SEA_ASSETS_HASH of the executable: the folder the assets go in. */
-  hash: string;
-  /** Asset key → file on disk. */
-  files: Record<string, string>;
-  /** The key of the native addon (stripped in the image). */
-  addon: string;
-}
-
-export function seaAssets(name: string): SeaAssets {
-  const files = { [SQLITE_ADDON_ASSET]: sqliteAddonFile(), ...packageAssets(), ...(name === 'gateway' ? consoleAssets() : {}) };
-  const hash = createHash('sha256');
-  for (const [key, file] of Object.entries(files)) hash.update(key).update(readFileSync(file));
-  return { hash: hash.digest('hex').slice(0, 16), files, addon: SQLITE_ADDON_ASSET };
-}
+import type { SeaAssets } from '../sea/assets.ts';
 
 /** Text of scripts/sea/runtime.ts's extraction, which esbuild drops from an executable that reads no asset (the operator's). */
 const EXTRACTION = 'no writable folder to extract the executable';
@@ -36,14 +16,14 @@ const EXTRACTION = 'no writable folder to extract the executable';
  * The assets to ship beside an executable, judged by its main script (the
  * bundle in its blob, searched as text: a start-up snapshot keeps no readable
  * copy of it): none when it never reads one; else they must be the ones it
- * carries (its code names their hash), or scripts/sea/build.ts and this list
- * have drifted apart.
+ * carries (its code names their hash), or it was built from other assets
+ * than these.
  */
 export function assetsToShip(name: string, mainScript: string, assets: SeaAssets): SeaAssets | undefined {
   if (!mainScript.includes(EXTRACTION)) return undefined;
   if (!mainScript.includes(JSON.stringify(assets.hash)))
     throw new Error(
-      `images: the ${name} executable does not name the asset folder ${assets.hash}: scripts/sea/build.ts embeds other assets than scripts/images/sea-assets.ts lists`,
+      `images: the ${name} executable does not name the asset folder ${assets.hash}: it was built from other assets than scripts/sea/assets.ts lists now`,
     );
   return assets;
 }

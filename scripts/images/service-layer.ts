@@ -12,7 +12,8 @@ import type { BuildContext } from './context.ts';
 import type { Executable } from './executables.ts';
 import { executablePath, type ImageSpec, LAYOUT } from './images.ts';
 import { buildLayer, ROOT, type Layer } from './layer.ts';
-import { assetsToShip, type SeaAssets } from './sea-assets.ts';
+import type { SeaAssets } from '../sea/assets.ts';
+import { assetsToShip } from './sea-assets.ts';
 import { stripped } from './strip.ts';
 import type { TarEntry } from './tar.ts';
 

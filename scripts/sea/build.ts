@@ -11,10 +11,8 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { cacheDir } from '../test-services/lib/paths.ts';
 import { bundleForSea } from './bundle.ts';
-import { consoleAssets } from './console-files.ts';
+import { seaAssets } from './assets.ts';
 import { makeExecutable, seaConfig } from './executable.ts';
-import { SQLITE_ADDON_ASSET, sqliteAddonFile } from './native-addons.ts';
-import { packageAssets } from './package-files.ts';
 import { v8FlagsFor } from './v8-flags.ts';
 import { usesSnapshot } from './snapshot.ts';
 import { entryPoint, isSeaService, SEA_SERVICES, type SeaInputKind, type SeaServiceName } from './services.ts';
@@ -38,8 +36,7 @@ export interface BuiltExecutable {
 export async function buildSea(name: SeaServiceName, from: SeaInputKind = 'dist'): Promise<BuiltExecutable> {
   const entry = entryPoint(name, from);
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
-  const assets = { [SQLITE_ADDON_ASSET]: sqliteAddonFile(), ...packageAssets(), ...(name === 'gateway' ? consoleAssets() : {}) };
-  const assetsHash = sha256(...Object.entries(assets).flatMap(([key, file]) => [key, readFileSync(file)])).slice(0, 16);
+  const { files: assets, hash: assetsHash } = seaAssets(name);
 
   // Builds from the sources go to sea/source/: the tests' executables never replace `npm run sea`'s.
   const dir = from === 'dist' ? seaDir : join(seaDir, 'source');
